@@ -1,0 +1,19 @@
+/* cmd.h - subcommand entry points and what they share.
+ *
+ * Each cmd_<name>() parses its own options with argp (argv[0] is
+ * "mntsnap <name>"), does its job through lib/, prints its one error message
+ * with mnts_err_print() and returns the process exit status:
+ *   MNTS_EXIT_OK 0, MNTS_EXIT_DIFFER 1 (diff found differences / replay
+ *   verification mismatch), MNTS_EXIT_TROUBLE 2 (any error, usage included).
+ */
+#pragma once
+
+#define MNTS_EXIT_OK 0
+#define MNTS_EXIT_DIFFER 1
+#define MNTS_EXIT_TROUBLE 2
+
+#define MNTSNAP_VERSION "0.1.0"
+
+int cmd_capture(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_diff(int argc, char **argv);

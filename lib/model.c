@@ -1,0 +1,542 @@
+/* model.c - snapshot construction, linking and validation (see model.h) */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "lib/model.h"
+#include "lib/syscalls.h"
+
+void mnts_strv_push_take(struct mnts_strv *sv, char *s)
+{
+	sv->v = xreallocarray(sv->v, sv->n + 1, sizeof(*sv->v));
+	sv->v[sv->n++] = s;
+}
+
+void mnts_strv_push(struct mnts_strv *sv, const char *s)
+{
+	mnts_strv_push_take(sv, xstrdup(s));
+}
+
+bool mnts_strv_contains(const struct mnts_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (streq(sv->v[i], s))
+			return true;
+	return false;
+}
+
+void mnts_strv_clear(struct mnts_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+static int octal_digit(char c)
+{
+	return c >= '0' && c <= '7' ? c - '0' : -1;
+}
+
+void mnts_strv_split_options(struct mnts_strv *sv, const char *optstr)
+{
+	const char *p = optstr;
+
+	if (!p || !*p)
+		return;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *word = xmalloc(len + 1), *w = word;
+
+		for (size_t i = 0; i < len; i++) {
+			if (p[i] == '\\' && i + 3 < len + 1 && octal_digit(p[i + 1]) >= 0 &&
+			    octal_digit(p[i + 2]) >= 0 && octal_digit(p[i + 3]) >= 0) {
+				*w++ = (char)(octal_digit(p[i + 1]) * 64 + octal_digit(p[i + 2]) * 8 +
+					      octal_digit(p[i + 3]));
+				i += 3;
+			} else {
+				*w++ = p[i];
+			}
+		}
+		*w = '\0';
+		if (*word)
+			mnts_strv_push_take(sv, word);
+		else
+			free(word);
+		if (!end)
+			break;
+		p = end + 1;
+	}
+}
+
+struct mnts_snapshot *mnts_snapshot_new(void)
+{
+	struct mnts_snapshot *snap = xcalloc(1, sizeof(*snap));
+	snap->format_version = MNTS_FORMAT_VERSION;
+	return snap;
+}
+
+static void mount_done(struct mnts_mount *m)
+{
+	free(m->root);
+	free(m->mountpoint);
+	free(m->fstype);
+	free(m->source);
+	mnts_strv_clear(&m->mount_options);
+	mnts_strv_clear(&m->super_options);
+	free(m->nsfs_type);
+	free(m->nsfs_ns);
+	mnts_strv_clear(&m->uid_map);
+	mnts_strv_clear(&m->gid_map);
+	free(m->children);
+}
+
+static void ns_done(struct mnts_ns *ns)
+{
+	free(ns->label);
+	free(ns->pids);
+	for (size_t i = 0; i < ns->n_pins; i++) {
+		free(ns->pins[i].ns);
+		free(ns->pins[i].path);
+	}
+	free(ns->pins);
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		mount_done(&ns->mounts[i]);
+	free(ns->mounts);
+	free(ns->by_id);
+}
+
+void mnts_snapshot_free(struct mnts_snapshot *snap)
+{
+	if (!snap)
+		return;
+	free(snap->created);
+	free(snap->tool_version);
+	free(snap->host_kernel);
+	free(snap->host_arch);
+	free(snap->host_name);
+	free(snap->method);
+	free(snap->subtree);
+	free(snap->selection);
+	for (size_t i = 0; i < snap->n_ns; i++)
+		ns_done(&snap->nss[i]);
+	free(snap->nss);
+	mnts_strv_clear(&snap->warnings);
+	free(snap);
+}
+
+struct mnts_ns *mnts_snapshot_add_ns(struct mnts_snapshot *snap, const char *label)
+{
+	struct mnts_ns *ns;
+
+	if (snap->n_ns == snap->cap_ns) {
+		snap->cap_ns = snap->cap_ns ? snap->cap_ns * 2 : 4;
+		snap->nss = xreallocarray(snap->nss, snap->cap_ns, sizeof(*snap->nss));
+	}
+	ns = &snap->nss[snap->n_ns++];
+	memset(ns, 0, sizeof(*ns));
+	ns->label = xstrdup(label);
+	snap->linked = false;
+	return ns;
+}
+
+struct mnts_mount *mnts_ns_add_mount(struct mnts_ns *ns)
+{
+	struct mnts_mount *m;
+
+	if (ns->n_mounts == ns->cap_mounts) {
+		ns->cap_mounts = ns->cap_mounts ? ns->cap_mounts * 2 : 64;
+		ns->mounts = xreallocarray(ns->mounts, ns->cap_mounts, sizeof(*ns->mounts));
+	}
+	m = &ns->mounts[ns->n_mounts++];
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+void mnts_ns_add_pid(struct mnts_ns *ns, uint64_t pid)
+{
+	size_t i = ns->n_pids;
+
+	ns->pids = xreallocarray(ns->pids, ns->n_pids + 1, sizeof(*ns->pids));
+	/* keep ascending: pids mostly arrive in order, so this is cheap */
+	while (i > 0 && ns->pids[i - 1] > pid) {
+		ns->pids[i] = ns->pids[i - 1];
+		i--;
+	}
+	if (i > 0 && ns->pids[i - 1] == pid) {
+		memmove(&ns->pids[i], &ns->pids[i + 1], (ns->n_pids - i) * sizeof(*ns->pids));
+		return;
+	}
+	ns->pids[i] = pid;
+	ns->n_pids++;
+}
+
+void mnts_ns_add_pin(struct mnts_ns *ns, const char *holder_label, const char *path)
+{
+	ns->pins = xreallocarray(ns->pins, ns->n_pins + 1, sizeof(*ns->pins));
+	ns->pins[ns->n_pins].ns = xstrdup(holder_label);
+	ns->pins[ns->n_pins].path = xstrdup(path);
+	ns->n_pins++;
+}
+
+bool mnts_path_is_normal(const char *p)
+{
+	if (!p || p[0] != '/')
+		return false;
+	if (streq(p, "/"))
+		return true;
+	for (const char *c = p; *c;) {
+		const char *next;
+		size_t len;
+
+		c++; /* skip '/' */
+		next = strchr(c, '/');
+		len = next ? (size_t)(next - c) : strlen(c);
+		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (!next)
+			break;
+		c = next;
+	}
+	return true;
+}
+
+static int cmp_mount_ptr_id(const void *a, const void *b)
+{
+	const struct mnts_mount *ma = *(struct mnts_mount *const *)a;
+	const struct mnts_mount *mb = *(struct mnts_mount *const *)b;
+
+	return ma->id < mb->id ? -1 : ma->id > mb->id;
+}
+
+struct mnts_mount *mnts_ns_find(const struct mnts_ns *ns, uint64_t id)
+{
+	size_t lo = 0, hi = ns->n_mounts;
+
+	if (!ns->by_id)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t mid_id = ns->by_id[mid]->id;
+
+		if (mid_id == id)
+			return ns->by_id[mid];
+		if (mid_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct mnts_ns *mnts_snapshot_find_ns(const struct mnts_snapshot *snap, const char *label)
+{
+	for (size_t i = 0; i < snap->n_ns; i++)
+		if (streq(snap->nss[i].label, label))
+			return &snap->nss[i];
+	return NULL;
+}
+
+static int check_mount_fields(struct mnts_ns *ns, struct mnts_mount *m, struct mnts_error *err)
+{
+	if (m->id == 0)
+		return mnts_err(err, 0, "namespace '%s': mount with id 0", ns->label);
+	if (!m->mountpoint || !mnts_path_is_normal(m->mountpoint))
+		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": mountpoint '%s': %s",
+				ns->label, m->id, m->mountpoint ? m->mountpoint : "",
+				"not an absolute normalised path");
+	if (!m->root || !mnts_path_is_normal(m->root))
+		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": root '%s': %s", ns->label,
+				m->id, m->root ? m->root : "", "not an absolute normalised path");
+	if (!m->fstype || !*m->fstype)
+		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": fstype: missing",
+				ns->label, m->id);
+	if (m->master_id && m->master_id == m->shared_id)
+		return mnts_err(err, 0,
+				"namespace '%s' mount %" PRIu64 ": master_id %" PRIu64
+				": equals its own shared_id",
+				ns->label, m->id, m->master_id);
+	return 0;
+}
+
+/* Sorts ids, finds duplicates, resolves parents and the root, fills children,
+ * and proves the tree acyclic by reaching every mount from the root. */
+static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
+{
+	size_t reached = 0, n_roots = 0;
+	_cleanup_free_ struct mnts_mount **stack = NULL;
+	size_t *n_kids;
+
+	free(ns->by_id);
+	ns->by_id = xcalloc(ns->n_mounts, sizeof(*ns->by_id));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		int r = check_mount_fields(ns, m, err);
+
+		if (r < 0)
+			return r;
+		m->ns = ns;
+		m->index = i;
+		m->parent = NULL;
+		free(m->children);
+		m->children = NULL;
+		m->n_children = 0;
+		ns->by_id[i] = m;
+	}
+	qsort(ns->by_id, ns->n_mounts, sizeof(*ns->by_id), cmp_mount_ptr_id);
+	for (size_t i = 1; i < ns->n_mounts; i++)
+		if (ns->by_id[i]->id == ns->by_id[i - 1]->id)
+			return mnts_err(err, 0, "namespace '%s': mount id %" PRIu64 " appears twice",
+					ns->label, ns->by_id[i]->id);
+
+	ns->root = NULL;
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+
+		if (m->parent_id == 0) {
+			n_roots++;
+			if (ns->root)
+				return mnts_err(err, 0,
+						"namespace '%s': two root mounts (%" PRIu64
+						" and %" PRIu64 ")",
+						ns->label, ns->root->id, m->id);
+			ns->root = m;
+			continue;
+		}
+		m->parent = mnts_ns_find(ns, m->parent_id);
+		if (!m->parent)
+			return mnts_err(err, 0,
+					"namespace '%s' mount %" PRIu64 ": parent %" PRIu64
+					": no such mount in the namespace",
+					ns->label, m->id, m->parent_id);
+		if (m->parent == m)
+			return mnts_err(err, 0,
+					"namespace '%s' mount %" PRIu64 ": parent: is itself",
+					ns->label, m->id);
+		m->parent->n_children++;
+	}
+	if (ns->n_mounts == 0)
+		return mnts_err(err, 0, "namespace '%s': has no mounts", ns->label);
+	if (!ns->root)
+		return mnts_err(err, 0, "namespace '%s': no root mount (every parent is set: a cycle)",
+				ns->label);
+	if (ns->root_mount && ns->root_mount != ns->root->id)
+		return mnts_err(err, 0,
+				"namespace '%s': root_mount %" PRIu64 ": is not the mount without a "
+				"parent (%" PRIu64 ")",
+				ns->label, ns->root_mount, ns->root->id);
+	ns->root_mount = ns->root->id;
+
+	n_kids = xcalloc(ns->n_mounts, sizeof(*n_kids));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		if (m->n_children)
+			m->children = xcalloc(m->n_children, sizeof(*m->children));
+	}
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		if (m->parent)
+			m->parent->children[n_kids[m->parent->index]++] = m;
+	}
+	free(n_kids);
+
+	/* every mount reachable from the root <=> no cycle, no second tree */
+	stack = xcalloc(ns->n_mounts, sizeof(*stack));
+	stack[0] = ns->root;
+	for (size_t top = 1; top > 0;) {
+		struct mnts_mount *m = stack[--top];
+
+		reached++;
+		for (size_t k = 0; k < m->n_children; k++)
+			stack[top++] = m->children[k];
+	}
+	if (reached != ns->n_mounts) {
+		for (size_t i = 0; i < ns->n_mounts; i++) {
+			struct mnts_mount *m = &ns->mounts[i], *p = m;
+			size_t steps = 0;
+
+			while (p->parent && steps <= ns->n_mounts) {
+				p = p->parent;
+				steps++;
+			}
+			if (p != ns->root)
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64
+						": parent: cycle (not reachable from the root)",
+						ns->label, m->id);
+		}
+	}
+	return 0;
+}
+
+struct group_info {
+	uint64_t shared_id;
+	uint64_t master_id;
+	const struct mnts_mount *first; /* a member, for the superblock check */
+};
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct group_info *ga = a, *gb = b;
+	return ga->shared_id < gb->shared_id ? -1 : ga->shared_id > gb->shared_id;
+}
+
+static struct group_info *find_group(struct group_info *g, size_t n, uint64_t shared_id)
+{
+	struct group_info key = { .shared_id = shared_id };
+	return bsearch(&key, g, n, sizeof(*g), cmp_group);
+}
+
+/* Peer groups span namespaces: each member must agree on the master and
+ * the superblock, and following masters must never come back. */
+static int check_groups(struct mnts_snapshot *snap, struct mnts_error *err)
+{
+	_cleanup_free_ struct group_info *groups = NULL;
+	size_t n = 0, total = 0;
+
+	for (size_t i = 0; i < snap->n_ns; i++)
+		total += snap->nss[i].n_mounts;
+	groups = xcalloc(total ? total : 1, sizeof(*groups));
+	for (size_t i = 0; i < snap->n_ns; i++)
+		for (size_t j = 0; j < snap->nss[i].n_mounts; j++) {
+			const struct mnts_mount *m = &snap->nss[i].mounts[j];
+			if (m->shared_id)
+				groups[n++] = (struct group_info){ m->shared_id, m->master_id, m };
+		}
+	qsort(groups, n, sizeof(*groups), cmp_group);
+	{
+		size_t w = 0;
+		for (size_t r = 0; r < n; r++) {
+			const struct mnts_mount *a, *b;
+
+			if (w == 0 || groups[w - 1].shared_id != groups[r].shared_id) {
+				groups[w++] = groups[r];
+				continue;
+			}
+			a = groups[w - 1].first;
+			b = groups[r].first;
+			if (a->master_id != b->master_id)
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64 ": master_id %" PRIu64
+						": differs from its peer %" PRIu64
+						" in group %" PRIu64 " (master %" PRIu64 ")",
+						b->ns->label, b->id, b->master_id, a->id, a->shared_id,
+						a->master_id);
+			if (a->dev_major != b->dev_major || a->dev_minor != b->dev_minor)
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64 ": dev %u:%u: its peer %" PRIu64
+						" in group %" PRIu64 " is on another superblock (%u:%u)",
+						b->ns->label, b->id, b->dev_major, b->dev_minor, a->id,
+						a->shared_id, a->dev_major, a->dev_minor);
+		}
+		n = w;
+	}
+	/* walk masters from each group; more than n steps means a cycle */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t cur = groups[i].master_id;
+		size_t steps = 0;
+
+		while (cur) {
+			struct group_info *g = find_group(groups, n, cur);
+			if (!g)
+				break; /* master outside the snapshot: allowed, replay warns */
+			if (g->shared_id == groups[i].shared_id || ++steps > n)
+				return mnts_err(err, 0,
+						"peer group %" PRIu64 ": master_id: cycle in the master "
+						"graph (through group %" PRIu64 ")",
+						groups[i].shared_id, cur);
+			cur = g->master_id;
+		}
+	}
+	return 0;
+}
+
+int mnts_snapshot_link(struct mnts_snapshot *snap, struct mnts_error *err)
+{
+	int r;
+
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		struct mnts_ns *ns = &snap->nss[i];
+
+		if (!ns->label || !*ns->label)
+			return mnts_err(err, 0, "namespace #%zu: label: missing", i);
+		for (size_t j = 0; j < i; j++)
+			if (streq(snap->nss[j].label, ns->label))
+				return mnts_err(err, 0, "namespace '%s': label: appears twice",
+						ns->label);
+		r = link_ns(ns, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < snap->n_ns; i++)
+		for (size_t j = 0; j < snap->nss[i].n_mounts; j++) {
+			const struct mnts_mount *m = &snap->nss[i].mounts[j];
+			if (m->nsfs_ns && !mnts_snapshot_find_ns(snap, m->nsfs_ns))
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64
+						": nsfs_ns '%s': no such namespace in the snapshot",
+						snap->nss[i].label, m->id, m->nsfs_ns);
+		}
+	r = check_groups(snap, err);
+	if (r < 0)
+		return r;
+	snap->linked = true;
+	return 0;
+}
+
+static const struct {
+	const char *word;
+	uint64_t attr;
+} attr_words[] = {
+	{ "ro", MOUNT_ATTR_RDONLY },	       { "nosuid", MOUNT_ATTR_NOSUID },
+	{ "nodev", MOUNT_ATTR_NODEV },	       { "noexec", MOUNT_ATTR_NOEXEC },
+	{ "noatime", MOUNT_ATTR_NOATIME },     { "nodiratime", MOUNT_ATTR_NODIRATIME },
+	{ "relatime", MOUNT_ATTR_RELATIME },   { "nosymfollow", MOUNT_ATTR_NOSYMFOLLOW },
+	{ "idmapped", MOUNT_ATTR_IDMAP },
+};
+
+uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts)
+{
+	uint64_t attr = 0;
+	bool atime_word = false;
+
+	for (size_t i = 0; i < opts->n; i++) {
+		const char *w = opts->v[i];
+
+		if (streq(w, "noatime") || streq(w, "relatime") || streq(w, "strictatime"))
+			atime_word = true;
+		for (size_t k = 0; k < ARRAY_SIZE(attr_words); k++)
+			if (streq(w, attr_words[k].word))
+				attr |= attr_words[k].attr;
+	}
+	/* the kernel prints no atime word for strictatime */
+	if (!atime_word || mnts_strv_contains(opts, "strictatime"))
+		attr |= MOUNT_ATTR_STRICTATIME;
+	return attr;
+}
+
+void mnts_options_from_mount_attr(struct mnts_strv *out, uint64_t attr)
+{
+	/* show_mnt_opts() order: ro/rw, nosuid, nodev, noexec, atime, nodiratime,
+	 * relatime, nosymfollow, idmapped (kernel-api.md §5.4) */
+	mnts_strv_push(out, attr & MOUNT_ATTR_RDONLY ? "ro" : "rw");
+	if (attr & MOUNT_ATTR_NOSUID)
+		mnts_strv_push(out, "nosuid");
+	if (attr & MOUNT_ATTR_NODEV)
+		mnts_strv_push(out, "nodev");
+	if (attr & MOUNT_ATTR_NOEXEC)
+		mnts_strv_push(out, "noexec");
+	if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME)
+		mnts_strv_push(out, "noatime");
+	if (attr & MOUNT_ATTR_NODIRATIME)
+		mnts_strv_push(out, "nodiratime");
+	if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_RELATIME)
+		mnts_strv_push(out, "relatime");
+	if (attr & MOUNT_ATTR_NOSYMFOLLOW)
+		mnts_strv_push(out, "nosymfollow");
+	if (attr & MOUNT_ATTR_IDMAP)
+		mnts_strv_push(out, "idmapped");
+}

@@ -1,0 +1,109 @@
+/* mntsnap.c - main: global options, the command table, exit status.
+ *
+ * Global options come before the command word (argp stops there with
+ * ARGP_IN_ORDER); each command parses the rest with its own argp.
+ */
+#include <argp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "lib/log.h"
+#include "lib/macros.h"
+#include "lib/model.h"
+
+struct mnts_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct mnts_cmd cmds[] = {
+	{ "capture", cmd_capture, "write a JSON snapshot of mount namespaces" },
+	{ "replay", cmd_replay, "recreate a snapshot's mount namespaces" },
+	{ "diff", cmd_diff, "compare two mount layouts modulo renumbering" },
+};
+
+static void print_version(FILE *f, struct argp_state *state _unused_)
+{
+	fprintf(f, "mntsnap %s\nsnapshot format %d\n", MNTSNAP_VERSION, MNTS_FORMAT_VERSION);
+}
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
+
+static const char doc[] =
+	"Snapshot, replay and compare Linux mount namespaces, propagation included.\n\n"
+	"Commands:\n"
+	"  capture   write a JSON snapshot of mount namespaces\n"
+	"  replay    recreate a snapshot's mount namespaces\n"
+	"  diff      compare two mount layouts modulo renumbering\n\n"
+	"Run 'mntsnap COMMAND --help' for a command's options."
+	"\vExit status: 0 success (diff: same), 1 diff found differences or replay's "
+	"verification failed, 2 trouble.";
+
+static const struct argp_option options[] = {
+	{ "quiet", 'q', NULL, 0, "Print no warnings (errors still print)", 0 },
+	{ "verbose", 'v', NULL, 0, "Explain what is done on stderr (repeat for more)", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", -1 },
+	{ 0 }
+};
+
+static error_t parse_opt(int key, char *arg _unused_, struct argp_state *state)
+{
+	switch (key) {
+	case 'q':
+		mnts_verbosity = -1;
+		break;
+	case 'v':
+		if (mnts_verbosity >= 0)
+			mnts_verbosity++;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		/* the command word: stop here, the command parses the rest */
+		return ARGP_ERR_UNKNOWN;
+	case ARGP_KEY_NO_ARGS:
+		argp_error(state, "no command given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = { options, parse_opt, "COMMAND [OPTION...]", doc, NULL, NULL,
+				  NULL };
+
+int main(int argc, char **argv)
+{
+	int idx = 0, rc;
+
+	argp_err_exit_status = MNTS_EXIT_TROUBLE;
+	argv[0] = (char *)"mntsnap"; /* messages say "mntsnap:", whatever the path */
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, &idx, NULL) != 0)
+		return MNTS_EXIT_TROUBLE;
+	if (idx >= argc) {
+		fprintf(stderr, "mntsnap: no command given\nTry 'mntsnap --help' for more information.\n");
+		return MNTS_EXIT_TROUBLE;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (!streq(argv[idx], cmds[i].name))
+			continue;
+		_cleanup_free_ char *name = xasprintf("mntsnap %s", cmds[i].name);
+		argv[idx] = name;
+		rc = cmds[i].fn(argc - idx, argv + idx);
+		/* a write error on stdout (full disk, closed pipe) is trouble */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "mntsnap: %s: write failure on standard output\n",
+				cmds[i].name);
+			return MNTS_EXIT_TROUBLE;
+		}
+		return rc;
+	}
+	fprintf(stderr, "mntsnap: '%s' is not a mntsnap command\n"
+			"Try 'mntsnap --help' for more information.\n",
+		argv[idx]);
+	return MNTS_EXIT_TROUBLE;
+}
