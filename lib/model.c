@@ -445,9 +445,9 @@ static int check_groups(struct mnts_snapshot *snap, struct mnts_error *err)
 				break; /* master outside the snapshot: allowed, replay warns */
 			if (g->shared_id == groups[i].shared_id || ++steps > n)
 				return mnts_err(err, 0,
-						"peer group %" PRIu64 ": master_id: cycle in the master "
-						"graph (through group %" PRIu64 ")",
-						groups[i].shared_id, cur);
+						"peer group %" PRIu64 ": master_id %" PRIu64
+						": cycle in the master graph",
+						groups[i].shared_id, groups[i].master_id);
 			cur = g->master_id;
 		}
 	}

@@ -197,6 +197,20 @@ static int read_strv(json_t *a, struct mnts_strv *sv, const char *what, const ch
 	return 0;
 }
 
+/* A string or null (-> NULL). */
+static int read_opt_str(json_t *v, char **out, const char *what, const char *key,
+			struct mnts_error *err)
+{
+	if (json_is_null(v)) {
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return mnts_err(err, 0, "%s: %s: expected a string or null", what, key);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
 static int read_u64(json_t *v, bool nullable, uint64_t *out, const char *what, const char *where,
 		    const char *key, struct mnts_error *err)
 {
@@ -259,16 +273,16 @@ static int read_mount(json_t *jm, struct mnts_ns *ns, size_t idx, const char *wh
 	    (r = read_strv(sopts, &m->super_options, what, where, "super_options", err)) < 0)
 		return r;
 	if (!json_is_null(nsfs)) {
-		const char *type, *label = NULL;
-		json_t *ino;
+		const char *type;
+		json_t *ino, *label;
 
-		if (json_unpack_ex(nsfs, &je, JSON_STRICT, "{s:s, s:o, s:s?}", "type", &type, "ino",
+		if (json_unpack_ex(nsfs, &je, JSON_STRICT, "{s:s, s:o, s:o}", "type", &type, "ino",
 				   &ino, "ns", &label) < 0)
 			return mnts_err(err, 0, "%s: %s: nsfs: %s", what, where, je.text);
-		if ((r = read_u64(ino, false, &m->nsfs_ino, what, where, "nsfs.ino", err)) < 0)
+		if ((r = read_u64(ino, false, &m->nsfs_ino, what, where, "nsfs.ino", err)) < 0 ||
+		    (r = read_opt_str(label, &m->nsfs_ns, what, where, err)) < 0)
 			return r;
 		m->nsfs_type = xstrdup(type);
-		m->nsfs_ns = label ? xstrdup(label) : NULL;
 	}
 	if (!json_is_null(idmap)) {
 		json_t *u, *g;
@@ -363,28 +377,30 @@ int mnts_snapshot_from_json(json_t *root, const char *what, struct mnts_snapshot
 		return bad(err, what, "top level", &je);
 	snap->format_version = version;
 	{
-		const char *name, *tv = NULL, *k = NULL, *a = NULL, *h = NULL, *m = NULL,
-				  *st = NULL, *sel = NULL;
+		json_t *tv, *k, *a, *h, *m, *st, *sel;
+		const char *name;
 
-		if (json_unpack_ex(tool, &je, JSON_STRICT, "{s:s, s:s?}", "name", &name, "version",
+		if (json_unpack_ex(tool, &je, JSON_STRICT, "{s:s, s:o}", "name", &name, "version",
 				   &tv) < 0)
 			return bad(err, what, "tool", &je);
-		if (json_unpack_ex(host, &je, JSON_STRICT, "{s:s?, s:s?, s:s?}", "kernel", &k,
-				   "arch", &a, "hostname", &h) < 0)
+		if (json_unpack_ex(host, &je, JSON_STRICT, "{s:o, s:o, s:o}", "kernel", &k, "arch",
+				   &a, "hostname", &h) < 0)
 			return bad(err, what, "host", &je);
-		if (json_unpack_ex(capture, &je, JSON_STRICT, "{s:s?, s:s?, s:s?}", "method", &m,
+		if (json_unpack_ex(capture, &je, JSON_STRICT, "{s:o, s:o, s:o}", "method", &m,
 				   "subtree", &st, "selection", &sel) < 0)
 			return bad(err, what, "capture", &je);
-		if (!json_is_null(created) && !json_is_string(created))
-			return mnts_err(err, 0, "%s: created: expected a string or null", what);
-		snap->tool_version = tv ? xstrdup(tv) : NULL;
-		snap->created = json_is_string(created) ? xstrdup(json_string_value(created)) : NULL;
-		snap->host_kernel = k ? xstrdup(k) : NULL;
-		snap->host_arch = a ? xstrdup(a) : NULL;
-		snap->host_name = h ? xstrdup(h) : NULL;
-		snap->method = m ? xstrdup(m) : NULL;
-		snap->subtree = st ? xstrdup(st) : NULL;
-		snap->selection = sel ? xstrdup(sel) : NULL;
+		if ((r = read_opt_str(tv, &snap->tool_version, what, "tool.version", err)) < 0 ||
+		    (r = read_opt_str(created, &snap->created, what, "created", err)) < 0 ||
+		    (r = read_opt_str(k, &snap->host_kernel, what, "host.kernel", err)) < 0 ||
+		    (r = read_opt_str(a, &snap->host_arch, what, "host.arch", err)) < 0 ||
+		    (r = read_opt_str(h, &snap->host_name, what, "host.hostname", err)) < 0 ||
+		    (r = read_opt_str(m, &snap->method, what, "capture.method", err)) < 0 ||
+		    (r = read_opt_str(st, &snap->subtree, what, "capture.subtree", err)) < 0 ||
+		    (r = read_opt_str(sel, &snap->selection, what, "capture.selection", err)) < 0)
+			return r;
+		if (snap->subtree && !mnts_path_is_normal(snap->subtree))
+			return mnts_err(err, 0, "%s: capture.subtree '%s': %s", what, snap->subtree,
+					"not an absolute normalised path");
 	}
 	if (!json_is_array(nss))
 		return mnts_err(err, 0, "%s: namespaces: expected an array", what);
