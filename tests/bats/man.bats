@@ -47,7 +47,7 @@ check_documented() {
 	[ -n "$text" ]
 	for opt in $opts; do
 		case "$opt" in
-		--help | --usage | -\?) [ "$#" -gt 0 ] && continue ;; # global, documented in OPTIONS
+		--help | --usage | -\? | --version | -V) [ "$#" -gt 0 ] && continue ;; # global: in OPTIONS
 		esac
 		documented "$text" "$opt" || missing+=("$opt")
 	done

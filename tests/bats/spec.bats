@@ -17,7 +17,7 @@ declare -gA INVALID_ERROR=(
 	[duplicate-id]="namespace 'ns0': mount id 2 appears twice"
 	[duplicate-label]="namespace 'ns0': label: appears twice"
 	[group-two-superblocks]="namespace 'ns0' mount 3: dev 0:57: its peer 2 in group 5 is on another superblock"
-	[master-cycle]="peer group 7: master_id: cycle in the master graph"
+	[master-cycle]="peer group 7: master_id 8: cycle in the master graph"
 	[relative-mountpoint]="namespace 'ns0' mount 2: mountpoint 'tmp': not an absolute normalised path"
 	[unknown-key]="propagation"
 )
