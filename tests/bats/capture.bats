@@ -393,3 +393,45 @@ bad_input() {
 	assert_success
 	[[ "$output" == *"--mountinfo=FILE"* ]]
 }
+
+@test "capture: a namespace that changes during the capture still gives a consistent snapshot" {
+	require_root
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	mkdir -p $B/c $B/s; mount -t tmpfs s $B/s
+	# enough mounts that a capture takes a while, and churn beside them:
+	# nested mounts appear and vanish (lazily, parents first)
+	python3 -c "
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+b = sys.argv[1].encode()
+for i in range(2000):
+    os.mkdir(b + b\"/s/m%d\" % i)
+    libc.mount(b\"none\", b + b\"/s/m%d\" % i, b\"tmpfs\", 0, None)
+" $B
+	python3 -c "
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+c, stop = sys.argv[1].encode() + b\"/c\", sys.argv[2]
+while not os.path.exists(stop):
+    libc.mount(b\"c\", c, b\"tmpfs\", 0, None); os.makedirs(c + b\"/d\", exist_ok=True)
+    libc.mount(b\"d\", c + b\"/d\", b\"tmpfs\", 0, None); os.makedirs(c + b\"/d/e\", exist_ok=True)
+    libc.mount(b\"e\", c + b\"/d/e\", b\"tmpfs\", 0, None)
+    libc.umount2(c, 2)
+" $B $TMP/stop &
+	churn=$!
+	fails=0
+	for i in $(seq 1 10); do
+		for k in listmount mountinfo; do
+			"$MNTSNAP" -q capture --kernel=$k -p $$ --compact > $TMP/s.json || fails=$((fails + 1))
+			# every parent is in the namespace
+			jq -e ".namespaces[0] | (.mounts | map({key: (.id | tostring), value: 1}) | from_entries) as \$ids
+				| all(.mounts[]; .parent == null or \$ids[.parent | tostring] == 1)" $TMP/s.json > /dev/null \
+				|| fails=$((fails + 1))
+		done
+	done
+	touch $TMP/stop; wait $churn
+	echo "failures: $fails"
+	[ $fails = 0 ]
+	'
+}
