@@ -94,7 +94,7 @@ static void fix_mount(struct mnts_mount *m)
 		unsigned long long ino;
 
 		if (colon && sscanf(colon, ":[%llu]", &ino) == 1) {
-			m->nsfs_type = strndup(m->root, (size_t)(colon - m->root));
+			m->nsfs_type = xasprintf("%.*s", (int)(colon - m->root), m->root);
 			m->nsfs_ino = ino;
 		}
 		free(m->root);
@@ -242,8 +242,16 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 		tns = mnts_snapshot_add_ns(tmp, ns->label);
 		if (src->file)
 			r = read_file(src, tns, err);
-		else if (c->use_listmount && src->ref.ns_id)
+		else if (c->use_listmount && src->ref.ns_id) {
 			r = mnts_statmount_ns(tns, src->ref.ns_id, err);
+			if (r == -ENOENT && src->ref.fd >= 0) {
+				mnts_debug(1, "%s: %s; listing it from inside", src->what, err->msg);
+				mnts_snapshot_free(TAKE_PTR(tmp));
+				tmp = mnts_snapshot_new();
+				tns = mnts_snapshot_add_ns(tmp, ns->label);
+				r = mnts_statmount_ns_setns(tns, src->ref.fd, err);
+			}
+		}
 		else
 			r = read_live_mountinfo(src, tns, c->self_ino, err);
 		if (r != -EAGAIN)
@@ -499,7 +507,8 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		if (r == 1 || (r < 0 && opts->n_targets == 0 && r != -EAGAIN)) {
 			/* -A: a namespace without the subtree, or one that died */
 			if (r < 0)
-				mnts_warn("%s: skipped: %s", src->what, err->msg);
+				mnts_warn("%s: skipped: %s%s%s", src->what, err->msg,
+					  err->code ? ": " : "", err->code ? strerror(err->code) : "");
 			free(snap->nss[--snap->n_ns].label);
 			r = 0;
 			continue;

@@ -1,5 +1,9 @@
 /* statmount.c - see statmount.h */
 #include <inttypes.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,34 +171,13 @@ static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm)
 		push_str_array(&m->gid_map, sm->str + sm->mnt_gidmap, sm->mnt_gidmap_num);
 }
 
-int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+/* The root's parent is the hidden one (rootfs, or the old root after
+ * pivot_root): the only parent not listed.  A second one means a mount moved
+ * or vanished between listmount and statmount.  ids: sorted. */
+static int find_root(struct mnts_ns *ns, const uint64_t *ids, size_t n, struct mnts_error *err)
 {
-	_cleanup_(smbuf_done) struct smbuf b = { 0 };
-	_cleanup_free_ uint64_t *ids = NULL;
-	size_t n = 0, n_roots = 0;
-	int r;
+	size_t n_roots = 0;
 
-	r = list_ids(ns_id, &ids, &n, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		struct mnts_mount *m;
-
-		r = smbuf_stat(&b, ids[i], ns_id, NEEDED_MASK);
-		if (r == -ENOENT)
-			return mnts_err(err, EAGAIN, "mount %" PRIu64 " vanished during the capture",
-					ids[i]);
-		if (r < 0)
-			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
-		if (!(b.sm->mask & STATMOUNT_MNT_POINT))
-			return mnts_err(err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint",
-					ids[i]);
-		m = mnts_ns_add_mount(ns);
-		fill_mount(m, b.sm);
-	}
-	/* the root's parent is the hidden one (rootfs, or the old root after
-	 * pivot_root): the only parent not listed.  A second one means a mount
-	 * moved or vanished between listmount and statmount. */
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
 
@@ -210,6 +193,121 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err
 	if (n_roots == 0)
 		return mnts_err(err, EAGAIN, "no root mount");
 	return 0;
+}
+
+int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+{
+	_cleanup_(smbuf_done) struct smbuf b = { 0 };
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0;
+	int r;
+
+	r = list_ids(ns_id, &ids, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = smbuf_stat(&b, ids[i], ns_id, NEEDED_MASK);
+		if (r == -ENOENT)
+			return mnts_err(err, EAGAIN, "mount %" PRIu64 " vanished during the capture",
+					ids[i]);
+		if (r < 0)
+			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
+		if (!(b.sm->mask & STATMOUNT_MNT_POINT))
+			return mnts_err(err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint",
+					ids[i]);
+		fill_mount(mnts_ns_add_mount(ns), b.sm);
+	}
+	return find_root(ns, ids, n, err);
+}
+
+/* Child side of mnts_statmount_ns_setns(): the raw statmount records of the
+ * namespace we are in, each as a size_t length and the bytes.  Returns the
+ * exit status. */
+static int dump_records(int out_fd)
+{
+	_cleanup_(smbuf_done) struct smbuf b = { 0 };
+	_cleanup_free_ uint64_t *ids = NULL;
+	struct mnts_error ignored;
+	FILE *out = fdopen(out_fd, "w");
+	size_t n = 0;
+
+	if (!out || list_ids(0, &ids, &n, &ignored) < 0)
+		return EIO;
+	for (size_t i = 0; i < n; i++) {
+		int r = smbuf_stat(&b, ids[i], 0, NEEDED_MASK);
+		size_t len;
+
+		if (r == -ENOENT)
+			return EAGAIN;
+		if (r < 0)
+			return -r & 0xff;
+		len = b.sm->size >= sizeof(*b.sm) && b.sm->size <= b.size ? b.sm->size : b.size;
+		if (fwrite(&len, sizeof(len), 1, out) != 1 || fwrite(b.sm, 1, len, out) != len)
+			return EIO;
+	}
+	return fflush(out) == 0 ? 0 : EIO;
+}
+
+int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err)
+{
+	_cleanup_close_ int memfd = memfd_create("mntsnap-statmount", MFD_CLOEXEC);
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, n = 0, pos = 0;
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	if (memfd < 0)
+		return mnts_err(err, errno, "memfd_create");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return mnts_err(err, errno, "fork");
+	if (pid == 0) {
+		/* one thread and a fresh fs_struct: setns may change our root */
+		if (mnts_sys_setns(nsfd, CLONE_NEWNS) < 0)
+			_exit(errno & 0xff);
+		_exit(dump_records(memfd));
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return mnts_err(err, errno, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return mnts_err(err, WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
+				"statmount from inside the namespace");
+	if (fstat(memfd, &st) < 0)
+		return mnts_err(err, errno, "fstat");
+	len = (size_t)st.st_size;
+	buf = xmalloc(len + 1);
+	if (pread(memfd, buf, len, 0) != (ssize_t)len)
+		return mnts_err(err, EIO, "reading the statmount records");
+	while (pos + sizeof(size_t) <= len) {
+		struct mnts_statmount *sm;
+		size_t rec;
+
+		memcpy(&rec, buf + pos, sizeof(rec));
+		pos += sizeof(rec);
+		if (rec < sizeof(*sm) || rec > len - pos)
+			return mnts_err(err, EIO, "bad statmount record");
+		sm = xmalloc(rec + 1);
+		memcpy(sm, buf + pos, rec);
+		((char *)sm)[rec] = '\0';
+		pos += rec;
+		if (!(sm->mask & STATMOUNT_MNT_POINT)) {
+			uint64_t id = sm->mnt_id;
+
+			free(sm);
+			return mnts_err(err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint",
+					id);
+		}
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = sm->mnt_id;
+		fill_mount(mnts_ns_add_mount(ns), sm);
+		free(sm);
+	}
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	return find_root(ns, ids, n, err);
 }
 
 /* ---- propagate_from ------------------------------------------------------ */

@@ -21,6 +21,14 @@ bool mnts_statmount_supported(void);
  * -errno. */
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err);
 
+/* The same from inside the namespace: a child setns()es into nsfd and runs
+ * listmount/statmount there.  For namespaces that the kernel cannot list by
+ * id (listmount ENOENT: 6.18's grab_requested_root() looks for the root's
+ * first child among the mounts with higher ids, and misses a root mount made
+ * before the namespace, as after pivot_root to an older mount).
+ * Returns: as mnts_statmount_ns(). */
+int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err);
+
 /* The master relation between peer groups, for propagate_from.  Built from
  * the namespace at hand and, lazily, once per capture, from every live
  * namespace (only when a master chain leaves the namespace). */
