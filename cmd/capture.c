@@ -35,37 +35,35 @@ struct capture_opts {
 };
 
 static const char doc[] =
-	"Write a JSON snapshot of mount namespaces (all of them when none is selected)."
-	"\vNamespace labels are ns0, ns1, ... in ascending mnt_ns_id order for --all, in "
-	"command-line order otherwise.  Exit status: 0 success, 2 trouble.";
+    "Write a JSON snapshot of mount namespaces (all of them when none is selected)."
+    "\vNamespace labels are ns0, ns1, ... in ascending mnt_ns_id order for --all, in "
+    "command-line order otherwise.  Exit status: 0 success, 2 trouble.";
 
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Capture PID's mount namespace (repeatable)", 0 },
-	{ "mount", 'm', "NSFILE", 0,
-	  "A namespace file: /proc/PID/ns/mnt or a bind-mounted nsfs file (repeatable)", 0 },
-	{ "all", 'A', NULL, 0,
-	  "Every mount namespace, including ones kept alive only by an nsfs bind mount or "
-	  "an open fd (the default)",
-	  0 },
-	{ "mountinfo", 'F', "FILE", 0,
-	  "Offline import of a saved mountinfo (repeatable; one namespace per file)", 0 },
-	{ "subtree", OPT_SUBTREE, "PATH", 0,
-	  "Only mounts at or below PATH (the mount at PATH becomes the root)", 1 },
-	{ "kernel", OPT_KERNEL, "auto|listmount|mountinfo", 0,
-	  "Data source (default auto: listmount where available)", 1 },
-	{ "output", 'o', "FILE", 0, "Write atomically to FILE (\"-\" = stdout, the default)", 2 },
-	{ "compact", OPT_COMPACT, NULL, 0, "One-line JSON", 2 },
-	{ "tree", OPT_TREE, NULL, 0,
-	  "A findmnt-like tree for humans (propagation as shared:N master:M) instead of JSON",
-	  2 },
-	{ 0 }
-};
+    {"pid", 'p', "PID", 0, "Capture PID's mount namespace (repeatable)", 0},
+    {"mount", 'm', "NSFILE", 0,
+     "A namespace file: /proc/PID/ns/mnt or a bind-mounted nsfs file (repeatable)", 0},
+    {"all", 'A', NULL, 0,
+     "Every mount namespace, including ones kept alive only by an nsfs bind mount or "
+     "an open fd (the default)",
+     0},
+    {"mountinfo", 'F', "FILE", 0,
+     "Offline import of a saved mountinfo (repeatable; one namespace per file)", 0},
+    {"subtree", OPT_SUBTREE, "PATH", 0,
+     "Only mounts at or below PATH (the mount at PATH becomes the root)", 1},
+    {"kernel", OPT_KERNEL, "auto|listmount|mountinfo", 0,
+     "Data source (default auto: listmount where available)", 1},
+    {"output", 'o', "FILE", 0, "Write atomically to FILE (\"-\" = stdout, the default)", 2},
+    {"compact", OPT_COMPACT, NULL, 0, "One-line JSON", 2},
+    {"tree", OPT_TREE, NULL, 0,
+     "A findmnt-like tree for humans (propagation as shared:N master:M) instead of JSON", 2},
+    {0}};
 
 static void add_target(struct capture_opts *o, enum mnts_target_kind kind, const char *arg,
 		       uint64_t num)
 {
 	o->targets = xreallocarray(o->targets, o->n_targets + 1, sizeof(*o->targets));
-	o->targets[o->n_targets++] = (struct mnts_target){ .kind = kind, .arg = arg, .num = num };
+	o->targets[o->n_targets++] = (struct mnts_target){.kind = kind, .arg = arg, .num = num};
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -132,7 +130,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp argp = { options, parse_opt, NULL, doc, NULL, NULL, NULL };
+static const struct argp argp = {options, parse_opt, NULL, doc, NULL, NULL, NULL};
 
 /* Writes text to path ("-": stdout), atomically like the JSON writer. */
 static int write_text(const char *text, const char *path, struct mnts_error *err)
@@ -178,11 +176,11 @@ static int write_text(const char *text, const char *path, struct mnts_error *err
 
 int cmd_capture(int argc, char **argv)
 {
-	struct capture_opts o = { .backend = MNTS_BACKEND_AUTO };
+	struct capture_opts o = {.backend = MNTS_BACKEND_AUTO};
 	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
 	_cleanup_free_ struct mnts_target *targets = NULL;
 	struct mnts_capture_opts copts;
-	struct mnts_error err = { 0 };
+	struct mnts_error err = {0};
 	int r;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o) != 0) {
@@ -191,10 +189,10 @@ int cmd_capture(int argc, char **argv)
 	}
 	targets = o.targets;
 	copts = (struct mnts_capture_opts){
-		.backend = o.backend,
-		.targets = o.targets,
-		.n_targets = o.n_targets,
-		.subtree = o.subtree,
+	    .backend = o.backend,
+	    .targets = o.targets,
+	    .n_targets = o.n_targets,
+	    .subtree = o.subtree,
 	};
 	r = mnts_capture(&copts, &snap, &err);
 	if (r < 0) {

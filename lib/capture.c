@@ -24,8 +24,8 @@
 /* One namespace to capture: live (ref.fd >= 0) or a mountinfo file. */
 struct source {
 	struct mnts_nsref ref;
-	const char *file;  /* -F path, or NULL */
-	const char *what;  /* how errors name it */
+	const char *file; /* -F path, or NULL */
+	const char *what; /* how errors name it */
 	char *what_owned;
 	const char *label; /* requested label or NULL */
 };
@@ -112,7 +112,7 @@ static int cmp_mount_ptr(const void *a, const void *b)
 
 static struct mnts_mount *find_by_id(struct mnts_mount **by_id, size_t n, uint64_t id)
 {
-	struct mnts_mount key = { .id = id }, *kp = &key, **hit;
+	struct mnts_mount key = {.id = id}, *kp = &key, **hit;
 
 	hit = n ? bsearch(&kp, by_id, n, sizeof(*by_id), cmp_mount_ptr) : NULL;
 	return hit ? *hit : NULL;
@@ -192,7 +192,8 @@ static int read_live_mountinfo(const struct source *src, struct mnts_ns *ns, uin
 			char path[64];
 			_cleanup_close_ int fd = -1;
 
-			snprintf(path, sizeof(path), "/proc/%" PRIu64 "/mountinfo", src->ref.pids[0]);
+			snprintf(path, sizeof(path), "/proc/%" PRIu64 "/mountinfo",
+				 src->ref.pids[0]);
 			fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0 && mnts_mountinfo_slurp(fd, &buf, &len) == 0)
 				r = 0;
@@ -245,14 +246,14 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 		else if (c->use_listmount && src->ref.ns_id) {
 			r = mnts_statmount_ns(tns, src->ref.ns_id, err);
 			if (r == -ENOENT && src->ref.fd >= 0) {
-				mnts_debug(1, "%s: %s; listing it from inside", src->what, err->msg);
+				mnts_debug(1, "%s: %s; listing it from inside", src->what,
+					   err->msg);
 				mnts_snapshot_free(TAKE_PTR(tmp));
 				tmp = mnts_snapshot_new();
 				tns = mnts_snapshot_add_ns(tmp, ns->label);
 				r = mnts_statmount_ns_setns(tns, src->ref.fd, err);
 			}
-		}
-		else
+		} else
 			r = read_live_mountinfo(src, tns, c->self_ino, err);
 		if (r != -EAGAIN)
 			break;
@@ -364,7 +365,7 @@ static void fill_meta(struct mnts_snapshot *snap, const struct mnts_capture_opts
 static int collect_sources(const struct mnts_capture_opts *opts, struct sources *out,
 			   struct mnts_error *err)
 {
-	struct mnts_nslist all = { 0 };
+	struct mnts_nslist all = {0};
 	int r;
 
 	if (opts->n_targets == 0) {
@@ -384,7 +385,7 @@ static int collect_sources(const struct mnts_capture_opts *opts, struct sources 
 	}
 	for (size_t i = 0; i < opts->n_targets; i++) {
 		const struct mnts_target *t = &opts->targets[i];
-		struct mnts_nsref ref = { .fd = -1 };
+		struct mnts_nsref ref = {.fd = -1};
 		struct source *src;
 		bool dup = false;
 
@@ -433,7 +434,7 @@ static int collect_sources(const struct mnts_capture_opts *opts, struct sources 
 	}
 	/* pids for the live ones */
 	{
-		struct mnts_nslist view = { 0 };
+		struct mnts_nslist view = {0};
 
 		for (size_t i = 0; i < out->n; i++)
 			if (out->v[i].ref.fd >= 0) {
@@ -455,8 +456,8 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 	_cleanup_snapshot_ struct mnts_snapshot *snap = mnts_snapshot_new();
 	_cleanup_free_ bool *live = NULL;
 	_cleanup_free_ char *subtree = NULL;
-	struct sources srcs = { 0 };
-	struct ctx c = { 0 };
+	struct sources srcs = {0};
+	struct ctx c = {0};
 	struct stat st;
 	int r = 0;
 
@@ -499,8 +500,8 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 	live = xcalloc(srcs.n + 1, sizeof(*live));
 	for (size_t i = 0; i < srcs.n; i++) {
 		const struct source *src = &srcs.v[i];
-		_cleanup_free_ char *label = src->label ? xstrdup(src->label)
-							: xasprintf("ns%zu", snap->n_ns);
+		_cleanup_free_ char *label =
+		    src->label ? xstrdup(src->label) : xasprintf("ns%zu", snap->n_ns);
 		struct mnts_ns *ns = mnts_snapshot_add_ns(snap, label);
 
 		r = capture_one(&c, src, ns, subtree, opts->n_targets == 0, err);
@@ -508,7 +509,8 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 			/* -A: a namespace without the subtree, or one that died */
 			if (r < 0)
 				mnts_warn("%s: skipped: %s%s%s", src->what, err->msg,
-					  err->code ? ": " : "", err->code ? strerror(err->code) : "");
+					  err->code ? ": " : "",
+					  err->code ? strerror(err->code) : "");
 			free(snap->nss[--snap->n_ns].label);
 			r = 0;
 			continue;

@@ -159,7 +159,7 @@ int mnts_mountinfo_parse(struct mnts_ns *ns, const char *buf, size_t len, const 
 	_cleanup_(free_iter) struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	_cleanup_(fclose_ptr) FILE *f = NULL;
 	_cleanup_free_ uint64_t *ids = NULL;
-	struct errline el = { 0 };
+	struct errline el = {0};
 	const char *pos = buf, *end = buf + len, *line;
 	struct libmnt_fs *fs;
 	size_t line_len, n_roots = 0;
@@ -231,8 +231,8 @@ int mnts_mountinfo_parse(struct mnts_ns *ns, const char *buf, size_t len, const 
 	qsort(ids, ns->n_mounts, sizeof(*ids), cmp_u64);
 	for (size_t i = 1; i < ns->n_mounts; i++)
 		if (ids[i] == ids[i - 1])
-			return mnts_err(err, live ? EAGAIN : 0, "%s: mount id %" PRIu64 " appears twice",
-					what, ids[i]);
+			return mnts_err(err, live ? EAGAIN : 0,
+					"%s: mount id %" PRIu64 " appears twice", what, ids[i]);
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
 
@@ -247,8 +247,8 @@ int mnts_mountinfo_parse(struct mnts_ns *ns, const char *buf, size_t len, const 
 		m->parent_id = 0;
 	}
 	if (n_roots == 0)
-		return mnts_err(err, live ? EAGAIN : 0, "%s: no root mount (the parents form a cycle)",
-				what);
+		return mnts_err(err, live ? EAGAIN : 0,
+				"%s: no root mount (the parents form a cycle)", what);
 	return 0;
 }
 

@@ -56,7 +56,7 @@ int mnts_nsref_from_fd(int fd, const char *what, struct mnts_nsref *ret, struct 
 	/* kernels before 6.10 have no ids: the mountinfo backend copes with 0 */
 	if (ioctl(owned, MNTS_NS_GET_MNTNS_ID, &id) < 0)
 		id = 0;
-	*ret = (struct mnts_nsref){ .fd = -1, .ns_id = id, .ino = st.st_ino };
+	*ret = (struct mnts_nsref){.fd = -1, .ns_id = id, .ino = st.st_ino};
 	{
 		_cleanup_close_ int ufd = ioctl(owned, NS_GET_USERNS);
 		struct stat ust;
@@ -98,7 +98,7 @@ int mnts_nsref_open_file(const char *path, struct mnts_nsref *ret, struct mnts_e
 
 int mnts_nsref_open_id(uint64_t ns_id, struct mnts_nsref *ret, struct mnts_error *err)
 {
-	struct mnts_nslist all = { 0 };
+	struct mnts_nslist all = {0};
 	int r = mnts_nslist_all(&all, err);
 
 	if (r < 0)
@@ -132,7 +132,7 @@ static int walk(int start, unsigned long req, struct mnts_nslist *list)
 	int cur = start;
 
 	for (;;) {
-		struct mnts_mnt_ns_info info = { .size = sizeof(info) };
+		struct mnts_mnt_ns_info info = {.size = sizeof(info)};
 		struct mnts_error ignored;
 		struct mnts_nsref ref;
 		int fd = ioctl(cur, req, &info);
@@ -197,7 +197,7 @@ static int scan_proc(struct mnts_nslist *list, struct mnts_error *err)
 
 int mnts_nslist_all(struct mnts_nslist *ret, struct mnts_error *err)
 {
-	struct mnts_nslist list = { 0 };
+	struct mnts_nslist list = {0};
 	struct mnts_nsref self;
 	int fd, r;
 

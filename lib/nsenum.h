@@ -12,11 +12,11 @@
 
 /* One live mount namespace, held open by an nsfs fd. */
 struct mnts_nsref {
-	int fd;                 /* O_CLOEXEC nsfs fd, -1 when none */
-	uint64_t ns_id;         /* 64-bit mount namespace id, 0 when the kernel has none */
-	uint64_t ino;           /* nsfs inode number */
-	uint64_t userns_ino;    /* owning user namespace inode, 0 when unknown */
-	uint64_t *pids;         /* ascending, filled by mnts_nslist_attach_pids() */
+	int fd;		     /* O_CLOEXEC nsfs fd, -1 when none */
+	uint64_t ns_id;	     /* 64-bit mount namespace id, 0 when the kernel has none */
+	uint64_t ino;	     /* nsfs inode number */
+	uint64_t userns_ino; /* owning user namespace inode, 0 when unknown */
+	uint64_t *pids;	     /* ascending, filled by mnts_nslist_attach_pids() */
 	size_t n_pids;
 };
 

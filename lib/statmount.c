@@ -15,7 +15,7 @@
 
 #define NEEDED_MASK                                                                                \
 	(STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT |     \
-	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE | STATMOUNT_OPT_ARRAY |     \
+	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE | STATMOUNT_OPT_ARRAY |    \
 	 STATMOUNT_OPT_SEC_ARRAY | STATMOUNT_MNT_UIDMAP | STATMOUNT_MNT_GIDMAP)
 
 #define LIST_BATCH 4096
@@ -53,7 +53,7 @@ static int smbuf_stat(struct smbuf *b, uint64_t id, uint64_t ns_id, uint64_t mas
 bool mnts_statmount_supported(void)
 {
 	static int cached = -1;
-	_cleanup_(smbuf_done) struct smbuf b = { 0 };
+	_cleanup_(smbuf_done) struct smbuf b = {0};
 	uint64_t id;
 
 	if (cached >= 0)
@@ -197,7 +197,7 @@ static int find_root(struct mnts_ns *ns, const uint64_t *ids, size_t n, struct m
 
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
 {
-	_cleanup_(smbuf_done) struct smbuf b = { 0 };
+	_cleanup_(smbuf_done) struct smbuf b = {0};
 	_cleanup_free_ uint64_t *ids = NULL;
 	size_t n = 0;
 	int r;
@@ -208,13 +208,13 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err
 	for (size_t i = 0; i < n; i++) {
 		r = smbuf_stat(&b, ids[i], ns_id, NEEDED_MASK);
 		if (r == -ENOENT)
-			return mnts_err(err, EAGAIN, "mount %" PRIu64 " vanished during the capture",
-					ids[i]);
+			return mnts_err(err, EAGAIN,
+					"mount %" PRIu64 " vanished during the capture", ids[i]);
 		if (r < 0)
 			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
 		if (!(b.sm->mask & STATMOUNT_MNT_POINT))
-			return mnts_err(err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint",
-					ids[i]);
+			return mnts_err(
+			    err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint", ids[i]);
 		fill_mount(mnts_ns_add_mount(ns), b.sm);
 	}
 	return find_root(ns, ids, n, err);
@@ -225,7 +225,7 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err
  * exit status. */
 static int dump_records(int out_fd)
 {
-	_cleanup_(smbuf_done) struct smbuf b = { 0 };
+	_cleanup_(smbuf_done) struct smbuf b = {0};
 	_cleanup_free_ uint64_t *ids = NULL;
 	struct mnts_error ignored;
 	FILE *out = fdopen(out_fd, "w");
@@ -298,8 +298,8 @@ int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err
 			uint64_t id = sm->mnt_id;
 
 			free(sm);
-			return mnts_err(err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint",
-					id);
+			return mnts_err(err, 0,
+					"mount %" PRIu64 ": the kernel reports no mountpoint", id);
 		}
 		ids = xreallocarray(ids, n + 1, sizeof(*ids));
 		ids[n++] = sm->mnt_id;
@@ -334,7 +334,7 @@ static void graph_add(struct graph *g, uint64_t group, uint64_t master)
 		g->cap = g->cap ? g->cap * 2 : 256;
 		g->v = xreallocarray(g->v, g->cap, sizeof(*g->v));
 	}
-	g->v[g->n++] = (struct group_edge){ group, master };
+	g->v[g->n++] = (struct group_edge){group, master};
 }
 
 static void graph_sort(struct graph *g)
@@ -350,7 +350,7 @@ static void graph_sort(struct graph *g)
 
 static const struct group_edge *graph_find(const struct graph *g, uint64_t group)
 {
-	struct group_edge key = { .group = group };
+	struct group_edge key = {.group = group};
 
 	return g->n ? bsearch(&key, g->v, g->n, sizeof(*g->v), cmp_edge) : NULL;
 }
@@ -376,8 +376,8 @@ void mnts_master_graph_free(struct mnts_master_graph *g)
 /* The peer groups of every live namespace (basic statmount only). */
 static void graph_build_live(struct graph *g)
 {
-	_cleanup_(smbuf_done) struct smbuf b = { 0 };
-	struct mnts_nslist all = { 0 };
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	struct mnts_nslist all = {0};
 	struct mnts_error ignored;
 
 	if (mnts_nslist_all(&all, &ignored) < 0)
@@ -403,7 +403,7 @@ static void graph_build_live(struct graph *g)
 void mnts_statmount_propagate_from(struct mnts_ns *ns, struct mnts_master_graph *mg)
 {
 	_cleanup_free_ uint64_t *here = NULL;
-	struct graph local = { 0 };
+	struct graph local = {0};
 	size_t n_here = 0;
 
 	here = xcalloc(ns->n_mounts + 1, sizeof(*here));

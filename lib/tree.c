@@ -14,9 +14,11 @@ char *mnts_tree_propagation(const struct mnts_mount *m)
 
 	buf[0] = '\0';
 	if (m->shared_id)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " shared:%" PRIu64, m->shared_id);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " shared:%" PRIu64,
+					m->shared_id);
 	if (m->master_id)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " master:%" PRIu64, m->master_id);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " master:%" PRIu64,
+					m->master_id);
 	if (m->propagate_from)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " propagate_from:%" PRIu64,
 					m->propagate_from);
@@ -56,8 +58,8 @@ static size_t walk_tree(const struct mnts_ns *ns, struct row *rows)
 		free(stack);
 		return 0;
 	}
-	rows[n++] = (struct row){ ns->root, 0, true };
-	stack[top++] = (struct frame){ ns->root, 0 };
+	rows[n++] = (struct row){ns->root, 0, true};
+	stack[top++] = (struct frame){ns->root, 0};
 	while (top > 0) {
 		struct frame *f = &stack[top - 1];
 		const struct mnts_mount *child;
@@ -67,8 +69,8 @@ static size_t walk_tree(const struct mnts_ns *ns, struct row *rows)
 			continue;
 		}
 		child = f->m->children[f->next++];
-		rows[n++] = (struct row){ child, top, f->next == f->m->n_children };
-		stack[top++] = (struct frame){ child, 0 };
+		rows[n++] = (struct row){child, top, f->next == f->m->n_children};
+		stack[top++] = (struct frame){child, 0};
 	}
 	free(stack);
 	return n;
@@ -122,9 +124,9 @@ static void render_ns(FILE *out, const struct mnts_ns *ns)
 		if (r->depth > 0)
 			fputs(r->last ? "└─" : "├─", out);
 		more[r->depth] = !r->last;
-		fprintf(out, "%-*s %-*s %-*s %s\n",
-			(int)(w_target - r->depth * 2), r->m->mountpoint, (int)w_source, sources[i],
-			(int)w_type, r->m->fstype, prop);
+		fprintf(out, "%-*s %-*s %-*s %s\n", (int)(w_target - r->depth * 2),
+			r->m->mountpoint, (int)w_source, sources[i], (int)w_type, r->m->fstype,
+			prop);
 		free(sources[i]);
 	}
 }

@@ -146,6 +146,17 @@ setup() {
 	"$MNTSNAP" capture --kernel=mountinfo -m $TMP/pin/ns > $TMP/m.json
 	jq -e --argjson i $ino ".namespaces[0].ns_ino == \$i and .capture.selection == \"mount\"" $TMP/l.json
 	diff <(strip_ids $TMP/l.json) <(strip_ids $TMP/m.json)
+	# command-line order; the same namespace twice is captured once
+	"$MNTSNAP" capture -p $$ -m $TMP/pin/ns -p $$ -F $FIXTURES/mountinfo/lxd-seed003.mountinfo > $TMP/mix.json
+	schema_check $TMP/mix.json
+	jq -e --argjson i $ino --argjson me $(stat -L -c %i /proc/self/ns/mnt) \
+		--argjson u $(stat -L -c %i /proc/self/ns/user) --argjson pid $$ \
+		"[.namespaces[] | [.label, .ns_ino]] == [[\"ns0\", \$me], [\"ns1\", \$i], [\"ns2\", null]]
+		 and .capture.selection == \"mixed\" and .namespaces[0].owner_userns_ino == \$u
+		 and (.namespaces[0].pids | index(\$pid)) != null and .namespaces[2].owner_userns_ino == null" $TMP/mix.json
+	jq -e --arg v "$("$MNTSNAP" --version | head -n1 | cut -d" " -f2)" --arg k "$(uname -r)" --arg h "$(uname -n)" \
+		".tool == {name: \"mntsnap\", version: \$v} and .host == {kernel: \$k, arch: \"$(uname -m)\", hostname: \$h}
+		 and (.created | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$\"))" $TMP/mix.json
 	'
 }
 
