@@ -104,8 +104,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (args->n_sides == 0)
 			argp_error(state, "no snapshot given");
-		if (args->n_sides == 2 && streq(args->sides[0], "-") && streq(args->sides[1], "-"))
-			argp_error(state, "'-': standard input can be only one side");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -230,6 +228,12 @@ int cmd_diff(int argc, char **argv)
 	int r;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &args) != 0) {
+		mnts_strv_clear(&args.ns_labels);
+		return MNTS_EXIT_TROUBLE;
+	}
+	if (args.n_sides == 2 && streq(args.sides[0], "-") && streq(args.sides[1], "-")) {
+		mnts_err(&err, 0, "'-': standard input can be only one of A and B");
+		mnts_err_print("diff", &err);
 		mnts_strv_clear(&args.ns_labels);
 		return MNTS_EXIT_TROUBLE;
 	}

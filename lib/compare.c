@@ -966,16 +966,17 @@ static void compare_peers(struct ctx *c)
 		if (at == NONE)
 			at = cp[start].ga;
 		here = ns_of(&c->a, at);
-		/* mounts joining (shared only in B) and leaving (only in A) */
-		for (size_t k = start; k < end; k++) {
-			size_t ga = cp[k].ga, gb = c->a.partner[ga];
-			bool in_a = pa->cls[ga] != NONE, in_b = pb->cls[gb] != NONE;
+		/* mounts leaving (shared only in A), then joining (only in B) */
+		for (int joining = 0; joining < 2; joining++)
+			for (size_t k = start; k < end; k++) {
+				size_t ga = cp[k].ga, gb = c->a.partner[ga];
+				bool in_a = pa->cls[ga] != NONE, in_b = pb->cls[gb] != NONE;
 
-			if (in_a == in_b || n_a == 0 || n_b == 0)
-				continue;
-			_cleanup_free_ char *w = mount_words(&c->a, ga, here);
-			sb_addf(&moves, "%s%c%s", moves.len ? " " : "", in_b ? '+' : '-', w);
-		}
+				if (in_a == in_b || in_b != joining || n_a == 0 || n_b == 0)
+					continue;
+				_cleanup_free_ char *w = mount_words(&c->a, ga, here);
+				sb_addf(&moves, "%s%c%s", moves.len ? " " : "", in_b ? '+' : '-', w);
+			}
 		mv = sb_take(&moves);
 
 		if (n_a == 1 && n_b == 1 && !*mv)
