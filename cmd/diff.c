@@ -36,29 +36,28 @@ struct diff_args {
 };
 
 static const char doc[] =
-	"Compare two mount layouts modulo renumbering.\v"
-	"A and B are snapshot files, \"-\" (standard input, for one side at most), or live "
-	"namespaces captured on the fly: pid:PID or ns:FILE (/proc/PID/ns/mnt or a bind-mounted "
-	"nsfs file).  With A alone, A is compared with the live namespaces it names (by "
-	"mnt_ns_id); a namespace that no longer exists is a difference.\n\n"
-	"Mount ids, peer group numbers and anonymous device numbers are ignored: mounts are "
-	"paired by mountpoint and stacking position, peer groups and superblocks are compared "
-	"as partitions.  Output: one line per difference (+ only in B, - only in A, ~ changed), "
-	"under a header per namespace.\n\n"
-	"Exit status: 0 same, 1 different, 2 trouble.";
+    "Compare two mount layouts modulo renumbering.\v"
+    "A and B are snapshot files, \"-\" (standard input, for one side at most), or live "
+    "namespaces captured on the fly: pid:PID or ns:FILE (/proc/PID/ns/mnt or a bind-mounted "
+    "nsfs file).  With A alone, A is compared with the live namespaces it names (by "
+    "mnt_ns_id); a namespace that no longer exists is a difference.\n\n"
+    "Mount ids, peer group numbers and anonymous device numbers are ignored: mounts are "
+    "paired by mountpoint and stacking position, peer groups and superblocks are compared "
+    "as partitions.  Output: one line per difference (+ only in B, - only in A, ~ changed), "
+    "under a header per namespace.\n\n"
+    "Exit status: 0 same, 1 different, 2 trouble.";
 
 static const struct argp_option options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print the differences as a JSON array", 0 },
-	{ "quiet", 'q', NULL, 0, "Print nothing; exit status only", 0 },
-	{ "subtree", OPT_SUBTREE, "PATH", 0, "Only mounts at or below PATH", 0 },
-	{ "ns", OPT_NS, "LABEL", 0, "Only this namespace of A (repeatable)", 0 },
-	{ "ignore", OPT_IGNORE, "FIELD,...", 0,
-	  "Ignore fields: source, mount_options, super_options, fstype, root, propagation, "
-	  "superblock, dev",
-	  0 },
-	{ "strict-ids", OPT_STRICT_IDS, NULL, 0, "Also compare raw mount ids and group numbers", 0 },
-	{ 0 }
-};
+    {"json", OPT_JSON, NULL, 0, "Print the differences as a JSON array", 0},
+    {"quiet", 'q', NULL, 0, "Print nothing; exit status only", 0},
+    {"subtree", OPT_SUBTREE, "PATH", 0, "Only mounts at or below PATH", 0},
+    {"ns", OPT_NS, "LABEL", 0, "Only this namespace of A (repeatable)", 0},
+    {"ignore", OPT_IGNORE, "FIELD,...", 0,
+     "Ignore fields: source, mount_options, super_options, fstype, root, propagation, "
+     "superblock, dev",
+     0},
+    {"strict-ids", OPT_STRICT_IDS, NULL, 0, "Also compare raw mount ids and group numbers", 0},
+    {0}};
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -119,13 +118,13 @@ __attribute__((weak)) int mnts_capture(const struct mnts_capture_opts *opts _unu
 	return mnts_err(err, ENOSYS, "live capture");
 }
 
-static const struct argp argp = { options, parse_opt, "A [B]", doc, NULL, NULL, NULL };
+static const struct argp argp = {options, parse_opt, "A [B]", doc, NULL, NULL, NULL};
 
 /* Captures one live namespace given as pid:PID or ns:FILE. */
 static int load_live(const char *spec, struct mnts_snapshot **ret, struct mnts_error *err)
 {
-	struct mnts_target t = { 0 };
-	struct mnts_capture_opts copts = { .targets = &t, .n_targets = 1 };
+	struct mnts_target t = {0};
+	struct mnts_capture_opts copts = {.targets = &t, .n_targets = 1};
 	int r;
 
 	if (strneq_prefix(spec, "pid:")) {
@@ -178,7 +177,7 @@ static int load_live_of(const struct mnts_snapshot *a, struct mnts_snapshot **re
 			struct mnts_error *err)
 {
 	_cleanup_free_ struct mnts_target *targets = xcalloc(a->n_ns + 1, sizeof(*targets));
-	struct mnts_capture_opts copts = { .targets = targets };
+	struct mnts_capture_opts copts = {.targets = targets};
 	int r;
 
 	for (size_t i = 0; i < a->n_ns; i++) {
@@ -199,8 +198,7 @@ static int load_live_of(const struct mnts_snapshot *a, struct mnts_snapshot **re
 			continue;
 		}
 		targets[copts.n_targets++] = (struct mnts_target){
-			.kind = MNTS_TARGET_NSID, .num = ns->mnt_ns_id, .label = ns->label
-		};
+		    .kind = MNTS_TARGET_NSID, .num = ns->mnt_ns_id, .label = ns->label};
 	}
 	if (copts.n_targets == 0) {
 		/* no target would mean "every namespace": an empty snapshot instead */
@@ -221,10 +219,10 @@ static int load_live_of(const struct mnts_snapshot *a, struct mnts_snapshot **re
 
 int cmd_diff(int argc, char **argv)
 {
-	struct diff_args args = { 0 };
+	struct diff_args args = {0};
 	_cleanup_snapshot_ struct mnts_snapshot *a = NULL, *b = NULL;
-	struct mnts_diff d = { 0 };
-	struct mnts_error err = { 0 };
+	struct mnts_diff d = {0};
+	struct mnts_error err = {0};
 	int r;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &args) != 0) {

@@ -30,14 +30,14 @@ static const struct {
 	const char *name;
 	unsigned int bit;
 } field_names[] = {
-	{ "source", MNTS_FIELD_SOURCE },
-	{ "mount_options", MNTS_FIELD_MOUNT_OPTIONS },
-	{ "super_options", MNTS_FIELD_SUPER_OPTIONS },
-	{ "fstype", MNTS_FIELD_FSTYPE },
-	{ "root", MNTS_FIELD_ROOT },
-	{ "propagation", MNTS_FIELD_PROPAGATION },
-	{ "superblock", MNTS_FIELD_SUPERBLOCK },
-	{ "dev", MNTS_FIELD_DEV },
+    {"source", MNTS_FIELD_SOURCE},
+    {"mount_options", MNTS_FIELD_MOUNT_OPTIONS},
+    {"super_options", MNTS_FIELD_SUPER_OPTIONS},
+    {"fstype", MNTS_FIELD_FSTYPE},
+    {"root", MNTS_FIELD_ROOT},
+    {"propagation", MNTS_FIELD_PROPAGATION},
+    {"superblock", MNTS_FIELD_SUPERBLOCK},
+    {"dev", MNTS_FIELD_DEV},
 };
 
 unsigned int mnts_field_from_name(const char *name)
@@ -82,7 +82,7 @@ static void sb_addf(struct strbuf *sb, const char *fmt, ...)
 static char *sb_take(struct strbuf *sb)
 {
 	char *s = sb->s ? sb->s : xstrdup("");
-	*sb = (struct strbuf){ 0 };
+	*sb = (struct strbuf){0};
 	return s;
 }
 
@@ -92,24 +92,24 @@ static char *sb_take(struct strbuf *sb)
  * Classes are numbered in ascending key order. */
 struct partition {
 	size_t n_classes;
-	size_t *cls;    /* per mount: its class, or NONE */
+	size_t *cls;	/* per mount: its class, or NONE */
 	uint64_t *keys; /* per class: the shared_id or dev, ascending */
-	size_t *first;  /* per class: its first member in canonical order */
+	size_t *first;	/* per class: its first member in canonical order */
 	size_t *second; /* per class: the member after first, or NONE */
 };
 
 struct side {
 	const struct mnts_snapshot *snap;
-	size_t n;                      /* mounts, all namespaces */
-	size_t *ns_off;                /* global index of each namespace's mounts[0] */
+	size_t n;		       /* mounts, all namespaces */
+	size_t *ns_off;		       /* global index of each namespace's mounts[0] */
 	const struct mnts_mount **mnt; /* global index -> mount */
-	size_t *rank;                  /* canonical order: namespace, mountpoint, layer */
-	unsigned int *layer;           /* 1 + ancestors stacked on the same mountpoint */
-	bool *scope;                   /* reported on (--ns, --subtree) */
-	size_t *partner;               /* paired mount of the other side, or NONE */
-	size_t *ns_partner;            /* paired namespace of the other side, or NONE */
+	size_t *rank;		       /* canonical order: namespace, mountpoint, layer */
+	unsigned int *layer;	       /* 1 + ancestors stacked on the same mountpoint */
+	bool *scope;		       /* reported on (--ns, --subtree) */
+	size_t *partner;	       /* paired mount of the other side, or NONE */
+	size_t *ns_partner;	       /* paired namespace of the other side, or NONE */
 	struct partition groups;       /* peer groups (shared_id) */
-	struct partition sbs;          /* superblocks (dev) */
+	struct partition sbs;	       /* superblocks (dev) */
 };
 
 static size_t gidx(const struct side *s, const struct mnts_mount *m)
@@ -122,10 +122,9 @@ static size_t ns_of(const struct side *s, size_t g)
 	return (size_t)(s->mnt[g]->ns - s->snap->nss);
 }
 
-static const struct side *sort_side; /* qsort has no context argument */
-
-static int cmp_canonical(const void *x, const void *y)
+static int cmp_canonical(const void *x, const void *y, void *arg)
 {
+	const struct side *sort_side = arg;
 	size_t i = *(const size_t *)x, j = *(const size_t *)y;
 	const struct mnts_mount *a = sort_side->mnt[i], *b = sort_side->mnt[j];
 	size_t nsa = ns_of(sort_side, i), nsb = ns_of(sort_side, j);
@@ -171,7 +170,7 @@ static void partition_build(struct side *s, struct partition *p,
 
 		p->cls[i] = NONE;
 		if (key)
-			k[n++] = (struct keyed){ key, s->rank[i], i };
+			k[n++] = (struct keyed){key, s->rank[i], i};
 	}
 	qsort(k, n, sizeof(*k), cmp_keyed);
 	p->n_classes = 0;
@@ -264,7 +263,7 @@ static void side_init(struct side *s, const struct mnts_snapshot *snap)
 			const struct mnts_mount *p = m->parent;
 
 			s->layer[gidx(s, m)] =
-				p && streq(p->mountpoint, m->mountpoint) ? s->layer[gidx(s, p)] + 1 : 1;
+			    p && streq(p->mountpoint, m->mountpoint) ? s->layer[gidx(s, p)] + 1 : 1;
 			for (size_t k = 0; k < m->n_children; k++)
 				stack[top++] = m->children[k];
 		}
@@ -273,8 +272,7 @@ static void side_init(struct side *s, const struct mnts_snapshot *snap)
 	order = xcalloc(s->n ? s->n : 1, sizeof(*order));
 	for (size_t i = 0; i < s->n; i++)
 		order[i] = i;
-	sort_side = s;
-	qsort(order, s->n, sizeof(*order), cmp_canonical);
+	qsort_r(order, s->n, sizeof(*order), cmp_canonical, s);
 	for (size_t i = 0; i < s->n; i++)
 		s->rank[order[i]] = i;
 
@@ -351,20 +349,21 @@ static struct found *add_found(struct ctx *c, enum mnts_diff_kind kind, size_t n
 	}
 	f = &c->found[c->n_found];
 	*f = (struct found){
-		.it = {
-			.kind = kind,
-			.ns = xstrdup(ns),
-			.ns_other = ns_other && !streq(ns_other, ns) ? xstrdup(ns_other) : NULL,
-			.mountpoint = mountpoint ? xstrdup(mountpoint) : NULL,
-			.field = xstrdup(field),
-			.old_value = old_value,
-			.new_value = new_value,
-			.text = text,
-			.layer = layer,
+	    .it =
+		{
+		    .kind = kind,
+		    .ns = xstrdup(ns),
+		    .ns_other = ns_other && !streq(ns_other, ns) ? xstrdup(ns_other) : NULL,
+		    .mountpoint = mountpoint ? xstrdup(mountpoint) : NULL,
+		    .field = xstrdup(field),
+		    .old_value = old_value,
+		    .new_value = new_value,
+		    .text = text,
+		    .layer = layer,
 		},
-		.ns_key = ns_key,
-		.seq = seq,
-		.order = c->n_found,
+	    .ns_key = ns_key,
+	    .seq = seq,
+	    .order = c->n_found,
 	};
 	c->n_found++;
 	return f;
@@ -376,7 +375,7 @@ static struct found *add_found(struct ctx *c, enum mnts_diff_kind kind, size_t n
 static char *mount_words(const struct side *s, size_t g, size_t here_ns)
 {
 	const struct mnts_mount *m = s->mnt[g];
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	if (ns_of(s, g) != here_ns)
 		sb_addf(&sb, "%s:", m->ns->label);
@@ -393,8 +392,8 @@ static char *group_words(const struct side *s, size_t cls, size_t here_ns)
 }
 
 /* Adds a "~ MOUNT: what: old -> new" line about paired mount ga (of A). */
-static void add_change(struct ctx *c, size_t ga, enum seq seq, const char *field,
-		       const char *what, char *old_value, char *new_value)
+static void add_change(struct ctx *c, size_t ga, enum seq seq, const char *field, const char *what,
+		       char *old_value, char *new_value)
 {
 	const struct mnts_mount *m = c->a.mnt[ga];
 	size_t na = ns_of(&c->a, ga);
@@ -402,9 +401,8 @@ static void add_change(struct ctx *c, size_t ga, enum seq seq, const char *field
 	char *text = xasprintf("~ %s: %s: %s -> %s", where, what, old_value ? old_value : "none",
 			       new_value ? new_value : "none");
 
-	add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
-		  c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint, c->a.layer[ga], seq,
-		  field, old_value, new_value, text);
+	add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label, c->b.snap->nss[c->a.ns_partner[na]].label,
+		  m->mountpoint, c->a.layer[ga], seq, field, old_value, new_value, text);
 }
 
 /* Like add_change, but the text after "MOUNT: what: " is given whole. */
@@ -416,9 +414,8 @@ static void add_change_text(struct ctx *c, size_t ga, enum seq seq, const char *
 	_cleanup_free_ char *where = mount_words(&c->a, ga, na);
 	char *text = xasprintf("~ %s: %s: %s", where, what, tail);
 
-	add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
-		  c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint, c->a.layer[ga], seq,
-		  field, old_value, new_value, text);
+	add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label, c->b.snap->nss[c->a.ns_partner[na]].label,
+		  m->mountpoint, c->a.layer[ga], seq, field, old_value, new_value, text);
 }
 
 /* ---- namespaces ----------------------------------------------------------- */
@@ -468,7 +465,7 @@ static struct path_ns *distinct_paths(const struct side *s, size_t *ret_n, size_
 	size_t n = 0, w = 0;
 
 	for (size_t i = 0; i < s->n; i++)
-		p[n++] = (struct path_ns){ s->mnt[i]->mountpoint, ns_of(s, i) };
+		p[n++] = (struct path_ns){s->mnt[i]->mountpoint, ns_of(s, i)};
 	qsort(p, n, sizeof(*p), cmp_path_ns);
 	for (size_t r = 0; r < n; r++) {
 		if (w > 0 && p[w - 1].ns == p[r].ns && streq(p[w - 1].path, p[r].path))
@@ -545,8 +542,8 @@ static void match_ns_by_structure(struct ctx *c)
 
 			if (!same_id && score * 4 < per_a[i] + per_b[j])
 				continue; /* 2c / (a + b) < 1/2 */
-			cand[n_cand++] = (struct candidate){ i, j, same_id ? SIZE_MAX : score,
-							     streq(x->label, y->label) };
+			cand[n_cand++] = (struct candidate){i, j, same_id ? SIZE_MAX : score,
+							    streq(x->label, y->label)};
 		}
 	qsort(cand, n_cand, sizeof(*cand), cmp_candidate);
 	for (size_t k = 0; k < n_cand; k++) {
@@ -672,10 +669,11 @@ static void set_scope(struct ctx *c)
 				path_at_or_below(c->a.mnt[g]->mountpoint, c->opts->subtree);
 	for (size_t g = 0; g < c->b.n; g++) {
 		size_t pa = c->b.ns_partner[ns_of(&c->b, g)];
-		bool ns_ok = pa == NONE ? !c->opts->n_ns_labels
-					: ns_selected(c, c->a.snap->nss[pa].label);
+		bool ns_ok =
+		    pa == NONE ? !c->opts->n_ns_labels : ns_selected(c, c->a.snap->nss[pa].label);
 
-		c->b.scope[g] = ns_ok && path_at_or_below(c->b.mnt[g]->mountpoint, c->opts->subtree);
+		c->b.scope[g] =
+		    ns_ok && path_at_or_below(c->b.mnt[g]->mountpoint, c->opts->subtree);
 	}
 }
 
@@ -683,7 +681,7 @@ static void set_scope(struct ctx *c)
 
 static char *join_strv(const struct mnts_strv *sv, const char *sep)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	for (size_t i = 0; i < sv->n; i++)
 		sb_addf(&sb, "%s%s", i ? sep : "", sv->v[i]);
@@ -694,7 +692,7 @@ static char *join_strv(const struct mnts_strv *sv, const char *sep)
  * its own.  Returns: NULL when the sets are equal. */
 static char *options_delta(const struct mnts_strv *a, const struct mnts_strv *b)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
 	for (size_t i = 0; i < a->n; i++)
 		if (!streq(a->v[i], "rw") && !mnts_strv_contains(b, a->v[i]))
@@ -749,12 +747,12 @@ static void compare_ids(struct ctx *c, size_t ga, const struct mnts_mount *x,
 		const char *name;
 		size_t off;
 	} ids[] = {
-		{ "id", offsetof(struct mnts_mount, id) },
-		{ "mnt_id", offsetof(struct mnts_mount, mnt_id) },
-		{ "shared_id", offsetof(struct mnts_mount, shared_id) },
-		{ "master_id", offsetof(struct mnts_mount, master_id) },
-		{ "propagate_from", offsetof(struct mnts_mount, propagate_from) },
-		{ "nsfs_ino", offsetof(struct mnts_mount, nsfs_ino) },
+	    {"id", offsetof(struct mnts_mount, id)},
+	    {"mnt_id", offsetof(struct mnts_mount, mnt_id)},
+	    {"shared_id", offsetof(struct mnts_mount, shared_id)},
+	    {"master_id", offsetof(struct mnts_mount, master_id)},
+	    {"propagate_from", offsetof(struct mnts_mount, propagate_from)},
+	    {"nsfs_ino", offsetof(struct mnts_mount, nsfs_ino)},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
@@ -782,20 +780,20 @@ static void compare_fields(struct ctx *c, size_t ga, size_t gb)
 	if (!ignored(c, MNTS_FIELD_ROOT) && !streq(x->root, y->root))
 		add_change(c, ga, SEQ_ROOT, "root", "root", xstrdup(x->root), xstrdup(y->root));
 	if (!ignored(c, MNTS_FIELD_ROOT) && x->deleted != y->deleted)
-		add_change(c, ga, SEQ_DELETED, "deleted", "deleted", xstrdup(x->deleted ? "yes" : "no"),
-			   xstrdup(y->deleted ? "yes" : "no"));
+		add_change(c, ga, SEQ_DELETED, "deleted", "deleted",
+			   xstrdup(x->deleted ? "yes" : "no"), xstrdup(y->deleted ? "yes" : "no"));
 	if (!ignored(c, MNTS_FIELD_MOUNT_OPTIONS) &&
 	    (delta = options_delta(&x->mount_options, &y->mount_options))) {
 		add_change_text(c, ga, SEQ_MOUNT_OPTIONS, "mount_options", "options",
-				join_strv(&x->mount_options, ","), join_strv(&y->mount_options, ","),
-				delta);
+				join_strv(&x->mount_options, ","),
+				join_strv(&y->mount_options, ","), delta);
 		free(delta);
 	}
 	if (!ignored(c, MNTS_FIELD_SUPER_OPTIONS) &&
 	    (delta = options_delta(&x->super_options, &y->super_options))) {
 		add_change_text(c, ga, SEQ_SUPER_OPTIONS, "super_options", "super options",
-				join_strv(&x->super_options, ","), join_strv(&y->super_options, ","),
-				delta);
+				join_strv(&x->super_options, ","),
+				join_strv(&y->super_options, ","), delta);
 		free(delta);
 	}
 	/* a block device number names the device, not an accident of
@@ -808,9 +806,10 @@ static void compare_fields(struct ctx *c, size_t ga, size_t gb)
 			   xasprintf("%u:%u", y->dev_major, y->dev_minor));
 	if (!ignored(c, MNTS_FIELD_PROPAGATION) && x->unbindable != y->unbindable)
 		add_change(c, ga, SEQ_UNBINDABLE, "unbindable", "unbindable",
-			   xstrdup(x->unbindable ? "yes" : "no"), xstrdup(y->unbindable ? "yes" : "no"));
-	if (str_differs(x->nsfs_type, y->nsfs_type) ||
-	    (x->nsfs_ns && !y->nsfs_ns) || (!x->nsfs_ns && y->nsfs_ns)) {
+			   xstrdup(x->unbindable ? "yes" : "no"),
+			   xstrdup(y->unbindable ? "yes" : "no"));
+	if (str_differs(x->nsfs_type, y->nsfs_type) || (x->nsfs_ns && !y->nsfs_ns) ||
+	    (!x->nsfs_ns && y->nsfs_ns)) {
 		add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x), nsfs_words(y));
 	} else if (x->nsfs_ns) {
 		/* the pinned namespace, through the namespace pairing */
@@ -878,10 +877,9 @@ static int cmp_comp_pair(const void *x, const void *y)
 	return a->rank < b->rank ? -1 : a->rank > b->rank;
 }
 
-static const struct side *cls_sort_side;
-
-static int cmp_cls_by_first(const void *x, const void *y)
+static int cmp_cls_by_first(const void *x, const void *y, void *arg)
 {
+	const struct side *cls_sort_side = arg;
 	size_t a = cls_sort_side->rank[cls_sort_side->groups.first[*(const size_t *)x]];
 	size_t b = cls_sort_side->rank[cls_sort_side->groups.first[*(const size_t *)y]];
 
@@ -890,10 +888,9 @@ static int cmp_cls_by_first(const void *x, const void *y)
 
 static char *group_list_words(const struct side *s, size_t *cls, size_t n, size_t here_ns)
 {
-	struct strbuf sb = { 0 };
+	struct strbuf sb = {0};
 
-	cls_sort_side = s;
-	qsort(cls, n, sizeof(*cls), cmp_cls_by_first);
+	qsort_r(cls, n, sizeof(*cls), cmp_cls_by_first, (void *)s);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *w = group_words(s, cls[i], here_ns);
 		sb_addf(&sb, "%s%s", i ? ", " : "", w);
@@ -914,7 +911,7 @@ static void compare_peers(struct ctx *c)
 	_cleanup_free_ size_t *seen_b = xcalloc(pb->n_classes + 1, sizeof(*seen_b));
 	_cleanup_free_ size_t *list_a = xcalloc(pa->n_classes + 1, sizeof(*list_a));
 	_cleanup_free_ size_t *list_b = xcalloc(pb->n_classes + 1, sizeof(*list_b));
-	struct uf u = { xcalloc(base_none + 2 * c->a.n + 1, sizeof(size_t)) };
+	struct uf u = {xcalloc(base_none + 2 * c->a.n + 1, sizeof(size_t))};
 	size_t n = 0;
 
 	for (size_t i = 0; i < base_none + 2 * c->a.n; i++)
@@ -929,7 +926,7 @@ static void compare_peers(struct ctx *c)
 		na = pa->cls[ga] != NONE ? pa->cls[ga] : base_none + ga;
 		nb = pb->cls[gb] != NONE ? pa->n_classes + pb->cls[gb] : base_none + c->a.n + ga;
 		uf_union(&u, na, nb);
-		cp[n++] = (struct comp_pair){ .ga = ga, .rank = c->a.rank[ga] };
+		cp[n++] = (struct comp_pair){.ga = ga, .rank = c->a.rank[ga]};
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t ga = cp[i].ga;
@@ -943,7 +940,7 @@ static void compare_peers(struct ctx *c)
 
 	for (size_t start = 0, end; start < n; start = end) {
 		size_t n_a = 0, n_b = 0, at = NONE, here;
-		struct strbuf moves = { 0 };
+		struct strbuf moves = {0};
 		_cleanup_free_ char *old_w = NULL, *new_w = NULL, *tail = NULL, *mv = NULL;
 		const char *what = "peers";
 		enum seq seq = SEQ_PEERS;
@@ -975,14 +972,15 @@ static void compare_peers(struct ctx *c)
 				if (in_a == in_b || in_b != joining || n_a == 0 || n_b == 0)
 					continue;
 				_cleanup_free_ char *w = mount_words(&c->a, ga, here);
-				sb_addf(&moves, "%s%c%s", moves.len ? " " : "", in_b ? '+' : '-', w);
+				sb_addf(&moves, "%s%c%s", moves.len ? " " : "", in_b ? '+' : '-',
+					w);
 			}
 		mv = sb_take(&moves);
 
 		if (n_a == 1 && n_b == 1 && !*mv)
 			continue;
 		if (n_a == 0 || n_b == 0) {
-			struct strbuf members = { 0 };
+			struct strbuf members = {0};
 
 			for (size_t k = start; k < end; k++) {
 				_cleanup_free_ char *w = mount_words(&c->a, cp[k].ga, here);
@@ -1013,10 +1011,11 @@ static void compare_peers(struct ctx *c)
 			else if (n_a == 1)
 				tail = xasprintf("group split: %s%s%s", new_w, *mv ? " " : "", mv);
 			else if (n_b == 1)
-				tail = xasprintf("groups merged: %s%s%s", old_w, *mv ? " " : "", mv);
+				tail =
+				    xasprintf("groups merged: %s%s%s", old_w, *mv ? " " : "", mv);
 			else
-				tail = xasprintf("regrouped: %s -> %s%s%s", old_w, new_w, *mv ? " " : "",
-						 mv);
+				tail = xasprintf("regrouped: %s -> %s%s%s", old_w, new_w,
+						 *mv ? " " : "", mv);
 		}
 		add_change_text(c, at, seq, what, what, TAKE_PTR(old_w), TAKE_PTR(new_w), tail);
 	}
@@ -1052,7 +1051,7 @@ static void compare_master_field(struct ctx *c, const struct cls_pair *corr, siz
 	else if (ca == NONE || cb == NONE)
 		same = ca == NONE && cb == NONE && (!c->opts->strict_ids || ida == idb);
 	else
-		same = bsearch(&(struct cls_pair){ ca, cb }, corr, n_corr, sizeof(*corr),
+		same = bsearch(&(struct cls_pair){ca, cb}, corr, n_corr, sizeof(*corr),
 			       cmp_cls_pair) != NULL;
 	if (same)
 		return;
@@ -1069,7 +1068,7 @@ static void compare_masters(struct ctx *c)
 		size_t gb = c->a.partner[ga];
 
 		if (gb != NONE && c->a.groups.cls[ga] != NONE && c->b.groups.cls[gb] != NONE)
-			corr[n++] = (struct cls_pair){ c->a.groups.cls[ga], c->b.groups.cls[gb] };
+			corr[n++] = (struct cls_pair){c->a.groups.cls[ga], c->b.groups.cls[gb]};
 	}
 	qsort(corr, n, sizeof(*corr), cmp_cls_pair);
 	for (size_t ga = 0; ga < c->a.n; ga++) {
@@ -1152,8 +1151,8 @@ static void compare_superblocks(struct ctx *c)
 
 		if (gb == NONE || !c->a.scope[ga] || !c->b.scope[gb])
 			continue;
-		ab[n] = (struct run_pair){ c->a.sbs.cls[ga], c->b.sbs.cls[gb], c->a.rank[ga], ga };
-		ba[n] = (struct run_pair){ c->b.sbs.cls[gb], c->a.sbs.cls[ga], c->a.rank[ga], ga };
+		ab[n] = (struct run_pair){c->a.sbs.cls[ga], c->b.sbs.cls[gb], c->a.rank[ga], ga};
+		ba[n] = (struct run_pair){c->b.sbs.cls[gb], c->a.sbs.cls[ga], c->a.rank[ga], ga};
 		n++;
 	}
 	main_class(ab, n, main_b, c->a.sbs.n_classes);
@@ -1205,8 +1204,8 @@ static void compare_namespaces(struct ctx *c)
 		} else if (c->opts->strict_ids && x->mnt_ns_id != c->b.snap->nss[j].mnt_ns_id) {
 			const struct mnts_ns *y = &c->b.snap->nss[j];
 
-			add_found(c, MNTS_DIFF_CHANGED, i, x->label, y->label, NULL, 0, SEQ_NAMESPACE,
-				  "mnt_ns_id", xasprintf("%" PRIu64, x->mnt_ns_id),
+			add_found(c, MNTS_DIFF_CHANGED, i, x->label, y->label, NULL, 0,
+				  SEQ_NAMESPACE, "mnt_ns_id", xasprintf("%" PRIu64, x->mnt_ns_id),
 				  xasprintf("%" PRIu64, y->mnt_ns_id),
 				  xasprintf("~ namespace %s: mnt_ns_id: %" PRIu64 " -> %" PRIu64,
 					    x->label, x->mnt_ns_id, y->mnt_ns_id));
@@ -1251,7 +1250,8 @@ static int check_opts(const struct mnts_snapshot *a, const struct mnts_compare_o
 		      struct mnts_error *err)
 {
 	if (o->subtree && !mnts_path_is_normal(o->subtree))
-		return mnts_err(err, 0, "subtree '%s': not an absolute normalised path", o->subtree);
+		return mnts_err(err, 0, "subtree '%s': not an absolute normalised path",
+				o->subtree);
 	for (size_t i = 0; i < o->n_ns_labels; i++)
 		if (!mnts_snapshot_find_ns(a, o->ns_labels[i]))
 			return mnts_err(err, 0, "namespace '%s': not in the first snapshot",
@@ -1263,11 +1263,11 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 		 const struct mnts_compare_opts *opts, struct mnts_diff *ret,
 		 struct mnts_error *err)
 {
-	static const struct mnts_compare_opts defaults = { 0 };
-	struct ctx c = { .opts = opts ? opts : &defaults };
+	static const struct mnts_compare_opts defaults = {0};
+	struct ctx c = {.opts = opts ? opts : &defaults};
 	int r;
 
-	*ret = (struct mnts_diff){ 0 };
+	*ret = (struct mnts_diff){0};
 	if (!a->linked || !b->linked)
 		return mnts_err(err, 0, "compare: snapshot not linked");
 	r = check_opts(a, c.opts, err);
@@ -1329,7 +1329,7 @@ void mnts_diff_done(struct mnts_diff *d)
 		free(it->text);
 	}
 	free(d->items);
-	*d = (struct mnts_diff){ 0 };
+	*d = (struct mnts_diff){0};
 }
 
 /* ---- output ------------------------------------------------------------------------ */
@@ -1378,7 +1378,8 @@ int mnts_diff_print(const struct mnts_diff *d, FILE *f, bool json, struct mnts_e
 	if (json) {
 		json_auto_t *arr = mnts_diff_to_json(d);
 
-		if (json_dumpf(arr, f, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 || fputc('\n', f) == EOF)
+		if (json_dumpf(arr, f, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ||
+		    fputc('\n', f) == EOF)
 			return mnts_err(err, EIO, "write failure");
 		return 0;
 	}

@@ -24,13 +24,13 @@ enum mnts_diff_kind {
 
 struct mnts_diff_item {
 	enum mnts_diff_kind kind;
-	char *ns;         /* namespace label (A's, or B's when only in B) */
+	char *ns;	  /* namespace label (A's, or B's when only in B) */
 	char *mountpoint; /* NULL for a whole-namespace difference */
-	char *field;      /* "mount", "namespace", "fstype", "root", "source", ... */
+	char *field;	  /* "mount", "namespace", "fstype", "root", "source", ... */
 	char *old_value;  /* A's side in words, or NULL */
 	char *new_value;  /* B's side in words, or NULL */
-	char *text;       /* the line diff prints, e.g. "~ /mnt/a: master: (group of /mnt/b) -> none" */
-	char *ns_other;   /* B's label of the namespace when it differs from ns, else NULL */
+	char *text; /* the line diff prints, e.g. "~ /mnt/a: master: (group of /mnt/b) -> none" */
+	char *ns_other;	    /* B's label of the namespace when it differs from ns, else NULL */
 	unsigned int layer; /* 1, or N for the Nth mount stacked on mountpoint (0: namespace) */
 };
 
