@@ -104,6 +104,7 @@ struct side {
 	size_t *ns_off;		       /* global index of each namespace's mounts[0] */
 	const struct mnts_mount **mnt; /* global index -> mount */
 	size_t *rank;		       /* canonical order: namespace, mountpoint, layer */
+	size_t *by_rank;	       /* rank -> global index */
 	unsigned int *layer;	       /* 1 + ancestors stacked on the same mountpoint */
 	bool *scope;		       /* reported on (--ns, --subtree) */
 	size_t *partner;	       /* paired mount of the other side, or NONE */
@@ -225,7 +226,7 @@ static uint64_t key_dev(const struct mnts_mount *m)
 
 static void side_init(struct side *s, const struct mnts_snapshot *snap)
 {
-	_cleanup_free_ size_t *order = NULL;
+	size_t *order;
 	_cleanup_free_ const struct mnts_mount **stack = NULL;
 	size_t g = 0;
 
@@ -275,6 +276,7 @@ static void side_init(struct side *s, const struct mnts_snapshot *snap)
 	qsort_r(order, s->n, sizeof(*order), cmp_canonical, s);
 	for (size_t i = 0; i < s->n; i++)
 		s->rank[order[i]] = i;
+	s->by_rank = order;
 
 	partition_build(s, &s->groups, key_shared);
 	partition_build(s, &s->sbs, key_dev);
@@ -286,6 +288,7 @@ static void side_done(struct side *s)
 	free(s->ns_partner);
 	free(s->mnt);
 	free(s->rank);
+	free(s->by_rank);
 	free(s->layer);
 	free(s->scope);
 	free(s->partner);
@@ -329,6 +332,9 @@ struct ctx {
 	const struct mnts_compare_opts *opts;
 	struct found *found;
 	size_t n_found, cap_found;
+	/* per A superblock: 1 + the B superblock whose options were
+	 * reported, 0 for none */
+	size_t *sb_reported;
 };
 
 static bool ignored(const struct ctx *c, unsigned int field)
@@ -789,12 +795,15 @@ static void compare_fields(struct ctx *c, size_t ga, size_t gb)
 				join_strv(&y->mount_options, ","), delta);
 		free(delta);
 	}
+	/* superblock options once per superblock, at its first mount */
 	if (!ignored(c, MNTS_FIELD_SUPER_OPTIONS) &&
+	    c->sb_reported[c->a.sbs.cls[ga]] != c->b.sbs.cls[gb] + 1 &&
 	    (delta = options_delta(&x->super_options, &y->super_options))) {
 		add_change_text(c, ga, SEQ_SUPER_OPTIONS, "super_options", "super options",
 				join_strv(&x->super_options, ","),
 				join_strv(&y->super_options, ","), delta);
 		free(delta);
+		c->sb_reported[c->a.sbs.cls[ga]] = c->b.sbs.cls[gb] + 1;
 	}
 	/* a block device number names the device, not an accident of
 	 * allocation; anonymous devices (major 0) are renumbered freely */
@@ -1285,7 +1294,10 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 	set_scope(&c);
 
 	compare_namespaces(&c);
-	for (size_t ga = 0; ga < c.a.n; ga++) {
+	c.sb_reported = xcalloc(c.a.sbs.n_classes + 1, sizeof(*c.sb_reported));
+	for (size_t i = 0; i < c.a.n; i++) {
+		size_t ga = c.a.by_rank[i];
+
 		if (!c.a.scope[ga] || c.a.ns_partner[ns_of(&c.a, ga)] == NONE)
 			continue;
 		if (c.a.partner[ga] == NONE)
@@ -1310,6 +1322,7 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 	for (size_t i = 0; i < c.n_found; i++)
 		ret->items[i] = c.found[i].it;
 	free(c.found);
+	free(c.sb_reported);
 	side_done(&c.a);
 	side_done(&c.b);
 	return 0;
