@@ -107,6 +107,7 @@ struct side {
 	size_t *by_rank;	       /* rank -> global index */
 	unsigned int *layer;	       /* 1 + ancestors stacked on the same mountpoint */
 	bool *scope;		       /* reported on (--ns, --subtree) */
+	bool *outside;		       /* not below the other side's root (see anchor_roots) */
 	size_t *partner;	       /* paired mount of the other side, or NONE */
 	size_t *ns_partner;	       /* paired namespace of the other side, or NONE */
 	struct partition groups;       /* peer groups (shared_id) */
@@ -243,6 +244,7 @@ static void side_init(struct side *s, const struct mnts_snapshot *snap)
 	s->rank = xcalloc(s->n, sizeof(*s->rank));
 	s->layer = xcalloc(s->n, sizeof(*s->layer));
 	s->scope = xcalloc(s->n, sizeof(*s->scope));
+	s->outside = xcalloc(s->n, sizeof(*s->outside));
 	s->partner = xcalloc(s->n, sizeof(*s->partner));
 	for (size_t i = 0; i < snap->n_ns; i++)
 		for (size_t j = 0; j < snap->nss[i].n_mounts; j++) {
@@ -291,6 +293,7 @@ static void side_done(struct side *s)
 	free(s->by_rank);
 	free(s->layer);
 	free(s->scope);
+	free(s->outside);
 	free(s->partner);
 	partition_done(&s->groups);
 	partition_done(&s->sbs);
@@ -611,21 +614,94 @@ static size_t child_table_find(const struct child_table *t, const struct side *b
 	return NONE;
 }
 
+static bool path_at_or_below(const char *p, const char *top)
+{
+	size_t len;
+
+	if (!top || streq(top, "/"))
+		return true;
+	len = strlen(top);
+	return strncmp(p, top, len) == 0 && (p[len] == '\0' || p[len] == '/');
+}
+
+/* The mount on top of the stack at path in namespace ns, or NULL. */
+static const struct mnts_mount *top_mount_at(const struct side *s, size_t ns, const char *path)
+{
+	const struct mnts_ns *n = &s->snap->nss[ns];
+	const struct mnts_mount *best = NULL;
+
+	for (size_t k = 0; k < n->n_mounts; k++) {
+		const struct mnts_mount *m = &n->mounts[k];
+
+		if (streq(m->mountpoint, path) &&
+		    (!best || s->layer[gidx(s, m)] > s->layer[gidx(s, best)]))
+			best = m;
+	}
+	return best;
+}
+
+/* Marks every mount of namespace ns outside the tree under top. */
+static void mark_outside(struct side *s, size_t ns, const struct mnts_mount *top,
+			 const struct mnts_mount **stack)
+{
+	const struct mnts_ns *n = &s->snap->nss[ns];
+	size_t sp = 0;
+
+	for (size_t k = 0; k < n->n_mounts; k++)
+		s->outside[gidx(s, &n->mounts[k])] = true;
+	stack[sp++] = top;
+	while (sp > 0) {
+		const struct mnts_mount *m = stack[--sp];
+
+		s->outside[gidx(s, m)] = false;
+		for (size_t k = 0; k < m->n_children; k++)
+			stack[sp++] = m->children[k];
+	}
+}
+
+/* The mounts where pairing starts: the two roots, unless one side was
+ * captured with --subtree (its root is deeper): then the other side's
+ * topmost mount at that path, and what is not under it is left out. */
+static bool anchor_roots(struct ctx *c, size_t i, size_t j, const struct mnts_mount **ret_a,
+			 const struct mnts_mount **ret_b, const struct mnts_mount **stack)
+{
+	const struct mnts_mount *ra = c->a.snap->nss[i].root, *rb = c->b.snap->nss[j].root;
+
+	if (!streq(ra->mountpoint, rb->mountpoint)) {
+		if (path_at_or_below(ra->mountpoint, rb->mountpoint)) {
+			rb = top_mount_at(&c->b, j, ra->mountpoint);
+			if (rb)
+				mark_outside(&c->b, j, rb, stack);
+		} else if (path_at_or_below(rb->mountpoint, ra->mountpoint)) {
+			ra = top_mount_at(&c->a, i, rb->mountpoint);
+			if (ra)
+				mark_outside(&c->a, i, ra, stack);
+		} else {
+			return false;
+		}
+		if (!ra || !rb)
+			return false;
+	}
+	*ret_a = ra;
+	*ret_b = rb;
+	return true;
+}
+
 static void pair_mounts(struct ctx *c)
 {
 	struct child_table t;
 	_cleanup_free_ const struct mnts_mount **stack = NULL;
 
 	child_table_build(&t, &c->b);
-	stack = xcalloc(c->a.n ? c->a.n : 1, sizeof(*stack));
+	stack = xcalloc((c->a.n > c->b.n ? c->a.n : c->b.n) + 1, sizeof(*stack));
 	for (size_t i = 0; i < c->a.snap->n_ns; i++) {
 		size_t j = c->a.ns_partner[i], top = 0;
-		const struct mnts_mount *ra = c->a.snap->nss[i].root;
+		const struct mnts_mount *ra, *rb;
 
-		if (j == NONE)
+		if (j == NONE || !anchor_roots(c, i, j, &ra, &rb, stack))
 			continue;
-		c->a.partner[gidx(&c->a, ra)] = gidx(&c->b, c->b.snap->nss[j].root);
-		c->b.partner[gidx(&c->b, c->b.snap->nss[j].root)] = gidx(&c->a, ra);
+		c->a.partner[gidx(&c->a, ra)] = gidx(&c->b, rb);
+		c->b.partner[gidx(&c->b, rb)] = gidx(&c->a, ra);
 		stack[top++] = ra;
 		while (top > 0) {
 			const struct mnts_mount *m = stack[--top];
@@ -648,16 +724,6 @@ static void pair_mounts(struct ctx *c)
 
 /* ---- scope ------------------------------------------------------------------ */
 
-static bool path_at_or_below(const char *p, const char *top)
-{
-	size_t len;
-
-	if (!top || streq(top, "/"))
-		return true;
-	len = strlen(top);
-	return strncmp(p, top, len) == 0 && (p[len] == '\0' || p[len] == '/');
-}
-
 static bool ns_selected(const struct ctx *c, const char *label)
 {
 	if (!c->opts->n_ns_labels)
@@ -671,15 +737,15 @@ static bool ns_selected(const struct ctx *c, const char *label)
 static void set_scope(struct ctx *c)
 {
 	for (size_t g = 0; g < c->a.n; g++)
-		c->a.scope[g] = ns_selected(c, c->a.mnt[g]->ns->label) &&
+		c->a.scope[g] = !c->a.outside[g] && ns_selected(c, c->a.mnt[g]->ns->label) &&
 				path_at_or_below(c->a.mnt[g]->mountpoint, c->opts->subtree);
 	for (size_t g = 0; g < c->b.n; g++) {
 		size_t pa = c->b.ns_partner[ns_of(&c->b, g)];
 		bool ns_ok =
 		    pa == NONE ? !c->opts->n_ns_labels : ns_selected(c, c->a.snap->nss[pa].label);
 
-		c->b.scope[g] =
-		    ns_ok && path_at_or_below(c->b.mnt[g]->mountpoint, c->opts->subtree);
+		c->b.scope[g] = !c->b.outside[g] && ns_ok &&
+				path_at_or_below(c->b.mnt[g]->mountpoint, c->opts->subtree);
 	}
 }
 

@@ -305,3 +305,20 @@ namespace ns1:
 	assert_equal "$stderr" \
 		"mntsnap: diff: cannot open '$BATS_TEST_TMPDIR/missing.json': No such file or directory"
 }
+
+@test "a snapshot taken with --subtree compares with the same subtree of a full one" {
+	local full="$BATS_TEST_TMPDIR/full.json"
+	variant 'del(nsm("ns1"), byid(116))' >"$full"
+	variant '.capture.subtree = "/mnt" | (nsm("ns0").mounts) |= map(select(.mountpoint
+		| startswith("/mnt"))) | (byid(105).parent) = null | (nsm("ns0").root_mount) = 105' \
+		"$full" >"$B"
+	run --separate-stderr "$MNTSNAP" diff "$B" "$full"
+	assert_equal "$status" 0
+	assert_output ""
+	# outside the subtree nothing counts; inside it does
+	variant '(byid(102).fstype) = "ramfs" | (byid(107).fstype) = "ramfs"' "$full" >"$full.2"
+	run --separate-stderr "$MNTSNAP" diff "$full.2" "$B"
+	assert_equal "$status" 1
+	assert_output "namespace ns0:
+~ /mnt/b: fstype: ramfs -> tmpfs"
+}
