@@ -903,21 +903,6 @@ static void compare_fields(struct ctx *c, size_t ga, size_t gb)
 
 /* ---- partitions: peer groups, superblocks ----------------------------------------- */
 
-/* Pairs (A class, B class) of both-shared paired mounts, anywhere: what
- * "group G of A corresponds to group H of B" means for masters. */
-struct cls_pair {
-	size_t ca, cb;
-};
-
-static int cmp_cls_pair(const void *x, const void *y)
-{
-	const struct cls_pair *a = x, *b = y;
-
-	if (a->ca != b->ca)
-		return a->ca < b->ca ? -1 : 1;
-	return a->cb < b->cb ? -1 : a->cb > b->cb;
-}
-
 struct uf {
 	size_t *parent;
 };
@@ -1097,80 +1082,6 @@ static void compare_peers(struct ctx *c)
 	free(u.parent);
 }
 
-/* A master (or propagate_from) group in words, or NULL for none. */
-static char *master_words(const struct side *s, uint64_t id, size_t here_ns)
-{
-	size_t cls;
-
-	if (!id)
-		return NULL;
-	cls = partition_find(&s->groups, id);
-	if (cls == NONE)
-		return xstrdup("external");
-	return group_words(s, cls, here_ns);
-}
-
-static void compare_master_field(struct ctx *c, const struct cls_pair *corr, size_t n_corr,
-				 size_t ga, uint64_t ida, uint64_t idb, enum seq seq,
-				 const char *field)
-{
-	size_t ca, cb, here = ns_of(&c->a, ga);
-	bool same;
-
-	if (!ida && !idb)
-		return;
-	ca = ida ? partition_find(&c->a.groups, ida) : NONE;
-	cb = idb ? partition_find(&c->b.groups, idb) : NONE;
-	if (!ida || !idb)
-		same = false;
-	else if (ca == NONE || cb == NONE)
-		same = ca == NONE && cb == NONE && (!c->opts->strict_ids || ida == idb);
-	else
-		same = bsearch(&(struct cls_pair){ca, cb}, corr, n_corr, sizeof(*corr),
-			       cmp_cls_pair) != NULL;
-	if (same)
-		return;
-	add_change(c, ga, seq, field, field, master_words(&c->a, ida, here),
-		   master_words(&c->b, idb, c->a.ns_partner[here]));
-}
-
-static void compare_masters(struct ctx *c)
-{
-	_cleanup_free_ struct cls_pair *corr = xcalloc(c->a.n + 1, sizeof(*corr));
-	size_t n = 0;
-
-	for (size_t ga = 0; ga < c->a.n; ga++) {
-		size_t gb = c->a.partner[ga];
-
-		if (gb != NONE && c->a.groups.cls[ga] != NONE && c->b.groups.cls[gb] != NONE)
-			corr[n++] = (struct cls_pair){c->a.groups.cls[ga], c->b.groups.cls[gb]};
-	}
-	qsort(corr, n, sizeof(*corr), cmp_cls_pair);
-	for (size_t ga = 0; ga < c->a.n; ga++) {
-		size_t gb = c->a.partner[ga];
-
-		if (gb == NONE || !c->a.scope[ga] || !c->b.scope[gb])
-			continue;
-		compare_master_field(c, corr, n, ga, c->a.mnt[ga]->master_id,
-				     c->b.mnt[gb]->master_id, SEQ_MASTER, "master");
-		compare_master_field(c, corr, n, ga, c->a.mnt[ga]->propagate_from,
-				     c->b.mnt[gb]->propagate_from, SEQ_PROPAGATE_FROM,
-				     "propagate_from");
-	}
-}
-
-static char *sb_words(const struct side *s, size_t g, size_t here_ns)
-{
-	size_t cls = s->sbs.cls[g];
-	size_t other = s->sbs.first[cls] != g ? s->sbs.first[cls] : s->sbs.second[cls];
-	_cleanup_free_ char *w = NULL;
-
-	if (other == NONE)
-		return xstrdup("own");
-	w = mount_words(s, other, here_ns);
-	return xasprintf("shared with %s", w);
-}
-
 struct run_pair {
 	size_t c1, c2, rank, ga;
 };
@@ -1208,6 +1119,85 @@ static void main_class(struct run_pair *rp, size_t n, size_t *main_of, size_t n_
 			best_rank[c1] = rp[s].rank;
 		}
 	}
+}
+
+/* A master (or propagate_from) group in words, or NULL for none. */
+static char *master_words(const struct side *s, uint64_t id, size_t here_ns)
+{
+	size_t cls;
+
+	if (!id)
+		return NULL;
+	cls = partition_find(&s->groups, id);
+	if (cls == NONE)
+		return xstrdup("external");
+	return group_words(s, cls, here_ns);
+}
+
+/* A master is the same when B's master group is the one most members of
+ * A's master group went to (a split or merge is reported once, as peers,
+ * not again at every slave). */
+static void compare_master_field(struct ctx *c, const size_t *main_b, size_t ga, uint64_t ida,
+				 uint64_t idb, enum seq seq, const char *field)
+{
+	size_t ca, cb, here = ns_of(&c->a, ga);
+	bool same;
+
+	if (!ida && !idb)
+		return;
+	ca = ida ? partition_find(&c->a.groups, ida) : NONE;
+	cb = idb ? partition_find(&c->b.groups, idb) : NONE;
+	if (!ida || !idb)
+		same = false;
+	else if (ca == NONE || cb == NONE)
+		same = ca == NONE && cb == NONE && (!c->opts->strict_ids || ida == idb);
+	else
+		same = main_b[ca] == cb;
+	if (same)
+		return;
+	add_change(c, ga, seq, field, field, master_words(&c->a, ida, here),
+		   master_words(&c->b, idb, c->a.ns_partner[here]));
+}
+
+static void compare_masters(struct ctx *c)
+{
+	_cleanup_free_ struct run_pair *rp = xcalloc(c->a.n + 1, sizeof(*rp));
+	_cleanup_free_ size_t *main_b = xcalloc(c->a.groups.n_classes + 1, sizeof(*main_b));
+	size_t n = 0;
+
+	/* every paired member counts, in scope or not: a master can be
+	 * anywhere */
+	for (size_t ga = 0; ga < c->a.n; ga++) {
+		size_t gb = c->a.partner[ga];
+
+		if (gb != NONE && c->a.groups.cls[ga] != NONE && c->b.groups.cls[gb] != NONE)
+			rp[n++] = (struct run_pair){c->a.groups.cls[ga], c->b.groups.cls[gb],
+						    c->a.rank[ga], ga};
+	}
+	main_class(rp, n, main_b, c->a.groups.n_classes);
+	for (size_t ga = 0; ga < c->a.n; ga++) {
+		size_t gb = c->a.partner[ga];
+
+		if (gb == NONE || !c->a.scope[ga] || !c->b.scope[gb])
+			continue;
+		compare_master_field(c, main_b, ga, c->a.mnt[ga]->master_id,
+				     c->b.mnt[gb]->master_id, SEQ_MASTER, "master");
+		compare_master_field(c, main_b, ga, c->a.mnt[ga]->propagate_from,
+				     c->b.mnt[gb]->propagate_from, SEQ_PROPAGATE_FROM,
+				     "propagate_from");
+	}
+}
+
+static char *sb_words(const struct side *s, size_t g, size_t here_ns)
+{
+	size_t cls = s->sbs.cls[g];
+	size_t other = s->sbs.first[cls] != g ? s->sbs.first[cls] : s->sbs.second[cls];
+	_cleanup_free_ char *w = NULL;
+
+	if (other == NONE)
+		return xstrdup("own");
+	w = mount_words(s, other, here_ns);
+	return xasprintf("shared with %s", w);
 }
 
 /* Superblocks as a partition: a mount is reported when it left the

@@ -322,3 +322,125 @@ namespace ns1:
 	assert_output "namespace ns0:
 ~ /mnt/b: fstype: ramfs -> tmpfs"
 }
+
+# ---- live: capture, change the layout, compare with the snapshot ----------
+
+@test "live: unchanged layout: the snapshot equals pid:PID, ns:FILE and A alone" {
+	require_capture
+	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
+		mkdir a b; mount -t tmpfs ta a; mount --make-shared a; mount --bind a b
+		snap a
+		"$MNTSNAP" diff "$TMP/a.json" pid:$$
+		"$MNTSNAP" diff "$TMP/a.json" ns:/proc/$$/ns/mnt
+		"$MNTSNAP" diff "$TMP/a.json"
+		echo same'
+	assert_equal "$stderr" ""
+	assert_equal "$status" 0
+	assert_output "same"
+}
+
+@test "live: mounts added and removed; fstype, source, root and options changed" {
+	require_capture
+	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
+		mkdir a b c d e
+		mount -t tmpfs -o size=1m ta a; mkdir a/sub a/other; mount --bind a/sub c
+		mount -t tmpfs tb b; mount -t tmpfs te e
+		snap a
+		umount b; mount -t ramfs rd d
+		umount c; mount --bind a/other c
+		mount -o remount,size=2m a; mount -o remount,bind,ro a
+		umount e; mount -t ramfs re e
+		"$MNTSNAP" diff "$TMP/a.json" pid:$$'
+	assert_equal "$stderr" ""
+	assert_equal "$status" 1
+	S=$BATS_TEST_TMPDIR/s
+	assert_output "namespace ns0:
+~ $S/a: options: +ro
+~ $S/a: super options: -size=1024k +size=2048k
+- $S/b tmpfs
+~ $S/c: root: /sub -> /other
++ $S/d ramfs
+~ $S/e: fstype: tmpfs -> ramfs
+~ $S/e: source: te -> re"
+}
+
+@test "live: stacking order of two overmounts swapped" {
+	require_capture
+	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
+		mkdir o; mount -t tmpfs lo o; mount -t ramfs hi o
+		snap a
+		umount o; umount o; mount -t ramfs hi o; mount -t tmpfs lo o
+		"$MNTSNAP" diff "$TMP/a.json" pid:$$'
+	assert_equal "$stderr" ""
+	assert_equal "$status" 1
+	S=$BATS_TEST_TMPDIR/s
+	assert_output "namespace ns0:
+~ $S/o: fstype: tmpfs -> ramfs
+~ $S/o: source: lo -> hi
+~ $S/o (layer 2): fstype: ramfs -> tmpfs
+~ $S/o (layer 2): source: hi -> lo"
+}
+
+@test "live: group split, groups merged, shared added, unbindable" {
+	require_capture
+	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
+		mkdir a b c g h p u
+		mount -t tmpfs ta a; mount --make-shared a; mount --bind a b; mount --bind a c
+		mount -t tmpfs th h; mount --make-shared h
+		mount -t tmpfs th g; mount --make-shared g
+		mount -t tmpfs tp p; mount -t tmpfs tu u
+		snap a
+		mount --make-private c; mount --make-shared c
+		umount g; mount --bind h g
+		mount --make-shared p; mount --make-unbindable u
+		"$MNTSNAP" diff "$TMP/a.json" pid:$$'
+	assert_equal "$stderr" ""
+	assert_equal "$status" 1
+	S=$BATS_TEST_TMPDIR/s
+	assert_output "namespace ns0:
+~ $S/a: peers: group split: (group of $S/a), (group of $S/c)
+~ $S/g: peers: groups merged: (group of $S/g), (group of $S/h)
+~ $S/h: superblock: own -> shared with $S/g
+~ $S/p: shared: no -> yes
+~ $S/u: unbindable: no -> yes"
+}
+
+@test "live: master changed, master removed, superblock split" {
+	require_capture
+	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
+		mkdir x y z w q1 q2
+		mount -t tmpfs tx x; mount --make-shared x; mount --bind x y
+		mount --bind x z; mount --make-slave z; mount --bind x w; mount --make-slave w
+		mount -t tmpfs tq q1; mount --bind q1 q2
+		snap a
+		mount --make-private y; mount --make-shared y
+		umount z; mount --bind y z; mount --make-slave z
+		mount --make-private w
+		umount q2; mount -t tmpfs tq q2
+		"$MNTSNAP" diff "$TMP/a.json" pid:$$'
+	assert_equal "$stderr" ""
+	assert_equal "$status" 1
+	S=$BATS_TEST_TMPDIR/s
+	assert_output "namespace ns0:
+~ $S/q2: superblock: shared with $S/q1 -> own
+~ $S/w: master: (group of $S/x) -> none
+~ $S/x: peers: group split: (group of $S/x), (group of $S/y)
+~ $S/z: master: (group of $S/x) -> (group of $S/y)"
+}
+
+@test "live: A alone reports a namespace that no longer exists" {
+	require_capture
+	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
+		touch pin; unshare --mount="$S/pin" true
+		"$MNTSNAP" capture -p $$ -m "$S/pin" --subtree "$S" -o "$TMP/a.json"
+		"$MNTSNAP" diff "$TMP/a.json" && echo "same while pinned"
+		umount pin
+		"$MNTSNAP" diff "$TMP/a.json"'
+	assert_equal "$stderr" ""
+	assert_equal "$status" 1
+	S=$BATS_TEST_TMPDIR/s
+	assert_output "same while pinned
+namespace ns0:
+- $S/pin nsfs
+- namespace ns1"
+}

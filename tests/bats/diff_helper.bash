@@ -69,3 +69,20 @@ doc = {"format": "mntsnap", "format_version": 1, "tool": {"name": "mntsnap", "ve
 json.dump(doc, open(out, "w"))
 PY
 }
+
+# Script prelude for live tests (run by in_private_ns): a private tmpfs at
+# $S to build layouts in, and snap NAME capturing it to $TMP/NAME.json.
+LIVE_PRELUDE='
+S=$TMP/s
+mkdir -p "$S"
+mount -t tmpfs -o size=1m scratch "$S"
+cd "$S"
+snap() { "$MNTSNAP" capture -p $$ --subtree "$S" -o "$TMP/$1.json"; }
+'
+
+# Live tests need the capture command (skips only while it is the placeholder
+# that answers even --help with "not implemented").
+require_capture() {
+	require_root
+	"$MNTSNAP" capture --help >/dev/null 2>&1 || skip "capture is not built in"
+}
