@@ -72,7 +72,11 @@ unsigned int mnts_field_from_name(const char *name);
 /* The --ignore words, comma separated, for messages. */
 const char *mnts_field_names(void);
 
-/* Compares A and B.  Returns: 0 (ret->n == 0 means identical) or -errno. */
+/* Compares A and B (both linked); opts NULL: compare everything.  Items come
+ * sorted: by namespace (A's order, then namespaces only in B), then by
+ * mountpoint and layer, then field.  No printing.
+ * Returns: 0 (ret->n == 0 means identical) or -errno (a --ns label not in A,
+ * a bad subtree). */
 int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 		 const struct mnts_compare_opts *opts, struct mnts_diff *ret,
 		 struct mnts_error *err);
