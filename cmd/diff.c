@@ -168,6 +168,11 @@ static int ns_id_exists(uint64_t ns_id, bool *ret, struct mnts_error *err)
 		*ret = false;
 		return 0;
 	}
+	if (errno == ENOSYS) {
+		/* a kernel before 6.8 cannot tell; let the capture try */
+		*ret = true;
+		return 0;
+	}
 	return mnts_err(err, errno, "listmount of mount namespace %" PRIu64, ns_id);
 }
 
