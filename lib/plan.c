@@ -234,11 +234,15 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 		} else if (feat->create != MNTS_FS_NO_CREATE) {
 			sb->how = MNTS_SB_FRESH;
 		} else {
-			unresolved(bad, sb->first,
-				   "no live mount of this superblock contains its root '%s', and "
-				   "%s cannot be created%s%s (give a source with --external)",
-				   sb->first->root, sb->fstype, feat->why_not ? ": " : "",
-				   feat->why_not ? feat->why_not : "");
+			for (size_t i = 0; i < plan->n_mounts; i++)
+				if (plan->mounts[i].sb == (int)s)
+					unresolved(bad, plan->mounts[i].m,
+						   "no live mount of this superblock contains its "
+						   "root '%s', and %s cannot be created%s%s (give a "
+						   "source with --external)",
+						   plan->mounts[i].m->root, sb->fstype,
+						   feat->why_not ? ": " : "",
+						   feat->why_not ? feat->why_not : "");
 			continue;
 		}
 		if (sb->how == MNTS_SB_FRESH) {
