@@ -34,6 +34,7 @@ for line in open(sys.argv[1]).read().splitlines():
     if m['fstype'] == 'nsfs':
         t, ino = re.match(r'(\w+):\[(\d+)\]', m['root']).groups()
         m['nsfs'] = dict(type=t, ino=int(ino), ns=None)
+        m['root'] = '/'
     ms.append(m)
 ids = {m['id'] for m in ms}
 root = None
