@@ -96,8 +96,12 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 	for (size_t i = 0; i < got->n_ns; i++) {
 		const struct mnts_ns *want = mnts_snapshot_find_ns(snap, got->nss[i].label);
 
-		if (want && got->nss[i].root)
-			rebase(&got->nss[i], got->nss[i].root->mountpoint, want->root->mountpoint);
+		if (want && got->nss[i].root) {
+			/* a copy: rebase replaces the root's own string */
+			_cleanup_free_ char *from = xstrdup(got->nss[i].root->mountpoint);
+
+			rebase(&got->nss[i], from, want->root->mountpoint);
+		}
 	}
 	cmp.ns_labels = labels;
 	cmp.n_ns_labels = n;
