@@ -226,3 +226,27 @@ json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP
 	assert_failure 2
 	assert_output "mntsnap: replay: --new '$BATS_TEST_TMPDIR/pins': is on a shared mount (the pins would propagate to its peers): make it private first"
 }
+
+@test "replay verifies: 0 when identical, 1 and the difference when not" {
+	require_root
+	"$MNTSNAP" capture -p $$ -o /dev/null 2>/dev/null || skip "capture not in this build"
+	run in_private_ns "$build_layout"'
+		"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+		"$MNTSNAP" replay --new=$TMP/out $TMP/snap.json
+		echo "identical rc=$?"
+		# a slave whose master group is not in the snapshot cannot be a slave
+		python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+for m in d[\"namespaces\"][0][\"mounts\"]:
+    if m[\"mountpoint\"] == sys.argv[2]:
+        m[\"master_id\"] = 987654
+json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP/w/s
+		rc=0; "$MNTSNAP" replay --new=$TMP/out2 $TMP/snap.json || rc=$?
+		echo "different rc=$rc"'
+	assert_success
+	assert_line "identical rc=0"
+	assert_line "different rc=1"
+	assert_line --partial "master group 987654 has no member in the replay: replayed private"
+	assert_line --regexp "$BATS_TEST_TMPDIR/w/s.*master"
+}
