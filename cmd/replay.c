@@ -33,23 +33,22 @@ struct replay_args {
 };
 
 static const struct argp_option options[] = {
-	{ NULL, 0, NULL, 0, "Target (exactly one):", 1 },
-	{ "new", OPT_NEW, "DIR", 0,
-	  "One new mount namespace per snapshot namespace, pinned at DIR/LABEL", 1 },
-	{ "target", 't', "PID", 0, "Replay into PID's existing mount namespace", 1 },
-	{ "mount", 'm', "NSFILE", 0, "Replay into the mount namespace of an nsfs file", 1 },
-	{ NULL, 0, NULL, 0, "Options:", 2 },
-	{ "root", OPT_ROOT, "DIR", 0, "Graft the snapshot's tree under DIR in the target", 2 },
-	{ "ns", OPT_NS, "LABEL", 0, "Replay only this snapshot namespace (repeatable)", 2 },
-	{ "external", OPT_EXTERNAL, "KEY:PATH", 0,
-	  "Source of the mount at KEY ([LABEL:]MOUNTPOINT) is host PATH (repeatable)", 2 },
-	{ "fresh", OPT_FRESH, NULL, 0, "Create anew every superblock that can be created", 2 },
-	{ "create-mountpoints", OPT_CREATE_MP, NULL, 0,
-	  "Create missing mountpoints in reused filesystems too", 2 },
-	{ "dry-run", 'n', NULL, 0, "Print the plan, one line per step; change nothing", 2 },
-	{ "no-verify", OPT_NO_VERIFY, NULL, 0, "Skip capturing and comparing the result", 2 },
-	{ 0 }
-};
+    {NULL, 0, NULL, 0, "Target (exactly one):", 1},
+    {"new", OPT_NEW, "DIR", 0,
+     "One new mount namespace per snapshot namespace, pinned at DIR/LABEL", 1},
+    {"target", 't', "PID", 0, "Replay into PID's existing mount namespace", 1},
+    {"mount", 'm', "NSFILE", 0, "Replay into the mount namespace of an nsfs file", 1},
+    {NULL, 0, NULL, 0, "Options:", 2},
+    {"root", OPT_ROOT, "DIR", 0, "Graft the snapshot's tree under DIR in the target", 2},
+    {"ns", OPT_NS, "LABEL", 0, "Replay only this snapshot namespace (repeatable)", 2},
+    {"external", OPT_EXTERNAL, "KEY:PATH", 0,
+     "Source of the mount at KEY ([LABEL:]MOUNTPOINT) is host PATH (repeatable)", 2},
+    {"fresh", OPT_FRESH, NULL, 0, "Create anew every superblock that can be created", 2},
+    {"create-mountpoints", OPT_CREATE_MP, NULL, 0,
+     "Create missing mountpoints in reused filesystems too", 2},
+    {"dry-run", 'n', NULL, 0, "Print the plan, one line per step; change nothing", 2},
+    {"no-verify", OPT_NO_VERIFY, NULL, 0, "Skip capturing and comparing the result", 2},
+    {0}};
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -107,7 +106,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!a->snapshot)
 			argp_error(state, "no snapshot given");
 		if (a->n_targets == 0)
-			argp_error(state, "no target: give --new=DIR, --target PID or --mount NSFILE");
+			argp_error(state,
+				   "no target: give --new=DIR, --target PID or --mount NSFILE");
 		if (a->n_targets > 1)
 			argp_error(state, "more than one target given");
 		break;
@@ -118,13 +118,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const char doc[] =
-	"Recreate the mount namespaces of SNAPSHOT (\"-\" = stdin): every mount, its flags, its "
-	"superblock sharing and its propagation.\v"
-	"Exit status: 0 replayed and identical, 1 replayed but different, 2 error (the target is "
-	"left unchanged).\n"
-	"Test only: the environment variable MNTSNAP_FAIL_AT_STEP=N makes plan step N fail.";
+    "Recreate the mount namespaces of SNAPSHOT (\"-\" = stdin): every mount, its flags, its "
+    "superblock sharing and its propagation.\v"
+    "Exit status: 0 replayed and identical, 1 replayed but different, 2 error (the target is "
+    "left unchanged).\n"
+    "Test only: the environment variable MNTSNAP_FAIL_AT_STEP=N makes plan step N fail.";
 
-static const struct argp argp = { options, parse_opt, "SNAPSHOT", doc, NULL, NULL, NULL };
+static const struct argp argp = {options, parse_opt, "SNAPSHOT", doc, NULL, NULL, NULL};
 
 static int fail_at_step_from_env(struct mnts_error *err)
 {
@@ -143,10 +143,10 @@ static int fail_at_step_from_env(struct mnts_error *err)
 
 int cmd_replay(int argc, char **argv)
 {
-	struct replay_args a = { 0 };
+	struct replay_args a = {0};
 	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
-	struct mnts_error err = { 0 };
-	struct mnts_diff diff = { 0 };
+	struct mnts_error err = {0};
+	struct mnts_diff diff = {0};
 	int r, rc = MNTS_EXIT_TROUBLE;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)

@@ -73,7 +73,7 @@ static void push_undo(struct exec *x, enum undo_kind kind, int fd, const char *p
 		      int created_from)
 {
 	x->undo = xreallocarray(x->undo, x->n_undo + 1, sizeof(*x->undo));
-	x->undo[x->n_undo++] = (struct undo){ kind, fd, path ? xstrdup(path) : NULL, created_from };
+	x->undo[x->n_undo++] = (struct undo){kind, fd, path ? xstrdup(path) : NULL, created_from};
 }
 
 static void run_undo(struct exec *x)
@@ -97,7 +97,8 @@ static void run_undo(struct exec *x)
 
 			p = xstrdup(u->path);
 			for (;;) {
-				if (unlinkat(u->fd, p, AT_REMOVEDIR) < 0 && unlinkat(u->fd, p, 0) < 0)
+				if (unlinkat(u->fd, p, AT_REMOVEDIR) < 0 &&
+				    unlinkat(u->fd, p, 0) < 0)
 					mnts_warn("undo: remove created mountpoint '%s': %m", p);
 				slash = strrchr(p, '/');
 				if (!slash || (int)(slash - p) <= u->created_from)
@@ -135,10 +136,10 @@ static void close_slot(struct exec *x, int i)
 static int setattr(int fd, uint64_t set, uint64_t clr, uint64_t propagation, int userns)
 {
 	struct mnts_mount_attr attr = {
-		.attr_set = set,
-		.attr_clr = clr,
-		.propagation = propagation,
-		.userns_fd = userns >= 0 ? (uint64_t)userns : 0,
+	    .attr_set = set,
+	    .attr_clr = clr,
+	    .propagation = propagation,
+	    .userns_fd = userns >= 0 ? (uint64_t)userns : 0,
 	};
 
 	return mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
@@ -148,7 +149,7 @@ static int set_group(int from, int to)
 {
 	return mnts_sys_move_mount(from, "", to, "",
 				   MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_F_EMPTY_PATH |
-					   MOVE_MOUNT_T_EMPTY_PATH);
+				       MOVE_MOUNT_T_EMPTY_PATH);
 }
 
 static int clone_fd(int fd)
@@ -185,7 +186,7 @@ static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_
 
 	if (at == -ENOENT && s->create) {
 		const struct mnts_plan_mount *pp =
-			&x->plan->mounts[x->plan->nss[0].base]; /* replaced below */
+		    &x->plan->mounts[x->plan->nss[0].base]; /* replaced below */
 		struct stat st;
 		int from = -1, r;
 		bool fresh_parent;
@@ -193,7 +194,9 @@ static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_
 		/* the parent's plan entry: same namespace, its index */
 		for (size_t n = 0; n < x->plan->n_nss; n++)
 			if (x->plan->nss[n].ns == pm->m->ns)
-				pp = &x->plan->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
+				pp =
+				    &x->plan
+					 ->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
 		fresh_parent = pp->sb >= 0 && x->plan->sbs[pp->sb].how == MNTS_SB_FRESH;
 		/* a file bind needs a file to sit on */
 		if (fstat(*slot(x, pm->slot), &st) < 0)
@@ -221,8 +224,8 @@ static int do_pin(struct exec *x, const struct mnts_step *s, struct mnts_error *
 	const char *label = x->plan->nss[s->obj].ns->label;
 	_cleanup_close_ int file = -1, pin = -1;
 
-	file = openat(x->env->new_dir_fd, label, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-		      0444);
+	file = openat(x->env->new_dir_fd, label,
+		      O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
 	if (file < 0)
 		return mnts_err(err, errno, "create '%s/%s'", x->env->new_dir, label);
 	push_undo(x, UNDO_FILE, x->env->new_dir_fd, label, -1);
@@ -233,8 +236,8 @@ static int do_pin(struct exec *x, const struct mnts_step *s, struct mnts_error *
 	pin = clone_fd(*slot(x, s->aux));
 	if (pin < 0)
 		return mnts_err(err, errno, "clone the namespace file");
-	if (mnts_sys_move_mount(pin, "", file, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
-	    0)
+	if (mnts_sys_move_mount(pin, "", file, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return mnts_err(err, errno, "bind the namespace file at '%s/%s'", x->env->new_dir,
 				label);
 	push_undo(x, UNDO_PIN, x->env->new_dir_fd, label, -1);
@@ -257,11 +260,12 @@ static int do_graft(struct exec *x, const struct mnts_step *s, struct mnts_error
 	}
 	shared = mnts_fd_on_shared_mount(at);
 	if (shared != 0) {
-		r = shared < 0 ? mnts_err(err, -shared, "--root '%s': statmount", root_dir) :
-				 mnts_err(err, 0,
-					  "--root '%s': is on a shared mount in the target namespace "
-					  "(the tree would propagate to its peers; make it private)",
-					  root_dir);
+		r = shared < 0
+			? mnts_err(err, -shared, "--root '%s': statmount", root_dir)
+			: mnts_err(err, 0,
+				   "--root '%s': is on a shared mount in the target namespace "
+				   "(the tree would propagate to its peers; make it private)",
+				   root_dir);
 		goto back;
 	}
 	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
@@ -280,13 +284,12 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 {
 	const struct mnts_plan *plan = x->plan;
 	const struct mnts_step *s = &plan->steps[i];
-	const struct mnts_plan_sb *sb = s->obj >= 0 && s->kind <= MNTS_STEP_SB_RO &&
-							(s->kind == MNTS_STEP_SB_FRESH ||
-							 s->kind == MNTS_STEP_SB_LIVE ||
-							 s->kind == MNTS_STEP_SB_EXTERNAL ||
-							 s->kind == MNTS_STEP_SB_RO) ?
-						&plan->sbs[s->obj] :
-						NULL;
+	const struct mnts_plan_sb *sb =
+	    s->obj >= 0 && s->kind <= MNTS_STEP_SB_RO &&
+		    (s->kind == MNTS_STEP_SB_FRESH || s->kind == MNTS_STEP_SB_LIVE ||
+		     s->kind == MNTS_STEP_SB_EXTERNAL || s->kind == MNTS_STEP_SB_RO)
+		? &plan->sbs[s->obj]
+		: NULL;
 	int fd, r;
 
 	if (x->env->fail_at_step > 0 && (size_t)x->env->fail_at_step == i + 1)
@@ -367,7 +370,7 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		return 0;
 	case MNTS_STEP_SB_RO: {
 		_cleanup_close_ int fsfd =
-			mnts_sys_fspick(*slot(x, s->src), "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
+		    mnts_sys_fspick(*slot(x, s->src), "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
 
 		if (fsfd < 0)
 			return mnts_err(err, errno, "fspick");
@@ -430,10 +433,10 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 	return mnts_err(err, EINVAL, "unknown step kind %d", (int)s->kind);
 }
 
-int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
-		  size_t *ret_step, struct mnts_error *err)
+int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
+		  struct mnts_error *err)
 {
-	struct exec x = { .plan = plan, .env = env, .cur_ns = -1 };
+	struct exec x = {.plan = plan, .env = env, .cur_ns = -1};
 	int r = 0;
 
 	x.slots = xcalloc((size_t)plan->n_slots + 1, sizeof(int));

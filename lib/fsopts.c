@@ -9,8 +9,8 @@
 /* Words mountinfo prints among super options that fsconfig rejects:
  * generic flags handled elsewhere, per-mount flags, LSM labels. */
 static const char *const not_keys[] = {
-	"rw",	   "ro",	  "seclabel", "noatime",  "relatime",	 "strictatime", "nodiratime",
-	"nosuid",  "nodev",	  "noexec",   "silent",	  "posixacl",	 "iversion",	"i_version",
+    "rw",     "ro",    "seclabel", "noatime", "relatime", "strictatime", "nodiratime",
+    "nosuid", "nodev", "noexec",   "silent",  "posixacl", "iversion",	 "i_version",
 };
 
 bool mnts_fsopt_is_key(const char *word)

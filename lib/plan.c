@@ -32,7 +32,7 @@ static struct mnts_step *add_step(struct mnts_plan *plan, enum mnts_step_kind ki
 
 	plan->steps = xreallocarray(plan->steps, plan->n_steps + 1, sizeof(*plan->steps));
 	s = &plan->steps[plan->n_steps++];
-	*s = (struct mnts_step){ .kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1 };
+	*s = (struct mnts_step){.kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1};
 	return s;
 }
 
@@ -68,7 +68,7 @@ static int select_namespaces(struct mnts_plan *plan, struct mnts_error *err)
 		for (size_t k = 0; k < opts->n_ns_labels && !want; k++)
 			want = streq(opts->ns_labels[k], ns->label);
 		if (want)
-			plan->nss[plan->n_nss++] = (struct mnts_plan_ns){ .ns = ns, .slot = -1 };
+			plan->nss[plan->n_nss++] = (struct mnts_plan_ns){.ns = ns, .slot = -1};
 	}
 	if (plan->n_nss == 0)
 		return mnts_err(err, 0, "snapshot: has no namespace to replay");
@@ -142,17 +142,17 @@ static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
 			return (int)i;
 	plan->sbs = xreallocarray(plan->sbs, plan->n_sbs + 1, sizeof(*plan->sbs));
 	plan->sbs[plan->n_sbs] = (struct mnts_plan_sb){
-		.dev_major = m->dev_major,
-		.dev_minor = m->dev_minor,
-		.fstype = m->fstype,
-		.first = m,
-		.slot = -1,
+	    .dev_major = m->dev_major,
+	    .dev_minor = m->dev_minor,
+	    .fstype = m->fstype,
+	    .first = m,
+	    .slot = -1,
 	};
 	return (int)plan->n_sbs++;
 }
 
 static void unresolved(struct mnts_strv *bad, const struct mnts_mount *m, const char *fmt, ...)
-	_printf_(3, 4);
+    _printf_(3, 4);
 static void unresolved(struct mnts_strv *bad, const struct mnts_mount *m, const char *fmt, ...)
 {
 	char name[512], why[512];
@@ -236,13 +236,14 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 		} else {
 			for (size_t i = 0; i < plan->n_mounts; i++)
 				if (plan->mounts[i].sb == (int)s)
-					unresolved(bad, plan->mounts[i].m,
-						   "no live mount of this superblock contains its "
-						   "root '%s', and %s cannot be created%s%s (give a "
-						   "source with --external)",
-						   plan->mounts[i].m->root, sb->fstype,
-						   feat->why_not ? ": " : "",
-						   feat->why_not ? feat->why_not : "");
+					unresolved(
+					    bad, plan->mounts[i].m,
+					    "no live mount of this superblock contains its "
+					    "root '%s', and %s cannot be created%s%s (give a "
+					    "source with --external)",
+					    plan->mounts[i].m->root, sb->fstype,
+					    feat->why_not ? ": " : "",
+					    feat->why_not ? feat->why_not : "");
 			continue;
 		}
 		if (sb->how == MNTS_SB_FRESH) {
@@ -257,9 +258,11 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			if (plan->mounts[i].sb != (int)s)
 				continue;
 			if (m->deleted)
-				unresolved(bad, m, "its root '%s' was deleted on the host", m->root);
+				unresolved(bad, m, "its root '%s' was deleted on the host",
+					   m->root);
 			else if (!mnts_path_contains(sb->root, m->root))
-				unresolved(bad, m, "root '%s' is not inside the source '%s' (root '%s')",
+				unresolved(bad, m,
+					   "root '%s' is not inside the source '%s' (root '%s')",
 					   m->root, sb->path, sb->root);
 		}
 	}
@@ -290,14 +293,14 @@ static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 		}
 		g = find_group(plan, pm->m->shared_id);
 		if (g < 0) {
-			plan->groups = xreallocarray(plan->groups, plan->n_groups + 1,
-						     sizeof(*plan->groups));
+			plan->groups =
+			    xreallocarray(plan->groups, plan->n_groups + 1, sizeof(*plan->groups));
 			plan->groups[plan->n_groups] = (struct mnts_plan_group){
-				.shared_id = pm->m->shared_id,
-				.master_id = pm->m->master_id,
-				.master = -1,
-				.sb = pm->sb,
-				.anchor_slot = -1,
+			    .shared_id = pm->m->shared_id,
+			    .master_id = pm->m->master_id,
+			    .master = -1,
+			    .sb = pm->sb,
+			    .anchor_slot = -1,
 			};
 			g = (int)plan->n_groups++;
 		} else if (plan->groups[g].sb != pm->sb) {
@@ -331,9 +334,11 @@ static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 		if (pm->slave_of < 0)
 			mnts_warn("'%s': its master group %" PRIu64
 				  " has no member in the replay: replayed private",
-				  mnts_plan_mount_name(pm->m, name, sizeof(name)), pm->m->master_id);
+				  mnts_plan_mount_name(pm->m, name, sizeof(name)),
+				  pm->m->master_id);
 		else if (plan->groups[pm->slave_of].sb != pm->sb)
-			unresolved(bad, pm->m, "its master group %" PRIu64 " is on another superblock",
+			unresolved(bad, pm->m,
+				   "its master group %" PRIu64 " is on another superblock",
 				   pm->m->master_id);
 	}
 }
@@ -354,8 +359,8 @@ static int order_namespaces(struct mnts_plan *plan, struct mnts_error *err)
 		if (pm->nsfs_of < 0)
 			continue;
 		pinned = &plan->nss[pm->nsfs_of];
-		pinned->pinned_by = xreallocarray(pinned->pinned_by, pinned->n_pinned_by + 1,
-						  sizeof(int));
+		pinned->pinned_by =
+		    xreallocarray(pinned->pinned_by, pinned->n_pinned_by + 1, sizeof(int));
 		pinned->pinned_by[pinned->n_pinned_by++] = plan_ns_index(plan, pm->m->ns);
 	}
 	while (done < n) {
@@ -376,10 +381,11 @@ static int order_namespaces(struct mnts_plan *plan, struct mnts_error *err)
 		if (!progress) {
 			for (size_t i = 0; i < n; i++)
 				if (!placed[i])
-					return mnts_err(err, 0,
-							"namespace '%s': its nsfs pins form a cycle "
-							"(each must be younger than its holder)",
-							plan->nss[i].ns->label);
+					return mnts_err(
+					    err, 0,
+					    "namespace '%s': its nsfs pins form a cycle "
+					    "(each must be younger than its holder)",
+					    plan->nss[i].ns->label);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -437,9 +443,9 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		}
 	for (size_t i = 0; i < plan->n_sbs; i++) {
 		struct mnts_plan_sb *sb = &plan->sbs[i];
-		enum mnts_step_kind k = sb->how == MNTS_SB_FRESH  ? MNTS_STEP_SB_FRESH :
-					sb->how == MNTS_SB_LIVE ? MNTS_STEP_SB_LIVE :
-								  MNTS_STEP_SB_EXTERNAL;
+		enum mnts_step_kind k = sb->how == MNTS_SB_FRESH  ? MNTS_STEP_SB_FRESH
+					: sb->how == MNTS_SB_LIVE ? MNTS_STEP_SB_LIVE
+								  : MNTS_STEP_SB_EXTERNAL;
 
 		sb->slot = new_slot(plan);
 		s = add_step(plan, k, (int)i);
@@ -483,9 +489,9 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		s->create = opts->create_mountpoints ||
 			    (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
 		if (!s->rel)
-			return mnts_err(err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
-					mnts_plan_mount_name(pm->m, name, sizeof(name)),
-					parent->mountpoint);
+			return mnts_err(
+			    err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
+			    mnts_plan_mount_name(pm->m, name, sizeof(name)), parent->mountpoint);
 	}
 	/* flags while every mount is the root of its own detached tree:
 	 * mount_setattr refuses non-root mounts of detached trees */
@@ -512,9 +518,9 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		int root = mount_index(plan, plan->nss[n].ns->root);
 
-		s = add_step(plan,
-			     opts->target == MNTS_REPLAY_NEW ? MNTS_STEP_NS_POPULATE : MNTS_STEP_GRAFT,
-			     (int)n);
+		s = add_step(
+		    plan, opts->target == MNTS_REPLAY_NEW ? MNTS_STEP_NS_POPULATE : MNTS_STEP_GRAFT,
+		    (int)n);
 		s->src = plan->mounts[root].slot;
 		s->aux = plan->nss[n].slot;
 	}
@@ -550,8 +556,8 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		    const struct mnts_replay_opts *opts, struct mnts_error *err)
 {
-	struct mnts_live_table live = { 0 };
-	struct mnts_strv bad = { 0 };
+	struct mnts_live_table live = {0};
+	struct mnts_strv bad = {0};
 	char **ext_of = NULL;
 	int r;
 
@@ -571,13 +577,13 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 					     sizeof(*plan->mounts));
 		for (size_t i = 0; i < ns->n_mounts; i++)
 			plan->mounts[plan->n_mounts++] = (struct mnts_plan_mount){
-				.m = &ns->mounts[i],
-				.sb = -1,
-				.nsfs_of = -1,
-				.slot = -1,
-				.mp_slot = -1,
-				.group = -1,
-				.slave_of = -1,
+			    .m = &ns->mounts[i],
+			    .sb = -1,
+			    .nsfs_of = -1,
+			    .slot = -1,
+			    .mp_slot = -1,
+			    .group = -1,
+			    .slave_of = -1,
 			};
 	}
 	ext_of = xcalloc(plan->n_mounts + 1, sizeof(*ext_of));
@@ -725,7 +731,7 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 			 mnts_plan_mount_name(m->parent, b, sizeof(b)));
 		break;
 	case MNTS_STEP_FLAGS: {
-		struct mnts_strv words = { 0 };
+		struct mnts_strv words = {0};
 
 		mnts_options_from_mount_attr(&words, s->attr_set);
 		join_strv(&words, o, sizeof(o));
@@ -739,7 +745,8 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 		break;
 	case MNTS_STEP_ANCHOR:
 		if (g->master >= 0)
-			snprintf(buf, size, "anchor peer group %" PRIu64 " as a slave of group %" PRIu64,
+			snprintf(buf, size,
+				 "anchor peer group %" PRIu64 " as a slave of group %" PRIu64,
 				 g->shared_id, plan->groups[g->master].shared_id);
 		else
 			snprintf(buf, size, "anchor peer group %" PRIu64, g->shared_id);

@@ -27,8 +27,8 @@
 #include "lib/replay.h"
 
 enum mnts_sb_how {
-	MNTS_SB_FRESH,    /* fsopen + fsconfig + fsmount */
-	MNTS_SB_LIVE,     /* clone of a live mount of the same superblock */
+	MNTS_SB_FRESH,	  /* fsopen + fsconfig + fsmount */
+	MNTS_SB_LIVE,	  /* clone of a live mount of the same superblock */
 	MNTS_SB_EXTERNAL, /* clone of a --external path */
 };
 
@@ -37,22 +37,22 @@ struct mnts_plan_sb {
 	const char *fstype;
 	const struct mnts_mount *first; /* source string and super options come from it */
 	enum mnts_sb_how how;
-	bool options;  /* FRESH: apply super options */
-	bool ro;       /* FRESH: make the superblock read-only once mountpoints exist */
-	char *path;    /* LIVE/EXTERNAL: path to clone */
-	char *root;    /* the source's root inside the filesystem */
+	bool options;	  /* FRESH: apply super options */
+	bool ro;	  /* FRESH: make the superblock read-only once mountpoints exist */
+	char *path;	  /* LIVE/EXTERNAL: path to clone */
+	char *root;	  /* the source's root inside the filesystem */
 	uint64_t live_id; /* LIVE: mount id expected at path */
 	int slot;
 };
 
 struct mnts_plan_mount {
 	const struct mnts_mount *m;
-	int sb;         /* index into sbs; -1 for nsfs mounts */
-	int nsfs_of;    /* nsfs pinning a replayed namespace: its index into nss, else -1 */
+	int sb;		/* index into sbs; -1 for nsfs mounts */
+	int nsfs_of;	/* nsfs pinning a replayed namespace: its index into nss, else -1 */
 	char *ext_path; /* nsfs given by --external */
 	int slot;
 	int mp_slot;
-	int group; /* index into groups when shared, else -1 */
+	int group;    /* index into groups when shared, else -1 */
 	int slave_of; /* pure slave: index of the master group, else -1 */
 };
 
@@ -65,9 +65,9 @@ struct mnts_plan_group {
 
 struct mnts_plan_ns {
 	const struct mnts_ns *ns;
-	int base;         /* index of its first mount in plan->mounts */
-	int slot;         /* namespace fd (new namespaces) */
-	int *pinned_by;   /* indices (into nss) of namespaces holding an nsfs mount of it */
+	int base;	/* index of its first mount in plan->mounts */
+	int slot;	/* namespace fd (new namespaces) */
+	int *pinned_by; /* indices (into nss) of namespaces holding an nsfs mount of it */
 	size_t n_pinned_by;
 };
 
@@ -95,10 +95,11 @@ enum mnts_step_kind {
 
 struct mnts_step {
 	enum mnts_step_kind kind;
-	int obj;            /* index into sbs, mounts, groups or nss, per kind */
-	int dst, src, aux;  /* slots; -1 when unused */
-	const char *rel;    /* MOUNTPOINT: path below the parent mount's root; CLONE: below the source */
-	bool create;        /* MOUNTPOINT/CLONE: may create what is missing */
+	int obj;	   /* index into sbs, mounts, groups or nss, per kind */
+	int dst, src, aux; /* slots; -1 when unused */
+	const char
+	    *rel;    /* MOUNTPOINT: path below the parent mount's root; CLONE: below the source */
+	bool create; /* MOUNTPOINT/CLONE: may create what is missing */
 	uint64_t attr_set, attr_clr;
 };
 

@@ -27,7 +27,7 @@ struct exec_result {
 
 static int ns_mount_count(int nsfd, uint32_t *ret)
 {
-	struct mnts_mnt_ns_info info = { .size = MNTS_MNT_NS_INFO_SIZE_VER0 };
+	struct mnts_mnt_ns_info info = {.size = MNTS_MNT_NS_INFO_SIZE_VER0};
 
 	if (ioctl(nsfd, MNTS_NS_MNT_GET_INFO, &info) < 0)
 		return -errno;
@@ -61,7 +61,7 @@ static int check_mount_max(const struct mnts_plan *plan, int base_ns, struct mnt
 
 static void run_child(const struct mnts_plan *plan, const struct mnts_exec_env *env, int wfd)
 {
-	struct exec_result res = { 0 };
+	struct exec_result res = {0};
 
 	res.rc = mnts_exec_run(plan, env, &res.step, &res.err);
 	if (write(wfd, &res, sizeof(res)) != (ssize_t)sizeof(res))
@@ -72,7 +72,7 @@ static void run_child(const struct mnts_plan *plan, const struct mnts_exec_env *
 static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		   struct mnts_error *err)
 {
-	struct exec_result res = { 0 };
+	struct exec_result res = {0};
 	int pfd[2], status = 0;
 	ssize_t n;
 	pid_t pid;
@@ -149,8 +149,8 @@ static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char *
 	}
 	shared = mnts_fd_on_shared_mount(fd);
 	if (shared != 0) {
-		int r = shared < 0 ? mnts_err(err, -shared, "--new '%s': statmount", dir) :
-				     mnts_err(err, 0,
+		int r = shared < 0 ? mnts_err(err, -shared, "--new '%s': statmount", dir)
+				   : mnts_err(err, 0,
 					      "--new '%s': is on a shared mount (the pins would "
 					      "propagate to its peers): make it private first",
 					      dir);
@@ -187,7 +187,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		struct mnts_error *err)
 {
 	struct mnts_plan plan;
-	struct mnts_exec_env env = { .orig_ns = -1, .target_ns = -1, .new_dir_fd = -1 };
+	struct mnts_exec_env env = {.orig_ns = -1, .target_ns = -1, .new_dir_fd = -1};
 	_cleanup_free_ char *abs_dir = NULL;
 	bool dir_created = false;
 	int r;

@@ -24,16 +24,16 @@ enum mnts_replay_target {
 struct mnts_replay_opts {
 	enum mnts_replay_target target;
 	const char *new_dir;  /* MNTS_REPLAY_NEW */
-	pid_t pid;            /* MNTS_REPLAY_PID */
+	pid_t pid;	      /* MNTS_REPLAY_PID */
 	const char *nsfile;   /* MNTS_REPLAY_NSFILE */
 	const char *root_dir; /* --root: graft under this path in the target, or NULL */
 	char **ns_labels;     /* --ns: only these namespaces; none = all */
 	size_t n_ns_labels;
 	char **externals; /* --external KEY:PATH */
 	size_t n_externals;
-	bool fresh;              /* create anew every superblock that can be */
+	bool fresh;		 /* create anew every superblock that can be */
 	bool create_mountpoints; /* also in reused filesystems */
-	bool dry_run;            /* print the plan to plan_out, change nothing */
+	bool dry_run;		 /* print the plan to plan_out, change nothing */
 	FILE *plan_out;
 	int fail_at_step; /* test-only fault injection: step N fails; 0 = none */
 };

@@ -82,8 +82,8 @@ int mnts_ns_create(int orig_ns, uint64_t min_id, uint64_t *ret_id, struct mnts_e
 			(unsigned long long)min_id);
 }
 
-int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging,
-		     const char *root_dir, struct mnts_error *err)
+int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging, const char *root_dir,
+		     struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1, rootfd = -1;
 	int r = 0;

@@ -24,8 +24,8 @@ int mnts_ns_create(int orig_ns, uint64_t min_id, uint64_t *ret_id, struct mnts_e
  * staging (a directory path valid in it), pivot_root, detach the old root.
  * With root_dir, attaches the tree at root_dir instead and keeps the rest.
  * Returns to orig_ns.  Returns: 0 or -errno. */
-int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging,
-		     const char *root_dir, struct mnts_error *err);
+int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging, const char *root_dir,
+		     struct mnts_error *err);
 
 /* A user namespace with these uid/gid map lines ("inside outside count").
  * Returns: userns fd or -errno. */

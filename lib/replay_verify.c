@@ -28,7 +28,8 @@ static void rebase(struct mnts_ns *ns, const char *from, const char *to)
 
 		if (!rel)
 			continue;
-		moved = *rel ? xasprintf("%s%s%s", to, streq(to, "/") ? "" : "/", rel) : xstrdup(to);
+		moved =
+		    *rel ? xasprintf("%s%s%s", to, streq(to, "/") ? "" : "/", rel) : xstrdup(to);
 		free(m->mountpoint);
 		m->mountpoint = moved;
 	}
@@ -51,8 +52,8 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 	_cleanup_free_ struct mnts_target *targets = NULL;
 	_cleanup_free_ char **paths = NULL;
 	_cleanup_free_ char **labels = NULL;
-	struct mnts_capture_opts copts = { .backend = MNTS_BACKEND_AUTO };
-	struct mnts_compare_opts cmp = { 0 };
+	struct mnts_capture_opts copts = {.backend = MNTS_BACKEND_AUTO};
+	struct mnts_compare_opts cmp = {0};
 	size_t n = 0;
 	int r;
 
@@ -70,17 +71,15 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 		labels[n] = ns->label;
 		if (opts->target == MNTS_REPLAY_NEW) {
 			paths[n] = xasprintf("%s/%s", opts->new_dir, ns->label);
-			targets[n] = (struct mnts_target){ .kind = MNTS_TARGET_NSFILE,
-							   .arg = paths[n],
-							   .label = ns->label };
+			targets[n] = (struct mnts_target){
+			    .kind = MNTS_TARGET_NSFILE, .arg = paths[n], .label = ns->label};
 		} else if (opts->target == MNTS_REPLAY_PID) {
-			targets[n] = (struct mnts_target){ .kind = MNTS_TARGET_PID,
-							   .num = (uint64_t)opts->pid,
-							   .label = ns->label };
+			targets[n] = (struct mnts_target){.kind = MNTS_TARGET_PID,
+							  .num = (uint64_t)opts->pid,
+							  .label = ns->label};
 		} else {
-			targets[n] = (struct mnts_target){ .kind = MNTS_TARGET_NSFILE,
-							   .arg = opts->nsfile,
-							   .label = ns->label };
+			targets[n] = (struct mnts_target){
+			    .kind = MNTS_TARGET_NSFILE, .arg = opts->nsfile, .label = ns->label};
 		}
 		n++;
 	}

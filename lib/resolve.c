@@ -25,9 +25,9 @@ const char *mnts_path_below(const char *path, const char *base)
 static int openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 {
 	struct mnts_open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
-		.mode = (flags & O_CREAT) ? mode : 0,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+	    .mode = (flags & O_CREAT) ? mode : 0,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = mnts_sys_openat2(dirfd, *rel ? rel : ".", &how, sizeof(how));
 
@@ -86,8 +86,8 @@ int mnts_mkpath_beneath(int dirfd, const char *rel, bool last_is_file, int *ret_
 int mnts_open_in_root(int rootfd, const char *path, int extra_flags)
 {
 	struct mnts_open_how how = {
-		.flags = (uint64_t)(O_PATH | O_CLOEXEC | extra_flags),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(O_PATH | O_CLOEXEC | extra_flags),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = mnts_sys_openat2(rootfd, path, &how, sizeof(how));
 

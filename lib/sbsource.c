@@ -81,8 +81,7 @@ static bool reachable(const struct mnts_live_mount *lm)
 	return fd >= 0 && mnts_fd_mount_id(fd, &id) == 0 && id == lm->id;
 }
 
-const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t,
-						 const char *path)
+const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
 	uint64_t id;
@@ -170,7 +169,7 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
 int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err)
 {
 	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
-	struct mnts_mount_attr attr = { .propagation = MS_PRIVATE };
+	struct mnts_mount_attr attr = {.propagation = MS_PRIVATE};
 	uint64_t id;
 	int fd;
 
@@ -183,7 +182,8 @@ int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err)
 	fd = mnts_sys_open_tree_attr(pfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH,
 				     &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
 	if (fd < 0 && errno == ENOSYS) {
-		fd = mnts_sys_open_tree(pfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		fd = mnts_sys_open_tree(pfd, "",
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (fd >= 0 && mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr,
 						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0) {
 			int saved = errno;

@@ -33,8 +33,7 @@ int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err);
 void mnts_live_table_done(struct mnts_live_table *t);
 
 /* The live mount containing path (the topmost on its mountpoint), or NULL. */
-const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t,
-						 const char *path);
+const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path);
 
 /* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with
  * the shortest root containing every one of roots; NULL when none. */
