@@ -44,6 +44,17 @@ _lay_state() {
 	echo "$LAYOUT_STATE"
 }
 
+# _lay_wait_comm PID NAME: waits until PID runs NAME (has exec'd it).
+_lay_wait_comm() {
+	local i
+	for i in $(seq 200); do
+		[ "$(cat "/proc/$1/comm" 2>/dev/null)" != "$2" ] || return 0
+		sleep 0.05
+	done
+	echo "process $1 did not start $2" >&2
+	return 1
+}
+
 # _lay_sys OP ARGS...: the mount calls mount(8) 2.38 does not offer, made with
 # the raw syscalls (numbers are the same on every architecture since 5.2):
 #   prop PATH shared|slave|private|unbindable   mount_setattr propagation
@@ -344,12 +355,8 @@ layout_slave_no_visible_master() {
 	mount --make-slave "$d/s"
 	unshare --mount --propagation unchanged sleep 1000000 </dev/null >/dev/null 2>&1 &
 	_lay_note_pid $!
-	# wait until the helper has its copy (its namespace exists once it runs sleep)
-	local i
-	for i in $(seq 100); do
-		[ "$(readlink "/proc/$!/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break
-		sleep 0.05
-	done
+	# wait until the helper has its copy (unshare execs sleep after unshare(2))
+	_lay_wait_comm $! sleep
 	# no rmdir of /m: removing a mountpoint dentry detaches the mounts on it
 	# in every namespace, the helper's master copy included
 	umount "$d/m"
@@ -474,16 +481,13 @@ layout_fstypes() {
 # X-mount.idmap (it ignores the option), so the mount is made with
 # open_tree + mount_setattr(MOUNT_ATTR_IDMAP) + move_mount.
 layout_idmapped() {
-	local d=$1 pid i r=0
+	local d=$1 pid r=0
 	mkdir "$d/src" "$d/idm"
 	mount -t tmpfs -o mode=755 idsrc "$d/src"
 	echo owned-by-0 >"$d/src/file"
 	unshare --user sleep 1000000 </dev/null >/dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 100); do
-		[ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ] && break
-		sleep 0.05
-	done
+	_lay_wait_comm "$pid" sleep
 	echo "0 100000 65536" >"/proc/$pid/uid_map"
 	echo "0 100000 65536" >"/proc/$pid/gid_map"
 	_lay_sys idmap "$d/src" "$d/idm" "/proc/$pid/ns/user" || r=$?
