@@ -253,8 +253,14 @@ fault_injection() {
 		cat /proc/$tpid/mountinfo >"$TMP/before"
 		for extra in "" --create-mountpoints; do
 			r=0
-			"$MNTSNAP" replay --target=$tpid --root="$TMP/tgt" $extra "$TMP/snap.json" 2>&1 || r=$?
+			"$MNTSNAP" replay --target=$tpid --root="$TMP/tgt" $extra "$TMP/snap.json" \
+				>"$TMP/out" 2>&1 || r=$?
+			cat "$TMP/out"
 			echo "exit$extra=$r"
+			# a refusal must say which mount it refused
+			if [ "$r" = 2 ] && ! grep -q "^mntsnap: replay: .*/[xy]" "$TMP/out"; then
+				echo "UNEXPLAINED refusal$extra"
+			fi
 			# mounts outside the root that were not there before
 			awk "{ print \$5 }" /proc/$tpid/mountinfo | sort >"$TMP/after.mp"
 			awk "{ print \$5 }" "$TMP/before" | sort >"$TMP/before.mp"
@@ -275,6 +281,7 @@ fault_injection() {
 	assert_line done
 	refute_output --partial OUTSIDE
 	refute_output --partial CHANGED
+	refute_output --partial UNEXPLAINED
 	refute_output --regexp "exit[a-z-]*=[^012]"
 }
 
