@@ -286,7 +286,9 @@ fault_injection() {
 }
 
 # Replay --new from a caller whose every mount is shared: nothing may
-# propagate into the caller; the only new mounts are the pins DIR/LABEL.
+# propagate into the caller.  With DIR on a private mount the only new mounts
+# are the pins DIR/LABEL; with DIR on a shared mount replay either refuses
+# (exit 2, naming DIR, nothing changed) or again adds only the pins.
 @test "safety: nothing propagates into the caller's namespace" {
 	run in_private_ns '
 		source "$TOP/tests/bats/roundtrip_helper.bash"
@@ -294,20 +296,35 @@ fault_injection() {
 		trap "rt_stop $st" EXIT
 		rt_start crossns_peers "$st"
 		"$MNTSNAP" capture "${RT_NSFILES[@]/#/--mount=}" -o "$st/snap.json"
-		mkdir "$st/out"
+		mkdir "$st/out" "$st/out2"
 		mount --make-rshared /
-		mountinfo_no_ids /proc/self/mountinfo | sort >"$st/before"
-		"$MNTSNAP" replay --new="$st/out" "$st/snap.json"
-		mountinfo_no_ids /proc/self/mountinfo | sort >"$st/after"
-		comm -13 "$st/before" "$st/after" >"$st/added"
-		comm -23 "$st/before" "$st/after" >"$st/removed"
-		sed "s/^/added: /" "$st/added"
-		sed "s/^/removed: /" "$st/removed"
-		echo "added=$(grep -c . "$st/added" || true)"
-		echo "pins=$(grep -c "^mnt:\[[0-9]*\] $st/out/ns[01] .* nsfs " "$st/added" || true)"
+		mount -t tmpfs pins "$st/out"
+		mount --make-private "$st/out"
+		for dir in "$st/out" "$st/out2"; do
+			mountinfo_no_ids /proc/self/mountinfo | sort >"$st/before"
+			r=0
+			"$MNTSNAP" replay --new="$dir" "$st/snap.json" 2>"$st/err" || r=$?
+			echo "$(basename "$dir")-exit=$r"
+			sed "s/^/err: /" "$st/err"
+			mountinfo_no_ids /proc/self/mountinfo | sort >"$st/after"
+			comm -13 "$st/before" "$st/after" >"$st/added"
+			comm -23 "$st/before" "$st/after" | sed "s/^/removed: /"
+			if [ "$r" = 2 ]; then
+				grep -q "^mntsnap: replay: .*$dir" "$st/err" || echo "UNEXPLAINED refusal"
+				sed "s/^/added: /" "$st/added"
+				continue
+			fi
+			# anything added that is not one of the two pins
+			{ grep -v "^mnt:\[[0-9]*\] $dir/ns[01] .* nsfs " "$st/added" || true; } |
+				sed "s/^/added: /"
+			echo "$(basename "$dir")-pins=$(grep -c "^mnt:\[[0-9]*\] $dir/ns[01] .* nsfs " "$st/added" || true)"
+		done
 	'
 	assert_success
+	assert_line "out-exit=0"
+	assert_line "out-pins=2"
+	assert_line --regexp "^out2-exit=[02]$"
 	refute_output --partial "removed: "
-	assert_line "added=2"
-	assert_line "pins=2"
+	refute_output --partial "added: "
+	refute_output --partial UNEXPLAINED
 }

@@ -277,7 +277,8 @@ rt_no_ids() {
 rt_roundtrip() {
 	local name=$1 st=$TMP/rt r=0 i nsino nsino2 out after=()
 	shift
-	trap 'rt_stop "$st"' EXIT
+	RT_ST=$st
+	trap 'rt_stop "$RT_ST"' EXIT
 	rt_start "$name" "$st" || return $?
 	"$MNTSNAP" capture "${RT_NSFILES[@]/#/--mount=}" -o "$st/snap.json"
 	nsino=$(rt_ns_set "$st/orig" "${RT_NSFILES[@]}")
