@@ -186,7 +186,7 @@ int cmd_replay(int argc, char **argv)
 			printf("%s\n", diff.items[i].text);
 		rc = MNTS_EXIT_DIFFER;
 	}
-	mnts_replay_verify_done(&diff);
+	mnts_diff_done(&diff);
 out:
 	mnts_strv_clear(&a.ns_labels);
 	mnts_strv_clear(&a.externals);

@@ -7,13 +7,6 @@
 #include "lib/replay_verify.h"
 #include "lib/resolve.h"
 
-/* Until the capture and compare engines are on the branch this is built
- * from, they are weak references: verification then reports itself
- * unavailable instead of the build failing.  Drop these once both landed. */
-#pragma weak mnts_capture
-#pragma weak mnts_compare
-#pragma weak mnts_diff_done
-
 /* The replayed tree sits at from (the new namespace's "/" or --root DIR);
  * the snapshot had it at to: move every mountpoint of ns from one to the
  * other so the comparison pairs them. */
@@ -57,9 +50,6 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 	size_t n = 0;
 	int r;
 
-	if (!mnts_capture || !mnts_compare)
-		return mnts_err(err, ENOSYS,
-				"capture is not available in this build (use --no-verify)");
 	targets = xcalloc(snap->n_ns + 1, sizeof(*targets));
 	paths = xcalloc(snap->n_ns + 1, sizeof(*paths));
 	labels = xcalloc(snap->n_ns + 1, sizeof(*labels));
@@ -108,15 +98,4 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 	if (r < 0)
 		return mnts_err_prefix(err, "compare with the snapshot");
 	return 0;
-}
-
-void mnts_replay_verify_done(struct mnts_diff *d)
-{
-	if (mnts_diff_done) {
-		mnts_diff_done(d);
-		return;
-	}
-	free(d->items);
-	d->items = NULL;
-	d->n = 0;
 }

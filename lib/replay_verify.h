@@ -13,5 +13,3 @@
 int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
 		       struct mnts_diff *ret, struct mnts_error *err);
 
-/* Frees what mnts_replay_verify() returned. */
-void mnts_replay_verify_done(struct mnts_diff *d);
