@@ -454,3 +454,20 @@ while not os.path.exists(stop):
 	[ $fails = 0 ]
 	'
 }
+
+@test "capture: a mountpoint that is not valid UTF-8 is an error naming it, not a broken file" {
+	require_root
+	in_private_ns '
+	mount -t tmpfs scratch "$TMP"
+	mkdir "$TMP/$(printf "bad\xff")"
+	mount -t tmpfs x "$TMP/$(printf "bad\xff")"
+	rc=0
+	"$MNTSNAP" capture -p $$ -o "$TMP/out.json" 2> "$TMP/err" || rc=$?
+	[ $rc = 2 ]
+	[ "$(wc -l < "$TMP/err")" = 1 ]
+	grep -q "^mntsnap: capture: string .*bad.*: not valid UTF-8, which JSON cannot carry$" "$TMP/err"
+	[ ! -e "$TMP/out.json" ]
+	ls "$TMP" | grep -qv "out.json\." || true
+	[ -z "$(ls "$TMP" | grep "out.json")" ]
+	'
+}
