@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cmd/cmd.h"
+#include "lib/atomicfile.h"
 #include "lib/capture.h"
 #include "lib/error.h"
 #include "lib/macros.h"
@@ -132,45 +133,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 static const struct argp argp = {options, parse_opt, NULL, doc, NULL, NULL, NULL};
 
-/* Writes text to path ("-": stdout), atomically like the JSON writer. */
-static int write_text(const char *text, const char *path, struct mnts_error *err)
+static int emit_text(FILE *f, void *text, struct mnts_error *err)
 {
-	_cleanup_free_ char *tmp = NULL;
 	size_t len = strlen(text);
-	FILE *f;
-	int fd;
 
-	if (!path || streq(path, "-")) {
-		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
-			return mnts_err(err, errno, "write failure on standard output");
-		return 0;
-	}
-	tmp = xasprintf("%s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return mnts_err(err, errno, "cannot create temporary file '%s'", tmp);
-	f = fdopen(fd, "w");
-	if (!f) {
-		int r = mnts_err(err, errno, "fdopen '%s'", tmp);
-
-		close(fd);
-		unlink(tmp);
-		return r;
-	}
-	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) < 0 ||
-	    fchmod(fileno(f), 0644) < 0) {
-		int r = mnts_err(err, errno, "cannot write '%s'", path);
-
-		fclose(f);
-		unlink(tmp);
-		return r;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		int r = mnts_err(err, errno, "cannot write '%s'", path);
-
-		unlink(tmp);
-		return r;
-	}
+	if (fwrite(text, 1, len, f) != len)
+		return mnts_err(err, errno, "write failure");
 	return 0;
 }
 
@@ -202,7 +170,7 @@ int cmd_capture(int argc, char **argv)
 	if (o.tree) {
 		_cleanup_free_ char *text = mnts_tree_render(snap);
 
-		r = write_text(text, o.output, &err);
+		r = mnts_write_atomic(o.output, emit_text, text, &err);
 	} else {
 		r = mnts_snapshot_write(snap, o.output, o.compact, &err);
 	}

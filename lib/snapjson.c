@@ -1,14 +1,11 @@
 /* snapjson.c - see snapjson.h; the format is specified in spec/FORMAT.md */
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
+#include "lib/atomicfile.h"
 #include "lib/jsonwriter.h"
 #include "lib/snapjson.h"
 
@@ -136,13 +133,18 @@ static void write_ns(struct mnts_jw *w, const struct mnts_ns *ns)
 	mnts_jw_end_object(w);
 }
 
-/* Returns: 0, or -EILSEQ with *bad set to the first string that is not
- * valid UTF-8 (the document is then not usable). */
-static int dump_to(const struct mnts_snapshot *snap, FILE *f, bool compact, const char **bad)
+struct dump_args {
+	const struct mnts_snapshot *snap;
+	bool compact;
+};
+
+static int dump_to(FILE *f, void *data, struct mnts_error *err)
 {
+	const struct dump_args *a = data;
+	const struct mnts_snapshot *snap = a->snap;
 	struct mnts_jw w;
 
-	mnts_jw_init(&w, f, compact);
+	mnts_jw_init(&w, f, a->compact);
 	mnts_jw_begin_object(&w);
 	mnts_jw_key(&w, "capture");
 	mnts_jw_begin_object(&w);
@@ -174,69 +176,18 @@ static int dump_to(const struct mnts_snapshot *snap, FILE *f, bool compact, cons
 	w_strv(&w, "warnings", &snap->warnings);
 	mnts_jw_end_object(&w);
 	fputc_unlocked('\n', f);
-	if (w.bad_utf8) {
-		*bad = w.bad_utf8;
-		return -EILSEQ;
-	}
-	return ferror(f) ? -EIO : 0;
+	if (w.bad_utf8)
+		return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",
+				w.bad_utf8);
+	return 0;
 }
 
 int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool compact,
 			struct mnts_error *err)
 {
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -1;
-	const char *bad = NULL;
-	FILE *f;
-	int r;
+	struct dump_args a = {snap, compact};
 
-	if (!path || streq(path, "-")) {
-		r = dump_to(snap, stdout, compact, &bad);
-		if (r == -EILSEQ)
-			return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",
-					bad);
-		if (r == 0 && fflush(stdout) != 0)
-			r = -errno;
-		if (r < 0)
-			return mnts_err(err, -r, "write failure on standard output");
-		return 0;
-	}
-
-	tmp = xasprintf("%s.XXXXXX", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return mnts_err(err, errno, "cannot create temporary file '%s'", tmp);
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = mnts_err(err, errno, "fdopen '%s'", tmp);
-		unlink(tmp);
-		return r;
-	}
-	fd = -1; /* now owned by f */
-	/* a big buffer: the default one costs a write(2) every 4 KiB */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	r = dump_to(snap, f, compact, &bad);
-	if (r == -EILSEQ) {
-		fclose(f);
-		unlink(tmp);
-		return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",
-				bad);
-	}
-	if (r == 0 && fflush(f) != 0)
-		r = -errno;
-	if (r == 0 && fsync(fileno(f)) < 0)
-		r = -errno;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && fchmodat(AT_FDCWD, tmp, 0644, 0) < 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return mnts_err(err, -r, "cannot write '%s'", path);
-	}
-	return 0;
+	return mnts_write_atomic(path, dump_to, &a, err);
 }
 
 /* ---- reading ------------------------------------------------------------ */
