@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/macros.h"
 #include "lib/mountinfo.h"
+#include "lib/nschild.h"
 #include "lib/syscalls.h"
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -252,57 +253,36 @@ int mnts_mountinfo_parse(struct mnts_ns *ns, const char *buf, size_t len, const 
 	return 0;
 }
 
+/* Child side of mnts_mountinfo_read_ns(): copies the mountinfo of the
+ * namespace we are in to out_fd.  data: an fd of /proc opened before setns,
+ * whose thread-self shows this thread's view. */
+static int copy_mountinfo(int out_fd, void *data)
+{
+	char chunk[65536];
+	int fd = openat(*(int *)data, "thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0;
+		if (write(out_fd, chunk, (size_t)n) != n)
+			return EIO;
+	}
+}
+
 int mnts_mountinfo_read_ns(int nsfd, char **ret, size_t *ret_len, struct mnts_error *err)
 {
 	_cleanup_close_ int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int memfd = -1;
-	int status, r;
-	pid_t pid;
 
 	if (procfd < 0)
 		return mnts_err(err, errno, "cannot open '/proc'");
-	memfd = memfd_create("mntsnap-mountinfo", MFD_CLOEXEC);
-	if (memfd < 0)
-		return mnts_err(err, errno, "memfd_create");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return mnts_err(err, errno, "fork");
-	if (pid == 0) {
-		char chunk[65536];
-		int fd;
-
-		/* a fresh fs_struct (fork) and one thread: setns may change our root */
-		if (mnts_sys_setns(nsfd, CLONE_NEWNS) < 0)
-			_exit(errno & 0xff);
-		/* our own /proc (opened before setns) shows this thread's view */
-		fd = openat(procfd, "thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			_exit(errno & 0xff);
-		for (;;) {
-			ssize_t n = read(fd, chunk, sizeof(chunk));
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				_exit(errno & 0xff);
-			if (n == 0)
-				break;
-			if (write(memfd, chunk, (size_t)n) != n)
-				_exit(EIO);
-		}
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return mnts_err(err, errno, "waitpid");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return mnts_err(err, WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
-				"cannot read the mountinfo from inside the namespace");
-	if (lseek(memfd, 0, SEEK_SET) < 0)
-		return mnts_err(err, errno, "lseek");
-	r = mnts_mountinfo_slurp(memfd, ret, ret_len);
-	if (r < 0)
-		return mnts_err(err, -r, "read");
-	return 0;
+	return mnts_ns_child_collect(nsfd, copy_mountinfo, &procfd, "reading the mountinfo", ret,
+				     ret_len, err);
 }

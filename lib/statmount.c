@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "lib/macros.h"
 #include "lib/nsenum.h"
+#include "lib/nschild.h"
 #include "lib/statmount.h"
 #include "lib/syscalls.h"
 
@@ -248,40 +249,21 @@ static int dump_records(int out_fd)
 	return fflush(out) == 0 ? 0 : EIO;
 }
 
+static int dump_records_child(int out_fd, void *data _unused_)
+{
+	return dump_records(out_fd);
+}
+
 int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err)
 {
-	_cleanup_close_ int memfd = memfd_create("mntsnap-statmount", MFD_CLOEXEC);
 	_cleanup_free_ uint64_t *ids = NULL;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, n = 0, pos = 0;
-	struct stat st;
-	int status;
-	pid_t pid;
+	int r;
 
-	if (memfd < 0)
-		return mnts_err(err, errno, "memfd_create");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return mnts_err(err, errno, "fork");
-	if (pid == 0) {
-		/* one thread and a fresh fs_struct: setns may change our root */
-		if (mnts_sys_setns(nsfd, CLONE_NEWNS) < 0)
-			_exit(errno & 0xff);
-		_exit(dump_records(memfd));
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return mnts_err(err, errno, "waitpid");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return mnts_err(err, WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
-				"statmount from inside the namespace");
-	if (fstat(memfd, &st) < 0)
-		return mnts_err(err, errno, "fstat");
-	len = (size_t)st.st_size;
-	buf = xmalloc(len + 1);
-	if (pread(memfd, buf, len, 0) != (ssize_t)len)
-		return mnts_err(err, EIO, "reading the statmount records");
+	r = mnts_ns_child_collect(nsfd, dump_records_child, NULL, "statmount", &buf, &len, err);
+	if (r < 0)
+		return r;
 	while (pos + sizeof(size_t) <= len) {
 		struct mnts_statmount *sm;
 		size_t rec;
