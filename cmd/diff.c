@@ -110,14 +110,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* Until lib/capture.c lands (branch capture): a weak stand-in so diff of
- * snapshot files links; the real mnts_capture() overrides it. */
-__attribute__((weak)) int mnts_capture(const struct mnts_capture_opts *opts _unused_,
-				       struct mnts_snapshot **ret _unused_, struct mnts_error *err)
-{
-	return mnts_err(err, ENOSYS, "live capture");
-}
-
 static const struct argp argp = {options, parse_opt, "A [B]", doc, NULL, NULL, NULL};
 
 /* Captures one live namespace given as pid:PID or ns:FILE. */

@@ -431,16 +431,23 @@ namespace ns1:
 @test "live: A alone reports a namespace that no longer exists" {
 	require_capture
 	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
-		touch pin; unshare --mount="$S/pin" true
-		"$MNTSNAP" capture -p $$ -m "$S/pin" --subtree "$S" -o "$TMP/a.json"
-		"$MNTSNAP" diff "$TMP/a.json" && echo "same while pinned"
-		umount pin
+		unshare --mount sleep 600 &
+		child=$!
+		trap "kill $child 2>/dev/null || true" EXIT
+		# wait until the child has its own namespace
+		until [ "$(readlink /proc/$child/ns/mnt)" != "$(readlink /proc/$$/ns/mnt)" ]; do
+			sleep 0.05
+		done
+		"$MNTSNAP" capture -p $$ -p $child --subtree "$S" -o "$TMP/a.json"
+		"$MNTSNAP" diff "$TMP/a.json" && echo "same while it lives"
+		kill $child
+		wait $child || true
+		# the namespace goes with its last process; give the kernel a
+		# moment to forget its id
+		for _ in $(seq 100); do "$MNTSNAP" diff -q "$TMP/a.json" || break; sleep 0.05; done
 		"$MNTSNAP" diff "$TMP/a.json"'
 	assert_equal "$stderr" ""
 	assert_equal "$status" 1
-	S=$BATS_TEST_TMPDIR/s
-	assert_output "same while pinned
-namespace ns0:
-- $S/pin nsfs
+	assert_output "same while it lives
 - namespace ns1"
 }
