@@ -244,10 +244,68 @@ static int read_u64(json_t *v, bool nullable, uint64_t *out, const char *what, c
 	return 0;
 }
 
+/* The keys of a mount object, all required.  Looked up directly: strict
+ * json_unpack_ex() re-parses its format for each of 50,000 mounts. */
+enum {
+	K_ID, K_MNT_ID, K_PARENT, K_DEV, K_ROOT, K_MOUNTPOINT, K_FSTYPE, K_SOURCE,
+	K_MOUNT_OPTIONS, K_SUPER_OPTIONS, K_SHARED_ID, K_MASTER_ID, K_PROPAGATE_FROM,
+	K_UNBINDABLE, K_DELETED, K_NSFS, K_IDMAP, K_COUNT
+};
+
+static const char *const mount_keys[K_COUNT] = {
+	[K_ID] = "id", [K_MNT_ID] = "mnt_id", [K_PARENT] = "parent", [K_DEV] = "dev",
+	[K_ROOT] = "root", [K_MOUNTPOINT] = "mountpoint", [K_FSTYPE] = "fstype",
+	[K_SOURCE] = "source", [K_MOUNT_OPTIONS] = "mount_options",
+	[K_SUPER_OPTIONS] = "super_options", [K_SHARED_ID] = "shared_id",
+	[K_MASTER_ID] = "master_id", [K_PROPAGATE_FROM] = "propagate_from",
+	[K_UNBINDABLE] = "unbindable", [K_DELETED] = "deleted", [K_NSFS] = "nsfs",
+	[K_IDMAP] = "idmap",
+};
+
+/* Fills v[] with the members of a mount object; every key present, no other
+ * key, strings and booleans of the right type. */
+static int get_mount_members(json_t *jm, json_t **v, const char *what, const char *where,
+			     struct mnts_error *err)
+{
+	static const int string_keys[] = {K_DEV, K_ROOT, K_MOUNTPOINT, K_FSTYPE, K_SOURCE};
+
+	if (!json_is_object(jm))
+		return mnts_err(err, 0, "%s: %s: expected an object", what, where);
+	for (int k = 0; k < K_COUNT; k++) {
+		v[k] = json_object_get(jm, mount_keys[k]);
+		if (!v[k])
+			return mnts_err(err, 0, "%s: %s: %s: missing", what, where, mount_keys[k]);
+	}
+	if (json_object_size(jm) != K_COUNT) {
+		const char *key;
+		json_t *val;
+
+		json_object_foreach(jm, key, val)
+		{
+			bool known = false;
+
+			for (int k = 0; k < K_COUNT && !known; k++)
+				known = streq(key, mount_keys[k]);
+			if (!known)
+				return mnts_err(err, 0, "%s: %s: unknown key '%s'", what, where,
+						key);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(string_keys); i++)
+		if (!json_is_string(v[string_keys[i]]))
+			return mnts_err(err, 0, "%s: %s: %s: expected a string", what, where,
+					mount_keys[string_keys[i]]);
+	if (!json_is_boolean(v[K_UNBINDABLE]) || !json_is_boolean(v[K_DELETED]))
+		return mnts_err(err, 0, "%s: %s: unbindable and deleted: expected booleans", what,
+				where);
+	return 0;
+}
+
 static int read_mount(json_t *jm, struct mnts_ns *ns, size_t idx, const char *what,
 		      struct mnts_error *err)
 {
 	json_error_t je;
+	json_t *v[K_COUNT];
 	json_t *id, *mnt_id, *parent, *mopts, *sopts, *shared, *master, *pfrom, *nsfs, *idmap;
 	const char *dev, *root, *mp, *fstype, *source;
 	int unbindable, deleted;
@@ -258,15 +316,26 @@ static int read_mount(json_t *jm, struct mnts_ns *ns, size_t idx, const char *wh
 	int r;
 
 	snprintf(where, sizeof(where), "namespace '%s' mounts[%zu]", ns->label, idx);
-	if (json_unpack_ex(jm, &je, JSON_STRICT,
-			   "{s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
-			   "s:b, s:b, s:o, s:o}",
-			   "id", &id, "mnt_id", &mnt_id, "parent", &parent, "dev", &dev, "root",
-			   &root, "mountpoint", &mp, "fstype", &fstype, "source", &source,
-			   "mount_options", &mopts, "super_options", &sopts, "shared_id", &shared,
-			   "master_id", &master, "propagate_from", &pfrom, "unbindable",
-			   &unbindable, "deleted", &deleted, "nsfs", &nsfs, "idmap", &idmap) < 0)
-		return bad(err, what, where, &je);
+	r = get_mount_members(jm, v, what, where, err);
+	if (r < 0)
+		return r;
+	id = v[K_ID];
+	mnt_id = v[K_MNT_ID];
+	parent = v[K_PARENT];
+	dev = json_string_value(v[K_DEV]);
+	root = json_string_value(v[K_ROOT]);
+	mp = json_string_value(v[K_MOUNTPOINT]);
+	fstype = json_string_value(v[K_FSTYPE]);
+	source = json_string_value(v[K_SOURCE]);
+	mopts = v[K_MOUNT_OPTIONS];
+	sopts = v[K_SUPER_OPTIONS];
+	shared = v[K_SHARED_ID];
+	master = v[K_MASTER_ID];
+	pfrom = v[K_PROPAGATE_FROM];
+	unbindable = json_is_true(v[K_UNBINDABLE]);
+	deleted = json_is_true(v[K_DELETED]);
+	nsfs = v[K_NSFS];
+	idmap = v[K_IDMAP];
 
 	m = mnts_ns_add_mount(ns);
 	if ((r = read_u64(id, false, &m->id, what, where, "id", err)) < 0 ||
