@@ -157,6 +157,27 @@ static int clone_fd(int fd)
 	return mnts_sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 }
 
+/* Whether the mountpoint of a mount is a file in its parent (cloned
+ * before it): move_mount refuses to put a directory on a file and the
+ * reverse (EINVAL), and a fresh filesystem must give the mount a root of the
+ * same kind (an lxcfs-style file bind onto /proc/cpuinfo).  Unknown (no
+ * parent, or a mountpoint still to be created) means a directory. */
+static bool mountpoint_is_file(struct exec *x, const struct mnts_step *s)
+{
+	const struct mnts_mount *m = x->plan->mounts[s->obj].m;
+	_cleanup_close_ int at = -1;
+	const char *rel;
+	struct stat st;
+
+	if (s->aux < 0 || *slot(x, s->aux) < 0 || !m->parent)
+		return false;
+	rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
+	if (!rel)
+		return false;
+	at = mnts_open_beneath(*slot(x, s->aux), rel);
+	return at >= 0 && fstat(at, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1;
@@ -164,7 +185,8 @@ static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error
 
 	at = mnts_open_beneath(*slot(x, s->src), s->rel);
 	if (at == -ENOENT && s->create) {
-		int r = mnts_mkpath_beneath(*slot(x, s->src), s->rel, false, NULL);
+		int r = mnts_mkpath_beneath(*slot(x, s->src), s->rel, mountpoint_is_file(x, s),
+					    NULL);
 		if (r < 0)
 			return mnts_err(err, -r, "create root '/%s' in the new superblock", s->rel);
 		at = mnts_open_beneath(*slot(x, s->src), s->rel);

@@ -412,6 +412,33 @@ static void attach_subtree(struct mnts_plan *plan, const struct mnts_mount *m)
 	}
 }
 
+static void clone_subtree(struct mnts_plan *plan, const struct mnts_mount *m)
+{
+	int i = mount_index(plan, m);
+	struct mnts_plan_mount *pm = &plan->mounts[i];
+	struct mnts_step *s;
+
+	if (pm->sb >= 0) {
+		struct mnts_plan_sb *sb = &plan->sbs[pm->sb];
+
+		s = add_step(plan, MNTS_STEP_CLONE, i);
+		s->src = sb->slot;
+		s->rel = mnts_path_below(m->root, sb->root);
+		s->create = sb->how == MNTS_SB_FRESH;
+		s->aux = m->parent ? plan->mounts[mount_index(plan, m->parent)].slot : -1;
+	} else {
+		s = add_step(plan, MNTS_STEP_NSFS, i);
+		s->src = pm->nsfs_of >= 0 ? plan->nss[pm->nsfs_of].slot : -1;
+	}
+	s->dst = pm->slot;
+	if (m->uid_map.n || m->gid_map.n) {
+		s = add_step(plan, MNTS_STEP_IDMAP, i);
+		s->src = pm->slot;
+	}
+	for (size_t k = 0; k < m->n_children; k++)
+		clone_subtree(plan, m->children[k]);
+}
+
 static void add_group_steps(struct mnts_plan *plan, int g, bool *done)
 {
 	struct mnts_plan_group *grp = &plan->groups[g];
@@ -451,27 +478,12 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		s = add_step(plan, k, (int)i);
 		s->dst = sb->slot;
 	}
-	for (size_t i = 0; i < plan->n_mounts; i++) {
-		struct mnts_plan_mount *pm = &plan->mounts[i];
-
-		pm->slot = new_slot(plan);
-		if (pm->sb >= 0) {
-			struct mnts_plan_sb *sb = &plan->sbs[pm->sb];
-
-			s = add_step(plan, MNTS_STEP_CLONE, (int)i);
-			s->src = sb->slot;
-			s->rel = mnts_path_below(pm->m->root, sb->root);
-			s->create = sb->how == MNTS_SB_FRESH;
-		} else {
-			s = add_step(plan, MNTS_STEP_NSFS, (int)i);
-			s->src = pm->nsfs_of >= 0 ? plan->nss[pm->nsfs_of].slot : -1;
-		}
-		s->dst = pm->slot;
-		if (pm->m->uid_map.n || pm->m->gid_map.n) {
-			s = add_step(plan, MNTS_STEP_IDMAP, (int)i);
-			s->src = pm->slot;
-		}
-	}
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		plan->mounts[i].slot = new_slot(plan);
+	/* parents first: a root created in a fresh superblock takes the kind
+	 * (directory or file) of its mountpoint in the parent */
+	for (size_t n = 0; n < plan->n_nss; n++)
+		clone_subtree(plan, plan->nss[n].ns->root);
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		struct mnts_plan_mount *pm = &plan->mounts[i];
 		const struct mnts_mount *parent = pm->m->parent;
