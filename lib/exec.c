@@ -10,6 +10,7 @@
 
 #include "lib/exec.h"
 #include "lib/log.h"
+#include "lib/nsenum.h"
 #include "lib/replay_ns.h"
 #include "lib/resolve.h"
 #include "lib/sbsource.h"
@@ -57,6 +58,45 @@ static int enter_ns(struct exec *x, int n, struct mnts_error *err)
 		return mnts_err(err, errno, "setns");
 	x->cur_ns = n;
 	return 0;
+}
+
+/* Into another mount namespace (a superblock source or a live group member
+ * lives there); leave_foreign() comes back to the caller's. */
+static int enter_foreign(struct exec *x, int fd, struct mnts_error *err)
+{
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the source's mount namespace");
+	x->cur_ns = -2;
+	return 0;
+}
+
+static int leave_foreign(struct exec *x, int r, struct mnts_error *err)
+{
+	if (setns(x->env->orig_ns, CLONE_NEWNS) < 0)
+		return r < 0 ? r : mnts_err(err, errno, "setns back to the caller's namespace");
+	x->cur_ns = -1;
+	return r;
+}
+
+static int open_ns_id(uint64_t ns_id, struct mnts_error *err)
+{
+	struct mnts_nsref ref = {.fd = -1};
+	int r = mnts_nsref_open_id(ns_id, &ref, err);
+
+	if (r < 0)
+		return r;
+	r = TAKE_FD(ref.fd);
+	mnts_nsref_done(&ref);
+	return r;
+}
+
+/* The nsfs fd of the namespace the clones of superblock sb are made in, or
+ * -1 for the caller's. */
+static int sb_ns_fd(struct exec *x, int sb)
+{
+	const struct mnts_plan_sb *psb = &x->plan->sbs[sb];
+
+	return psb->ns_slot >= 0 ? x->slots[psb->ns_slot] : -1;
 }
 
 static int mount_ns(const struct exec *x, int mount)
@@ -157,6 +197,27 @@ static int clone_fd(int fd)
 	return mnts_sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 }
 
+/* Whether the mountpoint of a mount is a file in its parent (cloned
+ * before it): move_mount refuses to put a directory on a file and the
+ * reverse (EINVAL), and a fresh filesystem must give the mount a root of the
+ * same kind (an lxcfs-style file bind onto /proc/cpuinfo).  Unknown (no
+ * parent, or a mountpoint still to be created) means a directory. */
+static bool mountpoint_is_file(struct exec *x, const struct mnts_step *s)
+{
+	const struct mnts_mount *m = x->plan->mounts[s->obj].m;
+	_cleanup_close_ int at = -1;
+	const char *rel;
+	struct stat st;
+
+	if (s->aux < 0 || *slot(x, s->aux) < 0 || !m->parent)
+		return false;
+	rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
+	if (!rel)
+		return false;
+	at = mnts_open_beneath(*slot(x, s->aux), rel);
+	return at >= 0 && fstat(at, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1;
@@ -164,7 +225,8 @@ static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error
 
 	at = mnts_open_beneath(*slot(x, s->src), s->rel);
 	if (at == -ENOENT && s->create) {
-		int r = mnts_mkpath_beneath(*slot(x, s->src), s->rel, false, NULL);
+		int r =
+		    mnts_mkpath_beneath(*slot(x, s->src), s->rel, mountpoint_is_file(x, s), NULL);
 		if (r < 0)
 			return mnts_err(err, -r, "create root '/%s' in the new superblock", s->rel);
 		at = mnts_open_beneath(*slot(x, s->src), s->rel);
@@ -176,6 +238,47 @@ static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error
 		return mnts_err(err, errno, "open_tree clone");
 	*slot(x, s->dst) = fd;
 	return 0;
+}
+
+static int do_clone_in_source_ns(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int nsfd = sb_ns_fd(x, x->plan->mounts[s->obj].sb), r;
+
+	if (nsfd < 0)
+		return do_clone(x, s, err);
+	if ((r = enter_foreign(x, nsfd, err)) < 0)
+		return r;
+	return leave_foreign(x, do_clone(x, s, err), err);
+}
+
+/* An O_PATH fd of a live member of a group outside the snapshot, checked
+ * to be that mount: the source of SET_GROUP (which works across
+ * namespaces) for its replayed slaves. */
+static int do_live_member(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan_group *g = &x->plan->groups[s->obj];
+	_cleanup_close_ int nsfd = -1;
+	int fd, r = 0;
+	uint64_t id;
+
+	if (g->ns_id) {
+		nsfd = open_ns_id(g->ns_id, err);
+		if (nsfd < 0)
+			return nsfd;
+		if ((r = enter_foreign(x, nsfd, err)) < 0)
+			return r;
+	}
+	fd = open(g->path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		r = mnts_err(err, errno, "open '%s'", g->path);
+	else if (mnts_fd_mount_id(fd, &id) < 0 || id != g->live_id)
+		r = mnts_err(err, ESTALE, "live mount %" PRIu64 " at '%s': no longer there",
+			     g->live_id, g->path);
+	if (r < 0 && fd >= 0)
+		close(fd);
+	else if (r == 0)
+		*slot(x, s->dst) = fd;
+	return g->ns_id ? leave_foreign(x, r, err) : r;
 }
 
 static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
@@ -328,13 +431,26 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 	}
 	case MNTS_STEP_SB_LIVE:
 	case MNTS_STEP_SB_EXTERNAL:
+		if (s->aux >= 0) {
+			/* a live mount in another namespace: cloned there */
+			fd = open_ns_id(sb->ns_id, err);
+			if (fd < 0)
+				return fd;
+			*slot(x, s->aux) = fd;
+			if ((r = enter_foreign(x, fd, err)) < 0)
+				return r;
+		}
 		fd = mnts_sb_clone(sb->path, s->kind == MNTS_STEP_SB_LIVE ? sb->live_id : 0, err);
+		if (s->aux >= 0)
+			fd = leave_foreign(x, fd, err);
 		if (fd < 0)
 			return fd;
 		*slot(x, s->dst) = fd;
 		return 0;
 	case MNTS_STEP_CLONE:
-		return do_clone(x, s, err);
+		return do_clone_in_source_ns(x, s, err);
+	case MNTS_STEP_LIVE_MEMBER:
+		return do_live_member(x, s, err);
 	case MNTS_STEP_NSFS:
 		if (s->src >= 0)
 			fd = clone_fd(*slot(x, s->src));
@@ -380,7 +496,15 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		return 0;
 	}
 	case MNTS_STEP_ANCHOR:
-		fd = clone_fd(*slot(x, s->src));
+		if (sb_ns_fd(x, plan->groups[s->obj].sb) >= 0) {
+			if ((r = enter_foreign(x, sb_ns_fd(x, plan->groups[s->obj].sb), err)) < 0)
+				return r;
+			fd = clone_fd(*slot(x, s->src));
+			fd = leave_foreign(x, fd < 0 ? -errno : fd, err);
+			errno = fd < 0 ? -fd : 0;
+		} else {
+			fd = clone_fd(*slot(x, s->src));
+		}
 		if (fd < 0)
 			return mnts_err(err, errno, "clone the superblock root");
 		*slot(x, s->dst) = fd;
@@ -419,8 +543,10 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 			return r;
 		for (size_t g = 0; g < plan->n_groups; g++)
 			close_slot(x, plan->groups[g].anchor_slot);
-		for (size_t k = 0; k < plan->n_sbs; k++)
+		for (size_t k = 0; k < plan->n_sbs; k++) {
 			close_slot(x, plan->sbs[k].slot);
+			close_slot(x, plan->sbs[k].ns_slot);
+		}
 		return 0;
 	case MNTS_STEP_NS_POPULATE:
 		return mnts_ns_populate(x->env->orig_ns, *slot(x, s->aux), *slot(x, s->src),

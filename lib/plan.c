@@ -7,6 +7,7 @@
 #include "lib/features.h"
 #include "lib/log.h"
 #include "lib/plan.h"
+#include "lib/replay_master.h"
 #include "lib/resolve.h"
 #include "lib/sbsource.h"
 #include "lib/syscalls.h"
@@ -147,6 +148,7 @@ static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
 	    .fstype = m->fstype,
 	    .first = m,
 	    .slot = -1,
+	    .ns_slot = -1,
 	};
 	return (int)plan->n_sbs++;
 }
@@ -276,8 +278,79 @@ static int find_group(const struct mnts_plan *plan, uint64_t shared_id)
 	return -1;
 }
 
+/* The roots of every mount of superblock sb in the plan (free the array only). */
+static char **sb_roots(const struct mnts_plan *plan, int sb, size_t *ret_n)
+{
+	char **roots = xcalloc(plan->n_mounts + 1, sizeof(*roots));
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->mounts[i].sb == sb)
+			roots[n++] = plan->mounts[i].m->root;
+	*ret_n = n;
+	return roots;
+}
+
+/* Master group master_id has no member in the replay: without --fresh,
+ * rejoin it where it is still alive on this host.  A member on the same
+ * superblock whose root contains every root replayed from that superblock
+ * (SET_GROUP needs the from root to contain the to root) becomes a live
+ * group; when the superblock is not mounted in the caller's namespace, that
+ * member is also its source (a fresh superblock could not join the group).
+ * Returns: its index into groups, or -1 (warning left to the caller). */
+static int live_master(struct mnts_plan *plan, struct mnts_live_groups *lg, bool *lg_read,
+		       uint64_t master_id, int sb_index)
+{
+	struct mnts_plan_sb *sb = &plan->sbs[sb_index];
+	const struct mnts_mount *lm;
+	_cleanup_free_ char **roots = NULL;
+	size_t n_roots;
+	struct mnts_error lerr = {0};
+
+	if (plan->opts->fresh || sb->how == MNTS_SB_EXTERNAL)
+		return -1;
+	if (!*lg_read) {
+		*lg_read = true;
+		if (mnts_live_groups_read(lg, &lerr) < 0) {
+			mnts_warn("%s", lerr.msg);
+			return -1;
+		}
+	}
+	roots = sb_roots(plan, sb_index, &n_roots);
+	lm = mnts_live_group_member(lg, master_id, sb->dev_major, sb->dev_minor, sb->fstype, roots,
+				    n_roots);
+	if (!lm)
+		return -1;
+	if (sb->how == MNTS_SB_FRESH) {
+		/* the member is the source too: mounts must share its superblock */
+		sb->how = MNTS_SB_LIVE;
+		sb->options = sb->ro = false;
+		free(sb->root);
+		sb->root = xstrdup(lm->root);
+		sb->path = xstrdup(lm->mountpoint);
+		sb->live_id = lm->mnt_id;
+		sb->ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id;
+	}
+	plan->groups = xreallocarray(plan->groups, plan->n_groups + 1, sizeof(*plan->groups));
+	plan->groups[plan->n_groups] = (struct mnts_plan_group){
+	    .shared_id = master_id,
+	    .master = -1,
+	    .sb = sb_index,
+	    .anchor_slot = -1,
+	    .live = true,
+	    .path = xstrdup(lm->mountpoint),
+	    .live_id = lm->mnt_id,
+	    .ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id,
+	};
+	mnts_debug(1, "master group %" PRIu64 ": live member '%s' in mount namespace %" PRIu64,
+		   master_id, lm->mountpoint, lm->ns->mnt_ns_id);
+	return (int)plan->n_groups++;
+}
+
 static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 {
+	struct mnts_live_groups lg = {0};
+	bool lg_read = false;
 	char name[512];
 
 	for (size_t i = 0; i < plan->n_mounts; i++) {
@@ -316,6 +389,9 @@ static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 			continue;
 		grp->master = find_group(plan, grp->master_id);
 		if (grp->master < 0)
+			grp->master = live_master(plan, &lg, &lg_read, grp->master_id, grp->sb);
+		grp = &plan->groups[g]; /* live_master may move the array */
+		if (grp->master < 0)
 			mnts_warn("peer group %" PRIu64 ": its master group %" PRIu64
 				  " has no member in the replay: replayed without a master",
 				  grp->shared_id, grp->master_id);
@@ -332,6 +408,8 @@ static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 			continue;
 		pm->slave_of = find_group(plan, pm->m->master_id);
 		if (pm->slave_of < 0)
+			pm->slave_of = live_master(plan, &lg, &lg_read, pm->m->master_id, pm->sb);
+		if (pm->slave_of < 0)
 			mnts_warn("'%s': its master group %" PRIu64
 				  " has no member in the replay: replayed private",
 				  mnts_plan_mount_name(pm->m, name, sizeof(name)),
@@ -341,6 +419,7 @@ static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 				   "its master group %" PRIu64 " is on another superblock",
 				   pm->m->master_id);
 	}
+	mnts_live_groups_done(&lg);
 }
 
 /* Namespaces holding an nsfs mount of another must be created first: the
@@ -412,6 +491,33 @@ static void attach_subtree(struct mnts_plan *plan, const struct mnts_mount *m)
 	}
 }
 
+static void clone_subtree(struct mnts_plan *plan, const struct mnts_mount *m)
+{
+	int i = mount_index(plan, m);
+	struct mnts_plan_mount *pm = &plan->mounts[i];
+	struct mnts_step *s;
+
+	if (pm->sb >= 0) {
+		struct mnts_plan_sb *sb = &plan->sbs[pm->sb];
+
+		s = add_step(plan, MNTS_STEP_CLONE, i);
+		s->src = sb->slot;
+		s->rel = mnts_path_below(m->root, sb->root);
+		s->create = sb->how == MNTS_SB_FRESH;
+		s->aux = m->parent ? plan->mounts[mount_index(plan, m->parent)].slot : -1;
+	} else {
+		s = add_step(plan, MNTS_STEP_NSFS, i);
+		s->src = pm->nsfs_of >= 0 ? plan->nss[pm->nsfs_of].slot : -1;
+	}
+	s->dst = pm->slot;
+	if (m->uid_map.n || m->gid_map.n) {
+		s = add_step(plan, MNTS_STEP_IDMAP, i);
+		s->src = pm->slot;
+	}
+	for (size_t k = 0; k < m->n_children; k++)
+		clone_subtree(plan, m->children[k]);
+}
+
 static void add_group_steps(struct mnts_plan *plan, int g, bool *done)
 {
 	struct mnts_plan_group *grp = &plan->groups[g];
@@ -423,6 +529,11 @@ static void add_group_steps(struct mnts_plan *plan, int g, bool *done)
 	if (grp->master >= 0)
 		add_group_steps(plan, grp->master, done);
 	grp->anchor_slot = new_slot(plan);
+	if (grp->live) {
+		s = add_step(plan, MNTS_STEP_LIVE_MEMBER, g);
+		s->dst = grp->anchor_slot;
+		return;
+	}
 	s = add_step(plan, MNTS_STEP_ANCHOR, g);
 	s->src = plan->sbs[grp->sb].slot;
 	s->dst = grp->anchor_slot;
@@ -448,30 +559,18 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 								  : MNTS_STEP_SB_EXTERNAL;
 
 		sb->slot = new_slot(plan);
+		if (sb->ns_id)
+			sb->ns_slot = new_slot(plan);
 		s = add_step(plan, k, (int)i);
 		s->dst = sb->slot;
+		s->aux = sb->ns_slot;
 	}
-	for (size_t i = 0; i < plan->n_mounts; i++) {
-		struct mnts_plan_mount *pm = &plan->mounts[i];
-
-		pm->slot = new_slot(plan);
-		if (pm->sb >= 0) {
-			struct mnts_plan_sb *sb = &plan->sbs[pm->sb];
-
-			s = add_step(plan, MNTS_STEP_CLONE, (int)i);
-			s->src = sb->slot;
-			s->rel = mnts_path_below(pm->m->root, sb->root);
-			s->create = sb->how == MNTS_SB_FRESH;
-		} else {
-			s = add_step(plan, MNTS_STEP_NSFS, (int)i);
-			s->src = pm->nsfs_of >= 0 ? plan->nss[pm->nsfs_of].slot : -1;
-		}
-		s->dst = pm->slot;
-		if (pm->m->uid_map.n || pm->m->gid_map.n) {
-			s = add_step(plan, MNTS_STEP_IDMAP, (int)i);
-			s->src = pm->slot;
-		}
-	}
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		plan->mounts[i].slot = new_slot(plan);
+	/* parents first: a root created in a fresh superblock takes the kind
+	 * (directory or file) of its mountpoint in the parent */
+	for (size_t n = 0; n < plan->n_nss; n++)
+		clone_subtree(plan, plan->nss[n].ns->root);
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		struct mnts_plan_mount *pm = &plan->mounts[i];
 		const struct mnts_mount *parent = pm->m->parent;
@@ -634,6 +733,8 @@ void mnts_plan_done(struct mnts_plan *plan)
 	for (size_t i = 0; i < plan->n_mounts; i++)
 		free(plan->mounts[i].ext_path);
 	free(plan->mounts);
+	for (size_t i = 0; i < plan->n_groups; i++)
+		free(plan->groups[i].path);
 	free(plan->groups);
 	for (size_t i = 0; i < plan->n_nss; i++)
 		free(plan->nss[i].pinned_by);
@@ -669,6 +770,7 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 		sb = &plan->sbs[s->obj];
 		break;
 	case MNTS_STEP_ANCHOR:
+	case MNTS_STEP_LIVE_MEMBER:
 		g = &plan->groups[s->obj];
 		break;
 	case MNTS_STEP_NS_CREATE:
@@ -697,8 +799,11 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 			 sb->options ? o : "", sb->options ? "" : " (never options: shared type)");
 		break;
 	case MNTS_STEP_SB_LIVE:
-		snprintf(buf, size, "clone %s superblock %u:%u from live mount '%s' (root '%s')",
-			 sb->fstype, sb->dev_major, sb->dev_minor, sb->path, sb->root);
+		if (sb->ns_id)
+			snprintf(o, sizeof(o), " in mount namespace %" PRIu64, sb->ns_id);
+		snprintf(buf, size, "clone %s superblock %u:%u from live mount '%s'%s (root '%s')",
+			 sb->fstype, sb->dev_major, sb->dev_minor, sb->path, sb->ns_id ? o : "",
+			 sb->root);
 		break;
 	case MNTS_STEP_SB_EXTERNAL:
 		snprintf(buf, size, "clone %s superblock (was %u:%u) from external '%s'",
@@ -777,6 +882,12 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 		break;
 	case MNTS_STEP_PIN:
 		snprintf(buf, size, "pin '%s' at '%s/%s'", ns->label, opts->new_dir, ns->label);
+		break;
+	case MNTS_STEP_LIVE_MEMBER:
+		if (g->ns_id)
+			snprintf(o, sizeof(o), " in mount namespace %" PRIu64, g->ns_id);
+		snprintf(buf, size, "open live member '%s'%s of peer group %" PRIu64, g->path,
+			 g->ns_id ? o : "", g->shared_id);
 		break;
 	}
 }

@@ -11,7 +11,8 @@
  *   mountpoint opened (created) before any attach -> per-mount flags while
  *   each mount is still the root of its own detached tree (mount_setattr
  *   refuses other detached mounts), read-only superblocks -> group anchors
- *   (in the caller's namespace, where the sources were made) -> attach
+ *   (in the caller's namespace, where the sources were made; live members
+ *   of master groups outside the snapshot opened) -> attach
  *   parent-first under private parents -> namespaces populated (pivot_root)
  *   or the tree grafted -> joins, slaves, unbindable from inside each
  *   namespace -> drop anchors and sources -> pins.
@@ -42,7 +43,11 @@ struct mnts_plan_sb {
 	char *path;	  /* LIVE/EXTERNAL: path to clone */
 	char *root;	  /* the source's root inside the filesystem */
 	uint64_t live_id; /* LIVE: mount id expected at path */
+	uint64_t ns_id;	  /* LIVE: the other mount namespace path is in; 0: the caller's */
 	int slot;
+	int ns_slot; /* ns_id != 0: nsfs fd of that namespace, where every clone of
+		      * the source is made (the kernel lets only the namespace a
+		      * detached mount was made in clone it) */
 };
 
 struct mnts_plan_mount {
@@ -61,6 +66,12 @@ struct mnts_plan_group {
 	int master; /* index of the master group, -1 when none (or outside the snapshot) */
 	int sb;
 	int anchor_slot;
+	/* a group outside the snapshot, alive on this host: its anchor is a
+	 * live member (mount live_id at path in namespace ns_id, 0: the
+	 * caller's), only ever the source of SET_GROUP */
+	bool live;
+	char *path;
+	uint64_t live_id, ns_id;
 };
 
 struct mnts_plan_ns {
@@ -91,6 +102,7 @@ enum mnts_step_kind {
 	MNTS_STEP_NS_POPULATE,
 	MNTS_STEP_GRAFT,
 	MNTS_STEP_PIN,
+	MNTS_STEP_LIVE_MEMBER,
 };
 
 struct mnts_step {
