@@ -152,6 +152,21 @@ static int load_side(const char *spec, struct mnts_snapshot **ret, struct mnts_e
 	return mnts_snapshot_read(spec, ret, err);
 }
 
+/* A --subtree snapshot replayed with --new is the whole of the new
+ * namespace, at "/".  When the other side was not cut to a subtree and has
+ * no mount at the subtree's path, compare the subtree as if taken at "/". */
+static void rebase_lone_subtree(struct mnts_snapshot *sub, const struct mnts_snapshot *other)
+{
+	if (!sub->subtree || streq(sub->subtree, "/") || other->subtree)
+		return;
+	for (size_t i = 0; i < other->n_ns; i++)
+		for (size_t j = 0; j < other->nss[i].n_mounts; j++)
+			if (streq(other->nss[i].mounts[j].mountpoint, sub->subtree))
+				return;
+	for (size_t i = 0; i < sub->n_ns; i++)
+		mnts_ns_rebase(&sub->nss[i], sub->subtree, "/");
+}
+
 struct file_load {
 	const char *path;
 	struct mnts_snapshot *snap;
@@ -297,8 +312,11 @@ int cmd_diff(int argc, char **argv)
 			r = load_live_of(a, &b, &err);
 		}
 	}
-	if (r >= 0)
+	if (r >= 0) {
+		rebase_lone_subtree(a, b);
+		rebase_lone_subtree(b, a);
 		r = mnts_compare(a, b, &args.cmp, &d, &err);
+	}
 	if (r >= 0 && !args.quiet && mnts_verbosity >= 0)
 		r = mnts_diff_print(&d, stdout, args.json, &err);
 	mnts_strv_clear(&args.ns_labels);

@@ -204,6 +204,39 @@ bool mnts_path_is_normal(const char *p)
 	return true;
 }
 
+const char *mnts_path_below(const char *path, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (streq(base, "/"))
+		return path + 1;
+	if (strncmp(path, base, n) != 0)
+		return NULL;
+	if (path[n] == '\0')
+		return path + n;
+	if (path[n] != '/')
+		return NULL;
+	return path + n + 1;
+}
+
+void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to)
+{
+	if (streq(from, to))
+		return;
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		const char *rel = mnts_path_below(m->mountpoint, from);
+		char *moved;
+
+		if (!rel)
+			continue;
+		moved = *rel ? xasprintf("%s%s%s", to, streq(to, "/") ? "" : "/", rel)
+			     : xstrdup(to);
+		free(m->mountpoint);
+		m->mountpoint = moved;
+	}
+}
+
 static int cmp_mount_ptr_id(const void *a, const void *b)
 {
 	const struct mnts_mount *ma = *(struct mnts_mount *const *)a;

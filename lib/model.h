@@ -146,6 +146,14 @@ struct mnts_ns *mnts_snapshot_find_ns(const struct mnts_snapshot *snap, const ch
  * and no trailing slash (except "/" itself). */
 bool mnts_path_is_normal(const char *p);
 
+/* The part of path below base, without a leading '/' ("" when equal), or
+ * NULL when path is not at or below base.  Both absolute and normalised. */
+const char *mnts_path_below(const char *path, const char *base);
+
+/* Moves every mountpoint of ns at or below from to the same place below to
+ * (a --subtree snapshot rebuilt at "/", or a tree grafted with --root). */
+void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to);
+
 /* Per-mount flags as MOUNT_ATTR_* bits, from mount_options.  Unknown words
  * are ignored. */
 uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts);

@@ -7,27 +7,6 @@
 #include "lib/replay_verify.h"
 #include "lib/resolve.h"
 
-/* The replayed tree sits at from (the new namespace's "/" or --root DIR);
- * the snapshot had it at to: move every mountpoint of ns from one to the
- * other so the comparison pairs them. */
-static void rebase(struct mnts_ns *ns, const char *from, const char *to)
-{
-	if (streq(from, to))
-		return;
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		struct mnts_mount *m = &ns->mounts[i];
-		const char *rel = mnts_path_below(m->mountpoint, from);
-		char *moved;
-
-		if (!rel)
-			continue;
-		moved =
-		    *rel ? xasprintf("%s%s%s", to, streq(to, "/") ? "" : "/", rel) : xstrdup(to);
-		free(m->mountpoint);
-		m->mountpoint = moved;
-	}
-}
-
 static bool selected(const struct mnts_replay_opts *opts, const char *label)
 {
 	if (opts->n_ns_labels == 0)
@@ -89,7 +68,7 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 			/* a copy: rebase replaces the root's own string */
 			_cleanup_free_ char *from = xstrdup(got->nss[i].root->mountpoint);
 
-			rebase(&got->nss[i], from, want->root->mountpoint);
+			mnts_ns_rebase(&got->nss[i], from, want->root->mountpoint);
 		}
 	}
 	cmp.ns_labels = labels;

@@ -7,21 +7,6 @@
 #include "lib/resolve.h"
 #include "lib/syscalls.h"
 
-const char *mnts_path_below(const char *path, const char *base)
-{
-	size_t n = strlen(base);
-
-	if (streq(base, "/"))
-		return path + 1;
-	if (strncmp(path, base, n) != 0)
-		return NULL;
-	if (path[n] == '\0')
-		return path + n;
-	if (path[n] != '/')
-		return NULL;
-	return path + n + 1;
-}
-
 static int openat2_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 {
 	struct mnts_open_how how = {

@@ -12,10 +12,7 @@
 #include <stdbool.h>
 
 #include "lib/error.h"
-
-/* The part of path below base, without a leading '/' ("" when equal), or
- * NULL when path is not at or below base.  Both absolute and normalised. */
-const char *mnts_path_below(const char *path, const char *base);
+#include "lib/model.h"
 
 /* O_PATH fd of rel ("" = dirfd itself) beneath dirfd.  Returns: fd or -errno. */
 int mnts_open_beneath(int dirfd, const char *rel);

@@ -451,3 +451,32 @@ namespace ns1:
 	assert_output "same while it lives
 - namespace ns1"
 }
+
+@test "live: a --subtree snapshot compares with the namespace it was replayed into (its subtree at /)" {
+	require_root
+	in_private_ns '
+	mount -t tmpfs scratch "$TMP"
+	mkdir -p "$TMP/ct" "$TMP/ns"
+	mount -t tmpfs ct "$TMP/ct"
+	mkdir "$TMP/ct/a" "$TMP/ct/b" "$TMP/ct/c"
+	mount --bind "$TMP/ct/a" "$TMP/ct/a"
+	mount --make-shared "$TMP/ct/a"
+	mount --bind "$TMP/ct/a" "$TMP/ct/b"
+	mount --bind "$TMP/ct/a" "$TMP/ct/c"
+	mount --make-slave "$TMP/ct/c"
+	"$MNTSNAP" capture --subtree "$TMP/ct" -p $$ -o "$TMP/ct.json"
+	"$MNTSNAP" replay --new="$TMP/ns" "$TMP/ct.json"
+	"$MNTSNAP" diff "$TMP/ct.json" "ns:$TMP/ns/ns0"
+	"$MNTSNAP" diff "ns:$TMP/ns/ns0" "$TMP/ct.json"
+	# a real difference is still one: drop /c from the snapshot
+	jq "del(.namespaces[0].mounts[] | select(.mountpoint | endswith(\"/ct/c\")))" \
+		"$TMP/ct.json" > "$TMP/less.json"
+	rc=0
+	"$MNTSNAP" diff "$TMP/less.json" "ns:$TMP/ns/ns0" > "$TMP/out" || rc=$?
+	[ $rc = 1 ]
+	diff -u - "$TMP/out" <<-OUT
+	namespace ns0:
+	+ /c tmpfs
+	OUT
+	'
+}
