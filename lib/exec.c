@@ -559,10 +559,41 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 	return mnts_err(err, EINVAL, "unknown step kind %d", (int)s->kind);
 }
 
+/* For the slots that hold a mount (its clone) or its mountpoint, the index
+ * of the last step naming them; -1 for every other slot (superblock sources,
+ * anchors and namespaces are used by reference and closed by DROP).  Mount
+ * slots are only ever named by a step's dst, src or aux, except the
+ * MOUNTPOINT step's look at its own mount, which comes before its ATTACH. */
+static ssize_t *mount_slots_last_use(const struct mnts_plan *plan)
+{
+	ssize_t *last = xcalloc((size_t)plan->n_slots + 1, sizeof(*last));
+	bool *is_mount = xcalloc((size_t)plan->n_slots + 1, sizeof(*is_mount));
+
+	for (int i = 0; i < plan->n_slots; i++)
+		last[i] = -1;
+	for (size_t m = 0; m < plan->n_mounts; m++) {
+		if (plan->mounts[m].slot >= 0)
+			is_mount[plan->mounts[m].slot] = true;
+		if (plan->mounts[m].mp_slot >= 0)
+			is_mount[plan->mounts[m].mp_slot] = true;
+	}
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct mnts_step *s = &plan->steps[i];
+		const int used[] = {s->dst, s->src, s->aux};
+
+		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
+			if (used[k] >= 0 && is_mount[used[k]])
+				last[used[k]] = (ssize_t)i;
+	}
+	free(is_mount);
+	return last;
+}
+
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
 		  struct mnts_error *err)
 {
 	struct exec x = {.plan = plan, .env = env, .cur_ns = -1};
+	_cleanup_free_ ssize_t *last_use = NULL;
 	int r = 0;
 
 	x.slots = xcalloc((size_t)plan->n_slots + 1, sizeof(int));
@@ -572,12 +603,23 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 	if (mnts_mnt_ns_id(env->orig_ns, &x.ns_ids[plan->n_nss]) < 0)
 		x.ns_ids[plan->n_nss] = 0;
 
+	last_use = mount_slots_last_use(plan);
 	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct mnts_step *s = &plan->steps[i];
 		char text[2048];
 
 		mnts_plan_step_text(plan, i, text, sizeof(text));
 		mnts_debug(2, "step %zu: %s", i + 1, text);
 		r = run_step(&x, i, err);
+		if (r >= 0) {
+			/* a mount's fds are done with after their last step: holding
+			 * two per mount would hit RLIMIT_NOFILE at 10,000 mounts */
+			const int used[] = {s->dst, s->src, s->aux};
+
+			for (size_t k = 0; k < ARRAY_SIZE(used); k++)
+				if (used[k] >= 0 && last_use[used[k]] == (ssize_t)i)
+					close_slot(&x, used[k]);
+		}
 		if (r < 0) {
 			mnts_err_prefix(err, "step %zu, %s", i + 1, text);
 			*ret_step = i + 1;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +34,18 @@ static int ns_mount_count(int nsfd, uint32_t *ret)
 		return -errno;
 	*ret = info.nr_mounts;
 	return 0;
+}
+
+/* Replay holds an fd per mount still to be wired (and the defaults are low):
+ * take the whole hard limit, which needs no privilege. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 /* fs.mount-max counts every mount of a namespace: a new namespace starts as
@@ -206,6 +219,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		goto out;
 	}
 
+	raise_fd_limit();
 	env.fail_at_step = opts->fail_at_step;
 	env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (env.orig_ns < 0) {
