@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/log.h"
@@ -81,6 +82,10 @@ int main(int argc, char **argv)
 	int idx = 0, rc;
 
 	argp_err_exit_status = MNTS_EXIT_TROUBLE;
+	/* snapshots are megabytes: write them in large blocks unless a person
+	 * is watching */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, 1 << 18);
 	argv[0] = (char *)"mntsnap"; /* messages say "mntsnap:", whatever the path */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, &idx, NULL) != 0)
 		return MNTS_EXIT_TROUBLE;

@@ -1,12 +1,214 @@
-/* capture.c - placeholder until the capture command lands */
+/* capture.c - `mntsnap capture`: options, then lib/capture.c, then JSON (or
+ * the --tree text) to stdout or atomically to -o FILE. */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
+#include "lib/capture.h"
+#include "lib/error.h"
+#include "lib/macros.h"
+#include "lib/snapjson.h"
+#include "lib/tree.h"
+
+enum {
+	OPT_SUBTREE = 1000,
+	OPT_KERNEL,
+	OPT_COMPACT,
+	OPT_TREE,
+};
+
+struct capture_opts {
+	struct mnts_target *targets;
+	size_t n_targets;
+	bool all;
+	const char *subtree;
+	enum mnts_backend backend;
+	const char *output;
+	bool compact;
+	bool tree;
+};
+
+static const char doc[] =
+    "Write a JSON snapshot of mount namespaces (all of them when none is selected)."
+    "\vNamespace labels are ns0, ns1, ... in ascending mnt_ns_id order for --all, in "
+    "command-line order otherwise.  Exit status: 0 success, 2 trouble.";
+
+static const struct argp_option options[] = {
+    {"pid", 'p', "PID", 0, "Capture PID's mount namespace (repeatable)", 0},
+    {"mount", 'm', "NSFILE", 0,
+     "A namespace file: /proc/PID/ns/mnt or a bind-mounted nsfs file (repeatable)", 0},
+    {"all", 'A', NULL, 0,
+     "Every mount namespace, including ones kept alive only by an nsfs bind mount or "
+     "an open fd (the default)",
+     0},
+    {"mountinfo", 'F', "FILE", 0,
+     "Offline import of a saved mountinfo (repeatable; one namespace per file)", 0},
+    {"subtree", OPT_SUBTREE, "PATH", 0,
+     "Only mounts at or below PATH (the mount at PATH becomes the root)", 1},
+    {"kernel", OPT_KERNEL, "auto|listmount|mountinfo", 0,
+     "Data source (default auto: listmount where available)", 1},
+    {"output", 'o', "FILE", 0, "Write atomically to FILE (\"-\" = stdout, the default)", 2},
+    {"compact", OPT_COMPACT, NULL, 0, "One-line JSON", 2},
+    {"tree", OPT_TREE, NULL, 0,
+     "A findmnt-like tree for humans (propagation as shared:N master:M) instead of JSON", 2},
+    {0}};
+
+static void add_target(struct capture_opts *o, enum mnts_target_kind kind, const char *arg,
+		       uint64_t num)
+{
+	o->targets = xreallocarray(o->targets, o->n_targets + 1, sizeof(*o->targets));
+	o->targets[o->n_targets++] = (struct mnts_target){.kind = kind, .arg = arg, .num = num};
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct capture_opts *o = state->input;
+
+	switch (key) {
+	case 'p': {
+		char *end;
+		unsigned long long pid;
+
+		errno = 0;
+		pid = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || pid == 0 || arg[0] == '-')
+			argp_error(state, "invalid pid '%s'", arg);
+		add_target(o, MNTS_TARGET_PID, arg, pid);
+		break;
+	}
+	case 'm':
+		add_target(o, MNTS_TARGET_NSFILE, arg, 0);
+		break;
+	case 'F':
+		add_target(o, MNTS_TARGET_MOUNTINFO, arg, 0);
+		break;
+	case 'A':
+		o->all = true;
+		break;
+	case OPT_SUBTREE:
+		if (arg[0] != '/')
+			argp_error(state, "--subtree '%s': not an absolute path", arg);
+		o->subtree = arg;
+		break;
+	case OPT_KERNEL:
+		if (streq(arg, "auto"))
+			o->backend = MNTS_BACKEND_AUTO;
+		else if (streq(arg, "listmount"))
+			o->backend = MNTS_BACKEND_LISTMOUNT;
+		else if (streq(arg, "mountinfo"))
+			o->backend = MNTS_BACKEND_MOUNTINFO;
+		else
+			argp_error(state, "--kernel '%s': expected auto, listmount or mountinfo",
+				   arg);
+		break;
+	case 'o':
+		o->output = arg;
+		break;
+	case OPT_COMPACT:
+		o->compact = true;
+		break;
+	case OPT_TREE:
+		o->tree = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (o->all && o->n_targets)
+			argp_error(state, "--all cannot be combined with --pid, --mount or "
+					  "--mountinfo");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {options, parse_opt, NULL, doc, NULL, NULL, NULL};
+
+/* Writes text to path ("-": stdout), atomically like the JSON writer. */
+static int write_text(const char *text, const char *path, struct mnts_error *err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	size_t len = strlen(text);
+	FILE *f;
+	int fd;
+
+	if (!path || streq(path, "-")) {
+		if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+			return mnts_err(err, errno, "write failure on standard output");
+		return 0;
+	}
+	tmp = xasprintf("%s.XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return mnts_err(err, errno, "cannot create temporary file '%s'", tmp);
+	f = fdopen(fd, "w");
+	if (!f) {
+		int r = mnts_err(err, errno, "fdopen '%s'", tmp);
+
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
+	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) < 0 ||
+	    fchmod(fileno(f), 0644) < 0) {
+		int r = mnts_err(err, errno, "cannot write '%s'", path);
+
+		fclose(f);
+		unlink(tmp);
+		return r;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		int r = mnts_err(err, errno, "cannot write '%s'", path);
+
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
 
 int cmd_capture(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("mntsnap: capture: not implemented yet\n", stderr);
-	return MNTS_EXIT_TROUBLE;
+	struct capture_opts o = {.backend = MNTS_BACKEND_AUTO};
+	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
+	_cleanup_free_ struct mnts_target *targets = NULL;
+	struct mnts_capture_opts copts;
+	struct mnts_error err = {0};
+	int r;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o) != 0) {
+		free(o.targets);
+		return MNTS_EXIT_TROUBLE;
+	}
+	targets = o.targets;
+	copts = (struct mnts_capture_opts){
+	    .backend = o.backend,
+	    .targets = o.targets,
+	    .n_targets = o.n_targets,
+	    .subtree = o.subtree,
+	};
+	r = mnts_capture(&copts, &snap, &err);
+	if (r < 0) {
+		mnts_err_print("capture", &err);
+		return MNTS_EXIT_TROUBLE;
+	}
+	if (o.tree) {
+		_cleanup_free_ char *text = mnts_tree_render(snap);
+
+		r = write_text(text, o.output, &err);
+	} else {
+		r = mnts_snapshot_write(snap, o.output, o.compact, &err);
+	}
+	if (r < 0) {
+		mnts_err_print("capture", &err);
+		return MNTS_EXIT_TROUBLE;
+	}
+	return MNTS_EXIT_OK;
 }

@@ -1,12 +1,194 @@
-/* replay.c - placeholder until the replay command lands */
+/* replay.c - `mntsnap replay`: rebuild a snapshot's mount namespaces */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/compare.h"
+#include "lib/log.h"
+#include "lib/macros.h"
+#include "lib/replay.h"
+#include "lib/replay_verify.h"
+#include "lib/snapjson.h"
+
+enum {
+	OPT_NEW = 0x100,
+	OPT_ROOT,
+	OPT_NS,
+	OPT_EXTERNAL,
+	OPT_FRESH,
+	OPT_CREATE_MP,
+	OPT_NO_VERIFY,
+};
+
+struct replay_args {
+	struct mnts_replay_opts opts;
+	const char *snapshot;
+	int n_targets;
+	bool no_verify;
+	struct mnts_strv ns_labels, externals;
+};
+
+static const struct argp_option options[] = {
+    {NULL, 0, NULL, 0, "Target (exactly one):", 1},
+    {"new", OPT_NEW, "DIR", 0,
+     "One new mount namespace per snapshot namespace, pinned at DIR/LABEL", 1},
+    {"target", 't', "PID", 0, "Replay into PID's existing mount namespace", 1},
+    {"mount", 'm', "NSFILE", 0, "Replay into the mount namespace of an nsfs file", 1},
+    {NULL, 0, NULL, 0, "Options:", 2},
+    {"root", OPT_ROOT, "DIR", 0, "Graft the snapshot's tree under DIR in the target", 2},
+    {"ns", OPT_NS, "LABEL", 0, "Replay only this snapshot namespace (repeatable)", 2},
+    {"external", OPT_EXTERNAL, "KEY:PATH", 0,
+     "Source of the mount at KEY ([LABEL:]MOUNTPOINT) is host PATH (repeatable)", 2},
+    {"fresh", OPT_FRESH, NULL, 0, "Create anew every superblock that can be created", 2},
+    {"create-mountpoints", OPT_CREATE_MP, NULL, 0,
+     "Create missing mountpoints in reused filesystems too", 2},
+    {"dry-run", 'n', NULL, 0, "Print the plan, one line per step; change nothing", 2},
+    {"no-verify", OPT_NO_VERIFY, NULL, 0, "Skip capturing and comparing the result", 2},
+    {0}};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct replay_args *a = state->input;
+	char *end;
+	long pid;
+
+	switch (key) {
+	case OPT_NEW:
+		a->opts.target = MNTS_REPLAY_NEW;
+		a->opts.new_dir = arg;
+		a->n_targets++;
+		break;
+	case 't':
+		errno = 0;
+		pid = strtol(arg, &end, 10);
+		if (errno || *end || pid <= 0 || pid > INT_MAX)
+			argp_error(state, "--target '%s': not a process id", arg);
+		a->opts.target = MNTS_REPLAY_PID;
+		a->opts.pid = (pid_t)pid;
+		a->n_targets++;
+		break;
+	case 'm':
+		a->opts.target = MNTS_REPLAY_NSFILE;
+		a->opts.nsfile = arg;
+		a->n_targets++;
+		break;
+	case OPT_ROOT:
+		a->opts.root_dir = arg;
+		break;
+	case OPT_NS:
+		mnts_strv_push(&a->ns_labels, arg);
+		break;
+	case OPT_EXTERNAL:
+		mnts_strv_push(&a->externals, arg);
+		break;
+	case OPT_FRESH:
+		a->opts.fresh = true;
+		break;
+	case OPT_CREATE_MP:
+		a->opts.create_mountpoints = true;
+		break;
+	case 'n':
+		a->opts.dry_run = true;
+		break;
+	case OPT_NO_VERIFY:
+		a->no_verify = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (a->snapshot)
+			argp_error(state, "more than one snapshot given");
+		a->snapshot = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!a->snapshot)
+			argp_error(state, "no snapshot given");
+		if (a->n_targets == 0)
+			argp_error(state,
+				   "no target: give --new=DIR, --target PID or --mount NSFILE");
+		if (a->n_targets > 1)
+			argp_error(state, "more than one target given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const char doc[] =
+    "Recreate the mount namespaces of SNAPSHOT (\"-\" = stdin): every mount, its flags, its "
+    "superblock sharing and its propagation.\v"
+    "Exit status: 0 replayed and identical, 1 replayed but different, 2 error (the target is "
+    "left unchanged).\n"
+    "Test only: the environment variable MNTSNAP_FAIL_AT_STEP=N makes plan step N fail.";
+
+static const struct argp argp = {options, parse_opt, "SNAPSHOT", doc, NULL, NULL, NULL};
+
+static int fail_at_step_from_env(struct mnts_error *err)
+{
+	const char *v = getenv("MNTSNAP_FAIL_AT_STEP");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n <= 0 || n > INT_MAX)
+		return mnts_err(err, 0, "MNTSNAP_FAIL_AT_STEP '%s': not a step number", v);
+	return (int)n;
+}
 
 int cmd_replay(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fputs("mntsnap: replay: not implemented yet\n", stderr);
-	return MNTS_EXIT_TROUBLE;
+	struct replay_args a = {0};
+	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
+	struct mnts_error err = {0};
+	struct mnts_diff diff = {0};
+	int r, rc = MNTS_EXIT_TROUBLE;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
+		goto out;
+	a.opts.ns_labels = a.ns_labels.v;
+	a.opts.n_ns_labels = a.ns_labels.n;
+	a.opts.externals = a.externals.v;
+	a.opts.n_externals = a.externals.n;
+	a.opts.plan_out = stdout;
+	r = fail_at_step_from_env(&err);
+	if (r < 0) {
+		mnts_err_print("replay", &err);
+		goto out;
+	}
+	a.opts.fail_at_step = r;
+
+	r = mnts_snapshot_read(a.snapshot, &snap, &err);
+	if (r >= 0)
+		r = mnts_replay(snap, &a.opts, &err);
+	if (r < 0) {
+		mnts_err_print("replay", &err);
+		goto out;
+	}
+	rc = MNTS_EXIT_OK;
+	if (a.opts.dry_run || a.no_verify)
+		goto out;
+	r = mnts_replay_verify(snap, &a.opts, &diff, &err);
+	if (r < 0) {
+		mnts_err_prefix(&err, "verification (the replay itself succeeded)");
+		mnts_err_print("replay", &err);
+		rc = MNTS_EXIT_TROUBLE;
+		goto out;
+	}
+	if (diff.n) {
+		printf("replayed, but the result differs from the snapshot:\n");
+		for (size_t i = 0; i < diff.n; i++)
+			printf("%s\n", diff.items[i].text);
+		rc = MNTS_EXIT_DIFFER;
+	}
+	mnts_diff_done(&diff);
+out:
+	mnts_strv_clear(&a.ns_labels);
+	mnts_strv_clear(&a.externals);
+	return rc;
 }

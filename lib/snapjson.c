@@ -9,132 +9,192 @@
 
 #include <jansson.h>
 
+#include "lib/jsonwriter.h"
 #include "lib/snapjson.h"
 
-static json_t *strv_to_json(const struct mnts_strv *sv)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
-}
+/* ---- writing ------------------------------------------------------------
+ * Keys are emitted in sorted (strcmp) order: the bytes equal jansson's
+ * JSON_SORT_KEYS output, which is what the spec's examples are written in. */
 
-static json_t *str_or_null(const char *s)
+static void w_strv(struct mnts_jw *w, const char *key, const struct mnts_strv *sv)
 {
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *u64_json(uint64_t v)
-{
-	return json_integer((json_int_t)v);
-}
-
-static json_t *mount_to_json(const struct mnts_mount *m)
-{
-	json_t *o = json_object();
-	json_t *nsfs = json_null(), *idmap = json_null();
-
-	if (m->nsfs_type) {
-		nsfs = json_object();
-		json_object_set_new(nsfs, "type", json_string(m->nsfs_type));
-		json_object_set_new(nsfs, "ino", u64_json(m->nsfs_ino));
-		json_object_set_new(nsfs, "ns", str_or_null(m->nsfs_ns));
+	mnts_jw_key(w, key);
+	mnts_jw_begin_array(w);
+	for (size_t i = 0; i < sv->n; i++) {
+		mnts_jw_elem(w);
+		mnts_jw_string(w, sv->v[i]);
 	}
+	mnts_jw_end_array(w);
+}
+
+static void w_str(struct mnts_jw *w, const char *key, const char *s)
+{
+	mnts_jw_key(w, key);
+	if (s)
+		mnts_jw_string(w, s);
+	else
+		mnts_jw_null(w);
+}
+
+static void w_u64(struct mnts_jw *w, const char *key, uint64_t v)
+{
+	mnts_jw_key(w, key);
+	mnts_jw_u64(w, v);
+}
+
+/* 0 is written as null: "unknown" for ids, "none" for the root's parent */
+static void w_u64_or_null(struct mnts_jw *w, const char *key, uint64_t v)
+{
+	mnts_jw_key(w, key);
+	if (v)
+		mnts_jw_u64(w, v);
+	else
+		mnts_jw_null(w);
+}
+
+static void w_bool(struct mnts_jw *w, const char *key, bool v)
+{
+	mnts_jw_key(w, key);
+	mnts_jw_bool(w, v);
+}
+
+static void write_mount(struct mnts_jw *w, const struct mnts_mount *m)
+{
+	char dev[32];
+
+	snprintf(dev, sizeof(dev), "%u:%u", m->dev_major, m->dev_minor);
+	mnts_jw_begin_object(w);
+	w_bool(w, "deleted", m->deleted);
+	w_str(w, "dev", dev);
+	w_str(w, "fstype", m->fstype);
+	w_u64(w, "id", m->id);
+	mnts_jw_key(w, "idmap");
 	if (m->uid_map.n || m->gid_map.n) {
-		idmap = json_object();
-		json_object_set_new(idmap, "uid_map", strv_to_json(&m->uid_map));
-		json_object_set_new(idmap, "gid_map", strv_to_json(&m->gid_map));
+		mnts_jw_begin_object(w);
+		w_strv(w, "gid_map", &m->gid_map);
+		w_strv(w, "uid_map", &m->uid_map);
+		mnts_jw_end_object(w);
+	} else {
+		mnts_jw_null(w);
 	}
-	json_object_set_new(o, "id", u64_json(m->id));
-	json_object_set_new(o, "mnt_id", u64_json(m->mnt_id));
-	json_object_set_new(o, "parent", m->parent_id ? u64_json(m->parent_id) : json_null());
-	json_object_set_new(o, "dev", json_sprintf("%u:%u", m->dev_major, m->dev_minor));
-	json_object_set_new(o, "root", json_string(m->root));
-	json_object_set_new(o, "mountpoint", json_string(m->mountpoint));
-	json_object_set_new(o, "fstype", json_string(m->fstype));
-	json_object_set_new(o, "source", json_string(m->source ? m->source : "none"));
-	json_object_set_new(o, "mount_options", strv_to_json(&m->mount_options));
-	json_object_set_new(o, "super_options", strv_to_json(&m->super_options));
-	json_object_set_new(o, "shared_id", u64_json(m->shared_id));
-	json_object_set_new(o, "master_id", u64_json(m->master_id));
-	json_object_set_new(o, "propagate_from", u64_json(m->propagate_from));
-	json_object_set_new(o, "unbindable", json_boolean(m->unbindable));
-	json_object_set_new(o, "deleted", json_boolean(m->deleted));
-	json_object_set_new(o, "nsfs", nsfs);
-	json_object_set_new(o, "idmap", idmap);
-	return o;
+	w_u64(w, "master_id", m->master_id);
+	w_u64(w, "mnt_id", m->mnt_id);
+	w_strv(w, "mount_options", &m->mount_options);
+	w_str(w, "mountpoint", m->mountpoint);
+	mnts_jw_key(w, "nsfs");
+	if (m->nsfs_type) {
+		mnts_jw_begin_object(w);
+		w_u64(w, "ino", m->nsfs_ino);
+		w_str(w, "ns", m->nsfs_ns);
+		w_str(w, "type", m->nsfs_type);
+		mnts_jw_end_object(w);
+	} else {
+		mnts_jw_null(w);
+	}
+	w_u64_or_null(w, "parent", m->parent_id);
+	w_u64(w, "propagate_from", m->propagate_from);
+	w_str(w, "root", m->root);
+	w_u64(w, "shared_id", m->shared_id);
+	w_str(w, "source", m->source ? m->source : "none");
+	w_strv(w, "super_options", &m->super_options);
+	w_bool(w, "unbindable", m->unbindable);
+	mnts_jw_end_object(w);
 }
 
-static json_t *ns_to_json(const struct mnts_ns *ns)
+static void write_ns(struct mnts_jw *w, const struct mnts_ns *ns)
 {
-	json_t *o = json_object(), *pids = json_array(), *pins = json_array(),
-	       *mounts = json_array();
-
-	for (size_t i = 0; i < ns->n_pids; i++)
-		json_array_append_new(pids, u64_json(ns->pids[i]));
-	for (size_t i = 0; i < ns->n_pins; i++)
-		json_array_append_new(pins, json_pack("{s:s, s:s}", "ns", ns->pins[i].ns, "path",
-						      ns->pins[i].path));
-	for (size_t i = 0; i < ns->n_mounts; i++)
-		json_array_append_new(mounts, mount_to_json(&ns->mounts[i]));
-	json_object_set_new(o, "label", json_string(ns->label));
-	json_object_set_new(o, "mnt_ns_id", ns->mnt_ns_id ? u64_json(ns->mnt_ns_id) : json_null());
-	json_object_set_new(o, "ns_ino", ns->ns_ino ? u64_json(ns->ns_ino) : json_null());
-	json_object_set_new(o, "owner_userns_ino",
-			    ns->owner_userns_ino ? u64_json(ns->owner_userns_ino) : json_null());
-	json_object_set_new(o, "pids", pids);
-	json_object_set_new(o, "nsfs_paths", pins);
-	json_object_set_new(o, "root_mount", u64_json(ns->root_mount));
-	json_object_set_new(o, "mounts", mounts);
-	return o;
+	mnts_jw_begin_object(w);
+	w_str(w, "label", ns->label);
+	w_u64_or_null(w, "mnt_ns_id", ns->mnt_ns_id);
+	mnts_jw_key(w, "mounts");
+	mnts_jw_begin_array(w);
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		mnts_jw_elem(w);
+		write_mount(w, &ns->mounts[i]);
+	}
+	mnts_jw_end_array(w);
+	w_u64_or_null(w, "ns_ino", ns->ns_ino);
+	mnts_jw_key(w, "nsfs_paths");
+	mnts_jw_begin_array(w);
+	for (size_t i = 0; i < ns->n_pins; i++) {
+		mnts_jw_elem(w);
+		mnts_jw_begin_object(w);
+		w_str(w, "ns", ns->pins[i].ns);
+		w_str(w, "path", ns->pins[i].path);
+		mnts_jw_end_object(w);
+	}
+	mnts_jw_end_array(w);
+	w_u64_or_null(w, "owner_userns_ino", ns->owner_userns_ino);
+	mnts_jw_key(w, "pids");
+	mnts_jw_begin_array(w);
+	for (size_t i = 0; i < ns->n_pids; i++) {
+		mnts_jw_elem(w);
+		mnts_jw_u64(w, ns->pids[i]);
+	}
+	mnts_jw_end_array(w);
+	w_u64(w, "root_mount", ns->root_mount);
+	mnts_jw_end_object(w);
 }
 
-json_t *mnts_snapshot_to_json(const struct mnts_snapshot *snap)
+/* Returns: 0, or -EILSEQ with *bad set to the first string that is not
+ * valid UTF-8 (the document is then not usable). */
+static int dump_to(const struct mnts_snapshot *snap, FILE *f, bool compact, const char **bad)
 {
-	json_t *o = json_object(), *nss = json_array();
+	struct mnts_jw w;
 
-	for (size_t i = 0; i < snap->n_ns; i++)
-		json_array_append_new(nss, ns_to_json(&snap->nss[i]));
-	json_object_set_new(o, "format", json_string(MNTS_FORMAT_NAME));
-	json_object_set_new(o, "format_version", json_integer(snap->format_version));
-	json_object_set_new(o, "tool", json_pack("{s:s, s:o}", "name", "mntsnap", "version",
-						 str_or_null(snap->tool_version)));
-	json_object_set_new(o, "created", str_or_null(snap->created));
-	json_object_set_new(o, "host",
-			    json_pack("{s:o, s:o, s:o}", "kernel", str_or_null(snap->host_kernel),
-				      "arch", str_or_null(snap->host_arch), "hostname",
-				      str_or_null(snap->host_name)));
-	json_object_set_new(o, "capture",
-			    json_pack("{s:o, s:o, s:o}", "method", str_or_null(snap->method),
-				      "subtree", str_or_null(snap->subtree), "selection",
-				      str_or_null(snap->selection)));
-	json_object_set_new(o, "namespaces", nss);
-	json_object_set_new(o, "warnings", strv_to_json(&snap->warnings));
-	return o;
-}
-
-static int dump_to(json_t *doc, FILE *f, bool compact)
-{
-	size_t flags = JSON_SORT_KEYS | (compact ? JSON_COMPACT : JSON_INDENT(2));
-
-	if (json_dumpf(doc, f, flags) < 0)
-		return -EIO;
-	if (fputc('\n', f) == EOF)
-		return -errno;
-	return 0;
+	mnts_jw_init(&w, f, compact);
+	mnts_jw_begin_object(&w);
+	mnts_jw_key(&w, "capture");
+	mnts_jw_begin_object(&w);
+	w_str(&w, "method", snap->method);
+	w_str(&w, "selection", snap->selection);
+	w_str(&w, "subtree", snap->subtree);
+	mnts_jw_end_object(&w);
+	w_str(&w, "created", snap->created);
+	w_str(&w, "format", MNTS_FORMAT_NAME);
+	w_u64(&w, "format_version", (uint64_t)snap->format_version);
+	mnts_jw_key(&w, "host");
+	mnts_jw_begin_object(&w);
+	w_str(&w, "arch", snap->host_arch);
+	w_str(&w, "hostname", snap->host_name);
+	w_str(&w, "kernel", snap->host_kernel);
+	mnts_jw_end_object(&w);
+	mnts_jw_key(&w, "namespaces");
+	mnts_jw_begin_array(&w);
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		mnts_jw_elem(&w);
+		write_ns(&w, &snap->nss[i]);
+	}
+	mnts_jw_end_array(&w);
+	mnts_jw_key(&w, "tool");
+	mnts_jw_begin_object(&w);
+	w_str(&w, "name", "mntsnap");
+	w_str(&w, "version", snap->tool_version);
+	mnts_jw_end_object(&w);
+	w_strv(&w, "warnings", &snap->warnings);
+	mnts_jw_end_object(&w);
+	fputc_unlocked('\n', f);
+	if (w.bad_utf8) {
+		*bad = w.bad_utf8;
+		return -EILSEQ;
+	}
+	return ferror(f) ? -EIO : 0;
 }
 
 int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool compact,
 			struct mnts_error *err)
 {
-	json_auto_t *doc = mnts_snapshot_to_json(snap);
-	_cleanup_free_ char *tmp = NULL, *dircopy = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
+	const char *bad = NULL;
 	FILE *f;
 	int r;
 
 	if (!path || streq(path, "-")) {
-		r = dump_to(doc, stdout, compact);
+		r = dump_to(snap, stdout, compact, &bad);
+		if (r == -EILSEQ)
+			return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",
+					bad);
 		if (r == 0 && fflush(stdout) != 0)
 			r = -errno;
 		if (r < 0)
@@ -153,7 +213,15 @@ int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool
 		return r;
 	}
 	fd = -1; /* now owned by f */
-	r = dump_to(doc, f, compact);
+	/* a big buffer: the default one costs a write(2) every 4 KiB */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	r = dump_to(snap, f, compact, &bad);
+	if (r == -EILSEQ) {
+		fclose(f);
+		unlink(tmp);
+		return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",
+				bad);
+	}
 	if (r == 0 && fflush(f) != 0)
 		r = -errno;
 	if (r == 0 && fsync(fileno(f)) < 0)

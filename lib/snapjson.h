@@ -13,9 +13,6 @@
 
 #include "lib/model.h"
 
-/* Returns: a new JSON object (never NULL). */
-json_t *mnts_snapshot_to_json(const struct mnts_snapshot *snap);
-
 /* Writes snap to path ("-" or NULL: stdout).  A file is written atomically:
  * a temporary file in the same directory, fsync, rename.  compact: one line.
  * Returns: 0 or -errno. */

@@ -314,3 +314,18 @@ static inline long mnts_sys_listmount(uint64_t parent, uint64_t ns_id, uint64_t 
 	};
 	return syscall(__NR_listmount, &req, ids, n, 0);
 }
+
+/* superblock flags as statmount.sb_flags reports them (kernel-api.md §1) */
+#define MNTS_SB_RDONLY 0x00000001U
+#define MNTS_SB_SYNCHRONOUS 0x00000010U
+#define MNTS_SB_DIRSYNC 0x00000080U
+#define MNTS_SB_LAZYTIME 0x02000000U
+
+#ifndef CLONE_NEWNS
+#define CLONE_NEWNS 0x00020000
+#endif
+
+static inline int mnts_sys_setns(int fd, int nstype)
+{
+	return (int)syscall(__NR_setns, fd, nstype);
+}

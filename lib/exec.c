@@ -1,0 +1,475 @@
+/* exec.c - the replay executor (see exec.h) */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/exec.h"
+#include "lib/log.h"
+#include "lib/replay_ns.h"
+#include "lib/resolve.h"
+#include "lib/sbsource.h"
+#include "lib/syscalls.h"
+
+enum undo_kind {
+	UNDO_FILE,   /* unlinkat(fd, path) */
+	UNDO_PIN,    /* unmount the pin at fd/path */
+	UNDO_MKPATH, /* remove path components of fd/path from created_from on */
+	UNDO_GRAFT,  /* in the target namespace, detach the tree held by fd */
+};
+
+struct undo {
+	enum undo_kind kind;
+	int fd; /* owned except for UNDO_FILE/UNDO_PIN (the DIR fd) */
+	char *path;
+	int created_from;
+};
+
+struct exec {
+	const struct mnts_plan *plan;
+	const struct mnts_exec_env *env;
+	int *slots;
+	uint64_t *ns_ids;
+	struct undo *undo;
+	size_t n_undo;
+	int cur_ns; /* index into plan->nss of the namespace we are in; -1: the caller's */
+};
+
+/* Propagation of an attached mount changes only from inside its namespace
+ * (mount_setattr's check_mnt); n = -1 goes back to the caller's. */
+static int enter_ns(struct exec *x, int n, struct mnts_error *err)
+{
+	int fd;
+
+	if (x->cur_ns == n)
+		return 0;
+	if (n < 0)
+		fd = x->env->orig_ns;
+	else if (x->env->target_ns >= 0)
+		fd = x->env->target_ns;
+	else
+		fd = x->slots[x->plan->nss[n].slot];
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns");
+	x->cur_ns = n;
+	return 0;
+}
+
+static int mount_ns(const struct exec *x, int mount)
+{
+	const struct mnts_ns *ns = x->plan->mounts[mount].m->ns;
+
+	for (size_t n = 0; n < x->plan->n_nss; n++)
+		if (x->plan->nss[n].ns == ns)
+			return (int)n;
+	return -1;
+}
+
+static void push_undo(struct exec *x, enum undo_kind kind, int fd, const char *path,
+		      int created_from)
+{
+	x->undo = xreallocarray(x->undo, x->n_undo + 1, sizeof(*x->undo));
+	x->undo[x->n_undo++] = (struct undo){kind, fd, path ? xstrdup(path) : NULL, created_from};
+}
+
+static void run_undo(struct exec *x)
+{
+	while (x->n_undo > 0) {
+		struct undo *u = &x->undo[--x->n_undo];
+		_cleanup_free_ char *p = NULL;
+
+		switch (u->kind) {
+		case UNDO_FILE:
+			if (unlinkat(u->fd, u->path, 0) < 0)
+				mnts_warn("undo: remove '%s': %m", u->path);
+			break;
+		case UNDO_PIN:
+			p = xasprintf("/proc/self/fd/%d/%s", u->fd, u->path);
+			if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+				mnts_warn("undo: unmount pin '%s': %m", u->path);
+			break;
+		case UNDO_MKPATH: {
+			char *slash;
+
+			p = xstrdup(u->path);
+			for (;;) {
+				if (unlinkat(u->fd, p, AT_REMOVEDIR) < 0 &&
+				    unlinkat(u->fd, p, 0) < 0)
+					mnts_warn("undo: remove created mountpoint '%s': %m", p);
+				slash = strrchr(p, '/');
+				if (!slash || (int)(slash - p) <= u->created_from)
+					break;
+				*slash = '\0';
+			}
+			close(u->fd);
+			break;
+		}
+		case UNDO_GRAFT:
+			p = xasprintf("/proc/self/fd/%d", u->fd);
+			if (setns(x->env->target_ns, CLONE_NEWNS) < 0 || umount2(p, MNT_DETACH) < 0)
+				mnts_warn("undo: detach the grafted tree: %m");
+			setns(x->env->orig_ns, CLONE_NEWNS);
+			close(u->fd);
+			break;
+		}
+		free(u->path);
+	}
+}
+
+static int *slot(struct exec *x, int i)
+{
+	return &x->slots[i];
+}
+
+static void close_slot(struct exec *x, int i)
+{
+	if (i >= 0 && x->slots[i] >= 0) {
+		close(x->slots[i]);
+		x->slots[i] = -1;
+	}
+}
+
+static int setattr(int fd, uint64_t set, uint64_t clr, uint64_t propagation, int userns)
+{
+	struct mnts_mount_attr attr = {
+	    .attr_set = set,
+	    .attr_clr = clr,
+	    .propagation = propagation,
+	    .userns_fd = userns >= 0 ? (uint64_t)userns : 0,
+	};
+
+	return mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
+}
+
+static int set_group(int from, int to)
+{
+	return mnts_sys_move_mount(from, "", to, "",
+				   MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_F_EMPTY_PATH |
+				       MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int clone_fd(int fd)
+{
+	return mnts_sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+}
+
+static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int at = -1;
+	int fd;
+
+	at = mnts_open_beneath(*slot(x, s->src), s->rel);
+	if (at == -ENOENT && s->create) {
+		int r = mnts_mkpath_beneath(*slot(x, s->src), s->rel, false, NULL);
+		if (r < 0)
+			return mnts_err(err, -r, "create root '/%s' in the new superblock", s->rel);
+		at = mnts_open_beneath(*slot(x, s->src), s->rel);
+	}
+	if (at < 0)
+		return mnts_err(err, -at, "open root '/%s' in its source", s->rel);
+	fd = clone_fd(at);
+	if (fd < 0)
+		return mnts_err(err, errno, "open_tree clone");
+	*slot(x, s->dst) = fd;
+	return 0;
+}
+
+static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan_mount *pm = &x->plan->mounts[s->obj];
+	int parent = *slot(x, s->src);
+	int at = mnts_open_beneath(parent, s->rel);
+
+	if (at == -ENOENT && s->create) {
+		const struct mnts_plan_mount *pp =
+		    &x->plan->mounts[x->plan->nss[0].base]; /* replaced below */
+		struct stat st;
+		int from = -1, r;
+		bool fresh_parent;
+
+		/* the parent's plan entry: same namespace, its index */
+		for (size_t n = 0; n < x->plan->n_nss; n++)
+			if (x->plan->nss[n].ns == pm->m->ns)
+				pp =
+				    &x->plan
+					 ->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
+		fresh_parent = pp->sb >= 0 && x->plan->sbs[pp->sb].how == MNTS_SB_FRESH;
+		/* a file bind needs a file to sit on */
+		if (fstat(*slot(x, pm->slot), &st) < 0)
+			return mnts_err(err, errno, "stat the mount");
+		r = mnts_mkpath_beneath(parent, s->rel, !S_ISDIR(st.st_mode), &from);
+		if (r < 0)
+			return mnts_err(err, -r, "create mountpoint '/%s'", s->rel);
+		if (from >= 0 && !fresh_parent)
+			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), s->rel, from);
+		at = mnts_open_beneath(parent, s->rel);
+	}
+	if (at == -ENOENT)
+		return mnts_err(err, ENOENT,
+				"mountpoint '/%s' is missing in a reused filesystem "
+				"(--create-mountpoints creates it)",
+				s->rel);
+	if (at < 0)
+		return mnts_err(err, -at, "open mountpoint '/%s'", s->rel);
+	*slot(x, s->dst) = at;
+	return 0;
+}
+
+static int do_pin(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const char *label = x->plan->nss[s->obj].ns->label;
+	_cleanup_close_ int file = -1, pin = -1;
+
+	file = openat(x->env->new_dir_fd, label,
+		      O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+	if (file < 0)
+		return mnts_err(err, errno, "create '%s/%s'", x->env->new_dir, label);
+	push_undo(x, UNDO_FILE, x->env->new_dir_fd, label, -1);
+	closep(&file);
+	file = openat(x->env->new_dir_fd, label, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (file < 0)
+		return mnts_err(err, errno, "open '%s/%s'", x->env->new_dir, label);
+	pin = clone_fd(*slot(x, s->aux));
+	if (pin < 0)
+		return mnts_err(err, errno, "clone the namespace file");
+	if (mnts_sys_move_mount(pin, "", file, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "bind the namespace file at '%s/%s'", x->env->new_dir,
+				label);
+	push_undo(x, UNDO_PIN, x->env->new_dir_fd, label, -1);
+	return 0;
+}
+
+static int do_graft(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const char *root_dir = x->plan->opts->root_dir;
+	_cleanup_close_ int rootfd = -1, at = -1;
+	int r = 0, shared;
+
+	if (setns(x->env->target_ns, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the target namespace");
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	at = rootfd < 0 ? -errno : mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
+	if (at < 0) {
+		r = mnts_err(err, -at, "--root '%s' in the target namespace", root_dir);
+		goto back;
+	}
+	shared = mnts_fd_on_shared_mount(at);
+	if (shared != 0) {
+		r = shared < 0
+			? mnts_err(err, -shared, "--root '%s': statmount", root_dir)
+			: mnts_err(err, 0,
+				   "--root '%s': is on a shared mount in the target namespace "
+				   "(the tree would propagate to its peers; make it private)",
+				   root_dir);
+		goto back;
+	}
+	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		r = mnts_err(err, errno, "attach the tree at '%s'", root_dir);
+		goto back;
+	}
+	push_undo(x, UNDO_GRAFT, fcntl(*slot(x, s->src), F_DUPFD_CLOEXEC, 3), NULL, -1);
+back:
+	if (setns(x->env->orig_ns, CLONE_NEWNS) < 0 && r == 0)
+		r = mnts_err(err, errno, "setns back to the caller's namespace");
+	return r;
+}
+
+static int run_step(struct exec *x, size_t i, struct mnts_error *err)
+{
+	const struct mnts_plan *plan = x->plan;
+	const struct mnts_step *s = &plan->steps[i];
+	const struct mnts_plan_sb *sb =
+	    s->obj >= 0 && s->kind <= MNTS_STEP_SB_RO &&
+		    (s->kind == MNTS_STEP_SB_FRESH || s->kind == MNTS_STEP_SB_LIVE ||
+		     s->kind == MNTS_STEP_SB_EXTERNAL || s->kind == MNTS_STEP_SB_RO)
+		? &plan->sbs[s->obj]
+		: NULL;
+	int fd, r;
+
+	if (x->env->fail_at_step > 0 && (size_t)x->env->fail_at_step == i + 1)
+		return mnts_err(err, 0, "fault injected (MNTSNAP_FAIL_AT_STEP=%d)",
+				x->env->fail_at_step);
+
+	switch (s->kind) {
+	case MNTS_STEP_NS_CREATE: {
+		const struct mnts_plan_ns *pn = &plan->nss[s->obj];
+		uint64_t min_id = x->ns_ids[plan->n_nss]; /* the caller's */
+
+		for (size_t k = 0; k < pn->n_pinned_by; k++)
+			if (x->ns_ids[pn->pinned_by[k]] > min_id)
+				min_id = x->ns_ids[pn->pinned_by[k]];
+		fd = mnts_ns_create(x->env->orig_ns, min_id, &x->ns_ids[s->obj], err);
+		if (fd < 0)
+			return fd;
+		*slot(x, s->dst) = fd;
+		return 0;
+	}
+	case MNTS_STEP_SB_FRESH: {
+		bool reused = false;
+		char fstype[64];
+
+		snprintf(fstype, sizeof(fstype), "%.*s", (int)strcspn(sb->fstype, "."), sb->fstype);
+		fd = mnts_sb_create(fstype, sb->first->source, &sb->first->super_options,
+				    sb->options, &reused, err);
+		if (fd < 0)
+			return fd;
+		if (reused && sb->options)
+			mnts_warn("%s superblock (was %u:%u): the kernel reused an existing one: "
+				  "its options were not applied",
+				  sb->fstype, sb->dev_major, sb->dev_minor);
+		*slot(x, s->dst) = fd;
+		return 0;
+	}
+	case MNTS_STEP_SB_LIVE:
+	case MNTS_STEP_SB_EXTERNAL:
+		fd = mnts_sb_clone(sb->path, s->kind == MNTS_STEP_SB_LIVE ? sb->live_id : 0, err);
+		if (fd < 0)
+			return fd;
+		*slot(x, s->dst) = fd;
+		return 0;
+	case MNTS_STEP_CLONE:
+		return do_clone(x, s, err);
+	case MNTS_STEP_NSFS:
+		if (s->src >= 0)
+			fd = clone_fd(*slot(x, s->src));
+		else
+			fd = mnts_sys_open_tree(AT_FDCWD, plan->mounts[s->obj].ext_path,
+						OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (fd < 0)
+			return mnts_err(err, errno, "clone the namespace file");
+		*slot(x, s->dst) = fd;
+		return 0;
+	case MNTS_STEP_IDMAP: {
+		const struct mnts_mount *m = plan->mounts[s->obj].m;
+		_cleanup_close_ int userns = mnts_userns_from_maps(&m->uid_map, &m->gid_map, err);
+
+		if (userns < 0)
+			return userns;
+		if (setattr(*slot(x, s->src), MOUNT_ATTR_IDMAP, 0, 0, userns) < 0)
+			return mnts_err(err, errno, "mount_setattr idmap");
+		return 0;
+	}
+	case MNTS_STEP_MOUNTPOINT:
+		return do_mountpoint(x, s, err);
+	case MNTS_STEP_ATTACH:
+		r = mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), "",
+					MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+		if (r < 0)
+			return mnts_err(err, errno, "move_mount");
+		close_slot(x, s->aux);
+		return 0;
+	case MNTS_STEP_FLAGS:
+		if (setattr(*slot(x, s->src), s->attr_set, s->attr_clr, 0, -1) < 0)
+			return mnts_err(err, errno, "mount_setattr");
+		return 0;
+	case MNTS_STEP_SB_RO: {
+		_cleanup_close_ int fsfd =
+		    mnts_sys_fspick(*slot(x, s->src), "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
+
+		if (fsfd < 0)
+			return mnts_err(err, errno, "fspick");
+		if (mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+		    mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+			return mnts_err(err, errno, "reconfigure read-only");
+		return 0;
+	}
+	case MNTS_STEP_ANCHOR:
+		fd = clone_fd(*slot(x, s->src));
+		if (fd < 0)
+			return mnts_err(err, errno, "clone the superblock root");
+		*slot(x, s->dst) = fd;
+		if (s->aux >= 0) {
+			/* a peer of the master, then its slave, then a group of its own */
+			if (set_group(*slot(x, s->aux), fd) < 0)
+				return mnts_err(err, errno, "join the master group");
+			if (setattr(fd, 0, 0, MS_SLAVE, -1) < 0)
+				return mnts_err(err, errno, "make slave");
+		}
+		if (setattr(fd, 0, 0, MS_SHARED, -1) < 0)
+			return mnts_err(err, errno, "make shared");
+		return 0;
+	case MNTS_STEP_JOIN:
+		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+			return r;
+		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
+			return mnts_err(err, errno, "move_mount set-group");
+		return 0;
+	case MNTS_STEP_SLAVE:
+		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+			return r;
+		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
+			return mnts_err(err, errno, "move_mount set-group");
+		if (setattr(*slot(x, s->aux), 0, 0, MS_SLAVE, -1) < 0)
+			return mnts_err(err, errno, "make slave");
+		return 0;
+	case MNTS_STEP_UNBINDABLE:
+		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+			return r;
+		if (setattr(*slot(x, s->aux), 0, 0, MS_UNBINDABLE, -1) < 0)
+			return mnts_err(err, errno, "make unbindable");
+		return 0;
+	case MNTS_STEP_DROP:
+		if ((r = enter_ns(x, -1, err)) < 0)
+			return r;
+		for (size_t g = 0; g < plan->n_groups; g++)
+			close_slot(x, plan->groups[g].anchor_slot);
+		for (size_t k = 0; k < plan->n_sbs; k++)
+			close_slot(x, plan->sbs[k].slot);
+		return 0;
+	case MNTS_STEP_NS_POPULATE:
+		return mnts_ns_populate(x->env->orig_ns, *slot(x, s->aux), *slot(x, s->src),
+					x->env->new_dir, plan->opts->root_dir, err);
+	case MNTS_STEP_GRAFT:
+		return do_graft(x, s, err);
+	case MNTS_STEP_PIN:
+		return do_pin(x, s, err);
+	}
+	return mnts_err(err, EINVAL, "unknown step kind %d", (int)s->kind);
+}
+
+int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
+		  struct mnts_error *err)
+{
+	struct exec x = {.plan = plan, .env = env, .cur_ns = -1};
+	int r = 0;
+
+	x.slots = xcalloc((size_t)plan->n_slots + 1, sizeof(int));
+	for (int i = 0; i < plan->n_slots; i++)
+		x.slots[i] = -1;
+	x.ns_ids = xcalloc(plan->n_nss + 1, sizeof(uint64_t));
+	if (mnts_mnt_ns_id(env->orig_ns, &x.ns_ids[plan->n_nss]) < 0)
+		x.ns_ids[plan->n_nss] = 0;
+
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		char text[2048];
+
+		mnts_plan_step_text(plan, i, text, sizeof(text));
+		mnts_debug(2, "step %zu: %s", i + 1, text);
+		r = run_step(&x, i, err);
+		if (r < 0) {
+			mnts_err_prefix(err, "step %zu, %s", i + 1, text);
+			*ret_step = i + 1;
+			if (x.cur_ns >= 0 && setns(env->orig_ns, CLONE_NEWNS) == 0)
+				x.cur_ns = -1;
+			run_undo(&x);
+			break;
+		}
+	}
+	for (size_t i = 0; i < x.n_undo; i++) {
+		if (x.undo[i].kind == UNDO_MKPATH || x.undo[i].kind == UNDO_GRAFT)
+			close(x.undo[i].fd);
+		free(x.undo[i].path);
+	}
+	free(x.undo);
+	for (int i = 0; i < plan->n_slots; i++)
+		close_slot(&x, i);
+	free(x.slots);
+	free(x.ns_ids);
+	return r;
+}

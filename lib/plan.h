@@ -1,0 +1,134 @@
+/* plan.h - a replay as data: the superblocks, mounts, groups and namespaces
+ * to build, and the ordered steps that build them.
+ *
+ * Steps refer to fd "slots" (indices into the executor's fd array), so the
+ * plan can be printed (--dry-run), executed, and failed at any step (fault
+ * injection) without the planner touching the kernel beyond reading.
+ *
+ * Step order (each phase only after the previous one):
+ *   namespaces created empty (ids checked for nsfs pins) -> superblock
+ *   sources -> one clone per mount (idmap while standalone) -> every
+ *   mountpoint opened (created) before any attach -> per-mount flags while
+ *   each mount is still the root of its own detached tree (mount_setattr
+ *   refuses other detached mounts), read-only superblocks -> group anchors
+ *   (in the caller's namespace, where the sources were made) -> attach
+ *   parent-first under private parents -> namespaces populated (pivot_root)
+ *   or the tree grafted -> joins, slaves, unbindable from inside each
+ *   namespace -> drop anchors and sources -> pins.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/error.h"
+#include "lib/model.h"
+#include "lib/replay.h"
+
+enum mnts_sb_how {
+	MNTS_SB_FRESH,	  /* fsopen + fsconfig + fsmount */
+	MNTS_SB_LIVE,	  /* clone of a live mount of the same superblock */
+	MNTS_SB_EXTERNAL, /* clone of a --external path */
+};
+
+struct mnts_plan_sb {
+	uint32_t dev_major, dev_minor;
+	const char *fstype;
+	const struct mnts_mount *first; /* source string and super options come from it */
+	enum mnts_sb_how how;
+	bool options;	  /* FRESH: apply super options */
+	bool ro;	  /* FRESH: make the superblock read-only once mountpoints exist */
+	char *path;	  /* LIVE/EXTERNAL: path to clone */
+	char *root;	  /* the source's root inside the filesystem */
+	uint64_t live_id; /* LIVE: mount id expected at path */
+	int slot;
+};
+
+struct mnts_plan_mount {
+	const struct mnts_mount *m;
+	int sb;		/* index into sbs; -1 for nsfs mounts */
+	int nsfs_of;	/* nsfs pinning a replayed namespace: its index into nss, else -1 */
+	char *ext_path; /* nsfs given by --external */
+	int slot;
+	int mp_slot;
+	int group;    /* index into groups when shared, else -1 */
+	int slave_of; /* pure slave: index of the master group, else -1 */
+};
+
+struct mnts_plan_group {
+	uint64_t shared_id, master_id;
+	int master; /* index of the master group, -1 when none (or outside the snapshot) */
+	int sb;
+	int anchor_slot;
+};
+
+struct mnts_plan_ns {
+	const struct mnts_ns *ns;
+	int base;	/* index of its first mount in plan->mounts */
+	int slot;	/* namespace fd (new namespaces) */
+	int *pinned_by; /* indices (into nss) of namespaces holding an nsfs mount of it */
+	size_t n_pinned_by;
+};
+
+enum mnts_step_kind {
+	MNTS_STEP_NS_CREATE,
+	MNTS_STEP_SB_FRESH,
+	MNTS_STEP_SB_LIVE,
+	MNTS_STEP_SB_EXTERNAL,
+	MNTS_STEP_CLONE,
+	MNTS_STEP_NSFS,
+	MNTS_STEP_IDMAP,
+	MNTS_STEP_MOUNTPOINT,
+	MNTS_STEP_ATTACH,
+	MNTS_STEP_FLAGS,
+	MNTS_STEP_SB_RO,
+	MNTS_STEP_ANCHOR,
+	MNTS_STEP_JOIN,
+	MNTS_STEP_SLAVE,
+	MNTS_STEP_UNBINDABLE,
+	MNTS_STEP_DROP,
+	MNTS_STEP_NS_POPULATE,
+	MNTS_STEP_GRAFT,
+	MNTS_STEP_PIN,
+};
+
+struct mnts_step {
+	enum mnts_step_kind kind;
+	int obj;	   /* index into sbs, mounts, groups or nss, per kind */
+	int dst, src, aux; /* slots; -1 when unused */
+	const char
+	    *rel;    /* MOUNTPOINT: path below the parent mount's root; CLONE: below the source */
+	bool create; /* MOUNTPOINT/CLONE: may create what is missing */
+	uint64_t attr_set, attr_clr;
+};
+
+struct mnts_plan {
+	const struct mnts_snapshot *snap;
+	const struct mnts_replay_opts *opts;
+	struct mnts_plan_sb *sbs;
+	size_t n_sbs;
+	struct mnts_plan_mount *mounts;
+	size_t n_mounts;
+	struct mnts_plan_group *groups;
+	size_t n_groups;
+	struct mnts_plan_ns *nss; /* in creation order: holders of nsfs pins first */
+	size_t n_nss;
+	struct mnts_step *steps;
+	size_t n_steps;
+	int n_slots;
+};
+
+/* Validates snap for this host and opts, and builds the plan.  Every
+ * unresolvable source is named in one error.  Returns: 0 or -errno. */
+int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
+		    const struct mnts_replay_opts *opts, struct mnts_error *err);
+void mnts_plan_done(struct mnts_plan *plan);
+
+/* "ns0:/a/b" for a mount (static buffer per call site: copy if kept). */
+const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size);
+
+/* One line describing step i (no newline), into buf. */
+void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size_t size);
+/* Prints every step, one per line, numbered from 1. */
+void mnts_plan_print(const struct mnts_plan *plan, FILE *f);

@@ -1,0 +1,197 @@
+/* sbsource.c - superblock sources: live table, create, clone (see sbsource.h) */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <libmount.h>
+
+#include "lib/fsopts.h"
+#include "lib/log.h"
+#include "lib/resolve.h"
+#include "lib/sbsource.h"
+#include "lib/syscalls.h"
+
+bool mnts_path_contains(const char *outer, const char *inner)
+{
+	return mnts_path_below(inner, outer) != NULL;
+}
+
+int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+
+	if (!tb)
+		return mnts_err(err, errno ? errno : EIO, "read '/proc/self/mountinfo'");
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		struct mnts_live_mount *lm;
+		const char *opt = mnt_fs_get_optional_fields(fs);
+		dev_t dev = mnt_fs_get_devno(fs);
+
+		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+		lm = &t->v[t->n++];
+		lm->id = (uint64_t)mnt_fs_get_id(fs);
+		lm->dev_major = major(dev);
+		lm->dev_minor = minor(dev);
+		lm->root = xstrdup(mnt_fs_get_root(fs) ? mnt_fs_get_root(fs) : "/");
+		lm->target = xstrdup(mnt_fs_get_target(fs) ? mnt_fs_get_target(fs) : "/");
+		lm->fstype = xstrdup(mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "");
+		lm->shared = opt && strstr(opt, "shared:") != NULL;
+		lm->unbindable = opt && strstr(opt, "unbindable") != NULL;
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return 0;
+}
+
+void mnts_live_table_done(struct mnts_live_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].root);
+		free(t->v[i].target);
+		free(t->v[i].fstype);
+	}
+	free(t->v);
+	t->v = NULL;
+	t->n = 0;
+}
+
+int mnts_fd_mount_id(int fd, uint64_t *ret_id)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0)
+		return -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	*ret_id = stx.stx_mnt_id;
+	return 0;
+}
+
+static bool reachable(const struct mnts_live_mount *lm)
+{
+	_cleanup_close_ int fd = open(lm->target, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	uint64_t id;
+
+	return fd >= 0 && mnts_fd_mount_id(fd, &id) == 0 && id == lm->id;
+}
+
+const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+	uint64_t id;
+
+	if (fd < 0 || mnts_fd_mount_id(fd, &id) < 0)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].id == id)
+			return &t->v[i];
+	return NULL;
+}
+
+const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
+					     uint32_t dev_minor, const char *fstype,
+					     char *const *roots, size_t n_roots)
+{
+	const struct mnts_live_mount *best = NULL;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct mnts_live_mount *lm = &t->v[i];
+		bool all = true;
+
+		if (lm->dev_major != dev_major || lm->dev_minor != dev_minor ||
+		    !streq(lm->fstype, fstype) || lm->unbindable)
+			continue;
+		for (size_t k = 0; k < n_roots && all; k++)
+			all = mnts_path_contains(lm->root, roots[k]);
+		if (!all || (best && strlen(best->root) <= strlen(lm->root)))
+			continue;
+		if (!reachable(lm))
+			continue;
+		best = lm;
+	}
+	return best;
+}
+
+static int create_once(const char *fstype, const char *source, const struct mnts_strv *opts,
+		       unsigned int cmd, struct mnts_error *err)
+{
+	_cleanup_close_ int fsfd = mnts_sys_fsopen(fstype, FSOPEN_CLOEXEC);
+	int r;
+
+	if (fsfd < 0)
+		return mnts_err(err, errno, "fsopen '%s'", fstype);
+	if (source && *source && !streq(source, "none") &&
+	    mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_STRING, "source", source, 0) < 0)
+		return mnts_err(err, errno, "fsconfig source '%s'", source);
+	if (opts) {
+		r = mnts_fsopts_apply(fsfd, opts, err);
+		if (r < 0)
+			return r;
+	}
+	if (mnts_sys_fsconfig(fsfd, cmd, NULL, NULL, 0) < 0) {
+		int saved = errno;
+		char log[256];
+
+		mnts_fsctx_log(fsfd, log, sizeof(log));
+		if (saved == EBUSY && cmd == MNTS_FSCONFIG_CMD_CREATE_EXCL)
+			return -EBUSY; /* an existing superblock: the caller decides */
+		return mnts_err(err, saved, "create '%s' superblock%s%s", fstype,
+				*log ? ": kernel says " : "", log);
+	}
+	r = mnts_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (r < 0)
+		return mnts_err(err, errno, "fsmount '%s'", fstype);
+	return r;
+}
+
+int mnts_sb_create(const char *fstype, const char *source, const struct mnts_strv *super_options,
+		   bool options, bool *ret_reused, struct mnts_error *err)
+{
+	int fd;
+
+	*ret_reused = false;
+	fd = create_once(fstype, source, options ? super_options : NULL,
+			 MNTS_FSCONFIG_CMD_CREATE_EXCL, err);
+	if (fd != -EBUSY)
+		return fd;
+	/* The kernel would reuse an existing superblock.  Options set on the
+	 * discarded context were never applied; the reused one gets none. */
+	*ret_reused = true;
+	return create_once(fstype, source, NULL, MNTS_FSCONFIG_CMD_CREATE, err);
+}
+
+int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err)
+{
+	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
+	struct mnts_mount_attr attr = {.propagation = MS_PRIVATE};
+	uint64_t id;
+	int fd;
+
+	if (pfd < 0)
+		return mnts_err(err, errno, "open '%s'", path);
+	if (expect_id && (mnts_fd_mount_id(pfd, &id) < 0 || id != expect_id))
+		return mnts_err(err, ESTALE, "live mount %" PRIu64 " at '%s': no longer there",
+				expect_id, path);
+	/* private at once: a clone of a shared mount is a peer of it */
+	fd = mnts_sys_open_tree_attr(pfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH,
+				     &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
+	if (fd < 0 && errno == ENOSYS) {
+		fd = mnts_sys_open_tree(pfd, "",
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (fd >= 0 && mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr,
+						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0) {
+			int saved = errno;
+			close(fd);
+			return mnts_err(err, saved, "make clone of '%s' private", path);
+		}
+	}
+	if (fd < 0)
+		return mnts_err(err, errno, "open_tree '%s'", path);
+	return fd;
+}

@@ -1,0 +1,59 @@
+/* sbsource.h - where each superblock of a replay comes from.
+ *
+ * A superblock is created anew (fsopen/fsconfig/fsmount), cloned from a live
+ * mount of the same superblock in the caller's namespace, or cloned from a
+ * path the user names with --external.  Whatever its origin, the result is
+ * one detached, private, childless mount: every mount of that superblock is
+ * cloned from it (performance.md §2b: clones of a mount with children cost
+ * O(children)).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/error.h"
+#include "lib/model.h"
+
+/* A mount of the caller's namespace (from /proc/self/mountinfo). */
+struct mnts_live_mount {
+	uint64_t id;
+	uint32_t dev_major, dev_minor;
+	char *root, *target, *fstype;
+	bool shared;
+	bool unbindable; /* cannot be cloned */
+};
+
+struct mnts_live_table {
+	struct mnts_live_mount *v;
+	size_t n;
+};
+
+int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err);
+void mnts_live_table_done(struct mnts_live_table *t);
+
+/* The live mount containing path (the topmost on its mountpoint), or NULL. */
+const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path);
+
+/* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with
+ * the shortest root containing every one of roots; NULL when none. */
+const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
+					     uint32_t dev_minor, const char *fstype,
+					     char *const *roots, size_t n_roots);
+
+/* True when path inner is at or below outer (both normalised, absolute). */
+bool mnts_path_contains(const char *outer, const char *inner);
+
+/* The (old, mountinfo) mount id of the mount an fd is on.  Returns: 0 or -errno. */
+int mnts_fd_mount_id(int fd, uint64_t *ret_id);
+
+/* A new superblock of fstype as a detached private mount.  options: apply
+ * the fs options of super_options (never for shared superblocks).  When the
+ * kernel hands back an existing superblock, a fresh context is used with no
+ * option at all and *ret_reused is set.  Returns: mount fd or -errno. */
+int mnts_sb_create(const char *fstype, const char *source, const struct mnts_strv *super_options,
+		   bool options, bool *ret_reused, struct mnts_error *err);
+
+/* A detached private non-recursive clone of path; when expect_id is not 0
+ * the path must be on that mount.  Returns: mount fd or -errno. */
+int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err);

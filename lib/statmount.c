@@ -1,0 +1,447 @@
+/* statmount.c - see statmount.h */
+#include <inttypes.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "lib/macros.h"
+#include "lib/nsenum.h"
+#include "lib/statmount.h"
+#include "lib/syscalls.h"
+
+#define NEEDED_MASK                                                                                \
+	(STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT |     \
+	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE | STATMOUNT_OPT_ARRAY |    \
+	 STATMOUNT_OPT_SEC_ARRAY | STATMOUNT_MNT_UIDMAP | STATMOUNT_MNT_GIDMAP)
+
+#define LIST_BATCH 4096
+
+/* A statmount result buffer that grows on EOVERFLOW and is reused. */
+struct smbuf {
+	struct mnts_statmount *sm;
+	size_t size;
+};
+
+static void smbuf_done(struct smbuf *b)
+{
+	free(b->sm);
+}
+
+/* Returns: 0 or -errno (ENOENT: the mount is gone). */
+static int smbuf_stat(struct smbuf *b, uint64_t id, uint64_t ns_id, uint64_t mask)
+{
+	if (!b->sm) {
+		b->size = 16384;
+		b->sm = xmalloc(b->size);
+	}
+	for (;;) {
+		if (mnts_sys_statmount(id, ns_id, mask, b->sm, b->size) == 0)
+			return 0;
+		/* the kernel does not say how much it needs */
+		if (errno != EOVERFLOW || b->size >= (64U << 20))
+			return -errno;
+		b->size *= 2;
+		free(b->sm);
+		b->sm = xmalloc(b->size);
+	}
+}
+
+bool mnts_statmount_supported(void)
+{
+	static int cached = -1;
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	uint64_t id;
+
+	if (cached >= 0)
+		return cached;
+	cached = 0;
+	if (mnts_sys_listmount(MNTS_LSMT_ROOT, 0, 0, &id, 1) != 1)
+		return false;
+	if (smbuf_stat(&b, id, 0, STATMOUNT_SUPPORTED_MASK) < 0 ||
+	    !(b.sm->mask & STATMOUNT_SUPPORTED_MASK))
+		return false;
+	cached = (b.sm->supported_mask & (NEEDED_MASK | STATMOUNT_MNT_NS_ID)) ==
+		 (NEEDED_MASK | STATMOUNT_MNT_NS_ID);
+	return cached;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool sorted_has(const uint64_t *v, size_t n, uint64_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_u64);
+}
+
+/* All mount ids of a namespace, ascending. */
+static int list_ids(uint64_t ns_id, uint64_t **ret, size_t *ret_n, struct mnts_error *err)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	bool sorted = true;
+
+	for (;;) {
+		long got;
+
+		if (cap - n < LIST_BATCH) {
+			cap = cap ? cap * 2 : LIST_BATCH;
+			ids = xreallocarray(ids, cap, sizeof(*ids));
+		}
+		got = mnts_sys_listmount(MNTS_LSMT_ROOT, ns_id, n ? ids[n - 1] : 0, ids + n,
+					 LIST_BATCH);
+		if (got < 0)
+			return mnts_err(err, errno, "listmount of mount namespace %" PRIu64, ns_id);
+		for (long i = 0; i < got; i++)
+			if (n + i > 0 && ids[n + i] <= ids[n + i - 1])
+				sorted = false;
+		n += got;
+		if (got < LIST_BATCH)
+			break;
+	}
+	if (!sorted)
+		qsort(ids, n, sizeof(*ids), cmp_u64);
+	*ret = TAKE_PTR(ids);
+	*ret_n = n;
+	return 0;
+}
+
+static const char *sm_str(const struct mnts_statmount *sm, uint64_t bit, uint32_t off)
+{
+	return (sm->mask & bit) ? sm->str + off : NULL;
+}
+
+static void push_str_array(struct mnts_strv *sv, const char *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		mnts_strv_push(sv, p);
+		p += strlen(p) + 1;
+	}
+}
+
+static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm)
+{
+	const char *root = sm_str(sm, STATMOUNT_MNT_ROOT, sm->mnt_root);
+	const char *type = sm_str(sm, STATMOUNT_FS_TYPE, sm->fs_type);
+	const char *subtype = sm_str(sm, STATMOUNT_FS_SUBTYPE, sm->fs_subtype);
+	const char *source = sm_str(sm, STATMOUNT_SB_SOURCE, sm->sb_source);
+
+	m->id = sm->mnt_id;
+	m->mnt_id = sm->mnt_id_old;
+	m->parent_id = sm->mnt_parent_id;
+	m->dev_major = sm->sb_dev_major;
+	m->dev_minor = sm->sb_dev_minor;
+	m->root = xstrdup(root ? root : "/");
+	m->mountpoint = xstrdup(sm->str + sm->mnt_point);
+	m->fstype = subtype && *subtype ? xasprintf("%s.%s", type ? type : "", subtype)
+					: xstrdup(type ? type : "");
+	m->source = xstrdup(source ? source : "none");
+	mnts_options_from_mount_attr(&m->mount_options, sm->mnt_attr);
+
+	/* the order of mountinfo field 11 (show_mountinfo(), show_sb_opts()):
+	 * ro|rw, the generic sb flags, the LSM options, then the fs's own */
+	mnts_strv_push(&m->super_options, sm->sb_flags & MNTS_SB_RDONLY ? "ro" : "rw");
+	if (sm->sb_flags & MNTS_SB_SYNCHRONOUS)
+		mnts_strv_push(&m->super_options, "sync");
+	if (sm->sb_flags & MNTS_SB_DIRSYNC)
+		mnts_strv_push(&m->super_options, "dirsync");
+	if (sm->sb_flags & MNTS_SB_LAZYTIME)
+		mnts_strv_push(&m->super_options, "lazytime");
+	if (sm->mask & STATMOUNT_OPT_SEC_ARRAY)
+		push_str_array(&m->super_options, sm->str + sm->opt_sec_array, sm->opt_sec_num);
+	if (sm->mask & STATMOUNT_OPT_ARRAY)
+		push_str_array(&m->super_options, sm->str + sm->opt_array, sm->opt_num);
+
+	if (sm->mnt_propagation & MS_SHARED)
+		m->shared_id = sm->mnt_peer_group;
+	if (sm->mnt_propagation & MS_SLAVE)
+		m->master_id = sm->mnt_master;
+	m->unbindable = (sm->mnt_propagation & MS_UNBINDABLE) != 0;
+
+	if (sm->mask & STATMOUNT_MNT_UIDMAP)
+		push_str_array(&m->uid_map, sm->str + sm->mnt_uidmap, sm->mnt_uidmap_num);
+	if (sm->mask & STATMOUNT_MNT_GIDMAP)
+		push_str_array(&m->gid_map, sm->str + sm->mnt_gidmap, sm->mnt_gidmap_num);
+}
+
+/* The root's parent is the hidden one (rootfs, or the old root after
+ * pivot_root): the only parent not listed.  A second one means a mount moved
+ * or vanished between listmount and statmount.  ids: sorted. */
+static int find_root(struct mnts_ns *ns, const uint64_t *ids, size_t n, struct mnts_error *err)
+{
+	size_t n_roots = 0;
+
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+
+		if (sorted_has(ids, n, m->parent_id) && m->parent_id != m->id)
+			continue;
+		if (++n_roots > 1)
+			return mnts_err(err, EAGAIN,
+					"mount %" PRIu64 ": parent %" PRIu64
+					" is not in the namespace",
+					m->id, m->parent_id);
+		m->parent_id = 0;
+	}
+	if (n_roots == 0)
+		return mnts_err(err, EAGAIN, "no root mount");
+	return 0;
+}
+
+int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+{
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0;
+	int r;
+
+	r = list_ids(ns_id, &ids, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		r = smbuf_stat(&b, ids[i], ns_id, NEEDED_MASK);
+		if (r == -ENOENT)
+			return mnts_err(err, EAGAIN,
+					"mount %" PRIu64 " vanished during the capture", ids[i]);
+		if (r < 0)
+			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
+		if (!(b.sm->mask & STATMOUNT_MNT_POINT))
+			return mnts_err(
+			    err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint", ids[i]);
+		fill_mount(mnts_ns_add_mount(ns), b.sm);
+	}
+	return find_root(ns, ids, n, err);
+}
+
+/* Child side of mnts_statmount_ns_setns(): the raw statmount records of the
+ * namespace we are in, each as a size_t length and the bytes.  Returns the
+ * exit status. */
+static int dump_records(int out_fd)
+{
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	_cleanup_free_ uint64_t *ids = NULL;
+	struct mnts_error ignored;
+	FILE *out = fdopen(out_fd, "w");
+	size_t n = 0;
+
+	if (!out || list_ids(0, &ids, &n, &ignored) < 0)
+		return EIO;
+	for (size_t i = 0; i < n; i++) {
+		int r = smbuf_stat(&b, ids[i], 0, NEEDED_MASK);
+		size_t len;
+
+		if (r == -ENOENT)
+			return EAGAIN;
+		if (r < 0)
+			return -r & 0xff;
+		len = b.sm->size >= sizeof(*b.sm) && b.sm->size <= b.size ? b.sm->size : b.size;
+		if (fwrite(&len, sizeof(len), 1, out) != 1 || fwrite(b.sm, 1, len, out) != len)
+			return EIO;
+	}
+	return fflush(out) == 0 ? 0 : EIO;
+}
+
+int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err)
+{
+	_cleanup_close_ int memfd = memfd_create("mntsnap-statmount", MFD_CLOEXEC);
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, n = 0, pos = 0;
+	struct stat st;
+	int status;
+	pid_t pid;
+
+	if (memfd < 0)
+		return mnts_err(err, errno, "memfd_create");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return mnts_err(err, errno, "fork");
+	if (pid == 0) {
+		/* one thread and a fresh fs_struct: setns may change our root */
+		if (mnts_sys_setns(nsfd, CLONE_NEWNS) < 0)
+			_exit(errno & 0xff);
+		_exit(dump_records(memfd));
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return mnts_err(err, errno, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return mnts_err(err, WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
+				"statmount from inside the namespace");
+	if (fstat(memfd, &st) < 0)
+		return mnts_err(err, errno, "fstat");
+	len = (size_t)st.st_size;
+	buf = xmalloc(len + 1);
+	if (pread(memfd, buf, len, 0) != (ssize_t)len)
+		return mnts_err(err, EIO, "reading the statmount records");
+	while (pos + sizeof(size_t) <= len) {
+		struct mnts_statmount *sm;
+		size_t rec;
+
+		memcpy(&rec, buf + pos, sizeof(rec));
+		pos += sizeof(rec);
+		if (rec < sizeof(*sm) || rec > len - pos)
+			return mnts_err(err, EIO, "bad statmount record");
+		sm = xmalloc(rec + 1);
+		memcpy(sm, buf + pos, rec);
+		((char *)sm)[rec] = '\0';
+		pos += rec;
+		if (!(sm->mask & STATMOUNT_MNT_POINT)) {
+			uint64_t id = sm->mnt_id;
+
+			free(sm);
+			return mnts_err(err, 0,
+					"mount %" PRIu64 ": the kernel reports no mountpoint", id);
+		}
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = sm->mnt_id;
+		fill_mount(mnts_ns_add_mount(ns), sm);
+		free(sm);
+	}
+	qsort(ids, n, sizeof(*ids), cmp_u64);
+	return find_root(ns, ids, n, err);
+}
+
+/* ---- propagate_from ------------------------------------------------------ */
+
+struct group_edge {
+	uint64_t group, master;
+};
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct group_edge *x = a, *y = b;
+
+	return x->group < y->group ? -1 : x->group > y->group;
+}
+
+struct graph {
+	struct group_edge *v;
+	size_t n, cap;
+};
+
+static void graph_add(struct graph *g, uint64_t group, uint64_t master)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 256;
+		g->v = xreallocarray(g->v, g->cap, sizeof(*g->v));
+	}
+	g->v[g->n++] = (struct group_edge){group, master};
+}
+
+static void graph_sort(struct graph *g)
+{
+	size_t w = 0;
+
+	qsort(g->v, g->n, sizeof(*g->v), cmp_edge);
+	for (size_t r = 0; r < g->n; r++)
+		if (w == 0 || g->v[w - 1].group != g->v[r].group)
+			g->v[w++] = g->v[r];
+	g->n = w;
+}
+
+static const struct group_edge *graph_find(const struct graph *g, uint64_t group)
+{
+	struct group_edge key = {.group = group};
+
+	return g->n ? bsearch(&key, g->v, g->n, sizeof(*g->v), cmp_edge) : NULL;
+}
+
+struct mnts_master_graph {
+	struct graph live;
+	bool built;
+};
+
+struct mnts_master_graph *mnts_master_graph_new(void)
+{
+	return xcalloc(1, sizeof(struct mnts_master_graph));
+}
+
+void mnts_master_graph_free(struct mnts_master_graph *g)
+{
+	if (!g)
+		return;
+	free(g->live.v);
+	free(g);
+}
+
+/* The peer groups of every live namespace (basic statmount only). */
+static void graph_build_live(struct graph *g)
+{
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	struct mnts_nslist all = {0};
+	struct mnts_error ignored;
+
+	if (mnts_nslist_all(&all, &ignored) < 0)
+		return;
+	for (size_t i = 0; i < all.n; i++) {
+		_cleanup_free_ uint64_t *ids = NULL;
+		size_t n = 0;
+
+		if (!all.v[i].ns_id || list_ids(all.v[i].ns_id, &ids, &n, &ignored) < 0)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (smbuf_stat(&b, ids[k], all.v[i].ns_id, STATMOUNT_MNT_BASIC) < 0)
+				continue;
+			if (b.sm->mnt_propagation & MS_SHARED)
+				graph_add(g, b.sm->mnt_peer_group,
+					  b.sm->mnt_propagation & MS_SLAVE ? b.sm->mnt_master : 0);
+		}
+	}
+	mnts_nslist_free(&all);
+	graph_sort(g);
+}
+
+void mnts_statmount_propagate_from(struct mnts_ns *ns, struct mnts_master_graph *mg)
+{
+	_cleanup_free_ uint64_t *here = NULL;
+	struct graph local = {0};
+	size_t n_here = 0;
+
+	here = xcalloc(ns->n_mounts + 1, sizeof(*here));
+	for (size_t j = 0; j < ns->n_mounts; j++)
+		if (ns->mounts[j].shared_id) {
+			here[n_here++] = ns->mounts[j].shared_id;
+			graph_add(&local, ns->mounts[j].shared_id, ns->mounts[j].master_id);
+		}
+	qsort(here, n_here, sizeof(*here), cmp_u64);
+	graph_sort(&local);
+
+	for (size_t j = 0; j < ns->n_mounts; j++) {
+		struct mnts_mount *m = &ns->mounts[j];
+		uint64_t cur = m->master_id;
+		size_t steps = 0;
+
+		m->propagate_from = 0;
+		if (!cur || sorted_has(here, n_here, cur))
+			continue;
+		/* follow masters until a group with a member here */
+		for (;;) {
+			const struct group_edge *e = graph_find(&local, cur);
+
+			if (!e) {
+				if (!mg->built) {
+					mg->built = true;
+					graph_build_live(&mg->live);
+				}
+				e = graph_find(&mg->live, cur);
+			}
+			if (!e || !e->master || ++steps > local.n + mg->live.n)
+				break;
+			cur = e->master;
+			if (sorted_has(here, n_here, cur)) {
+				m->propagate_from = cur;
+				break;
+			}
+		}
+	}
+	free(local.v);
+}
