@@ -1,0 +1,132 @@
+#!/bin/bash
+# cell.sh SHAPE N REPS HOST_NS_INO RAW NOTES - one cell of the matrix.
+#
+# Runs inside `unshare --mount --propagation private` (bench.sh starts it so):
+# builds the layout with gen, then measures, alternating the commands of each
+# group within every repetition:
+#   capture: cat /proc/self/mountinfo, findmnt --raw, findmnt --json --list,
+#            mntsnap capture -p $$ (whole namespace, --kernel=auto)
+#   replay:  floor vs mntsnap replay --new --no-verify vs replay --new
+#            (of a --subtree capture of the layout)
+#   diff:    mntsnap diff A B (B: a capture of the replayed copy, renumbered)
+#            vs sort|diff of the two mountinfo dumps with ids stripped
+# Appends "shape n cmd rep wall_ms maxrss_kb status" lines to RAW and
+# correctness notes to NOTES.
+set -euo pipefail
+shape=$1 n=$2 reps=$3 host_ns=$4 raw=$5 notes=$6
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+M=$(cd "$here/.." && pwd)/mntsnap
+T=$here/bin/timeit
+TO=${BENCH_TIMEOUT:-120}
+
+W=$(mktemp -d /tmp/mntsnap-bench.XXXXXX)
+mount -t tmpfs bench-scratch "$W"
+mount --make-private "$W"
+mkdir "$W/base" "$W/runs"
+cleanup() {
+	cd /
+	# one lazy detach takes the whole tree (umount -R walks mountinfo per mount)
+	umount -l "$W" 2>/dev/null || true
+	rmdir "$W" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+note() { echo "$shape $n: $*" >> "$notes"; }
+rec() { # rec CMD REP -- timeit args...
+	local cmd=$1 rep=$2 res
+	shift 3
+	res=$("$T" -t "$TO" "$@" 2>>"$W/stderr")
+	echo "$shape $n $cmd $rep $res" >> "$raw"
+	echo "${res##* }"
+}
+
+if ! "$here/bin/gen" -H "$host_ns" "$shape" "$n" "$W/base" 2>>"$W/stderr"; then
+	rc=$?
+	[ $rc = 3 ] && { note "SKIP: $(tail -1 "$W/stderr")"; exit 0; }
+	note "gen failed: $(tail -1 "$W/stderr")"
+	exit 1
+fi
+# Pagecache and dentries warm for every command alike.
+cat /proc/self/mountinfo > /dev/null
+
+# --- capture -------------------------------------------------------------
+have_capture=1
+"$M" capture -p $$ -o /dev/null 2>/dev/null || { have_capture=0; note "mntsnap capture unavailable"; }
+for r in $(seq 1 "$reps"); do
+	rec cat "$r" -- -o /dev/null cat /proc/self/mountinfo > /dev/null
+	rec findmnt-raw "$r" -- -o /dev/null findmnt --raw > /dev/null
+	rec findmnt-json-list "$r" -- -o /dev/null findmnt --json --list > /dev/null
+	[ $have_capture = 1 ] &&
+		rec capture "$r" -- "$M" capture -p $$ --kernel=auto -o /dev/null > /dev/null
+done
+
+# --- replay --------------------------------------------------------------
+if [ $have_capture = 1 ]; then
+	"$M" capture -p $$ --subtree "$W/base" -o "$W/a.json"
+else
+	awk -v base="$W/base" -f "$here/mi2json.awk" /proc/self/mountinfo > "$W/a.json"
+fi
+prefix=$(jq -r --arg b "$W/base" '.namespaces[0].mounts[0].mountpoint | if . == "/" then $b else "" end' "$W/a.json")
+jq -r --arg prefix "$prefix" -f "$here/desc.jq" "$W/a.json" > "$W/desc.tsv"
+canon_mountinfo "$W/base" < /proc/self/mountinfo > "$W/orig.canon"
+
+# check_copy LABEL DIR: compares the replayed namespace pinned at DIR/ns0 with
+# the original layout (modulo ids), once per cell and command.
+check_copy() {
+	local d
+	"$here/bin/floor" -i "$2/ns0" | canon_mountinfo "" > "$W/copy.canon"
+	d=$(diff "$W/orig.canon" "$W/copy.canon" | grep -c '^[<>]' || true)
+	if [ "$d" = 0 ]; then note "$1: copy identical to the original (modulo ids)"
+	else note "$1: copy differs from the original in $d mountinfo lines, e.g. $(diff "$W/orig.canon" "$W/copy.canon" | grep -m1 '^[<>]')"; fi
+}
+drop() { umount "$1/ns0" 2>/dev/null || true; rm -rf "$1"; }
+
+keep=""
+for r in $(seq 1 "$reps"); do
+	for cmd in floor replay-noverify replay-verify; do
+		d="$W/runs/$cmd.$r"
+		mkdir "$d"
+		case $cmd in
+		floor) st=$(rec floor "$r" -- "$here/bin/floor" "$d" "$W/desc.tsv") ;;
+		replay-noverify) st=$(rec "$cmd" "$r" -- "$M" replay --new="$d" --no-verify "$W/a.json") ;;
+		replay-verify) st=$(rec "$cmd" "$r" -- "$M" replay --new="$d" "$W/a.json") ;;
+		esac
+		if [ "$st" != 0 ]; then
+			[ "$r" = 1 ] && note "$cmd: exit $st: $(grep -v '^floor: [0-9]' "$W/stderr" | tail -1)"
+		elif [ "$r" = 1 ] && [ -e "$d/ns0" ]; then
+			check_copy "$cmd" "$d"
+		fi
+		# keep one replayed copy (replay's if it worked) for the diff
+		if [ "$r" = 1 ] && [ "$st" = 0 ] && [ -e "$d/ns0" ] &&
+			{ [ -z "$keep" ] || [ "$cmd" = replay-noverify ]; }; then
+			[ -n "$keep" ] && drop "$keep"
+			keep=$d
+		else
+			drop "$d"
+		fi
+	done
+done
+
+# --- diff ----------------------------------------------------------------
+[ -n "$keep" ] || { note "no replayed copy: diff not measured"; exit 0; }
+note "diff: B is a capture of the copy made by ${keep##*/}"
+awk -v b="$W/base" '$5 == b || index($5, b "/") == 1 {
+	sub(" " b "/", " /"); sub(" " b " ", " / "); print }' /proc/self/mountinfo > "$W/A.mi"
+"$here/bin/floor" -i "$keep/ns0" > "$W/B.mi"
+if [ $have_capture = 1 ]; then
+	# A: the --subtree capture rebased (its mountpoints stay absolute)
+	jq --arg p "$W/base" '.namespaces[0].mounts |= map(.mountpoint |=
+		(if . == $p then "/" else ltrimstr($p) end))' "$W/a.json" > "$W/A.json"
+	"$M" capture -m "$keep/ns0" -o "$W/B.json"
+	"$M" diff -q "$W/A.json" "$W/B.json" && note "mntsnap diff A B: same (exit 0)" ||
+		note "mntsnap diff A B: exit $? ($("$M" diff "$W/A.json" "$W/B.json" 2>&1 | grep -c . ) lines)"
+fi
+for r in $(seq 1 "$reps"); do
+	rec sort-diff "$r" -- -o /dev/null bash -c 'export LC_ALL=C; diff <(awk -f "$1" "$2" | sort) <(awk -f "$1" "$3" | sort)' \
+		bash "$here/strip.awk" "$W/A.mi" "$W/B.mi" > /dev/null
+	[ $have_capture = 1 ] &&
+		rec diff "$r" -- -o /dev/null "$M" diff "$W/A.json" "$W/B.json" > /dev/null
+done
+drop "$keep"
+exit 0

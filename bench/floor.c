@@ -1,0 +1,581 @@
+/* floor.c - the replay floor: the minimal syscall sequence that rebuilds a
+ * snapshot's tree in a new mount namespace, the way `mntsnap replay --new`
+ * does, with no JSON, no planning and no checks.
+ *
+ *   floor [-v] DIR DESC
+ *   floor -i NSFILE        (prints that namespace's mountinfo)
+ *
+ * DESC is the compact description the harness derives from a snapshot with
+ * jq (desc.jq), one record per line, tab separated, parents before children:
+ *
+ *   S <src> live <path>      source <src>: clone of the live mount at <path>
+ *   S <src> new <fstype>     source <src>: a new superblock, no options
+ *   M <idx> <parent> <src> <subpath> <relpath> <shared> <master>
+ *                            mount <idx> (0-based; parent -1 for the root):
+ *                            a clone of <subpath> of source <src>, attached at
+ *                            <relpath> of its parent ("." for the parent's root,
+ *                            i.e. an overmount), in peer group <shared> and
+ *                            slave of group <master> (0 = none)
+ *
+ * The sequence, per the measured costs in shared/docs/performance.md:
+ * - one detached, private, childless source per superblock: open_tree_attr(
+ *   OPEN_TREE_CLONE, propagation=MS_PRIVATE) of a live mount, or fsopen +
+ *   fsconfig(CREATE) + fsmount; cloning from a mount with children costs
+ *   O(children);
+ * - per mount: open_tree(src, subpath, OPEN_TREE_CLONE) and move_mount onto
+ *   its parent's fd (the parent is still private, so nothing propagates);
+ * - sharing last, for each mount as soon as all its children are attached:
+ *   MOVE_MOUNT_SET_GROUP from a detached anchor per peer group (itself a
+ *   clone of the source root, which contains every member's root), then
+ *   MS_SLAVE / MS_SHARED through mount_setattr.  A group of one with no
+ *   slaves needs no anchor.  Fds are closed as soon as they are done with, so
+ *   the number open stays far below the 20000 RLIMIT_NOFILE of this machine;
+ * - then a child unshares a mount namespace, makes it rprivate (its copies
+ *   of shared mounts are peers of the originals), pivots into a one-mount tmpfs
+ *   (dropping the copied mounts first, or a 50k copy plus a 50k tree exceed
+ *   fs.mount-max), attaches the tree, pivots into it and detaches the tmpfs;
+ *   the parent pins the namespace at DIR/ns0 with a bind mount of
+ *   /proc/CHILD/ns/mnt, as replay pins DIR/LABEL.
+ *
+ * Mount flags (ro, nosuid, ...) are not replayed: the generated layouts use
+ * none.  Safety: DIR must be on a private mount of a private namespace (the
+ * harness creates it so); floor does not check.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/syscalls.h"
+
+struct src {
+	bool is_new;
+	char *arg; /* live path or fstype */
+	int fd;
+	long last; /* last step that uses it */
+	long uses; /* mounts cloned from it */
+};
+
+struct mnt {
+	long parent;
+	long src;
+	char *sub;
+	char *rel;
+	unsigned long shared, master;
+	long last_child; /* -1: none */
+	int fd;
+};
+
+struct group {
+	unsigned long master; /* the group's own master, 0 = none */
+	long members;
+	bool has_slaves;
+	long last; /* last step that uses its anchor */
+	int anchor, slave_anchor;
+};
+
+static struct src *srcs;
+static long n_srcs;
+static struct mnt *mnts;
+static long n_mnts;
+static struct group *groups; /* indexed by group id */
+static unsigned long n_groups;
+static bool verbose;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("floor: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static const char *field(char **save)
+{
+	const char *f = strtok_r(NULL, "\t\n", save);
+
+	if (!f)
+		die("short line in description");
+	return f;
+}
+
+static void read_desc(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, *save;
+	size_t cap = 0;
+	long cap_s = 0, cap_m = 0;
+
+	if (!f)
+		die("open '%s': %m", path);
+	while (getline(&line, &cap, f) > 0) {
+		const char *kind = strtok_r(line, "\t\n", &save);
+
+		if (!kind)
+			continue;
+		if (!strcmp(kind, "S")) {
+			if (n_srcs == cap_s) {
+				cap_s = cap_s ? 2 * cap_s : 1024;
+				srcs = realloc(srcs, cap_s * sizeof(*srcs));
+			}
+			struct src *s = &srcs[n_srcs++];
+
+			field(&save); /* number: implied by the order */
+			s->is_new = !strcmp(field(&save), "new");
+			s->arg = strdup(field(&save));
+			s->fd = -1;
+			s->last = -1;
+		} else if (!strcmp(kind, "M")) {
+			if (n_mnts == cap_m) {
+				cap_m = cap_m ? 2 * cap_m : 1024;
+				mnts = realloc(mnts, cap_m * sizeof(*mnts));
+			}
+			struct mnt *m = &mnts[n_mnts++];
+
+			field(&save);
+			m->parent = strtol(field(&save), NULL, 10);
+			m->src = strtol(field(&save), NULL, 10);
+			m->sub = strdup(field(&save));
+			m->rel = strdup(field(&save));
+			m->shared = strtoul(field(&save), NULL, 10);
+			m->master = strtoul(field(&save), NULL, 10);
+			m->last_child = -1;
+			m->fd = -1;
+			if (m->parent >= n_mnts - 1 || m->src < 0 || m->src >= n_srcs ||
+			    (m->parent < 0 && n_mnts != 1))
+				die("bad mount line %ld", n_mnts - 1);
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!n_mnts)
+		die("no mounts in '%s'", path);
+}
+
+/* The step at which mount i gets its propagation: when its last child is
+ * attached (or at once when it has none). */
+static long fin_step(long i)
+{
+	return mnts[i].last_child > i ? mnts[i].last_child : i;
+}
+
+static void plan(void)
+{
+	for (long i = 0; i < n_mnts; i++) {
+		unsigned long g = mnts[i].shared > mnts[i].master ? mnts[i].shared : mnts[i].master;
+
+		if (g >= n_groups)
+			n_groups = g + 1;
+		if (mnts[i].parent >= 0)
+			mnts[mnts[i].parent].last_child = i;
+	}
+	groups = calloc(n_groups ? n_groups : 1, sizeof(*groups));
+	for (unsigned long g = 0; g < n_groups; g++)
+		groups[g].anchor = groups[g].slave_anchor = -1;
+	for (long i = 0; i < n_mnts; i++) {
+		struct mnt *m = &mnts[i];
+		long fin = fin_step(i);
+
+		if (fin > srcs[m->src].last)
+			srcs[m->src].last = fin;
+		srcs[m->src].uses++;
+		if (m->shared) {
+			groups[m->shared].members++;
+			groups[m->shared].master = m->master;
+			if (fin > groups[m->shared].last)
+				groups[m->shared].last = fin;
+		}
+		if (m->master) {
+			groups[m->master].has_slaves = true;
+			if (fin > groups[m->master].last)
+				groups[m->master].last = fin;
+		}
+	}
+}
+
+static void set_propagation(int fd, unsigned long prop)
+{
+	struct mnts_mount_attr attr = { .propagation = prop };
+
+	if (mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		die("mount_setattr propagation %#lx: %m", prop);
+}
+
+static void set_group(int from, int to)
+{
+	if (mnts_sys_move_mount(from, "", to, "",
+				MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_F_EMPTY_PATH |
+					MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		die("set-group: %m");
+}
+
+static void open_source(struct src *s)
+{
+	if (s->is_new) {
+		int ctx = mnts_sys_fsopen(s->arg, FSOPEN_CLOEXEC);
+
+		if (ctx < 0 || mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+			die("new %s superblock: %m", s->arg);
+		s->fd = mnts_sys_fsmount(ctx, FSMOUNT_CLOEXEC, 0);
+		if (s->fd < 0)
+			die("fsmount %s: %m", s->arg);
+		close(ctx);
+	} else {
+		struct mnts_mount_attr attr = { .propagation = MS_PRIVATE };
+		/* Resolve a path that extends the previous source's relative to
+		 * it: a deep chain's paths cross hundreds of mounts each. */
+		static char *prev_path;
+		static int prev_fd = -1;
+		size_t plen = prev_path ? strlen(prev_path) : 0;
+		bool below = prev_fd >= 0 && !strncmp(s->arg, prev_path, plen) && s->arg[plen] == '/';
+		int dfd = below ? prev_fd : AT_FDCWD;
+		const char *path = below ? s->arg + plen + 1 : s->arg;
+		int here = openat(dfd, path, O_PATH | O_CLOEXEC);
+
+		if (here < 0)
+			die("open source '%s': %m", s->arg);
+		s->fd = mnts_sys_open_tree_attr(here, "",
+						OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH,
+						&attr, sizeof(attr));
+		if (prev_fd >= 0)
+			close(prev_fd);
+		free(prev_path);
+		prev_fd = here;
+		prev_path = strdup(s->arg);
+		if (s->fd < 0)
+			die("clone source '%s': %m", s->arg);
+	}
+}
+
+static int anchor_of(unsigned long g, long src);
+static void make_anchor(struct group *gr, unsigned long master, long src)
+{
+	gr->anchor = mnts_sys_open_tree(srcs[src].fd, "",
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (gr->anchor < 0)
+		die("clone anchor: %m");
+	if (master) {
+		set_group(anchor_of(master, src), gr->anchor);
+		set_propagation(gr->anchor, MS_SLAVE);
+	}
+	set_propagation(gr->anchor, MS_SHARED);
+}
+
+/* A group's anchor; a master group's lives on the same superblock. */
+static int anchor_of(unsigned long g, long src)
+{
+	if (groups[g].anchor < 0)
+		make_anchor(&groups[g], groups[g].master, src);
+	return groups[g].anchor;
+}
+
+/* A slave anchor of group g: a detached clone that is a slave of g and in
+ * no peer group, the from side for pure slaves that cannot get MS_SLAVE
+ * themselves (mount_setattr only works on the root of a detached tree). */
+static int slave_anchor_of(unsigned long g, long src)
+{
+	struct group *gr = &groups[g];
+
+	if (gr->slave_anchor < 0) {
+		gr->slave_anchor = mnts_sys_open_tree(srcs[src].fd, "",
+						      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+							      AT_EMPTY_PATH);
+		if (gr->slave_anchor < 0)
+			die("clone slave anchor: %m");
+		set_group(anchor_of(g, src), gr->slave_anchor);
+		set_propagation(gr->slave_anchor, MS_SLAVE);
+	}
+	return gr->slave_anchor;
+}
+
+/* Sets mount i's propagation.  A leaf gets it before it is attached, while
+ * it is still the root of its own detached tree and mount_setattr works on
+ * it; a mount with children gets it once they are all attached (attaching
+ * under a shared parent would make them shared), through set-group only. */
+static void propagate(long i, bool leaf)
+{
+	struct mnt *m = &mnts[i];
+
+	if (m->shared) {
+		struct group *gr = &groups[m->shared];
+
+		if (leaf && gr->members == 1 && !gr->has_slaves) {
+			if (m->master) {
+				set_group(anchor_of(m->master, m->src), m->fd);
+				set_propagation(m->fd, MS_SLAVE);
+			}
+			set_propagation(m->fd, MS_SHARED);
+		} else {
+			set_group(anchor_of(m->shared, m->src), m->fd);
+		}
+	} else if (m->master) {
+		if (leaf) {
+			set_group(anchor_of(m->master, m->src), m->fd);
+			set_propagation(m->fd, MS_SLAVE);
+		} else {
+			set_group(slave_anchor_of(m->master, m->src), m->fd);
+		}
+	}
+}
+
+static void release(long step)
+{
+	long s = mnts[step].src;
+
+	if (srcs[s].last == step && srcs[s].fd >= 0) {
+		close(srcs[s].fd);
+		srcs[s].fd = -1;
+	}
+	/* anchors: only groups this step touched can end here */
+	unsigned long gs[2] = { mnts[step].shared, mnts[step].master };
+	long p = mnts[step].parent;
+	unsigned long gp[2] = { p >= 0 ? mnts[p].shared : 0, p >= 0 ? mnts[p].master : 0 };
+	unsigned long all[4] = { gs[0], gs[1], gp[0], gp[1] };
+
+	for (int k = 0; k < 4; k++) {
+		struct group *gr = all[k] ? &groups[all[k]] : NULL;
+
+		if (gr && gr->last <= step) {
+			if (gr->anchor >= 0)
+				close(gr->anchor);
+			if (gr->slave_anchor >= 0)
+				close(gr->slave_anchor);
+			gr->anchor = gr->slave_anchor = -1;
+		}
+	}
+	if (p >= 0 && mnts[p].last_child == step && srcs[mnts[p].src].last == step &&
+	    srcs[mnts[p].src].fd >= 0) {
+		close(srcs[mnts[p].src].fd);
+		srcs[mnts[p].src].fd = -1;
+	}
+}
+
+static void build(void)
+{
+	for (long i = 0; i < n_mnts; i++) {
+		struct mnt *m = &mnts[i];
+		struct src *s = &srcs[m->src];
+		bool whole = !strcmp(m->sub, ".");
+
+		if (s->fd < 0)
+			open_source(s);
+		if (s->uses == 1 && whole && !m->shared && !m->master) {
+			/* the source is this mount: no second clone */
+			m->fd = s->fd;
+			s->fd = -1;
+			s->last = -1;
+		} else {
+			m->fd = mnts_sys_open_tree(s->fd, whole ? "" : m->sub,
+						   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+							   (whole ? AT_EMPTY_PATH : 0));
+		}
+		if (m->fd < 0)
+			die("clone mount %ld ('%s'): %m", i, m->sub);
+		if (m->last_child < 0)
+			propagate(i, true);
+		if (m->parent >= 0) {
+			struct mnt *p = &mnts[m->parent];
+			bool onto_root = !strcmp(m->rel, ".");
+
+			if (!onto_root && srcs[p->src].is_new)
+				mkdirat(p->fd, m->rel, 0755); /* new superblock: make the mountpoint */
+			if (mnts_sys_move_mount(m->fd, "", p->fd, onto_root ? "" : m->rel,
+						MOVE_MOUNT_F_EMPTY_PATH |
+							(onto_root ? MOVE_MOUNT_T_EMPTY_PATH : 0)) < 0)
+				die("attach mount %ld at '%s': %m", i, m->rel);
+		}
+		if (m->parent >= 0 && mnts[m->parent].last_child == i) {
+			propagate(m->parent, false);
+			if (m->parent > 0) {
+				close(mnts[m->parent].fd);
+				mnts[m->parent].fd = -1;
+			}
+		}
+		if (m->last_child < 0 && i > 0) {
+			close(m->fd);
+			m->fd = -1;
+		}
+		release(i);
+	}
+}
+
+/* pivot_root into the mount just attached at `dir` and drop the old root. */
+static void enter_root(const char *dir)
+{
+	if (chdir(dir) < 0 || mnts_sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+	    chdir("/") < 0)
+		die("pivot into '%s': %m", dir);
+}
+
+static uint64_t mnt_ns_id(const char *nsfile)
+{
+	int fd = open(nsfile, O_RDONLY | O_CLOEXEC);
+	uint64_t id = 0;
+
+	if (fd < 0 || ioctl(fd, MNTS_NS_GET_MNTNS_ID, &id) < 0)
+		die("namespace id of '%s': %m", nsfile);
+	close(fd);
+	return id;
+}
+
+/* unshare(CLONE_NEWNS) such that the parent can pin the new namespace: the
+ * kernel refuses to bind a mount namespace into one whose id is not smaller
+ * (mnt_ns_loop), and ids come in per-CPU batches, so a new namespace can get
+ * a smaller id than ours.  Then go back, move to the next CPU and retry. */
+static void new_mount_ns(void)
+{
+	uint64_t ours = mnt_ns_id("/proc/self/ns/mnt");
+	int orig = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (long attempt = 0; attempt < 4 * ncpu; attempt++) {
+		cpu_set_t set;
+
+		if (unshare(CLONE_NEWNS) < 0)
+			die("unshare: %m");
+		if (mnt_ns_id("/proc/self/ns/mnt") > ours) {
+			close(orig);
+			/* the copies of shared mounts are peers of the originals:
+			 * dropping them below would unmount the originals too */
+			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+				die("make / rprivate: %m");
+			return;
+		}
+		if (setns(orig, CLONE_NEWNS) < 0)
+			die("setns back: %m");
+		CPU_ZERO(&set);
+		CPU_SET((attempt + 1) % ncpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
+	die("no new mount namespace with an id above %llu", (unsigned long long)ours);
+}
+
+static void new_namespace(const char *dir)
+{
+	char stage[4096], pin[4096], nspath[64], c;
+	int ready[2], done[2];
+	pid_t pid;
+
+	snprintf(stage, sizeof(stage), "%s/.floor-stage", dir);
+	snprintf(pin, sizeof(pin), "%s/ns0", dir);
+	if ((mkdir(stage, 0700) < 0 && errno != EEXIST) || pipe2(ready, O_CLOEXEC) < 0 ||
+	    pipe2(done, O_CLOEXEC) < 0)
+		die("prepare '%s': %m", dir);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %m");
+	if (pid == 0) {
+		int ctx, tmp;
+
+		/* the parent's end: a read of EOF means the parent is gone */
+		close(done[1]);
+		close(ready[0]);
+		new_mount_ns();
+		ctx = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
+		if (ctx < 0 || mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+		    (tmp = mnts_sys_fsmount(ctx, FSMOUNT_CLOEXEC, 0)) < 0 ||
+		    mnts_sys_move_mount(tmp, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die("staging tmpfs: %m");
+		enter_root(stage);
+		if (mkdir("/r", 0755) < 0 ||
+		    mnts_sys_move_mount(mnts[0].fd, "", AT_FDCWD, "/r", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die("attach the tree: %m");
+		enter_root("/r");
+		if (write(ready[1], "r", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(mnts[0].fd);
+	close(done[0]);
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		die("the namespace child failed");
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", pid);
+	int fd = open(pin, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || mount(nspath, pin, NULL, MS_BIND, NULL) < 0)
+		die("pin at '%s': %m", pin);
+	close(fd);
+	if (write(done[1], "d", 1) != 1)
+		die("write: %m");
+	waitpid(pid, NULL, 0);
+	rmdir(stage);
+}
+
+/* floor -i NSFILE: prints the mountinfo of the namespace NSFILE pins (the
+ * replayed root has no /proc and no cat of its own). */
+static int dump_mountinfo(const char *nsfile)
+{
+	int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int nsfd = open(nsfile, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	if (procfd < 0 || nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0)
+		die("enter '%s': %m", nsfile);
+	fd = openat(procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open mountinfo: %m");
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, n, stdout) != (size_t)n)
+			die("write: %m");
+	return n < 0 || fflush(stdout) ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rlimit rl;
+	double t0, t1, t2, t3;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "vi:")) != -1) {
+		if (opt == 'i')
+			return dump_mountinfo(optarg);
+		if (opt != 'v')
+			die("usage: floor [-v] DIR DESC | floor -i NSFILE");
+		verbose = true;
+	}
+	if (argc - optind != 2)
+		die("usage: floor [-v] DIR DESC");
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	t0 = now_ms();
+	read_desc(argv[optind + 1]);
+	plan();
+	t1 = now_ms();
+	build();
+	t2 = now_ms();
+	new_namespace(argv[optind]);
+	t3 = now_ms();
+	if (verbose)
+		fprintf(stderr, "floor: %ld mounts, %ld sources: read %.1f ms, build %.1f ms, "
+				"namespace %.1f ms\n",
+			n_mnts, n_srcs, t1 - t0, t2 - t1, t3 - t2);
+	return 0;
+}

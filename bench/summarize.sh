@@ -1,0 +1,119 @@
+#!/bin/bash
+# summarize.sh RAW NOTES MACHINE > results.md - medians, ratios, targets.
+set -euo pipefail
+raw=$1 notes=$2 machine=$3
+cat "$machine"
+echo
+awk -v notes="$notes" '
+function median(key,   n, i, j, t, a) {
+	n = cnt[key]
+	if (!n) return ""
+	for (i = 1; i <= n; i++) a[i] = val[key, i]
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function mrss(key,   n, i, j, t, a) {
+	n = cnt[key]
+	if (!n) return ""
+	for (i = 1; i <= n; i++) a[i] = rss[key, i]
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+# t(s, n, cmd): median ms, or "" when no run succeeded
+function t(s, n, c) { return median(s SUBSEP n SUBSEP c) }
+function cell(s, n, c,   m, k) {
+	k = s SUBSEP n SUBSEP c
+	m = median(k)
+	if (m != "") return sprintf("%.1f", m)
+	if (k in bad) return "fail (exit " bad[k] ")"
+	return "–"
+}
+function mib(s, n, c,   m) { m = mrss(s SUBSEP n SUBSEP c); return m == "" ? "–" : sprintf("%.1f", m / 1024) }
+function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
+function verdict(ok) { return ok ? "PASS" : "FAIL" }
+function target(what, a, b, limit,   r) {
+	if (a == "" || b == "") { printf "| %s | – | ≤ %s | n/a (not measured or failed) |\n", what, limit; nfail++; return }
+	r = a / b
+	printf "| %s | %.2f | ≤ %s | %s |\n", what, r, limit, verdict(r <= limit)
+	if (r > limit) nfail++
+}
+{
+	k = $1 SUBSEP $2 SUBSEP $3
+	if ($7 == 0) { cnt[k]++; val[k, cnt[k]] = $5; rss[k, cnt[k]] = $6 }
+	else bad[k] = $7
+	if (!($1 in seen_s)) { seen_s[$1] = 1; shapes[++ns] = $1 }
+	if (!($2 in seen_n)) { seen_n[$2] = 1; ns_n[++nn] = $2 }
+}
+END {
+	print "## Capture (median wall ms; ratios to the baselines in the same batch)\n"
+	print "| shape | N | cat mountinfo | findmnt --raw | findmnt --json --list | mntsnap capture | ÷ json --list | ÷ cat | RSS MiB capture / findmnt |"
+	print "|---|---|---|---|---|---|---|---|---|"
+	for (i = 1; i <= ns; i++) for (j = 1; j <= nn; j++) {
+		s = shapes[i]; n = ns_n[j]
+		if (t(s, n, "cat") == "") continue
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", s, n, cell(s, n, "cat"), cell(s, n, "findmnt-raw"),
+			cell(s, n, "findmnt-json-list"), cell(s, n, "capture"),
+			ratio(t(s, n, "capture"), t(s, n, "findmnt-json-list")), ratio(t(s, n, "capture"), t(s, n, "cat")),
+			mib(s, n, "capture"), mib(s, n, "findmnt-json-list")
+	}
+	print "\n## Replay --new (median wall ms of the whole process; tree of N+1 mounts)\n"
+	print "| shape | N | floor | replay --no-verify | replay (verify) | no-verify ÷ floor | verify ÷ floor | RSS MiB floor / no-verify / verify |"
+	print "|---|---|---|---|---|---|---|---|"
+	for (i = 1; i <= ns; i++) for (j = 1; j <= nn; j++) {
+		s = shapes[i]; n = ns_n[j]
+		if (t(s, n, "floor") == "" && !((s SUBSEP n SUBSEP "floor") in bad)) continue
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", s, n, cell(s, n, "floor"), cell(s, n, "replay-noverify"),
+			cell(s, n, "replay-verify"), ratio(t(s, n, "replay-noverify"), t(s, n, "floor")),
+			ratio(t(s, n, "replay-verify"), t(s, n, "floor")), mib(s, n, "floor"), mib(s, n, "replay-noverify"), mib(s, n, "replay-verify")
+	}
+	print "\n## Diff of the layout and its replayed copy (median wall ms)\n"
+	print "| shape | N | sort\\|diff, ids stripped | mntsnap diff | ÷ sort\\|diff | RSS MiB sort\\|diff / mntsnap diff |"
+	print "|---|---|---|---|---|---|"
+	for (i = 1; i <= ns; i++) for (j = 1; j <= nn; j++) {
+		s = shapes[i]; n = ns_n[j]
+		if (t(s, n, "sort-diff") == "") continue
+		printf "| %s | %s | %s | %s | %s | %s / %s |\n", s, n, cell(s, n, "sort-diff"), cell(s, n, "diff"),
+			ratio(t(s, n, "diff"), t(s, n, "sort-diff")), mib(s, n, "sort-diff"), mib(s, n, "diff")
+	}
+	print "\n## Linearity: t(50k)/t(10k) and RSS(50k)/RSS(10k) (5.0 = linear)\n"
+	print "| shape | command | time ratio | RSS ratio |"
+	print "|---|---|---|---|"
+	split("capture replay-noverify replay-verify diff floor cat", cmds, " ")
+	for (i = 1; i <= ns; i++) for (c = 1; c <= 6; c++) {
+		s = shapes[i]; a = t(s, 50000, cmds[c]); b = t(s, 10000, cmds[c])
+		if (a == "" || b == "") continue
+		printf "| %s | %s | %.2f | %.2f |\n", s, cmds[c], a / b, mrss(s SUBSEP 50000 SUBSEP cmds[c]) / mrss(s SUBSEP 10000 SUBSEP cmds[c])
+	}
+	print "\n## Targets\n"
+	print "| target | measured | limit | result |"
+	print "|---|---|---|---|"
+	for (i = 1; i <= ns; i++) {
+		s = shapes[i]
+		if (t(s, 50000, "cat") == "") continue
+		target(s " capture 50k ÷ findmnt --json --list", t(s, 50000, "capture"), t(s, 50000, "findmnt-json-list"), 1.0)
+		target(s " capture 50k ÷ cat", t(s, 50000, "capture"), t(s, 50000, "cat"), 3)
+	}
+	for (i = 1; i <= ns; i++) for (j = 1; j <= nn; j++) {
+		s = shapes[i]; n = ns_n[j]
+		if (n < 10000 || !((s SUBSEP n SUBSEP "floor") in seen_k)) { }
+		if (t(s, n, "floor") == "" || n < 10000) continue
+		target(s " replay --no-verify " n " ÷ floor", t(s, n, "replay-noverify"), t(s, n, "floor"), 2)
+		target(s " replay (verify) " n " ÷ floor", t(s, n, "replay-verify"), t(s, n, "floor"), 3)
+	}
+	for (i = 1; i <= ns; i++) {
+		s = shapes[i]
+		if (t(s, 50000, "sort-diff") == "") continue
+		target(s " diff 50k ÷ sort|diff", t(s, 50000, "diff"), t(s, 50000, "sort-diff"), 5)
+	}
+	for (i = 1; i <= ns; i++) for (c = 1; c <= 4; c++) {
+		s = shapes[i]
+		if (t(s, 10000, "cat") == "" || t(s, 50000, "cat") == "") continue
+		target(s " " cmds[c] " t(50k)/t(10k)", t(s, 50000, cmds[c]), t(s, 10000, cmds[c]), 5.5)
+		target(s " " cmds[c] " RSS(50k)/RSS(10k)", mrss(s SUBSEP 50000 SUBSEP cmds[c]), mrss(s SUBSEP 10000 SUBSEP cmds[c]), 5.5)
+	}
+	printf "\n%d target(s) failed or not measured.\n", nfail
+}' "$raw"
+echo
+echo "## Notes (correctness checks and failures, per cell)"
+echo
+sed 's/^/- /' "$notes"
