@@ -39,7 +39,8 @@ function target(what, a, b, limit,   r) {
 }
 {
 	k = $1 SUBSEP $2 SUBSEP $3
-	if ($7 == 0) { cnt[k]++; val[k, cnt[k]] = $5; rss[k, cnt[k]] = $6 }
+	# diff and sort|diff exit 1 when the sides differ: a valid run
+	if ($7 == 0 || ($7 == 1 && ($3 == "diff" || $3 == "sort-diff"))) { cnt[k]++; val[k, cnt[k]] = $5; rss[k, cnt[k]] = $6 }
 	else bad[k] = $7
 	if (!($1 in seen_s)) { seen_s[$1] = 1; shapes[++ns] = $1 }
 	if (!($2 in seen_n)) { seen_n[$2] = 1; ns_n[++nn] = $2 }
