@@ -64,15 +64,6 @@ static void ns_take(struct mnts_ns *dst, struct mnts_ns *src)
 	src->n_mounts = src->cap_mounts = 0;
 }
 
-static bool path_at_or_below(const char *p, const char *top)
-{
-	size_t n = strlen(top);
-
-	if (streq(top, "/"))
-		return true;
-	return strncmp(p, top, n) == 0 && (p[n] == '\0' || p[n] == '/');
-}
-
 /* Strips "//deleted" from roots and decodes nsfs roots ("mnt:[4026532179]"),
  * which are not paths: the root becomes "/" and the namespace goes to the
  * nsfs fields. */
@@ -139,7 +130,7 @@ static ssize_t subtree_select(const struct mnts_ns *ns, const char *path, bool *
 		p = m->parent_id ? find_by_id(by_id, ns->n_mounts, m->parent_id) : NULL;
 		/* more than one stack at path (a mount under one made before the
 		 * mount that covers it): the one made last is the one in sight */
-		if (!p || !path_at_or_below(p->mountpoint, path))
+		if (!p || !mnts_path_at_or_below(p->mountpoint, path))
 			root = (ssize_t)i;
 	}
 	if (root < 0)

@@ -614,16 +614,6 @@ static size_t child_table_find(const struct child_table *t, const struct side *b
 	return NONE;
 }
 
-static bool path_at_or_below(const char *p, const char *top)
-{
-	size_t len;
-
-	if (!top || streq(top, "/"))
-		return true;
-	len = strlen(top);
-	return strncmp(p, top, len) == 0 && (p[len] == '\0' || p[len] == '/');
-}
-
 /* The mount on top of the stack at path in namespace ns, or NULL. */
 static const struct mnts_mount *top_mount_at(const struct side *s, size_t ns, const char *path)
 {
@@ -668,11 +658,11 @@ static bool anchor_roots(struct ctx *c, size_t i, size_t j, const struct mnts_mo
 	const struct mnts_mount *ra = c->a.snap->nss[i].root, *rb = c->b.snap->nss[j].root;
 
 	if (!streq(ra->mountpoint, rb->mountpoint)) {
-		if (path_at_or_below(ra->mountpoint, rb->mountpoint)) {
+		if (mnts_path_at_or_below(ra->mountpoint, rb->mountpoint)) {
 			rb = top_mount_at(&c->b, j, ra->mountpoint);
 			if (rb)
 				mark_outside(&c->b, j, rb, stack);
-		} else if (path_at_or_below(rb->mountpoint, ra->mountpoint)) {
+		} else if (mnts_path_at_or_below(rb->mountpoint, ra->mountpoint)) {
 			ra = top_mount_at(&c->a, i, rb->mountpoint);
 			if (ra)
 				mark_outside(&c->a, i, ra, stack);
@@ -738,14 +728,14 @@ static void set_scope(struct ctx *c)
 {
 	for (size_t g = 0; g < c->a.n; g++)
 		c->a.scope[g] = !c->a.outside[g] && ns_selected(c, c->a.mnt[g]->ns->label) &&
-				path_at_or_below(c->a.mnt[g]->mountpoint, c->opts->subtree);
+				mnts_path_at_or_below(c->a.mnt[g]->mountpoint, c->opts->subtree);
 	for (size_t g = 0; g < c->b.n; g++) {
 		size_t pa = c->b.ns_partner[ns_of(&c->b, g)];
 		bool ns_ok =
 		    pa == NONE ? !c->opts->n_ns_labels : ns_selected(c, c->a.snap->nss[pa].label);
 
 		c->b.scope[g] = !c->b.outside[g] && ns_ok &&
-				path_at_or_below(c->b.mnt[g]->mountpoint, c->opts->subtree);
+				mnts_path_at_or_below(c->b.mnt[g]->mountpoint, c->opts->subtree);
 	}
 }
 

@@ -150,6 +150,12 @@ bool mnts_path_is_normal(const char *p);
  * NULL when path is not at or below base.  Both absolute and normalised. */
 const char *mnts_path_below(const char *path, const char *base);
 
+/* True when path is base or below it; a NULL base is "everywhere". */
+static inline bool mnts_path_at_or_below(const char *path, const char *base)
+{
+	return !base || mnts_path_below(path, base) != NULL;
+}
+
 /* Moves every mountpoint of ns at or below from to the same place below to
  * (a --subtree snapshot rebuilt at "/", or a tree grafted with --root). */
 void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to);
