@@ -299,7 +299,7 @@ static int check_mount_fields(struct mnts_ns *ns, struct mnts_mount *m, struct m
  * and proves the tree acyclic by reaching every mount from the root. */
 static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 {
-	size_t reached = 0, n_roots = 0;
+	size_t reached = 0;
 	_cleanup_free_ struct mnts_mount **stack = NULL;
 	size_t *n_kids;
 
@@ -330,7 +330,6 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 		struct mnts_mount *m = &ns->mounts[i];
 
 		if (m->parent_id == 0) {
-			n_roots++;
 			if (ns->root)
 				return mnts_err(err, 0,
 						"namespace '%s': two root mounts (%" PRIu64

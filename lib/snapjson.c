@@ -363,12 +363,14 @@ static int read_mount(json_t *jm, struct mnts_ns *ns, size_t idx, const char *wh
 	if (!json_is_null(nsfs)) {
 		const char *type;
 		json_t *ino, *label;
+		char nsfs_where[300];
 
+		snprintf(nsfs_where, sizeof(nsfs_where), "%s: nsfs.ns", where);
 		if (json_unpack_ex(nsfs, &je, JSON_STRICT, "{s:s, s:o, s:o}", "type", &type, "ino",
 				   &ino, "ns", &label) < 0)
 			return mnts_err(err, 0, "%s: %s: nsfs: %s", what, where, je.text);
 		if ((r = read_u64(ino, false, &m->nsfs_ino, what, where, "nsfs.ino", err)) < 0 ||
-		    (r = read_opt_str(label, &m->nsfs_ns, what, where, err)) < 0)
+		    (r = read_opt_str(label, &m->nsfs_ns, what, nsfs_where, err)) < 0)
 			return r;
 		m->nsfs_type = xstrdup(type);
 	}
