@@ -344,6 +344,22 @@ setup() {
 	'
 }
 
+@test "capture -o: a device or a FIFO is written in place, not replaced by a file" {
+	require_root
+	in_private_ns '
+	mknod -m 666 $TMP/null c 1 3
+	"$MNTSNAP" capture -p $$ -o $TMP/null
+	[ "$(stat -c "%F %t:%T" $TMP/null)" = "character special file 1:3" ]
+	mkfifo $TMP/fifo
+	cat $TMP/fifo > $TMP/got &
+	"$MNTSNAP" capture -p $$ --compact -o $TMP/fifo
+	wait $!
+	[ -p $TMP/fifo ]
+	jq -e ".namespaces[0].mounts | length > 0" $TMP/got
+	[ "$(ls $TMP | grep -c -e "null\." -e "fifo\.")" = 0 ]
+	'
+}
+
 # bad input: one line on stderr naming the item, exit 2, nothing on stdout
 bad_input() {
 	local expected=$1
