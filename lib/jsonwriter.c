@@ -1,4 +1,5 @@
 /* jsonwriter.c - see jsonwriter.h */
+#include <stdint.h>
 #include <string.h>
 
 #include "lib/jsonwriter.h"
@@ -17,7 +18,7 @@ void mnts_jw_init(struct mnts_jw *w, FILE *f, bool compact)
 
 static void flush(struct mnts_jw *w)
 {
-	if (w->f && w->len)
+	if (w->len)
 		fwrite_unlocked(w->buf, 1, w->len, w->f);
 	w->len = 0;
 }
@@ -30,17 +31,9 @@ void mnts_jw_finish(struct mnts_jw *w)
 	w->cap = 0;
 }
 
-void mnts_jw_init_part(struct mnts_jw *part, const struct mnts_jw *at)
-{
-	mnts_jw_init(part, NULL, at->compact);
-	part->depth = at->depth;
-	memcpy(part->first, at->first, sizeof(part->first));
-}
-
 static void make_room(struct mnts_jw *w, size_t n)
 {
-	if (w->f)
-		flush(w);
+	flush(w);
 	if (w->cap - w->len < n) {
 		while (w->cap - w->len < n)
 			w->cap *= 2;
@@ -60,16 +53,6 @@ static inline void put(struct mnts_jw *w, const char *s, size_t n)
 {
 	memcpy(reserve(w, n), s, n);
 	w->len += n;
-}
-
-void mnts_jw_append_part(struct mnts_jw *w, struct mnts_jw *part)
-{
-	put(w, part->buf, part->len);
-	w->first[w->depth] = part->first[w->depth];
-	if (!w->bad_utf8)
-		w->bad_utf8 = part->bad_utf8;
-	free(part->buf);
-	memset(part, 0, sizeof(*part));
 }
 
 /* The separator before a member or element: nothing for the first, "," and
@@ -145,6 +128,12 @@ void mnts_jw_key(struct mnts_jw *w, const char *key)
 	put(w, ": ", w->compact ? 1 : 2);
 }
 
+void mnts_jw_key_quoted(struct mnts_jw *w, const char *quoted, size_t len)
+{
+	next_item(w);
+	put(w, quoted, w->compact ? len - 1 : len);
+}
+
 /* Length of the UTF-8 sequence starting at s, or 0 when it is not a valid
  * one (overlong forms, surrogates and code points past U+10FFFF included). */
 static size_t utf8_len(const unsigned char *s)
@@ -174,23 +163,39 @@ static inline bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+/* plain() of all 8 bytes of x at once.  The classic tests are exact for
+ * "some byte is": (v - 0x01..) & ~v & 0x80.. finds a zero byte of v,
+ * (x - 0x20..) & ~x & 0x80.. a byte below 0x20; a byte >= 0x80 has its own
+ * top bit. */
+static inline bool plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, tops = 0x8080808080808080ULL;
+	uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+	uint64_t hits =
+	    ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) | x;
+
+	return !(hits & tops);
+}
+
 void mnts_jw_string(struct mnts_jw *w, const char *str)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strlen(str);
+	const unsigned char *end = s + n;
 	/* the worst case: every byte as \u00XX */
 	char *out = reserve(w, n * 6 + 2), *p = out;
 
 	*p++ = '"';
 	while (*s) {
-		const unsigned char *run = s;
 		size_t len;
 
+		/* 8 bytes at a time while they need nothing, then byte by byte
+		 * up to the next one that does */
+		for (uint64_t x; end - s >= 8 && (memcpy(&x, s, 8), plain8(x)); s += 8, p += 8)
+			memcpy(p, &x, 8);
 		while (plain(*s))
-			s++;
-		memcpy(p, run, (size_t)(s - run));
-		p += s - run;
+			*p++ = (char)*s++;
 		if (!*s)
 			break;
 		if (*s >= 0x80) {
@@ -241,12 +246,23 @@ void mnts_jw_string(struct mnts_jw *w, const char *str)
 
 void mnts_jw_u64(struct mnts_jw *w, uint64_t v)
 {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
 	char buf[24], *p = buf + sizeof(buf);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + v * 2, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
 	put(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 

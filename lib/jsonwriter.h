@@ -10,9 +10,7 @@
  *
  * The text is formatted into the writer's own buffer and handed to the FILE
  * in large blocks (a 50,000-mount snapshot is 30 MB: per-token stdio calls
- * were a quarter of a capture).  A part of a document (a run of array
- * elements) can be formatted into memory by another writer, on another
- * thread, and appended in order.
+ * were a quarter of a capture).
  */
 #pragma once
 
@@ -24,7 +22,7 @@
 #define MNTS_JW_MAX_DEPTH 16 /* deepest nesting (the format has 5 levels) */
 
 struct mnts_jw {
-	FILE *f; /* where full buffers go; NULL: the text stays in buf */
+	FILE *f; /* where full buffers go */
 	char *buf;
 	size_t len, cap;
 	bool compact;
@@ -38,19 +36,15 @@ void mnts_jw_init(struct mnts_jw *w, FILE *f, bool compact);
  * show in ferror(f)). */
 void mnts_jw_finish(struct mnts_jw *w);
 
-/* A writer into memory that continues at's document where at stands (same
- * nesting, same "first item" state), for formatting a run of elements of
- * the current array apart.  Only reads at. */
-void mnts_jw_init_part(struct mnts_jw *part, const struct mnts_jw *at);
-/* Appends part's text to w as if w had written it, and frees part. */
-void mnts_jw_append_part(struct mnts_jw *w, struct mnts_jw *part);
-
 void mnts_jw_begin_object(struct mnts_jw *w);
 void mnts_jw_end_object(struct mnts_jw *w);
 void mnts_jw_begin_array(struct mnts_jw *w);
 void mnts_jw_end_array(struct mnts_jw *w);
 /* Starts a member of the current object: the key and its separator. */
 void mnts_jw_key(struct mnts_jw *w, const char *key);
+/* The same with the key already written out as JSON, with its separator:
+ * quoted is `"key": ` (len bytes), for keys quoted at compile time. */
+void mnts_jw_key_quoted(struct mnts_jw *w, const char *quoted, size_t len);
 /* Starts an element of the current array.  Values that follow mnts_jw_key()
  * need no call. */
 void mnts_jw_elem(struct mnts_jw *w);

@@ -234,7 +234,7 @@ setup() {
 	'
 }
 
-@test "capture: backends agree on 1200 mounts (statmount calls shared by two threads)" {
+@test "capture: backends agree on 1200 mounts; the JSON is canonical (work shared by two threads)" {
 	require_root
 	in_private_ns '
 	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
@@ -259,6 +259,14 @@ setup() {
 	diff $TMP/kernel $TMP/ours
 	"$MNTSNAP" capture -p $$ > $TMP/again
 	cmp <(grep -v "\"created\"" $TMP/l.json) <(grep -v "\"created\"" $TMP/again)
+	# byte for byte what a sorting serializer makes of the same document
+	"$MNTSNAP" capture -p $$ --compact > $TMP/c.json
+	python3 -c "
+import json, sys
+for name, kw in ((sys.argv[1], dict(indent=2)), (sys.argv[2], dict(separators=(\",\", \":\")))):
+    raw = open(name, encoding=\"utf-8\").read()
+    assert raw == json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False, **kw) + \"\\n\", name
+" $TMP/l.json $TMP/c.json
 	'
 }
 
