@@ -133,6 +133,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 static const struct argp argp = {options, parse_opt, NULL, doc, NULL, NULL, NULL};
 
+/* The snapshot once written: the process ends right after, and freeing
+ * 50,000 mounts (half a million heap blocks) cost 7% of a capture.  Kept
+ * reachable so that leak checkers do not count it as lost (volatile: or
+ * the compiler drops a store that nothing reads). */
+static struct mnts_snapshot *volatile left_to_exit;
+
 static int emit_text(FILE *f, void *text, struct mnts_error *err)
 {
 	size_t len = strlen(text);
@@ -178,5 +184,6 @@ int cmd_capture(int argc, char **argv)
 		mnts_err_print("capture", &err);
 		return MNTS_EXIT_TROUBLE;
 	}
+	left_to_exit = TAKE_PTR(snap);
 	return MNTS_EXIT_OK;
 }

@@ -18,6 +18,15 @@ void mnts_strv_push(struct mnts_strv *sv, const char *s)
 	mnts_strv_push_take(sv, xstrdup(s));
 }
 
+void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n)
+{
+	if (n == 0)
+		return;
+	sv->v = xreallocarray(sv->v, sv->n + n, sizeof(*sv->v));
+	for (size_t i = 0; i < n; i++)
+		sv->v[sv->n++] = xstrdup(words[i]);
+}
+
 bool mnts_strv_contains(const struct mnts_strv *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->n; i++)
@@ -553,23 +562,27 @@ uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts)
 
 void mnts_options_from_mount_attr(struct mnts_strv *out, uint64_t attr)
 {
+	const char *words[ARRAY_SIZE(attr_words)];
+	size_t n = 0;
+
 	/* show_mnt_opts() order: ro/rw, nosuid, nodev, noexec, atime, nodiratime,
 	 * relatime, nosymfollow, idmapped (kernel-api.md §5.4) */
-	mnts_strv_push(out, attr & MOUNT_ATTR_RDONLY ? "ro" : "rw");
+	words[n++] = attr & MOUNT_ATTR_RDONLY ? "ro" : "rw";
 	if (attr & MOUNT_ATTR_NOSUID)
-		mnts_strv_push(out, "nosuid");
+		words[n++] = "nosuid";
 	if (attr & MOUNT_ATTR_NODEV)
-		mnts_strv_push(out, "nodev");
+		words[n++] = "nodev";
 	if (attr & MOUNT_ATTR_NOEXEC)
-		mnts_strv_push(out, "noexec");
+		words[n++] = "noexec";
 	if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME)
-		mnts_strv_push(out, "noatime");
+		words[n++] = "noatime";
 	if (attr & MOUNT_ATTR_NODIRATIME)
-		mnts_strv_push(out, "nodiratime");
+		words[n++] = "nodiratime";
 	if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_RELATIME)
-		mnts_strv_push(out, "relatime");
+		words[n++] = "relatime";
 	if (attr & MOUNT_ATTR_NOSYMFOLLOW)
-		mnts_strv_push(out, "nosymfollow");
+		words[n++] = "nosymfollow";
 	if (attr & MOUNT_ATTR_IDMAP)
-		mnts_strv_push(out, "idmapped");
+		words[n++] = "idmapped";
+	mnts_strv_push_n(out, words, n);
 }

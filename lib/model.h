@@ -29,6 +29,8 @@ struct mnts_strv {
 };
 
 void mnts_strv_push(struct mnts_strv *sv, const char *s);
+/* Appends copies of words[0..n-1], growing the vector once. */
+void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n);
 void mnts_strv_push_take(struct mnts_strv *sv, char *s);
 bool mnts_strv_contains(const struct mnts_strv *sv, const char *s);
 void mnts_strv_clear(struct mnts_strv *sv);

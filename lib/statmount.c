@@ -120,12 +120,30 @@ static const char *sm_str(const struct mnts_statmount *sm, uint64_t bit, uint32_
 	return (sm->mask & bit) ? sm->str + off : NULL;
 }
 
+/* Appends the words of flags (n_flags) and the n1 + n2 NUL-separated
+ * strings at p1 and p2 to sv, growing it once. */
+static void push_words(struct mnts_strv *sv, const char *const *flags, size_t n_flags,
+		       const char *p1, uint32_t n1, const char *p2, uint32_t n2)
+{
+	const char *stack[32], **words = stack;
+	size_t n = 0, total = n_flags + n1 + n2;
+
+	if (total > ARRAY_SIZE(stack))
+		words = xreallocarray(NULL, total, sizeof(*words));
+	for (size_t i = 0; i < n_flags; i++)
+		words[n++] = flags[i];
+	for (uint32_t i = 0; i < n1; i++, p1 += strlen(p1) + 1)
+		words[n++] = p1;
+	for (uint32_t i = 0; i < n2; i++, p2 += strlen(p2) + 1)
+		words[n++] = p2;
+	mnts_strv_push_n(sv, words, n);
+	if (words != stack)
+		free(words);
+}
+
 static void push_str_array(struct mnts_strv *sv, const char *p, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		mnts_strv_push(sv, p);
-		p += strlen(p) + 1;
-	}
+	push_words(sv, NULL, 0, p, n, NULL, 0);
 }
 
 static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm)
@@ -134,6 +152,8 @@ static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm)
 	const char *type = sm_str(sm, STATMOUNT_FS_TYPE, sm->fs_type);
 	const char *subtype = sm_str(sm, STATMOUNT_FS_SUBTYPE, sm->fs_subtype);
 	const char *source = sm_str(sm, STATMOUNT_SB_SOURCE, sm->sb_source);
+	const char *flags[4];
+	size_t n_flags = 0;
 
 	m->id = sm->mnt_id;
 	m->mnt_id = sm->mnt_id_old;
@@ -149,17 +169,16 @@ static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm)
 
 	/* the order of mountinfo field 11 (show_mountinfo(), show_sb_opts()):
 	 * ro|rw, the generic sb flags, the LSM options, then the fs's own */
-	mnts_strv_push(&m->super_options, sm->sb_flags & MNTS_SB_RDONLY ? "ro" : "rw");
+	flags[n_flags++] = sm->sb_flags & MNTS_SB_RDONLY ? "ro" : "rw";
 	if (sm->sb_flags & MNTS_SB_SYNCHRONOUS)
-		mnts_strv_push(&m->super_options, "sync");
+		flags[n_flags++] = "sync";
 	if (sm->sb_flags & MNTS_SB_DIRSYNC)
-		mnts_strv_push(&m->super_options, "dirsync");
+		flags[n_flags++] = "dirsync";
 	if (sm->sb_flags & MNTS_SB_LAZYTIME)
-		mnts_strv_push(&m->super_options, "lazytime");
-	if (sm->mask & STATMOUNT_OPT_SEC_ARRAY)
-		push_str_array(&m->super_options, sm->str + sm->opt_sec_array, sm->opt_sec_num);
-	if (sm->mask & STATMOUNT_OPT_ARRAY)
-		push_str_array(&m->super_options, sm->str + sm->opt_array, sm->opt_num);
+		flags[n_flags++] = "lazytime";
+	push_words(&m->super_options, flags, n_flags, sm->str + sm->opt_sec_array,
+		   sm->mask & STATMOUNT_OPT_SEC_ARRAY ? sm->opt_sec_num : 0,
+		   sm->str + sm->opt_array, sm->mask & STATMOUNT_OPT_ARRAY ? sm->opt_num : 0);
 
 	if (sm->mnt_propagation & MS_SHARED)
 		m->shared_id = sm->mnt_peer_group;
