@@ -16,6 +16,7 @@
 #include "lib/macros.h"
 #include "lib/mountinfo.h"
 #include "lib/nsenum.h"
+#include "lib/sort.h"
 #include "lib/statmount.h"
 
 /* how often a namespace that changes under us is re-read before giving up */
@@ -121,7 +122,7 @@ static ssize_t subtree_select(const struct mnts_ns *ns, const char *path, bool *
 
 	for (size_t i = 0; i < ns->n_mounts; i++)
 		by_id[i] = &ns->mounts[i];
-	qsort(by_id, ns->n_mounts, sizeof(*by_id), cmp_mount_ptr);
+	mnts_sort(by_id, ns->n_mounts, sizeof(*by_id), cmp_mount_ptr);
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		const struct mnts_mount *m = &ns->mounts[i], *p;
 

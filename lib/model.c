@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 
 #include "lib/model.h"
+#include "lib/sort.h"
 #include "lib/syscalls.h"
 
 void mnts_strv_push_take(struct mnts_strv *sv, char *s)
@@ -308,7 +309,6 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 	size_t reached = 0;
 	_cleanup_free_ struct mnts_mount **stack = NULL;
 	size_t *n_kids;
-	bool sorted = true;
 
 	free(ns->by_id);
 	ns->by_id = xcalloc(ns->n_mounts, sizeof(*ns->by_id));
@@ -325,11 +325,8 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 		m->children = NULL;
 		m->n_children = 0;
 		ns->by_id[i] = m;
-		sorted = sorted && (i == 0 || m[-1].id <= m->id);
 	}
-	/* mounts are usually in id order already (listmount, mountinfo) */
-	if (!sorted)
-		qsort(ns->by_id, ns->n_mounts, sizeof(*ns->by_id), cmp_mount_ptr_id);
+	mnts_sort(ns->by_id, ns->n_mounts, sizeof(*ns->by_id), cmp_mount_ptr_id);
 	for (size_t i = 1; i < ns->n_mounts; i++)
 		if (ns->by_id[i]->id == ns->by_id[i - 1]->id)
 			return mnts_err(err, 0, "namespace '%s': mount id %" PRIu64 " appears twice",
@@ -448,7 +445,7 @@ static int check_groups(struct mnts_snapshot *snap, struct mnts_error *err)
 			if (m->shared_id)
 				groups[n++] = (struct group_info){ m->shared_id, m->master_id, m };
 		}
-	qsort(groups, n, sizeof(*groups), cmp_group);
+	mnts_sort(groups, n, sizeof(*groups), cmp_group);
 	{
 		size_t w = 0;
 		for (size_t r = 0; r < n; r++) {

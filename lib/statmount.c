@@ -11,6 +11,7 @@
 #include "lib/macros.h"
 #include "lib/nsenum.h"
 #include "lib/nschild.h"
+#include "lib/sort.h"
 #include "lib/split.h"
 #include "lib/statmount.h"
 #include "lib/syscalls.h"
@@ -358,7 +359,7 @@ int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err
 		fill_mount(mnts_ns_add_mount(ns), sm);
 		free(sm);
 	}
-	qsort(ids, n, sizeof(*ids), cmp_u64);
+	mnts_sort(ids, n, sizeof(*ids), cmp_u64);
 	return find_root(ns, ids, n, err);
 }
 
@@ -393,7 +394,7 @@ static void graph_sort(struct graph *g)
 {
 	size_t w = 0;
 
-	qsort(g->v, g->n, sizeof(*g->v), cmp_edge);
+	mnts_sort(g->v, g->n, sizeof(*g->v), cmp_edge);
 	for (size_t r = 0; r < g->n; r++)
 		if (w == 0 || g->v[w - 1].group != g->v[r].group)
 			g->v[w++] = g->v[r];
@@ -464,7 +465,7 @@ void mnts_statmount_propagate_from(struct mnts_ns *ns, struct mnts_master_graph 
 			here[n_here++] = ns->mounts[j].shared_id;
 			graph_add(&local, ns->mounts[j].shared_id, ns->mounts[j].master_id);
 		}
-	qsort(here, n_here, sizeof(*here), cmp_u64);
+	mnts_sort(here, n_here, sizeof(*here), cmp_u64);
 	graph_sort(&local);
 
 	for (size_t j = 0; j < ns->n_mounts; j++) {
