@@ -117,6 +117,7 @@ static void ns_done(struct mnts_ns *ns)
 		mount_done(&ns->mounts[i]);
 	free(ns->mounts);
 	free(ns->by_id);
+	free(ns->ids);
 }
 
 void mnts_snapshot_free(struct mnts_snapshot *snap)
@@ -256,11 +257,11 @@ struct mnts_mount *mnts_ns_find(const struct mnts_ns *ns, uint64_t id)
 {
 	size_t lo = 0, hi = ns->n_mounts;
 
-	if (!ns->by_id)
+	if (!ns->ids)
 		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		uint64_t mid_id = ns->by_id[mid]->id;
+		uint64_t mid_id = ns->ids[mid];
 
 		if (mid_id == id)
 			return ns->by_id[mid];
@@ -327,10 +328,15 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 		ns->by_id[i] = m;
 	}
 	mnts_sort(ns->by_id, ns->n_mounts, sizeof(*ns->by_id), cmp_mount_ptr_id);
-	for (size_t i = 1; i < ns->n_mounts; i++)
-		if (ns->by_id[i]->id == ns->by_id[i - 1]->id)
-			return mnts_err(err, 0, "namespace '%s': mount id %" PRIu64 " appears twice",
-					ns->label, ns->by_id[i]->id);
+	free(ns->ids);
+	ns->ids = xcalloc(ns->n_mounts, sizeof(*ns->ids));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		ns->ids[i] = ns->by_id[i]->id;
+		if (i > 0 && ns->ids[i] == ns->ids[i - 1])
+			return mnts_err(err, 0,
+					"namespace '%s': mount id %" PRIu64 " appears twice",
+					ns->label, ns->ids[i]);
+	}
 
 	ns->root = NULL;
 	for (size_t i = 0; i < ns->n_mounts; i++) {

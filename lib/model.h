@@ -103,6 +103,7 @@ struct mnts_ns {
 	/* derived */
 	struct mnts_mount *root;
 	struct mnts_mount **by_id; /* sorted by id for lookup */
+	uint64_t *ids;		   /* by_id[i]->id: searched without touching the mounts */
 };
 
 struct mnts_snapshot {
