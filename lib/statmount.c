@@ -217,6 +217,20 @@ static int find_root(struct mnts_ns *ns, const uint64_t *ids, size_t n, struct m
 	return 0;
 }
 
+/* Asks for huge pages under a large block that is about to be written
+ * through: a page fault costs about 2 us here, and the slots of 50,000
+ * mounts are 2,700 pages.  Only for blocks that malloc mapped on their own
+ * (a few MB): advice on the heap would split it for nothing. */
+static void advise_huge_pages(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len >= (4U << 20) && end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
 /* The statmount calls of one namespace, shared by up to two workers: each
  * mount goes to its own slot, so the result does not depend on who read
  * what.  A failure stops the worker; the lowest failing index is reported. */
@@ -268,8 +282,9 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err
 	r = list_ids(ns_id, &ids, &n, err);
 	if (r < 0)
 		return r;
-	/* every slot at once: the array is 10 MB at 50,000 mounts */
+	/* every slot at once: the array is 11 MB at 50,000 mounts */
 	ns->mounts = xcalloc(n, sizeof(*ns->mounts));
+	advise_huge_pages(ns->mounts, n * sizeof(*ns->mounts));
 	ns->n_mounts = ns->cap_mounts = n;
 	job.ids = ids;
 	job.slots = ns->mounts;
