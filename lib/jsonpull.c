@@ -89,11 +89,57 @@ static enum mnts_jp_kind expected(struct mnts_jp *jp, const char *p, const char 
 	return fail(jp, p, "%s expected, not %s", what, describe(p, b));
 }
 
-static inline const char *skip_ws(const char *p)
+/* SWAR: eight bytes at a time in a 64-bit word. */
+#define BYTES(c) (0x0101010101010101ULL * (uint8_t)(c))
+
+static inline uint64_t load8(const char *p)
 {
-	while (cls[(unsigned char)*p] & WS)
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The high bit of each byte of w that is '"', '\\', below 0x20 or above
+ * 0x7f: the bytes a string scan must stop at.  Exact for the lowest such
+ * byte (borrows only run towards higher ones). */
+static inline uint64_t string_stops(uint64_t w)
+{
+	uint64_t quote = w ^ BYTES('"'), backslash = w ^ BYTES('\\');
+
+	return (((quote - BYTES(1)) & ~quote) | ((backslash - BYTES(1)) & ~backslash) |
+		((w - BYTES(0x20)) & ~w) | w) &
+	       BYTES(0x80);
+}
+
+static inline const char *skip_ws(const struct mnts_jp *jp, const char *p)
+{
+	const char *end = jp->buf + jp->size;
+
+	while (cls[(unsigned char)*p] & WS) {
 		p++;
+		/* pretty-printed indentation, eight spaces at a time */
+		while (end - p >= 8 && load8(p) == BYTES(' '))
+			p += 8;
+	}
 	return p;
+}
+
+/* The first byte at or after s that is not PLAIN in a string. */
+static inline const char *plain_run(const struct mnts_jp *jp, const char *s)
+{
+	const char *end = jp->buf + jp->size;
+
+	while (end - s >= 8) {
+		uint64_t stops = string_stops(load8(s));
+
+		if (stops)
+			return s + __builtin_ctzll(stops) / 8;
+		s += 8;
+	}
+	while (cls[(unsigned char)*s] & PLAIN)
+		s++;
+	return s;
 }
 
 static bool in_object(const struct mnts_jp *jp)
@@ -262,8 +308,7 @@ static const char *string(struct mnts_jp *jp, const char *p, struct mnts_jp_toke
 
 	/* fast path: no escape, the value is the buffer's bytes */
 	for (;;) {
-		while (cls[(unsigned char)*s] & PLAIN)
-			s++;
+		s = plain_run(jp, s);
 		if (*s == '\\')
 			break;
 		n = special(jp, s);
@@ -289,8 +334,7 @@ static const char *string(struct mnts_jp *jp, const char *p, struct mnts_jp_toke
 			continue;
 		}
 		run = s;
-		while (cls[(unsigned char)*s] & PLAIN)
-			s++;
+		s = plain_run(jp, s);
 		n = *s == '\\' ? 1 : special(jp, s);
 		if (n < 0)
 			return NULL;
@@ -332,13 +376,10 @@ static const char *number(struct mnts_jp *jp, const char *p, struct mnts_jp_toke
 		fail(jp, s, "number with a leading zero");
 		return NULL;
 	}
-	for (; is_digit(*s); s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
+	for (; is_digit(*s); s++)
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, (unsigned)(*s - '0'), &v))
 			t->overflow = true;
-		v = v * 10 + d;
-	}
 	if (*s == '.') {
 		t->integer = false;
 		if (!is_digit(*++s)) {
@@ -437,7 +478,7 @@ static enum mnts_jp_kind key(struct mnts_jp *jp, const char *p, struct mnts_jp_t
 	end = string(jp, p, t);
 	if (!end)
 		return MNTS_JP_ERROR;
-	end = skip_ws(end);
+	end = skip_ws(jp, end);
 	if (*end != ':')
 		return expected(jp, end, "':' after the member name");
 	jp->state = S_VALUE;
@@ -451,7 +492,7 @@ enum mnts_jp_kind mnts_jp_next(struct mnts_jp *jp, struct mnts_jp_token *t)
 
 	if (jp->state == S_ERROR)
 		return t->kind = MNTS_JP_ERROR;
-	p = skip_ws(jp->buf + jp->pos);
+	p = skip_ws(jp, jp->buf + jp->pos);
 	t->off = (size_t)(p - jp->buf);
 	switch (jp->state) {
 	case S_VALUE:
@@ -468,7 +509,7 @@ enum mnts_jp_kind mnts_jp_next(struct mnts_jp *jp, struct mnts_jp_token *t)
 		return key(jp, p, t, "a member name (string) or '}'");
 	case S_COMMA_OR_CLOSE:
 		if (*p == ',') {
-			p = skip_ws(p + 1);
+			p = skip_ws(jp, p + 1);
 			t->off = (size_t)(p - jp->buf);
 			if (in_object(jp))
 				return key(jp, p, t, "a member name (string)");

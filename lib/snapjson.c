@@ -225,6 +225,8 @@ struct reader {
 	const char *section;
 	ssize_t ns, mount;
 	bool ns_labelled;
+	char **words; /* rd_strv()'s elements until the array ends */
+	size_t cap_words;
 };
 
 /* s[0..len-1] fit for a one-line message: control characters replaced,
@@ -296,6 +298,20 @@ static int rd_next(struct reader *rd)
 	if (mnts_jp_next(&rd->jp, &rd->tok) == MNTS_JP_ERROR)
 		return rd_syntax(rd);
 	return rd->tok.kind;
+}
+
+/* The current string token as a string of the model.  Without escapes it
+ * stays where it is in the text, NUL-terminated over its closing quote
+ * (the tokenizer never reads back); decoded ones are copied, so the text
+ * keeps its line breaks for the positions of later errors. */
+static char *tok_cstr(struct reader *rd)
+{
+	char *in_text = rd->snap->text + rd->tok.off + 1;
+
+	if (rd->tok.str != in_text)
+		return xstrndup(rd->tok.str, rd->tok.len);
+	in_text[rd->tok.len] = '\0';
+	return in_text;
 }
 
 /* After an error r: the rest of the file, for a syntax error to report
@@ -393,7 +409,7 @@ static int rd_str(struct reader *rd, const char *key, bool nullable, char **out)
 	int kind = rd_next(rd);
 
 	if (kind == MNTS_JP_STRING) {
-		*out = xstrndup(rd->tok.str, rd->tok.len);
+		*out = tok_cstr(rd);
 		return 0;
 	}
 	if (kind == MNTS_JP_NULL && nullable)
@@ -447,7 +463,7 @@ static int rd_bool(struct reader *rd, const char *key, bool *out)
 	return 0;
 }
 
-/* An array of strings, appended to sv. */
+/* An array of strings into sv (empty), its vector allocated once. */
 static int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv)
 {
 	char b[96];
@@ -457,16 +473,26 @@ static int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv)
 		return kind;
 	if (kind != MNTS_JP_ARRAY)
 		return rd_fail(rd, rd->tok.off, "%s: expected an array of strings", key);
-	for (ssize_t i = 0;; i++) {
+	for (size_t n = 0;; n++) {
 		kind = rd_next(rd);
 		if (kind < 0)
 			return kind;
-		if (kind == MNTS_JP_ARRAY_END)
+		if (kind == MNTS_JP_ARRAY_END) {
+			if (n) {
+				sv->v = xreallocarray(NULL, n, sizeof(*sv->v));
+				memcpy(sv->v, rd->words, n * sizeof(*sv->v));
+				sv->n = n;
+			}
 			return 0;
+		}
 		if (kind != MNTS_JP_STRING)
 			return rd_fail(rd, rd->tok.off, "%s: expected a string",
-				       key_name(key, i, b));
-		mnts_strv_push_take(sv, xstrndup(rd->tok.str, rd->tok.len));
+				       key_name(key, (ssize_t)n, b));
+		if (n == rd->cap_words) {
+			rd->cap_words = rd->cap_words ? rd->cap_words * 2 : 16;
+			rd->words = xreallocarray(rd->words, rd->cap_words, sizeof(*rd->words));
+		}
+		rd->words[n] = tok_cstr(rd);
 	}
 }
 
@@ -668,7 +694,7 @@ static const struct key pin_keys[] = {KEY("ns"), KEY("path")};
 /* One element of "nsfs_paths": {"ns": holder label, "path": mountpoint} */
 static int read_pin(struct reader *rd, void *data, ssize_t idx)
 {
-	_cleanup_free_ char *holder = NULL, *path = NULL;
+	char *holder = NULL, *path = NULL;
 	char obj[96], key[112];
 	uint32_t seen = 0;
 	int k = -1, r;
@@ -680,12 +706,13 @@ static int read_pin(struct reader *rd, void *data, ssize_t idx)
 		snprintf(key, sizeof(key), "%s.%s", obj, pin_keys[k].name);
 		r = rd_str(rd, key, false, k == 0 ? &holder : &path);
 		if (r < 0)
-			return r;
+			break;
 	}
-	if (r < 0)
-		return r;
-	mnts_ns_add_pin(data, holder, path);
-	return 0;
+	if (r >= 0)
+		mnts_ns_add_pin(data, holder, path);
+	mnts_snapshot_free_str(rd->snap, holder);
+	mnts_snapshot_free_str(rd->snap, path);
+	return r;
 }
 
 static int read_pid(struct reader *rd, void *data, ssize_t idx)
@@ -727,7 +754,7 @@ static int read_ns(struct reader *rd, void *data, ssize_t idx)
 
 		switch (k) {
 		case N_LABEL:
-			free(ns->label);
+			mnts_snapshot_free_str(rd->snap, ns->label);
 			ns->label = NULL;
 			r = rd_str(rd, key, false, &ns->label);
 			rd->ns_labelled = r >= 0;
@@ -778,9 +805,10 @@ static int read_strings(struct reader *rd, const char *section, const struct key
 	if (r < 0)
 		return r;
 	while ((r = rd_member(rd, keys, n, NULL, &seen, &k)) > 0) {
-		_cleanup_free_ char *dropped = NULL;
+		char *dropped = NULL;
 
 		r = rd_str(rd, keys[k].name, !(nonnull & 1u << k), out[k] ? out[k] : &dropped);
+		mnts_snapshot_free_str(rd->snap, dropped);
 		if (r < 0)
 			return r;
 	}
@@ -914,8 +942,8 @@ static int check_format(struct reader *rd)
 	return 0;
 }
 
-int mnts_snapshot_parse(const char *buf, size_t size, const char *what,
-			struct mnts_snapshot **ret, struct mnts_error *err)
+int mnts_snapshot_parse(char *text, size_t size, const char *what, struct mnts_snapshot **ret,
+			struct mnts_error *err)
 {
 	_cleanup_snapshot_ struct mnts_snapshot *snap = mnts_snapshot_new();
 	struct reader rd = {
@@ -924,16 +952,19 @@ int mnts_snapshot_parse(const char *buf, size_t size, const char *what,
 	};
 	int r;
 
-	mnts_jp_init(&rd.jp, buf, size);
+	snap->text = text;
+	snap->text_size = size;
+	mnts_jp_init(&rd.jp, text, size);
 	r = check_format(&rd);
 	if (r >= 0) {
 		mnts_jp_done(&rd.jp);
-		mnts_jp_init(&rd.jp, buf, size);
+		mnts_jp_init(&rd.jp, text, size);
 		r = read_top(&rd);
 	}
 	if (r < 0)
 		r = drain(&rd, r);
 	mnts_jp_done(&rd.jp);
+	free(rd.words);
 	if (r < 0)
 		return r;
 	r = mnts_snapshot_link(snap, err);
@@ -945,10 +976,10 @@ int mnts_snapshot_parse(const char *buf, size_t size, const char *what,
 
 int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
 {
-	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	bool is_stdin = streq(path, "-");
 	const char *what = is_stdin ? "<stdin>" : path;
+	char *text;
 	size_t len;
 	int r;
 
@@ -957,8 +988,8 @@ int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts
 		if (fd < 0)
 			return mnts_err(err, errno, "cannot open '%s'", path);
 	}
-	r = mnts_mountinfo_slurp(is_stdin ? STDIN_FILENO : fd, &buf, &len);
+	r = mnts_mountinfo_slurp(is_stdin ? STDIN_FILENO : fd, &text, &len);
 	if (r < 0)
 		return mnts_err(err, -r, "cannot read '%s'", what);
-	return mnts_snapshot_parse(buf, len, what, ret, err);
+	return mnts_snapshot_parse(text, len, what, ret, err);
 }
