@@ -309,6 +309,11 @@ static const char *string(struct mnts_jp *jp, const char *p, struct mnts_jp_toke
 	/* fast path: no escape, the value is the buffer's bytes */
 	for (;;) {
 		s = plain_run(jp, s);
+		if (*s == '"') {
+			t->str = p + 1;
+			t->len = (size_t)(s - p - 1);
+			return s + 1;
+		}
 		if (*s == '\\')
 			break;
 		n = special(jp, s);
@@ -410,14 +415,16 @@ static const char *number(struct mnts_jp *jp, const char *p, struct mnts_jp_toke
 static const char *literal(struct mnts_jp *jp, const char *p, const char *word,
 			   struct mnts_jp_token *t)
 {
-	size_t n = strlen(word);
+	size_t n = 0;
 	unsigned char after;
 
-	/* strncmp stops at the sentinel, so this never reads past the buffer */
-	if (strncmp(p, word, n) != 0) {
-		fail(jp, p, "invalid literal (true, false or null expected)");
-		return NULL;
-	}
+	/* byte by byte: a mismatch (at the latest the sentinel) stops it
+	 * before the end of the buffer */
+	for (; word[n]; n++)
+		if (p[n] != word[n]) {
+			fail(jp, p, "invalid literal (true, false or null expected)");
+			return NULL;
+		}
 	after = (unsigned char)p[n];
 	if ((after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') || is_digit(after)) {
 		fail(jp, p, "invalid literal (true, false or null expected)");

@@ -79,16 +79,48 @@ struct mnts_snapshot *mnts_snapshot_new(void)
 	return snap;
 }
 
-static bool in_text(const struct mnts_snapshot *snap, const char *s)
-{
-	uintptr_t p = (uintptr_t)s, text = (uintptr_t)snap->text;
+/* The first block is 64 KiB and each next one twice the last, so a pool
+ * has a few blocks (an ownership check walks them) and wastes at most half. */
+#define POOL_FIRST_BLOCK 65536
 
-	return snap->text && p >= text && p < text + snap->text_size;
+char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t len)
+{
+	struct mnts_pool_block *last = snap->n_pool ? &snap->pool[snap->n_pool - 1] : NULL;
+	char *d;
+
+	if (!last || last->size - snap->pool_used < len + 1) {
+		size_t size = last ? last->size * 2 : POOL_FIRST_BLOCK;
+
+		while (size < len + 1)
+			size *= 2;
+		snap->pool = xreallocarray(snap->pool, snap->n_pool + 1, sizeof(*snap->pool));
+		last = &snap->pool[snap->n_pool++];
+		*last = (struct mnts_pool_block){xmalloc(size), size};
+		snap->pool_used = 0;
+	}
+	d = last->start + snap->pool_used;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	snap->pool_used += len + 1;
+	return d;
+}
+
+static bool in_pool(const struct mnts_snapshot *snap, const char *s)
+{
+	uintptr_t p = (uintptr_t)s;
+
+	for (size_t i = snap->n_pool; i-- > 0;) {
+		uintptr_t start = (uintptr_t)snap->pool[i].start;
+
+		if (p >= start && p < start + snap->pool[i].size)
+			return true;
+	}
+	return false;
 }
 
 void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s)
 {
-	if (!in_text(snap, s))
+	if (!in_pool(snap, s))
 		free(s);
 }
 
@@ -145,7 +177,9 @@ void mnts_snapshot_free(struct mnts_snapshot *snap)
 		ns_done(snap, &snap->nss[i]);
 	free(snap->nss);
 	strv_done(snap, &snap->warnings);
-	free(snap->text);
+	for (size_t i = 0; i < snap->n_pool; i++)
+		free(snap->pool[i].start);
+	free(snap->pool);
 	free(snap);
 }
 
@@ -208,20 +242,20 @@ bool mnts_path_is_normal(const char *p)
 {
 	if (!p || p[0] != '/')
 		return false;
-	if (streq(p, "/"))
+	if (p[1] == '\0')
 		return true;
+	/* one pass, component by component (deep trees have paths of
+	 * hundreds of one-letter components) */
 	for (const char *c = p; *c;) {
-		const char *next;
-		size_t len;
-
 		c++; /* skip '/' */
-		next = strchr(c, '/');
-		len = next ? (size_t)(next - c) : strlen(c);
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (*c == '/' || *c == '\0')
+			return false; /* empty component, or a trailing '/' */
+		if (c[0] == '.' && (c[1] == '/' || c[1] == '\0'))
 			return false;
-		if (!next)
-			break;
-		c = next;
+		if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == '\0'))
+			return false;
+		while (*c && *c != '/')
+			c++;
 	}
 	return true;
 }
