@@ -16,7 +16,8 @@
  * uses: 350,000 strings of a 50k-mount file cost one malloc and one free
  * each otherwise).  So a model string is freed or replaced through
  * mnts_snapshot_free_str() (or by mnts_snapshot_free()), never with a bare
- * free().
+ * free(), and a mount moves to another snapshot only if none of its strings
+ * is pooled.
  */
 #pragma once
 
@@ -107,7 +108,8 @@ struct mnts_ns {
 
 	/* derived */
 	struct mnts_mount *root;
-	struct mnts_mount **by_id; /* sorted by id for lookup */
+	struct mnts_mount **by_id;    /* sorted by id for lookup */
+	struct mnts_mount **children; /* every mount's children, one slice each */
 
 	struct mnts_snapshot *snap; /* the snapshot it is part of */
 };
