@@ -1430,7 +1430,8 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 		compare_masters(&c);
 	}
 
-	qsort(c.found, c.n_found, sizeof(*c.found), cmp_found);
+	if (c.n_found) /* found is NULL when there are none */
+		qsort(c.found, c.n_found, sizeof(*c.found), cmp_found);
 	ret->n = c.n_found;
 	ret->items = xcalloc(c.n_found + 1, sizeof(*ret->items));
 	for (size_t i = 0; i < c.n_found; i++)
