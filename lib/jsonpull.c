@@ -199,10 +199,11 @@ static enum mnts_jp_kind pop(struct mnts_jp *jp, const char *p, struct mnts_jp_t
 	return t->kind = object ? MNTS_JP_OBJECT_END : MNTS_JP_ARRAY_END;
 }
 
-/* Room for n more bytes after the first len of the scratch space. */
+/* Room for n more bytes after the first len of the scratch space (which
+ * exists after this, even for n = 0: memcpy() wants a pointer). */
 static void scratch_reserve(struct mnts_jp *jp, size_t len, size_t n)
 {
-	if (len + n <= jp->scratch_cap)
+	if (jp->scratch && len + n <= jp->scratch_cap)
 		return;
 	jp->scratch_cap = (len + n) * 2 > 256 ? (len + n) * 2 : 256;
 	jp->scratch = xrealloc(jp->scratch, jp->scratch_cap);

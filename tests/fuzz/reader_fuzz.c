@@ -1,7 +1,8 @@
 /* reader_fuzz.c - libFuzzer harness for the snapshot reader (lib/jsonpull.c,
  * lib/snapjson.c).  Not built by `make`; from the top of the tree:
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+ *	-std=gnu11 -D_GNU_SOURCE -I. \
  *	$(pkg-config --cflags jansson mount) -o reader_fuzz tests/fuzz/reader_fuzz.c \
  *	lib/[a-z]*.c -ljansson -lmount
  *   mkdir -p /tmp/corpus && cp spec/examples/[a-z]*.json spec/invalid/[a-z]*.json /tmp/corpus
