@@ -24,12 +24,12 @@
 
 enum mnts_jp_kind {
 	MNTS_JP_ERROR = -1,
-	MNTS_JP_END,        /* the document is complete (only whitespace after it) */
-	MNTS_JP_OBJECT,     /* '{' */
+	MNTS_JP_END,	    /* the document is complete (only whitespace after it) */
+	MNTS_JP_OBJECT,	    /* '{' */
 	MNTS_JP_OBJECT_END, /* '}' */
-	MNTS_JP_ARRAY,      /* '[' */
+	MNTS_JP_ARRAY,	    /* '[' */
 	MNTS_JP_ARRAY_END,  /* ']' */
-	MNTS_JP_KEY,        /* a member name; the ':' after it is consumed */
+	MNTS_JP_KEY,	    /* a member name; the ':' after it is consumed */
 	MNTS_JP_STRING,
 	MNTS_JP_NUMBER,
 	MNTS_JP_TRUE,
@@ -60,7 +60,7 @@ struct mnts_jp {
 	int state;
 	unsigned depth;
 	uint8_t in_object[MNTS_JP_MAX_DEPTH / 8]; /* bit per level: object, not array */
-	char *scratch; /* decoded strings that had escapes */
+	char *scratch;				  /* decoded strings that had escapes */
 	size_t scratch_cap;
 	size_t err_off;
 	char err_text[160];

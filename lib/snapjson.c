@@ -968,27 +968,32 @@ int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 
 /* The whole file, NUL-terminated.  A regular file is mapped, not copied:
  * fresh memory for a copy costs a page fault per 4 KiB (20 ms for 29 MB
- * here), and the zeros that fill the last page past the end are the NUL.
- * Otherwise (a pipe, a size that leaves no room in the last page, standard
- * input not at the start) it is read.  Returns: 0 or -errno, *ret_map set when mapped (munmap *ret). */
+ * here), and the zeros that fill the last page past the end are the NUL
+ * (checked: a file that grew since fstat() has none there).  Otherwise (a
+ * pipe, a size that leaves no room in the last page, standard input not at
+ * its start) it is read.  Like every mapped file, one truncated while it is
+ * read can kill the process (SIGBUS); capture replaces files by rename.
+ * Returns: 0 or -errno, *ret_map set when mapped (munmap() it). */
 static int load_text(int fd, char **ret, size_t *ret_size, bool *ret_map)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct stat st;
 
+	*ret_map = false;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && page > 0 &&
 	    st.st_size % page != 0 && lseek(fd, 0, SEEK_CUR) == 0) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-			       fd, 0);
+		size_t size = (size_t)st.st_size;
+		char *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 
-		if (p != MAP_FAILED) {
+		if (p != MAP_FAILED && p[size] == '\0') {
 			*ret = p;
-			*ret_size = (size_t)st.st_size;
+			*ret_size = size;
 			*ret_map = true;
 			return 0;
 		}
+		if (p != MAP_FAILED)
+			munmap(p, size);
 	}
-	*ret_map = false;
 	return mnts_mountinfo_slurp(fd, ret, ret_size);
 }
 
