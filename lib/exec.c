@@ -99,12 +99,17 @@ static int sb_ns_fd(struct exec *x, int sb)
 	return psb->ns_slot >= 0 ? x->slots[psb->ns_slot] : -1;
 }
 
-static int mount_ns(const struct exec *x, int mount)
+/* Where the propagation of a mount is set: a namespace's root from inside
+ * that namespace, every other mount in the caller's, while it is the root of
+ * its own detached tree (plan.h). */
+static int root_ns(const struct exec *x, int mount)
 {
-	const struct mnts_ns *ns = x->plan->mounts[mount].m->ns;
+	const struct mnts_mount *m = x->plan->mounts[mount].m;
 
+	if (m->parent)
+		return -1;
 	for (size_t n = 0; n < x->plan->n_nss; n++)
-		if (x->plan->nss[n].ns == ns)
+		if (x->plan->nss[n].ns == m->ns)
 			return (int)n;
 	return -1;
 }
@@ -407,7 +412,8 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		for (size_t k = 0; k < pn->n_pinned_by; k++)
 			if (x->ns_ids[pn->pinned_by[k]] > min_id)
 				min_id = x->ns_ids[pn->pinned_by[k]];
-		fd = mnts_ns_create(x->env->orig_ns, min_id, &x->ns_ids[s->obj], err);
+		fd = mnts_ns_create(x->env->orig_ns, !plan->opts->root_dir, min_id,
+				    &x->ns_ids[s->obj], err);
 		if (fd < 0)
 			return fd;
 		*slot(x, s->dst) = fd;
@@ -519,13 +525,13 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 			return mnts_err(err, errno, "make shared");
 		return 0;
 	case MNTS_STEP_JOIN:
-		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+		if ((r = enter_ns(x, root_ns(x, s->obj), err)) < 0)
 			return r;
 		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
 			return mnts_err(err, errno, "move_mount set-group");
 		return 0;
 	case MNTS_STEP_SLAVE:
-		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+		if ((r = enter_ns(x, root_ns(x, s->obj), err)) < 0)
 			return r;
 		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
 			return mnts_err(err, errno, "move_mount set-group");
@@ -533,7 +539,7 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 			return mnts_err(err, errno, "make slave");
 		return 0;
 	case MNTS_STEP_UNBINDABLE:
-		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+		if ((r = enter_ns(x, root_ns(x, s->obj), err)) < 0)
 			return r;
 		if (setattr(*slot(x, s->aux), 0, 0, MS_UNBINDABLE, -1) < 0)
 			return mnts_err(err, errno, "make unbindable");
@@ -550,7 +556,7 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		return 0;
 	case MNTS_STEP_NS_POPULATE:
 		return mnts_ns_populate(x->env->orig_ns, *slot(x, s->aux), *slot(x, s->src),
-					x->env->new_dir, plan->opts->root_dir, err);
+					plan->opts->root_dir, err);
 	case MNTS_STEP_GRAFT:
 		return do_graft(x, s, err);
 	case MNTS_STEP_PIN:
@@ -559,33 +565,33 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 	return mnts_err(err, EINVAL, "unknown step kind %d", (int)s->kind);
 }
 
-/* For the slots that hold a mount (its clone) or its mountpoint, the index
- * of the last step naming them; -1 for every other slot (superblock sources,
- * anchors and namespaces are used by reference and closed by DROP).  Mount
- * slots are only ever named by a step's dst, src or aux, except the
- * MOUNTPOINT step's look at its own mount, which comes before its ATTACH. */
-static ssize_t *mount_slots_last_use(const struct mnts_plan *plan)
+/* For each slot, the index of the last step naming it (as dst, src or
+ * aux): it is closed after that step.  -1 for the slots some step uses
+ * without naming them, which live until DROP or the end: namespaces (entered
+ * by JOIN/SLAVE/UNBINDABLE of a root) and the namespaces of foreign sources.
+ * The MOUNTPOINT step's look at its own mount comes before its ATTACH. */
+static ssize_t *slots_last_use(const struct mnts_plan *plan)
 {
 	ssize_t *last = xcalloc((size_t)plan->n_slots + 1, sizeof(*last));
-	bool *is_mount = xcalloc((size_t)plan->n_slots + 1, sizeof(*is_mount));
+	bool *keep = xcalloc((size_t)plan->n_slots + 1, sizeof(*keep));
 
+	for (size_t n = 0; n < plan->n_nss; n++)
+		if (plan->nss[n].slot >= 0)
+			keep[plan->nss[n].slot] = true;
+	for (size_t k = 0; k < plan->n_sbs; k++)
+		if (plan->sbs[k].ns_slot >= 0)
+			keep[plan->sbs[k].ns_slot] = true;
 	for (int i = 0; i < plan->n_slots; i++)
 		last[i] = -1;
-	for (size_t m = 0; m < plan->n_mounts; m++) {
-		if (plan->mounts[m].slot >= 0)
-			is_mount[plan->mounts[m].slot] = true;
-		if (plan->mounts[m].mp_slot >= 0)
-			is_mount[plan->mounts[m].mp_slot] = true;
-	}
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
 		const int used[] = {s->dst, s->src, s->aux};
 
 		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
-			if (used[k] >= 0 && is_mount[used[k]])
+			if (used[k] >= 0 && !keep[used[k]])
 				last[used[k]] = (ssize_t)i;
 	}
-	free(is_mount);
+	free(keep);
 	return last;
 }
 
@@ -603,17 +609,20 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 	if (mnts_mnt_ns_id(env->orig_ns, &x.ns_ids[plan->n_nss]) < 0)
 		x.ns_ids[plan->n_nss] = 0;
 
-	last_use = mount_slots_last_use(plan);
+	last_use = slots_last_use(plan);
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
 		char text[2048];
 
-		mnts_plan_step_text(plan, i, text, sizeof(text));
-		mnts_debug(2, "step %zu: %s", i + 1, text);
+		/* formatting every step costs more than many of them take */
+		if (mnts_verbosity >= 2) {
+			mnts_plan_step_text(plan, i, text, sizeof(text));
+			mnts_debug(2, "step %zu: %s", i + 1, text);
+		}
 		r = run_step(&x, i, err);
 		if (r >= 0) {
-			/* a mount's fds are done with after their last step: holding
-			 * two per mount would hit RLIMIT_NOFILE at 10,000 mounts */
+			/* fds are done with after their last step: holding one per
+			 * mount would hit RLIMIT_NOFILE at 20,000 mounts */
 			const int used[] = {s->dst, s->src, s->aux};
 
 			for (size_t k = 0; k < ARRAY_SIZE(used); k++)
@@ -621,6 +630,7 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 					close_slot(&x, used[k]);
 		}
 		if (r < 0) {
+			mnts_plan_step_text(plan, i, text, sizeof(text));
 			mnts_err_prefix(err, "step %zu, %s", i + 1, text);
 			*ret_step = i + 1;
 			if (x.cur_ns >= 0 && setns(env->orig_ns, CLONE_NEWNS) == 0)

@@ -5,17 +5,22 @@
  * plan can be printed (--dry-run), executed, and failed at any step (fault
  * injection) without the planner touching the kernel beyond reading.
  *
- * Step order (each phase only after the previous one):
- *   namespaces created empty (ids checked for nsfs pins) -> superblock
- *   sources -> one clone per mount (idmap while standalone) -> every
- *   mountpoint opened (created) before any attach -> per-mount flags while
- *   each mount is still the root of its own detached tree (mount_setattr
- *   refuses other detached mounts), read-only superblocks -> group anchors
- *   (in the caller's namespace, where the sources were made; live members
- *   of master groups outside the snapshot opened) -> attach
- *   parent-first under private parents -> namespaces populated (pivot_root)
- *   or the tree grafted -> joins, slaves, unbindable from inside each
- *   namespace -> drop anchors and sources -> pins.
+ * Step order: namespaces created (ids checked for nsfs pins), then each
+ * namespace's tree built depth-first, in the caller's namespace, one subtree
+ * at a time.  For a mount: clone it from its superblock's source (made on
+ * first use), idmap and flags while it is the root of its own detached tree
+ * (mount_setattr refuses other detached mounts), build and attach each child
+ * subtree onto it (a child whose mountpoint a sibling covers goes first),
+ * then its propagation (join, slave, unbindable) once nothing more will be
+ * attached to it, still as a detached root; then open its mountpoint in the
+ * parent and attach it.  A parent is therefore private while anything is
+ * attached to it: nothing propagates.  Then read-only superblocks, the trees
+ * moved into their namespaces (pivot_root) or grafted, the roots'
+ * propagation from inside each namespace, drop, pins.
+ *
+ * Every fd is closed after the last step naming it (exec.c), so a replay
+ * holds about one fd per level of the tree being built, not one per mount:
+ * 50,000 mounts fit RLIMIT_NOFILE.
  */
 #pragma once
 
@@ -26,6 +31,7 @@
 #include "lib/error.h"
 #include "lib/model.h"
 #include "lib/replay.h"
+#include "lib/u64map.h"
 
 enum mnts_sb_how {
 	MNTS_SB_FRESH,	  /* fsopen + fsconfig + fsmount */
@@ -38,12 +44,14 @@ struct mnts_plan_sb {
 	const char *fstype;
 	const struct mnts_mount *first; /* source string and super options come from it */
 	enum mnts_sb_how how;
-	bool options;	  /* FRESH: apply super options */
-	bool ro;	  /* FRESH: make the superblock read-only once mountpoints exist */
-	char *path;	  /* LIVE/EXTERNAL: path to clone */
-	char *root;	  /* the source's root inside the filesystem */
-	uint64_t live_id; /* LIVE: mount id expected at path */
-	uint64_t ns_id;	  /* LIVE: the other mount namespace path is in; 0: the caller's */
+	bool options;	    /* FRESH: apply super options */
+	bool ro;	    /* FRESH: make the superblock read-only once mountpoints exist */
+	char *path;	    /* LIVE/EXTERNAL: path to clone */
+	char *root;	    /* the source's root inside the filesystem */
+	char *roots_common; /* the deepest path containing every root cloned from it */
+	int next_same_dev;  /* another superblock with this device number (fs type differs), -1 */
+	uint64_t live_id;   /* LIVE: mount id expected at path */
+	uint64_t ns_id;	    /* LIVE: the other mount namespace path is in; 0: the caller's */
 	int slot;
 	int ns_slot; /* ns_id != 0: nsfs fd of that namespace, where every clone of
 		      * the source is made (the kernel lets only the namespace a
@@ -127,8 +135,14 @@ struct mnts_plan {
 	struct mnts_plan_ns *nss; /* in creation order: holders of nsfs pins first */
 	size_t n_nss;
 	struct mnts_step *steps;
-	size_t n_steps;
+	size_t n_steps, cap_steps;
 	int n_slots;
+	/* the mounts of superblock s are sb_mounts[sb_mounts_off[s] ..
+	 * sb_mounts_off[s + 1]) (indices into mounts) */
+	int *sb_mounts, *sb_mounts_off;
+	struct mnts_u64map sb_by_dev;	/* device number -> first superblock */
+	struct mnts_u64map group_by_id; /* shared_id -> index into groups */
+	bool *sb_made, *group_made;	/* steps emitted for its source / anchor */
 };
 
 /* Validates snap for this host and opts, and builds the plan.  Every

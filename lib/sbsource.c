@@ -46,6 +46,14 @@ int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err)
 	}
 	mnt_free_iter(it);
 	mnt_unref_table(tb);
+	t->next_same_dev = xcalloc(t->n + 1, sizeof(*t->next_same_dev));
+	/* built backwards so that each chain is in mountinfo order */
+	for (size_t i = t->n; i-- > 0;) {
+		uint64_t dev = (uint64_t)t->v[i].dev_major << 32 | t->v[i].dev_minor;
+
+		t->next_same_dev[i] = mnts_u64map_get(&t->by_dev, dev);
+		mnts_u64map_put(&t->by_dev, dev, (int)i);
+	}
 	return 0;
 }
 
@@ -57,8 +65,9 @@ void mnts_live_table_done(struct mnts_live_table *t)
 		free(t->v[i].fstype);
 	}
 	free(t->v);
-	t->v = NULL;
-	t->n = 0;
+	free(t->next_same_dev);
+	mnts_u64map_free(&t->by_dev);
+	*t = (struct mnts_live_table){0};
 }
 
 int mnts_fd_mount_id(int fd, uint64_t *ret_id)
@@ -81,35 +90,20 @@ static bool reachable(const struct mnts_live_mount *lm)
 	return fd >= 0 && mnts_fd_mount_id(fd, &id) == 0 && id == lm->id;
 }
 
-const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
-	uint64_t id;
-
-	if (fd < 0 || mnts_fd_mount_id(fd, &id) < 0)
-		return NULL;
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].id == id)
-			return &t->v[i];
-	return NULL;
-}
-
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
 					     uint32_t dev_minor, const char *fstype,
-					     char *const *roots, size_t n_roots)
+					     const char *root)
 {
 	const struct mnts_live_mount *best = NULL;
+	int i = mnts_u64map_get(&t->by_dev, (uint64_t)dev_major << 32 | dev_minor);
 
-	for (size_t i = 0; i < t->n; i++) {
+	for (; i >= 0; i = t->next_same_dev[i]) {
 		const struct mnts_live_mount *lm = &t->v[i];
-		bool all = true;
 
-		if (lm->dev_major != dev_major || lm->dev_minor != dev_minor ||
-		    !streq(lm->fstype, fstype) || lm->unbindable)
+		if (!streq(lm->fstype, fstype) || lm->unbindable ||
+		    !mnts_path_contains(lm->root, root))
 			continue;
-		for (size_t k = 0; k < n_roots && all; k++)
-			all = mnts_path_contains(lm->root, roots[k]);
-		if (!all || (best && strlen(best->root) <= strlen(lm->root)))
+		if (best && strlen(best->root) <= strlen(lm->root))
 			continue;
 		if (!reachable(lm))
 			continue;
@@ -169,7 +163,10 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
 int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err)
 {
 	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
-	struct mnts_mount_attr attr = {.propagation = MS_PRIVATE};
+	/* private at once (a clone of a shared mount is a peer of it), and
+	 * without the live mount's flags: clones of it get only their own */
+	struct mnts_mount_attr attr = {.attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS,
+				       .propagation = MS_PRIVATE};
 	uint64_t id;
 	int fd;
 
@@ -178,7 +175,6 @@ int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err)
 	if (expect_id && (mnts_fd_mount_id(pfd, &id) < 0 || id != expect_id))
 		return mnts_err(err, ESTALE, "live mount %" PRIu64 " at '%s': no longer there",
 				expect_id, path);
-	/* private at once: a clone of a shared mount is a peer of it */
 	fd = mnts_sys_open_tree_attr(pfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH,
 				     &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
 	if (fd < 0 && errno == ENOSYS) {

@@ -14,6 +14,7 @@
 
 #include "lib/error.h"
 #include "lib/model.h"
+#include "lib/u64map.h"
 
 /* A mount of the caller's namespace (from /proc/self/mountinfo). */
 struct mnts_live_mount {
@@ -27,19 +28,21 @@ struct mnts_live_mount {
 struct mnts_live_table {
 	struct mnts_live_mount *v;
 	size_t n;
+	/* index: device number -> first entry of that device, each entry
+	 * linking to the next (-1 ends): one lookup per superblock */
+	struct mnts_u64map by_dev;
+	int *next_same_dev;
 };
 
 int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err);
 void mnts_live_table_done(struct mnts_live_table *t);
 
-/* The live mount containing path (the topmost on its mountpoint), or NULL. */
-const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path);
-
 /* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with
- * the shortest root containing every one of roots; NULL when none. */
+ * the shortest root containing root (the common ancestor of every root to be
+ * cloned from it); NULL when none. */
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
 					     uint32_t dev_minor, const char *fstype,
-					     char *const *roots, size_t n_roots);
+					     const char *root);
 
 /* True when path inner is at or below outer (both normalised, absolute). */
 bool mnts_path_contains(const char *outer, const char *inner);
