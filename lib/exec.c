@@ -223,11 +223,31 @@ static bool mountpoint_is_file(struct exec *x, const struct mnts_step *s)
 	return at >= 0 && fstat(at, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
+/* True for a path of at most one component: looked up with the last
+ * component never followed, it cannot leave the directory it starts from,
+ * so the syscall taking it saves the openat2 (RESOLVE_BENEATH) and close
+ * that a longer path needs. */
+static bool one_component(const char *rel)
+{
+	return !strchr(rel, '/');
+}
+
 static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1;
 	int fd;
 
+	if (one_component(s->rel)) {
+		fd = mnts_sys_open_tree(*slot(x, s->src), s->rel,
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+					    (*s->rel ? 0 : AT_EMPTY_PATH));
+		if (fd >= 0) {
+			*slot(x, s->dst) = fd;
+			return 0;
+		}
+		/* on any error, the long way: it creates what is missing, and
+		 * says what failed */
+	}
 	at = mnts_open_beneath(*slot(x, s->src), s->rel);
 	if (at == -ENOENT && s->create) {
 		int r =
@@ -286,13 +306,15 @@ static int do_live_member(struct exec *x, const struct mnts_step *s, struct mnts
 	return g->ns_id ? leave_foreign(x, r, err) : r;
 }
 
-static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+/* An O_PATH fd of the mountpoint rel (below parent's root) of mount obj,
+ * created when missing if create.  Returns: fd or -errno. */
+static int open_mountpoint(struct exec *x, int obj, int parent, const char *rel, bool create,
+			   struct mnts_error *err)
 {
-	const struct mnts_plan_mount *pm = &x->plan->mounts[s->obj];
-	int parent = *slot(x, s->src);
-	int at = mnts_open_beneath(parent, s->rel);
+	const struct mnts_plan_mount *pm = &x->plan->mounts[obj];
+	int at = mnts_open_beneath(parent, rel);
 
-	if (at == -ENOENT && s->create) {
+	if (at == -ENOENT && create) {
 		const struct mnts_plan_mount *pp =
 		    &x->plan->mounts[x->plan->nss[0].base]; /* replaced below */
 		struct stat st;
@@ -309,21 +331,49 @@ static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_
 		/* a file bind needs a file to sit on */
 		if (fstat(*slot(x, pm->slot), &st) < 0)
 			return mnts_err(err, errno, "stat the mount");
-		r = mnts_mkpath_beneath(parent, s->rel, !S_ISDIR(st.st_mode), &from);
+		r = mnts_mkpath_beneath(parent, rel, !S_ISDIR(st.st_mode), &from);
 		if (r < 0)
-			return mnts_err(err, -r, "create mountpoint '/%s'", s->rel);
+			return mnts_err(err, -r, "create mountpoint '/%s'", rel);
 		if (from >= 0 && !fresh_parent)
-			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), s->rel, from);
-		at = mnts_open_beneath(parent, s->rel);
+			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), rel, from);
+		at = mnts_open_beneath(parent, rel);
 	}
 	if (at == -ENOENT)
 		return mnts_err(err, ENOENT,
 				"mountpoint '/%s' is missing in a reused filesystem "
 				"(--create-mountpoints creates it)",
-				s->rel);
+				rel);
 	if (at < 0)
-		return mnts_err(err, -at, "open mountpoint '/%s'", s->rel);
+		return mnts_err(err, -at, "open mountpoint '/%s'", rel);
+	return at;
+}
+
+static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int at = open_mountpoint(x, s->obj, *slot(x, s->src), s->rel, s->create, err);
+
+	if (at < 0)
+		return at;
 	*slot(x, s->dst) = at;
+	return 0;
+}
+
+/* ATTACH onto the parent (aux) at rel, one component (plan.c). */
+static int do_attach_at(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int at = -1;
+
+	if (mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), s->rel,
+				MOVE_MOUNT_F_EMPTY_PATH | (*s->rel ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return mnts_err(err, errno, "move_mount");
+	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, err);
+	if (at < 0)
+		return at;
+	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "move_mount");
 	return 0;
 }
 
@@ -446,7 +496,8 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 			if ((r = enter_foreign(x, fd, err)) < 0)
 				return r;
 		}
-		fd = mnts_sb_clone(sb->path, s->kind == MNTS_STEP_SB_LIVE ? sb->live_id : 0, err);
+		fd = mnts_sb_clone(sb->path, s->kind == MNTS_STEP_SB_LIVE, sb->dev_major,
+				   sb->dev_minor, err);
 		if (s->aux >= 0)
 			fd = leave_foreign(x, fd, err);
 		if (fd < 0)
@@ -480,6 +531,8 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 	case MNTS_STEP_MOUNTPOINT:
 		return do_mountpoint(x, s, err);
 	case MNTS_STEP_ATTACH:
+		if (s->rel)
+			return do_attach_at(x, s, err);
 		r = mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), "",
 					MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 		if (r < 0)

@@ -690,6 +690,8 @@ static int add_subtree_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 	    m->parent ? &plan->mounts[mount_index(plan, m->parent)] : NULL;
 	_cleanup_free_ size_t *order = NULL;
 	struct mnts_step *s;
+	const char *rel;
+	bool create;
 	uint64_t attr;
 	char name[512];
 
@@ -740,19 +742,29 @@ static int add_subtree_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 	 * is still the root of its own detached tree */
 	ensure_anchors(plan, i);
 	add_propagation_steps(plan, i);
-	pm->mp_slot = new_slot(plan);
-	s = add_step(plan, MNTS_STEP_MOUNTPOINT, i);
-	s->src = pp->slot;
-	s->dst = pm->mp_slot;
-	s->rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
-	s->create =
-	    opts->create_mountpoints || (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
-	if (!s->rel)
+	rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
+	create = opts->create_mountpoints || (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
+	if (!rel)
 		return mnts_err(err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
 				mnts_plan_mount_name(m, name, sizeof(name)), m->parent->mountpoint);
-	s = add_step(plan, MNTS_STEP_ATTACH, i);
-	s->src = pm->slot;
-	s->aux = pm->mp_slot;
+	if (strchr(rel, '/')) {
+		/* a longer path is resolved RESOLVE_BENEATH first (exec.c) */
+		pm->mp_slot = new_slot(plan);
+		s = add_step(plan, MNTS_STEP_MOUNTPOINT, i);
+		s->src = pp->slot;
+		s->dst = pm->mp_slot;
+		s->rel = rel;
+		s->create = create;
+		s = add_step(plan, MNTS_STEP_ATTACH, i);
+		s->src = pm->slot;
+		s->aux = pm->mp_slot;
+	} else {
+		s = add_step(plan, MNTS_STEP_ATTACH, i);
+		s->src = pm->slot;
+		s->aux = pp->slot;
+		s->rel = rel;
+		s->create = create;
+	}
 	return 0;
 }
 

@@ -82,12 +82,13 @@ int mnts_fd_mount_id(int fd, uint64_t *ret_id)
 	return 0;
 }
 
+/* Whether a path lookup of its mountpoint ends on it (not covered). */
 static bool reachable(const struct mnts_live_mount *lm)
 {
-	_cleanup_close_ int fd = open(lm->target, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-	uint64_t id;
+	struct statx stx;
 
-	return fd >= 0 && mnts_fd_mount_id(fd, &id) == 0 && id == lm->id;
+	return statx(AT_FDCWD, lm->target, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
+	       (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == lm->id;
 }
 
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
@@ -160,34 +161,31 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
 	return create_once(fstype, source, NULL, MNTS_FSCONFIG_CMD_CREATE, err);
 }
 
-int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err)
+int mnts_sb_clone(const char *path, bool check, uint32_t dev_major, uint32_t dev_minor,
+		  struct mnts_error *err)
 {
-	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
 	/* private at once (a clone of a shared mount is a peer of it), and
 	 * without the live mount's flags: clones of it get only their own */
 	struct mnts_mount_attr attr = {.attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS,
 				       .propagation = MS_PRIVATE};
-	uint64_t id;
-	int fd;
+	_cleanup_close_ int fd = -1;
+	struct statx stx;
 
-	if (pfd < 0)
-		return mnts_err(err, errno, "open '%s'", path);
-	if (expect_id && (mnts_fd_mount_id(pfd, &id) < 0 || id != expect_id))
-		return mnts_err(err, ESTALE, "live mount %" PRIu64 " at '%s': no longer there",
-				expect_id, path);
-	fd = mnts_sys_open_tree_attr(pfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH,
-				     &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
+	fd = mnts_sys_open_tree_attr(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, &attr,
+				     MNTS_MOUNT_ATTR_SIZE_VER0);
 	if (fd < 0 && errno == ENOSYS) {
-		fd = mnts_sys_open_tree(pfd, "",
-					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		fd = mnts_sys_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (fd >= 0 && mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr,
-						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0) {
-			int saved = errno;
-			close(fd);
-			return mnts_err(err, saved, "make clone of '%s' private", path);
-		}
+						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0)
+			return mnts_err(err, errno, "make clone of '%s' private", path);
 	}
 	if (fd < 0)
 		return mnts_err(err, errno, "open_tree '%s'", path);
-	return fd;
+	/* checked on the clone, which cannot change under us: one syscall
+	 * instead of opening the path first */
+	if (check && (statx(fd, "", AT_EMPTY_PATH, 0, &stx) < 0 || stx.stx_dev_major != dev_major ||
+		      stx.stx_dev_minor != dev_minor))
+		return mnts_err(err, ESTALE, "'%s': no longer a mount of superblock %u:%u", path,
+				dev_major, dev_minor);
+	return TAKE_FD(fd);
 }
