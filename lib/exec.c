@@ -38,6 +38,7 @@ struct exec {
 	struct undo *undo;
 	size_t n_undo;
 	int cur_ns; /* index into plan->nss of the namespace we are in; -1: the caller's */
+	bool *populated; /* per namespace: its tree is in it */
 };
 
 /* Propagation of an attached mount changes only from inside its namespace
@@ -99,18 +100,16 @@ static int sb_ns_fd(struct exec *x, int sb)
 	return psb->ns_slot >= 0 ? x->slots[psb->ns_slot] : -1;
 }
 
-/* Where the propagation of a mount is set: a namespace's root from inside
- * that namespace, every other mount in the caller's, while it is the root of
- * its own detached tree (plan.h). */
-static int root_ns(const struct exec *x, int mount)
+/* Where the propagation of a mount is set: in the caller's namespace while
+ * its tree is detached, from inside its namespace once the tree is there
+ * (mount_setattr's check_mnt). */
+static int propagation_ns(const struct exec *x, int mount)
 {
 	const struct mnts_mount *m = x->plan->mounts[mount].m;
 
-	if (m->parent)
-		return -1;
 	for (size_t n = 0; n < x->plan->n_nss; n++)
 		if (x->plan->nss[n].ns == m->ns)
-			return (int)n;
+			return x->populated[n] ? (int)n : -1;
 	return -1;
 }
 
@@ -232,6 +231,26 @@ static bool one_component(const char *rel)
 	return !strchr(rel, '/');
 }
 
+/* A detached clone of what is at rel below the root of mount fd.
+ * Returns: fd or -errno. */
+static int clone_below(int fd, const char *rel)
+{
+	_cleanup_close_ int at = -1;
+	int r;
+
+	if (one_component(rel)) {
+		r = mnts_sys_open_tree(fd, rel,
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+					   (*rel ? 0 : AT_EMPTY_PATH));
+		return r < 0 ? -errno : r;
+	}
+	at = mnts_open_beneath(fd, rel);
+	if (at < 0)
+		return at;
+	r = clone_fd(at);
+	return r < 0 ? -errno : r;
+}
+
 static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1;
@@ -274,6 +293,25 @@ static int do_clone_in_source_ns(struct exec *x, const struct mnts_step *s, stru
 	if ((r = enter_foreign(x, nsfd, err)) < 0)
 		return r;
 	return leave_foreign(x, do_clone(x, s, err), err);
+}
+
+/* A detached clone of the source (src) at s->rel, made in the namespace the
+ * source lives in.  Returns: fd or -errno. */
+static int clone_anchor(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int nsfd = sb_ns_fd(x, x->plan->groups[s->obj].sb), fd, r;
+
+	if (nsfd >= 0 && (r = enter_foreign(x, nsfd, err)) < 0)
+		return r;
+	fd = clone_below(*slot(x, s->src), s->rel);
+	if (nsfd >= 0 && (r = leave_foreign(x, 0, err)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (fd < 0)
+		return mnts_err(err, -fd, "clone the superblock at '/%s'", s->rel);
+	return fd;
 }
 
 /* An O_PATH fd of a live member of a group outside the snapshot, checked
@@ -555,44 +593,37 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		return 0;
 	}
 	case MNTS_STEP_ANCHOR:
-		if (sb_ns_fd(x, plan->groups[s->obj].sb) >= 0) {
-			if ((r = enter_foreign(x, sb_ns_fd(x, plan->groups[s->obj].sb), err)) < 0)
-				return r;
-			fd = clone_fd(*slot(x, s->src));
-			fd = leave_foreign(x, fd < 0 ? -errno : fd, err);
-			errno = fd < 0 ? -fd : 0;
-		} else {
-			fd = clone_fd(*slot(x, s->src));
-		}
+	case MNTS_STEP_SLAVE_ANCHOR:
+		fd = clone_anchor(x, s, err);
 		if (fd < 0)
-			return mnts_err(err, errno, "clone the superblock root");
+			return fd;
 		*slot(x, s->dst) = fd;
 		if (s->aux >= 0) {
-			/* a peer of the master, then its slave, then a group of its own */
+			/* a peer of the master (or of the group), then its slave */
 			if (set_group(*slot(x, s->aux), fd) < 0)
 				return mnts_err(err, errno, "join the master group");
 			if (setattr(fd, 0, 0, MS_SLAVE, -1) < 0)
 				return mnts_err(err, errno, "make slave");
 		}
-		if (setattr(fd, 0, 0, MS_SHARED, -1) < 0)
+		/* then, for a group, a group of its own */
+		if (s->kind == MNTS_STEP_ANCHOR && setattr(fd, 0, 0, MS_SHARED, -1) < 0)
 			return mnts_err(err, errno, "make shared");
 		return 0;
 	case MNTS_STEP_JOIN:
-		if ((r = enter_ns(x, root_ns(x, s->obj), err)) < 0)
+		if ((r = enter_ns(x, propagation_ns(x, s->obj), err)) < 0)
 			return r;
 		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
 			return mnts_err(err, errno, "move_mount set-group");
 		return 0;
 	case MNTS_STEP_SLAVE:
-		if ((r = enter_ns(x, root_ns(x, s->obj), err)) < 0)
+		/* from a pure slave: the mount becomes a slave of the same master */
+		if ((r = enter_ns(x, propagation_ns(x, s->obj), err)) < 0)
 			return r;
 		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
 			return mnts_err(err, errno, "move_mount set-group");
-		if (setattr(*slot(x, s->aux), 0, 0, MS_SLAVE, -1) < 0)
-			return mnts_err(err, errno, "make slave");
 		return 0;
 	case MNTS_STEP_UNBINDABLE:
-		if ((r = enter_ns(x, root_ns(x, s->obj), err)) < 0)
+		if ((r = enter_ns(x, propagation_ns(x, s->obj), err)) < 0)
 			return r;
 		if (setattr(*slot(x, s->aux), 0, 0, MS_UNBINDABLE, -1) < 0)
 			return mnts_err(err, errno, "make unbindable");
@@ -608,9 +639,11 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		}
 		return 0;
 	case MNTS_STEP_NS_POPULATE:
+		x->populated[s->obj] = true;
 		return mnts_ns_populate(x->env->orig_ns, *slot(x, s->aux), *slot(x, s->src),
 					plan->opts->root_dir, err);
 	case MNTS_STEP_GRAFT:
+		x->populated[s->obj] = true;
 		return do_graft(x, s, err);
 	case MNTS_STEP_PIN:
 		return do_pin(x, s, err);
@@ -659,6 +692,7 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 	for (int i = 0; i < plan->n_slots; i++)
 		x.slots[i] = -1;
 	x.ns_ids = xcalloc(plan->n_nss + 1, sizeof(uint64_t));
+	x.populated = xcalloc(plan->n_nss + 1, sizeof(bool));
 	if (mnts_mnt_ns_id(env->orig_ns, &x.ns_ids[plan->n_nss]) < 0)
 		x.ns_ids[plan->n_nss] = 0;
 
@@ -702,5 +736,6 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		close_slot(&x, i);
 	free(x.slots);
 	free(x.ns_ids);
+	free(x.populated);
 	return r;
 }

@@ -369,6 +369,7 @@ static int live_master(struct mnts_plan *plan, struct mnts_live_groups *lg, bool
 			     .master = -1,
 			     .sb = sb_index,
 			     .anchor_slot = -1,
+			     .slave_anchor_slot = -1,
 			     .live = true,
 			     .path = xstrdup(lm->mountpoint),
 			     .live_id = lm->mnt_id,
@@ -401,6 +402,7 @@ static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 						.master = -1,
 						.sb = pm->sb,
 						.anchor_slot = -1,
+						.slave_anchor_slot = -1,
 					    });
 		} else if (plan->groups[g].sb != pm->sb) {
 			unresolved(bad, pm->m, "peer group %" PRIu64 " spans two superblocks",
@@ -526,6 +528,17 @@ static void ensure_sb(struct mnts_plan *plan, int sb_index)
 	s->aux = sb->ns_slot;
 }
 
+/* Where anchors of superblock sb are cloned, below its source's root: the
+ * common ancestor of every root replayed from it, which SET_GROUP needs
+ * (the from mount's root must contain the to mount's), and which a live
+ * master member's root contains too. */
+static const char *anchor_root(const struct mnts_plan *plan, int sb)
+{
+	const char *rel = mnts_path_below(plan->sbs[sb].roots_common, plan->sbs[sb].root);
+
+	return rel ? rel : "";
+}
+
 /* A group's anchor (masters first), cloned from its superblock's source in
  * the caller's namespace, where the sources were made: the kernel lets only
  * that namespace clone a detached mount. */
@@ -552,34 +565,46 @@ static void ensure_group(struct mnts_plan *plan, int g)
 	s->src = plan->sbs[grp->sb].slot;
 	s->dst = grp->anchor_slot;
 	s->aux = grp->master >= 0 ? plan->groups[grp->master].anchor_slot : -1;
+	s->rel = anchor_root(plan, grp->sb);
 }
 
-static void ensure_anchors(struct mnts_plan *plan, int i)
+/* A pure slave of group g, the source of SET_GROUP for the slaves of g (a
+ * mount with children can only be made a slave that way). */
+static void ensure_slave_anchor(struct mnts_plan *plan, int g, int sb)
 {
-	const struct mnts_plan_mount *pm = &plan->mounts[i];
+	struct mnts_step *s;
 
-	if (pm->group >= 0)
-		ensure_group(plan, pm->group);
-	else if (pm->slave_of >= 0)
-		ensure_group(plan, pm->slave_of);
+	if (plan->groups[g].slave_anchor_slot >= 0)
+		return;
+	ensure_group(plan, g);
+	ensure_sb(plan, sb);
+	plan->groups[g].slave_anchor_slot = new_slot(plan);
+	s = add_step(plan, MNTS_STEP_SLAVE_ANCHOR, g);
+	s->src = plan->sbs[sb].slot;
+	s->dst = plan->groups[g].slave_anchor_slot;
+	s->aux = plan->groups[g].anchor_slot;
+	s->rel = anchor_root(plan, sb);
 }
 
-/* Sharing, slavery and unbindable for mount i: its anchors must exist. */
-static void add_propagation_steps(struct mnts_plan *plan, int i)
+/* Sharing, slavery and (unless left for later) unbindable for mount i,
+ * with the anchors they need. */
+static void add_propagation_steps(struct mnts_plan *plan, int i, bool unbindable)
 {
 	const struct mnts_plan_mount *pm = &plan->mounts[i];
 	struct mnts_step *s;
 
 	if (pm->group >= 0) {
+		ensure_group(plan, pm->group);
 		s = add_step(plan, MNTS_STEP_JOIN, i);
 		s->src = plan->groups[pm->group].anchor_slot;
 		s->aux = pm->slot;
 	} else if (pm->slave_of >= 0) {
+		ensure_slave_anchor(plan, pm->slave_of, pm->sb);
 		s = add_step(plan, MNTS_STEP_SLAVE, i);
-		s->src = plan->groups[pm->slave_of].anchor_slot;
+		s->src = plan->groups[pm->slave_of].slave_anchor_slot;
 		s->aux = pm->slot;
 	}
-	if (pm->m->unbindable) {
+	if (pm->m->unbindable && unbindable) {
 		s = add_step(plan, MNTS_STEP_UNBINDABLE, i);
 		s->aux = pm->slot;
 	}
@@ -678,22 +703,21 @@ static bool source_is_mount(const struct mnts_plan *plan, int i)
 	return rel && !*rel;
 }
 
+static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err);
+
 /* Steps that make m's clone the root of a detached tree holding its whole
  * subtree, then (unless m is a namespace's root) attach it to its parent. */
 static int add_subtree_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 			     struct mnts_error *err)
 {
-	const struct mnts_replay_opts *opts = plan->opts;
 	int i = mount_index(plan, m);
 	struct mnts_plan_mount *pm = &plan->mounts[i];
 	const struct mnts_plan_mount *pp =
 	    m->parent ? &plan->mounts[mount_index(plan, m->parent)] : NULL;
 	_cleanup_free_ size_t *order = NULL;
 	struct mnts_step *s;
-	const char *rel;
-	bool create;
 	uint64_t attr;
-	char name[512];
+	int r;
 
 	if (source_is_mount(plan, i)) {
 		ensure_sb(plan, pm->sb);
@@ -729,21 +753,41 @@ static int add_subtree_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 		s->attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS;
 	}
 
-	order = child_order(m);
-	for (size_t k = 0; k < m->n_children; k++) {
-		int r = add_subtree_steps(plan, m->children[order[k]], err);
+	if (pp) {
+		/* a leaf is done: its propagation now, while mount_setattr can
+		 * still reach it (a detached tree's root) */
+		if (!m->n_children)
+			add_propagation_steps(plan, i, true);
+		r = add_attach_steps(plan, i, err);
 		if (r < 0)
 			return r;
 	}
-	if (!pp)
-		return 0; /* a namespace's root: attached whole, its propagation set inside */
+	order = child_order(m);
+	for (size_t k = 0; k < m->n_children; k++) {
+		r = add_subtree_steps(plan, m->children[order[k]], err);
+		if (r < 0)
+			return r;
+	}
+	/* a namespace's root gets its propagation inside the namespace */
+	if (pp && m->n_children) {
+		add_propagation_steps(plan, i, false);
+		plan->deferred[i] = m->unbindable;
+	}
+	return 0;
+}
 
-	/* nothing more is attached to it: its propagation can be set while it
-	 * is still the root of its own detached tree */
-	ensure_anchors(plan, i);
-	add_propagation_steps(plan, i);
-	rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
-	create = opts->create_mountpoints || (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
+/* Steps that attach mount i onto its parent at its mountpoint. */
+static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err)
+{
+	const struct mnts_mount *m = plan->mounts[i].m;
+	struct mnts_plan_mount *pm = &plan->mounts[i];
+	const struct mnts_plan_mount *pp = &plan->mounts[mount_index(plan, m->parent)];
+	const char *rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
+	bool create = plan->opts->create_mountpoints ||
+		      (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
+	struct mnts_step *s;
+	char name[512];
+
 	if (!rel)
 		return mnts_err(err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
 				mnts_plan_mount_name(m, name, sizeof(name)), m->parent->mountpoint);
@@ -776,6 +820,7 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 
 	plan->sb_made = xcalloc(plan->n_sbs + 1, sizeof(bool));
 	plan->group_made = xcalloc(plan->n_groups + 1, sizeof(bool));
+	plan->deferred = xcalloc(plan->n_mounts + 1, sizeof(bool));
 	if (opts->target == MNTS_REPLAY_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
 			plan->nss[n].slot = new_slot(plan);
@@ -783,10 +828,18 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 			s->dst = plan->nss[n].slot;
 		}
 	for (size_t n = 0; n < plan->n_nss; n++) {
+		const struct mnts_plan_mount *root =
+		    &plan->mounts[mount_index(plan, plan->nss[n].ns->root)];
+
 		r = add_subtree_steps(plan, plan->nss[n].ns->root, err);
 		if (r < 0)
 			return r;
-		ensure_anchors(plan, mount_index(plan, plan->nss[n].ns->root));
+		/* anchors are made in the caller's namespace, where the
+		 * sources are: the roots' too */
+		if (root->group >= 0)
+			ensure_group(plan, root->group);
+		else if (root->slave_of >= 0)
+			ensure_slave_anchor(plan, root->slave_of, root->sb);
 	}
 	/* once every root and mountpoint inside them exists */
 	for (size_t i = 0; i < plan->n_sbs; i++)
@@ -806,7 +859,12 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	/* a root's propagation from inside its namespace: pivot_root refuses
 	 * shared parents, and nothing may propagate while the old root goes */
 	for (size_t n = 0; n < plan->n_nss; n++)
-		add_propagation_steps(plan, mount_index(plan, plan->nss[n].ns->root));
+		add_propagation_steps(plan, mount_index(plan, plan->nss[n].ns->root), true);
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->deferred[i]) {
+			s = add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
+			s->aux = plan->mounts[i].slot;
+		}
 	add_step(plan, MNTS_STEP_DROP, -1);
 	if (opts->target == MNTS_REPLAY_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
@@ -898,6 +956,7 @@ void mnts_plan_done(struct mnts_plan *plan)
 	free(plan->sb_mounts_off);
 	free(plan->sb_made);
 	free(plan->group_made);
+	free(plan->deferred);
 	mnts_u64map_free(&plan->sb_by_dev);
 	mnts_u64map_free(&plan->group_by_id);
 	free(plan->sbs);
@@ -941,6 +1000,7 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 		sb = &plan->sbs[s->obj];
 		break;
 	case MNTS_STEP_ANCHOR:
+	case MNTS_STEP_SLAVE_ANCHOR:
 	case MNTS_STEP_LIVE_MEMBER:
 		g = &plan->groups[s->obj];
 		break;
@@ -1026,6 +1086,9 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 				 g->shared_id, plan->groups[g->master].shared_id);
 		else
 			snprintf(buf, size, "anchor peer group %" PRIu64, g->shared_id);
+		break;
+	case MNTS_STEP_SLAVE_ANCHOR:
+		snprintf(buf, size, "anchor slaves of peer group %" PRIu64, g->shared_id);
 		break;
 	case MNTS_STEP_JOIN:
 		snprintf(buf, size, "join '%s' to peer group %" PRIu64, a, m->shared_id);

@@ -6,17 +6,21 @@
  * injection) without the planner touching the kernel beyond reading.
  *
  * Step order: namespaces created (ids checked for nsfs pins), then each
- * namespace's tree built depth-first, in the caller's namespace, one subtree
- * at a time.  For a mount: clone it from its superblock's source (made on
- * first use), idmap and flags while it is the root of its own detached tree
- * (mount_setattr refuses other detached mounts), build and attach each child
- * subtree onto it (a child whose mountpoint a sibling covers goes first),
- * then its propagation (join, slave, unbindable) once nothing more will be
- * attached to it, still as a detached root; then open its mountpoint in the
- * parent and attach it.  A parent is therefore private while anything is
- * attached to it: nothing propagates.  Then read-only superblocks, the trees
- * moved into their namespaces (pivot_root) or grafted, the roots'
- * propagation from inside each namespace, drop, pins.
+ * namespace's tree built depth-first, in the caller's namespace.  For a
+ * mount: clone it from its superblock's source (made on first use), idmap
+ * and flags while it is the root of its own detached tree (mount_setattr
+ * refuses other detached mounts), attach it to its parent (one mount at a
+ * time: moving a subtree costs the kernel time per mount in it), then its
+ * children (one whose mountpoint a sibling covers goes first), then its
+ * propagation once nothing more will be attached to it: so a parent is
+ * private while anything is attached to it and nothing propagates.
+ * Propagation comes from anchors by MOVE_MOUNT_SET_GROUP, which works on
+ * any mount: a detached member of each peer group, and a detached pure
+ * slave of each master group.  Unbindable needs mount_setattr: a leaf gets
+ * it before it is attached, others at the end.  Then read-only superblocks,
+ * the trees moved into their namespaces (pivot_root) or grafted, the roots'
+ * propagation and the remaining unbindables from inside each namespace,
+ * drop, pins.
  *
  * Every fd is closed after the last step naming it (exec.c), so a replay
  * holds about one fd per level of the tree being built, not one per mount:
@@ -73,7 +77,8 @@ struct mnts_plan_group {
 	uint64_t shared_id, master_id;
 	int master; /* index of the master group, -1 when none (or outside the snapshot) */
 	int sb;
-	int anchor_slot;
+	int anchor_slot;       /* a detached member (or the live one) */
+	int slave_anchor_slot; /* a detached pure slave of it, for SLAVE steps; -1 until made */
 	/* a group outside the snapshot, alive on this host: its anchor is a
 	 * live member (mount live_id at path in namespace ns_id, 0: the
 	 * caller's), only ever the source of SET_GROUP */
@@ -103,6 +108,7 @@ enum mnts_step_kind {
 	MNTS_STEP_FLAGS,
 	MNTS_STEP_SB_RO,
 	MNTS_STEP_ANCHOR,
+	MNTS_STEP_SLAVE_ANCHOR,
 	MNTS_STEP_JOIN,
 	MNTS_STEP_SLAVE,
 	MNTS_STEP_UNBINDABLE,
@@ -142,7 +148,8 @@ struct mnts_plan {
 	int *sb_mounts, *sb_mounts_off;
 	struct mnts_u64map sb_by_dev;	/* device number -> first superblock */
 	struct mnts_u64map group_by_id; /* shared_id -> index into groups */
-	bool *sb_made, *group_made;	/* steps emitted for its source / anchor */
+	bool *sb_made, *group_made; /* steps emitted for its source / anchor */
+	bool *deferred;		    /* mounts whose unbindable waits until the end */
 };
 
 /* Validates snap for this host and opts, and builds the plan.  Every

@@ -16,13 +16,18 @@
 #include "lib/model.h"
 #include "lib/u64map.h"
 
+enum mnts_reach_state { MNTS_REACH_UNKNOWN, MNTS_REACH_YES, MNTS_REACH_NO, MNTS_REACH_ASK };
+
 /* A mount of the caller's namespace (from /proc/self/mountinfo). */
 struct mnts_live_mount {
-	uint64_t id;
+	uint64_t id, parent_id;
 	uint32_t dev_major, dev_minor;
 	char *root, *target, *fstype;
 	bool shared;
 	bool unbindable; /* cannot be cloned */
+	/* whether a lookup of target ends on it, from the table alone
+	 * (MNTS_REACH_ASK: the table cannot tell, statx does) */
+	enum mnts_reach_state reach;
 };
 
 struct mnts_live_table {
