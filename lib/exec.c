@@ -615,6 +615,17 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
 			return mnts_err(err, errno, "move_mount set-group");
 		return 0;
+	case MNTS_STEP_SHARE:
+		/* the anchor recipe on the mount itself (a detached root) */
+		if (s->aux >= 0) {
+			if (set_group(*slot(x, s->aux), *slot(x, s->src)) < 0)
+				return mnts_err(err, errno, "join the master group");
+			if (setattr(*slot(x, s->src), 0, 0, MS_SLAVE, -1) < 0)
+				return mnts_err(err, errno, "make slave");
+		}
+		if (setattr(*slot(x, s->src), 0, 0, MS_SHARED, -1) < 0)
+			return mnts_err(err, errno, "make shared");
+		return 0;
 	case MNTS_STEP_SLAVE:
 		/* from a pure slave: the mount becomes a slave of the same master */
 		if ((r = enter_ns(x, propagation_ns(x, s->obj), err)) < 0)

@@ -586,6 +586,16 @@ static void ensure_slave_anchor(struct mnts_plan *plan, int g, int sb)
 	s->rel = anchor_root(plan, sb);
 }
 
+/* Whether mount i is made shared itself (MNTS_STEP_SHARE): the only use of
+ * its group, and a leaf, which mount_setattr reaches as a detached root. */
+static bool shares_itself(const struct mnts_plan *plan, int i)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[i];
+
+	return pm->group >= 0 && plan->group_uses[pm->group] == 1 && !pm->m->n_children &&
+	       !plan->groups[pm->group].live;
+}
+
 /* Sharing, slavery and (unless left for later) unbindable for mount i,
  * with the anchors they need. */
 static void add_propagation_steps(struct mnts_plan *plan, int i, bool unbindable)
@@ -593,7 +603,16 @@ static void add_propagation_steps(struct mnts_plan *plan, int i, bool unbindable
 	const struct mnts_plan_mount *pm = &plan->mounts[i];
 	struct mnts_step *s;
 
-	if (pm->group >= 0) {
+	if (shares_itself(plan, i)) {
+		/* no anchor cloned and dropped */
+		const struct mnts_plan_group *grp = &plan->groups[pm->group];
+
+		if (grp->master >= 0)
+			ensure_group(plan, grp->master);
+		s = add_step(plan, MNTS_STEP_SHARE, i);
+		s->aux = grp->master >= 0 ? plan->groups[grp->master].anchor_slot : -1;
+		s->src = pm->slot;
+	} else if (pm->group >= 0) {
 		ensure_group(plan, pm->group);
 		s = add_step(plan, MNTS_STEP_JOIN, i);
 		s->src = plan->groups[pm->group].anchor_slot;
@@ -694,7 +713,7 @@ static bool source_is_mount(const struct mnts_plan *plan, int i)
 	const struct mnts_plan_sb *sb;
 	const char *rel;
 
-	if (pm->sb < 0 || pm->group >= 0 || pm->slave_of >= 0)
+	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)))
 		return false;
 	sb = &plan->sbs[pm->sb];
 	if (plan->sb_mounts_off[pm->sb + 1] - plan->sb_mounts_off[pm->sb] != 1 || sb->ns_id)
@@ -821,6 +840,16 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	plan->sb_made = xcalloc(plan->n_sbs + 1, sizeof(bool));
 	plan->group_made = xcalloc(plan->n_groups + 1, sizeof(bool));
 	plan->deferred = xcalloc(plan->n_mounts + 1, sizeof(bool));
+	plan->group_uses = xcalloc(plan->n_groups + 1, sizeof(int));
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		if (plan->mounts[i].group >= 0)
+			plan->group_uses[plan->mounts[i].group]++;
+		if (plan->mounts[i].slave_of >= 0)
+			plan->group_uses[plan->mounts[i].slave_of]++;
+	}
+	for (size_t g = 0; g < plan->n_groups; g++)
+		if (plan->groups[g].master >= 0)
+			plan->group_uses[plan->groups[g].master]++;
 	if (opts->target == MNTS_REPLAY_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
 			plan->nss[n].slot = new_slot(plan);
@@ -957,6 +986,7 @@ void mnts_plan_done(struct mnts_plan *plan)
 	free(plan->sb_made);
 	free(plan->group_made);
 	free(plan->deferred);
+	free(plan->group_uses);
 	mnts_u64map_free(&plan->sb_by_dev);
 	mnts_u64map_free(&plan->group_by_id);
 	free(plan->sbs);
@@ -1089,6 +1119,15 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 		break;
 	case MNTS_STEP_SLAVE_ANCHOR:
 		snprintf(buf, size, "anchor slaves of peer group %" PRIu64, g->shared_id);
+		break;
+	case MNTS_STEP_SHARE:
+		if (m->master_id)
+			snprintf(buf, size,
+				 "make '%s' shared (peer group %" PRIu64 ") and a slave of group %" PRIu64,
+				 a, m->shared_id, m->master_id);
+		else
+			snprintf(buf, size, "make '%s' shared (peer group %" PRIu64 ")", a,
+				 m->shared_id);
 		break;
 	case MNTS_STEP_JOIN:
 		snprintf(buf, size, "join '%s' to peer group %" PRIu64, a, m->shared_id);

@@ -110,6 +110,7 @@ enum mnts_step_kind {
 	MNTS_STEP_ANCHOR,
 	MNTS_STEP_SLAVE_ANCHOR,
 	MNTS_STEP_JOIN,
+	MNTS_STEP_SHARE,
 	MNTS_STEP_SLAVE,
 	MNTS_STEP_UNBINDABLE,
 	MNTS_STEP_DROP,
@@ -149,6 +150,7 @@ struct mnts_plan {
 	struct mnts_u64map sb_by_dev;	/* device number -> first superblock */
 	struct mnts_u64map group_by_id; /* shared_id -> index into groups */
 	bool *sb_made, *group_made; /* steps emitted for its source / anchor */
+	int *group_uses; /* per group: members, slaves and slave groups */
 	bool *deferred;		    /* mounts whose unbindable waits until the end */
 };
 
