@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "lib/jsonwriter.h"
+#include "lib/utf8.h"
 
 void mnts_jw_init(struct mnts_jw *w, FILE *f, bool compact)
 {
@@ -80,31 +81,6 @@ void mnts_jw_key(struct mnts_jw *w, const char *key)
 	fputs_unlocked(w->compact ? ":" : ": ", w->f);
 }
 
-/* Length of the UTF-8 sequence starting at s, or 0 when it is not a valid
- * one (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 void mnts_jw_string(struct mnts_jw *w, const char *str)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -122,7 +98,7 @@ void mnts_jw_string(struct mnts_jw *w, const char *str)
 			continue;
 		}
 		if (*s >= 0x80) {
-			len = utf8_len(s);
+			len = mnts_utf8_len(s);
 			if (len == 0) {
 				if (!w->bad_utf8)
 					w->bad_utf8 = str;

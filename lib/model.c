@@ -79,32 +79,52 @@ struct mnts_snapshot *mnts_snapshot_new(void)
 	return snap;
 }
 
-static void mount_done(struct mnts_mount *m)
+static bool in_text(const struct mnts_snapshot *snap, const char *s)
 {
-	free(m->root);
-	free(m->mountpoint);
-	free(m->fstype);
-	free(m->source);
-	mnts_strv_clear(&m->mount_options);
-	mnts_strv_clear(&m->super_options);
-	free(m->nsfs_type);
-	free(m->nsfs_ns);
-	mnts_strv_clear(&m->uid_map);
-	mnts_strv_clear(&m->gid_map);
+	uintptr_t p = (uintptr_t)s, text = (uintptr_t)snap->text;
+
+	return snap->text && p >= text && p < text + snap->text_size;
+}
+
+void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s)
+{
+	if (!in_text(snap, s))
+		free(s);
+}
+
+static void strv_done(const struct mnts_snapshot *snap, struct mnts_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		mnts_snapshot_free_str(snap, sv->v[i]);
+	free(sv->v);
+}
+
+static void mount_done(const struct mnts_snapshot *snap, struct mnts_mount *m)
+{
+	mnts_snapshot_free_str(snap, m->root);
+	mnts_snapshot_free_str(snap, m->mountpoint);
+	mnts_snapshot_free_str(snap, m->fstype);
+	mnts_snapshot_free_str(snap, m->source);
+	strv_done(snap, &m->mount_options);
+	strv_done(snap, &m->super_options);
+	mnts_snapshot_free_str(snap, m->nsfs_type);
+	mnts_snapshot_free_str(snap, m->nsfs_ns);
+	strv_done(snap, &m->uid_map);
+	strv_done(snap, &m->gid_map);
 	free(m->children);
 }
 
-static void ns_done(struct mnts_ns *ns)
+static void ns_done(const struct mnts_snapshot *snap, struct mnts_ns *ns)
 {
-	free(ns->label);
+	mnts_snapshot_free_str(snap, ns->label);
 	free(ns->pids);
 	for (size_t i = 0; i < ns->n_pins; i++) {
-		free(ns->pins[i].ns);
-		free(ns->pins[i].path);
+		mnts_snapshot_free_str(snap, ns->pins[i].ns);
+		mnts_snapshot_free_str(snap, ns->pins[i].path);
 	}
 	free(ns->pins);
 	for (size_t i = 0; i < ns->n_mounts; i++)
-		mount_done(&ns->mounts[i]);
+		mount_done(snap, &ns->mounts[i]);
 	free(ns->mounts);
 	free(ns->by_id);
 }
@@ -113,18 +133,19 @@ void mnts_snapshot_free(struct mnts_snapshot *snap)
 {
 	if (!snap)
 		return;
-	free(snap->created);
-	free(snap->tool_version);
-	free(snap->host_kernel);
-	free(snap->host_arch);
-	free(snap->host_name);
-	free(snap->method);
-	free(snap->subtree);
-	free(snap->selection);
+	mnts_snapshot_free_str(snap, snap->created);
+	mnts_snapshot_free_str(snap, snap->tool_version);
+	mnts_snapshot_free_str(snap, snap->host_kernel);
+	mnts_snapshot_free_str(snap, snap->host_arch);
+	mnts_snapshot_free_str(snap, snap->host_name);
+	mnts_snapshot_free_str(snap, snap->method);
+	mnts_snapshot_free_str(snap, snap->subtree);
+	mnts_snapshot_free_str(snap, snap->selection);
 	for (size_t i = 0; i < snap->n_ns; i++)
-		ns_done(&snap->nss[i]);
+		ns_done(snap, &snap->nss[i]);
 	free(snap->nss);
-	mnts_strv_clear(&snap->warnings);
+	strv_done(snap, &snap->warnings);
+	free(snap->text);
 	free(snap);
 }
 
@@ -139,6 +160,7 @@ struct mnts_ns *mnts_snapshot_add_ns(struct mnts_snapshot *snap, const char *lab
 	ns = &snap->nss[snap->n_ns++];
 	memset(ns, 0, sizeof(*ns));
 	ns->label = xstrdup(label);
+	ns->snap = snap;
 	snap->linked = false;
 	return ns;
 }
@@ -232,7 +254,7 @@ void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to)
 			continue;
 		moved = *rel ? xasprintf("%s%s%s", to, streq(to, "/") ? "" : "/", rel)
 			     : xstrdup(to);
-		free(m->mountpoint);
+		mnts_snapshot_free_str(ns->snap, m->mountpoint);
 		m->mountpoint = moved;
 	}
 }

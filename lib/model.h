@@ -10,6 +10,12 @@
  * the arrays; then mnts_snapshot_link() validates and fills the derived
  * pointers (parent, children, root, groups).  After linking the arrays must
  * not grow.
+ *
+ * Ownership: every string of the model is the snapshot's.  A snapshot read
+ * from JSON keeps the file's text (snap->text) and most of its strings point
+ * into it, NUL-terminated in place; only the others are freed one by one.
+ * So a model string is freed or replaced through mnts_snapshot_free_str()
+ * (or by mnts_snapshot_free()), never with a bare free().
  */
 #pragma once
 
@@ -101,6 +107,8 @@ struct mnts_ns {
 	/* derived */
 	struct mnts_mount *root;
 	struct mnts_mount **by_id; /* sorted by id for lookup */
+
+	struct mnts_snapshot *snap; /* the snapshot it is part of */
 };
 
 struct mnts_snapshot {
@@ -118,12 +126,20 @@ struct mnts_snapshot {
 
 	struct mnts_strv warnings;
 	bool linked;
+
+	/* The JSON text the snapshot was read from, or NULL: strings of the
+	 * model may point into it (see Ownership above). */
+	char *text;
+	size_t text_size;
 };
 
 struct mnts_snapshot *mnts_snapshot_new(void);
 void mnts_snapshot_free(struct mnts_snapshot *snap);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnts_snapshot *, mnts_snapshot_free)
 #define _cleanup_snapshot_ _cleanup_(mnts_snapshot_freep)
+
+/* Frees s, a string of snap's model, unless it lies in snap->text. */
+void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s);
 
 /* Appends an empty namespace; the pointer is valid until the next add. */
 struct mnts_ns *mnts_snapshot_add_ns(struct mnts_snapshot *snap, const char *label);
