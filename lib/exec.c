@@ -534,13 +534,22 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 			if ((r = enter_foreign(x, fd, err)) < 0)
 				return r;
 		}
-		fd = mnts_sb_clone(sb->path, s->kind == MNTS_STEP_SB_LIVE, sb->dev_major,
-				   sb->dev_minor, err);
+		fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+				   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
+				   sb->dev_major, sb->dev_minor, err);
 		if (s->aux >= 0)
 			fd = leave_foreign(x, fd, err);
 		if (fd < 0)
 			return fd;
 		*slot(x, s->dst) = fd;
+		if (s->keep >= 0) {
+			/* the next source's path extends this one (plan.c) */
+			fd = openat(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+				    s->src >= 0 ? s->rel : sb->path, O_PATH | O_CLOEXEC);
+			if (fd < 0)
+				return mnts_err(err, errno, "open '%s'", sb->path);
+			*slot(x, s->keep) = fd;
+		}
 		return 0;
 	case MNTS_STEP_CLONE:
 		return do_clone_in_source_ns(x, s, err);
@@ -682,7 +691,7 @@ static ssize_t *slots_last_use(const struct mnts_plan *plan)
 		last[i] = -1;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
-		const int used[] = {s->dst, s->src, s->aux};
+		const int used[] = {s->dst, s->src, s->aux, s->keep};
 
 		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
 			if (used[k] >= 0 && !keep[used[k]])
@@ -721,7 +730,7 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		if (r >= 0) {
 			/* fds are done with after their last step: holding one per
 			 * mount would hit RLIMIT_NOFILE at 20,000 mounts */
-			const int used[] = {s->dst, s->src, s->aux};
+			const int used[] = {s->dst, s->src, s->aux, s->keep};
 
 			for (size_t k = 0; k < ARRAY_SIZE(used); k++)
 				if (used[k] >= 0 && last_use[used[k]] == (ssize_t)i)

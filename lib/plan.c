@@ -32,7 +32,8 @@ static struct mnts_step *add_step(struct mnts_plan *plan, enum mnts_step_kind ki
 		plan->steps = xreallocarray(plan->steps, plan->cap_steps, sizeof(*plan->steps));
 	}
 	s = &plan->steps[plan->n_steps++];
-	*s = (struct mnts_step){.kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1};
+	*s = (struct mnts_step){
+	    .kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1, .keep = -1};
 	return s;
 }
 
@@ -831,6 +832,35 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 	return 0;
 }
 
+/* A live source whose path extends the previous one's is looked up from
+ * an O_PATH fd of that one (src, rel): along a deep chain an absolute
+ * lookup crosses hundreds of mounts. */
+static void chain_live_sources(struct mnts_plan *plan)
+{
+	struct mnts_step *prev = NULL;
+
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		struct mnts_step *s = &plan->steps[i];
+		const struct mnts_plan_sb *sb = &plan->sbs[s->obj];
+		const char *prev_path;
+		size_t len;
+
+		if (s->kind != MNTS_STEP_SB_LIVE || sb->ns_id)
+			continue;
+		if (prev) {
+			prev_path = plan->sbs[prev->obj].path;
+			len = strlen(prev_path);
+			if (!strncmp(sb->path, prev_path, len) && sb->path[len] == '/' &&
+			    sb->path[len + 1]) {
+				prev->keep = new_slot(plan);
+				s->src = prev->keep;
+				s->rel = sb->path + len + 1;
+			}
+		}
+		prev = s;
+	}
+}
+
 static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 {
 	const struct mnts_replay_opts *opts = plan->opts;
@@ -894,6 +924,7 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 			s = add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
 			s->aux = plan->mounts[i].slot;
 		}
+	chain_live_sources(plan);
 	add_step(plan, MNTS_STEP_DROP, -1);
 	if (opts->target == MNTS_REPLAY_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {

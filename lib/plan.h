@@ -124,6 +124,7 @@ struct mnts_step {
 	enum mnts_step_kind kind;
 	int obj;	   /* index into sbs, mounts, groups or nss, per kind */
 	int dst, src, aux; /* slots; -1 when unused */
+	int keep;	   /* SB_LIVE: also keep an O_PATH fd of the path here, -1: no */
 	const char
 	    *rel;    /* MOUNTPOINT: path below the parent mount's root; CLONE: below the source */
 	bool create; /* MOUNTPOINT/CLONE: may create what is missing */

@@ -265,8 +265,8 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
 	return create_once(fstype, source, NULL, MNTS_FSCONFIG_CMD_CREATE, err);
 }
 
-int mnts_sb_clone(const char *path, bool check, uint32_t dev_major, uint32_t dev_minor,
-		  struct mnts_error *err)
+int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major,
+		  uint32_t dev_minor, struct mnts_error *err)
 {
 	/* private at once (a clone of a shared mount is a peer of it), and
 	 * without the live mount's flags: clones of it get only their own */
@@ -275,10 +275,10 @@ int mnts_sb_clone(const char *path, bool check, uint32_t dev_major, uint32_t dev
 	_cleanup_close_ int fd = -1;
 	struct statx stx;
 
-	fd = mnts_sys_open_tree_attr(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, &attr,
+	fd = mnts_sys_open_tree_attr(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, &attr,
 				     MNTS_MOUNT_ATTR_SIZE_VER0);
 	if (fd < 0 && errno == ENOSYS) {
-		fd = mnts_sys_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		fd = mnts_sys_open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (fd >= 0 && mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr,
 						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0)
 			return mnts_err(err, errno, "make clone of '%s' private", path);
