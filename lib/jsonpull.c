@@ -15,6 +15,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lib/jsonpull.h"
 #include "lib/macros.h"
@@ -100,6 +103,7 @@ static inline uint64_t load8(const char *p)
 	return w;
 }
 
+#ifndef __SSE2__
 /* The high bit of each byte of w that is '"', '\\', below 0x20 or above
  * 0x7f: the bytes a string scan must stop at.  Exact for the lowest such
  * byte (borrows only run towards higher ones). */
@@ -111,6 +115,7 @@ static inline uint64_t string_stops(uint64_t w)
 		((w - BYTES(0x20)) & ~w) | w) &
 	       BYTES(0x80);
 }
+#endif
 
 static inline const char *skip_ws(const struct mnts_jp *jp, const char *p)
 {
@@ -130,6 +135,23 @@ static inline const char *plain_run(const struct mnts_jp *jp, const char *s)
 {
 	const char *end = jp->buf + jp->size;
 
+#ifdef __SSE2__
+	/* sixteen bytes at a time; as signed bytes, those below 0x20 include
+	 * 0x80-0xff */
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+
+	while (end - s >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+		int stops = _mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+		    _mm_cmplt_epi8(v, space)));
+
+		if (stops)
+			return s + __builtin_ctz((unsigned)stops);
+		s += 16;
+	}
+#else
 	while (end - s >= 8) {
 		uint64_t stops = string_stops(load8(s));
 
@@ -137,6 +159,7 @@ static inline const char *plain_run(const struct mnts_jp *jp, const char *s)
 			return s + __builtin_ctzll(stops) / 8;
 		s += 8;
 	}
+#endif
 	while (cls[(unsigned char)*s] & PLAIN)
 		s++;
 	return s;
@@ -309,6 +332,11 @@ static const char *string(struct mnts_jp *jp, const char *p, struct mnts_jp_toke
 	/* fast path: no escape, the value is the buffer's bytes */
 	for (;;) {
 		s = plain_run(jp, s);
+		if (*s == '"') {
+			t->str = p + 1;
+			t->len = (size_t)(s - p - 1);
+			return s + 1;
+		}
 		if (*s == '\\')
 			break;
 		n = special(jp, s);
@@ -410,14 +438,16 @@ static const char *number(struct mnts_jp *jp, const char *p, struct mnts_jp_toke
 static const char *literal(struct mnts_jp *jp, const char *p, const char *word,
 			   struct mnts_jp_token *t)
 {
-	size_t n = strlen(word);
+	size_t n = 0;
 	unsigned char after;
 
-	/* strncmp stops at the sentinel, so this never reads past the buffer */
-	if (strncmp(p, word, n) != 0) {
-		fail(jp, p, "invalid literal (true, false or null expected)");
-		return NULL;
-	}
+	/* byte by byte: a mismatch (at the latest the sentinel) stops it
+	 * before the end of the buffer */
+	for (; word[n]; n++)
+		if (p[n] != word[n]) {
+			fail(jp, p, "invalid literal (true, false or null expected)");
+			return NULL;
+		}
 	after = (unsigned char)p[n];
 	if ((after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') || is_digit(after)) {
 		fail(jp, p, "invalid literal (true, false or null expected)");

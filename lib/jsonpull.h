@@ -67,9 +67,7 @@ struct mnts_jp {
 };
 
 /* buf[size] must be readable and '\0' (a sentinel that ends every scan
- * loop without a bounds check); NUL bytes before it are errors.  The
- * tokenizer never reads a byte before the current position again, so the
- * caller may overwrite those (e.g. NUL-terminate a string in place). */
+ * loop without a bounds check); NUL bytes before it are errors. */
 void mnts_jp_init(struct mnts_jp *jp, const char *buf, size_t size);
 void mnts_jp_done(struct mnts_jp *jp);
 

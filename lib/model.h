@@ -11,11 +11,13 @@
  * pointers (parent, children, root, groups).  After linking the arrays must
  * not grow.
  *
- * Ownership: every string of the model is the snapshot's.  A snapshot read
- * from JSON keeps the file's text (snap->text) and most of its strings point
- * into it, NUL-terminated in place; only the others are freed one by one.
- * So a model string is freed or replaced through mnts_snapshot_free_str()
- * (or by mnts_snapshot_free()), never with a bare free().
+ * Ownership: every string of the model is the snapshot's, either malloc()ed
+ * on its own or carved out of the snapshot's string pool (what a reader
+ * uses: 350,000 strings of a 50k-mount file cost one malloc and one free
+ * each otherwise).  So a model string is freed or replaced through
+ * mnts_snapshot_free_str() (or by mnts_snapshot_free()), never with a bare
+ * free(), and a mount moves to another snapshot only if none of its strings
+ * is pooled.
  */
 #pragma once
 
@@ -106,7 +108,8 @@ struct mnts_ns {
 
 	/* derived */
 	struct mnts_mount *root;
-	struct mnts_mount **by_id; /* sorted by id for lookup */
+	struct mnts_mount **by_id;    /* sorted by id for lookup */
+	struct mnts_mount **children; /* every mount's children, one slice each */
 
 	struct mnts_snapshot *snap; /* the snapshot it is part of */
 };
@@ -127,10 +130,13 @@ struct mnts_snapshot {
 	struct mnts_strv warnings;
 	bool linked;
 
-	/* The JSON text the snapshot was read from, or NULL: strings of the
-	 * model may point into it (see Ownership above). */
-	char *text;
-	size_t text_size;
+	/* string pool (see Ownership above): blocks of doubling size */
+	struct mnts_pool_block {
+		char *start;
+		size_t size;
+	} *pool;
+	size_t n_pool;
+	size_t pool_used; /* bytes taken in the last block */
 };
 
 struct mnts_snapshot *mnts_snapshot_new(void);
@@ -138,7 +144,9 @@ void mnts_snapshot_free(struct mnts_snapshot *snap);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnts_snapshot *, mnts_snapshot_free)
 #define _cleanup_snapshot_ _cleanup_(mnts_snapshot_freep)
 
-/* Frees s, a string of snap's model, unless it lies in snap->text. */
+/* A copy of s[0..len-1], NUL-terminated, in snap's string pool. */
+char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t len);
+/* Frees s, a string of snap's model, unless it lies in snap's pool. */
 void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s);
 
 /* Appends an empty namespace; the pointer is valid until the next add. */
