@@ -11,7 +11,8 @@
 #include "lib/error.h"
 
 /* Writes what emit() writes to path, or to stdout when path is NULL or
- * "-".  emit returns 0 or -errno (filling err itself); its errors are
+ * "-".  An existing device, FIFO or socket (/dev/null, a pipe) is written
+ * in place, never replaced.  emit returns 0 or -errno (filling err itself); its errors are
  * returned as they are, write errors as "cannot write 'PATH'".
  * Returns: 0 or -errno. */
 int mnts_write_atomic(const char *path, int (*emit)(FILE *f, void *data, struct mnts_error *err),

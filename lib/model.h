@@ -184,6 +184,11 @@ static inline bool mnts_path_at_or_below(const char *path, const char *base)
  * (a --subtree snapshot rebuilt at "/", or a tree grafted with --root). */
 void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to);
 
+/* Every per-mount flag mount_setattr sets or clears (atime mode included). */
+#define MNTS_MOUNT_ATTR_ALL_FLAGS                                                                  \
+	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |            \
+	 MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW)
+
 /* Per-mount flags as MOUNT_ATTR_* bits, from mount_options.  Unknown words
  * are ignored. */
 uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts);

@@ -179,6 +179,7 @@ static int dump_to(FILE *f, void *data, struct mnts_error *err)
 	mnts_jw_end_object(&w);
 	w_strv(&w, "warnings", &snap->warnings);
 	mnts_jw_end_object(&w);
+	mnts_jw_finish(&w);
 	fputc_unlocked('\n', f);
 	if (w.bad_utf8)
 		return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",

@@ -11,6 +11,7 @@
 #include "lib/macros.h"
 #include "lib/nsenum.h"
 #include "lib/nschild.h"
+#include "lib/split.h"
 #include "lib/statmount.h"
 #include "lib/syscalls.h"
 
@@ -196,27 +197,77 @@ static int find_root(struct mnts_ns *ns, const uint64_t *ids, size_t n, struct m
 	return 0;
 }
 
+/* The statmount calls of one namespace, shared by up to two workers: each
+ * mount goes to its own slot, so the result does not depend on who read
+ * what.  A failure stops the worker; the lowest failing index is reported. */
+struct stat_job {
+	const uint64_t *ids;
+	uint64_t ns_id;
+	struct mnts_mount *slots;
+	struct smbuf buf[2];
+	/* per worker: the index of its failure (SIZE_MAX: none) and its
+	 * -errno, or 0 when the kernel reported no mountpoint */
+	size_t fail_at[2];
+	int fail_r[2];
+};
+
+static bool stat_chunk(void *data, unsigned worker, size_t begin, size_t end)
+{
+	struct stat_job *job = data;
+	struct smbuf *b = &job->buf[worker];
+
+	for (size_t i = begin; i < end; i++) {
+		int r = smbuf_stat(b, job->ids[i], job->ns_id, NEEDED_MASK);
+
+		if (r == 0 && !(b->sm->mask & STATMOUNT_MNT_POINT))
+			r = 1;
+		if (r != 0) {
+			if (i < job->fail_at[worker]) {
+				job->fail_at[worker] = i;
+				job->fail_r[worker] = r < 0 ? r : 0;
+			}
+			return false;
+		}
+		fill_mount(&job->slots[i], b->sm);
+	}
+	return true;
+}
+
+/* chunks small enough that a worker slowed down by other load does not
+ * leave the other idle for long */
+#define STAT_CHUNK 128
+
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
 {
-	_cleanup_(smbuf_done) struct smbuf b = {0};
 	_cleanup_free_ uint64_t *ids = NULL;
-	size_t n = 0;
+	struct stat_job job = {.ns_id = ns_id, .fail_at = {SIZE_MAX, SIZE_MAX}};
+	unsigned w;
+	size_t n = 0, at;
 	int r;
 
 	r = list_ids(ns_id, &ids, &n, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		r = smbuf_stat(&b, ids[i], ns_id, NEEDED_MASK);
+	/* every slot at once: the array is 10 MB at 50,000 mounts */
+	ns->mounts = xcalloc(n, sizeof(*ns->mounts));
+	ns->n_mounts = ns->cap_mounts = n;
+	job.ids = ids;
+	job.slots = ns->mounts;
+	mnts_split_run(n, STAT_CHUNK, stat_chunk, &job);
+	smbuf_done(&job.buf[0]);
+	smbuf_done(&job.buf[1]);
+
+	w = job.fail_at[1] < job.fail_at[0];
+	at = job.fail_at[w];
+	if (at != SIZE_MAX) {
+		r = job.fail_r[w];
 		if (r == -ENOENT)
 			return mnts_err(err, EAGAIN,
-					"mount %" PRIu64 " vanished during the capture", ids[i]);
+					"mount %" PRIu64 " vanished during the capture", ids[at]);
 		if (r < 0)
-			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
-		if (!(b.sm->mask & STATMOUNT_MNT_POINT))
-			return mnts_err(
-			    err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint", ids[i]);
-		fill_mount(mnts_ns_add_mount(ns), b.sm);
+			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[at]);
+		return mnts_err(err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint",
+				ids[at]);
 	}
 	return find_root(ns, ids, n, err);
 }

@@ -234,6 +234,34 @@ setup() {
 	'
 }
 
+@test "capture: backends agree on 1200 mounts (statmount calls shared by two threads)" {
+	require_root
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	mkdir $B/src $B/t{1..400} $B/b{1..400} $B/g{1..400}
+	mount -t tmpfs src $B/src; mount --make-shared $B/src
+	mkdir $B/src/s{1..400}
+	for i in {1..400}; do
+		mount -t tmpfs -o size=$((i * 4))k,mode=0$((750 + i % 8)) "t $i" $B/t$i
+		mount --bind $B/src/s$i $B/b$i
+		mount --bind $B/src $B/g$i
+		[ $((i % 3)) = 0 ] && mount --make-slave $B/g$i
+		[ $((i % 5)) = 0 ] && mount -o remount,bind,ro,nodev $B/b$i
+	done
+	[ $(wc -l < /proc/self/mountinfo) -gt 1200 ]
+	"$MNTSNAP" capture --kernel=listmount -p $$ > $TMP/l.json
+	"$MNTSNAP" capture --kernel=mountinfo -p $$ > $TMP/m.json
+	diff <(strip_ids $TMP/l.json) <(strip_ids $TMP/m.json)
+	# every mount, in ascending id order, with the fields mountinfo shows
+	jq -e "[.namespaces[0].mounts[].id] | . == sort" $TMP/l.json
+	awk "{ print \$1, \$5, \$6, \$NF }" /proc/self/mountinfo | sort > $TMP/kernel
+	jq -r ".namespaces[0].mounts[] | \"\(.mnt_id) \(.mountpoint) \(.mount_options | join(\",\")) \(.super_options | join(\",\"))\"" $TMP/l.json | sort > $TMP/ours
+	diff $TMP/kernel $TMP/ours
+	"$MNTSNAP" capture -p $$ > $TMP/again
+	cmp <(grep -v "\"created\"" $TMP/l.json) <(grep -v "\"created\"" $TMP/again)
+	'
+}
+
 @test "capture -F: the LXD mountinfo of seed 003 (overmounted /sys/fs/cgroup)" {
 	F=$FIXTURES/mountinfo/lxd-seed003.mountinfo
 	run --separate-stderr "$MNTSNAP" capture -F "$F"
@@ -341,6 +369,22 @@ setup() {
 	cmp $TMP/before $TMP/out.json
 	ls $TMP
 	[ "$(ls $TMP | grep -c "out.json.")" = 0 ]
+	'
+}
+
+@test "capture -o: a device or a FIFO is written in place, not replaced by a file" {
+	require_root
+	in_private_ns '
+	mknod -m 666 $TMP/null c 1 3
+	"$MNTSNAP" capture -p $$ -o $TMP/null
+	[ "$(stat -c "%F %t:%T" $TMP/null)" = "character special file 1:3" ]
+	mkfifo $TMP/fifo
+	cat $TMP/fifo > $TMP/got &
+	"$MNTSNAP" capture -p $$ --compact -o $TMP/fifo
+	wait $!
+	[ -p $TMP/fifo ]
+	jq -e ".namespaces[0].mounts | length > 0" $TMP/got
+	[ "$(ls $TMP | grep -c -e "null\." -e "fifo\.")" = 0 ]
 	'
 }
 
