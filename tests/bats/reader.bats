@@ -75,7 +75,7 @@ edit() {
 	size=$(stat -c %s "$EX")
 	# the document ends with its last '}' (then a newline)
 	last=$((size - 2))
-	for ((n = 0; n <= last; n += 7)); do
+	for ((n = 0; n <= last; n += 11)); do
 		head -c "$n" "$EX" >"$F"
 		run --separate-stderr "$MNTSNAP" diff "$F" "$F"
 		[ "$status" -eq 2 ] || {
