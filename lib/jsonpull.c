@@ -19,6 +19,8 @@
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+#else
+#include <endian.h>
 #endif
 
 #include "lib/jsonpull.h"
@@ -160,7 +162,8 @@ static inline const char *plain_run(const struct mnts_jp *jp, const char *s)
 	}
 #else
 	while (end - s >= 8) {
-		uint64_t stops = string_stops(load8(s));
+		/* little-endian order: the lowest set bit is the first byte */
+		uint64_t stops = string_stops(le64toh(load8(s)));
 
 		if (stops)
 			return s + __builtin_ctzll(stops) / 8;
