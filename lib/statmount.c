@@ -374,7 +374,8 @@ static void graph_sort(struct graph *g)
 {
 	size_t w = 0;
 
-	qsort(g->v, g->n, sizeof(*g->v), cmp_edge);
+	if (g->n) /* qsort(NULL, 0) is undefined (UBSan) */
+		qsort(g->v, g->n, sizeof(*g->v), cmp_edge);
 	for (size_t r = 0; r < g->n; r++)
 		if (w == 0 || g->v[w - 1].group != g->v[r].group)
 			g->v[w++] = g->v[r];
