@@ -192,7 +192,6 @@ static int load_files(const char *path_a, const char *path_b, struct mnts_snapsh
 	pthread_t thread;
 	int r;
 
-	json_object_seed(0); /* jansson's one piece of global state, set before threads */
 	if (pthread_create(&thread, NULL, file_load_thread, &lb) != 0) {
 		r = load_side(path_a, ret_a, err);
 		return r < 0 ? r : load_side(path_b, ret_b, err);

@@ -15,6 +15,7 @@
  * All of it is hashing and sorting: O(n log n) in the number of mounts.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -144,37 +145,66 @@ static int cmp_canonical(const void *x, const void *y, void *arg)
 
 struct keyed {
 	uint64_t key;
-	size_t rank, idx;
+	size_t idx;
 };
 
-static int cmp_keyed(const void *x, const void *y)
+/* Sorts a[0..n-1] by key, stably: an LSD radix sort, 11 bits a pass, that
+ * skips the passes where every key has the same digit (keys are small
+ * numbers: most passes are skipped).  A comparison sort of 50,000 keys
+ * cost more than all the rest of the comparison. */
+static void radix_sort(struct keyed *a, size_t n)
 {
-	const struct keyed *a = x, *b = y;
+	enum { BITS = 11, BUCKETS = 1 << BITS, PASSES = (64 + BITS - 1) / BITS };
+	_cleanup_free_ size_t(*count)[BUCKETS] = xcalloc(PASSES, sizeof(*count));
+	_cleanup_free_ struct keyed *tmp = xcalloc(n + 1, sizeof(*tmp));
+	struct keyed *from = a, *to = tmp, *swap;
 
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	return a->rank < b->rank ? -1 : a->rank > b->rank;
+	for (size_t i = 0; i < n; i++)
+		for (int pass = 0; pass < PASSES; pass++)
+			count[pass][(a[i].key >> (pass * BITS)) & (BUCKETS - 1)]++;
+	for (int pass = 0; pass < PASSES; pass++) {
+		size_t *c = count[pass], sum = 0;
+
+		if (n == 0 || c[(a[0].key >> (pass * BITS)) & (BUCKETS - 1)] == n)
+			continue;
+		for (size_t d = 0; d < BUCKETS; d++) {
+			size_t here = c[d];
+
+			c[d] = sum;
+			sum += here;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[c[(from[i].key >> (pass * BITS)) & (BUCKETS - 1)]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != a)
+		memcpy(a, from, n * sizeof(*a));
 }
 
 /* key_of returns 0 for "in no class". */
 static void partition_build(struct side *s, struct partition *p,
 			    uint64_t (*key_of)(const struct mnts_mount *))
 {
-	_cleanup_free_ struct keyed *k = xcalloc(s->n, sizeof(*k));
+	_cleanup_free_ struct keyed *k = xcalloc(s->n + 1, sizeof(*k));
 	size_t n = 0;
 
 	p->cls = xcalloc(s->n, sizeof(*p->cls));
 	p->keys = xcalloc(s->n, sizeof(*p->keys));
 	p->first = xcalloc(s->n, sizeof(*p->first));
 	p->second = xcalloc(s->n, sizeof(*p->second));
-	for (size_t i = 0; i < s->n; i++) {
+	/* in canonical order, so that the stable sort by key leaves each
+	 * class's members in canonical order */
+	for (size_t r = 0; r < s->n; r++) {
+		size_t i = s->by_rank[r];
 		uint64_t key = key_of(s->mnt[i]);
 
 		p->cls[i] = NONE;
 		if (key)
-			k[n++] = (struct keyed){key, s->rank[i], i};
+			k[n++] = (struct keyed){key, i};
 	}
-	qsort(k, n, sizeof(*k), cmp_keyed);
+	radix_sort(k, n);
 	p->n_classes = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || k[i].key != k[i - 1].key) {
@@ -282,6 +312,35 @@ static void side_init(struct side *s, const struct mnts_snapshot *snap)
 
 	partition_build(s, &s->groups, key_shared);
 	partition_build(s, &s->sbs, key_dev);
+}
+
+struct side_job {
+	struct side *s;
+	const struct mnts_snapshot *snap;
+};
+
+static void *side_init_thread(void *data)
+{
+	struct side_job *job = data;
+
+	side_init(job->s, job->snap);
+	return NULL;
+}
+
+/* The two sides are independent and their sorts are most of a large
+ * comparison: B's is built on a second thread. */
+static void sides_init(struct side *sa, const struct mnts_snapshot *a, struct side *sb,
+		       const struct mnts_snapshot *b)
+{
+	struct side_job job = {sb, b};
+	pthread_t thread;
+	bool threaded = pthread_create(&thread, NULL, side_init_thread, &job) == 0;
+
+	side_init(sa, a);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		side_init(sb, b);
 }
 
 static void side_done(struct side *s)
@@ -570,11 +629,16 @@ struct child_table {
 	size_t mask;
 };
 
+/* Children of one parent differ at the end of their mountpoints (they
+ * share the parent's path), so only the last bytes and the length are
+ * hashed: deep trees have paths of 500 bytes. */
 static uint64_t child_hash(size_t parent, const char *mountpoint)
 {
-	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)parent * 0x9E3779B97F4A7C15ULL);
+	size_t len = strlen(mountpoint);
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)parent * 0x9E3779B97F4A7C15ULL) ^ len;
 
-	for (const unsigned char *p = (const unsigned char *)mountpoint; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)mountpoint + (len > 32 ? len - 32 : 0);
+	     *p; p++)
 		h = (h ^ *p) * 1099511628211ULL;
 	return h ^ (h >> 29);
 }
@@ -1076,38 +1140,43 @@ struct run_pair {
 	size_t c1, c2, rank, ga;
 };
 
-static int cmp_run_pair(const void *x, const void *y)
-{
-	const struct run_pair *a = x, *b = y;
-
-	if (a->c1 != b->c1)
-		return a->c1 < b->c1 ? -1 : 1;
-	if (a->c2 != b->c2)
-		return a->c2 < b->c2 ? -1 : 1;
-	return a->rank < b->rank ? -1 : a->rank > b->rank;
-}
-
 /* main[c1] = the c2 most of c1's paired mounts are in (ties: the one
- * holding the first mount in canonical order). */
-static void main_class(struct run_pair *rp, size_t n, size_t *main_of, size_t n_c1)
+ * holding the first mount in canonical order).  Linear: the pairs are put
+ * in buckets by c1, then counted by c2. */
+static void main_class(const struct run_pair *rp, size_t n, size_t *main_of, size_t n_c1,
+		       size_t n_c2)
 {
-	_cleanup_free_ size_t *best = xcalloc(n_c1 + 1, sizeof(*best));
-	_cleanup_free_ size_t *best_rank = xcalloc(n_c1 + 1, sizeof(*best_rank));
+	_cleanup_free_ size_t *start = xcalloc(n_c1 + 2, sizeof(*start));
+	_cleanup_free_ size_t *order = xcalloc(n + 1, sizeof(*order));
+	_cleanup_free_ size_t *count = xcalloc(n_c2 + 1, sizeof(*count));
+	_cleanup_free_ size_t *first_rank = xcalloc(n_c2 + 1, sizeof(*first_rank));
 
-	for (size_t i = 0; i < n_c1; i++)
-		main_of[i] = NONE;
-	qsort(rp, n, sizeof(*rp), cmp_run_pair);
-	for (size_t s = 0, e; s < n; s = e) {
-		size_t c1 = rp[s].c1;
+	for (size_t i = 0; i < n; i++)
+		start[rp[i].c1 + 2]++;
+	for (size_t c1 = 0; c1 < n_c1; c1++)
+		start[c1 + 2] += start[c1 + 1];
+	for (size_t i = 0; i < n; i++)
+		order[start[rp[i].c1 + 1]++] = i;
+	/* now start[c1] .. start[c1 + 1] is c1's bucket */
+	for (size_t c1 = 0; c1 < n_c1; c1++) {
+		size_t best = NONE;
 
-		for (e = s; e < n && rp[e].c1 == c1 && rp[e].c2 == rp[s].c2; e++)
-			;
-		if (main_of[c1] == NONE || e - s > best[c1] ||
-		    (e - s == best[c1] && rp[s].rank < best_rank[c1])) {
-			main_of[c1] = rp[s].c2;
-			best[c1] = e - s;
-			best_rank[c1] = rp[s].rank;
+		for (size_t k = start[c1]; k < start[c1 + 1]; k++) {
+			const struct run_pair *x = &rp[order[k]];
+
+			if (count[x->c2]++ == 0 || x->rank < first_rank[x->c2])
+				first_rank[x->c2] = x->rank;
 		}
+		for (size_t k = start[c1]; k < start[c1 + 1]; k++) {
+			size_t c2 = rp[order[k]].c2;
+
+			if (best == NONE || count[c2] > count[best] ||
+			    (count[c2] == count[best] && first_rank[c2] < first_rank[best]))
+				best = c2;
+		}
+		for (size_t k = start[c1]; k < start[c1 + 1]; k++)
+			count[rp[order[k]].c2] = 0;
+		main_of[c1] = best;
 	}
 }
 
@@ -1164,7 +1233,7 @@ static void compare_masters(struct ctx *c)
 			rp[n++] = (struct run_pair){c->a.groups.cls[ga], c->b.groups.cls[gb],
 						    c->a.rank[ga], ga};
 	}
-	main_class(rp, n, main_b, c->a.groups.n_classes);
+	main_class(rp, n, main_b, c->a.groups.n_classes, c->b.groups.n_classes);
 	for (size_t ga = 0; ga < c->a.n; ga++) {
 		size_t gb = c->a.partner[ga];
 
@@ -1210,8 +1279,8 @@ static void compare_superblocks(struct ctx *c)
 		ba[n] = (struct run_pair){c->b.sbs.cls[gb], c->a.sbs.cls[ga], c->a.rank[ga], ga};
 		n++;
 	}
-	main_class(ab, n, main_b, c->a.sbs.n_classes);
-	main_class(ba, n, main_a, c->b.sbs.n_classes);
+	main_class(ab, n, main_b, c->a.sbs.n_classes, c->b.sbs.n_classes);
+	main_class(ba, n, main_a, c->b.sbs.n_classes, c->a.sbs.n_classes);
 	for (size_t ga = 0; ga < c->a.n; ga++) {
 		size_t gb = c->a.partner[ga], ca, cb, here;
 
@@ -1329,8 +1398,7 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 	if (r < 0)
 		return r;
 
-	side_init(&c.a, a);
-	side_init(&c.b, b);
+	sides_init(&c.a, a, &c.b, b);
 	if (c.opts->ns_match == MNTS_NS_MATCH_LABEL ||
 	    (c.opts->ns_match == MNTS_NS_MATCH_AUTO && label_sets_equal(a, b)))
 		match_ns_by_label(&c);
@@ -1362,7 +1430,8 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 		compare_masters(&c);
 	}
 
-	qsort(c.found, c.n_found, sizeof(*c.found), cmp_found);
+	if (c.n_found) /* found is NULL when there are none */
+		qsort(c.found, c.n_found, sizeof(*c.found), cmp_found);
 	ret->n = c.n_found;
 	ret->items = xcalloc(c.n_found + 1, sizeof(*ret->items));
 	for (size_t i = 0; i < c.n_found; i++)

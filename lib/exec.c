@@ -38,6 +38,7 @@ struct exec {
 	struct undo *undo;
 	size_t n_undo;
 	int cur_ns; /* index into plan->nss of the namespace we are in; -1: the caller's */
+	bool *populated; /* per namespace: its tree is in it */
 };
 
 /* Propagation of an attached mount changes only from inside its namespace
@@ -99,13 +100,16 @@ static int sb_ns_fd(struct exec *x, int sb)
 	return psb->ns_slot >= 0 ? x->slots[psb->ns_slot] : -1;
 }
 
-static int mount_ns(const struct exec *x, int mount)
+/* Where the propagation of a mount is set: in the caller's namespace while
+ * its tree is detached, from inside its namespace once the tree is there
+ * (mount_setattr's check_mnt). */
+static int propagation_ns(const struct exec *x, int mount)
 {
-	const struct mnts_ns *ns = x->plan->mounts[mount].m->ns;
+	const struct mnts_mount *m = x->plan->mounts[mount].m;
 
 	for (size_t n = 0; n < x->plan->n_nss; n++)
-		if (x->plan->nss[n].ns == ns)
-			return (int)n;
+		if (x->plan->nss[n].ns == m->ns)
+			return x->populated[n] ? (int)n : -1;
 	return -1;
 }
 
@@ -218,11 +222,51 @@ static bool mountpoint_is_file(struct exec *x, const struct mnts_step *s)
 	return at >= 0 && fstat(at, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
+/* True for a path of at most one component: looked up with the last
+ * component never followed, it cannot leave the directory it starts from,
+ * so the syscall taking it saves the openat2 (RESOLVE_BENEATH) and close
+ * that a longer path needs. */
+static bool one_component(const char *rel)
+{
+	return !strchr(rel, '/');
+}
+
+/* A detached clone of what is at rel below the root of mount fd.
+ * Returns: fd or -errno. */
+static int clone_below(int fd, const char *rel)
+{
+	_cleanup_close_ int at = -1;
+	int r;
+
+	if (one_component(rel)) {
+		r = mnts_sys_open_tree(fd, rel,
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+					   (*rel ? 0 : AT_EMPTY_PATH));
+		return r < 0 ? -errno : r;
+	}
+	at = mnts_open_beneath(fd, rel);
+	if (at < 0)
+		return at;
+	r = clone_fd(at);
+	return r < 0 ? -errno : r;
+}
+
 static int do_clone(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1;
 	int fd;
 
+	if (one_component(s->rel)) {
+		fd = mnts_sys_open_tree(*slot(x, s->src), s->rel,
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+					    (*s->rel ? 0 : AT_EMPTY_PATH));
+		if (fd >= 0) {
+			*slot(x, s->dst) = fd;
+			return 0;
+		}
+		/* on any error, the long way: it creates what is missing, and
+		 * says what failed */
+	}
 	at = mnts_open_beneath(*slot(x, s->src), s->rel);
 	if (at == -ENOENT && s->create) {
 		int r =
@@ -249,6 +293,25 @@ static int do_clone_in_source_ns(struct exec *x, const struct mnts_step *s, stru
 	if ((r = enter_foreign(x, nsfd, err)) < 0)
 		return r;
 	return leave_foreign(x, do_clone(x, s, err), err);
+}
+
+/* A detached clone of the source (src) at s->rel, made in the namespace the
+ * source lives in.  Returns: fd or -errno. */
+static int clone_anchor(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int nsfd = sb_ns_fd(x, x->plan->groups[s->obj].sb), fd, r;
+
+	if (nsfd >= 0 && (r = enter_foreign(x, nsfd, err)) < 0)
+		return r;
+	fd = clone_below(*slot(x, s->src), s->rel);
+	if (nsfd >= 0 && (r = leave_foreign(x, 0, err)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (fd < 0)
+		return mnts_err(err, -fd, "clone the superblock at '/%s'", s->rel);
+	return fd;
 }
 
 /* An O_PATH fd of a live member of a group outside the snapshot, checked
@@ -281,13 +344,15 @@ static int do_live_member(struct exec *x, const struct mnts_step *s, struct mnts
 	return g->ns_id ? leave_foreign(x, r, err) : r;
 }
 
-static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+/* An O_PATH fd of the mountpoint rel (below parent's root) of mount obj,
+ * created when missing if create.  Returns: fd or -errno. */
+static int open_mountpoint(struct exec *x, int obj, int parent, const char *rel, bool create,
+			   struct mnts_error *err)
 {
-	const struct mnts_plan_mount *pm = &x->plan->mounts[s->obj];
-	int parent = *slot(x, s->src);
-	int at = mnts_open_beneath(parent, s->rel);
+	const struct mnts_plan_mount *pm = &x->plan->mounts[obj];
+	int at = mnts_open_beneath(parent, rel);
 
-	if (at == -ENOENT && s->create) {
+	if (at == -ENOENT && create) {
 		const struct mnts_plan_mount *pp =
 		    &x->plan->mounts[x->plan->nss[0].base]; /* replaced below */
 		struct stat st;
@@ -304,21 +369,49 @@ static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_
 		/* a file bind needs a file to sit on */
 		if (fstat(*slot(x, pm->slot), &st) < 0)
 			return mnts_err(err, errno, "stat the mount");
-		r = mnts_mkpath_beneath(parent, s->rel, !S_ISDIR(st.st_mode), &from);
+		r = mnts_mkpath_beneath(parent, rel, !S_ISDIR(st.st_mode), &from);
 		if (r < 0)
-			return mnts_err(err, -r, "create mountpoint '/%s'", s->rel);
+			return mnts_err(err, -r, "create mountpoint '/%s'", rel);
 		if (from >= 0 && !fresh_parent)
-			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), s->rel, from);
-		at = mnts_open_beneath(parent, s->rel);
+			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), rel, from);
+		at = mnts_open_beneath(parent, rel);
 	}
 	if (at == -ENOENT)
 		return mnts_err(err, ENOENT,
 				"mountpoint '/%s' is missing in a reused filesystem "
 				"(--create-mountpoints creates it)",
-				s->rel);
+				rel);
 	if (at < 0)
-		return mnts_err(err, -at, "open mountpoint '/%s'", s->rel);
+		return mnts_err(err, -at, "open mountpoint '/%s'", rel);
+	return at;
+}
+
+static int do_mountpoint(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int at = open_mountpoint(x, s->obj, *slot(x, s->src), s->rel, s->create, err);
+
+	if (at < 0)
+		return at;
 	*slot(x, s->dst) = at;
+	return 0;
+}
+
+/* ATTACH onto the parent (aux) at rel, one component (plan.c). */
+static int do_attach_at(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int at = -1;
+
+	if (mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), s->rel,
+				MOVE_MOUNT_F_EMPTY_PATH | (*s->rel ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return mnts_err(err, errno, "move_mount");
+	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, err);
+	if (at < 0)
+		return at;
+	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "move_mount");
 	return 0;
 }
 
@@ -407,7 +500,8 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		for (size_t k = 0; k < pn->n_pinned_by; k++)
 			if (x->ns_ids[pn->pinned_by[k]] > min_id)
 				min_id = x->ns_ids[pn->pinned_by[k]];
-		fd = mnts_ns_create(x->env->orig_ns, min_id, &x->ns_ids[s->obj], err);
+		fd = mnts_ns_create(x->env->orig_ns, !plan->opts->root_dir, min_id,
+				    &x->ns_ids[s->obj], err);
 		if (fd < 0)
 			return fd;
 		*slot(x, s->dst) = fd;
@@ -440,12 +534,22 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 			if ((r = enter_foreign(x, fd, err)) < 0)
 				return r;
 		}
-		fd = mnts_sb_clone(sb->path, s->kind == MNTS_STEP_SB_LIVE ? sb->live_id : 0, err);
+		fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+				   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
+				   sb->dev_major, sb->dev_minor, err);
 		if (s->aux >= 0)
 			fd = leave_foreign(x, fd, err);
 		if (fd < 0)
 			return fd;
 		*slot(x, s->dst) = fd;
+		if (s->keep >= 0) {
+			/* the next source's path extends this one (plan.c) */
+			fd = openat(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+				    s->src >= 0 ? s->rel : sb->path, O_PATH | O_CLOEXEC);
+			if (fd < 0)
+				return mnts_err(err, errno, "open '%s'", sb->path);
+			*slot(x, s->keep) = fd;
+		}
 		return 0;
 	case MNTS_STEP_CLONE:
 		return do_clone_in_source_ns(x, s, err);
@@ -474,6 +578,8 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 	case MNTS_STEP_MOUNTPOINT:
 		return do_mountpoint(x, s, err);
 	case MNTS_STEP_ATTACH:
+		if (s->rel)
+			return do_attach_at(x, s, err);
 		r = mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), "",
 					MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 		if (r < 0)
@@ -496,44 +602,48 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		return 0;
 	}
 	case MNTS_STEP_ANCHOR:
-		if (sb_ns_fd(x, plan->groups[s->obj].sb) >= 0) {
-			if ((r = enter_foreign(x, sb_ns_fd(x, plan->groups[s->obj].sb), err)) < 0)
-				return r;
-			fd = clone_fd(*slot(x, s->src));
-			fd = leave_foreign(x, fd < 0 ? -errno : fd, err);
-			errno = fd < 0 ? -fd : 0;
-		} else {
-			fd = clone_fd(*slot(x, s->src));
-		}
+	case MNTS_STEP_SLAVE_ANCHOR:
+		fd = clone_anchor(x, s, err);
 		if (fd < 0)
-			return mnts_err(err, errno, "clone the superblock root");
+			return fd;
 		*slot(x, s->dst) = fd;
 		if (s->aux >= 0) {
-			/* a peer of the master, then its slave, then a group of its own */
+			/* a peer of the master (or of the group), then its slave */
 			if (set_group(*slot(x, s->aux), fd) < 0)
 				return mnts_err(err, errno, "join the master group");
 			if (setattr(fd, 0, 0, MS_SLAVE, -1) < 0)
 				return mnts_err(err, errno, "make slave");
 		}
-		if (setattr(fd, 0, 0, MS_SHARED, -1) < 0)
+		/* then, for a group, a group of its own */
+		if (s->kind == MNTS_STEP_ANCHOR && setattr(fd, 0, 0, MS_SHARED, -1) < 0)
 			return mnts_err(err, errno, "make shared");
 		return 0;
 	case MNTS_STEP_JOIN:
-		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+		if ((r = enter_ns(x, propagation_ns(x, s->obj), err)) < 0)
 			return r;
 		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
 			return mnts_err(err, errno, "move_mount set-group");
+		return 0;
+	case MNTS_STEP_SHARE:
+		/* the anchor recipe on the mount itself (a detached root) */
+		if (s->aux >= 0) {
+			if (set_group(*slot(x, s->aux), *slot(x, s->src)) < 0)
+				return mnts_err(err, errno, "join the master group");
+			if (setattr(*slot(x, s->src), 0, 0, MS_SLAVE, -1) < 0)
+				return mnts_err(err, errno, "make slave");
+		}
+		if (setattr(*slot(x, s->src), 0, 0, MS_SHARED, -1) < 0)
+			return mnts_err(err, errno, "make shared");
 		return 0;
 	case MNTS_STEP_SLAVE:
-		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+		/* from a pure slave: the mount becomes a slave of the same master */
+		if ((r = enter_ns(x, propagation_ns(x, s->obj), err)) < 0)
 			return r;
 		if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
 			return mnts_err(err, errno, "move_mount set-group");
-		if (setattr(*slot(x, s->aux), 0, 0, MS_SLAVE, -1) < 0)
-			return mnts_err(err, errno, "make slave");
 		return 0;
 	case MNTS_STEP_UNBINDABLE:
-		if ((r = enter_ns(x, mount_ns(x, s->obj), err)) < 0)
+		if ((r = enter_ns(x, propagation_ns(x, s->obj), err)) < 0)
 			return r;
 		if (setattr(*slot(x, s->aux), 0, 0, MS_UNBINDABLE, -1) < 0)
 			return mnts_err(err, errno, "make unbindable");
@@ -549,9 +659,11 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		}
 		return 0;
 	case MNTS_STEP_NS_POPULATE:
+		x->populated[s->obj] = true;
 		return mnts_ns_populate(x->env->orig_ns, *slot(x, s->aux), *slot(x, s->src),
-					x->env->new_dir, plan->opts->root_dir, err);
+					plan->opts->root_dir, err);
 	case MNTS_STEP_GRAFT:
+		x->populated[s->obj] = true;
 		return do_graft(x, s, err);
 	case MNTS_STEP_PIN:
 		return do_pin(x, s, err);
@@ -559,33 +671,33 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 	return mnts_err(err, EINVAL, "unknown step kind %d", (int)s->kind);
 }
 
-/* For the slots that hold a mount (its clone) or its mountpoint, the index
- * of the last step naming them; -1 for every other slot (superblock sources,
- * anchors and namespaces are used by reference and closed by DROP).  Mount
- * slots are only ever named by a step's dst, src or aux, except the
- * MOUNTPOINT step's look at its own mount, which comes before its ATTACH. */
-static ssize_t *mount_slots_last_use(const struct mnts_plan *plan)
+/* For each slot, the index of the last step naming it (as dst, src or
+ * aux): it is closed after that step.  -1 for the slots some step uses
+ * without naming them, which live until DROP or the end: namespaces (entered
+ * by JOIN/SLAVE/UNBINDABLE of a root) and the namespaces of foreign sources.
+ * The MOUNTPOINT step's look at its own mount comes before its ATTACH. */
+static ssize_t *slots_last_use(const struct mnts_plan *plan)
 {
 	ssize_t *last = xcalloc((size_t)plan->n_slots + 1, sizeof(*last));
-	bool *is_mount = xcalloc((size_t)plan->n_slots + 1, sizeof(*is_mount));
+	bool *keep = xcalloc((size_t)plan->n_slots + 1, sizeof(*keep));
 
+	for (size_t n = 0; n < plan->n_nss; n++)
+		if (plan->nss[n].slot >= 0)
+			keep[plan->nss[n].slot] = true;
+	for (size_t k = 0; k < plan->n_sbs; k++)
+		if (plan->sbs[k].ns_slot >= 0)
+			keep[plan->sbs[k].ns_slot] = true;
 	for (int i = 0; i < plan->n_slots; i++)
 		last[i] = -1;
-	for (size_t m = 0; m < plan->n_mounts; m++) {
-		if (plan->mounts[m].slot >= 0)
-			is_mount[plan->mounts[m].slot] = true;
-		if (plan->mounts[m].mp_slot >= 0)
-			is_mount[plan->mounts[m].mp_slot] = true;
-	}
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
-		const int used[] = {s->dst, s->src, s->aux};
+		const int used[] = {s->dst, s->src, s->aux, s->keep};
 
 		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
-			if (used[k] >= 0 && is_mount[used[k]])
+			if (used[k] >= 0 && !keep[used[k]])
 				last[used[k]] = (ssize_t)i;
 	}
-	free(is_mount);
+	free(keep);
 	return last;
 }
 
@@ -600,27 +712,32 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 	for (int i = 0; i < plan->n_slots; i++)
 		x.slots[i] = -1;
 	x.ns_ids = xcalloc(plan->n_nss + 1, sizeof(uint64_t));
+	x.populated = xcalloc(plan->n_nss + 1, sizeof(bool));
 	if (mnts_mnt_ns_id(env->orig_ns, &x.ns_ids[plan->n_nss]) < 0)
 		x.ns_ids[plan->n_nss] = 0;
 
-	last_use = mount_slots_last_use(plan);
+	last_use = slots_last_use(plan);
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
 		char text[2048];
 
-		mnts_plan_step_text(plan, i, text, sizeof(text));
-		mnts_debug(2, "step %zu: %s", i + 1, text);
+		/* formatting every step costs more than many of them take */
+		if (mnts_verbosity >= 2) {
+			mnts_plan_step_text(plan, i, text, sizeof(text));
+			mnts_debug(2, "step %zu: %s", i + 1, text);
+		}
 		r = run_step(&x, i, err);
 		if (r >= 0) {
-			/* a mount's fds are done with after their last step: holding
-			 * two per mount would hit RLIMIT_NOFILE at 10,000 mounts */
-			const int used[] = {s->dst, s->src, s->aux};
+			/* fds are done with after their last step: holding one per
+			 * mount would hit RLIMIT_NOFILE at 20,000 mounts */
+			const int used[] = {s->dst, s->src, s->aux, s->keep};
 
 			for (size_t k = 0; k < ARRAY_SIZE(used); k++)
 				if (used[k] >= 0 && last_use[used[k]] == (ssize_t)i)
 					close_slot(&x, used[k]);
 		}
 		if (r < 0) {
+			mnts_plan_step_text(plan, i, text, sizeof(text));
 			mnts_err_prefix(err, "step %zu, %s", i + 1, text);
 			*ret_step = i + 1;
 			if (x.cur_ns >= 0 && setns(env->orig_ns, CLONE_NEWNS) == 0)
@@ -639,5 +756,6 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		close_slot(&x, i);
 	free(x.slots);
 	free(x.ns_ids);
+	free(x.populated);
 	return r;
 }

@@ -15,7 +15,7 @@ struct mnts_exec_env {
 	int orig_ns;	     /* the caller's mount namespace */
 	int target_ns;	     /* -t/-m: the target namespace, else -1 */
 	int new_dir_fd;	     /* --new: O_PATH fd of DIR, else -1 */
-	const char *new_dir; /* --new: DIR, absolute (the staging point in new namespaces) */
+	const char *new_dir; /* --new: DIR, absolute (where namespaces are pinned) */
 	int fail_at_step;    /* test-only: this step (from 1) fails; 0 = none */
 };
 

@@ -4,6 +4,7 @@
 
 #include "lib/jsonwriter.h"
 #include "lib/macros.h"
+#include "lib/utf8.h"
 
 #define JW_BLOCK (256U << 10) /* what goes to the FILE at a time */
 
@@ -134,29 +135,6 @@ void mnts_jw_key_quoted(struct mnts_jw *w, const char *quoted, size_t len)
 	put(w, quoted, w->compact ? len - 1 : len);
 }
 
-/* Length of the UTF-8 sequence starting at s, or 0 when it is not a valid
- * one (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /* Bytes a string copies as they are: printable ASCII but '"' and '\\'. */
 static inline bool plain(unsigned char c)
 {
@@ -199,7 +177,7 @@ void mnts_jw_string(struct mnts_jw *w, const char *str)
 		if (!*s)
 			break;
 		if (*s >= 0x80) {
-			len = utf8_len(s);
+			len = mnts_utf8_len(s);
 			if (len == 0) {
 				if (!w->bad_utf8)
 					w->bad_utf8 = str;

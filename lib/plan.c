@@ -12,10 +12,6 @@
 #include "lib/sbsource.h"
 #include "lib/syscalls.h"
 
-#define ATTR_ALL_FLAGS                                                                             \
-	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |            \
-	 MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW)
-
 const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s:%s", m->ns->label, m->mountpoint);
@@ -31,9 +27,13 @@ static struct mnts_step *add_step(struct mnts_plan *plan, enum mnts_step_kind ki
 {
 	struct mnts_step *s;
 
-	plan->steps = xreallocarray(plan->steps, plan->n_steps + 1, sizeof(*plan->steps));
+	if (plan->n_steps == plan->cap_steps) {
+		plan->cap_steps = plan->cap_steps ? 2 * plan->cap_steps : 256;
+		plan->steps = xreallocarray(plan->steps, plan->cap_steps, sizeof(*plan->steps));
+	}
 	s = &plan->steps[plan->n_steps++];
-	*s = (struct mnts_step){.kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1};
+	*s = (struct mnts_step){
+	    .kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1, .keep = -1};
 	return s;
 }
 
@@ -137,10 +137,12 @@ static int apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_er
 
 static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
 {
-	for (size_t i = 0; i < plan->n_sbs; i++)
-		if (plan->sbs[i].dev_major == m->dev_major &&
-		    plan->sbs[i].dev_minor == m->dev_minor && streq(plan->sbs[i].fstype, m->fstype))
-			return (int)i;
+	uint64_t dev = (uint64_t)m->dev_major << 32 | m->dev_minor;
+	int first = mnts_u64map_get(&plan->sb_by_dev, dev);
+
+	for (int i = first; i >= 0; i = plan->sbs[i].next_same_dev)
+		if (streq(plan->sbs[i].fstype, m->fstype))
+			return i;
 	plan->sbs = xreallocarray(plan->sbs, plan->n_sbs + 1, sizeof(*plan->sbs));
 	plan->sbs[plan->n_sbs] = (struct mnts_plan_sb){
 	    .dev_major = m->dev_major,
@@ -149,8 +151,56 @@ static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
 	    .first = m,
 	    .slot = -1,
 	    .ns_slot = -1,
+	    .next_same_dev = first,
 	};
+	mnts_u64map_put(&plan->sb_by_dev, dev, (int)plan->n_sbs);
 	return (int)plan->n_sbs++;
+}
+
+/* Length of the deepest common ancestor of a (its first len bytes) and b,
+ * both normalised absolute paths. */
+static size_t common_ancestor_len(const char *a, size_t len, const char *b)
+{
+	size_t i = 0;
+
+	while (i < len && a[i] == b[i])
+		i++;
+	if ((i == len || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
+		return i ? i : 1;
+	while (i > 0 && a[i - 1] != '/')
+		i--;
+	/* i is just past a slash: drop it unless it is the root */
+	return i > 1 ? i - 1 : 1;
+}
+
+/* Groups the mounts by superblock (sb_mounts), and finds the deepest path
+ * containing every root of each superblock: what its source must contain. */
+static void index_sb_mounts(struct mnts_plan *plan)
+{
+	int *off = xcalloc(plan->n_sbs + 2, sizeof(*off));
+	_cleanup_free_ int *fill = NULL;
+
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->mounts[i].sb >= 0)
+			off[plan->mounts[i].sb + 1]++;
+	for (size_t sb = 0; sb < plan->n_sbs; sb++)
+		off[sb + 1] += off[sb];
+	fill = xcalloc(plan->n_sbs + 1, sizeof(*fill));
+	memcpy(fill, off, plan->n_sbs * sizeof(*fill));
+	plan->sb_mounts = xcalloc(plan->n_mounts + 1, sizeof(*plan->sb_mounts));
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->mounts[i].sb >= 0)
+			plan->sb_mounts[fill[plan->mounts[i].sb]++] = (int)i;
+	plan->sb_mounts_off = off;
+	for (size_t sb = 0; sb < plan->n_sbs; sb++) {
+		const char *first = plan->mounts[plan->sb_mounts[off[sb]]].m->root;
+		size_t len = strlen(first);
+
+		for (int k = off[sb] + 1; k < off[sb + 1] && len > 1; k++)
+			len = common_ancestor_len(first, len,
+						  plan->mounts[plan->sb_mounts[k]].m->root);
+		plan->sbs[sb].roots_common = xstrndup(first, len);
+	}
 }
 
 static void unresolved(struct mnts_strv *bad, const struct mnts_mount *m, const char *fmt, ...)
@@ -201,26 +251,22 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 				   "pins its own namespace: the kernel refuses such a loop "
 				   "(mnt_ns_loop)");
 	}
+	index_sb_mounts(plan);
 
 	for (size_t s = 0; s < plan->n_sbs; s++) {
 		struct mnts_plan_sb *sb = &plan->sbs[s];
 		const struct mnts_fs_feature *feat = mnts_fs_feature(sb->fstype);
-		_cleanup_free_ char **roots = NULL;
-		size_t n_roots = 0;
+		const int *mine = plan->sb_mounts + plan->sb_mounts_off[s];
+		const int n_mine = plan->sb_mounts_off[s + 1] - plan->sb_mounts_off[s];
 		const struct mnts_mount *ext_mount = NULL;
 		const char *ext_path = NULL;
 		const struct mnts_live_mount *lm = NULL;
 
-		roots = xcalloc(plan->n_mounts, sizeof(*roots));
-		for (size_t i = 0; i < plan->n_mounts; i++) {
-			if (plan->mounts[i].sb != (int)s)
-				continue;
-			roots[n_roots++] = plan->mounts[i].m->root;
-			if (ext_of[i] && !ext_mount) {
-				ext_mount = plan->mounts[i].m;
-				ext_path = ext_of[i];
+		for (int k = 0; k < n_mine && !ext_mount; k++)
+			if (ext_of[mine[k]]) {
+				ext_mount = plan->mounts[mine[k]].m;
+				ext_path = ext_of[mine[k]];
 			}
-		}
 		if (ext_mount) {
 			sb->how = MNTS_SB_EXTERNAL;
 			sb->path = xstrdup(ext_path);
@@ -228,7 +274,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 		} else if (opts->fresh && feat->create != MNTS_FS_NO_CREATE) {
 			sb->how = MNTS_SB_FRESH;
 		} else if ((lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
-						roots, n_roots))) {
+						sb->roots_common))) {
 			sb->how = MNTS_SB_LIVE;
 			sb->path = xstrdup(lm->target);
 			sb->root = xstrdup(lm->root);
@@ -236,16 +282,14 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 		} else if (feat->create != MNTS_FS_NO_CREATE) {
 			sb->how = MNTS_SB_FRESH;
 		} else {
-			for (size_t i = 0; i < plan->n_mounts; i++)
-				if (plan->mounts[i].sb == (int)s)
-					unresolved(
-					    bad, plan->mounts[i].m,
-					    "no live mount of this superblock contains its "
-					    "root '%s', and %s cannot be created%s%s (give a "
-					    "source with --external)",
-					    plan->mounts[i].m->root, sb->fstype,
-					    feat->why_not ? ": " : "",
-					    feat->why_not ? feat->why_not : "");
+			for (int k = 0; k < n_mine; k++)
+				unresolved(bad, plan->mounts[mine[k]].m,
+					   "no live mount of this superblock contains its "
+					   "root '%s', and %s cannot be created%s%s (give a "
+					   "source with --external)",
+					   plan->mounts[mine[k]].m->root, sb->fstype,
+					   feat->why_not ? ": " : "",
+					   feat->why_not ? feat->why_not : "");
 			continue;
 		}
 		if (sb->how == MNTS_SB_FRESH) {
@@ -254,11 +298,9 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			sb->ro = sb->options && mnts_strv_contains(&sb->first->super_options, "ro");
 			continue;
 		}
-		for (size_t i = 0; i < plan->n_mounts; i++) {
-			const struct mnts_mount *m = plan->mounts[i].m;
+		for (int k = 0; k < n_mine; k++) {
+			const struct mnts_mount *m = plan->mounts[mine[k]].m;
 
-			if (plan->mounts[i].sb != (int)s)
-				continue;
 			if (m->deleted)
 				unresolved(bad, m, "its root '%s' was deleted on the host",
 					   m->root);
@@ -272,23 +314,15 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 
 static int find_group(const struct mnts_plan *plan, uint64_t shared_id)
 {
-	for (size_t g = 0; g < plan->n_groups; g++)
-		if (plan->groups[g].shared_id == shared_id)
-			return (int)g;
-	return -1;
+	return mnts_u64map_get(&plan->group_by_id, shared_id);
 }
 
-/* The roots of every mount of superblock sb in the plan (free the array only). */
-static char **sb_roots(const struct mnts_plan *plan, int sb, size_t *ret_n)
+static int add_group(struct mnts_plan *plan, struct mnts_plan_group grp)
 {
-	char **roots = xcalloc(plan->n_mounts + 1, sizeof(*roots));
-	size_t n = 0;
-
-	for (size_t i = 0; i < plan->n_mounts; i++)
-		if (plan->mounts[i].sb == sb)
-			roots[n++] = plan->mounts[i].m->root;
-	*ret_n = n;
-	return roots;
+	plan->groups = xreallocarray(plan->groups, plan->n_groups + 1, sizeof(*plan->groups));
+	plan->groups[plan->n_groups] = grp;
+	mnts_u64map_put(&plan->group_by_id, grp.shared_id, (int)plan->n_groups);
+	return (int)plan->n_groups++;
 }
 
 /* Master group master_id has no member in the replay: without --fresh,
@@ -303,8 +337,6 @@ static int live_master(struct mnts_plan *plan, struct mnts_live_groups *lg, bool
 {
 	struct mnts_plan_sb *sb = &plan->sbs[sb_index];
 	const struct mnts_mount *lm;
-	_cleanup_free_ char **roots = NULL;
-	size_t n_roots;
 	struct mnts_error lerr = {0};
 
 	if (plan->opts->fresh || sb->how == MNTS_SB_EXTERNAL)
@@ -316,9 +348,8 @@ static int live_master(struct mnts_plan *plan, struct mnts_live_groups *lg, bool
 			return -1;
 		}
 	}
-	roots = sb_roots(plan, sb_index, &n_roots);
-	lm = mnts_live_group_member(lg, master_id, sb->dev_major, sb->dev_minor, sb->fstype, roots,
-				    n_roots);
+	lm = mnts_live_group_member(lg, master_id, sb->dev_major, sb->dev_minor, sb->fstype,
+				    sb->roots_common);
 	if (!lm)
 		return -1;
 	if (sb->how == MNTS_SB_FRESH) {
@@ -331,20 +362,20 @@ static int live_master(struct mnts_plan *plan, struct mnts_live_groups *lg, bool
 		sb->live_id = lm->mnt_id;
 		sb->ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id;
 	}
-	plan->groups = xreallocarray(plan->groups, plan->n_groups + 1, sizeof(*plan->groups));
-	plan->groups[plan->n_groups] = (struct mnts_plan_group){
-	    .shared_id = master_id,
-	    .master = -1,
-	    .sb = sb_index,
-	    .anchor_slot = -1,
-	    .live = true,
-	    .path = xstrdup(lm->mountpoint),
-	    .live_id = lm->mnt_id,
-	    .ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id,
-	};
 	mnts_debug(1, "master group %" PRIu64 ": live member '%s' in mount namespace %" PRIu64,
 		   master_id, lm->mountpoint, lm->ns->mnt_ns_id);
-	return (int)plan->n_groups++;
+	return add_group(plan,
+			 (struct mnts_plan_group){
+			     .shared_id = master_id,
+			     .master = -1,
+			     .sb = sb_index,
+			     .anchor_slot = -1,
+			     .slave_anchor_slot = -1,
+			     .live = true,
+			     .path = xstrdup(lm->mountpoint),
+			     .live_id = lm->mnt_id,
+			     .ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id,
+			 });
 }
 
 static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
@@ -366,16 +397,14 @@ static void build_groups(struct mnts_plan *plan, struct mnts_strv *bad)
 		}
 		g = find_group(plan, pm->m->shared_id);
 		if (g < 0) {
-			plan->groups =
-			    xreallocarray(plan->groups, plan->n_groups + 1, sizeof(*plan->groups));
-			plan->groups[plan->n_groups] = (struct mnts_plan_group){
-			    .shared_id = pm->m->shared_id,
-			    .master_id = pm->m->master_id,
-			    .master = -1,
-			    .sb = pm->sb,
-			    .anchor_slot = -1,
-			};
-			g = (int)plan->n_groups++;
+			g = add_group(plan, (struct mnts_plan_group){
+						.shared_id = pm->m->shared_id,
+						.master_id = pm->m->master_id,
+						.master = -1,
+						.sb = pm->sb,
+						.anchor_slot = -1,
+						.slave_anchor_slot = -1,
+					    });
 		} else if (plan->groups[g].sb != pm->sb) {
 			unresolved(bad, pm->m, "peer group %" PRIu64 " spans two superblocks",
 				   pm->m->shared_id);
@@ -478,56 +507,55 @@ static int order_namespaces(struct mnts_plan *plan, struct mnts_error *err)
 	return 0;
 }
 
-static void attach_subtree(struct mnts_plan *plan, const struct mnts_mount *m)
+/* The source of superblock sb, made on first use: fds are held from the
+ * first clone to the last (exec.c closes them), not for the whole replay. */
+static void ensure_sb(struct mnts_plan *plan, int sb_index)
 {
-	for (size_t k = 0; k < m->n_children; k++) {
-		const struct mnts_mount *c = m->children[k];
-		const struct mnts_plan_mount *pc = &plan->mounts[mount_index(plan, c)];
-		struct mnts_step *s = add_step(plan, MNTS_STEP_ATTACH, mount_index(plan, c));
-
-		s->src = pc->slot;
-		s->aux = pc->mp_slot;
-		attach_subtree(plan, c);
-	}
-}
-
-static void clone_subtree(struct mnts_plan *plan, const struct mnts_mount *m)
-{
-	int i = mount_index(plan, m);
-	struct mnts_plan_mount *pm = &plan->mounts[i];
+	struct mnts_plan_sb *sb = &plan->sbs[sb_index];
 	struct mnts_step *s;
 
-	if (pm->sb >= 0) {
-		struct mnts_plan_sb *sb = &plan->sbs[pm->sb];
-
-		s = add_step(plan, MNTS_STEP_CLONE, i);
-		s->src = sb->slot;
-		s->rel = mnts_path_below(m->root, sb->root);
-		s->create = sb->how == MNTS_SB_FRESH;
-		s->aux = m->parent ? plan->mounts[mount_index(plan, m->parent)].slot : -1;
-	} else {
-		s = add_step(plan, MNTS_STEP_NSFS, i);
-		s->src = pm->nsfs_of >= 0 ? plan->nss[pm->nsfs_of].slot : -1;
-	}
-	s->dst = pm->slot;
-	if (m->uid_map.n || m->gid_map.n) {
-		s = add_step(plan, MNTS_STEP_IDMAP, i);
-		s->src = pm->slot;
-	}
-	for (size_t k = 0; k < m->n_children; k++)
-		clone_subtree(plan, m->children[k]);
+	if (plan->sb_made[sb_index])
+		return;
+	plan->sb_made[sb_index] = true;
+	sb->slot = new_slot(plan);
+	if (sb->ns_id)
+		sb->ns_slot = new_slot(plan);
+	s = add_step(plan,
+		     sb->how == MNTS_SB_FRESH  ? MNTS_STEP_SB_FRESH
+		     : sb->how == MNTS_SB_LIVE ? MNTS_STEP_SB_LIVE
+					       : MNTS_STEP_SB_EXTERNAL,
+		     sb_index);
+	s->dst = sb->slot;
+	s->aux = sb->ns_slot;
 }
 
-static void add_group_steps(struct mnts_plan *plan, int g, bool *done)
+/* Where anchors of superblock sb are cloned, below its source's root: the
+ * common ancestor of every root replayed from it, which SET_GROUP needs
+ * (the from mount's root must contain the to mount's), and which a live
+ * master member's root contains too. */
+static const char *anchor_root(const struct mnts_plan *plan, int sb)
+{
+	const char *rel = mnts_path_below(plan->sbs[sb].roots_common, plan->sbs[sb].root);
+
+	return rel ? rel : "";
+}
+
+/* A group's anchor (masters first), cloned from its superblock's source in
+ * the caller's namespace, where the sources were made: the kernel lets only
+ * that namespace clone a detached mount. */
+static void ensure_group(struct mnts_plan *plan, int g)
 {
 	struct mnts_plan_group *grp = &plan->groups[g];
 	struct mnts_step *s;
 
-	if (done[g])
+	if (plan->group_made[g])
 		return;
-	done[g] = true;
+	plan->group_made[g] = true;
 	if (grp->master >= 0)
-		add_group_steps(plan, grp->master, done);
+		ensure_group(plan, grp->master);
+	if (!grp->live)
+		ensure_sb(plan, grp->sb);
+	grp = &plan->groups[g];
 	grp->anchor_slot = new_slot(plan);
 	if (grp->live) {
 		s = add_step(plan, MNTS_STEP_LIVE_MEMBER, g);
@@ -538,82 +566,346 @@ static void add_group_steps(struct mnts_plan *plan, int g, bool *done)
 	s->src = plan->sbs[grp->sb].slot;
 	s->dst = grp->anchor_slot;
 	s->aux = grp->master >= 0 ? plan->groups[grp->master].anchor_slot : -1;
+	s->rel = anchor_root(plan, grp->sb);
+}
+
+/* A pure slave of group g, the source of SET_GROUP for the slaves of g (a
+ * mount with children can only be made a slave that way). */
+static void ensure_slave_anchor(struct mnts_plan *plan, int g, int sb)
+{
+	struct mnts_step *s;
+
+	if (plan->groups[g].slave_anchor_slot >= 0)
+		return;
+	ensure_group(plan, g);
+	ensure_sb(plan, sb);
+	plan->groups[g].slave_anchor_slot = new_slot(plan);
+	s = add_step(plan, MNTS_STEP_SLAVE_ANCHOR, g);
+	s->src = plan->sbs[sb].slot;
+	s->dst = plan->groups[g].slave_anchor_slot;
+	s->aux = plan->groups[g].anchor_slot;
+	s->rel = anchor_root(plan, sb);
+}
+
+/* Whether mount i is made shared itself (MNTS_STEP_SHARE): the only use of
+ * its group, and a leaf, which mount_setattr reaches as a detached root. */
+static bool shares_itself(const struct mnts_plan *plan, int i)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[i];
+
+	return pm->group >= 0 && plan->group_uses[pm->group] == 1 && !pm->m->n_children &&
+	       !plan->groups[pm->group].live;
+}
+
+/* Sharing, slavery and (unless left for later) unbindable for mount i,
+ * with the anchors they need. */
+static void add_propagation_steps(struct mnts_plan *plan, int i, bool unbindable)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[i];
+	struct mnts_step *s;
+
+	if (shares_itself(plan, i)) {
+		/* no anchor cloned and dropped */
+		const struct mnts_plan_group *grp = &plan->groups[pm->group];
+
+		if (grp->master >= 0)
+			ensure_group(plan, grp->master);
+		s = add_step(plan, MNTS_STEP_SHARE, i);
+		s->aux = grp->master >= 0 ? plan->groups[grp->master].anchor_slot : -1;
+		s->src = pm->slot;
+	} else if (pm->group >= 0) {
+		ensure_group(plan, pm->group);
+		s = add_step(plan, MNTS_STEP_JOIN, i);
+		s->src = plan->groups[pm->group].anchor_slot;
+		s->aux = pm->slot;
+	} else if (pm->slave_of >= 0) {
+		ensure_slave_anchor(plan, pm->slave_of, pm->sb);
+		s = add_step(plan, MNTS_STEP_SLAVE, i);
+		s->src = plan->groups[pm->slave_of].slave_anchor_slot;
+		s->aux = pm->slot;
+	}
+	if (pm->m->unbindable && unbindable) {
+		s = add_step(plan, MNTS_STEP_UNBINDABLE, i);
+		s->aux = pm->slot;
+	}
+}
+
+struct prefix_key {
+	const char *p;
+	size_t len;
+};
+
+static int cmp_prefix_key(const void *a, const void *b)
+{
+	const struct prefix_key *k = a;
+	const char *s = *(const char *const *)b;
+	int r = strncmp(k->p, s, k->len);
+
+	return r ? r : s[k->len] ? -1 : 0;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The order in which m's children are attached.  A child whose mountpoint
+ * lies below a sibling's mountpoint was covered by that sibling: it goes
+ * first (the deepest first), while its path in m is still reachable.  The
+ * others keep snapshot order.  Free the result. */
+static size_t *child_order(const struct mnts_mount *m)
+{
+	size_t n = m->n_children, k = 0;
+	size_t *order = xcalloc(n + 1, sizeof(*order));
+	_cleanup_free_ const char **sorted = NULL;
+	_cleanup_free_ bool *tucked = NULL;
+
+	for (size_t c = 0; c < n && !sorted; c++) {
+		const char *rel = mnts_path_below(m->children[c]->mountpoint, m->mountpoint);
+
+		if (rel && strchr(rel, '/'))
+			sorted = xcalloc(n, sizeof(*sorted));
+	}
+	if (sorted) {
+		tucked = xcalloc(n, sizeof(*tucked));
+		for (size_t c = 0; c < n; c++)
+			sorted[c] = m->children[c]->mountpoint;
+		qsort(sorted, n, sizeof(*sorted), cmp_str_ptr);
+		for (size_t c = 0; c < n; c++) {
+			const char *mp = m->children[c]->mountpoint;
+			const char *rel = mnts_path_below(mp, m->mountpoint);
+
+			/* each strict ancestor of mp below m's mountpoint */
+			for (const char *sl = rel ? strchr(rel, '/') : NULL; sl && !tucked[c];
+			     sl = strchr(sl + 1, '/')) {
+				struct prefix_key key = {mp, (size_t)(sl - mp)};
+
+				tucked[c] = bsearch(&key, sorted, n, sizeof(*sorted),
+						    cmp_prefix_key) != NULL;
+			}
+		}
+		/* tucked ones first, longest mountpoint first (stable) */
+		for (size_t c = 0; c < n; c++)
+			if (tucked[c])
+				order[k++] = c;
+		for (size_t x = 1; x < k; x++)
+			for (size_t y = x;
+			     y > 0 && strlen(m->children[order[y]]->mountpoint) >
+					  strlen(m->children[order[y - 1]]->mountpoint);
+			     y--) {
+				size_t t = order[y];
+				order[y] = order[y - 1];
+				order[y - 1] = t;
+			}
+	}
+	for (size_t c = 0; c < n; c++)
+		if (!tucked || !tucked[c])
+			order[k++] = c;
+	return order;
+}
+
+/* Whether mount i can be its superblock's source itself, saving a clone and
+ * the unmount of the source (most of the cost of a mount made anew).  It
+ * must be the only mount of the superblock, with the source's root, in the
+ * caller's namespace, and no group anchor may be cloned from the source. */
+static bool source_is_mount(const struct mnts_plan *plan, int i)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[i];
+	const struct mnts_plan_sb *sb;
+	const char *rel;
+
+	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)))
+		return false;
+	sb = &plan->sbs[pm->sb];
+	if (plan->sb_mounts_off[pm->sb + 1] - plan->sb_mounts_off[pm->sb] != 1 || sb->ns_id)
+		return false;
+	rel = mnts_path_below(pm->m->root, sb->root);
+	return rel && !*rel;
+}
+
+static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err);
+
+/* Steps that make m's clone the root of a detached tree holding its whole
+ * subtree, then (unless m is a namespace's root) attach it to its parent. */
+static int add_subtree_steps(struct mnts_plan *plan, const struct mnts_mount *m,
+			     struct mnts_error *err)
+{
+	int i = mount_index(plan, m);
+	struct mnts_plan_mount *pm = &plan->mounts[i];
+	const struct mnts_plan_mount *pp =
+	    m->parent ? &plan->mounts[mount_index(plan, m->parent)] : NULL;
+	_cleanup_free_ size_t *order = NULL;
+	struct mnts_step *s;
+	uint64_t attr;
+	int r;
+
+	if (source_is_mount(plan, i)) {
+		ensure_sb(plan, pm->sb);
+		pm->slot = plan->sbs[pm->sb].slot;
+	} else if (pm->sb >= 0) {
+		struct mnts_plan_sb *sb = &plan->sbs[pm->sb];
+
+		pm->slot = new_slot(plan);
+		ensure_sb(plan, pm->sb);
+		s = add_step(plan, MNTS_STEP_CLONE, i);
+		s->src = sb->slot;
+		s->rel = mnts_path_below(m->root, sb->root);
+		s->create = sb->how == MNTS_SB_FRESH;
+		s->aux = pp ? pp->slot : -1;
+		s->dst = pm->slot;
+	} else {
+		pm->slot = new_slot(plan);
+		s = add_step(plan, MNTS_STEP_NSFS, i);
+		s->src = pm->nsfs_of >= 0 ? plan->nss[pm->nsfs_of].slot : -1;
+		s->dst = pm->slot;
+	}
+	if (m->uid_map.n || m->gid_map.n) {
+		s = add_step(plan, MNTS_STEP_IDMAP, i);
+		s->src = pm->slot;
+	}
+	/* sources come without per-mount flags (sbsource.c): only set ones
+	 * need a call; namespace files keep whatever nsfs gives */
+	attr = mnts_mount_attr_from_options(&m->mount_options) & ~(uint64_t)MOUNT_ATTR_IDMAP;
+	if (attr || pm->sb < 0) {
+		s = add_step(plan, MNTS_STEP_FLAGS, i);
+		s->src = pm->slot;
+		s->attr_set = attr;
+		s->attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS;
+	}
+
+	if (pp) {
+		/* a leaf is done: its propagation now, while mount_setattr can
+		 * still reach it (a detached tree's root) */
+		if (!m->n_children)
+			add_propagation_steps(plan, i, true);
+		r = add_attach_steps(plan, i, err);
+		if (r < 0)
+			return r;
+	}
+	order = child_order(m);
+	for (size_t k = 0; k < m->n_children; k++) {
+		r = add_subtree_steps(plan, m->children[order[k]], err);
+		if (r < 0)
+			return r;
+	}
+	/* a namespace's root gets its propagation inside the namespace */
+	if (pp && m->n_children) {
+		add_propagation_steps(plan, i, false);
+		plan->deferred[i] = m->unbindable;
+	}
+	return 0;
+}
+
+/* Steps that attach mount i onto its parent at its mountpoint. */
+static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err)
+{
+	const struct mnts_mount *m = plan->mounts[i].m;
+	struct mnts_plan_mount *pm = &plan->mounts[i];
+	const struct mnts_plan_mount *pp = &plan->mounts[mount_index(plan, m->parent)];
+	const char *rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
+	bool create = plan->opts->create_mountpoints ||
+		      (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
+	struct mnts_step *s;
+	char name[512];
+
+	if (!rel)
+		return mnts_err(err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
+				mnts_plan_mount_name(m, name, sizeof(name)), m->parent->mountpoint);
+	if (strchr(rel, '/')) {
+		/* a longer path is resolved RESOLVE_BENEATH first (exec.c) */
+		pm->mp_slot = new_slot(plan);
+		s = add_step(plan, MNTS_STEP_MOUNTPOINT, i);
+		s->src = pp->slot;
+		s->dst = pm->mp_slot;
+		s->rel = rel;
+		s->create = create;
+		s = add_step(plan, MNTS_STEP_ATTACH, i);
+		s->src = pm->slot;
+		s->aux = pm->mp_slot;
+	} else {
+		s = add_step(plan, MNTS_STEP_ATTACH, i);
+		s->src = pm->slot;
+		s->aux = pp->slot;
+		s->rel = rel;
+		s->create = create;
+	}
+	return 0;
+}
+
+/* A live source whose path extends the previous one's is looked up from
+ * an O_PATH fd of that one (src, rel): along a deep chain an absolute
+ * lookup crosses hundreds of mounts. */
+static void chain_live_sources(struct mnts_plan *plan)
+{
+	struct mnts_step *prev = NULL;
+
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		struct mnts_step *s = &plan->steps[i];
+		const struct mnts_plan_sb *sb = &plan->sbs[s->obj];
+		const char *prev_path;
+		size_t len;
+
+		if (s->kind != MNTS_STEP_SB_LIVE || sb->ns_id)
+			continue;
+		if (prev) {
+			prev_path = plan->sbs[prev->obj].path;
+			len = strlen(prev_path);
+			if (!strncmp(sb->path, prev_path, len) && sb->path[len] == '/' &&
+			    sb->path[len + 1]) {
+				prev->keep = new_slot(plan);
+				s->src = prev->keep;
+				s->rel = sb->path + len + 1;
+			}
+		}
+		prev = s;
+	}
 }
 
 static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 {
 	const struct mnts_replay_opts *opts = plan->opts;
-	_cleanup_free_ bool *group_done = xcalloc(plan->n_groups + 1, sizeof(bool));
 	struct mnts_step *s;
+	int r;
 
+	plan->sb_made = xcalloc(plan->n_sbs + 1, sizeof(bool));
+	plan->group_made = xcalloc(plan->n_groups + 1, sizeof(bool));
+	plan->deferred = xcalloc(plan->n_mounts + 1, sizeof(bool));
+	plan->group_uses = xcalloc(plan->n_groups + 1, sizeof(int));
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		if (plan->mounts[i].group >= 0)
+			plan->group_uses[plan->mounts[i].group]++;
+		if (plan->mounts[i].slave_of >= 0)
+			plan->group_uses[plan->mounts[i].slave_of]++;
+	}
+	for (size_t g = 0; g < plan->n_groups; g++)
+		if (plan->groups[g].master >= 0)
+			plan->group_uses[plan->groups[g].master]++;
 	if (opts->target == MNTS_REPLAY_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
 			plan->nss[n].slot = new_slot(plan);
 			s = add_step(plan, MNTS_STEP_NS_CREATE, (int)n);
 			s->dst = plan->nss[n].slot;
 		}
-	for (size_t i = 0; i < plan->n_sbs; i++) {
-		struct mnts_plan_sb *sb = &plan->sbs[i];
-		enum mnts_step_kind k = sb->how == MNTS_SB_FRESH  ? MNTS_STEP_SB_FRESH
-					: sb->how == MNTS_SB_LIVE ? MNTS_STEP_SB_LIVE
-								  : MNTS_STEP_SB_EXTERNAL;
+	for (size_t n = 0; n < plan->n_nss; n++) {
+		const struct mnts_plan_mount *root =
+		    &plan->mounts[mount_index(plan, plan->nss[n].ns->root)];
 
-		sb->slot = new_slot(plan);
-		if (sb->ns_id)
-			sb->ns_slot = new_slot(plan);
-		s = add_step(plan, k, (int)i);
-		s->dst = sb->slot;
-		s->aux = sb->ns_slot;
+		r = add_subtree_steps(plan, plan->nss[n].ns->root, err);
+		if (r < 0)
+			return r;
+		/* anchors are made in the caller's namespace, where the
+		 * sources are: the roots' too */
+		if (root->group >= 0)
+			ensure_group(plan, root->group);
+		else if (root->slave_of >= 0)
+			ensure_slave_anchor(plan, root->slave_of, root->sb);
 	}
-	for (size_t i = 0; i < plan->n_mounts; i++)
-		plan->mounts[i].slot = new_slot(plan);
-	/* parents first: a root created in a fresh superblock takes the kind
-	 * (directory or file) of its mountpoint in the parent */
-	for (size_t n = 0; n < plan->n_nss; n++)
-		clone_subtree(plan, plan->nss[n].ns->root);
-	for (size_t i = 0; i < plan->n_mounts; i++) {
-		struct mnts_plan_mount *pm = &plan->mounts[i];
-		const struct mnts_mount *parent = pm->m->parent;
-		const struct mnts_plan_mount *pp;
-		char name[512];
-
-		if (!parent)
-			continue;
-		pp = &plan->mounts[mount_index(plan, parent)];
-		pm->mp_slot = new_slot(plan);
-		s = add_step(plan, MNTS_STEP_MOUNTPOINT, (int)i);
-		s->src = pp->slot;
-		s->dst = pm->mp_slot;
-		s->rel = mnts_path_below(pm->m->mountpoint, parent->mountpoint);
-		s->create = opts->create_mountpoints ||
-			    (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
-		if (!s->rel)
-			return mnts_err(
-			    err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
-			    mnts_plan_mount_name(pm->m, name, sizeof(name)), parent->mountpoint);
-	}
-	/* flags while every mount is the root of its own detached tree:
-	 * mount_setattr refuses non-root mounts of detached trees */
-	for (size_t i = 0; i < plan->n_mounts; i++) {
-		struct mnts_plan_mount *pm = &plan->mounts[i];
-
-		s = add_step(plan, MNTS_STEP_FLAGS, (int)i);
-		s->src = pm->slot;
-		s->attr_set = mnts_mount_attr_from_options(&pm->m->mount_options) &
-			      ~(uint64_t)MOUNT_ATTR_IDMAP;
-		s->attr_clr = ATTR_ALL_FLAGS;
-	}
+	/* once every root and mountpoint inside them exists */
 	for (size_t i = 0; i < plan->n_sbs; i++)
 		if (plan->sbs[i].how == MNTS_SB_FRESH && plan->sbs[i].ro) {
 			s = add_step(plan, MNTS_STEP_SB_RO, (int)i);
 			s->src = plan->sbs[i].slot;
 		}
-	/* anchors are cloned in the caller's namespace, where the sources were
-	 * made (the kernel lets only that namespace clone a detached mount) */
-	for (size_t g = 0; g < plan->n_groups; g++)
-		add_group_steps(plan, (int)g, group_done);
-	for (size_t n = 0; n < plan->n_nss; n++)
-		attach_subtree(plan, plan->nss[n].ns->root);
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		int root = mount_index(plan, plan->nss[n].ns->root);
 
@@ -623,26 +915,16 @@ static int build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		s->src = plan->mounts[root].slot;
 		s->aux = plan->nss[n].slot;
 	}
-	/* sharing last, inside each namespace: the trees are in place and every
-	 * parent was private while they were attached, so nothing propagated */
-	for (size_t i = 0; i < plan->n_mounts; i++) {
-		struct mnts_plan_mount *pm = &plan->mounts[i];
-
-		if (pm->group >= 0) {
-			s = add_step(plan, MNTS_STEP_JOIN, (int)i);
-			s->src = plan->groups[pm->group].anchor_slot;
-			s->aux = pm->slot;
-		} else if (pm->slave_of >= 0) {
-			s = add_step(plan, MNTS_STEP_SLAVE, (int)i);
-			s->src = plan->groups[pm->slave_of].anchor_slot;
-			s->aux = pm->slot;
-		}
-	}
+	/* a root's propagation from inside its namespace: pivot_root refuses
+	 * shared parents, and nothing may propagate while the old root goes */
+	for (size_t n = 0; n < plan->n_nss; n++)
+		add_propagation_steps(plan, mount_index(plan, plan->nss[n].ns->root), true);
 	for (size_t i = 0; i < plan->n_mounts; i++)
-		if (plan->mounts[i].m->unbindable) {
+		if (plan->deferred[i]) {
 			s = add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
 			s->aux = plan->mounts[i].slot;
 		}
+	chain_live_sources(plan);
 	add_step(plan, MNTS_STEP_DROP, -1);
 	if (opts->target == MNTS_REPLAY_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
@@ -728,7 +1010,16 @@ void mnts_plan_done(struct mnts_plan *plan)
 	for (size_t i = 0; i < plan->n_sbs; i++) {
 		free(plan->sbs[i].path);
 		free(plan->sbs[i].root);
+		free(plan->sbs[i].roots_common);
 	}
+	free(plan->sb_mounts);
+	free(plan->sb_mounts_off);
+	free(plan->sb_made);
+	free(plan->group_made);
+	free(plan->deferred);
+	free(plan->group_uses);
+	mnts_u64map_free(&plan->sb_by_dev);
+	mnts_u64map_free(&plan->group_by_id);
 	free(plan->sbs);
 	for (size_t i = 0; i < plan->n_mounts; i++)
 		free(plan->mounts[i].ext_path);
@@ -770,6 +1061,7 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 		sb = &plan->sbs[s->obj];
 		break;
 	case MNTS_STEP_ANCHOR:
+	case MNTS_STEP_SLAVE_ANCHOR:
 	case MNTS_STEP_LIVE_MEMBER:
 		g = &plan->groups[s->obj];
 		break;
@@ -855,6 +1147,18 @@ void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size
 				 g->shared_id, plan->groups[g->master].shared_id);
 		else
 			snprintf(buf, size, "anchor peer group %" PRIu64, g->shared_id);
+		break;
+	case MNTS_STEP_SLAVE_ANCHOR:
+		snprintf(buf, size, "anchor slaves of peer group %" PRIu64, g->shared_id);
+		break;
+	case MNTS_STEP_SHARE:
+		if (m->master_id)
+			snprintf(buf, size,
+				 "make '%s' shared (peer group %" PRIu64 ") and a slave of group %" PRIu64,
+				 a, m->shared_id, m->master_id);
+		else
+			snprintf(buf, size, "make '%s' shared (peer group %" PRIu64 ")", a,
+				 m->shared_id);
 		break;
 	case MNTS_STEP_JOIN:
 		snprintf(buf, size, "join '%s' to peer group %" PRIu64, a, m->shared_id);

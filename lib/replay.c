@@ -48,17 +48,18 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* fs.mount-max counts every mount of a namespace: a new namespace starts as
- * a copy of the caller's, a graft adds to the target's. */
+/* fs.mount-max counts every mount of a namespace: a new namespace holds one
+ * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
+ * copy of the caller's mounts; a graft adds to the target's. */
 static int check_mount_max(const struct mnts_plan *plan, int base_ns, struct mnts_error *err)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/sys/fs/mount-max", "re");
 	unsigned long max = 0;
-	uint32_t present = 0;
+	uint32_t present = 1;
 
 	if (!f || fscanf(f, "%lu", &max) != 1)
 		return 0; /* no limit known: the kernel will say ENOSPC */
-	if (ns_mount_count(base_ns, &present) < 0)
+	if (base_ns >= 0 && ns_mount_count(base_ns, &present) < 0)
 		present = 0;
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		size_t need = plan->nss[n].ns->n_mounts + present + 1;
@@ -227,7 +228,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		goto out;
 	}
 	if (opts->target == MNTS_REPLAY_NEW) {
-		r = check_mount_max(&plan, env.orig_ns, err);
+		r = check_mount_max(&plan, opts->root_dir ? env.orig_ns : -1, err);
 		if (r < 0)
 			goto out;
 		r = prepare_new_dir(&plan, opts->new_dir, &abs_dir, &env.new_dir_fd, &dir_created,

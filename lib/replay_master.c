@@ -27,7 +27,7 @@ void mnts_live_groups_done(struct mnts_live_groups *lg)
 const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *lg,
 						uint64_t group_id, uint32_t dev_major,
 						uint32_t dev_minor, const char *fstype,
-						char *const *roots, size_t n_roots)
+						const char *root)
 {
 	const struct mnts_mount *best = NULL;
 	bool best_self = false;
@@ -43,14 +43,10 @@ const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *l
 			continue;
 		for (size_t i = 0; i < ns->n_mounts; i++) {
 			const struct mnts_mount *m = &ns->mounts[i];
-			bool all = !m->deleted;
 
 			if (m->shared_id != group_id || m->dev_major != dev_major ||
-			    m->dev_minor != dev_minor || !streq(m->fstype, fstype))
-				continue;
-			for (size_t k = 0; k < n_roots && all; k++)
-				all = mnts_path_contains(m->root, roots[k]);
-			if (!all)
+			    m->dev_minor != dev_minor || !streq(m->fstype, fstype) || m->deleted ||
+			    !mnts_path_contains(m->root, root))
 				continue;
 			if (best && (best_self && !self))
 				continue;

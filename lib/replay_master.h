@@ -24,9 +24,9 @@ int mnts_live_groups_read(struct mnts_live_groups *lg, struct mnts_error *err);
 void mnts_live_groups_done(struct mnts_live_groups *lg);
 
 /* A live member of peer group group_id on superblock dev/fstype whose root
- * contains every one of roots, or NULL: the caller's namespace first, then
- * the shortest root.  m->ns->mnt_ns_id is the namespace it is in. */
+ * contains root (the common ancestor of the roots replayed from it), or NULL: the caller's
+ * namespace first, then the shortest root.  m->ns->mnt_ns_id is the namespace it is in. */
 const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *lg,
 						uint64_t group_id, uint32_t dev_major,
 						uint32_t dev_minor, const char *fstype,
-						char *const *roots, size_t n_roots);
+						const char *root);

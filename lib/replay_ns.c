@@ -24,6 +24,41 @@ int mnts_mnt_ns_id(int nsfd, uint64_t *ret_id)
 	return 0;
 }
 
+/* Makes the tree at tree_fd, attached somewhere in the current namespace,
+ * its root, and detaches the old root with everything under it. */
+static int pivot_into(int tree_fd, struct mnts_error *err)
+{
+	/* cwd onto the tree's root: fchdir to the tree fd is its root dentry */
+	if (fchdir(tree_fd) < 0)
+		return mnts_err(err, errno, "chdir into the tree");
+	if (mnts_sys_pivot_root(".", ".") < 0)
+		return mnts_err(err, errno, "pivot_root");
+	/* the old root is now stacked on "."; detach it and all it holds */
+	if (umount2(".", MNT_DETACH) < 0)
+		return mnts_err(err, errno, "detach the old root");
+	return 0;
+}
+
+/* Swaps the copy's mounts for one empty tmpfs: a copy of a 50,000-mount
+ * namespace plus a 50,000-mount tree would not fit fs.mount-max. */
+static int empty_namespace(struct mnts_error *err)
+{
+	_cleanup_close_ int fsfd = -1, tmpfs = -1;
+
+	/* tmpfs always gets a new superblock: no options, nothing shared */
+	fsfd = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return mnts_err(err, errno, "fsopen 'tmpfs'");
+	if (mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return mnts_err(err, errno, "create the new namespace's tmpfs");
+	tmpfs = mnts_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (tmpfs < 0)
+		return mnts_err(err, errno, "fsmount the new namespace's tmpfs");
+	if (mnts_sys_move_mount(tmpfs, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "attach the new namespace's tmpfs");
+	return pivot_into(tmpfs, err);
+}
+
 static int create_once(int orig_ns, struct mnts_error *err)
 {
 	int fd;
@@ -50,7 +85,8 @@ static int create_once(int orig_ns, struct mnts_error *err)
 	return fd;
 }
 
-int mnts_ns_create(int orig_ns, uint64_t min_id, uint64_t *ret_id, struct mnts_error *err)
+int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
+		   struct mnts_error *err)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int cpu = sched_getcpu();
@@ -70,6 +106,23 @@ int mnts_ns_create(int orig_ns, uint64_t min_id, uint64_t *ret_id, struct mnts_e
 		if (fd < 0)
 			return fd;
 		if (mnts_mnt_ns_id(fd, &id) < 0 || id > min_id) {
+			int r = 0;
+
+			if (empty) {
+				if (setns(fd, CLONE_NEWNS) < 0)
+					r = mnts_err(err, errno, "setns into the new namespace");
+				else if ((r = empty_namespace(err)) < 0 ||
+					 setns(orig_ns, CLONE_NEWNS) < 0)
+					r = r < 0 ? r
+						  : mnts_err(err, errno,
+							     "setns back to the caller's "
+							     "mount namespace");
+				if (r < 0) {
+					setns(orig_ns, CLONE_NEWNS);
+					close(fd);
+					return r;
+				}
+			}
 			*ret_id = id;
 			return fd;
 		}
@@ -82,7 +135,7 @@ int mnts_ns_create(int orig_ns, uint64_t min_id, uint64_t *ret_id, struct mnts_e
 			(unsigned long long)min_id);
 }
 
-int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging, const char *root_dir,
+int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *root_dir,
 		     struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1, rootfd = -1;
@@ -90,9 +143,13 @@ int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging, c
 
 	if (setns(ns_fd, CLONE_NEWNS) < 0)
 		return mnts_err(err, errno, "setns into the new namespace");
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		r = mnts_err(err, errno, "open '/' in the new namespace");
+		goto back;
+	}
 	if (root_dir) {
-		rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		at = rootfd < 0 ? -errno : mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
+		at = mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
 		if (at < 0) {
 			r = mnts_err(err, -at, "--root '%s'", root_dir);
 			goto back;
@@ -102,30 +159,13 @@ int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging, c
 			r = mnts_err(err, errno, "attach the tree at '%s'", root_dir);
 		goto back;
 	}
-	at = open(staging, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (at < 0) {
-		r = mnts_err(err, errno, "staging directory '%s'", staging);
-		goto back;
-	}
-	if (mnts_sys_move_mount(tree_fd, "", at, "",
+	/* onto the empty tmpfs the namespace was made with */
+	if (mnts_sys_move_mount(tree_fd, "", rootfd, "",
 				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-		r = mnts_err(err, errno, "attach the tree at staging '%s'", staging);
+		r = mnts_err(err, errno, "attach the tree in the new namespace");
 		goto back;
 	}
-	/* cwd onto the tree's root: fchdir to the tree fd is its root dentry */
-	if (fchdir(tree_fd) < 0) {
-		r = mnts_err(err, errno, "chdir into the tree");
-		goto back;
-	}
-	if (mnts_sys_pivot_root(".", ".") < 0) {
-		r = mnts_err(err, errno, "pivot_root");
-		goto back;
-	}
-	/* the old root is now stacked on "."; detach it and all it holds */
-	if (umount2(".", MNT_DETACH) < 0) {
-		r = mnts_err(err, errno, "detach the old root");
-		goto back;
-	}
+	r = pivot_into(tree_fd, err);
 back:
 	if (setns(orig_ns, CLONE_NEWNS) < 0 && r == 0)
 		r = mnts_err(err, errno, "setns back to the caller's mount namespace");

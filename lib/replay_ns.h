@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/error.h"
@@ -14,17 +15,20 @@
 /* The 64-bit id of the mount namespace of an nsfs fd.  Returns: 0 or -errno. */
 int mnts_mnt_ns_id(int nsfd, uint64_t *ret_id);
 
-/* A new mount namespace (a private copy of orig_ns, to be emptied by
- * mnts_ns_populate) whose id is above min_id: the kernel only lets a
+/* A new mount namespace whose id is above min_id: the kernel only lets a
  * namespace hold an nsfs mount of a younger one, and ids come in per-CPU
- * batches, so creation is retried on each CPU.  Returns: ns fd or -errno. */
-int mnts_ns_create(int orig_ns, uint64_t min_id, uint64_t *ret_id, struct mnts_error *err);
+ * batches, so creation is retried on each CPU.  It is a private copy of
+ * orig_ns or, when empty, holds only one empty tmpfs (then the copy's mounts
+ * do not count against fs.mount-max while the tree goes in).
+ * Returns: ns fd or -errno. */
+int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
+		   struct mnts_error *err);
 
-/* Makes the detached tree tree_fd the root of namespace ns_fd: attach at
- * staging (a directory path valid in it), pivot_root, detach the old root.
- * With root_dir, attaches the tree at root_dir instead and keeps the rest.
- * Returns to orig_ns.  Returns: 0 or -errno. */
-int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *staging, const char *root_dir,
+/* Makes the detached tree tree_fd the root of namespace ns_fd (made empty):
+ * attach it on the root, pivot_root, detach the old root.  With root_dir,
+ * attaches the tree at root_dir instead and keeps the rest.  Returns to
+ * orig_ns.  Returns: 0 or -errno. */
+int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *root_dir,
 		     struct mnts_error *err);
 
 /* A user namespace with these uid/gid map lines ("inside outside count").

@@ -19,6 +19,106 @@ bool mnts_path_contains(const char *outer, const char *inner)
 	return mnts_path_below(inner, outer) != NULL;
 }
 
+static uint64_t path_key(int parent, const char *path, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)path[i]) * 1099511628211ULL;
+	return h;
+}
+
+struct reach_walk {
+	struct mnts_live_table *t;
+	int *parent_of;
+	bool *stacked, *tucked;
+	enum mnts_reach_state *route; /* the lookup gets to its mountpoint */
+};
+
+static enum mnts_reach_state route_of(struct reach_walk *w, int i)
+{
+	const struct mnts_live_mount *lm = &w->t->v[i];
+	int p = w->parent_of[i];
+	enum mnts_reach_state up;
+
+	if (w->route[i] != MNTS_REACH_UNKNOWN)
+		return w->route[i];
+	if (p < 0) /* the process root: its parent is not in the table */
+		return w->route[i] = streq(lm->target, "/") ? MNTS_REACH_YES : MNTS_REACH_ASK;
+	w->route[i] = MNTS_REACH_ASK; /* for now: a cycle in the table ends here */
+	up = route_of(w, p);
+	/* stacked on its parent, it is where the lookup of the parent's
+	 * mountpoint goes; otherwise the parent must be the top of its stack */
+	if (up == MNTS_REACH_YES && !streq(lm->target, w->t->v[p].target) && w->stacked[p])
+		up = MNTS_REACH_NO;
+	return w->route[i] = w->tucked[i] && up != MNTS_REACH_ASK ? MNTS_REACH_NO : up;
+}
+
+/* Which live mounts a path lookup of their mountpoint ends on, from the
+ * table: a statx per superblock walks the whole path, hundreds of mounts
+ * for a deep chain.  The lookup gets to a mount's mountpoint when it gets
+ * to its parent's and no sibling sits on a strict ancestor of the
+ * mountpoint; it ends there unless something is stacked on the mount.
+ * Siblings on one mountpoint, a cycle or a missing parent leave the answer
+ * to statx. */
+static void compute_reachability(struct mnts_live_table *t)
+{
+	struct reach_walk w = {.t = t};
+	struct mnts_u64map by_id = {0}, by_place = {0};
+	_cleanup_free_ bool *ask = xcalloc(t->n + 1, sizeof(bool));
+
+	w.parent_of = xcalloc(t->n + 1, sizeof(int));
+	w.stacked = xcalloc(t->n + 1, sizeof(bool));
+	w.tucked = xcalloc(t->n + 1, sizeof(bool));
+	w.route = xcalloc(t->n + 1, sizeof(*w.route));
+	for (size_t i = 0; i < t->n; i++)
+		mnts_u64map_put(&by_id, t->v[i].id, (int)i);
+	for (size_t i = 0; i < t->n; i++) {
+		int p = mnts_u64map_get(&by_id, t->v[i].parent_id);
+		uint64_t key;
+		int other;
+
+		w.parent_of[i] = p == (int)i ? -1 : p;
+		if (w.parent_of[i] < 0)
+			continue;
+		if (streq(t->v[i].target, t->v[p].target))
+			w.stacked[p] = true;
+		key = path_key(p, t->v[i].target, strlen(t->v[i].target));
+		other = mnts_u64map_get(&by_place, key);
+		if (other >= 0)
+			ask[i] = ask[other] = true;
+		else
+			mnts_u64map_put(&by_place, key, (int)i);
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const char *mp = t->v[i].target;
+		int p = w.parent_of[i];
+		const char *rel = p < 0 ? NULL : mnts_path_below(mp, t->v[p].target);
+
+		for (const char *sl = rel ? strchr(rel, '/') : NULL; sl && !w.tucked[i];
+		     sl = strchr(sl + 1, '/')) {
+			size_t len = (size_t)(sl - mp);
+			int s = mnts_u64map_get(&by_place, path_key(p, mp, len));
+
+			w.tucked[i] = s >= 0 && !strncmp(t->v[s].target, mp, len) &&
+				      !t->v[s].target[len];
+		}
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		enum mnts_reach_state r = route_of(&w, (int)i);
+
+		t->v[i].reach = ask[i] || r == MNTS_REACH_ASK ? MNTS_REACH_ASK
+				: r == MNTS_REACH_YES && !w.stacked[i] ? MNTS_REACH_YES
+								       : MNTS_REACH_NO;
+	}
+	free(w.parent_of);
+	free(w.stacked);
+	free(w.tucked);
+	free(w.route);
+	mnts_u64map_free(&by_id);
+	mnts_u64map_free(&by_place);
+}
+
 int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err)
 {
 	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
@@ -33,9 +133,12 @@ int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err)
 		const char *opt = mnt_fs_get_optional_fields(fs);
 		dev_t dev = mnt_fs_get_devno(fs);
 
-		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+		if ((t->n & (t->n - 1)) == 0)
+			t->v = xreallocarray(t->v, t->n ? 2 * t->n : 64, sizeof(*t->v));
 		lm = &t->v[t->n++];
+		*lm = (struct mnts_live_mount){0};
 		lm->id = (uint64_t)mnt_fs_get_id(fs);
+		lm->parent_id = (uint64_t)mnt_fs_get_parent_id(fs);
 		lm->dev_major = major(dev);
 		lm->dev_minor = minor(dev);
 		lm->root = xstrdup(mnt_fs_get_root(fs) ? mnt_fs_get_root(fs) : "/");
@@ -46,6 +149,15 @@ int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err)
 	}
 	mnt_free_iter(it);
 	mnt_unref_table(tb);
+	t->next_same_dev = xcalloc(t->n + 1, sizeof(*t->next_same_dev));
+	/* built backwards so that each chain is in mountinfo order */
+	for (size_t i = t->n; i-- > 0;) {
+		uint64_t dev = (uint64_t)t->v[i].dev_major << 32 | t->v[i].dev_minor;
+
+		t->next_same_dev[i] = mnts_u64map_get(&t->by_dev, dev);
+		mnts_u64map_put(&t->by_dev, dev, (int)i);
+	}
+	compute_reachability(t);
 	return 0;
 }
 
@@ -57,8 +169,9 @@ void mnts_live_table_done(struct mnts_live_table *t)
 		free(t->v[i].fstype);
 	}
 	free(t->v);
-	t->v = NULL;
-	t->n = 0;
+	free(t->next_same_dev);
+	mnts_u64map_free(&t->by_dev);
+	*t = (struct mnts_live_table){0};
 }
 
 int mnts_fd_mount_id(int fd, uint64_t *ret_id)
@@ -73,45 +186,31 @@ int mnts_fd_mount_id(int fd, uint64_t *ret_id)
 	return 0;
 }
 
+/* Whether a path lookup of its mountpoint ends on it (not covered). */
 static bool reachable(const struct mnts_live_mount *lm)
 {
-	_cleanup_close_ int fd = open(lm->target, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-	uint64_t id;
+	struct statx stx;
 
-	return fd >= 0 && mnts_fd_mount_id(fd, &id) == 0 && id == lm->id;
-}
-
-const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
-	uint64_t id;
-
-	if (fd < 0 || mnts_fd_mount_id(fd, &id) < 0)
-		return NULL;
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].id == id)
-			return &t->v[i];
-	return NULL;
+	return statx(AT_FDCWD, lm->target, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
+	       (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == lm->id;
 }
 
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
 					     uint32_t dev_minor, const char *fstype,
-					     char *const *roots, size_t n_roots)
+					     const char *root)
 {
 	const struct mnts_live_mount *best = NULL;
+	int i = mnts_u64map_get(&t->by_dev, (uint64_t)dev_major << 32 | dev_minor);
 
-	for (size_t i = 0; i < t->n; i++) {
+	for (; i >= 0; i = t->next_same_dev[i]) {
 		const struct mnts_live_mount *lm = &t->v[i];
-		bool all = true;
 
-		if (lm->dev_major != dev_major || lm->dev_minor != dev_minor ||
-		    !streq(lm->fstype, fstype) || lm->unbindable)
+		if (!streq(lm->fstype, fstype) || lm->unbindable ||
+		    !mnts_path_contains(lm->root, root))
 			continue;
-		for (size_t k = 0; k < n_roots && all; k++)
-			all = mnts_path_contains(lm->root, roots[k]);
-		if (!all || (best && strlen(best->root) <= strlen(lm->root)))
+		if (best && strlen(best->root) <= strlen(lm->root))
 			continue;
-		if (!reachable(lm))
+		if (lm->reach == MNTS_REACH_NO || (lm->reach != MNTS_REACH_YES && !reachable(lm)))
 			continue;
 		best = lm;
 	}
@@ -166,32 +265,31 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
 	return create_once(fstype, source, NULL, MNTS_FSCONFIG_CMD_CREATE, err);
 }
 
-int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err)
+int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major,
+		  uint32_t dev_minor, struct mnts_error *err)
 {
-	_cleanup_close_ int pfd = open(path, O_PATH | O_CLOEXEC);
-	struct mnts_mount_attr attr = {.propagation = MS_PRIVATE};
-	uint64_t id;
-	int fd;
+	/* private at once (a clone of a shared mount is a peer of it), and
+	 * without the live mount's flags: clones of it get only their own */
+	struct mnts_mount_attr attr = {.attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS,
+				       .propagation = MS_PRIVATE};
+	_cleanup_close_ int fd = -1;
+	struct statx stx;
 
-	if (pfd < 0)
-		return mnts_err(err, errno, "open '%s'", path);
-	if (expect_id && (mnts_fd_mount_id(pfd, &id) < 0 || id != expect_id))
-		return mnts_err(err, ESTALE, "live mount %" PRIu64 " at '%s': no longer there",
-				expect_id, path);
-	/* private at once: a clone of a shared mount is a peer of it */
-	fd = mnts_sys_open_tree_attr(pfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH,
-				     &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
+	fd = mnts_sys_open_tree_attr(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, &attr,
+				     MNTS_MOUNT_ATTR_SIZE_VER0);
 	if (fd < 0 && errno == ENOSYS) {
-		fd = mnts_sys_open_tree(pfd, "",
-					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		fd = mnts_sys_open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (fd >= 0 && mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr,
-						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0) {
-			int saved = errno;
-			close(fd);
-			return mnts_err(err, saved, "make clone of '%s' private", path);
-		}
+						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0)
+			return mnts_err(err, errno, "make clone of '%s' private", path);
 	}
 	if (fd < 0)
 		return mnts_err(err, errno, "open_tree '%s'", path);
-	return fd;
+	/* checked on the clone, which cannot change under us: one syscall
+	 * instead of opening the path first */
+	if (check && (statx(fd, "", AT_EMPTY_PATH, 0, &stx) < 0 || stx.stx_dev_major != dev_major ||
+		      stx.stx_dev_minor != dev_minor))
+		return mnts_err(err, ESTALE, "'%s': no longer a mount of superblock %u:%u", path,
+				dev_major, dev_minor);
+	return TAKE_FD(fd);
 }

@@ -14,32 +14,40 @@
 
 #include "lib/error.h"
 #include "lib/model.h"
+#include "lib/u64map.h"
+
+enum mnts_reach_state { MNTS_REACH_UNKNOWN, MNTS_REACH_YES, MNTS_REACH_NO, MNTS_REACH_ASK };
 
 /* A mount of the caller's namespace (from /proc/self/mountinfo). */
 struct mnts_live_mount {
-	uint64_t id;
+	uint64_t id, parent_id;
 	uint32_t dev_major, dev_minor;
 	char *root, *target, *fstype;
 	bool shared;
 	bool unbindable; /* cannot be cloned */
+	/* whether a lookup of target ends on it, from the table alone
+	 * (MNTS_REACH_ASK: the table cannot tell, statx does) */
+	enum mnts_reach_state reach;
 };
 
 struct mnts_live_table {
 	struct mnts_live_mount *v;
 	size_t n;
+	/* index: device number -> first entry of that device, each entry
+	 * linking to the next (-1 ends): one lookup per superblock */
+	struct mnts_u64map by_dev;
+	int *next_same_dev;
 };
 
 int mnts_live_table_read(struct mnts_live_table *t, struct mnts_error *err);
 void mnts_live_table_done(struct mnts_live_table *t);
 
-/* The live mount containing path (the topmost on its mountpoint), or NULL. */
-const struct mnts_live_mount *mnts_live_mount_of(const struct mnts_live_table *t, const char *path);
-
 /* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with
- * the shortest root containing every one of roots; NULL when none. */
+ * the shortest root containing root (the common ancestor of every root to be
+ * cloned from it); NULL when none. */
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
 					     uint32_t dev_minor, const char *fstype,
-					     char *const *roots, size_t n_roots);
+					     const char *root);
 
 /* True when path inner is at or below outer (both normalised, absolute). */
 bool mnts_path_contains(const char *outer, const char *inner);
@@ -54,6 +62,8 @@ int mnts_fd_mount_id(int fd, uint64_t *ret_id);
 int mnts_sb_create(const char *fstype, const char *source, const struct mnts_strv *super_options,
 		   bool options, bool *ret_reused, struct mnts_error *err);
 
-/* A detached private non-recursive clone of path; when expect_id is not 0
- * the path must be on that mount.  Returns: mount fd or -errno. */
-int mnts_sb_clone(const char *path, uint64_t expect_id, struct mnts_error *err);
+/* A detached private non-recursive clone of path (relative to dirfd, or
+ * AT_FDCWD), without per-mount flags; with check, it must be a mount of
+ * superblock dev_major:dev_minor.  Returns: mount fd or -errno. */
+int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major,
+		  uint32_t dev_minor, struct mnts_error *err);

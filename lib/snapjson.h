@@ -7,9 +7,7 @@
  */
 #pragma once
 
-#include <stdio.h>
-
-#include <jansson.h>
+#include <stddef.h>
 
 #include "lib/model.h"
 
@@ -19,10 +17,11 @@
 int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool compact,
 			struct mnts_error *err);
 
-/* Builds and links a snapshot from a parsed JSON document; what names the
- * source in errors.  Returns: 0 or -errno, *ret set on success. */
-int mnts_snapshot_from_json(json_t *root, const char *what, struct mnts_snapshot **ret,
-			    struct mnts_error *err);
+/* Builds and links a snapshot from the JSON text[0..size-1]; text[size]
+ * must be '\0'.  what names the source in errors.  Returns: 0 or -errno,
+ * *ret set on success. */
+int mnts_snapshot_parse(const char *text, size_t size, const char *what,
+			struct mnts_snapshot **ret, struct mnts_error *err);
 
 /* Reads path ("-": stdin).  Returns: 0 or -errno, *ret set on success. */
 int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err);

@@ -409,7 +409,7 @@ static void graph_sort(struct graph *g)
 {
 	size_t w = 0;
 
-	mnts_sort(g->v, g->n, sizeof(*g->v), cmp_edge);
+	mnts_sort(g->v, g->n, sizeof(*g->v), cmp_edge); /* no qsort(NULL, 0): undefined */
 	for (size_t r = 0; r < g->n; r++)
 		if (w == 0 || g->v[w - 1].group != g->v[r].group)
 			g->v[w++] = g->v[r];

@@ -1,0 +1,238 @@
+#!/usr/bin/env bats
+# The snapshot reader (lib/jsonpull.c, lib/snapjson.c): what capture writes
+# reads back the same, escapes and non-ASCII included; a file that is not
+# quite right is refused with exit 2 and one line naming file:line:column
+# (or the item), never a crash.
+
+load test_helper
+
+EX="$BATS_TEST_DIRNAME/../../spec/examples/inverse-chain.json"
+
+setup() {
+	F="$BATS_TEST_TMPDIR/f.json"
+}
+
+# rejected FILE MESSAGE: `diff FILE EXAMPLE` exits 2, prints nothing on
+# stdout and exactly "mntsnap: diff: MESSAGE" on stderr.
+rejected() {
+	run --separate-stderr "$MNTSNAP" diff "$1" "$EX"
+	assert_equal "$status" 2
+	assert_output ""
+	assert_equal "$stderr" "mntsnap: diff: $2"
+}
+
+# edit SED_SCRIPT: the example with one edit, into $F.
+edit() {
+	sed "$1" "$EX" >"$F"
+}
+
+@test "every spec example reads: diff X X exits 0 with no output" {
+	local f
+	for f in "$BATS_TEST_DIRNAME"/../../spec/examples/*.json; do
+		run --separate-stderr "$MNTSNAP" diff "$f" "$f"
+		assert_equal "$status" 0
+		assert_output ""
+		assert_equal "$stderr" ""
+	done
+}
+
+@test "escapes and non-ASCII in mountpoints and sources read back as the live namespace" {
+	require_root
+	in_private_ns '
+		B=$TMP/b
+		mkdir -p "$B"
+		mount -t tmpfs base "$B"
+		mount --make-private "$B"
+		for d in "$@"; do
+			mkdir "$B/$d"
+			mount -t tmpfs "src $d" "$B/$d"
+		done
+		"$MNTSNAP" capture -p $$ --subtree "$B" -o "$TMP/snap.json"
+		# JSON escapes in the file: newline, tab, backslash, quote
+		grep -qF "new\\nline" "$TMP/snap.json"
+		grep -qF "tab\\there" "$TMP/snap.json"
+		grep -qF "back\\\\slash" "$TMP/snap.json"
+		grep -qF "quo\\\"te" "$TMP/snap.json"
+		"$MNTSNAP" diff "$TMP/snap.json" "$TMP/snap.json"
+		"$MNTSNAP" diff --subtree "$B" "$TMP/snap.json" pid:$$
+		# the same snapshot with every non-ASCII character as \u escapes
+		# (the emoji as a surrogate pair)
+		jq -a . "$TMP/snap.json" >"$TMP/ascii.json"
+		grep -qF "\\ud83d\\ude00" "$TMP/ascii.json"
+		! cmp -s "$TMP/snap.json" "$TMP/ascii.json"
+		"$MNTSNAP" diff "$TMP/snap.json" "$TMP/ascii.json"
+	' "a b" $'tab\there' $'new\nline' 'back\slash' 'quo"te' 'ünï' '日本' $'\U0001F600'
+}
+
+@test "a truncated file: the line and column where it ends" {
+	head -n 30 "$EX" >"$F"
+	rejected "$F" \
+		"$F:31:1: malformed JSON: unexpected end of the file (',' or ']' expected)"
+}
+
+@test "no prefix of a snapshot crashes the reader: each is refused with one line" {
+	local size n last
+	size=$(stat -c %s "$EX")
+	# the document ends with its last '}' (then a newline)
+	last=$((size - 2))
+	for ((n = 0; n <= last; n += 11)); do
+		head -c "$n" "$EX" >"$F"
+		run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+		[ "$status" -eq 2 ] || {
+			echo "prefix of $n bytes: exit $status: $stderr" >&2
+			return 1
+		}
+		[[ "$stderr" == "mntsnap: diff: $F:"* ]] && [ "$(wc -l <<<"$stderr")" -eq 1 ] || {
+			echo "prefix of $n bytes: $stderr" >&2
+			return 1
+		}
+	done
+	head -c "$((last + 1))" "$EX" >"$F"
+	run "$MNTSNAP" diff "$F" "$EX"
+	assert_success
+}
+
+@test "text after the document is refused; whitespace after it is not" {
+	{ cat "$EX"; echo x; } >"$F"
+	rejected "$F" "$F:163:1: malformed JSON: 'x' after the end of the document"
+	{ cat "$EX"; printf ' \n\t\r\n'; } >"$F"
+	run "$MNTSNAP" diff "$F" "$EX"
+	assert_success
+}
+
+@test "a duplicate key names the object and the key" {
+	edit '23p'
+	rejected "$F" "$F:24:11: namespace 'ns0' mounts[0]: duplicate key 'fstype'"
+	edit '12p'
+	rejected "$F" "$F:13:5: host: duplicate key 'hostname'"
+}
+
+@test "unknown and missing keys name the object and the key" {
+	edit '27a\          "propagation": "shared",'
+	rejected "$F" "$F:28:11: namespace 'ns0' mount 1: unknown key 'propagation'"
+	edit '23d'
+	rejected "$F" "$F:45:9: namespace 'ns0' mount 1: fstype: missing"
+}
+
+@test "invalid UTF-8 in a string: the byte and its place" {
+	edit '23s/tmpfs/tmp\xfffs/'
+	rejected "$F" "$F:23:25: malformed JSON: invalid UTF-8 (byte 0xff) in a string"
+	# overlong '/', a UTF-16 surrogate encoded as UTF-8, a cut sequence
+	edit '23s/tmpfs/tmp\xc0\xaffs/'
+	rejected "$F" "$F:23:25: malformed JSON: invalid UTF-8 (byte 0xc0) in a string"
+	edit '23s/tmpfs/tmp\xed\xa0\x80fs/'
+	rejected "$F" "$F:23:25: malformed JSON: invalid UTF-8 (byte 0xed) in a string"
+	edit '23s/tmpfs"/tmp\xe2\x82"/'
+	rejected "$F" "$F:23:25: malformed JSON: invalid UTF-8 (byte 0xe2) in a string"
+}
+
+@test "escapes JSON forbids, and raw control characters" {
+	edit '23s/tmpfs/tmp\\u0000fs/'
+	rejected "$F" "$F:23:25: malformed JSON: \\u0000 in a string (NUL bytes are not allowed)"
+	edit '23s/tmpfs/tmp\\ud800fs/'
+	rejected "$F" \
+		"$F:23:25: malformed JSON: invalid \\u escape in a string: high surrogate \\uD800 without its low half"
+	edit '23s/tmpfs/tmp\\udc00fs/'
+	rejected "$F" \
+		"$F:23:25: malformed JSON: invalid \\u escape in a string: lone low surrogate \\uDC00"
+	edit '23s/tmpfs/tmp\\qfs/'
+	rejected "$F" "$F:23:25: malformed JSON: invalid escape '\\q' in a string"
+	edit '23s/tmpfs/tmp\tfs/'
+	rejected "$F" \
+		"$F:23:25: malformed JSON: control character 0x09 in a string (it must be escaped)"
+}
+
+@test "escaped strings decode: a snapshot with \\u escapes equals the one without" {
+	edit '36s|"/"|"\\u002f"|; 59s|"/tmp"|"\\/t\\u006dp"|'
+	grep -qF '"\/t\u006dp"' "$F"
+	run --separate-stderr "$MNTSNAP" diff "$F" "$EX"
+	assert_equal "$status" 0
+	assert_output ""
+}
+
+@test "integers: too big, negative, fractional; the largest one is read" {
+	edit '27s/1,/99999999999999999999,/'
+	rejected "$F" \
+		"$F:27:21: namespace 'ns0' mount 1: mnt_id: 99999999999999999999: too big (integers are below 2^63)"
+	edit '27s/1,/9223372036854775808,/'
+	rejected "$F" \
+		"$F:27:21: namespace 'ns0' mount 1: mnt_id: 9223372036854775808: too big (integers are below 2^63)"
+	local bad
+	for bad in -1 1.0 1e2; do
+		edit "27s/1,/$bad,/"
+		rejected "$F" "$F:27:21: namespace 'ns0' mount 1: mnt_id: expected a non-negative integer"
+	done
+	edit '27s/1,/01,/'
+	rejected "$F" "$F:27:21: malformed JSON: number with a leading zero"
+	edit '27s/1,/9223372036854775807,/'
+	run "$MNTSNAP" diff --strict-ids "$F" "$EX"
+	assert_equal "$status" 1
+	assert_output --partial "mnt_id: 9223372036854775807 -> 1"
+}
+
+@test "deep nesting is refused at 512 levels, not by a stack overflow" {
+	local deep
+	deep=$(printf '%*s' 600 '' | tr ' ' '[')$(printf '%*s' 600 '' | tr ' ' ']')
+	edit "25s/null/$deep/"
+	rejected "$F" "$F:25:527: malformed JSON: nesting deeper than 512 levels"
+	edit '25s/null/[[[[[[[[[[]]]]]]]]]]/'
+	rejected "$F" "$F:25:20: namespace 'ns0' mount 1: idmap: expected an object or null"
+}
+
+@test "a syntax error anywhere wins over an error the reader met first" {
+	edit '27a\          "propagation": "shared",'
+	sed -i '$d' "$F"
+	rejected "$F" "$F:163:1: malformed JSON: unexpected end of the file (',' or '}' expected)"
+}
+
+@test "format_version is checked before anything else" {
+	edit '9s/1/2/; 27a\          "propagation": "shared",'
+	rejected "$F" "$F: format_version 2: unsupported (this mntsnap reads 1)"
+	edit '9s/1/4294967297/'
+	rejected "$F" "$F: format_version 4294967297: unsupported (this mntsnap reads 1)"
+	edit '9s/1/"1"/'
+	rejected "$F" "$F: not a mntsnap snapshot: format_version: expected an integer"
+}
+
+@test "not a snapshot: an empty file, an array, an object without format" {
+	: >"$F"
+	rejected "$F" "$F:1:1: malformed JSON: unexpected end of the file (a value expected)"
+	echo '[]' >"$F"
+	rejected "$F" "$F: not a mntsnap snapshot: expected a JSON object"
+	echo '{}' >"$F"
+	rejected "$F" "$F: not a mntsnap snapshot: format: missing"
+	run --separate-stderr "$MNTSNAP" diff "$BATS_TEST_TMPDIR" "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mntsnap: diff: cannot read '$BATS_TEST_TMPDIR': Is a directory"
+}
+
+@test "standard input is read from where it stands" {
+	run --separate-stderr "$MNTSNAP" diff - "$EX" <"$EX"
+	assert_equal "$status" 0
+	# one byte ('{') already consumed: what is left is not a snapshot
+	run --separate-stderr bash -c '{ dd bs=1 count=1 status=none >/dev/null; "$1" diff - "$2"; } <"$2"' \
+		bash "$MNTSNAP" "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mntsnap: diff: <stdin>:2:12: malformed JSON: ':' after the end of the document"
+}
+
+@test "files of a whole number of pages read like any other" {
+	local size pad prefix
+	size=$(stat -c %s "$EX")
+	for pad in $((4096 - size)) $((8192 - size)); do
+		{ cat "$EX"; printf '%*s' "$pad" ''; } >"$F"
+		[ "$(stat -c %s "$F")" -eq $((size + pad)) ]
+		run --separate-stderr "$MNTSNAP" diff "$F" "$EX"
+		assert_equal "$status" 0
+	done
+	# cut inside a string at the end of the page
+	prefix='{"format": "mntsnap", "x": "'
+	{ printf '%s' "$prefix"; printf '%*s' $((4096 - ${#prefix})) '' | tr ' ' a; } >"$F"
+	[ "$(stat -c %s "$F")" -eq 4096 ]
+	rejected "$F" "$F:1:4097: malformed JSON: unexpected end of the file (inside a string)"
+}
+
+@test "columns count characters, not bytes" {
+	edit '12s/"example",/"ünï", "zz": 1,/'
+	rejected "$F" "$F:12:24: host: unknown key 'zz'"
+}
