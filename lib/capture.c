@@ -68,7 +68,7 @@ static void ns_take(struct mnts_ns *dst, struct mnts_ns *src)
 /* Strips "//deleted" from roots and decodes nsfs roots ("mnt:[4026532179]"),
  * which are not paths: the root becomes "/" and the namespace goes to the
  * nsfs fields. */
-static void fix_mount(struct mnts_mount *m)
+static void fix_mount(const struct mnts_snapshot *snap, struct mnts_mount *m)
 {
 	size_t len = strlen(m->root);
 	static const char deleted[] = "//deleted";
@@ -76,7 +76,7 @@ static void fix_mount(struct mnts_mount *m)
 	if (len >= sizeof(deleted) - 1 && streq(m->root + len - (sizeof(deleted) - 1), deleted)) {
 		m->root[len - (sizeof(deleted) - 1)] = '\0';
 		if (!m->root[0]) {
-			free(m->root);
+			mnts_snapshot_free_str(snap, m->root);
 			m->root = xstrdup("/");
 		}
 		m->deleted = true;
@@ -89,7 +89,7 @@ static void fix_mount(struct mnts_mount *m)
 			m->nsfs_type = xasprintf("%.*s", (int)(colon - m->root), m->root);
 			m->nsfs_ino = ino;
 		}
-		free(m->root);
+		mnts_snapshot_free_str(snap, m->root);
 		m->root = xstrdup("/");
 	}
 }
@@ -259,7 +259,7 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 	if (!src->file && c->use_listmount && src->ref.ns_id)
 		mnts_statmount_propagate_from(tns, c->graph);
 	for (size_t i = 0; i < tns->n_mounts; i++)
-		fix_mount(&tns->mounts[i]);
+		fix_mount(tmp, &tns->mounts[i]);
 
 	if (subtree) {
 		keep = xcalloc(tns->n_mounts + 1, sizeof(*keep));
@@ -270,17 +270,11 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 			return mnts_err(err, 0, "subtree '%s': not a mountpoint in %s", subtree,
 					src->what);
 		tns->mounts[root].parent_id = 0;
+		mnts_ns_remove_mounts(tns, keep);
 	}
-	if (!keep) {
-		ns_take(ns, tns);
-		return 0;
-	}
-	for (size_t i = 0; i < tns->n_mounts; i++) {
-		if (!keep[i])
-			continue;
-		*mnts_ns_add_mount(ns) = tns->mounts[i];
-		memset(&tns->mounts[i], 0, sizeof(tns->mounts[i]));
-	}
+	ns_take(ns, tns);
+	/* their pooled strings go with them */
+	mnts_snapshot_take_pool(ns->snap, tmp);
 	return 0;
 }
 

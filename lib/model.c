@@ -19,13 +19,15 @@ void mnts_strv_push(struct mnts_strv *sv, const char *s)
 	mnts_strv_push_take(sv, xstrdup(s));
 }
 
-void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n)
+void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n,
+		      struct mnts_snapshot *pool)
 {
 	if (n == 0)
 		return;
 	sv->v = xreallocarray(sv->v, sv->n + n, sizeof(*sv->v));
 	for (size_t i = 0; i < n; i++)
-		sv->v[sv->n++] = xstrdup(words[i]);
+		sv->v[sv->n++] = pool ? mnts_snapshot_strndup(pool, words[i], strlen(words[i]))
+				      : xstrdup(words[i]);
 }
 
 bool mnts_strv_contains(const struct mnts_strv *sv, const char *s)
@@ -113,6 +115,27 @@ char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t le
 	d[len] = '\0';
 	snap->pool_used += len + 1;
 	return d;
+}
+
+void mnts_snapshot_take_pool(struct mnts_snapshot *dst, struct mnts_snapshot *src)
+{
+	size_t n = dst->n_pool + src->n_pool;
+
+	if (!src->n_pool)
+		return;
+	dst->pool = xreallocarray(dst->pool, n, sizeof(*dst->pool));
+	if (!dst->n_pool) {
+		dst->pool_used = src->pool_used;
+	} else {
+		/* src's blocks go before dst's last one, which pool_used is about */
+		dst->pool[n - 1] = dst->pool[dst->n_pool - 1];
+		dst->n_pool--;
+	}
+	memcpy(dst->pool + dst->n_pool, src->pool, src->n_pool * sizeof(*src->pool));
+	dst->n_pool = n;
+	free(src->pool);
+	src->pool = NULL;
+	src->n_pool = src->pool_used = 0;
 }
 
 static bool in_pool(const struct mnts_snapshot *snap, const char *s)
@@ -221,6 +244,19 @@ struct mnts_mount *mnts_ns_add_mount(struct mnts_ns *ns)
 	m = &ns->mounts[ns->n_mounts++];
 	memset(m, 0, sizeof(*m));
 	return m;
+}
+
+void mnts_ns_remove_mounts(struct mnts_ns *ns, const bool *keep)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		if (!keep[i])
+			mount_done(ns->snap, &ns->mounts[i]);
+		else
+			ns->mounts[w++] = ns->mounts[i];
+	}
+	ns->n_mounts = w;
 }
 
 void mnts_ns_add_pid(struct mnts_ns *ns, uint64_t pid)
@@ -631,6 +667,12 @@ uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts)
 
 void mnts_options_from_mount_attr(struct mnts_strv *out, uint64_t attr)
 {
+	mnts_options_from_mount_attr_in(out, attr, NULL);
+}
+
+void mnts_options_from_mount_attr_in(struct mnts_strv *out, uint64_t attr,
+				     struct mnts_snapshot *pool)
+{
 	const char *words[ARRAY_SIZE(attr_words)];
 	size_t n = 0;
 
@@ -653,5 +695,5 @@ void mnts_options_from_mount_attr(struct mnts_strv *out, uint64_t attr)
 		words[n++] = "nosymfollow";
 	if (attr & MOUNT_ATTR_IDMAP)
 		words[n++] = "idmapped";
-	mnts_strv_push_n(out, words, n);
+	mnts_strv_push_n(out, words, n, pool);
 }

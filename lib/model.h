@@ -37,8 +37,12 @@ struct mnts_strv {
 };
 
 void mnts_strv_push(struct mnts_strv *sv, const char *s);
-/* Appends copies of words[0..n-1], growing the vector once. */
-void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n);
+struct mnts_snapshot;
+
+/* Appends copies of words[0..n-1], growing the vector once.  The copies are
+ * in pool's string pool, or malloc()ed when pool is NULL. */
+void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n,
+		      struct mnts_snapshot *pool);
 void mnts_strv_push_take(struct mnts_strv *sv, char *s);
 bool mnts_strv_contains(const struct mnts_strv *sv, const char *s);
 void mnts_strv_clear(struct mnts_strv *sv);
@@ -149,6 +153,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnts_snapshot *, mnts_snapshot_free)
 
 /* A copy of s[0..len-1], NUL-terminated, in snap's string pool. */
 char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t len);
+/* Moves src's string pool to dst: src's pooled strings become dst's.  For
+ * a model built apart (on another thread, or before a retry is decided)
+ * then moved in: nothing left in src may free them afterwards. */
+void mnts_snapshot_take_pool(struct mnts_snapshot *dst, struct mnts_snapshot *src);
 /* Frees s, a string of snap's model, unless it lies in snap's pool. */
 void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s);
 
@@ -158,6 +166,9 @@ struct mnts_ns *mnts_snapshot_add_ns(struct mnts_snapshot *snap, const char *lab
 struct mnts_mount *mnts_ns_add_mount(struct mnts_ns *ns);
 void mnts_ns_add_pid(struct mnts_ns *ns, uint64_t pid);
 void mnts_ns_add_pin(struct mnts_ns *ns, const char *holder_label, const char *path);
+/* Frees the mounts of an unlinked ns whose keep[i] is false and closes the
+ * gaps, in order. */
+void mnts_ns_remove_mounts(struct mnts_ns *ns, const bool *keep);
 
 /* Validates the snapshot and builds the derived fields: per namespace one
  * root, every parent present, no cycle, unique ids, absolute normalised
@@ -197,3 +208,6 @@ void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to);
 uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts);
 /* Writes the kernel's field-6 words for attr, in the kernel's order. */
 void mnts_options_from_mount_attr(struct mnts_strv *out, uint64_t attr);
+/* The same with the words in pool's string pool (NULL: malloc()ed). */
+void mnts_options_from_mount_attr_in(struct mnts_strv *out, uint64_t attr,
+				     struct mnts_snapshot *pool);
