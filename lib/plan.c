@@ -278,7 +278,6 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			sb->how = MNTS_SB_LIVE;
 			sb->path = xstrdup(lm->target);
 			sb->root = xstrdup(lm->root);
-			sb->live_id = lm->id;
 		} else if (feat->create != MNTS_FS_NO_CREATE) {
 			sb->how = MNTS_SB_FRESH;
 		} else {
@@ -359,7 +358,6 @@ static int live_master(struct mnts_plan *plan, struct mnts_live_groups *lg, bool
 		free(sb->root);
 		sb->root = xstrdup(lm->root);
 		sb->path = xstrdup(lm->mountpoint);
-		sb->live_id = lm->mnt_id;
 		sb->ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id;
 	}
 	mnts_debug(1, "master group %" PRIu64 ": live member '%s' in mount namespace %" PRIu64,
@@ -949,7 +947,7 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		return mnts_err(err, 0, "snapshot: not validated");
 	r = select_namespaces(plan, err);
 	if (r < 0)
-		return r;
+		goto out;
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		const struct mnts_ns *ns = plan->nss[n].ns;
 
@@ -1002,6 +1000,9 @@ out:
 	free(ext_of);
 	mnts_strv_clear(&bad);
 	mnts_live_table_done(&live);
+	/* the caller owns a plan only when it was built */
+	if (r < 0)
+		mnts_plan_done(plan);
 	return r;
 }
 

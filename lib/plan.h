@@ -54,7 +54,6 @@ struct mnts_plan_sb {
 	char *root;	    /* the source's root inside the filesystem */
 	char *roots_common; /* the deepest path containing every root cloned from it */
 	int next_same_dev;  /* another superblock with this device number (fs type differs), -1 */
-	uint64_t live_id;   /* LIVE: mount id expected at path */
 	uint64_t ns_id;	    /* LIVE: the other mount namespace path is in; 0: the caller's */
 	int slot;
 	int ns_slot; /* ns_id != 0: nsfs fd of that namespace, where every clone of
@@ -156,7 +155,8 @@ struct mnts_plan {
 };
 
 /* Validates snap for this host and opts, and builds the plan.  Every
- * unresolvable source is named in one error.  Returns: 0 or -errno. */
+ * unresolvable source is named in one error.  Returns: 0 or -errno (then
+ * nothing is left to free). */
 int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		    const struct mnts_replay_opts *opts, struct mnts_error *err);
 void mnts_plan_done(struct mnts_plan *plan);
