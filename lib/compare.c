@@ -629,20 +629,6 @@ struct child_table {
 	size_t mask;
 };
 
-/* Children of one parent differ at the end of their mountpoints (they
- * share the parent's path), so only the last bytes and the length are
- * hashed: deep trees have paths of 500 bytes. */
-static uint64_t child_hash(size_t parent, const char *mountpoint)
-{
-	size_t len = strlen(mountpoint);
-	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)parent * 0x9E3779B97F4A7C15ULL) ^ len;
-
-	for (const unsigned char *p = (const unsigned char *)mountpoint + (len > 32 ? len - 32 : 0);
-	     *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h ^ (h >> 29);
-}
-
 static void child_table_build(struct child_table *t, const struct side *b)
 {
 	size_t size = 16;
@@ -657,7 +643,7 @@ static void child_table_build(struct child_table *t, const struct side *b)
 
 		if (!m->parent)
 			continue;
-		h = child_hash(gidx(b, m->parent), m->mountpoint) & t->mask;
+		h = mnts_child_hash(gidx(b, m->parent), m->mountpoint) & t->mask;
 		while (t->slot[h])
 			h = (h + 1) & t->mask;
 		t->slot[h] = g + 1;
@@ -667,7 +653,7 @@ static void child_table_build(struct child_table *t, const struct side *b)
 static size_t child_table_find(const struct child_table *t, const struct side *b, size_t parent,
 			       const char *mountpoint)
 {
-	size_t h = child_hash(parent, mountpoint) & t->mask;
+	size_t h = mnts_child_hash(parent, mountpoint) & t->mask;
 
 	for (; t->slot[h]; h = (h + 1) & t->mask) {
 		const struct mnts_mount *m = b->mnt[t->slot[h] - 1];

@@ -397,6 +397,55 @@ static int check_mount_fields(struct mnts_ns *ns, struct mnts_mount *m, struct m
 	return 0;
 }
 
+uint64_t mnts_child_hash(size_t parent, const char *mountpoint)
+{
+	size_t len = strlen(mountpoint);
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)parent * 0x9E3779B97F4A7C15ULL) ^ len;
+
+	for (const unsigned char *p = (const unsigned char *)mountpoint + (len > 32 ? len - 32 : 0);
+	     *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+/* Two children of one parent on one mountpoint: the kernel never makes them
+ * (a mount on an occupied mountpoint goes on top of, or is tucked under, the
+ * one there), and diff pairs mounts by that key.  Only children of parents
+ * with siblings are hashed. */
+static int check_siblings(struct mnts_ns *ns, struct mnts_error *err)
+{
+	_cleanup_free_ struct mnts_mount **slot = NULL;
+	size_t n = 0, size = 16, mask;
+
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		if (ns->mounts[i].parent && ns->mounts[i].parent->n_children > 1)
+			n++;
+	if (n == 0)
+		return 0;
+	while (size < n * 2)
+		size *= 2;
+	mask = size - 1;
+	slot = xcalloc(size, sizeof(*slot));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		size_t h;
+
+		if (!m->parent || m->parent->n_children < 2)
+			continue;
+		h = mnts_child_hash(m->parent->index, m->mountpoint) & mask;
+		for (; slot[h]; h = (h + 1) & mask)
+			if (slot[h]->parent == m->parent && streq(slot[h]->mountpoint, m->mountpoint))
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64 ": mountpoint '%s': "
+						"also that of its sibling %" PRIu64
+						" (a mount on an occupied mountpoint has the one there "
+						"as parent or child)",
+						ns->label, m->id, m->mountpoint, slot[h]->id);
+		slot[h] = m;
+	}
+	return 0;
+}
+
 /* Sorts ids, finds duplicates, resolves parents and the root, fills children,
  * and proves the tree acyclic by reaching every mount from the root. */
 static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
@@ -516,7 +565,7 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 						ns->label, m->id);
 		}
 	}
-	return 0;
+	return check_siblings(ns, err);
 }
 
 struct group_info {

@@ -172,9 +172,16 @@ void mnts_ns_remove_mounts(struct mnts_ns *ns, const bool *keep);
 
 /* Validates the snapshot and builds the derived fields: per namespace one
  * root, every parent present, no cycle, unique ids, absolute normalised
- * paths; a peer group's members on one superblock; the master graph acyclic.
+ * paths; no two siblings on one mountpoint (the kernel stacks such mounts);
+ * a peer group's members on one superblock; the master graph acyclic.
  * Errors name the namespace, mount id and field.  Returns: 0 or -errno. */
 int mnts_snapshot_link(struct mnts_snapshot *snap, struct mnts_error *err);
+
+/* A hash of a child's (parent index, mountpoint).  Children of one parent
+ * differ at the end of their mountpoints (they share the parent's path), so
+ * only the last 32 bytes and the length are hashed: deep trees have paths of
+ * 500 bytes. */
+uint64_t mnts_child_hash(size_t parent, const char *mountpoint);
 
 /* Lookups on a linked snapshot. Returns NULL when absent. */
 struct mnts_mount *mnts_ns_find(const struct mnts_ns *ns, uint64_t id);

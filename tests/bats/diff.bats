@@ -290,6 +290,14 @@ namespace ns1:
 		"mntsnap: diff: $B: namespace 'ns0' mount 110: parent 999: no such mount in the namespace"
 }
 
+@test "two siblings on one mountpoint: exit 2 naming both (pairing by mountpoint needs them stacked)" {
+	# /mnt/x holds 112 with 113 on top; make 113 a sibling of 112 instead
+	variant '(byid(113).parent) = 105' >"$B"
+	run --separate-stderr "$MNTSNAP" diff "$B" "$B"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mntsnap: diff: $B: namespace 'ns0' mount 113: mountpoint '/mnt/x': also that of its sibling 112 (a mount on an occupied mountpoint has the one there as parent or child)"
+}
+
 @test "both sides on standard input, unknown --ignore field, --ns not in A: exit 2" {
 	run --separate-stderr "$MNTSNAP" diff - - <"$BASE"
 	assert_equal "$status" 2

@@ -49,6 +49,7 @@ bad_snapshot() {
 	relative) snap_json | jq '.namespaces[0].mounts[2].mountpoint = "b"' ;;
 	fstype) snap_json | jq '.namespaces[0].mounts[3].fstype = "nosuchfs"' ;;
 	two_roots) snap_json | jq '.namespaces[0].mounts[2].parent = null' ;;
+	siblings) snap_json | jq '.namespaces[0].mounts[3].mountpoint = "/b"' ;;
 	esac
 }
 
@@ -124,6 +125,10 @@ check_rejected() {
 
 @test "safety: an unsupported fstype is rejected naming the mount and the type" {
 	check_rejected fstype "ns0.*(/c|mount 4).*nosuchfs|ns0.*nosuchfs.*(/c|mount 4)"
+}
+
+@test "safety: two siblings on one mountpoint are rejected naming both" {
+	check_rejected siblings "ns0.* 4: mountpoint '/b': also that of its sibling 3"
 }
 
 @test "safety: two roots in one namespace are rejected" {

@@ -19,12 +19,14 @@ declare -gA INVALID_ERROR=(
 	[group-two-superblocks]="namespace 'ns0' mount 3: dev 0:57: its peer 2 in group 5 is on another superblock"
 	[master-cycle]="peer group 7: master_id 8: cycle in the master graph"
 	[relative-mountpoint]="namespace 'ns0' mount 2: mountpoint 'tmp': not an absolute normalised path"
+	[sibling-mountpoint]="namespace 'ns0' mount 3: mountpoint '/tmp': also that of its sibling 2"
 	[unknown-key]="propagation"
 )
 declare -gA INVALID_KIND=(
 	[bad-format-version]=schema [cycle]=semantic [dangling-parent]=semantic
 	[duplicate-id]=semantic [duplicate-label]=semantic [group-two-superblocks]=semantic
-	[master-cycle]=semantic [relative-mountpoint]=schema [unknown-key]=schema
+	[master-cycle]=semantic [relative-mountpoint]=schema [sibling-mountpoint]=semantic
+	[unknown-key]=schema
 )
 
 setup_file() {
