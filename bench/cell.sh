@@ -10,7 +10,7 @@
 #            (of a --subtree capture of the layout)
 #   diff:    mntsnap diff A B (B: a capture of the replayed copy, renumbered)
 #            vs sort|diff of the two mountinfo dumps with ids stripped
-# Appends "shape n cmd rep wall_ms maxrss_kb status" lines to RAW and
+# Appends "shape n cmd rep wall_ms maxrss_kb status user_ms sys_ms" lines to RAW and
 # correctness notes to NOTES.
 set -euo pipefail
 shape=$1 n=$2 reps=$3 host_ns=$4 raw=$5 notes=$6
@@ -34,11 +34,12 @@ trap cleanup EXIT
 
 note() { echo "$shape $n: $*" >> "$notes"; }
 rec() { # rec CMD REP -- timeit args...
-	local cmd=$1 rep=$2 res
+	local cmd=$1 rep=$2 res f
 	shift 3
 	res=$("$T" -t "$TO" "$@" 2>>"$W/stderr")
 	echo "$shape $n $cmd $rep $res" >> "$raw"
-	echo "${res##* }"
+	read -ra f <<< "$res"
+	echo "${f[2]}" # the exit status
 }
 
 if ! "$here/bin/gen" -H "$host_ns" "$shape" "$n" "$W/base" 2>>"$W/stderr"; then
@@ -131,5 +132,6 @@ for r in $(seq 1 "$reps"); do
 	[ $have_capture = 1 ] &&
 		rec diff "$r" -- -o /dev/null "$M" diff "$W/A.json" "$W/B.json" > /dev/null
 done
+[ -z "${BENCH_KEEP_SNAPS:-}" ] || cp "$W/A.json" "$W/B.json" "$BENCH_KEEP_SNAPS/"
 drop "$keep"
 exit 0
