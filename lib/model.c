@@ -414,7 +414,11 @@ uint64_t mnts_child_hash(size_t parent, const char *mountpoint)
  * with siblings are hashed. */
 static int check_siblings(struct mnts_ns *ns, struct mnts_error *err)
 {
-	_cleanup_free_ struct mnts_mount **slot = NULL;
+	struct entry {
+		uint64_t hash; /* kept here: a probe reads no mount */
+		struct mnts_mount *m;
+	};
+	_cleanup_free_ struct entry *slot = NULL;
 	size_t n = 0, size = 16, mask;
 
 	for (size_t i = 0; i < ns->n_mounts; i++)
@@ -428,20 +432,22 @@ static int check_siblings(struct mnts_ns *ns, struct mnts_error *err)
 	slot = xcalloc(size, sizeof(*slot));
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
+		uint64_t hash;
 		size_t h;
 
 		if (!m->parent || m->parent->n_children < 2)
 			continue;
-		h = mnts_child_hash(m->parent->index, m->mountpoint) & mask;
-		for (; slot[h]; h = (h + 1) & mask)
-			if (slot[h]->parent == m->parent && streq(slot[h]->mountpoint, m->mountpoint))
+		hash = mnts_child_hash(m->parent->index, m->mountpoint);
+		for (h = hash & mask; slot[h].m; h = (h + 1) & mask)
+			if (slot[h].hash == hash && slot[h].m->parent == m->parent &&
+			    streq(slot[h].m->mountpoint, m->mountpoint))
 				return mnts_err(err, 0,
 						"namespace '%s' mount %" PRIu64 ": mountpoint '%s': "
 						"also that of its sibling %" PRIu64
 						" (a mount on an occupied mountpoint has the one there "
 						"as parent or child)",
-						ns->label, m->id, m->mountpoint, slot[h]->id);
-		slot[h] = m;
+						ns->label, m->id, m->mountpoint, slot[h].m->id);
+		slot[h] = (struct entry){hash, m};
 	}
 	return 0;
 }
