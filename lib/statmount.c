@@ -247,6 +247,7 @@ static void advise_huge_pages(void *p, size_t len)
 struct stat_job {
 	const uint64_t *ids;
 	uint64_t ns_id;
+	uint64_t mask;
 	struct mnts_mount *slots;
 	struct smbuf buf[2];
 	struct mnts_snapshot *pool[2]; /* the snapshot's; a helper's own */
@@ -262,7 +263,7 @@ static bool stat_chunk(void *data, unsigned worker, size_t begin, size_t end)
 	struct smbuf *b = &job->buf[worker];
 
 	for (size_t i = begin; i < end; i++) {
-		int r = smbuf_stat(b, job->ids[i], job->ns_id, NEEDED_MASK);
+		int r = smbuf_stat(b, job->ids[i], job->ns_id, job->mask);
 
 		if (r == 0 && !(b->sm->mask & STATMOUNT_MNT_POINT))
 			r = 1;
@@ -282,10 +283,10 @@ static bool stat_chunk(void *data, unsigned worker, size_t begin, size_t end)
  * leave the other idle for long */
 #define STAT_CHUNK 128
 
-int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, uint64_t mask, struct mnts_error *err)
 {
 	_cleanup_free_ uint64_t *ids = NULL;
-	struct stat_job job = {.ns_id = ns_id, .fail_at = {SIZE_MAX, SIZE_MAX}};
+	struct stat_job job = {.ns_id = ns_id, .mask = mask, .fail_at = {SIZE_MAX, SIZE_MAX}};
 	unsigned w;
 	size_t n = 0, at;
 	int r;
@@ -321,6 +322,19 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err
 				ids[at]);
 	}
 	return find_root(ns, ids, n, err);
+}
+
+int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+{
+	return statmount_ns(ns, ns_id, NEEDED_MASK, err);
+}
+
+int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+{
+	return statmount_ns(ns, ns_id,
+			    STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT |
+				STATMOUNT_MNT_POINT | STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE,
+			    err);
 }
 
 /* Child side of mnts_statmount_ns_setns(): the raw statmount records of the

@@ -250,3 +250,55 @@ json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP/w/s
 	assert_line --partial "master group 987654 has no member in the replay: replayed private"
 	assert_line --regexp "$BATS_TEST_TMPDIR/w/s.*master"
 }
+
+# Replay reads the caller's live mounts (where reused superblocks are cloned
+# from) with listmount+statmount, or from mountinfo with libmount when the
+# kernel cannot list them.  Both must give the same table, reachability
+# included, on a layout that has every case the table decides: overmounts,
+# a mount tucked under another, unbindable, propagated and slave copies,
+# file binds and a name with a space.  Then a replay with each reader
+# rebuilds the layout (diff says same).
+@test "the live mounts read by statmount and from mountinfo are the same table" {
+	run in_private_ns '
+		source "$TOP/tests/bats/layouts.bash"
+		d=$TMP/live
+		mkdir -p "$d"
+		mount -t tmpfs -o mode=755 live "$d"
+		layout_overmount "$d"
+		layout_tucked "$d"
+		layout_unbindable "$d"
+		mkdir "$d/prop" "$d/with space"
+		layout_propagated "$d/prop"
+		layout_file_bind "$d/prop/s/y"
+		mount -t tmpfs -o mode=755 spaced "$d/with space"
+		"$MNTSNAP" capture -p $$ --subtree "$d" -o "$TMP/snap.json"
+		table() {
+			"$MNTSNAP" -vvv replay --dry-run --new="$TMP/none" "$TMP/snap.json" 2>&1 >/dev/null |
+				grep "^mntsnap: live mount " |
+				sed "s/^\(mntsnap: live mount [0-9]* parent\) [0-9]* \(.* at \/ \)/\1 - \2/"
+		}
+		table >"$TMP/by-statmount"
+		MNTSNAP_LIVE_TABLE=mountinfo table >"$TMP/by-mountinfo"
+		"$MNTSNAP" -vvv replay --dry-run --new="$TMP/none" "$TMP/snap.json" 2>&1 |
+			grep "^mntsnap: live mounts (statmount)"
+		diff -u "$TMP/by-mountinfo" "$TMP/by-statmount"
+		# the table has its cases: covered and tucked mounts are not
+		# reachable; the unescaped name is
+		echo "unreachable=$(grep -c "reachable: no" "$TMP/by-statmount")"
+		echo "spaced=$(grep -c " at $d/with space tmpfs reachable: yes" "$TMP/by-statmount")"
+		for reader in statmount mountinfo; do
+			mkdir "$TMP/out-$reader"
+			MNTSNAP_LIVE_TABLE=$reader "$MNTSNAP" replay --new="$TMP/out-$reader" \
+				"$TMP/snap.json"
+			"$MNTSNAP" capture --mount="$TMP/out-$reader/ns0" -o "$TMP/after.json"
+			"$MNTSNAP" diff "$TMP/snap.json" "$TMP/after.json" && echo "$reader: same"
+		done
+	'
+	assert_success
+	assert_line --regexp "^mntsnap: live mounts \(statmount\): [0-9]+$"
+	assert_line --regexp "^unreachable=([5-9]|[1-9][0-9])$"
+	assert_line "spaced=1"
+	assert_line "statmount: same"
+	assert_line "mountinfo: same"
+	refute_line --partial "---"
+}
