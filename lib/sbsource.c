@@ -171,15 +171,17 @@ static int read_statmount(struct mnts_live_table *t)
 {
 	_cleanup_snapshot_ struct mnts_snapshot *snap = mnts_snapshot_new();
 	struct mnts_ns *ns = mnts_snapshot_add_ns(snap, "live");
-	struct mnts_error ignored = {0};
+	struct mnts_error ignored = {0}; /* only logged: mountinfo is read instead */
 	struct mnts_u64map old_id = {0};
 	int r;
 
 	if (!mnts_statmount_supported())
 		return -EOPNOTSUPP;
 	r = mnts_statmount_ns_basic(ns, 0, &ignored);
-	if (r < 0)
+	if (r < 0) {
+		mnts_debug(1, "live mounts by statmount: %s; reading mountinfo", ignored.msg);
 		return r;
+	}
 	for (size_t i = 0; i < ns->n_mounts; i++)
 		mnts_u64map_put(&old_id, ns->mounts[i].id, (int)i);
 	for (size_t i = 0; i < ns->n_mounts; i++) {
