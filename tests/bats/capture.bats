@@ -6,7 +6,7 @@ load test_helper
 load capture_helper
 
 setup() {
-	export -f mntctl pin_ns mkgroup_chain mounts_below strip_ids schema_check
+	export -f mntctl pin_ns mkgroup_chain mounts_below strip_ids schema_check capture_rows
 	export TOP
 }
 
@@ -24,16 +24,7 @@ setup() {
 	mntctl set-group $B/h2 $T/sub/sub
 	mntctl set-group $B/h1 $T/sub/sub/sub
 	for h in h1 h2 h3 h4; do umount $B/$h; done
-	"$MNTSNAP" capture -p $$ > $TMP/snap.json
-	schema_check $TMP/snap.json
-	base_id=$(jq --arg p $B ".namespaces[0].mounts[] | select(.mountpoint == \$p) | .id" $TMP/snap.json)
-	mapfile -t rows < <(mounts_below $TMP/snap.json $T)
-	[ ${#rows[@]} = 4 ]
-	read -r mp0 id0 par0 sh0 ma0 pf0 <<< "${rows[0]}"
-	read -r mp1 id1 par1 sh1 ma1 pf1 <<< "${rows[1]}"
-	read -r mp2 id2 par2 sh2 ma2 pf2 <<< "${rows[2]}"
-	read -r mp3 id3 par3 sh3 ma3 pf3 <<< "${rows[3]}"
-	echo "${rows[@]}"
+	capture_rows $B $T
 	[ $mp0 = $T ] && [ $mp1 = $T/sub ] && [ $mp2 = $T/sub/sub ] && [ $mp3 = $T/sub/sub/sub ]
 	# the tree: a chain
 	[ $par0 = $base_id ] && [ $par1 = $id0 ] && [ $par2 = $id1 ] && [ $par3 = $id2 ]
@@ -69,15 +60,7 @@ setup() {
 	mntctl set-group $B/h1 fd:8
 	exec 5<&- 6<&- 7<&- 8<&-
 	umount $B/h1 $B/h3 $B/h4
-	"$MNTSNAP" capture -p $$ > $TMP/snap.json
-	schema_check $TMP/snap.json
-	base_id=$(jq --arg p $B ".namespaces[0].mounts[] | select(.mountpoint == \$p) | .id" $TMP/snap.json)
-	mapfile -t rows < <(mounts_below $TMP/snap.json $T)
-	[ ${#rows[@]} = 4 ]
-	read -r mp0 id0 par0 sh0 ma0 pf0 <<< "${rows[0]}"
-	read -r mp1 id1 par1 sh1 ma1 pf1 <<< "${rows[1]}"
-	read -r mp2 id2 par2 sh2 ma2 pf2 <<< "${rows[2]}"
-	read -r mp3 id3 par3 sh3 ma3 pf3 <<< "${rows[3]}"
+	capture_rows $B $T
 	read -r mpy idy pary shy may pfy < <(mounts_below $TMP/snap.json $B/h2)
 	echo "${rows[@]}" / $mpy $shy $may
 	# stacked: every one the parent of the next, all at t

@@ -78,6 +78,23 @@ strip_ids() {
 			    | del(.id)]}]' "$1"
 }
 
+# capture_rows B T: captures this namespace into $TMP/snap.json (checked
+# against the schema), sets base_id (the mount on B) and, for the four mounts
+# at or below T in kernel order, rows (their TSV lines) and mpK idK parK shK
+# maK pfK (K = 0..3).
+capture_rows() {
+	"$MNTSNAP" capture -p $$ > "$TMP/snap.json"
+	schema_check "$TMP/snap.json"
+	base_id=$(jq --arg p "$1" ".namespaces[0].mounts[] | select(.mountpoint == \$p) | .id" "$TMP/snap.json")
+	mapfile -t rows < <(mounts_below "$TMP/snap.json" "$2")
+	[ ${#rows[@]} = 4 ]
+	read -r mp0 id0 par0 sh0 ma0 pf0 <<< "${rows[0]}"
+	read -r mp1 id1 par1 sh1 ma1 pf1 <<< "${rows[1]}"
+	read -r mp2 id2 par2 sh2 ma2 pf2 <<< "${rows[2]}"
+	read -r mp3 id3 par3 sh3 ma3 pf3 <<< "${rows[3]}"
+	echo "${rows[@]}"
+}
+
 # validates with spec/mntsnap.schema.json when the docs have it
 schema_check() {
 	local schema="$TOP/spec/mntsnap.schema.json"
