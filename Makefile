@@ -20,14 +20,22 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -MMD -MP \
 	$(shell $(PKG_CONFIG) --cflags jansson mount 2>/dev/null)
 LIBS := $(shell $(PKG_CONFIG) --libs jansson mount 2>/dev/null || echo -ljansson -lmount)
 
-SRCS := mntsnap.c $(sort $(wildcard cmd/*.c)) $(sort $(wildcard lib/*.c))
+# lib/ is layered, lowest first (lib/README.md): each folder is a module.
+LIB_DIRS := core json kernel capture compare report replay
+SRCS := mntsnap.c $(sort $(wildcard cmd/*.c)) $(foreach d,$(LIB_DIRS),$(sort $(wildcard lib/$(d)/*.c)))
 OBJS := $(SRCS:.c=.o)
 
 # Debian packages the build, the tests and the demo need.
 DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev util-linux jq \
 	bats bats-support bats-assert python3 python3-jsonschema man-db groff-base
 
-.PHONY: all deps check test demo bench bench-quick install uninstall clean format format-check
+# C unit tests (tests/unit/): one program per NAME_test.c, linked with the
+# library objects; tests/run runs them.
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BINS := $(UNIT_SRCS:.c=)
+LIB_OBJS := $(filter lib/%,$(OBJS))
+
+.PHONY: all deps check test demo unit bench bench-quick install uninstall clean format format-check
 
 all: mntsnap
 
@@ -37,7 +45,12 @@ mntsnap: $(OBJS)
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+
+unit: $(UNIT_BINS)
+
+tests/unit/%_test: tests/unit/%_test.c $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS)
 
 # Installs only what is missing, so a second run is quick and offline.
 deps:
@@ -50,10 +63,10 @@ deps:
 	fi
 
 check: deps
-	$(MAKE) all
+	$(MAKE) all unit
 	./tests/run
 
-test: all
+test: all unit
 	./tests/run
 
 demo: deps
@@ -78,11 +91,11 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/mntsnap.schema.json
 
 clean:
-	rm -f mntsnap $(OBJS) $(OBJS:.o=.d)
+	rm -f mntsnap $(OBJS) $(OBJS:.o=.d) $(UNIT_BINS) $(UNIT_BINS:=.d)
 	-$(MAKE) -C bench clean 2>/dev/null
 
 format:
-	clang-format -i $(SRCS) $(wildcard cmd/*.h lib/*.h)
+	clang-format -i $(SRCS) $(wildcard cmd/*.h lib/*.h lib/*/*.h)
 
 format-check:
-	clang-format --dry-run --Werror $(SRCS) $(wildcard cmd/*.h lib/*.h)
+	clang-format --dry-run --Werror $(SRCS) $(wildcard cmd/*.h lib/*.h lib/*/*.h)

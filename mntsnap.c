@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "lib/log.h"
-#include "lib/macros.h"
-#include "lib/model.h"
+#include "lib/core/log.h"
+#include "lib/core/macros.h"
+#include "lib/core/model.h"
 
 struct mnts_cmd {
 	const char *name;

@@ -57,7 +57,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/syscalls.h"
+#include "lib/kernel/syscalls.h"
 
 struct src {
 	bool is_new;

@@ -10,12 +10,12 @@
 #include <sys/stat.h>
 
 #include "cmd/cmd.h"
-#include "lib/atomicfile.h"
-#include "lib/capture.h"
-#include "lib/error.h"
-#include "lib/macros.h"
-#include "lib/snapjson.h"
-#include "lib/tree.h"
+#include "lib/core/atomicfile.h"
+#include "lib/capture/capture.h"
+#include "lib/core/error.h"
+#include "lib/core/macros.h"
+#include "lib/json/snapjson.h"
+#include "lib/report/tree.h"
 
 enum {
 	OPT_SUBTREE = 1000,

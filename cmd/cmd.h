@@ -12,7 +12,7 @@
 #define MNTS_EXIT_DIFFER 1
 #define MNTS_EXIT_TROUBLE 2
 
-#define MNTSNAP_VERSION "0.1.0"
+#include "lib/version.h"
 
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "lib/capture.h"
-#include "lib/compare.h"
-#include "lib/log.h"
-#include "lib/snapjson.h"
-#include "lib/syscalls.h"
+#include "lib/capture/capture.h"
+#include "lib/compare/compare.h"
+#include "lib/core/log.h"
+#include "lib/json/snapjson.h"
+#include "lib/kernel/syscalls.h"
 
 enum {
 	OPT_JSON = 1000,

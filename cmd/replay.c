@@ -7,12 +7,12 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "lib/compare.h"
-#include "lib/log.h"
-#include "lib/macros.h"
-#include "lib/replay.h"
-#include "lib/replay_verify.h"
-#include "lib/snapjson.h"
+#include "lib/compare/compare.h"
+#include "lib/core/log.h"
+#include "lib/core/macros.h"
+#include "lib/replay/replay.h"
+#include "lib/replay/replay_verify.h"
+#include "lib/json/snapjson.h"
 
 enum {
 	OPT_NEW = 0x100,

@@ -6,8 +6,8 @@
 load test_helper
 
 # The versions the binary must print, read from the sources it is built from.
-tool_version() { sed -n 's/^#define MNTSNAP_VERSION "\(.*\)"$/\1/p' "$TOP/cmd/cmd.h"; }
-format_version() { sed -n 's/^#define MNTS_FORMAT_VERSION \([0-9]*\)$/\1/p' "$TOP/lib/model.h"; }
+tool_version() { sed -n 's/^#define MNTSNAP_VERSION "\(.*\)"$/\1/p' "$TOP/lib/version.h"; }
+format_version() { sed -n 's/^#define MNTS_FORMAT_VERSION \([0-9]*\)$/\1/p' "$TOP/lib/core/model.h"; }
 
 @test "--version prints the program and the snapshot format version, exit 0" {
 	local v f

@@ -7,7 +7,7 @@ load test_helper
 
 # snapshot_self OUT: a snapshot of the calling shell's mount namespace.  Uses
 # `mntsnap capture` when it works, else converts /proc/self/mountinfo into the
-# snapshot format (lib/snapjson.c) so these tests do not depend on capture.
+# snapshot format (lib/json/snapjson.c) so these tests do not depend on capture.
 snapshot_self() {
 	if "$MNTSNAP" capture -p $$ -o "$1" 2>/dev/null; then
 		return 0

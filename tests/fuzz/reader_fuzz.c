@@ -1,10 +1,10 @@
-/* reader_fuzz.c - libFuzzer harness for the snapshot reader (lib/jsonpull.c,
- * lib/snapjson.c).  Not built by `make`; from the top of the tree:
+/* reader_fuzz.c - libFuzzer harness for the snapshot reader (lib/json/jsonpull.c,
+ * lib/json/snapjson.c).  Not built by `make`; from the top of the tree:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *	-std=gnu11 -D_GNU_SOURCE -I. \
  *	$(pkg-config --cflags jansson mount) -o reader_fuzz tests/fuzz/reader_fuzz.c \
- *	lib/[a-z]*.c -ljansson -lmount
+ *	lib/*/[a-z]*.c -ljansson -lmount
  *   mkdir -p /tmp/corpus && cp spec/examples/[a-z]*.json spec/invalid/[a-z]*.json /tmp/corpus
  *   ./reader_fuzz -max_total_time=60 /tmp/corpus
  *
@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/compare.h"
-#include "lib/snapjson.h"
+#include "lib/compare/compare.h"
+#include "lib/json/snapjson.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,12 @@
+/* log.h - the only output lib/ may produce: warnings and debug lines on
+ * stderr, governed by -q/-v.  Errors are never printed here (see error.h). */
+#pragma once
+
+#include "lib/core/macros.h"
+
+extern int mnts_verbosity; /* -1 quiet, 0 default, 1.. -v count */
+
+/* "mntsnap: warning: ...", unless -q. */
+void mnts_warn(const char *fmt, ...) _printf_(1, 2);
+/* "mntsnap: ...", only with -v (level 1) or -vv (level 2). */
+void mnts_debug(int level, const char *fmt, ...) _printf_(2, 3);

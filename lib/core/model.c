@@ -1,0 +1,753 @@
+/* model.c - snapshot construction, linking and validation (see model.h) */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "lib/core/model.h"
+#include "lib/core/sort.h"
+
+void mnts_strv_push_take(struct mnts_strv *sv, char *s)
+{
+	sv->v = xreallocarray(sv->v, sv->n + 1, sizeof(*sv->v));
+	sv->v[sv->n++] = s;
+}
+
+void mnts_strv_push(struct mnts_strv *sv, const char *s)
+{
+	mnts_strv_push_take(sv, xstrdup(s));
+}
+
+void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n,
+		      struct mnts_snapshot *pool)
+{
+	if (n == 0)
+		return;
+	sv->v = xreallocarray(sv->v, sv->n + n, sizeof(*sv->v));
+	for (size_t i = 0; i < n; i++)
+		sv->v[sv->n++] = pool ? mnts_snapshot_strndup(pool, words[i], strlen(words[i]))
+				      : xstrdup(words[i]);
+}
+
+bool mnts_strv_contains(const struct mnts_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (streq(sv->v[i], s))
+			return true;
+	return false;
+}
+
+void mnts_strv_clear(struct mnts_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+static int octal_digit(char c)
+{
+	return c >= '0' && c <= '7' ? c - '0' : -1;
+}
+
+void mnts_strv_split_options(struct mnts_strv *sv, const char *optstr)
+{
+	const char *p = optstr;
+
+	if (!p || !*p)
+		return;
+	for (;;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *word = xmalloc(len + 1), *w = word;
+
+		for (size_t i = 0; i < len; i++) {
+			if (p[i] == '\\' && i + 3 < len + 1 && octal_digit(p[i + 1]) >= 0 &&
+			    octal_digit(p[i + 2]) >= 0 && octal_digit(p[i + 3]) >= 0) {
+				*w++ = (char)(octal_digit(p[i + 1]) * 64 + octal_digit(p[i + 2]) * 8 +
+					      octal_digit(p[i + 3]));
+				i += 3;
+			} else {
+				*w++ = p[i];
+			}
+		}
+		*w = '\0';
+		if (*word)
+			mnts_strv_push_take(sv, word);
+		else
+			free(word);
+		if (!end)
+			break;
+		p = end + 1;
+	}
+}
+
+struct mnts_snapshot *mnts_snapshot_new(void)
+{
+	struct mnts_snapshot *snap = xcalloc(1, sizeof(*snap));
+	snap->format_version = MNTS_FORMAT_VERSION;
+	return snap;
+}
+
+/* The first block is 64 KiB and each next one twice the last, so a pool
+ * has a few blocks (an ownership check walks them) and wastes at most half. */
+#define POOL_FIRST_BLOCK 65536
+
+char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t len)
+{
+	struct mnts_pool_block *last = snap->n_pool ? &snap->pool[snap->n_pool - 1] : NULL;
+	char *d;
+
+	if (!last || last->size - snap->pool_used < len + 1) {
+		size_t size = last ? last->size * 2 : POOL_FIRST_BLOCK;
+
+		while (size < len + 1)
+			size *= 2;
+		snap->pool = xreallocarray(snap->pool, snap->n_pool + 1, sizeof(*snap->pool));
+		last = &snap->pool[snap->n_pool++];
+		*last = (struct mnts_pool_block){xmalloc(size), size};
+		snap->pool_used = 0;
+	}
+	d = last->start + snap->pool_used;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	snap->pool_used += len + 1;
+	return d;
+}
+
+void mnts_snapshot_take_pool(struct mnts_snapshot *dst, struct mnts_snapshot *src)
+{
+	size_t n = dst->n_pool + src->n_pool;
+
+	if (!src->n_pool)
+		return;
+	dst->pool = xreallocarray(dst->pool, n, sizeof(*dst->pool));
+	if (!dst->n_pool) {
+		dst->pool_used = src->pool_used;
+	} else {
+		/* src's blocks go before dst's last one, which pool_used is about */
+		dst->pool[n - 1] = dst->pool[dst->n_pool - 1];
+		dst->n_pool--;
+	}
+	memcpy(dst->pool + dst->n_pool, src->pool, src->n_pool * sizeof(*src->pool));
+	dst->n_pool = n;
+	free(src->pool);
+	src->pool = NULL;
+	src->n_pool = src->pool_used = 0;
+}
+
+static bool in_pool(const struct mnts_snapshot *snap, const char *s)
+{
+	uintptr_t p = (uintptr_t)s;
+
+	for (size_t i = snap->n_pool; i-- > 0;) {
+		uintptr_t start = (uintptr_t)snap->pool[i].start;
+
+		if (p >= start && p < start + snap->pool[i].size)
+			return true;
+	}
+	return false;
+}
+
+void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s)
+{
+	if (!in_pool(snap, s))
+		free(s);
+}
+
+static void strv_done(const struct mnts_snapshot *snap, struct mnts_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		mnts_snapshot_free_str(snap, sv->v[i]);
+	free(sv->v);
+}
+
+static void mount_done(const struct mnts_snapshot *snap, struct mnts_mount *m)
+{
+	mnts_snapshot_free_str(snap, m->root);
+	mnts_snapshot_free_str(snap, m->mountpoint);
+	mnts_snapshot_free_str(snap, m->fstype);
+	mnts_snapshot_free_str(snap, m->source);
+	strv_done(snap, &m->mount_options);
+	strv_done(snap, &m->super_options);
+	mnts_snapshot_free_str(snap, m->nsfs_type);
+	mnts_snapshot_free_str(snap, m->nsfs_ns);
+	strv_done(snap, &m->uid_map);
+	strv_done(snap, &m->gid_map);
+}
+
+static void ns_done(const struct mnts_snapshot *snap, struct mnts_ns *ns)
+{
+	mnts_snapshot_free_str(snap, ns->label);
+	free(ns->pids);
+	for (size_t i = 0; i < ns->n_pins; i++) {
+		mnts_snapshot_free_str(snap, ns->pins[i].ns);
+		mnts_snapshot_free_str(snap, ns->pins[i].path);
+	}
+	free(ns->pins);
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		mount_done(snap, &ns->mounts[i]);
+	free(ns->mounts);
+	free(ns->by_id);
+	free(ns->ids);
+	free(ns->children);
+}
+
+void mnts_snapshot_free(struct mnts_snapshot *snap)
+{
+	if (!snap)
+		return;
+	mnts_snapshot_free_str(snap, snap->created);
+	mnts_snapshot_free_str(snap, snap->tool_version);
+	mnts_snapshot_free_str(snap, snap->host_kernel);
+	mnts_snapshot_free_str(snap, snap->host_arch);
+	mnts_snapshot_free_str(snap, snap->host_name);
+	mnts_snapshot_free_str(snap, snap->method);
+	mnts_snapshot_free_str(snap, snap->subtree);
+	mnts_snapshot_free_str(snap, snap->selection);
+	for (size_t i = 0; i < snap->n_ns; i++)
+		ns_done(snap, &snap->nss[i]);
+	free(snap->nss);
+	strv_done(snap, &snap->warnings);
+	for (size_t i = 0; i < snap->n_pool; i++)
+		free(snap->pool[i].start);
+	free(snap->pool);
+	free(snap);
+}
+
+struct mnts_ns *mnts_snapshot_add_ns(struct mnts_snapshot *snap, const char *label)
+{
+	struct mnts_ns *ns;
+
+	if (snap->n_ns == snap->cap_ns) {
+		snap->cap_ns = snap->cap_ns ? snap->cap_ns * 2 : 4;
+		snap->nss = xreallocarray(snap->nss, snap->cap_ns, sizeof(*snap->nss));
+	}
+	ns = &snap->nss[snap->n_ns++];
+	memset(ns, 0, sizeof(*ns));
+	ns->label = xstrdup(label);
+	ns->snap = snap;
+	snap->linked = false;
+	return ns;
+}
+
+struct mnts_mount *mnts_ns_add_mount(struct mnts_ns *ns)
+{
+	struct mnts_mount *m;
+
+	if (ns->n_mounts == ns->cap_mounts) {
+		ns->cap_mounts = ns->cap_mounts ? ns->cap_mounts * 2 : 64;
+		ns->mounts = xreallocarray(ns->mounts, ns->cap_mounts, sizeof(*ns->mounts));
+	}
+	m = &ns->mounts[ns->n_mounts++];
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+void mnts_ns_remove_mounts(struct mnts_ns *ns, const bool *keep)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		if (!keep[i])
+			mount_done(ns->snap, &ns->mounts[i]);
+		else
+			ns->mounts[w++] = ns->mounts[i];
+	}
+	ns->n_mounts = w;
+}
+
+void mnts_ns_add_pid(struct mnts_ns *ns, uint64_t pid)
+{
+	size_t i = ns->n_pids;
+
+	ns->pids = xreallocarray(ns->pids, ns->n_pids + 1, sizeof(*ns->pids));
+	/* keep ascending: pids mostly arrive in order, so this is cheap */
+	while (i > 0 && ns->pids[i - 1] > pid) {
+		ns->pids[i] = ns->pids[i - 1];
+		i--;
+	}
+	if (i > 0 && ns->pids[i - 1] == pid) {
+		memmove(&ns->pids[i], &ns->pids[i + 1], (ns->n_pids - i) * sizeof(*ns->pids));
+		return;
+	}
+	ns->pids[i] = pid;
+	ns->n_pids++;
+}
+
+void mnts_ns_add_pin(struct mnts_ns *ns, const char *holder_label, const char *path)
+{
+	ns->pins = xreallocarray(ns->pins, ns->n_pins + 1, sizeof(*ns->pins));
+	ns->pins[ns->n_pins].ns = xstrdup(holder_label);
+	ns->pins[ns->n_pins].path = xstrdup(path);
+	ns->n_pins++;
+}
+
+bool mnts_path_is_normal(const char *p)
+{
+	size_t len;
+
+	if (!p || p[0] != '/')
+		return false;
+	len = strlen(p);
+	if (len == 1)
+		return true;
+	/* with libc's vectorised scans: deep trees have paths of hundreds of
+	 * one-letter components, and one pass per component was a fifth of
+	 * reading them */
+	if (p[len - 1] == '/' || strstr(p, "//"))
+		return false;
+	for (const char *dot = strchr(p, '.'); dot; dot = strchr(dot + 1, '.'))
+		if (dot[-1] == '/' && (dot[1] == '/' || dot[1] == '\0' ||
+				       (dot[1] == '.' && (dot[2] == '/' || dot[2] == '\0'))))
+			return false; /* a "." or ".." component */
+	return true;
+}
+
+const char *mnts_path_below(const char *path, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (streq(base, "/"))
+		return path + 1;
+	if (strncmp(path, base, n) != 0)
+		return NULL;
+	if (path[n] == '\0')
+		return path + n;
+	if (path[n] != '/')
+		return NULL;
+	return path + n + 1;
+}
+
+void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to)
+{
+	if (streq(from, to))
+		return;
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		const char *rel = mnts_path_below(m->mountpoint, from);
+		char *moved;
+
+		if (!rel)
+			continue;
+		moved = *rel ? xasprintf("%s%s%s", to, streq(to, "/") ? "" : "/", rel)
+			     : xstrdup(to);
+		mnts_snapshot_free_str(ns->snap, m->mountpoint);
+		m->mountpoint = moved;
+	}
+}
+
+static int cmp_mount_ptr_id(const void *a, const void *b)
+{
+	const struct mnts_mount *ma = *(struct mnts_mount *const *)a;
+	const struct mnts_mount *mb = *(struct mnts_mount *const *)b;
+
+	return ma->id < mb->id ? -1 : ma->id > mb->id;
+}
+
+struct mnts_mount *mnts_ns_find(const struct mnts_ns *ns, uint64_t id)
+{
+	size_t lo = 0, hi = ns->n_mounts;
+
+	if (!ns->ids)
+		return NULL;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t mid_id = ns->ids[mid];
+
+		if (mid_id == id)
+			return ns->by_id[mid];
+		if (mid_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+struct mnts_ns *mnts_snapshot_find_ns(const struct mnts_snapshot *snap, const char *label)
+{
+	for (size_t i = 0; i < snap->n_ns; i++)
+		if (streq(snap->nss[i].label, label))
+			return &snap->nss[i];
+	return NULL;
+}
+
+static int check_mount_fields(struct mnts_ns *ns, struct mnts_mount *m, struct mnts_error *err)
+{
+	if (m->id == 0)
+		return mnts_err(err, 0, "namespace '%s': mount with id 0", ns->label);
+	if (!m->mountpoint || !mnts_path_is_normal(m->mountpoint))
+		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": mountpoint '%s': %s",
+				ns->label, m->id, m->mountpoint ? m->mountpoint : "",
+				"not an absolute normalised path");
+	if (!m->root || !mnts_path_is_normal(m->root))
+		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": root '%s': %s", ns->label,
+				m->id, m->root ? m->root : "", "not an absolute normalised path");
+	if (!m->fstype || !*m->fstype)
+		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": fstype: missing",
+				ns->label, m->id);
+	if (m->master_id && m->master_id == m->shared_id)
+		return mnts_err(err, 0,
+				"namespace '%s' mount %" PRIu64 ": master_id %" PRIu64
+				": equals its own shared_id",
+				ns->label, m->id, m->master_id);
+	return 0;
+}
+
+uint64_t mnts_child_hash(size_t parent, const char *mountpoint)
+{
+	size_t len = strlen(mountpoint);
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)parent * 0x9E3779B97F4A7C15ULL) ^ len;
+
+	for (const unsigned char *p = (const unsigned char *)mountpoint + (len > 32 ? len - 32 : 0);
+	     *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+/* Two children of one parent on one mountpoint: the kernel never makes them
+ * (a mount on an occupied mountpoint goes on top of, or is tucked under, the
+ * one there), and diff pairs mounts by that key.  Only children of parents
+ * with siblings are hashed. */
+static int check_siblings(struct mnts_ns *ns, struct mnts_error *err)
+{
+	struct entry {
+		uint64_t hash; /* kept here: a probe reads no mount */
+		struct mnts_mount *m;
+	};
+	_cleanup_free_ struct entry *slot = NULL;
+	size_t n = 0, size = 16, mask;
+
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		if (ns->mounts[i].parent && ns->mounts[i].parent->n_children > 1)
+			n++;
+	if (n == 0)
+		return 0;
+	while (size < n * 2)
+		size *= 2;
+	mask = size - 1;
+	slot = xcalloc(size, sizeof(*slot));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		uint64_t hash;
+		size_t h;
+
+		if (!m->parent || m->parent->n_children < 2)
+			continue;
+		hash = mnts_child_hash(m->parent->index, m->mountpoint);
+		for (h = hash & mask; slot[h].m; h = (h + 1) & mask)
+			if (slot[h].hash == hash && slot[h].m->parent == m->parent &&
+			    streq(slot[h].m->mountpoint, m->mountpoint))
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64 ": mountpoint '%s': "
+						"also that of its sibling %" PRIu64
+						" (a mount on an occupied mountpoint has the one there "
+						"as parent or child)",
+						ns->label, m->id, m->mountpoint, slot[h].m->id);
+		slot[h] = (struct entry){hash, m};
+	}
+	return 0;
+}
+
+/* Sorts ids, finds duplicates, resolves parents and the root, fills children,
+ * and proves the tree acyclic by reaching every mount from the root. */
+static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
+{
+	size_t reached = 0, n_kids = 0;
+	_cleanup_free_ struct mnts_mount **stack = NULL;
+	bool unsorted = false;
+
+	free(ns->by_id);
+	ns->by_id = xcalloc(ns->n_mounts, sizeof(*ns->by_id));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		int r = check_mount_fields(ns, m, err);
+
+		if (r < 0)
+			return r;
+		m->ns = ns;
+		m->index = i;
+		m->parent = NULL;
+		m->children = NULL;
+		m->n_children = 0;
+		ns->by_id[i] = m;
+		if (i > 0 && ns->by_id[i - 1]->id > m->id)
+			unsorted = true;
+	}
+	/* kernel order is ascending unique id (listmount): usually sorted */
+	if (unsorted)
+		qsort(ns->by_id, ns->n_mounts, sizeof(*ns->by_id), cmp_mount_ptr_id);
+	free(ns->ids);
+	ns->ids = xcalloc(ns->n_mounts, sizeof(*ns->ids));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		ns->ids[i] = ns->by_id[i]->id;
+		if (i > 0 && ns->ids[i] == ns->ids[i - 1])
+			return mnts_err(err, 0,
+					"namespace '%s': mount id %" PRIu64 " appears twice",
+					ns->label, ns->ids[i]);
+	}
+
+	ns->root = NULL;
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+
+		if (m->parent_id == 0) {
+			if (ns->root)
+				return mnts_err(err, 0,
+						"namespace '%s': two root mounts (%" PRIu64
+						" and %" PRIu64 ")",
+						ns->label, ns->root->id, m->id);
+			ns->root = m;
+			continue;
+		}
+		m->parent = mnts_ns_find(ns, m->parent_id);
+		if (!m->parent)
+			return mnts_err(err, 0,
+					"namespace '%s' mount %" PRIu64 ": parent %" PRIu64
+					": no such mount in the namespace",
+					ns->label, m->id, m->parent_id);
+		if (m->parent == m)
+			return mnts_err(err, 0,
+					"namespace '%s' mount %" PRIu64 ": parent: is itself",
+					ns->label, m->id);
+		m->parent->n_children++;
+	}
+	if (ns->n_mounts == 0)
+		return mnts_err(err, 0, "namespace '%s': has no mounts", ns->label);
+	if (!ns->root)
+		return mnts_err(err, 0, "namespace '%s': no root mount (every parent is set: a cycle)",
+				ns->label);
+	if (ns->root_mount && ns->root_mount != ns->root->id)
+		return mnts_err(err, 0,
+				"namespace '%s': root_mount %" PRIu64 ": is not the mount without a "
+				"parent (%" PRIu64 ")",
+				ns->label, ns->root_mount, ns->root->id);
+	ns->root_mount = ns->root->id;
+
+	/* every mount's children are a slice of one array: each slice is
+	 * placed, then filled with n_children counting up again */
+	free(ns->children);
+	ns->children = xcalloc(ns->n_mounts, sizeof(*ns->children));
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+
+		m->children = ns->children + n_kids;
+		n_kids += m->n_children;
+		m->n_children = 0;
+	}
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+
+		if (m->parent)
+			m->parent->children[m->parent->n_children++] = m;
+	}
+
+	/* every mount reachable from the root <=> no cycle, no second tree */
+	stack = xcalloc(ns->n_mounts, sizeof(*stack));
+	stack[0] = ns->root;
+	for (size_t top = 1; top > 0;) {
+		struct mnts_mount *m = stack[--top];
+
+		reached++;
+		for (size_t k = 0; k < m->n_children; k++)
+			stack[top++] = m->children[k];
+	}
+	if (reached != ns->n_mounts) {
+		for (size_t i = 0; i < ns->n_mounts; i++) {
+			struct mnts_mount *m = &ns->mounts[i], *p = m;
+			size_t steps = 0;
+
+			while (p->parent && steps <= ns->n_mounts) {
+				p = p->parent;
+				steps++;
+			}
+			if (p != ns->root)
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64
+						": parent: cycle (not reachable from the root)",
+						ns->label, m->id);
+		}
+	}
+	return check_siblings(ns, err);
+}
+
+struct group_info {
+	uint64_t shared_id;
+	uint64_t master_id;
+	const struct mnts_mount *first; /* a member, for the superblock check */
+};
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct group_info *ga = a, *gb = b;
+	return ga->shared_id < gb->shared_id ? -1 : ga->shared_id > gb->shared_id;
+}
+
+static struct group_info *find_group(struct group_info *g, size_t n, uint64_t shared_id)
+{
+	struct group_info key = { .shared_id = shared_id };
+	return bsearch(&key, g, n, sizeof(*g), cmp_group);
+}
+
+/* Peer groups span namespaces: each member must agree on the master and
+ * the superblock, and following masters must never come back. */
+static int check_groups(struct mnts_snapshot *snap, struct mnts_error *err)
+{
+	_cleanup_free_ struct group_info *groups = NULL;
+	size_t n = 0, total = 0;
+
+	for (size_t i = 0; i < snap->n_ns; i++)
+		total += snap->nss[i].n_mounts;
+	groups = xcalloc(total ? total : 1, sizeof(*groups));
+	for (size_t i = 0; i < snap->n_ns; i++)
+		for (size_t j = 0; j < snap->nss[i].n_mounts; j++) {
+			const struct mnts_mount *m = &snap->nss[i].mounts[j];
+			if (m->shared_id)
+				groups[n++] = (struct group_info){ m->shared_id, m->master_id, m };
+		}
+	mnts_sort(groups, n, sizeof(*groups), cmp_group);
+	{
+		size_t w = 0;
+		for (size_t r = 0; r < n; r++) {
+			const struct mnts_mount *a, *b;
+
+			if (w == 0 || groups[w - 1].shared_id != groups[r].shared_id) {
+				groups[w++] = groups[r];
+				continue;
+			}
+			a = groups[w - 1].first;
+			b = groups[r].first;
+			if (a->master_id != b->master_id)
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64 ": master_id %" PRIu64
+						": differs from its peer %" PRIu64
+						" in group %" PRIu64 " (master %" PRIu64 ")",
+						b->ns->label, b->id, b->master_id, a->id, a->shared_id,
+						a->master_id);
+			if (a->dev_major != b->dev_major || a->dev_minor != b->dev_minor)
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64 ": dev %u:%u: its peer %" PRIu64
+						" in group %" PRIu64 " is on another superblock (%u:%u)",
+						b->ns->label, b->id, b->dev_major, b->dev_minor, a->id,
+						a->shared_id, a->dev_major, a->dev_minor);
+		}
+		n = w;
+	}
+	/* walk masters from each group; more than n steps means a cycle */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t cur = groups[i].master_id;
+		size_t steps = 0;
+
+		while (cur) {
+			struct group_info *g = find_group(groups, n, cur);
+			if (!g)
+				break; /* master outside the snapshot: allowed, replay warns */
+			if (g->shared_id == groups[i].shared_id || ++steps > n)
+				return mnts_err(err, 0,
+						"peer group %" PRIu64 ": master_id %" PRIu64
+						": cycle in the master graph",
+						groups[i].shared_id, groups[i].master_id);
+			cur = g->master_id;
+		}
+	}
+	return 0;
+}
+
+int mnts_snapshot_link(struct mnts_snapshot *snap, struct mnts_error *err)
+{
+	int r;
+
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		struct mnts_ns *ns = &snap->nss[i];
+
+		if (!ns->label || !*ns->label)
+			return mnts_err(err, 0, "namespace #%zu: label: missing", i);
+		for (size_t j = 0; j < i; j++)
+			if (streq(snap->nss[j].label, ns->label))
+				return mnts_err(err, 0, "namespace '%s': label: appears twice",
+						ns->label);
+		r = link_ns(ns, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < snap->n_ns; i++)
+		for (size_t j = 0; j < snap->nss[i].n_mounts; j++) {
+			const struct mnts_mount *m = &snap->nss[i].mounts[j];
+			if (m->nsfs_ns && !mnts_snapshot_find_ns(snap, m->nsfs_ns))
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64
+						": nsfs_ns '%s': no such namespace in the snapshot",
+						snap->nss[i].label, m->id, m->nsfs_ns);
+		}
+	r = check_groups(snap, err);
+	if (r < 0)
+		return r;
+	snap->linked = true;
+	return 0;
+}
+
+static const struct {
+	const char *word;
+	uint64_t attr;
+} attr_words[] = {
+	{ "ro", MOUNT_ATTR_RDONLY },	       { "nosuid", MOUNT_ATTR_NOSUID },
+	{ "nodev", MOUNT_ATTR_NODEV },	       { "noexec", MOUNT_ATTR_NOEXEC },
+	{ "noatime", MOUNT_ATTR_NOATIME },     { "nodiratime", MOUNT_ATTR_NODIRATIME },
+	{ "relatime", MOUNT_ATTR_RELATIME },   { "nosymfollow", MOUNT_ATTR_NOSYMFOLLOW },
+	{ "idmapped", MOUNT_ATTR_IDMAP },
+};
+
+uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts)
+{
+	uint64_t attr = 0;
+	bool atime_word = false;
+
+	for (size_t i = 0; i < opts->n; i++) {
+		const char *w = opts->v[i];
+
+		if (streq(w, "noatime") || streq(w, "relatime") || streq(w, "strictatime"))
+			atime_word = true;
+		for (size_t k = 0; k < ARRAY_SIZE(attr_words); k++)
+			if (streq(w, attr_words[k].word))
+				attr |= attr_words[k].attr;
+	}
+	/* the kernel prints no atime word for strictatime */
+	if (!atime_word || mnts_strv_contains(opts, "strictatime"))
+		attr |= MOUNT_ATTR_STRICTATIME;
+	return attr;
+}
+
+void mnts_options_from_mount_attr(struct mnts_strv *out, uint64_t attr)
+{
+	mnts_options_from_mount_attr_in(out, attr, NULL);
+}
+
+void mnts_options_from_mount_attr_in(struct mnts_strv *out, uint64_t attr,
+				     struct mnts_snapshot *pool)
+{
+	const char *words[ARRAY_SIZE(attr_words)];
+	size_t n = 0;
+
+	/* show_mnt_opts() order: ro/rw, nosuid, nodev, noexec, atime, nodiratime,
+	 * relatime, nosymfollow, idmapped (kernel-api.md §5.4) */
+	words[n++] = attr & MOUNT_ATTR_RDONLY ? "ro" : "rw";
+	if (attr & MOUNT_ATTR_NOSUID)
+		words[n++] = "nosuid";
+	if (attr & MOUNT_ATTR_NODEV)
+		words[n++] = "nodev";
+	if (attr & MOUNT_ATTR_NOEXEC)
+		words[n++] = "noexec";
+	if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_NOATIME)
+		words[n++] = "noatime";
+	if (attr & MOUNT_ATTR_NODIRATIME)
+		words[n++] = "nodiratime";
+	if ((attr & MOUNT_ATTR__ATIME) == MOUNT_ATTR_RELATIME)
+		words[n++] = "relatime";
+	if (attr & MOUNT_ATTR_NOSYMFOLLOW)
+		words[n++] = "nosymfollow";
+	if (attr & MOUNT_ATTR_IDMAP)
+		words[n++] = "idmapped";
+	mnts_strv_push_n(out, words, n, pool);
+}

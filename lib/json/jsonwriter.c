@@ -1,0 +1,258 @@
+/* jsonwriter.c - see jsonwriter.h */
+#include <stdint.h>
+#include <string.h>
+
+#include "lib/json/jsonwriter.h"
+#include "lib/core/macros.h"
+#include "lib/core/utf8.h"
+
+#define JW_BLOCK (256U << 10) /* what goes to the FILE at a time */
+
+void mnts_jw_init(struct mnts_jw *w, FILE *f, bool compact)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->compact = compact;
+	w->cap = JW_BLOCK;
+	w->buf = xmalloc(w->cap);
+}
+
+static void flush(struct mnts_jw *w)
+{
+	if (w->len)
+		fwrite_unlocked(w->buf, 1, w->len, w->f);
+	w->len = 0;
+}
+
+void mnts_jw_finish(struct mnts_jw *w)
+{
+	flush(w);
+	free(w->buf);
+	w->buf = NULL;
+	w->cap = 0;
+}
+
+static void make_room(struct mnts_jw *w, size_t n)
+{
+	flush(w);
+	if (w->cap - w->len < n) {
+		while (w->cap - w->len < n)
+			w->cap *= 2;
+		w->buf = xrealloc(w->buf, w->cap);
+	}
+}
+
+/* Room for n more bytes; returns where they go. */
+static inline char *reserve(struct mnts_jw *w, size_t n)
+{
+	if (__builtin_expect(w->cap - w->len < n, 0))
+		make_room(w, n);
+	return w->buf + w->len;
+}
+
+static inline void put(struct mnts_jw *w, const char *s, size_t n)
+{
+	memcpy(reserve(w, n), s, n);
+	w->len += n;
+}
+
+/* The separator before a member or element: nothing for the first, "," and
+ * a new line with two spaces a level for the others (jansson's
+ * dump_indent()). */
+static void next_item(struct mnts_jw *w)
+{
+	static const char comma_nl_spaces[] = ",\n                                ";
+	bool first = w->first[w->depth];
+	size_t n;
+
+	w->first[w->depth] = false;
+	if (w->compact) {
+		if (!first)
+			put(w, ",", 1);
+		return;
+	}
+	n = 2 + (size_t)w->depth * 2;
+	if (first)
+		put(w, comma_nl_spaces + 1, n - 1);
+	else
+		put(w, comma_nl_spaces, n);
+}
+
+static void begin(struct mnts_jw *w, char c)
+{
+	put(w, &c, 1);
+	if (w->depth + 1 < MNTS_JW_MAX_DEPTH)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void end(struct mnts_jw *w, char c)
+{
+	static const char nl_spaces[] = "\n                                ";
+	bool empty = w->first[w->depth];
+
+	w->depth--;
+	if (!empty && !w->compact)
+		put(w, nl_spaces, 1 + (size_t)w->depth * 2);
+	put(w, &c, 1);
+}
+
+void mnts_jw_begin_object(struct mnts_jw *w)
+{
+	begin(w, '{');
+}
+
+void mnts_jw_end_object(struct mnts_jw *w)
+{
+	end(w, '}');
+}
+
+void mnts_jw_begin_array(struct mnts_jw *w)
+{
+	begin(w, '[');
+}
+
+void mnts_jw_end_array(struct mnts_jw *w)
+{
+	end(w, ']');
+}
+
+void mnts_jw_elem(struct mnts_jw *w)
+{
+	next_item(w);
+}
+
+void mnts_jw_key(struct mnts_jw *w, const char *key)
+{
+	next_item(w);
+	mnts_jw_string(w, key);
+	put(w, ": ", w->compact ? 1 : 2);
+}
+
+void mnts_jw_key_quoted(struct mnts_jw *w, const char *quoted, size_t len)
+{
+	next_item(w);
+	put(w, quoted, w->compact ? len - 1 : len);
+}
+
+/* Bytes a string copies as they are: printable ASCII but '"' and '\\'. */
+static inline bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* plain() of all 8 bytes of x at once.  The classic tests are exact for
+ * "some byte is": (v - 0x01..) & ~v & 0x80.. finds a zero byte of v,
+ * (x - 0x20..) & ~x & 0x80.. a byte below 0x20; a byte >= 0x80 has its own
+ * top bit. */
+static inline bool plain8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, tops = 0x8080808080808080ULL;
+	uint64_t quote = x ^ (ones * '"'), bslash = x ^ (ones * '\\');
+	uint64_t hits =
+	    ((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) | x;
+
+	return !(hits & tops);
+}
+
+void mnts_jw_string(struct mnts_jw *w, const char *str)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+	const unsigned char *end = s + n;
+	/* the worst case: every byte as \u00XX */
+	char *out = reserve(w, n * 6 + 2), *p = out;
+
+	*p++ = '"';
+	while (*s) {
+		size_t len;
+
+		/* 8 bytes at a time while they need nothing, then byte by byte
+		 * up to the next one that does */
+		for (uint64_t x; end - s >= 8 && (memcpy(&x, s, 8), plain8(x)); s += 8, p += 8)
+			memcpy(p, &x, 8);
+		while (plain(*s))
+			*p++ = (char)*s++;
+		if (!*s)
+			break;
+		if (*s >= 0x80) {
+			len = mnts_utf8_len(s);
+			if (len == 0) {
+				if (!w->bad_utf8)
+					w->bad_utf8 = str;
+				len = 1;
+			}
+			memcpy(p, s, len);
+			p += len;
+			s += len;
+			continue;
+		}
+		*p++ = '\\';
+		switch (*s) {
+		case '"':
+		case '\\':
+			*p++ = (char)*s;
+			break;
+		case '\b':
+			*p++ = 'b';
+			break;
+		case '\f':
+			*p++ = 'f';
+			break;
+		case '\n':
+			*p++ = 'n';
+			break;
+		case '\r':
+			*p++ = 'r';
+			break;
+		case '\t':
+			*p++ = 't';
+			break;
+		default:
+			*p++ = 'u';
+			*p++ = '0';
+			*p++ = '0';
+			*p++ = hex[*s >> 4];
+			*p++ = hex[*s & 0xf];
+		}
+		s++;
+	}
+	*p++ = '"';
+	w->len += (size_t)(p - out);
+}
+
+void mnts_jw_u64(struct mnts_jw *w, uint64_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	char buf[24], *p = buf + sizeof(buf);
+
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + v * 2, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	put(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void mnts_jw_bool(struct mnts_jw *w, bool v)
+{
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void mnts_jw_null(struct mnts_jw *w)
+{
+	put(w, "null", 4);
+}

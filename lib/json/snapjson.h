@@ -1,0 +1,27 @@
+/* snapjson.h - the snapshot model to and from the JSON format of spec/.
+ *
+ * Writing is deterministic: sorted keys, fixed indentation, mounts in model
+ * order; the same model gives the same bytes.  Reading is strict: duplicate
+ * keys, unknown keys, wrong types and an unknown format_version are errors
+ * that name the file, line and item.  A read snapshot is linked (validated).
+ */
+#pragma once
+
+#include <stddef.h>
+
+#include "lib/core/model.h"
+
+/* Writes snap to path ("-" or NULL: stdout).  A file is written atomically:
+ * a temporary file in the same directory, fsync, rename.  compact: one line.
+ * Returns: 0 or -errno. */
+int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool compact,
+			struct mnts_error *err);
+
+/* Builds and links a snapshot from the JSON text[0..size-1]; text[size]
+ * must be '\0'.  what names the source in errors.  Returns: 0 or -errno,
+ * *ret set on success. */
+int mnts_snapshot_parse(const char *text, size_t size, const char *what,
+			struct mnts_snapshot **ret, struct mnts_error *err);
+
+/* Reads path ("-": stdin).  Returns: 0 or -errno, *ret set on success. */
+int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err);

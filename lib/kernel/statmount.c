@@ -1,0 +1,545 @@
+/* statmount.c - see statmount.h */
+#include <inttypes.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/log.h"
+#include "lib/core/macros.h"
+#include "lib/kernel/nsenum.h"
+#include "lib/kernel/nschild.h"
+#include "lib/core/sort.h"
+#include "lib/core/split.h"
+#include "lib/kernel/statmount.h"
+#include "lib/kernel/syscalls.h"
+
+#define NEEDED_MASK                                                                                \
+	(STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT |     \
+	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE | STATMOUNT_OPT_ARRAY |    \
+	 STATMOUNT_OPT_SEC_ARRAY | STATMOUNT_MNT_UIDMAP | STATMOUNT_MNT_GIDMAP)
+
+#define LIST_BATCH 4096
+
+/* A statmount result buffer that grows on EOVERFLOW and is reused. */
+struct smbuf {
+	struct mnts_statmount *sm;
+	size_t size;
+};
+
+static void smbuf_done(struct smbuf *b)
+{
+	free(b->sm);
+}
+
+/* Returns: 0 or -errno (ENOENT: the mount is gone). */
+static int smbuf_stat(struct smbuf *b, uint64_t id, uint64_t ns_id, uint64_t mask)
+{
+	if (!b->sm) {
+		b->size = 16384;
+		b->sm = xmalloc(b->size);
+	}
+	for (;;) {
+		if (mnts_sys_statmount(id, ns_id, mask, b->sm, b->size) == 0)
+			return 0;
+		/* the kernel does not say how much it needs */
+		if (errno != EOVERFLOW || b->size >= (64U << 20))
+			return -errno;
+		b->size *= 2;
+		free(b->sm);
+		b->sm = xmalloc(b->size);
+	}
+}
+
+bool mnts_statmount_supported(void)
+{
+	static int cached = -1;
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	uint64_t id;
+
+	if (cached >= 0)
+		return cached;
+	cached = 0;
+	if (mnts_sys_listmount(MNTS_LSMT_ROOT, 0, 0, &id, 1) != 1)
+		return false;
+	if (smbuf_stat(&b, id, 0, STATMOUNT_SUPPORTED_MASK) < 0 ||
+	    !(b.sm->mask & STATMOUNT_SUPPORTED_MASK))
+		return false;
+	cached = (b.sm->supported_mask & (NEEDED_MASK | STATMOUNT_MNT_NS_ID)) ==
+		 (NEEDED_MASK | STATMOUNT_MNT_NS_ID);
+	return cached;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool sorted_has(const uint64_t *v, size_t n, uint64_t x)
+{
+	return n && bsearch(&x, v, n, sizeof(*v), cmp_u64);
+}
+
+/* All mount ids of a namespace, ascending. */
+static int list_ids(uint64_t ns_id, uint64_t **ret, size_t *ret_n, struct mnts_error *err)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	bool sorted = true;
+
+	for (;;) {
+		long got;
+
+		if (cap - n < LIST_BATCH) {
+			cap = cap ? cap * 2 : LIST_BATCH;
+			ids = xreallocarray(ids, cap, sizeof(*ids));
+		}
+		got = mnts_sys_listmount(MNTS_LSMT_ROOT, ns_id, n ? ids[n - 1] : 0, ids + n,
+					 LIST_BATCH);
+		if (got < 0)
+			return mnts_err(err, errno, "listmount of mount namespace %" PRIu64, ns_id);
+		for (long i = 0; i < got; i++)
+			if (n + i > 0 && ids[n + i] <= ids[n + i - 1])
+				sorted = false;
+		n += got;
+		if (got < LIST_BATCH)
+			break;
+	}
+	if (!sorted)
+		qsort(ids, n, sizeof(*ids), cmp_u64);
+	*ret = TAKE_PTR(ids);
+	*ret_n = n;
+	return 0;
+}
+
+static const char *sm_str(const struct mnts_statmount *sm, uint64_t bit, uint32_t off)
+{
+	return (sm->mask & bit) ? sm->str + off : NULL;
+}
+
+/* Appends the words of flags (n_flags) and the n1 + n2 NUL-separated
+ * strings at p1 and p2 to sv, growing it once; the copies in pool. */
+static void push_words(struct mnts_strv *sv, struct mnts_snapshot *pool, const char *const *flags,
+		       size_t n_flags, const char *p1, uint32_t n1, const char *p2, uint32_t n2)
+{
+	const char *stack[32], **words = stack;
+	size_t n = 0, total = n_flags + n1 + n2;
+
+	if (total > ARRAY_SIZE(stack))
+		words = xreallocarray(NULL, total, sizeof(*words));
+	for (size_t i = 0; i < n_flags; i++)
+		words[n++] = flags[i];
+	for (uint32_t i = 0; i < n1; i++, p1 += strlen(p1) + 1)
+		words[n++] = p1;
+	for (uint32_t i = 0; i < n2; i++, p2 += strlen(p2) + 1)
+		words[n++] = p2;
+	mnts_strv_push_n(sv, words, n, pool);
+	if (words != stack)
+		free(words);
+}
+
+static void push_str_array(struct mnts_strv *sv, struct mnts_snapshot *pool, const char *p,
+			   uint32_t n)
+{
+	push_words(sv, pool, NULL, 0, p, n, NULL, 0);
+}
+
+static char *pool_dup(struct mnts_snapshot *pool, const char *s)
+{
+	return mnts_snapshot_strndup(pool, s, strlen(s));
+}
+
+/* Fills m from a statmount record; its strings go to pool, the string pool
+ * of the snapshot being built (or of one moved into it later): a dozen
+ * malloc() calls per mount were a tenth of a capture. */
+static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm,
+		       struct mnts_snapshot *pool)
+{
+	const char *root = sm_str(sm, STATMOUNT_MNT_ROOT, sm->mnt_root);
+	const char *type = sm_str(sm, STATMOUNT_FS_TYPE, sm->fs_type);
+	const char *subtype = sm_str(sm, STATMOUNT_FS_SUBTYPE, sm->fs_subtype);
+	const char *source = sm_str(sm, STATMOUNT_SB_SOURCE, sm->sb_source);
+	const char *flags[4];
+	size_t n_flags = 0;
+
+	m->id = sm->mnt_id;
+	m->mnt_id = sm->mnt_id_old;
+	m->parent_id = sm->mnt_parent_id;
+	m->dev_major = sm->sb_dev_major;
+	m->dev_minor = sm->sb_dev_minor;
+	m->root = pool_dup(pool, root ? root : "/");
+	m->mountpoint = pool_dup(pool, sm->str + sm->mnt_point);
+	m->fstype = subtype && *subtype ? xasprintf("%s.%s", type ? type : "", subtype)
+					: pool_dup(pool, type ? type : "");
+	m->source = pool_dup(pool, source ? source : "none");
+	mnts_options_from_mount_attr_in(&m->mount_options, sm->mnt_attr, pool);
+
+	/* the order of mountinfo field 11 (show_mountinfo(), show_sb_opts()):
+	 * ro|rw, the generic sb flags, the LSM options, then the fs's own */
+	flags[n_flags++] = sm->sb_flags & MNTS_SB_RDONLY ? "ro" : "rw";
+	if (sm->sb_flags & MNTS_SB_SYNCHRONOUS)
+		flags[n_flags++] = "sync";
+	if (sm->sb_flags & MNTS_SB_DIRSYNC)
+		flags[n_flags++] = "dirsync";
+	if (sm->sb_flags & MNTS_SB_LAZYTIME)
+		flags[n_flags++] = "lazytime";
+	push_words(&m->super_options, pool, flags, n_flags, sm->str + sm->opt_sec_array,
+		   sm->mask & STATMOUNT_OPT_SEC_ARRAY ? sm->opt_sec_num : 0,
+		   sm->str + sm->opt_array, sm->mask & STATMOUNT_OPT_ARRAY ? sm->opt_num : 0);
+
+	if (sm->mnt_propagation & MS_SHARED)
+		m->shared_id = sm->mnt_peer_group;
+	if (sm->mnt_propagation & MS_SLAVE)
+		m->master_id = sm->mnt_master;
+	m->unbindable = (sm->mnt_propagation & MS_UNBINDABLE) != 0;
+
+	if (sm->mask & STATMOUNT_MNT_UIDMAP)
+		push_str_array(&m->uid_map, pool, sm->str + sm->mnt_uidmap, sm->mnt_uidmap_num);
+	if (sm->mask & STATMOUNT_MNT_GIDMAP)
+		push_str_array(&m->gid_map, pool, sm->str + sm->mnt_gidmap, sm->mnt_gidmap_num);
+}
+
+/* The root's parent is the hidden one (rootfs, or the old root after
+ * pivot_root): the only parent not listed.  A second one means a mount moved
+ * or vanished between listmount and statmount.  ids: sorted. */
+static int find_root(struct mnts_ns *ns, const uint64_t *ids, size_t n, struct mnts_error *err)
+{
+	size_t n_roots = 0;
+
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+
+		if (sorted_has(ids, n, m->parent_id) && m->parent_id != m->id)
+			continue;
+		if (++n_roots > 1)
+			return mnts_err(err, EAGAIN,
+					"mount %" PRIu64 ": parent %" PRIu64
+					" is not in the namespace",
+					m->id, m->parent_id);
+		m->parent_id = 0;
+	}
+	if (n_roots == 0)
+		return mnts_err(err, EAGAIN, "no root mount");
+	return 0;
+}
+
+/* Asks for huge pages under a large block that is about to be written
+ * through: a page fault costs about 2 us here, and the slots of 50,000
+ * mounts are 2,700 pages.  Only for blocks that malloc mapped on their own
+ * (a few MB): advice on the heap would split it for nothing. */
+static void advise_huge_pages(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len >= (4U << 20) && end > start)
+		madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
+/* The statmount calls of one namespace, shared by up to two workers: each
+ * mount goes to its own slot, so the result does not depend on who read
+ * what.  A failure stops the worker; the lowest failing index is reported. */
+struct stat_job {
+	const uint64_t *ids;
+	uint64_t ns_id;
+	uint64_t mask;
+	struct mnts_mount *slots;
+	struct smbuf buf[2];
+	struct mnts_snapshot *pool[2]; /* the snapshot's; a helper's own */
+	/* per worker: the index of its failure (SIZE_MAX: none) and its
+	 * -errno, or 0 when the kernel reported no mountpoint */
+	size_t fail_at[2];
+	int fail_r[2];
+};
+
+static bool stat_chunk(void *data, unsigned worker, size_t begin, size_t end)
+{
+	struct stat_job *job = data;
+	struct smbuf *b = &job->buf[worker];
+
+	for (size_t i = begin; i < end; i++) {
+		int r = smbuf_stat(b, job->ids[i], job->ns_id, job->mask);
+
+		if (r == 0 && !(b->sm->mask & STATMOUNT_MNT_POINT))
+			r = 1;
+		if (r != 0) {
+			if (i < job->fail_at[worker]) {
+				job->fail_at[worker] = i;
+				job->fail_r[worker] = r < 0 ? r : 0;
+			}
+			return false;
+		}
+		fill_mount(&job->slots[i], b->sm, job->pool[worker]);
+	}
+	return true;
+}
+
+/* chunks small enough that a worker slowed down by other load does not
+ * leave the other idle for long */
+#define STAT_CHUNK 128
+
+static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, uint64_t mask, struct mnts_error *err)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	struct stat_job job = {.ns_id = ns_id, .mask = mask, .fail_at = {SIZE_MAX, SIZE_MAX}};
+	unsigned w;
+	size_t n = 0, at;
+	int r;
+
+	r = list_ids(ns_id, &ids, &n, err);
+	if (r < 0)
+		return r;
+	/* every slot at once: the array is 11 MB at 50,000 mounts */
+	ns->mounts = xcalloc(n, sizeof(*ns->mounts));
+	advise_huge_pages(ns->mounts, n * sizeof(*ns->mounts));
+	ns->n_mounts = ns->cap_mounts = n;
+	job.ids = ids;
+	job.slots = ns->mounts;
+	job.pool[0] = ns->snap;
+	job.pool[1] = mnts_snapshot_new();
+	mnts_split_run(n, STAT_CHUNK, stat_chunk, &job);
+	smbuf_done(&job.buf[0]);
+	smbuf_done(&job.buf[1]);
+	/* before anything can free a mount the helper filled */
+	mnts_snapshot_take_pool(ns->snap, job.pool[1]);
+	mnts_snapshot_free(job.pool[1]);
+
+	w = job.fail_at[1] < job.fail_at[0];
+	at = job.fail_at[w];
+	if (at != SIZE_MAX) {
+		r = job.fail_r[w];
+		if (r == -ENOENT)
+			return mnts_err(err, EAGAIN,
+					"mount %" PRIu64 " vanished during the capture", ids[at]);
+		if (r < 0)
+			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[at]);
+		return mnts_err(err, 0, "mount %" PRIu64 ": the kernel reports no mountpoint",
+				ids[at]);
+	}
+	return find_root(ns, ids, n, err);
+}
+
+int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+{
+	return statmount_ns(ns, ns_id, NEEDED_MASK, err);
+}
+
+int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+{
+	return statmount_ns(ns, ns_id,
+			    STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT |
+				STATMOUNT_MNT_POINT | STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE,
+			    err);
+}
+
+/* Child side of mnts_statmount_ns_setns(): the raw statmount records of the
+ * namespace we are in, each as a size_t length and the bytes.  Returns the
+ * exit status. */
+static int dump_records(int out_fd)
+{
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	_cleanup_free_ uint64_t *ids = NULL;
+	struct mnts_error ignored;
+	FILE *out = fdopen(out_fd, "w");
+	size_t n = 0;
+
+	if (!out || list_ids(0, &ids, &n, &ignored) < 0)
+		return EIO;
+	for (size_t i = 0; i < n; i++) {
+		int r = smbuf_stat(&b, ids[i], 0, NEEDED_MASK);
+		size_t len;
+
+		if (r == -ENOENT)
+			return EAGAIN;
+		if (r < 0)
+			return -r & 0xff;
+		len = b.sm->size >= sizeof(*b.sm) && b.sm->size <= b.size ? b.sm->size : b.size;
+		if (fwrite(&len, sizeof(len), 1, out) != 1 || fwrite(b.sm, 1, len, out) != len)
+			return EIO;
+	}
+	return fflush(out) == 0 ? 0 : EIO;
+}
+
+static int dump_records_child(int out_fd, void *data _unused_)
+{
+	return dump_records(out_fd);
+}
+
+int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, n = 0, pos = 0;
+	int r;
+
+	r = mnts_ns_child_collect(nsfd, dump_records_child, NULL, "statmount", &buf, &len, err);
+	if (r < 0)
+		return r;
+	while (pos + sizeof(size_t) <= len) {
+		struct mnts_statmount *sm;
+		size_t rec;
+
+		memcpy(&rec, buf + pos, sizeof(rec));
+		pos += sizeof(rec);
+		if (rec < sizeof(*sm) || rec > len - pos)
+			return mnts_err(err, EIO, "bad statmount record");
+		sm = xmalloc(rec + 1);
+		memcpy(sm, buf + pos, rec);
+		((char *)sm)[rec] = '\0';
+		pos += rec;
+		if (!(sm->mask & STATMOUNT_MNT_POINT)) {
+			uint64_t id = sm->mnt_id;
+
+			free(sm);
+			return mnts_err(err, 0,
+					"mount %" PRIu64 ": the kernel reports no mountpoint", id);
+		}
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = sm->mnt_id;
+		fill_mount(mnts_ns_add_mount(ns), sm, ns->snap);
+		free(sm);
+	}
+	mnts_sort(ids, n, sizeof(*ids), cmp_u64);
+	return find_root(ns, ids, n, err);
+}
+
+/* ---- propagate_from ------------------------------------------------------ */
+
+struct group_edge {
+	uint64_t group, master;
+};
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct group_edge *x = a, *y = b;
+
+	return x->group < y->group ? -1 : x->group > y->group;
+}
+
+struct graph {
+	struct group_edge *v;
+	size_t n, cap;
+};
+
+static void graph_add(struct graph *g, uint64_t group, uint64_t master)
+{
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 256;
+		g->v = xreallocarray(g->v, g->cap, sizeof(*g->v));
+	}
+	g->v[g->n++] = (struct group_edge){group, master};
+}
+
+static void graph_sort(struct graph *g)
+{
+	size_t w = 0;
+
+	mnts_sort(g->v, g->n, sizeof(*g->v), cmp_edge); /* no qsort(NULL, 0): undefined */
+	for (size_t r = 0; r < g->n; r++)
+		if (w == 0 || g->v[w - 1].group != g->v[r].group)
+			g->v[w++] = g->v[r];
+	g->n = w;
+}
+
+static const struct group_edge *graph_find(const struct graph *g, uint64_t group)
+{
+	struct group_edge key = {.group = group};
+
+	return g->n ? bsearch(&key, g->v, g->n, sizeof(*g->v), cmp_edge) : NULL;
+}
+
+struct mnts_master_graph {
+	struct graph live;
+	bool built;
+};
+
+struct mnts_master_graph *mnts_master_graph_new(void)
+{
+	return xcalloc(1, sizeof(struct mnts_master_graph));
+}
+
+void mnts_master_graph_free(struct mnts_master_graph *g)
+{
+	if (!g)
+		return;
+	free(g->live.v);
+	free(g);
+}
+
+/* The peer groups of every live namespace (basic statmount only). */
+static void graph_build_live(struct graph *g)
+{
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	struct mnts_nslist all = {0};
+	struct mnts_error ignored;
+
+	if (mnts_nslist_all(&all, &ignored) < 0)
+		return;
+	for (size_t i = 0; i < all.n; i++) {
+		_cleanup_free_ uint64_t *ids = NULL;
+		size_t n = 0;
+
+		if (!all.v[i].ns_id || list_ids(all.v[i].ns_id, &ids, &n, &ignored) < 0)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (smbuf_stat(&b, ids[k], all.v[i].ns_id, STATMOUNT_MNT_BASIC) < 0)
+				continue;
+			if (b.sm->mnt_propagation & MS_SHARED)
+				graph_add(g, b.sm->mnt_peer_group,
+					  b.sm->mnt_propagation & MS_SLAVE ? b.sm->mnt_master : 0);
+		}
+	}
+	mnts_nslist_free(&all);
+	graph_sort(g);
+}
+
+void mnts_statmount_propagate_from(struct mnts_ns *ns, struct mnts_master_graph *mg)
+{
+	_cleanup_free_ uint64_t *here = NULL;
+	struct graph local = {0};
+	size_t n_here = 0;
+
+	here = xcalloc(ns->n_mounts + 1, sizeof(*here));
+	for (size_t j = 0; j < ns->n_mounts; j++)
+		if (ns->mounts[j].shared_id) {
+			here[n_here++] = ns->mounts[j].shared_id;
+			graph_add(&local, ns->mounts[j].shared_id, ns->mounts[j].master_id);
+		}
+	mnts_sort(here, n_here, sizeof(*here), cmp_u64);
+	graph_sort(&local);
+
+	for (size_t j = 0; j < ns->n_mounts; j++) {
+		struct mnts_mount *m = &ns->mounts[j];
+		uint64_t cur = m->master_id;
+		size_t steps = 0;
+
+		m->propagate_from = 0;
+		if (!cur || sorted_has(here, n_here, cur))
+			continue;
+		/* follow masters until a group with a member here */
+		for (;;) {
+			const struct group_edge *e = graph_find(&local, cur);
+
+			if (!e) {
+				if (!mg->built) {
+					mg->built = true;
+					graph_build_live(&mg->live);
+				}
+				e = graph_find(&mg->live, cur);
+			}
+			if (!e || !e->master || ++steps > local.n + mg->live.n)
+				break;
+			cur = e->master;
+			if (sorted_has(here, n_here, cur)) {
+				m->propagate_from = cur;
+				break;
+			}
+		}
+	}
+	free(local.v);
+}

@@ -1,0 +1,50 @@
+/* statmount.h - the listmount(2)+statmount(2) capture backend (6.8+; the
+ * fields mntsnap needs are complete from 6.15: kernel-api.md §0, §1). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/core/error.h"
+#include "lib/core/model.h"
+
+/* True when listmount/statmount can target a namespace by id and report
+ * every field a snapshot holds (source, subtype, option array). */
+bool mnts_statmount_supported(void);
+
+/* Fills ns->mounts (ns must have none) with the mounts of namespace ns_id
+ * in kernel order.  Strings are raw; root and fstype are not post-processed
+ * (no "//deleted" or nsfs handling); propagate_from is left 0 (statmount
+ * across namespaces always reports 0: see mnts_statmount_propagate_from()).
+ * Returns: 0; -EAGAIN when the namespace changed under us (a mount vanished
+ * between listmount and statmount, or a parent is missing): retry; or
+ * -errno. */
+int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err);
+
+/* The same with only what replay needs of the caller's live mounts (ns_id 0:
+ * the caller's namespace): ids, device, propagation, root, mountpoint and
+ * fstype; no source, options or idmaps, which the kernel formats at a cost. */
+int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err);
+
+/* The same from inside the namespace: a child setns()es into nsfd and runs
+ * listmount/statmount there.  For namespaces that the kernel cannot list by
+ * id (listmount ENOENT: 6.18's grab_requested_root() looks for the root's
+ * first child among the mounts with higher ids, and misses a root mount made
+ * before the namespace, as after pivot_root to an older mount).
+ * Returns: as mnts_statmount_ns(). */
+int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err);
+
+/* The master relation between peer groups, for propagate_from.  Built from
+ * the namespace at hand and, lazily, once per capture, from every live
+ * namespace (only when a master chain leaves the namespace). */
+struct mnts_master_graph;
+struct mnts_master_graph *mnts_master_graph_new(void);
+void mnts_master_graph_free(struct mnts_master_graph *g);
+
+/* Sets propagate_from on every mount of ns as /proc/PID/mountinfo prints it
+ * for a process at the namespace root: the first group on the master chain
+ * with a member in ns (kernel get_dominating_id()); 0 when that is the
+ * master itself, or when no group on the chain has a member in ns.  A chain
+ * through groups that live only in detached trees ends early (no way to
+ * list them). */
+void mnts_statmount_propagate_from(struct mnts_ns *ns, struct mnts_master_graph *g);

@@ -1,0 +1,25 @@
+/* exec.h - run a replay plan, and undo it when a step fails.
+ *
+ * Runs in the replay child (single-threaded, it changes namespaces).  Every
+ * fd the plan names lives in a slot array.  Until namespaces are populated
+ * everything is detached and dies with its fds; what reaches a target
+ * (grafted trees, pins, created files and directories) is logged and undone
+ * in reverse order on failure.
+ */
+#pragma once
+
+#include "lib/core/error.h"
+#include "lib/replay/plan.h"
+
+struct mnts_exec_env {
+	int orig_ns;	     /* the caller's mount namespace */
+	int target_ns;	     /* -t/-m: the target namespace, else -1 */
+	int new_dir_fd;	     /* --new: O_PATH fd of DIR, else -1 */
+	const char *new_dir; /* --new: DIR, absolute (where namespaces are pinned) */
+	int fail_at_step;    /* test-only: this step (from 1) fails; 0 = none */
+};
+
+/* Returns: 0, or -errno with err naming the step (and *ret_step its number
+ * from 1) after undoing everything done. */
+int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
+		  struct mnts_error *err);

@@ -1,0 +1,170 @@
+/* plan.h - a replay as data: the superblocks, mounts, groups and namespaces
+ * to build, and the ordered steps that build them.
+ *
+ * Steps refer to fd "slots" (indices into the executor's fd array), so the
+ * plan can be printed (--dry-run), executed, and failed at any step (fault
+ * injection) without the planner touching the kernel beyond reading.
+ *
+ * Step order: namespaces created (ids checked for nsfs pins), then each
+ * namespace's tree built depth-first, in the caller's namespace.  For a
+ * mount: clone it from its superblock's source (made on first use), idmap
+ * and flags while it is the root of its own detached tree (mount_setattr
+ * refuses other detached mounts), attach it to its parent (one mount at a
+ * time: moving a subtree costs the kernel time per mount in it), then its
+ * children (one whose mountpoint a sibling covers goes first), then its
+ * propagation once nothing more will be attached to it: so a parent is
+ * private while anything is attached to it and nothing propagates.
+ * Propagation comes from anchors by MOVE_MOUNT_SET_GROUP, which works on
+ * any mount: a detached member of each peer group, and a detached pure
+ * slave of each master group.  Unbindable needs mount_setattr: a leaf gets
+ * it before it is attached, others at the end.  Then read-only superblocks,
+ * the trees moved into their namespaces (pivot_root) or grafted, the roots'
+ * propagation and the remaining unbindables from inside each namespace,
+ * drop, pins.
+ *
+ * Every fd is closed after the last step naming it (exec.c), so a replay
+ * holds about one fd per level of the tree being built, not one per mount:
+ * 50,000 mounts fit RLIMIT_NOFILE.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/core/error.h"
+#include "lib/core/model.h"
+#include "lib/replay/replay.h"
+#include "lib/core/u64map.h"
+
+enum mnts_sb_how {
+	MNTS_SB_FRESH,	  /* fsopen + fsconfig + fsmount */
+	MNTS_SB_LIVE,	  /* clone of a live mount of the same superblock */
+	MNTS_SB_EXTERNAL, /* clone of a --external path */
+};
+
+struct mnts_plan_sb {
+	uint32_t dev_major, dev_minor;
+	const char *fstype;
+	const struct mnts_mount *first; /* source string and super options come from it */
+	enum mnts_sb_how how;
+	bool options;	    /* FRESH: apply super options */
+	bool ro;	    /* FRESH: make the superblock read-only once mountpoints exist */
+	char *path;	    /* LIVE/EXTERNAL: path to clone */
+	char *root;	    /* the source's root inside the filesystem */
+	char *roots_common; /* the deepest path containing every root cloned from it */
+	int next_same_dev;  /* another superblock with this device number (fs type differs), -1 */
+	uint64_t ns_id;	    /* LIVE: the other mount namespace path is in; 0: the caller's */
+	int slot;
+	int ns_slot; /* ns_id != 0: nsfs fd of that namespace, where every clone of
+		      * the source is made (the kernel lets only the namespace a
+		      * detached mount was made in clone it) */
+};
+
+struct mnts_plan_mount {
+	const struct mnts_mount *m;
+	int sb;		/* index into sbs; -1 for nsfs mounts */
+	int nsfs_of;	/* nsfs pinning a replayed namespace: its index into nss, else -1 */
+	char *ext_path; /* nsfs given by --external */
+	int slot;
+	int mp_slot;
+	int group;    /* index into groups when shared, else -1 */
+	int slave_of; /* pure slave: index of the master group, else -1 */
+};
+
+struct mnts_plan_group {
+	uint64_t shared_id, master_id;
+	int master; /* index of the master group, -1 when none (or outside the snapshot) */
+	int sb;
+	int anchor_slot;       /* a detached member (or the live one) */
+	int slave_anchor_slot; /* a detached pure slave of it, for SLAVE steps; -1 until made */
+	/* a group outside the snapshot, alive on this host: its anchor is a
+	 * live member (mount live_id at path in namespace ns_id, 0: the
+	 * caller's), only ever the source of SET_GROUP */
+	bool live;
+	char *path;
+	uint64_t live_id, ns_id;
+};
+
+struct mnts_plan_ns {
+	const struct mnts_ns *ns;
+	int base;	/* index of its first mount in plan->mounts */
+	int slot;	/* namespace fd (new namespaces) */
+	int *pinned_by; /* indices (into nss) of namespaces holding an nsfs mount of it */
+	size_t n_pinned_by;
+};
+
+enum mnts_step_kind {
+	MNTS_STEP_NS_CREATE,
+	MNTS_STEP_SB_FRESH,
+	MNTS_STEP_SB_LIVE,
+	MNTS_STEP_SB_EXTERNAL,
+	MNTS_STEP_CLONE,
+	MNTS_STEP_NSFS,
+	MNTS_STEP_IDMAP,
+	MNTS_STEP_MOUNTPOINT,
+	MNTS_STEP_ATTACH,
+	MNTS_STEP_FLAGS,
+	MNTS_STEP_SB_RO,
+	MNTS_STEP_ANCHOR,
+	MNTS_STEP_SLAVE_ANCHOR,
+	MNTS_STEP_JOIN,
+	MNTS_STEP_SHARE,
+	MNTS_STEP_SLAVE,
+	MNTS_STEP_UNBINDABLE,
+	MNTS_STEP_DROP,
+	MNTS_STEP_NS_POPULATE,
+	MNTS_STEP_GRAFT,
+	MNTS_STEP_PIN,
+	MNTS_STEP_LIVE_MEMBER,
+};
+
+struct mnts_step {
+	enum mnts_step_kind kind;
+	int obj;	   /* index into sbs, mounts, groups or nss, per kind */
+	int dst, src, aux; /* slots; -1 when unused */
+	int keep;	   /* SB_LIVE: also keep an O_PATH fd of the path here, -1: no */
+	const char
+	    *rel;    /* MOUNTPOINT: path below the parent mount's root; CLONE: below the source */
+	bool create; /* MOUNTPOINT/CLONE: may create what is missing */
+	uint64_t attr_set, attr_clr;
+};
+
+struct mnts_plan {
+	const struct mnts_snapshot *snap;
+	const struct mnts_replay_opts *opts;
+	struct mnts_plan_sb *sbs;
+	size_t n_sbs;
+	struct mnts_plan_mount *mounts;
+	size_t n_mounts;
+	struct mnts_plan_group *groups;
+	size_t n_groups;
+	struct mnts_plan_ns *nss; /* in creation order: holders of nsfs pins first */
+	size_t n_nss;
+	struct mnts_step *steps;
+	size_t n_steps, cap_steps;
+	int n_slots;
+	/* the mounts of superblock s are sb_mounts[sb_mounts_off[s] ..
+	 * sb_mounts_off[s + 1]) (indices into mounts) */
+	int *sb_mounts, *sb_mounts_off;
+	struct mnts_u64map sb_by_dev;	/* device number -> first superblock */
+	struct mnts_u64map group_by_id; /* shared_id -> index into groups */
+	bool *sb_made, *group_made; /* steps emitted for its source / anchor */
+	int *group_uses; /* per group: members, slaves and slave groups */
+	bool *deferred;		    /* mounts whose unbindable waits until the end */
+};
+
+/* Validates snap for this host and opts, and builds the plan.  Every
+ * unresolvable source is named in one error.  Returns: 0 or -errno (then
+ * nothing is left to free). */
+int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
+		    const struct mnts_replay_opts *opts, struct mnts_error *err);
+void mnts_plan_done(struct mnts_plan *plan);
+
+/* "ns0:/a/b" for a mount (static buffer per call site: copy if kept). */
+const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size);
+
+/* One line describing step i (no newline), into buf. */
+void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size_t size);
+/* Prints every step, one per line, numbered from 1. */
+void mnts_plan_print(const struct mnts_plan *plan, FILE *f);

@@ -1,0 +1,43 @@
+/* replay.h - rebuild a snapshot's mount namespaces with the new mount API.
+ *
+ * mnts_replay() validates the snapshot against this host, computes a plan
+ * (plan.h: an array of steps), and unless dry_run executes it in a forked
+ * child (exec.h) that reports its error back over a pipe.  A failure leaves
+ * the target as it was: detached mounts die with their fds, attached ones
+ * are detached in reverse order, pins and created files are removed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "lib/core/error.h"
+#include "lib/core/model.h"
+
+enum mnts_replay_target {
+	MNTS_REPLAY_NEW = 1, /* new namespaces pinned at dir/LABEL */
+	MNTS_REPLAY_PID,     /* pid's existing mount namespace */
+	MNTS_REPLAY_NSFILE,  /* the namespace of an nsfs file */
+};
+
+struct mnts_replay_opts {
+	enum mnts_replay_target target;
+	const char *new_dir;  /* MNTS_REPLAY_NEW */
+	pid_t pid;	      /* MNTS_REPLAY_PID */
+	const char *nsfile;   /* MNTS_REPLAY_NSFILE */
+	const char *root_dir; /* --root: graft under this path in the target, or NULL */
+	char **ns_labels;     /* --ns: only these namespaces; none = all */
+	size_t n_ns_labels;
+	char **externals; /* --external KEY:PATH */
+	size_t n_externals;
+	bool fresh;		 /* create anew every superblock that can be */
+	bool create_mountpoints; /* also in reused filesystems */
+	bool dry_run;		 /* print the plan to plan_out, change nothing */
+	FILE *plan_out;
+	int fail_at_step; /* test-only fault injection: step N fails; 0 = none */
+};
+
+/* Replays snap.  Returns: 0 or -errno (nothing changed on error). */
+int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
+		struct mnts_error *err);

@@ -1,0 +1,271 @@
+/* replay_ns.c - mount and user namespaces for replay (see replay_ns.h) */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/core/log.h"
+#include "lib/replay/replay_ns.h"
+#include "lib/replay/resolve.h"
+#include "lib/kernel/syscalls.h"
+
+int mnts_mnt_ns_id(int nsfd, uint64_t *ret_id)
+{
+	__u64 id = 0;
+
+	if (ioctl(nsfd, MNTS_NS_GET_MNTNS_ID, &id) < 0)
+		return -errno;
+	*ret_id = id;
+	return 0;
+}
+
+/* Makes the tree at tree_fd, attached somewhere in the current namespace,
+ * its root, and detaches the old root with everything under it. */
+static int pivot_into(int tree_fd, struct mnts_error *err)
+{
+	/* cwd onto the tree's root: fchdir to the tree fd is its root dentry */
+	if (fchdir(tree_fd) < 0)
+		return mnts_err(err, errno, "chdir into the tree");
+	if (mnts_sys_pivot_root(".", ".") < 0)
+		return mnts_err(err, errno, "pivot_root");
+	/* the old root is now stacked on "."; detach it and all it holds */
+	if (umount2(".", MNT_DETACH) < 0)
+		return mnts_err(err, errno, "detach the old root");
+	return 0;
+}
+
+/* Swaps the copy's mounts for one empty tmpfs: a copy of a 50,000-mount
+ * namespace plus a 50,000-mount tree would not fit fs.mount-max. */
+static int empty_namespace(struct mnts_error *err)
+{
+	_cleanup_close_ int fsfd = -1, tmpfs = -1;
+
+	/* tmpfs always gets a new superblock: no options, nothing shared */
+	fsfd = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return mnts_err(err, errno, "fsopen 'tmpfs'");
+	if (mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return mnts_err(err, errno, "create the new namespace's tmpfs");
+	tmpfs = mnts_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	if (tmpfs < 0)
+		return mnts_err(err, errno, "fsmount the new namespace's tmpfs");
+	if (mnts_sys_move_mount(tmpfs, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "attach the new namespace's tmpfs");
+	return pivot_into(tmpfs, err);
+}
+
+static int create_once(int orig_ns, struct mnts_error *err)
+{
+	int fd;
+
+	if (unshare(CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "unshare mount namespace");
+	/* nothing made in the copy may reach the caller's peer groups */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		int saved = errno;
+		setns(orig_ns, CLONE_NEWNS);
+		return mnts_err(err, saved, "make '/' rprivate in the new namespace");
+	}
+	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int saved = errno;
+		setns(orig_ns, CLONE_NEWNS);
+		return mnts_err(err, saved, "open '/proc/self/ns/mnt'");
+	}
+	if (setns(orig_ns, CLONE_NEWNS) < 0) {
+		int saved = errno;
+		close(fd);
+		return mnts_err(err, saved, "setns back to the caller's mount namespace");
+	}
+	return fd;
+}
+
+int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
+		   struct mnts_error *err)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpu = sched_getcpu();
+
+	if (ncpu < 1)
+		ncpu = 1;
+	for (long attempt = 0; attempt < 4 * ncpu + 4; attempt++) {
+		cpu_set_t set;
+		uint64_t id = 0;
+		int fd;
+
+		/* stay on one CPU: ids from one CPU's batches only grow */
+		CPU_ZERO(&set);
+		CPU_SET((int)((cpu + attempt) % ncpu), &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		fd = create_once(orig_ns, err);
+		if (fd < 0)
+			return fd;
+		if (mnts_mnt_ns_id(fd, &id) < 0 || id > min_id) {
+			int r = 0;
+
+			if (empty) {
+				if (setns(fd, CLONE_NEWNS) < 0)
+					r = mnts_err(err, errno, "setns into the new namespace");
+				else if ((r = empty_namespace(err)) < 0 ||
+					 setns(orig_ns, CLONE_NEWNS) < 0)
+					r = r < 0 ? r
+						  : mnts_err(err, errno,
+							     "setns back to the caller's "
+							     "mount namespace");
+				if (r < 0) {
+					setns(orig_ns, CLONE_NEWNS);
+					close(fd);
+					return r;
+				}
+			}
+			*ret_id = id;
+			return fd;
+		}
+		mnts_debug(2, "new mount namespace id %llu not above %llu, retrying",
+			   (unsigned long long)id, (unsigned long long)min_id);
+		close(fd);
+	}
+	return mnts_err(err, EAGAIN,
+			"new mount namespace: no id above %llu on any CPU (it could not be pinned)",
+			(unsigned long long)min_id);
+}
+
+int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *root_dir,
+		     struct mnts_error *err)
+{
+	_cleanup_close_ int at = -1, rootfd = -1;
+	int r = 0;
+
+	if (setns(ns_fd, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the new namespace");
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		r = mnts_err(err, errno, "open '/' in the new namespace");
+		goto back;
+	}
+	if (root_dir) {
+		at = mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
+		if (at < 0) {
+			r = mnts_err(err, -at, "--root '%s'", root_dir);
+			goto back;
+		}
+		if (mnts_sys_move_mount(tree_fd, "", at, "",
+					MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			r = mnts_err(err, errno, "attach the tree at '%s'", root_dir);
+		goto back;
+	}
+	/* onto the empty tmpfs the namespace was made with */
+	if (mnts_sys_move_mount(tree_fd, "", rootfd, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+		r = mnts_err(err, errno, "attach the tree in the new namespace");
+		goto back;
+	}
+	r = pivot_into(tree_fd, err);
+back:
+	if (setns(orig_ns, CLONE_NEWNS) < 0 && r == 0)
+		r = mnts_err(err, errno, "setns back to the caller's mount namespace");
+	return r;
+}
+
+static int write_map(pid_t pid, const char *file, const struct mnts_strv *map,
+		     struct mnts_error *err)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+
+	if (fd < 0)
+		return mnts_err(err, errno, "open '%s'", path);
+	for (size_t i = 0; i < map->n; i++)
+		len += strlen(map->v[i]) + 1;
+	text = xcalloc(len + 1, 1);
+	for (size_t i = 0; i < map->n; i++) {
+		strcat(text, map->v[i]);
+		strcat(text, "\n");
+	}
+	if (len && write(fd, text, len) != (ssize_t)len)
+		return mnts_err(err, errno, "write '%s'", path);
+	return 0;
+}
+
+int mnts_userns_from_maps(const struct mnts_strv *uid_map, const struct mnts_strv *gid_map,
+			  struct mnts_error *err)
+{
+	int ready[2], hold[2], fd = -1, r = 0;
+	_cleanup_free_ char *path = NULL;
+	pid_t pid;
+	char c;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return mnts_err(err, errno, "pipe");
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return mnts_err(err, errno, "pipe");
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = mnts_err(err, errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		c = unshare(CLONE_NEWUSER) < 0 ? 'e' : 'k';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		/* live until the parent has the namespace */
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(ready[1]);
+	ready[1] = -1;
+	close(hold[0]);
+	hold[0] = -1;
+	if (read(ready[0], &c, 1) != 1 || c != 'k') {
+		r = mnts_err(err, EPERM, "unshare user namespace for an idmapped mount");
+		goto reap;
+	}
+	if ((r = write_map(pid, "uid_map", uid_map, err)) < 0 ||
+	    (r = write_map(pid, "gid_map", gid_map, err)) < 0)
+		goto reap;
+	path = xasprintf("/proc/%d/ns/user", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		r = mnts_err(err, errno, "open '%s'", path);
+reap:
+	close(hold[1]);
+	hold[1] = -1;
+	waitpid(pid, NULL, 0);
+out:
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (hold[0] >= 0)
+		close(hold[0]);
+	if (hold[1] >= 0)
+		close(hold[1]);
+	return r < 0 ? r : fd;
+}
+
+int mnts_fd_on_shared_mount(int fd)
+{
+	struct statx stx;
+	struct {
+		struct mnts_statmount sm;
+		char buf[256];
+	} b;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &stx) < 0)
+		return -errno;
+	if (mnts_sys_statmount(stx.stx_mnt_id, 0, STATMOUNT_MNT_BASIC, &b.sm, sizeof(b)) < 0)
+		return -errno;
+	return (b.sm.mnt_propagation & MS_SHARED) ? 1 : 0;
+}

@@ -1,0 +1,41 @@
+/* replay_ns.h - namespaces for replay: new mount namespaces whose only
+ * mounts are a replayed tree, and user namespaces for idmapped mounts.
+ *
+ * All of these change the calling process's namespaces and come back to
+ * orig_ns: call them only from the single-threaded replay executor.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/core/error.h"
+#include "lib/core/model.h"
+
+/* The 64-bit id of the mount namespace of an nsfs fd.  Returns: 0 or -errno. */
+int mnts_mnt_ns_id(int nsfd, uint64_t *ret_id);
+
+/* A new mount namespace whose id is above min_id: the kernel only lets a
+ * namespace hold an nsfs mount of a younger one, and ids come in per-CPU
+ * batches, so creation is retried on each CPU.  It is a private copy of
+ * orig_ns or, when empty, holds only one empty tmpfs (then the copy's mounts
+ * do not count against fs.mount-max while the tree goes in).
+ * Returns: ns fd or -errno. */
+int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
+		   struct mnts_error *err);
+
+/* Makes the detached tree tree_fd the root of namespace ns_fd (made empty):
+ * attach it on the root, pivot_root, detach the old root.  With root_dir,
+ * attaches the tree at root_dir instead and keeps the rest.  Returns to
+ * orig_ns.  Returns: 0 or -errno. */
+int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *root_dir,
+		     struct mnts_error *err);
+
+/* A user namespace with these uid/gid map lines ("inside outside count").
+ * Returns: userns fd or -errno. */
+int mnts_userns_from_maps(const struct mnts_strv *uid_map, const struct mnts_strv *gid_map,
+			  struct mnts_error *err);
+
+/* True when the mount under fd is shared (it would propagate what is
+ * mounted on it).  Returns: 1, 0 or -errno. */
+int mnts_fd_on_shared_mount(int fd);

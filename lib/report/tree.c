@@ -1,0 +1,149 @@
+/* tree.c - see tree.h */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/macros.h"
+#include "lib/report/tree.h"
+
+char *mnts_tree_propagation(const struct mnts_mount *m)
+{
+	char buf[128];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (m->shared_id)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " shared:%" PRIu64,
+					m->shared_id);
+	if (m->master_id)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " master:%" PRIu64,
+					m->master_id);
+	if (m->propagate_from)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " propagate_from:%" PRIu64,
+					m->propagate_from);
+	if (m->unbindable)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, " unbindable");
+	return xstrdup(len ? buf + 1 : "private");
+}
+
+/* findmnt prints a bind mount's source as SOURCE[ROOT] */
+static char *source_column(const struct mnts_mount *m)
+{
+	const char *src = m->source ? m->source : "none";
+
+	if (m->nsfs_type)
+		return xasprintf("%s[%s:[%" PRIu64 "]]", src, m->nsfs_type, m->nsfs_ino);
+	if (m->root && !streq(m->root, "/"))
+		return xasprintf("%s[%s%s]", src, m->root, m->deleted ? "//deleted" : "");
+	return xstrdup(src);
+}
+
+struct row {
+	const struct mnts_mount *m;
+	size_t depth;
+	bool last; /* last child of its parent */
+};
+
+/* Pre-order walk without recursion (trees can be thousands deep). */
+static size_t walk_tree(const struct mnts_ns *ns, struct row *rows)
+{
+	struct frame {
+		const struct mnts_mount *m;
+		size_t next;
+	} *stack = xcalloc(ns->n_mounts + 1, sizeof(*stack));
+	size_t top = 0, n = 0;
+
+	if (!ns->root) {
+		free(stack);
+		return 0;
+	}
+	rows[n++] = (struct row){ns->root, 0, true};
+	stack[top++] = (struct frame){ns->root, 0};
+	while (top > 0) {
+		struct frame *f = &stack[top - 1];
+		const struct mnts_mount *child;
+
+		if (f->next == f->m->n_children) {
+			top--;
+			continue;
+		}
+		child = f->m->children[f->next++];
+		rows[n++] = (struct row){child, top, f->next == f->m->n_children};
+		stack[top++] = (struct frame){child, 0};
+	}
+	free(stack);
+	return n;
+}
+
+static void render_ns(FILE *out, const struct mnts_ns *ns)
+{
+	_cleanup_free_ struct row *rows = xcalloc(ns->n_mounts + 1, sizeof(*rows));
+	_cleanup_free_ char **sources = NULL;
+	_cleanup_free_ bool *more = NULL;
+	size_t n = walk_tree(ns, rows), w_target = strlen("TARGET"), w_source = strlen("SOURCE"),
+	       w_type = strlen("FSTYPE"), max_depth = 0;
+
+	fprintf(out, "%s", ns->label);
+	if (ns->mnt_ns_id)
+		fprintf(out, " mnt_ns_id=%" PRIu64, ns->mnt_ns_id);
+	if (ns->ns_ino)
+		fprintf(out, " ns_ino=%" PRIu64, ns->ns_ino);
+	fprintf(out, " mounts=%zu", ns->n_mounts);
+	if (ns->n_pids) {
+		fprintf(out, " pids=");
+		for (size_t i = 0; i < ns->n_pids; i++)
+			fprintf(out, "%s%" PRIu64, i ? "," : "", ns->pids[i]);
+	}
+	for (size_t i = 0; i < ns->n_pins; i++)
+		fprintf(out, " pinned_by=%s:%s", ns->pins[i].ns, ns->pins[i].path);
+	fputc('\n', out);
+
+	sources = xcalloc(n + 1, sizeof(*sources));
+	for (size_t i = 0; i < n; i++) {
+		size_t w = rows[i].depth * 2 + strlen(rows[i].m->mountpoint);
+
+		sources[i] = source_column(rows[i].m);
+		w_target = w > w_target ? w : w_target;
+		w = strlen(sources[i]);
+		w_source = w > w_source ? w : w_source;
+		w = strlen(rows[i].m->fstype);
+		w_type = w > w_type ? w : w_type;
+		max_depth = rows[i].depth > max_depth ? rows[i].depth : max_depth;
+	}
+	more = xcalloc(max_depth + 2, sizeof(*more));
+	fprintf(out, "%-*s %-*s %-*s %s\n", (int)w_target, "TARGET", (int)w_source, "SOURCE",
+		(int)w_type, "FSTYPE", "PROPAGATION");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		_cleanup_free_ char *prop = mnts_tree_propagation(r->m);
+
+		/* "│ " where an ancestor still has siblings to come, then our branch */
+		for (size_t d = 1; d < r->depth; d++)
+			fputs(more[d] ? "│ " : "  ", out);
+		if (r->depth > 0)
+			fputs(r->last ? "└─" : "├─", out);
+		more[r->depth] = !r->last;
+		fprintf(out, "%-*s %-*s %-*s %s\n", (int)(w_target - r->depth * 2),
+			r->m->mountpoint, (int)w_source, sources[i], (int)w_type, r->m->fstype,
+			prop);
+		free(sources[i]);
+	}
+}
+
+char *mnts_tree_render(const struct mnts_snapshot *snap)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	if (!out)
+		return xstrdup("");
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		if (i)
+			fputc('\n', out);
+		render_ns(out, &snap->nss[i]);
+	}
+	fclose(out);
+	return buf ? buf : xstrdup("");
+}
