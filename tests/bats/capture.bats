@@ -25,13 +25,27 @@ setup() {
 	mntctl set-group $B/h1 $T/sub/sub/sub
 	for h in h1 h2 h3 h4; do umount $B/$h; done
 	capture_rows $B $T
-	[ $mp0 = $T ] && [ $mp1 = $T/sub ] && [ $mp2 = $T/sub/sub ] && [ $mp3 = $T/sub/sub/sub ]
+	[ $mp0 = $T ]
+	[ $mp1 = $T/sub ]
+	[ $mp2 = $T/sub/sub ]
+	[ $mp3 = $T/sub/sub/sub ]
 	# the tree: a chain
-	[ $par0 = $base_id ] && [ $par1 = $id0 ] && [ $par2 = $id1 ] && [ $par3 = $id2 ]
+	[ $par0 = $base_id ]
+	[ $par1 = $id0 ]
+	[ $par2 = $id1 ]
+	[ $par3 = $id2 ]
 	# the groups run the other way: (0,g3) (g3,g2) (g2,g1) (g1,0)
-	[ $sh0 = 0 ] && [ $ma0 = $sh1 ] && [ $ma1 = $sh2 ] && [ $ma2 = $sh3 ] && [ $ma3 = 0 ]
-	[ $sh1 != 0 ] && [ $sh2 != 0 ] && [ $sh3 != 0 ]
-	[ $sh1 != $sh2 ] && [ $sh2 != $sh3 ] && [ $sh1 != $sh3 ]
+	[ $sh0 = 0 ]
+	[ $ma0 = $sh1 ]
+	[ $ma1 = $sh2 ]
+	[ $ma2 = $sh3 ]
+	[ $ma3 = 0 ]
+	[ $sh1 != 0 ]
+	[ $sh2 != 0 ]
+	[ $sh3 != 0 ]
+	[ $sh1 != $sh2 ]
+	[ $sh2 != $sh3 ]
+	[ $sh1 != $sh3 ]
 	[ "$pf0$pf1$pf2$pf3" = 0000 ]
 	'
 }
@@ -64,11 +78,22 @@ setup() {
 	read -r mpy idy pary shy may pfy < <(mounts_below $TMP/snap.json $B/h2)
 	echo "${rows[@]}" / $mpy $shy $may
 	# stacked: every one the parent of the next, all at t
-	[ $par0 = $base_id ] && [ $par1 = $id0 ] && [ $par2 = $id1 ] && [ $par3 = $id2 ]
-	[ $mp0 = $T ] && [ $mp1 = $T ] && [ $mp2 = $T ] && [ $mp3 = $T ]
+	[ $par0 = $base_id ]
+	[ $par1 = $id0 ]
+	[ $par2 = $id1 ]
+	[ $par3 = $id2 ]
+	[ $mp0 = $T ]
+	[ $mp1 = $T ]
+	[ $mp2 = $T ]
+	[ $mp3 = $T ]
 	# (0,g4) (g4,g3) (g3,g1) (g1,0), and y = (g2,g1)
-	[ $sh0 = 0 ] && [ $ma0 = $sh1 ] && [ $ma1 = $sh2 ] && [ $ma2 = $sh3 ] && [ $ma3 = 0 ]
-	[ $may = $sh3 ] && [ $shy != 0 ]
+	[ $sh0 = 0 ]
+	[ $ma0 = $sh1 ]
+	[ $ma1 = $sh2 ]
+	[ $ma2 = $sh3 ]
+	[ $ma3 = 0 ]
+	[ $may = $sh3 ]
+	[ $shy != 0 ]
 	[ $(printf "%s\n" $sh1 $sh2 $sh3 $shy | sort -u | wc -l) = 4 ]
 	'
 }
@@ -93,11 +118,16 @@ setup() {
 		read -r mp2 id2 par2 x <<< "${rows[2]}"
 		read -r mp3 id3 par3 x <<< "${rows[3]}"
 		read -r mp4 id4 par4 x <<< "${rows[4]}"
-		[ $mp0 = $B/cg ] && [ $par0 = $base_id ]
-		[ $mp1 = $B/cg/cgmanager ] && [ $par1 = $id0 ]
-		[ $mp2 = $B/cg ] && [ $par2 = $id0 ]
-		[ $mp3 = $B/cg/cgmanager ] && [ $par3 = $id2 ]
-		[ $mp4 = $B/cg/blkio ] && [ $par4 = $id2 ]
+		[ $mp0 = $B/cg ]
+		[ $par0 = $base_id ]
+		[ $mp1 = $B/cg/cgmanager ]
+		[ $par1 = $id0 ]
+		[ $mp2 = $B/cg ]
+		[ $par2 = $id0 ]
+		[ $mp3 = $B/cg/cgmanager ]
+		[ $par3 = $id2 ]
+		[ $mp4 = $B/cg/blkio ]
+		[ $par4 = $id2 ]
 	done
 	'
 }
@@ -115,7 +145,9 @@ setup() {
 	pinned=$(jq -r --argjson i $ino ".namespaces[] | select(.ns_ino == \$i) | .label" $TMP/all.json)
 	holder=$(jq -r --arg p $TMP/pin/ns ".namespaces[] | select(any(.mounts[]; .mountpoint == \$p)) | .label" $TMP/all.json)
 	echo "pinned=$pinned holder=$holder"
-	[ -n "$pinned" ] && [ -n "$holder" ] && [ "$pinned" != "$holder" ]
+	[ -n "$pinned" ]
+	[ -n "$holder" ]
+	[ "$pinned" != "$holder" ]
 	jq -e --arg l $pinned --arg h $holder --arg p $TMP/pin/ns \
 		".namespaces[] | select(.label == \$l) | .pids == [] and .nsfs_paths == [{ns: \$h, path: \$p}]" $TMP/all.json
 	jq -e --arg l $pinned --arg h $holder --arg p $TMP/pin/ns --argjson i $ino \
@@ -318,7 +350,8 @@ for name, kw in ((sys.argv[1], dict(indent=2)), (sys.argv[2], dict(separators=(\
 	done
 	# not a mountpoint: one line naming PATH, nothing on stdout
 	rc=0; "$MNTSNAP" capture -p $$ --subtree $B/t/nothere > $TMP/out 2> $TMP/err || rc=$?
-	[ $rc = 2 ] && [ ! -s $TMP/out ]
+	[ $rc = 2 ]
+	[ ! -s $TMP/out ]
 	[ "$(cat $TMP/err)" = "mntsnap: capture: subtree '"'"'$B/t/nothere'"'"': not a mountpoint in pid '"'"'$$'"'"'" ]
 	'
 }

@@ -13,7 +13,8 @@ format_version() { sed -n 's/^#define MNTS_FORMAT_VERSION \([0-9]*\)$/\1/p' "$TO
 	local v f
 	v=$(tool_version)
 	f=$(format_version)
-	[ -n "$v" ] && [ -n "$f" ]
+	[ -n "$v" ]
+	[ -n "$f" ]
 	run --separate-stderr "$MNTSNAP" --version
 	assert_success
 	assert_equal "${lines[0]}" "mntsnap $v"

@@ -128,7 +128,9 @@ export -f structure
 	assert_success
 	old=$(sed -n 's/^old //p' <<<"$output")
 	new=$(sed -n 's/^new //p' <<<"$output")
-	[ -n "$old" ] && [ -n "$new" ] && [ "$old" != "$new" ]
+	[ -n "$old" ]
+	[ -n "$new" ]
+	[ "$old" != "$new" ]
 	assert_line "rw,size=2048k,mode=700"
 	assert_line empty
 }
