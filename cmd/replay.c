@@ -13,6 +13,7 @@
 #include "lib/replay/replay.h"
 #include "lib/replay/replay_verify.h"
 #include "lib/json/snapjson.h"
+#include "lib/report/diffreport.h"
 
 enum {
 	OPT_NEW = 0x100,
@@ -182,8 +183,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (diff.n) {
 		printf("replayed, but the result differs from the snapshot:\n");
-		for (size_t i = 0; i < diff.n; i++)
-			printf("%s\n", diff.items[i].text);
+		/* stdout's write errors are checked by main() at exit */
+		(void)mnts_diff_report(&diff, stdout, MNTS_DIFF_LINES, &err);
 		rc = MNTS_EXIT_DIFFER;
 	}
 	mnts_diff_done(&diff);
