@@ -62,19 +62,14 @@ static char *group_list_words(const struct view *s, size_t *cls, size_t n, size_
 	return mnts_strbuf_take(&sb);
 }
 
-/* One line per changed component of the bipartite graph "A group -- B group
- * through a paired mount", where a mount shared on one side only stands
- * alone on the other.  Components of one A group and one B group and no
- * mount joining or leaving are unchanged. */
-void mnts_cmp_peers(struct ctx *c)
+/* The paired mounts in scope that are shared on either side, sorted by
+ * component of the bipartite graph "A group -- B group through a paired
+ * mount" (a mount shared on one side only stands alone on the other), then
+ * by A's canonical order.  Returns: how many. */
+static size_t peer_components(struct ctx *c, struct comp_pair *cp)
 {
 	const struct partition *pa = &c->a.groups, *pb = &c->b.groups;
 	size_t base_none = pa->n_classes + pb->n_classes;
-	_cleanup_free_ struct comp_pair *cp = xcalloc(c->a.n + 1, sizeof(*cp));
-	_cleanup_free_ size_t *seen_a = xcalloc(pa->n_classes + 1, sizeof(*seen_a));
-	_cleanup_free_ size_t *seen_b = xcalloc(pb->n_classes + 1, sizeof(*seen_b));
-	_cleanup_free_ size_t *list_a = xcalloc(pa->n_classes + 1, sizeof(*list_a));
-	_cleanup_free_ size_t *list_b = xcalloc(pb->n_classes + 1, sizeof(*list_b));
 	struct uf u = {xcalloc(base_none + 2 * c->a.n + 1, sizeof(size_t))};
 	size_t n = 0;
 
@@ -97,93 +92,152 @@ void mnts_cmp_peers(struct ctx *c)
 		cp[i].comp = uf_find(&u, pa->cls[ga] != NONE ? pa->cls[ga] : base_none + ga);
 	}
 	qsort(cp, n, sizeof(*cp), cmp_comp_pair);
-	for (size_t i = 0; i < c->a.groups.n_classes; i++)
-		seen_a[i] = NONE;
-	for (size_t i = 0; i < c->b.groups.n_classes; i++)
-		seen_b[i] = NONE;
-
-	for (size_t start = 0, end; start < n; start = end) {
-		size_t n_a = 0, n_b = 0, at = NONE, here;
-		struct mnts_strbuf moves = {0};
-		_cleanup_free_ char *old_w = NULL, *new_w = NULL, *tail = NULL, *mv = NULL;
-		const char *what = "peers";
-		enum seq seq = SEQ_PEERS;
-
-		for (end = start; end < n && cp[end].comp == cp[start].comp; end++) {
-			size_t ga = cp[end].ga, gb = c->a.partner[ga];
-			size_t ca = pa->cls[ga], cb = pb->cls[gb];
-
-			if (ca != NONE && seen_a[ca] != start) {
-				seen_a[ca] = start;
-				list_a[n_a++] = ca;
-			}
-			if (cb != NONE && seen_b[cb] != start) {
-				seen_b[cb] = start;
-				list_b[n_b++] = cb;
-			}
-			if (ca != NONE && at == NONE)
-				at = ga;
-		}
-		if (at == NONE)
-			at = cp[start].ga;
-		here = ns_of(&c->a, at);
-		/* mounts leaving (shared only in A), then joining (only in B) */
-		for (int joining = 0; joining < 2; joining++)
-			for (size_t k = start; k < end; k++) {
-				size_t ga = cp[k].ga, gb = c->a.partner[ga];
-				bool in_a = pa->cls[ga] != NONE, in_b = pb->cls[gb] != NONE;
-
-				if (in_a == in_b || in_b != joining || n_a == 0 || n_b == 0)
-					continue;
-				_cleanup_free_ char *w = mnts_cmp_mount_words(&c->a, ga, here);
-				mnts_strbuf_addf(&moves, "%s%c%s", moves.len ? " " : "", in_b ? '+' : '-',
-					w);
-			}
-		mv = mnts_strbuf_take(&moves);
-
-		if (n_a == 1 && n_b == 1 && !*mv)
-			continue;
-		if (n_a == 0 || n_b == 0) {
-			struct mnts_strbuf members = {0};
-
-			for (size_t k = start; k < end; k++) {
-				_cleanup_free_ char *w = mnts_cmp_mount_words(&c->a, cp[k].ga, here);
-				mnts_strbuf_addf(&members, "%s%s", members.len ? " " : "", w);
-			}
-			if (end - start == 1) {
-				/* one mount made shared or private */
-				what = "shared";
-				seq = SEQ_SHARED;
-				old_w = xstrdup(n_a ? "yes" : "no");
-				new_w = xstrdup(n_b ? "yes" : "no");
-				tail = xasprintf("%s -> %s", old_w, new_w);
-				free(mnts_strbuf_take(&members));
-			} else if (n_b) {
-				old_w = xstrdup("none");
-				new_w = mnts_strbuf_take(&members);
-				tail = xasprintf("new group: %s", new_w);
-			} else {
-				old_w = mnts_strbuf_take(&members);
-				new_w = xstrdup("none");
-				tail = xasprintf("group dissolved: %s", old_w);
-			}
-		} else {
-			old_w = group_list_words(&c->a, list_a, n_a, here);
-			new_w = group_list_words(&c->b, list_b, n_b, c->a.ns_partner[here]);
-			if (n_a == 1 && n_b == 1)
-				tail = xstrdup(mv);
-			else if (n_a == 1)
-				tail = xasprintf("group split: %s%s%s", new_w, *mv ? " " : "", mv);
-			else if (n_b == 1)
-				tail =
-				    xasprintf("groups merged: %s%s%s", old_w, *mv ? " " : "", mv);
-			else
-				tail = xasprintf("regrouped: %s -> %s%s%s", old_w, new_w,
-						 *mv ? " " : "", mv);
-		}
-		mnts_cmp_add_change_text(c, at, seq, what, what, TAKE_PTR(old_w), TAKE_PTR(new_w), tail);
-	}
 	free(u.parent);
+	return n;
+}
+
+/* One component, cp[start..end-1], being reported. */
+struct component {
+	const struct comp_pair *cp;
+	size_t start, end;
+	size_t *list_a, *list_b; /* its A groups and B groups */
+	size_t n_a, n_b;
+	size_t at;   /* the mount the line is about */
+	size_t here; /* A's namespace of at */
+};
+
+/* Lists the groups of a component (seen_* remember which are listed, by the
+ * component's start) and picks the mount the line is about. */
+static void component_groups(const struct ctx *c, struct component *k, size_t *seen_a,
+			     size_t *seen_b)
+{
+	const struct partition *pa = &c->a.groups, *pb = &c->b.groups;
+
+	k->n_a = k->n_b = 0;
+	k->at = NONE;
+	for (size_t i = k->start; i < k->end; i++) {
+		size_t ga = k->cp[i].ga, gb = c->a.partner[ga];
+		size_t ca = pa->cls[ga], cb = pb->cls[gb];
+
+		if (ca != NONE && seen_a[ca] != k->start) {
+			seen_a[ca] = k->start;
+			k->list_a[k->n_a++] = ca;
+		}
+		if (cb != NONE && seen_b[cb] != k->start) {
+			seen_b[cb] = k->start;
+			k->list_b[k->n_b++] = cb;
+		}
+		if (ca != NONE && k->at == NONE)
+			k->at = ga;
+	}
+	if (k->at == NONE)
+		k->at = k->cp[k->start].ga;
+	k->here = ns_of(&c->a, k->at);
+}
+
+/* Mounts leaving (shared only in A), then joining (only in B), as
+ * "-M +N"; "" when there are none or one side has no group. */
+static char *component_moves(const struct ctx *c, const struct component *k)
+{
+	struct mnts_strbuf moves = {0};
+
+	for (int joining = 0; joining < 2; joining++)
+		for (size_t i = k->start; i < k->end; i++) {
+			size_t ga = k->cp[i].ga, gb = c->a.partner[ga];
+			bool in_a = c->a.groups.cls[ga] != NONE, in_b = c->b.groups.cls[gb] != NONE;
+
+			if (in_a == in_b || in_b != joining || k->n_a == 0 || k->n_b == 0)
+				continue;
+			_cleanup_free_ char *w = mnts_cmp_mount_words(&c->a, ga, k->here);
+			mnts_strbuf_addf(&moves, "%s%c%s", moves.len ? " " : "", in_b ? '+' : '-',
+					 w);
+		}
+	return mnts_strbuf_take(&moves);
+}
+
+/* A component with groups on one side only: a mount made shared or
+ * private, a new group, a group dissolved. */
+static void report_one_sided(struct ctx *c, const struct component *k)
+{
+	struct mnts_strbuf members = {0};
+	_cleanup_free_ char *tail = NULL;
+	char *old_w, *new_w;
+
+	if (k->end - k->start == 1) {
+		old_w = xstrdup(k->n_a ? "yes" : "no");
+		new_w = xstrdup(k->n_b ? "yes" : "no");
+		tail = xasprintf("%s -> %s", old_w, new_w);
+		mnts_cmp_add_change_text(c, k->at, SEQ_SHARED, "shared", "shared", old_w, new_w,
+					 tail);
+		return;
+	}
+	for (size_t i = k->start; i < k->end; i++) {
+		_cleanup_free_ char *w = mnts_cmp_mount_words(&c->a, k->cp[i].ga, k->here);
+		mnts_strbuf_addf(&members, "%s%s", members.len ? " " : "", w);
+	}
+	if (k->n_b) {
+		old_w = xstrdup("none");
+		new_w = mnts_strbuf_take(&members);
+		tail = xasprintf("new group: %s", new_w);
+	} else {
+		old_w = mnts_strbuf_take(&members);
+		new_w = xstrdup("none");
+		tail = xasprintf("group dissolved: %s", old_w);
+	}
+	mnts_cmp_add_change_text(c, k->at, SEQ_PEERS, "peers", "peers", old_w, new_w, tail);
+}
+
+/* A component with groups on both sides: members moved, a split, a merge,
+ * a regrouping. */
+static void report_two_sided(struct ctx *c, const struct component *k, const char *mv)
+{
+	char *old_w = group_list_words(&c->a, k->list_a, k->n_a, k->here);
+	char *new_w = group_list_words(&c->b, k->list_b, k->n_b, c->a.ns_partner[k->here]);
+	_cleanup_free_ char *tail = NULL;
+	const char *sp = *mv ? " " : "";
+
+	if (k->n_a == 1 && k->n_b == 1)
+		tail = xstrdup(mv);
+	else if (k->n_a == 1)
+		tail = xasprintf("group split: %s%s%s", new_w, sp, mv);
+	else if (k->n_b == 1)
+		tail = xasprintf("groups merged: %s%s%s", old_w, sp, mv);
+	else
+		tail = xasprintf("regrouped: %s -> %s%s%s", old_w, new_w, sp, mv);
+	mnts_cmp_add_change_text(c, k->at, SEQ_PEERS, "peers", "peers", old_w, new_w, tail);
+}
+
+/* One line per changed component (see peer_components).  Components of one
+ * A group and one B group and no mount joining or leaving are unchanged. */
+void mnts_cmp_peers(struct ctx *c)
+{
+	const struct partition *pa = &c->a.groups, *pb = &c->b.groups;
+	_cleanup_free_ struct comp_pair *cp = xcalloc(c->a.n + 1, sizeof(*cp));
+	_cleanup_free_ size_t *seen_a = xcalloc(pa->n_classes + 1, sizeof(*seen_a));
+	_cleanup_free_ size_t *seen_b = xcalloc(pb->n_classes + 1, sizeof(*seen_b));
+	_cleanup_free_ size_t *list_a = xcalloc(pa->n_classes + 1, sizeof(*list_a));
+	_cleanup_free_ size_t *list_b = xcalloc(pb->n_classes + 1, sizeof(*list_b));
+	size_t n = peer_components(c, cp);
+	struct component k = {.cp = cp, .list_a = list_a, .list_b = list_b};
+
+	for (size_t i = 0; i < pa->n_classes; i++)
+		seen_a[i] = NONE;
+	for (size_t i = 0; i < pb->n_classes; i++)
+		seen_b[i] = NONE;
+	for (k.start = 0; k.start < n; k.start = k.end) {
+		_cleanup_free_ char *mv = NULL;
+
+		for (k.end = k.start; k.end < n && cp[k.end].comp == cp[k.start].comp; k.end++)
+			;
+		component_groups(c, &k, seen_a, seen_b);
+		mv = component_moves(c, &k);
+		if (k.n_a == 1 && k.n_b == 1 && !*mv)
+			continue;
+		if (k.n_a == 0 || k.n_b == 0)
+			report_one_sided(c, &k);
+		else
+			report_two_sided(c, &k, mv);
+	}
 }
 
 struct run_pair {
