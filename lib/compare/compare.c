@@ -36,9 +36,9 @@ const char *mnts_field_names(void)
 }
 
 struct found *mnts_cmp_add_found(struct ctx *c, enum mnts_diff_kind kind, size_t ns_key,
-			       const char *ns, const char *ns_other, const char *mountpoint,
-			       unsigned int layer, enum seq seq, const char *field, char *old_value,
-			       char *new_value, char *text)
+				 const char *ns, const char *ns_other, const char *mountpoint,
+				 unsigned int layer, enum seq seq, const char *field,
+				 char *old_value, char *new_value, char *text)
 {
 	struct found *f;
 
@@ -91,8 +91,8 @@ char *mnts_cmp_group_words(const struct view *s, size_t cls, size_t here_ns)
 }
 
 /* Adds a "~ MOUNT: what: old -> new" line about paired mount ga (of A). */
-void mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *field, const char *what,
-		       char *old_value, char *new_value)
+void mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *field,
+			 const char *what, char *old_value, char *new_value)
 {
 	const struct mnts_mount *m = c->a.mnt[ga];
 	size_t na = ns_of(&c->a, ga);
@@ -100,21 +100,23 @@ void mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *fie
 	char *text = xasprintf("~ %s: %s: %s -> %s", where, what, old_value ? old_value : "none",
 			       new_value ? new_value : "none");
 
-	mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label, c->b.snap->nss[c->a.ns_partner[na]].label,
-		  m->mountpoint, c->a.layer[ga], seq, field, old_value, new_value, text);
+	mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
+			   c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint, c->a.layer[ga],
+			   seq, field, old_value, new_value, text);
 }
 
 /* Like mnts_cmp_add_change, but the text after "MOUNT: what: " is given whole. */
 void mnts_cmp_add_change_text(struct ctx *c, size_t ga, enum seq seq, const char *field,
-			    const char *what, char *old_value, char *new_value, const char *tail)
+			      const char *what, char *old_value, char *new_value, const char *tail)
 {
 	const struct mnts_mount *m = c->a.mnt[ga];
 	size_t na = ns_of(&c->a, ga);
 	_cleanup_free_ char *where = mnts_cmp_mount_words(&c->a, ga, na);
 	char *text = xasprintf("~ %s: %s: %s", where, what, tail);
 
-	mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label, c->b.snap->nss[c->a.ns_partner[na]].label,
-		  m->mountpoint, c->a.layer[ga], seq, field, old_value, new_value, text);
+	mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
+			   c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint, c->a.layer[ga],
+			   seq, field, old_value, new_value, text);
 }
 
 /* ---- added, removed -------------------------------------------------------------- */
@@ -129,9 +131,9 @@ static void add_mount_only(struct ctx *c, const struct view *s, size_t g, bool i
 	_cleanup_free_ char *where = mnts_cmp_mount_words(s, g, ns);
 
 	mnts_cmp_add_found(c, in_a ? MNTS_DIFF_REMOVED : MNTS_DIFF_ADDED, ns_key, label, other,
-		  m->mountpoint, s->layer[g], SEQ_MOUNT, "mount", in_a ? xstrdup(m->fstype) : NULL,
-		  in_a ? NULL : xstrdup(m->fstype),
-		  xasprintf("%c %s %s", in_a ? '-' : '+', where, m->fstype));
+			   m->mountpoint, s->layer[g], SEQ_MOUNT, "mount",
+			   in_a ? xstrdup(m->fstype) : NULL, in_a ? NULL : xstrdup(m->fstype),
+			   xasprintf("%c %s %s", in_a ? '-' : '+', where, m->fstype));
 }
 
 static void compare_namespaces(struct ctx *c)
@@ -143,17 +145,18 @@ static void compare_namespaces(struct ctx *c)
 		if (!mnts_cmp_ns_selected(c, x->label))
 			continue;
 		if (j == NONE) {
-			mnts_cmp_add_found(c, MNTS_DIFF_REMOVED, i, x->label, NULL, NULL, 0, SEQ_NAMESPACE,
-				  "namespace", xstrdup(x->label), NULL,
-				  xasprintf("- namespace %s", x->label));
+			mnts_cmp_add_found(c, MNTS_DIFF_REMOVED, i, x->label, NULL, NULL, 0,
+					   SEQ_NAMESPACE, "namespace", xstrdup(x->label), NULL,
+					   xasprintf("- namespace %s", x->label));
 		} else if (c->opts->strict_ids && x->mnt_ns_id != c->b.snap->nss[j].mnt_ns_id) {
 			const struct mnts_ns *y = &c->b.snap->nss[j];
 
-			mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, i, x->label, y->label, NULL, 0,
-				  SEQ_NAMESPACE, "mnt_ns_id", xasprintf("%" PRIu64, x->mnt_ns_id),
-				  xasprintf("%" PRIu64, y->mnt_ns_id),
-				  xasprintf("~ namespace %s: mnt_ns_id: %" PRIu64 " -> %" PRIu64,
-					    x->label, x->mnt_ns_id, y->mnt_ns_id));
+			mnts_cmp_add_found(
+			    c, MNTS_DIFF_CHANGED, i, x->label, y->label, NULL, 0, SEQ_NAMESPACE,
+			    "mnt_ns_id", xasprintf("%" PRIu64, x->mnt_ns_id),
+			    xasprintf("%" PRIu64, y->mnt_ns_id),
+			    xasprintf("~ namespace %s: mnt_ns_id: %" PRIu64 " -> %" PRIu64,
+				      x->label, x->mnt_ns_id, y->mnt_ns_id));
 		}
 	}
 	if (c->opts->n_ns_labels)
@@ -162,9 +165,10 @@ static void compare_namespaces(struct ctx *c)
 		const struct mnts_ns *y = &c->b.snap->nss[j];
 
 		if (c->b.ns_partner[j] == NONE)
-			mnts_cmp_add_found(c, MNTS_DIFF_ADDED, c->a.snap->n_ns + j, y->label, NULL, NULL, 0,
-				  SEQ_NAMESPACE, "namespace", NULL, xstrdup(y->label),
-				  xasprintf("+ namespace %s", y->label));
+			mnts_cmp_add_found(c, MNTS_DIFF_ADDED, c->a.snap->n_ns + j, y->label, NULL,
+					   NULL, 0, SEQ_NAMESPACE, "namespace", NULL,
+					   xstrdup(y->label),
+					   xasprintf("+ namespace %s", y->label));
 	}
 }
 

@@ -90,7 +90,7 @@ static void compare_ids(struct ctx *c, size_t ga, const struct mnts_mount *x,
 
 		if (vx != vy)
 			mnts_cmp_add_change(c, ga, SEQ_IDS, ids[i].name, ids[i].name,
-				   xasprintf("%" PRIu64, vx), xasprintf("%" PRIu64, vy));
+					    xasprintf("%" PRIu64, vx), xasprintf("%" PRIu64, vy));
 	}
 }
 
@@ -101,21 +101,23 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 
 	if (!ignored(c, MNTS_FIELD_FSTYPE) && !streq(x->fstype, y->fstype))
 		mnts_cmp_add_change(c, ga, SEQ_FSTYPE, "fstype", "fstype", xstrdup(x->fstype),
-			   xstrdup(y->fstype));
+				    xstrdup(y->fstype));
 	if (!ignored(c, MNTS_FIELD_SOURCE) && str_differs(x->source, y->source))
 		mnts_cmp_add_change(c, ga, SEQ_SOURCE, "source", "source",
-			   xstrdup(x->source ? x->source : "none"),
-			   xstrdup(y->source ? y->source : "none"));
+				    xstrdup(x->source ? x->source : "none"),
+				    xstrdup(y->source ? y->source : "none"));
 	if (!ignored(c, MNTS_FIELD_ROOT) && !streq(x->root, y->root))
-		mnts_cmp_add_change(c, ga, SEQ_ROOT, "root", "root", xstrdup(x->root), xstrdup(y->root));
+		mnts_cmp_add_change(c, ga, SEQ_ROOT, "root", "root", xstrdup(x->root),
+				    xstrdup(y->root));
 	if (!ignored(c, MNTS_FIELD_ROOT) && x->deleted != y->deleted)
 		mnts_cmp_add_change(c, ga, SEQ_DELETED, "deleted", "deleted",
-			   xstrdup(x->deleted ? "yes" : "no"), xstrdup(y->deleted ? "yes" : "no"));
+				    xstrdup(x->deleted ? "yes" : "no"),
+				    xstrdup(y->deleted ? "yes" : "no"));
 	if (!ignored(c, MNTS_FIELD_MOUNT_OPTIONS) &&
 	    (delta = options_delta(&x->mount_options, &y->mount_options))) {
 		mnts_cmp_add_change_text(c, ga, SEQ_MOUNT_OPTIONS, "mount_options", "options",
-				join_strv(&x->mount_options, ","),
-				join_strv(&y->mount_options, ","), delta);
+					 join_strv(&x->mount_options, ","),
+					 join_strv(&y->mount_options, ","), delta);
 		free(delta);
 	}
 	/* superblock options once per superblock, at its first mount */
@@ -123,8 +125,8 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 	    c->sb_reported[c->a.sbs.cls[ga]] != c->b.sbs.cls[gb] + 1 &&
 	    (delta = options_delta(&x->super_options, &y->super_options))) {
 		mnts_cmp_add_change_text(c, ga, SEQ_SUPER_OPTIONS, "super_options", "super options",
-				join_strv(&x->super_options, ","),
-				join_strv(&y->super_options, ","), delta);
+					 join_strv(&x->super_options, ","),
+					 join_strv(&y->super_options, ","), delta);
 		free(delta);
 		c->sb_reported[c->a.sbs.cls[ga]] = c->b.sbs.cls[gb] + 1;
 	}
@@ -134,12 +136,12 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 	    (x->dev_major != y->dev_major || x->dev_minor != y->dev_minor) &&
 	    (c->opts->strict_ids || x->dev_major || y->dev_major))
 		mnts_cmp_add_change(c, ga, SEQ_DEV, "dev", "dev",
-			   xasprintf("%u:%u", x->dev_major, x->dev_minor),
-			   xasprintf("%u:%u", y->dev_major, y->dev_minor));
+				    xasprintf("%u:%u", x->dev_major, x->dev_minor),
+				    xasprintf("%u:%u", y->dev_major, y->dev_minor));
 	if (!ignored(c, MNTS_FIELD_PROPAGATION) && x->unbindable != y->unbindable)
 		mnts_cmp_add_change(c, ga, SEQ_UNBINDABLE, "unbindable", "unbindable",
-			   xstrdup(x->unbindable ? "yes" : "no"),
-			   xstrdup(y->unbindable ? "yes" : "no"));
+				    xstrdup(x->unbindable ? "yes" : "no"),
+				    xstrdup(y->unbindable ? "yes" : "no"));
 	if (str_differs(x->nsfs_type, y->nsfs_type) || (x->nsfs_ns && !y->nsfs_ns) ||
 	    (!x->nsfs_ns && y->nsfs_ns)) {
 		mnts_cmp_add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x), nsfs_words(y));
@@ -150,11 +152,12 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 		const char *expect = pj == NONE ? NULL : c->b.snap->nss[pj].label;
 
 		if (!expect || !streq(expect, y->nsfs_ns))
-			mnts_cmp_add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x), nsfs_words(y));
+			mnts_cmp_add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x),
+					    nsfs_words(y));
 	}
 	if (!strv_equal(&x->uid_map, &y->uid_map) || !strv_equal(&x->gid_map, &y->gid_map))
-		mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap", idmap_words(x), idmap_words(y));
+		mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap", idmap_words(x),
+				    idmap_words(y));
 	if (c->opts->strict_ids)
 		compare_ids(c, ga, x, y);
 }
-

@@ -319,7 +319,7 @@ static void compare_master_field(struct ctx *c, const size_t *main_b, size_t ga,
 	if (same)
 		return;
 	mnts_cmp_add_change(c, ga, seq, field, field, master_words(&c->a, ida, here),
-		   master_words(&c->b, idb, c->a.ns_partner[here]));
+			    master_words(&c->b, idb, c->a.ns_partner[here]));
 }
 
 void mnts_cmp_masters(struct ctx *c)
@@ -396,7 +396,7 @@ void mnts_cmp_superblocks(struct ctx *c)
 			continue;
 		here = ns_of(&c->a, ga);
 		mnts_cmp_add_change(c, ga, SEQ_SUPERBLOCK, "superblock", "superblock",
-			   sb_words(&c->a, ga, here), sb_words(&c->b, gb, c->a.ns_partner[here]));
+				    sb_words(&c->a, ga, here),
+				    sb_words(&c->b, gb, c->a.ns_partner[here]));
 	}
 }
-

@@ -188,7 +188,7 @@ static void *view_init_thread(void *data)
 /* The two sides are independent and their sorts are most of a large
  * comparison: B's is built on a second thread. */
 void mnts_cmp_views_init(struct view *sa, const struct mnts_snapshot *a, struct view *sb,
-		       const struct mnts_snapshot *b)
+			 const struct mnts_snapshot *b)
 {
 	struct view_job job = {sb, b};
 	pthread_t thread;

@@ -66,9 +66,9 @@ static struct mnts_snapshot *snap_of(const struct m *mounts, size_t n)
 /* The layout the tests vary: / with /a and /b peers of one group, /c a
  * slave of it, /d stacked twice. */
 static const struct m base[] = {
-    {1, 0, "/", "8:1", 0, 0, NULL},	  {2, 1, "/a", "0:40", 5, 0, NULL},
-    {3, 1, "/b", "0:40", 5, 0, NULL},	  {4, 1, "/c", "0:40", 0, 5, NULL},
-    {5, 1, "/d", "0:41", 0, 0, NULL},	  {6, 5, "/d", "0:42", 0, 0, NULL},
+    {1, 0, "/", "8:1", 0, 0, NULL},   {2, 1, "/a", "0:40", 5, 0, NULL},
+    {3, 1, "/b", "0:40", 5, 0, NULL}, {4, 1, "/c", "0:40", 0, 5, NULL},
+    {5, 1, "/d", "0:41", 0, 0, NULL}, {6, 5, "/d", "0:42", 0, 0, NULL},
 };
 
 /* Compares a with b; returns the differences (done with mnts_diff_done). */
@@ -119,8 +119,10 @@ int main(void)
 			x.parent = x.parent ? x.parent + 100 : 0;
 			x.shared = x.shared ? 9 : 0;
 			x.master = x.master ? 9 : 0;
-			x.dev = streq(x.dev, "0:40") ? "0:47" : streq(x.dev, "0:41") ? "0:48"
-					: streq(x.dev, "0:42") ? "0:49" : x.dev;
+			x.dev = streq(x.dev, "0:40")   ? "0:47"
+				: streq(x.dev, "0:41") ? "0:48"
+				: streq(x.dev, "0:42") ? "0:49"
+						       : x.dev;
 			b[i] = x;
 		}
 		/* the root first: the snapshot names it by root_mount */
