@@ -508,18 +508,13 @@ static int run_step(struct exec *x, size_t i, struct mnts_error *err)
 		return 0;
 	}
 	case MNTS_STEP_SB_FRESH: {
-		bool reused = false;
 		char fstype[64];
 
 		snprintf(fstype, sizeof(fstype), "%.*s", (int)strcspn(sb->fstype, "."), sb->fstype);
 		fd = mnts_sb_create(fstype, sb->first->source, &sb->first->super_options,
-				    sb->options, &reused, err);
+				    sb->options, err);
 		if (fd < 0)
 			return fd;
-		if (reused && sb->options)
-			mnts_warn("%s superblock (was %u:%u): the kernel reused an existing one: "
-				  "its options were not applied",
-				  sb->fstype, sb->dev_major, sb->dev_minor);
 		*slot(x, s->dst) = fd;
 		return 0;
 	}

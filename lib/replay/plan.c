@@ -271,25 +271,35 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			sb->how = MNTS_SB_EXTERNAL;
 			sb->path = xstrdup(ext_path);
 			sb->root = xstrdup(ext_mount->root);
-		} else if (opts->fresh && feat->create != MNTS_FS_NO_CREATE) {
-			sb->how = MNTS_SB_FRESH;
-		} else if ((lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
-						sb->roots_common))) {
-			sb->how = MNTS_SB_LIVE;
-			sb->path = xstrdup(lm->target);
-			sb->root = xstrdup(lm->root);
-		} else if (feat->create != MNTS_FS_NO_CREATE) {
-			sb->how = MNTS_SB_FRESH;
 		} else {
-			for (int k = 0; k < n_mine; k++)
-				unresolved(bad, plan->mounts[mine[k]].m,
-					   "no live mount of this superblock contains its "
-					   "root '%s', and %s cannot be created%s%s (give a "
-					   "source with --external)",
-					   plan->mounts[mine[k]].m->root, sb->fstype,
-					   feat->why_not ? ": " : "",
-					   feat->why_not ? feat->why_not : "");
-			continue;
+			/* never FRESH for a superblock the kernel shares (features.c) */
+			if (mnts_fs_wants_live(feat, opts->fresh))
+				lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
+						    sb->roots_common);
+			switch (mnts_fs_source(feat, opts->fresh, lm != NULL)) {
+			case MNTS_FS_SOURCE_FRESH:
+				sb->how = MNTS_SB_FRESH;
+				break;
+			case MNTS_FS_SOURCE_LIVE:
+				sb->how = MNTS_SB_LIVE;
+				sb->path = xstrdup(lm->target);
+				sb->root = xstrdup(lm->root);
+				break;
+			case MNTS_FS_SOURCE_NONE:
+				for (int k = 0; k < n_mine; k++) {
+					const struct mnts_mount *m = plan->mounts[mine[k]].m;
+					char why[256];
+
+					unresolved(bad, m,
+						   "%s, and no live mount of this superblock "
+						   "contains its root '%s' (give one with "
+						   "--external %s%s%s:PATH)",
+						   mnts_fs_why_no_source(feat, why, sizeof(why)),
+						   m->root, plan->n_nss > 1 ? m->ns->label : "",
+						   plan->n_nss > 1 ? ":" : "", m->mountpoint);
+				}
+				continue;
+			}
 		}
 		if (sb->how == MNTS_SB_FRESH) {
 			sb->root = xstrdup("/");
