@@ -222,6 +222,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			    const struct mnts_live_table *live, struct mnts_strv *bad)
 {
 	const struct mnts_replay_opts *opts = plan->opts;
+	struct mnts_live_groups lg = {0}; /* every namespace, read only when needed */
 
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		struct mnts_plan_mount *pm = &plan->mounts[i];
@@ -261,6 +262,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 		const struct mnts_mount *ext_mount = NULL;
 		const char *ext_path = NULL;
 		const struct mnts_live_mount *lm = NULL;
+		const struct mnts_mount *fm;
 
 		for (int k = 0; k < n_mine && !ext_mount; k++)
 			if (ext_of[mine[k]]) {
@@ -286,6 +288,16 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 				sb->root = xstrdup(lm->root);
 				break;
 			case MNTS_FS_SOURCE_NONE:
+				/* cloned where it is mounted: inside that namespace */
+				fm = mnts_live_sb_elsewhere(&lg, sb->dev_major, sb->dev_minor,
+							    sb->fstype, sb->roots_common);
+				if (fm) {
+					sb->how = MNTS_SB_LIVE;
+					sb->path = xstrdup(fm->mountpoint);
+					sb->root = xstrdup(fm->root);
+					sb->ns_id = fm->ns->mnt_ns_id;
+					break;
+				}
 				for (int k = 0; k < n_mine; k++) {
 					const struct mnts_mount *m = plan->mounts[mine[k]].m;
 					char why[256];
@@ -319,6 +331,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 					   m->root, sb->path, sb->root);
 		}
 	}
+	mnts_live_groups_done(&lg);
 }
 
 static int find_group(const struct mnts_plan *plan, uint64_t shared_id)

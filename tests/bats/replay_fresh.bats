@@ -119,3 +119,38 @@ cgroup2_super() {
 	fi
 	assert_line --regexp '^cgroup2 unchanged: '
 }
+
+@test "fresh: a superblock mounted only in another namespace is cloned there" {
+	require_root
+	# overlay (a type replay does not create) mounted only in namespace B,
+	# and cgroup v1 unmounted from the caller's: both come from elsewhere
+	run in_private_ns '
+		mkdir -p $TMP/l $TMP/u $TMP/w $TMP/ov
+		unshare --mount --propagation private bash -c "
+			mount -t overlay ov -o lowerdir=$TMP/l,upperdir=$TMP/u,workdir=$TMP/w $TMP/ov
+			touch $TMP/ready; exec sleep 600" &
+		b=$!
+		trap "kill $b" EXIT
+		while [ ! -e $TMP/ready ]; do sleep 0.1; done
+		read -r dev opts < <(awk -v p=$TMP/ov "\$5 == p { print \$3, \$NF }" /proc/$b/mountinfo)
+		cg=$(awk "\$5 == \"/sys/fs/cgroup/cpu\" { print \$3 }" /proc/self/mountinfo)
+		printf "1 0 0:1048574 / / rw - tmpfs tmpfs rw\n2 1 %s / /m rw - overlay ov %s\n" \
+			$dev $opts >$TMP/mi
+		[ -z "$cg" ] || printf "3 1 %s / /cg rw - cgroup cgroup rw,cpu\n" $cg >>$TMP/mi
+		[ -z "$cg" ] || umount /sys/fs/cgroup/cpu
+		"$MNTSNAP" capture -F $TMP/mi -o $TMP/s.json
+		echo "dev $dev cg $cg"
+		"$MNTSNAP" replay -n --new=$TMP/out $TMP/s.json
+		mkdir $TMP/out
+		# verified: the result is the snapshot, /m on the overlay of B
+		"$MNTSNAP" replay --new=$TMP/out $TMP/s.json
+		echo replayed'
+	assert_success
+	dev=$(sed -n 's/^dev \([^ ]*\) .*/\1/p' <<<"$output")
+	cg=$(sed -n 's/^dev .* cg //p' <<<"$output")
+	assert_line --regexp "^[0-9]+ clone overlay superblock $dev from live mount '$BATS_TEST_TMPDIR/ov' in mount namespace [0-9]+ \(root '/'\)$"
+	if [ -n "$cg" ]; then
+		assert_line --regexp "^[0-9]+ clone cgroup superblock $cg from live mount '/sys/fs/cgroup/cpu' in mount namespace [0-9]+ "
+	fi
+	assert_line replayed
+}
