@@ -303,11 +303,12 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 					char why[256];
 
 					unresolved(bad, m,
-						   "%s, and no live mount of this superblock "
-						   "contains its root '%s' (give one with "
+						   "no live mount of this superblock contains "
+						   "its root '%s', and %s (give one with "
 						   "--external %s%s%s:PATH)",
+						   m->root,
 						   mnts_fs_why_no_source(feat, why, sizeof(why)),
-						   m->root, plan->n_nss > 1 ? m->ns->label : "",
+						   plan->n_nss > 1 ? m->ns->label : "",
 						   plan->n_nss > 1 ? ":" : "", m->mountpoint);
 				}
 				continue;

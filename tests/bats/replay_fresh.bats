@@ -37,7 +37,7 @@ cgroup2_super() {
 			run -2 "$MNTSNAP" replay -n $mode --new="$BATS_TEST_TMPDIR/out" \
 				"$BATS_TEST_TMPDIR/$t.json"
 			refute_output --partial "create $t superblock"
-			assert_output --regexp "^mntsnap: replay: cannot replay 1 mount: 'ns0:/m' \($t 0:1048575\): $t is shared [a-zA-Z -]+: replay never creates it, and no live mount of this superblock contains its root '/' \(give one with --external /m:PATH\)$"
+			assert_output --regexp "^mntsnap: replay: cannot replay 1 mount: 'ns0:/m' \($t 0:1048575\): no live mount of this superblock contains its root '/', and $t is shared [a-zA-Z -]+: replay never creates it \(give one with --external /m:PATH\)$"
 			[ "${#lines[@]}" = 1 ]
 		done
 	done
@@ -47,7 +47,7 @@ cgroup2_super() {
 	snap_with fuse.sshfs 0:1048575 / "$BATS_TEST_TMPDIR/f.json"
 	run -2 "$MNTSNAP" replay -n --fresh --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/f.json"
 	refute_output --partial "create fuse"
-	assert_output "mntsnap: replay: cannot replay 1 mount: 'ns0:/m' (fuse.sshfs 0:1048575): fuse.sshfs cannot be created, and no live mount of this superblock contains its root '/' (give one with --external /m:PATH)"
+	assert_output "mntsnap: replay: cannot replay 1 mount: 'ns0:/m' (fuse.sshfs 0:1048575): no live mount of this superblock contains its root '/', and fuse.sshfs cannot be created (give one with --external /m:PATH)"
 }
 
 @test "fresh: with two namespaces the --external key names the namespace" {
@@ -56,7 +56,7 @@ cgroup2_super() {
 		>"$BATS_TEST_TMPDIR/b"
 	"$MNTSNAP" capture -F "$BATS_TEST_TMPDIR/a" -F "$BATS_TEST_TMPDIR/b" -o "$BATS_TEST_TMPDIR/s.json"
 	run -2 "$MNTSNAP" replay -n --fresh --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/s.json"
-	assert_output --partial "'ns1:/d' (debugfs 0:1048575): debugfs is shared machine-wide: replay never creates it"
+	assert_output --partial "'ns1:/d' (debugfs 0:1048575): no live mount of this superblock contains its root '/', and debugfs is shared machine-wide: replay never creates it"
 	assert_output --partial "(give one with --external ns1:/d:PATH)"
 }
 
