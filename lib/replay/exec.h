@@ -23,27 +23,3 @@ struct mnts_exec_env {
  * from 1) after undoing everything done. */
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
 		  struct mnts_error *err);
-
-/* The run of each step kind, for the table in steps.c (which names the
- * kinds each serves and the syscalls each makes).  Run only by
- * mnts_exec_run, in step order.  Returns: 0 or -errno with err set. */
-struct mnts_exec;
-int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_nsfs(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_idmap(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_mountpoint(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_attach(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_flags(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_sb_ro(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_anchor(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_set_group(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_share(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_unbindable(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_drop(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_ns_populate(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
-int mnts_run_live_member(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "lib/core/macros.h"
-#include "lib/replay/exec.h"
+#include "lib/replay/exec_steps.h"
 #include "lib/replay/sbsource.h"
 #include "lib/replay/steps.h"
 

@@ -1,7 +1,7 @@
 /* steps.h - the kinds of replay step, in one table.
  *
  * An entry says all there is to know about a kind: what step.obj indexes,
- * how the step runs (exec.c) and how it reads (--dry-run, -vv and error
+ * how the step runs (exec_steps.h) and how it reads (--dry-run, -vv and error
  * context).  So running step i is mnts_step_kinds[kind].run and printing it
  * .describe; the comment on each entry (steps.c) names the syscalls the
  * kind makes, as libmount's hook_*.c do for each stage of a mount.
@@ -35,12 +35,12 @@ struct mnts_step_ref {
 	const struct mnts_ns *ns;
 };
 
-struct mnts_exec; /* the executor's state (exec.c) */
+struct mnts_exec; /* the executor's state (exec_steps.h) */
 
 struct mnts_step_kind_def {
 	const char *name; /* for scripts: the enum's suffix, lowercase */
 	enum mnts_step_obj obj;
-	/* Runs step s (exec.c).  Returns: 0 or -errno with err set. */
+	/* Runs step s (exec_steps.h).  Returns: 0 or -errno with err set. */
 	int (*run)(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 	/* One line (no newline) into buf. */
 	void (*describe)(const struct mnts_step_ref *r, char *buf, size_t size);
