@@ -34,6 +34,17 @@ int mnts_err_prefix(struct mnts_error *err, const char *fmt, ...)
 	return mnts_err_ret(err);
 }
 
+static bool is_octal(unsigned char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+/* A backslash that would read as one of our escapes ("\\012" in a name). */
+static bool looks_escaped(const unsigned char *p)
+{
+	return p[0] == '\\' && is_octal(p[1]) && is_octal(p[2]) && is_octal(p[3]);
+}
+
 size_t mnts_escape(char *out, size_t size, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -45,7 +56,7 @@ size_t mnts_escape(char *out, size_t size, const char *s)
 		size_t n = mnts_utf8_len(p);
 		/* C1 controls are two bytes, 0xc2 0x80..0x9f */
 		bool plain = n > 1 ? !(p[0] == 0xc2 && p[1] < 0xa0)
-				   : n == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\';
+				   : n == 1 && *p >= 0x20 && *p != 0x7f && !looks_escaped(p);
 
 		if (plain) {
 			if (o + n >= size)

@@ -33,8 +33,10 @@ void mnts_err_print(const char *cmd, const struct mnts_error *err);
 /* Copies s into out (of size bytes, NUL-terminated) with every byte that
  * could break a line or drive a terminal written as \ooo octal, as
  * /proc/PID/mountinfo does: control characters (below 0x20, 0x7f and the
- * C1 range U+0080..U+009F), backslash itself, and bytes that are not valid
- * UTF-8.  Valid UTF-8 is left alone.  Output that does not fit is cut before
+ * C1 range U+0080..U+009F) and bytes that are not valid UTF-8.  Valid UTF-8
+ * is left alone, and so is a backslash, unless three octal digits follow it
+ * (then it is \134, and every \ooo in the output is an escape); messages
+ * quote JSON escapes ("\u0000"), which stay readable.  Output that does not fit is cut before
  * the sequence that does not fit.  Every message that names a user's string
  * (a mountpoint, an option, a source, a file name) reaches stderr through
  * this, so one error is always one line.  Returns: the length written. */

@@ -35,14 +35,14 @@ assert_one_error_line() {
 	assert_one_error_line
 }
 
-@test "control characters and backslashes are escaped, UTF-8 is kept" {
-	# a label is printed in the error when it appears twice
-	printf '%s' "$(example_with '.namespaces[1].label = .namespaces[0].label')" |
-		sed 's/"label": "ns0"/"label": "\\u001b[2J\\t\\\\é"/g' >"$BATS_TEST_TMPDIR/s.json"
+@test "control characters are escaped, UTF-8 is kept, a backslash only where it would read as \\ooo" {
+	# a trailing slash makes the mountpoint an error that names it
+	example_with '.namespaces[0].mounts[1].mountpoint = "/a\u001b[2J\t\\é\\012/"' \
+		>"$BATS_TEST_TMPDIR/s.json"
 	run --separate-stderr "$MNTSNAP" diff "$BATS_TEST_TMPDIR/s.json" "$BATS_TEST_TMPDIR/s.json"
 	assert_failure 2
 	assert_one_error_line
-	[[ "$stderr" == *"'\\033[2J\\011\\134é'"* ]]
+	[[ "$stderr" == *"mountpoint '/a\\033[2J\\011\\é\\134012/'"* ]]
 }
 
 @test "an unknown command, a bad argument or a file name: escaped, invalid UTF-8 too" {

@@ -25,9 +25,11 @@ int main(void)
 	{
 		CHECK_STR(esc("a\nb\tc\rd\x1b[2Je\x7f"), "a\\012b\\011c\\015d\\033[2Je\\177");
 	}
-	TEST("backslash is escaped, so an escape cannot be forged")
+	TEST("a backslash is escaped only where it would read as \\ooo")
 	{
 		CHECK_STR(esc("a\\012b"), "a\\134012b");
+		CHECK_STR(esc("\\u0000 \\x2d \\01 \\"), "\\u0000 \\x2d \\01 \\");
+		CHECK_STR(esc("\\\\777"), "\\\\134777");
 	}
 	TEST("C1 controls (U+0080..U+009F) are escaped byte by byte")
 	{
