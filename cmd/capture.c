@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,20 +67,6 @@ static void add_target(struct capture_opts *o, enum mnts_target_kind kind, const
 	o->targets[o->n_targets++] = (struct mnts_target){.kind = kind, .arg = arg, .num = num};
 }
 
-/* argp_error() with the message escaped: an argument may hold a newline. */
-static _printf_(2, 3) void usage_error(struct argp_state *state, const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL, *line = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	line = mnts_escape_dup(msg ? msg : fmt);
-	argp_error(state, "%s", line);
-}
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct capture_opts *o = state->input;
@@ -94,7 +79,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		pid = strtoull(arg, &end, 10);
 		if (errno || end == arg || *end || pid == 0 || arg[0] == '-')
-			usage_error(state, "invalid pid '%s'", arg);
+			mnts_usage_error(state, "invalid pid '%s'", arg);
 		add_target(o, MNTS_TARGET_PID, arg, pid);
 		break;
 	}
@@ -109,7 +94,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SUBTREE:
 		if (arg[0] != '/')
-			usage_error(state, "--subtree '%s': not an absolute path", arg);
+			mnts_usage_error(state, "--subtree '%s': not an absolute path", arg);
 		o->subtree = arg;
 		break;
 	case OPT_KERNEL:
@@ -120,8 +105,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else if (streq(arg, "mountinfo"))
 			o->backend = MNTS_BACKEND_MOUNTINFO;
 		else
-			usage_error(state, "--kernel '%s': expected auto, listmount or mountinfo",
-				    arg);
+			mnts_usage_error(
+			    state, "--kernel '%s': expected auto, listmount or mountinfo", arg);
 		break;
 	case 'o':
 		o->output = arg;
@@ -133,7 +118,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->tree = true;
 		break;
 	case ARGP_KEY_ARG:
-		usage_error(state, "unexpected argument '%s'", arg);
+		mnts_usage_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
 		if (o->all && o->n_targets)

@@ -12,7 +12,15 @@
 #define MNTS_EXIT_DIFFER 1
 #define MNTS_EXIT_TROUBLE 2
 
+#include "lib/core/macros.h"
 #include "lib/version.h"
+
+struct argp_state;
+
+/* argp_error() with the message escaped (lib/core/error.h): an argument may
+ * hold a newline, and a usage error is one line like every error.  Exits
+ * (argp_err_exit_status) unless argp was told not to. */
+void mnts_usage_error(struct argp_state *state, const char *fmt, ...) _printf_(2, 3);
 
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -70,7 +70,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SUBTREE:
 		if (!mnts_path_is_normal(arg))
-			argp_error(state, "--subtree '%s': not an absolute normalised path", arg);
+			mnts_usage_error(state, "--subtree '%s': not an absolute normalised path",
+					 arg);
 		args->cmp.subtree = arg;
 		break;
 	case OPT_NS:
@@ -84,8 +85,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			unsigned int bit = mnts_field_from_name(w);
 
 			if (!bit)
-				argp_error(state, "--ignore '%s': unknown field (one of: %s)", w,
-					   mnts_field_names());
+				mnts_usage_error(state, "--ignore '%s': unknown field (one of: %s)",
+						 w, mnts_field_names());
 			args->cmp.ignore |= bit;
 		}
 		break;
@@ -95,12 +96,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (args->n_sides == 2)
-			argp_error(state, "'%s': too many arguments (at most A and B)", arg);
+			mnts_usage_error(state, "'%s': too many arguments (at most A and B)", arg);
 		args->sides[args->n_sides++] = arg;
 		break;
 	case ARGP_KEY_END:
 		if (args->n_sides == 0)
-			argp_error(state, "no snapshot given");
+			mnts_usage_error(state, "no snapshot given");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -67,7 +67,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		pid = strtol(arg, &end, 10);
 		if (errno || *end || pid <= 0 || pid > INT_MAX)
-			argp_error(state, "--target '%s': not a process id", arg);
+			mnts_usage_error(state, "--target '%s': not a process id", arg);
 		a->opts.target = MNTS_REPLAY_PID;
 		a->opts.pid = (pid_t)pid;
 		a->n_targets++;
@@ -100,17 +100,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (a->snapshot)
-			argp_error(state, "more than one snapshot given");
+			mnts_usage_error(state, "more than one snapshot given");
 		a->snapshot = arg;
 		break;
 	case ARGP_KEY_END:
 		if (!a->snapshot)
-			argp_error(state, "no snapshot given");
+			mnts_usage_error(state, "no snapshot given");
 		if (a->n_targets == 0)
-			argp_error(state,
-				   "no target: give --new=DIR, --target PID or --mount NSFILE");
+			mnts_usage_error(
+			    state, "no target: give --new=DIR, --target PID or --mount NSFILE");
 		if (a->n_targets > 1)
-			argp_error(state, "more than one target given");
+			mnts_usage_error(state, "more than one target given");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "lib/core/macros.h"
 
@@ -41,6 +42,17 @@ void mnts_err_print(const char *cmd, const struct mnts_error *err);
  * (a mountpoint, an option, a source, a file name) reaches stderr through
  * this, so one error is always one line.  Returns: the length written. */
 size_t mnts_escape(char *out, size_t size, const char *s);
+
+/* The length of s escaped by mnts_escape() (without the NUL): what a column
+ * of escaped strings is as wide as. */
+size_t mnts_escaped_len(const char *s);
+
+/* Writes s to f escaped as mnts_escape() does, with no size limit: how a
+ * line-oriented output (a plan line, a diff line, the capture tree) prints a
+ * user's string, so that each item stays one line and reads back like
+ * mountinfo.  Write errors show in ferror(f).  Returns: the length written
+ * (mnts_escaped_len(s)). */
+size_t mnts_fputs_escaped(const char *s, FILE *f);
 
 /* mnts_escape() into a new string (free it). */
 char *mnts_escape_dup(const char *s);

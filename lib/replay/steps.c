@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "lib/core/error.h"
 #include "lib/core/macros.h"
 #include "lib/replay/exec_steps.h"
 #include "lib/replay/sbsource.h"
@@ -322,6 +323,10 @@ void mnts_plan_print(const struct mnts_plan *plan, FILE *f)
 
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		mnts_plan_step_text(plan, i, line, sizeof(line));
-		fprintf(f, "%zu %s\n", i + 1, line);
+		/* the describe functions quote mountpoints, sources and
+		 * options: escaped (error.h), each step is one line */
+		fprintf(f, "%zu ", i + 1);
+		mnts_fputs_escaped(line, f);
+		fputc('\n', f);
 	}
 }

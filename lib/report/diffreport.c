@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/core/error.h"
 #include "lib/core/macros.h"
 #include "lib/json/jsonwriter.h"
 #include "lib/report/diffreport.h"
@@ -62,13 +63,19 @@ static void report_text(const struct mnts_diff *d, FILE *f, bool headers)
 
 		/* a whole-namespace line names its namespace itself */
 		if (headers && it->mountpoint && (!last_ns || !streq(last_ns, it->ns))) {
-			if (it->ns_other)
-				fprintf(f, "namespace %s -> %s:\n", it->ns, it->ns_other);
-			else
-				fprintf(f, "namespace %s:\n", it->ns);
+			fputs("namespace ", f);
+			mnts_fputs_escaped(it->ns, f);
+			if (it->ns_other) {
+				fputs(" -> ", f);
+				mnts_fputs_escaped(it->ns_other, f);
+			}
+			fputs(":\n", f);
 		}
 		last_ns = it->mountpoint ? it->ns : NULL;
-		fprintf(f, "%s\n", it->text);
+		/* the text quotes mountpoints, sources and options: escaped
+		 * (error.h), each difference is one line */
+		mnts_fputs_escaped(it->text, f);
+		fputc('\n', f);
 	}
 }
 
@@ -81,7 +88,10 @@ int mnts_diff_report(const struct mnts_diff *d, FILE *f, enum mnts_diff_format f
 		r = report_json(d, f, err);
 	else
 		report_text(d, f, format == MNTS_DIFF_TEXT);
-	if (r >= 0 && ferror(f))
-		return mnts_err(err, EIO, "write failure");
+	/* the FILE keeps the failed write's errno only in errno: flush now,
+	 * while it is still the write's */
+	errno = 0;
+	if (r >= 0 && (fflush(f) != 0 || ferror(f)))
+		return mnts_err(err, errno ? errno : EIO, "write failure");
 	return r;
 }

@@ -66,5 +66,22 @@ int main(void)
 		CHECK_STR(s, "x\\012y");
 		free(s);
 	}
+	TEST("mnts_fputs_escaped and mnts_escaped_len agree with mnts_escape")
+	{
+		static const char *const in[] = {"", "plain", "a\nb\tc\xff\xc2\x9b\\012\xc3\xa9",
+						 "\n\n"};
+		char *buf = NULL;
+		size_t len = 0;
+
+		for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+			FILE *f = open_memstream(&buf, &len);
+
+			CHECK_INT(mnts_fputs_escaped(in[i], f), strlen(esc(in[i])));
+			fclose(f);
+			CHECK_STR(buf, esc(in[i]));
+			CHECK_INT(mnts_escaped_len(in[i]), strlen(esc(in[i])));
+			free(buf);
+		}
+	}
 	return tap_done();
 }
