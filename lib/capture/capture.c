@@ -13,11 +13,11 @@
 #include "lib/version.h"
 #include "lib/capture/capture.h"
 #include "lib/core/log.h"
+#include "lib/core/lookup.h"
 #include "lib/core/macros.h"
 #include "lib/core/readfile.h"
 #include "lib/kernel/mountinfo.h"
 #include "lib/kernel/nsenum.h"
-#include "lib/core/sort.h"
 #include "lib/kernel/statmount.h"
 
 /* how often a namespace that changes under us is re-read before giving up */
@@ -95,95 +95,10 @@ static void fix_mount(const struct mnts_snapshot *snap, struct mnts_mount *m)
 	}
 }
 
-static int cmp_mount_ptr(const void *a, const void *b)
-{
-	const struct mnts_mount *x = *(struct mnts_mount *const *)a;
-	const struct mnts_mount *y = *(struct mnts_mount *const *)b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static struct mnts_mount *find_by_id(struct mnts_mount **by_id, size_t n, uint64_t id)
-{
-	struct mnts_mount key = {.id = id}, *kp = &key, **hit;
-
-	hit = n ? bsearch(&kp, by_id, n, sizeof(*by_id), cmp_mount_ptr) : NULL;
-	return hit ? *hit : NULL;
-}
-
-/* A mount on the way to the --subtree path, for the lookup below. */
-struct on_path {
-	uint64_t parent_id;
-	size_t len; /* of the mountpoint */
-	size_t idx;
-};
-
-/* by parent, then nearest the root first, then made last first */
-static int cmp_on_path(const void *a, const void *b)
-{
-	const struct on_path *x = a, *y = b;
-
-	if (x->parent_id != y->parent_id)
-		return x->parent_id < y->parent_id ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->idx < y->idx ? 1 : x->idx > y->idx ? -1 : 0;
-}
-
-/* The mount path lookup finds at path, as a process at the namespace's
- * root sees it: from the root mount, each step enters the child mount met
- * first on the way down (a child nearer the root hides its siblings below
- * it), and a stack is entered to its top.  Mounts stacked on the root
- * itself are not entered, as absolute lookup does not.  by_id: the mounts
- * sorted by id.  Returns: its index, or -1 when what is in sight at path is
- * not a mountpoint. */
-static ssize_t mount_in_sight(const struct mnts_ns *ns, struct mnts_mount **by_id,
-			      const char *path)
-{
-	_cleanup_free_ struct on_path *v = xcalloc(ns->n_mounts + 1, sizeof(*v));
-	size_t n = 0, cur = SIZE_MAX;
-
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		const struct mnts_mount *m = &ns->mounts[i];
-
-		if (!mnts_path_at_or_below(path, m->mountpoint))
-			continue;
-		if (!m->parent_id || !find_by_id(by_id, ns->n_mounts, m->parent_id)) {
-			cur = i; /* the root: the one made last, should there be two */
-			continue;
-		}
-		v[n++] = (struct on_path){m->parent_id, strlen(m->mountpoint), i};
-	}
-	if (cur == SIZE_MAX)
-		return -1;
-	mnts_sort(v, n, sizeof(*v), cmp_on_path);
-	for (size_t steps = 0; steps < ns->n_mounts; steps++) {
-		struct on_path key = {ns->mounts[cur].id, 0, SIZE_MAX};
-		/* the first child of cur: the lowest insertion point for key */
-		size_t lo = 0, hi = n;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (cmp_on_path(&v[mid], &key) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		/* not into the stack on the root */
-		while (lo < n && v[lo].parent_id == key.parent_id && steps == 0 &&
-		       v[lo].len == strlen(ns->mounts[cur].mountpoint))
-			lo++;
-		if (lo == n || v[lo].parent_id != key.parent_id)
-			break;
-		cur = v[lo].idx;
-	}
-	return streq(ns->mounts[cur].mountpoint, path) ? (ssize_t)cur : -1;
-}
-
 /* Marks the mounts of the subtree at path in keep[]: the mount in sight at
- * path (mount_in_sight()) and its descendants.  Returns: the root's index,
- * or -1 when path is not a mountpoint. */
+ * path (mnts_ns_mount_in_sight(), the rule diff aligns by too) and its
+ * descendants.  Returns: the root's index, or -1 when path is not a
+ * mountpoint. */
 static ssize_t subtree_select(const struct mnts_ns *ns, const char *path, bool *keep)
 {
 	_cleanup_free_ struct mnts_mount **by_id = xcalloc(ns->n_mounts + 1, sizeof(*by_id));
@@ -193,8 +108,8 @@ static ssize_t subtree_select(const struct mnts_ns *ns, const char *path, bool *
 
 	for (size_t i = 0; i < ns->n_mounts; i++)
 		by_id[i] = &ns->mounts[i];
-	mnts_sort(by_id, ns->n_mounts, sizeof(*by_id), cmp_mount_ptr);
-	root = mount_in_sight(ns, by_id, path);
+	mnts_mounts_sort_by_id(by_id, ns->n_mounts);
+	root = mnts_ns_mount_in_sight(ns, by_id, path);
 	if (root < 0)
 		return -1;
 	/* state: 0 unknown, 1 inside, -1 outside; each mount resolved once */
@@ -207,7 +122,8 @@ static ssize_t subtree_select(const struct mnts_ns *ns, const char *path, bool *
 			const struct mnts_mount *m = &ns->mounts[cur], *p;
 
 			chain[n_chain++] = cur;
-			p = m->parent_id ? find_by_id(by_id, ns->n_mounts, m->parent_id) : NULL;
+			p = m->parent_id ? mnts_mounts_find_id(by_id, ns->n_mounts, m->parent_id)
+					 : NULL;
 			if (!p || n_chain > ns->n_mounts)
 				break;
 			cur = (size_t)(p - ns->mounts);

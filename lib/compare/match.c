@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/compare/internal.h"
+#include "lib/core/lookup.h"
 
 static bool label_sets_equal(const struct mnts_snapshot *a, const struct mnts_snapshot *b)
 {
@@ -204,20 +205,14 @@ static size_t child_table_find(const struct child_table *t, const struct view *b
 	return NONE;
 }
 
-/* The mount on top of the stack at path in namespace ns, or NULL. */
-static const struct mnts_mount *top_mount_at(const struct view *s, size_t ns, const char *path)
+/* The mount path lookup finds at path in namespace ns (the rule capture
+ * --subtree cut the other side by), or NULL. */
+static const struct mnts_mount *mount_in_sight(const struct view *s, size_t ns, const char *path)
 {
 	const struct mnts_ns *n = &s->snap->nss[ns];
-	const struct mnts_mount *best = NULL;
+	ssize_t k = mnts_ns_mount_in_sight(n, NULL, path);
 
-	for (size_t k = 0; k < n->n_mounts; k++) {
-		const struct mnts_mount *m = &n->mounts[k];
-
-		if (streq(m->mountpoint, path) &&
-		    (!best || s->layer[gidx(s, m)] > s->layer[gidx(s, best)]))
-			best = m;
-	}
-	return best;
+	return k < 0 ? NULL : &n->mounts[k];
 }
 
 /* Marks every mount of namespace ns outside the tree under top. */
@@ -241,7 +236,7 @@ static void mark_outside(struct view *s, size_t ns, const struct mnts_mount *top
 
 /* The mounts where pairing starts: the two roots, unless one side was
  * captured with --subtree (its root is deeper): then the other side's
- * topmost mount at that path, and what is not under it is left out. */
+ * mount in sight at that path, and what is not under it is left out. */
 static bool anchor_roots(struct ctx *c, size_t i, size_t j, const struct mnts_mount **ret_a,
 			 const struct mnts_mount **ret_b, const struct mnts_mount **stack)
 {
@@ -249,11 +244,11 @@ static bool anchor_roots(struct ctx *c, size_t i, size_t j, const struct mnts_mo
 
 	if (!streq(ra->mountpoint, rb->mountpoint)) {
 		if (mnts_path_at_or_below(ra->mountpoint, rb->mountpoint)) {
-			rb = top_mount_at(&c->b, j, ra->mountpoint);
+			rb = mount_in_sight(&c->b, j, ra->mountpoint);
 			if (rb)
 				mark_outside(&c->b, j, rb, stack);
 		} else if (mnts_path_at_or_below(rb->mountpoint, ra->mountpoint)) {
-			ra = top_mount_at(&c->a, i, rb->mountpoint);
+			ra = mount_in_sight(&c->a, i, rb->mountpoint);
 			if (ra)
 				mark_outside(&c->a, i, ra, stack);
 		} else {

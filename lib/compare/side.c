@@ -7,6 +7,7 @@
 
 #include "lib/compare/side.h"
 #include "lib/core/log.h"
+#include "lib/core/lookup.h"
 #include "lib/json/snapjson.h"
 #include "lib/kernel/nsenum.h"
 
@@ -168,10 +169,10 @@ static void rebase_lone_subtree(struct mnts_snapshot *sub, const struct mnts_sna
 {
 	if (!sub->subtree || streq(sub->subtree, "/") || other->subtree)
 		return;
+	/* the other side has a mount in sight there: compare at it */
 	for (size_t i = 0; i < other->n_ns; i++)
-		for (size_t j = 0; j < other->nss[i].n_mounts; j++)
-			if (streq(other->nss[i].mounts[j].mountpoint, sub->subtree))
-				return;
+		if (mnts_ns_mount_in_sight(&other->nss[i], NULL, sub->subtree) >= 0)
+			return;
 	for (size_t i = 0; i < sub->n_ns; i++)
 		mnts_ns_rebase(&sub->nss[i], sub->subtree, "/");
 }

@@ -117,3 +117,39 @@ setup() {
 		assert_equal "$stderr" "mntsnap: diff: write failure: No space left on device"
 	done
 }
+
+# "The mount at a path" is the mount path lookup finds there, for capture
+# --subtree and for diff's alignment of a cut side alike: a mount hidden
+# under a later cover (mounted on its parent's path) is not in sight.
+@test "diff of a --subtree capture against the whole: anchors at the mount in sight, not a hidden one" {
+	printf '%s\n' \
+		'20 1 0:30 / / rw - tmpfs base rw' \
+		'21 20 0:31 / /y/z rw - tmpfs hidden rw' \
+		'22 20 0:32 / /y rw - tmpfs cover rw' \
+		'23 22 0:33 / /y/z rw - tmpfs visible rw' >"$BATS_TEST_TMPDIR/covered.mountinfo"
+	"$MNTSNAP" capture -F "$BATS_TEST_TMPDIR/covered.mountinfo" >"$BATS_TEST_TMPDIR/whole.json"
+	"$MNTSNAP" capture -F "$BATS_TEST_TMPDIR/covered.mountinfo" --subtree /y/z >"$BATS_TEST_TMPDIR/sub.json"
+	run jq -r '.namespaces[0].mounts[].source' "$BATS_TEST_TMPDIR/sub.json"
+	assert_output visible
+	run --separate-stderr "$MNTSNAP" diff "$BATS_TEST_TMPDIR/sub.json" "$BATS_TEST_TMPDIR/whole.json"
+	assert_success
+	assert_output ""
+	run --separate-stderr "$MNTSNAP" diff "$BATS_TEST_TMPDIR/whole.json" "$BATS_TEST_TMPDIR/sub.json"
+	assert_success
+}
+
+@test "diff of a live --subtree capture under a cover: the same rule as capture" {
+	require_root
+	run --separate-stderr in_private_ns '
+	W=$TMP/w; mkdir -p $W; mount -t tmpfs base $W
+	mkdir -p $W/y/z; mount -t tmpfs hidden $W/y/z
+	mount -t tmpfs cover $W/y; mkdir $W/y/z
+	mount -t tmpfs visible $W/y/z
+	"$MNTSNAP" capture -p $$ --subtree $W/y/z -o $TMP/sub.json
+	"$MNTSNAP" capture -p $$ -o $TMP/whole.json
+	"$MNTSNAP" diff $TMP/sub.json pid:$$ && echo "live: same"
+	"$MNTSNAP" diff $TMP/sub.json $TMP/whole.json && echo "file: same"'
+	assert_success
+	assert_equal "$output" "live: same
+file: same"
+}
