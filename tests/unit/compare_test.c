@@ -1,6 +1,7 @@
 /* compare_test.c - the comparison engine (lib/compare) on small snapshots
  * parsed from JSON, and the diff report (lib/report/diffreport). */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,50 @@ static char *report(const struct mnts_diff *d, enum mnts_diff_format format, int
 	*ret = mnts_diff_report(d, f, format, &err);
 	fclose(f);
 	return text;
+}
+
+/* JSON's value for a string member that may be null, as the item has it. */
+static bool same_str(json_t *obj, const char *key, const char *want)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!want)
+		return json_is_null(v);
+	return json_is_string(v) && strlen(want) == json_string_length(v) &&
+	       memcmp(json_string_value(v), want, strlen(want)) == 0;
+}
+
+/* Checks the JSON report of d with jansson (an independent parser): valid,
+ * no duplicate keys, one object of seven keys per item with its values. */
+static void check_json_report(const struct mnts_diff *d)
+{
+	static const char *const kinds[] = {[MNTS_DIFF_ADDED] = "added",
+					    [MNTS_DIFF_REMOVED] = "removed",
+					    [MNTS_DIFF_CHANGED] = "changed"};
+	int r;
+	_cleanup_free_ char *t = report(d, MNTS_DIFF_JSON, &r);
+	json_error_t jerr;
+	json_t *root = json_loads(t, JSON_REJECT_DUPLICATES, &jerr);
+
+	CHECK_INT(r, 0);
+	if (!root)
+		printf("# %d:%d: %s\n", jerr.line, jerr.column, jerr.text);
+	CHECK(json_is_array(root));
+	CHECK_INT(json_array_size(root), d->n);
+	for (size_t i = 0; root && i < d->n && i < json_array_size(root); i++) {
+		const struct mnts_diff_item *it = &d->items[i];
+		json_t *o = json_array_get(root, i);
+
+		CHECK_INT(json_object_size(o), 7);
+		CHECK(same_str(o, "kind", kinds[it->kind]));
+		CHECK(same_str(o, "field", it->field));
+		CHECK(same_str(o, "ns", it->ns));
+		CHECK(same_str(o, "mountpoint", it->mountpoint));
+		CHECK(same_str(o, "old", it->old_value));
+		CHECK(same_str(o, "new", it->new_value));
+		CHECK(same_str(o, "text", it->text));
+	}
+	json_decref(root);
 }
 
 int main(void)
@@ -200,8 +245,36 @@ int main(void)
 		free(t);
 		t = report(&one, MNTS_DIFF_TEXT, &r);
 		CHECK_INT(r, 0);
-		CHECK_STR(t, "namespace ns0:\n- /x\xff tmpfs\n");
+		/* the text report escapes it (error.h): one line per item */
+		CHECK_STR(t, "namespace ns0:\n- /x\\377 tmpfs\n");
 		free(t);
+	}
+	TEST("several differences: the JSON report parses (jansson) to the items, the text is one "
+	     "line each")
+	{
+		/* JSON text: the mountpoint holds a newline, a quote and a tab */
+		struct m more[ARRAY_SIZE(base) + 1];
+		int lines = 0;
+
+		memcpy(more, base, sizeof(base));
+		more[1].options = "\"ro\",\"nosuid\"";
+		more[2].shared = 6;
+		more[n] = (struct m){7, 1, "/e\\n\\\"q\\t", "0:43", 0, 0, NULL};
+		d = compare(base, n - 1, more, n + 1);
+		CHECK(d.n >= 4 && d.n != SIZE_MAX);
+		if (d.n != SIZE_MAX) {
+			char *t;
+
+			check_json_report(&d);
+			t = report(&d, MNTS_DIFF_TEXT, &r);
+			CHECK_INT(r, 0);
+			for (const char *p = t; p && *p; p++)
+				lines += *p == '\n';
+			CHECK_INT(lines, d.n + 1);
+			CHECK(t && strstr(t, "+ /e\\012\"q\\011 tmpfs\n"));
+			free(t);
+		}
+		mnts_diff_done(&d);
 	}
 	return tap_done();
 }
