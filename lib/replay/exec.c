@@ -442,7 +442,7 @@ static int do_pin(struct exec *x, const struct mnts_step *s, struct mnts_error *
 
 static int do_graft(struct exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
-	const char *root_dir = x->plan->opts->root_dir;
+	const char *root_dir = x->env->root_dir;
 	_cleanup_close_ int rootfd = -1, at = -1;
 	int r = 0, shared;
 

@@ -1,28 +1,8 @@
 /* replay_master.c - live members of peer groups outside a snapshot (see replay_master.h) */
 #include <string.h>
 
-#include "lib/capture/capture.h"
-#include "lib/kernel/nsenum.h"
 #include "lib/replay/replay_master.h"
 #include "lib/replay/sbsource.h"
-
-int mnts_live_groups_read(struct mnts_live_groups *lg, struct mnts_error *err)
-{
-	struct mnts_capture_opts opts = {.backend = MNTS_BACKEND_AUTO};
-	int r;
-
-	lg->self_ns_id = mnts_nsenum_self_id();
-	r = mnts_capture(&opts, &lg->all, err);
-	if (r < 0)
-		return mnts_err_prefix(err, "capture the live peer groups");
-	return 0;
-}
-
-void mnts_live_groups_done(struct mnts_live_groups *lg)
-{
-	mnts_snapshot_free(lg->all);
-	lg->all = NULL;
-}
 
 const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *lg,
 						uint64_t group_id, uint32_t dev_major,

@@ -3,8 +3,8 @@
  * A slave whose master group has no member in the snapshot can still be
  * replayed as a slave of that group when the group is alive on this host:
  * its members may sit in any mount namespace.  Every namespace is captured
- * (only when such a slave exists) and a member usable as the master is
- * picked: same superblock, a root containing the slave's root (the
+ * (host.c, only when such a slave exists) and a member usable as the master
+ * is picked here: same superblock, a root containing the slave's root (the
  * narrow-root rule of MOVE_MOUNT_SET_GROUP), the caller's namespace first.
  */
 #pragma once
@@ -18,10 +18,6 @@ struct mnts_live_groups {
 	struct mnts_snapshot *all; /* every mount namespace, captured */
 	uint64_t self_ns_id;	   /* the caller's mount namespace */
 };
-
-/* Returns: 0 or -errno. */
-int mnts_live_groups_read(struct mnts_live_groups *lg, struct mnts_error *err);
-void mnts_live_groups_done(struct mnts_live_groups *lg);
 
 /* A live member of peer group group_id on superblock dev/fstype whose root
  * contains root (the common ancestor of the roots replayed from it), or NULL: the caller's
