@@ -44,8 +44,8 @@ static enum mnts_reach_state route_of(struct reach_walk *w, int i)
 	/* up to the first mount whose answer is known, or the process root */
 	while (w->route[x] == MNTS_REACH_UNKNOWN) {
 		if (w->parent_of[x] < 0) { /* the process root: its parent is not in the table */
-			w->route[x] = streq(w->t->v[x].target, "/") ? MNTS_REACH_YES
-								    : MNTS_REACH_ASK;
+			w->route[x] =
+			    streq(w->t->v[x].target, "/") ? MNTS_REACH_YES : MNTS_REACH_ASK;
 			break;
 		}
 		w->route[x] = MNTS_REACH_ASK; /* for now: a cycle in the table ends here */
@@ -114,14 +114,14 @@ static void compute_reachability(struct mnts_live_table *t)
 			size_t len = (size_t)(sl - mp);
 			int s = mnts_u64map_get(&by_place, path_key(p, mp, len));
 
-			w.tucked[i] = s >= 0 && !strncmp(t->v[s].target, mp, len) &&
-				      !t->v[s].target[len];
+			w.tucked[i] =
+			    s >= 0 && !strncmp(t->v[s].target, mp, len) && !t->v[s].target[len];
 		}
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		enum mnts_reach_state r = route_of(&w, (int)i);
 
-		t->v[i].reach = ask[i] || r == MNTS_REACH_ASK ? MNTS_REACH_ASK
+		t->v[i].reach = ask[i] || r == MNTS_REACH_ASK	       ? MNTS_REACH_ASK
 				: r == MNTS_REACH_YES && !w.stacked[i] ? MNTS_REACH_YES
 								       : MNTS_REACH_NO;
 	}
@@ -251,11 +251,12 @@ static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
 		const struct mnts_live_mount *lm = &t->v[i];
 
 		mnts_debug(3,
-			   "live mount %" PRIu64 " parent %" PRIu64 " dev %u:%u root %s at %s %s%s%s "
+			   "live mount %" PRIu64 " parent %" PRIu64
+			   " dev %u:%u root %s at %s %s%s%s "
 			   "reachable: %s",
-			   lm->id, lm->parent_id, lm->dev_major, lm->dev_minor, lm->root, lm->target,
-			   lm->fstype, lm->shared ? " shared" : "", lm->unbindable ? " unbindable" : "",
-			   reach_names[lm->reach]);
+			   lm->id, lm->parent_id, lm->dev_major, lm->dev_minor, lm->root,
+			   lm->target, lm->fstype, lm->shared ? " shared" : "",
+			   lm->unbindable ? " unbindable" : "", reach_names[lm->reach]);
 	}
 	return 0;
 }
@@ -322,7 +323,8 @@ static void ask_statx(struct mnts_live_table *t, const struct mnts_snapshot *sna
 			const struct mnts_mount *m = &snap->nss[n].mounts[i];
 
 			if (!m->nsfs_type)
-				mnts_u64map_put(&devs, (uint64_t)m->dev_major << 32 | m->dev_minor, 0);
+				mnts_u64map_put(&devs, (uint64_t)m->dev_major << 32 | m->dev_minor,
+						0);
 		}
 	for (size_t i = 0; i < t->n; i++) {
 		struct mnts_live_mount *lm = &t->v[i];

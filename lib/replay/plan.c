@@ -189,7 +189,6 @@ static int order_namespaces(struct mnts_plan *plan, struct mnts_error *err)
 	return 0;
 }
 
-
 int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		    const struct mnts_host *host, const struct mnts_plan_opts *opts,
 		    struct mnts_error *err)

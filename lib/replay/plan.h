@@ -41,7 +41,7 @@
 struct mnts_host;
 
 enum mnts_plan_target {
-	MNTS_PLAN_TARGET_NEW = 1, /* new namespaces, pinned */
+	MNTS_PLAN_TARGET_NEW = 1,  /* new namespaces, pinned */
 	MNTS_PLAN_TARGET_EXISTING, /* one namespace grafted into an existing one */
 };
 

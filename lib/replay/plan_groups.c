@@ -207,7 +207,8 @@ static bool has_outside_master(const struct mnts_snapshot *snap, const struct mn
 			const struct mnts_mount *m = &ns->mounts[i];
 
 			need = m->master_id && !m->nsfs_type &&
-			       mnts_u64map_get(&shared, m->master_id) < 0 && !on_external(snap, m, opts);
+			       mnts_u64map_get(&shared, m->master_id) < 0 &&
+			       !on_external(snap, m, opts);
 		}
 	}
 	mnts_u64map_free(&shared);

@@ -40,8 +40,8 @@ const struct mnts_mount *plan_top_mount_at(const struct mnts_ns *ns, const char 
 int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_error *err);
 /* Each mount's superblock and each superblock's source; mounts that cannot
  * be replayed are added to bad. */
-void plan_resolve_sources(struct mnts_plan *plan, char **ext_of,
-			  const struct mnts_live_table *live, struct mnts_strv *bad);
+void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_live_table *live,
+			  struct mnts_strv *bad);
 
 /* plan_groups.c: peer groups, their masters and the masters of pure slaves,
  * rejoining live groups outside the snapshot where lg has them. */

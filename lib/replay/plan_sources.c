@@ -174,7 +174,8 @@ static void assign_superblocks(struct mnts_plan *plan, char **ext_of, struct mnt
 		}
 		pm->nsfs_of = plan_ns_index(plan, mnts_snapshot_find_ns(plan->snap, m->nsfs_ns));
 		if (pm->nsfs_of < 0)
-			plan_unresolved(bad, m, "pins namespace '%s', which is not selected with --ns",
+			plan_unresolved(bad, m,
+					"pins namespace '%s', which is not selected with --ns",
 					m->nsfs_ns);
 		else if (plan->nss[pm->nsfs_of].ns == m->ns)
 			plan_unresolved(bad, m,
@@ -216,13 +217,14 @@ static void check_roots(const struct mnts_plan *plan, const struct mnts_plan_sb 
 		if (m->deleted)
 			plan_unresolved(bad, m, "its root '%s' was deleted on the host", m->root);
 		else if (!mnts_path_contains(sb->root, m->root))
-			plan_unresolved(bad, m, "root '%s' is not inside the source '%s' (root '%s')",
+			plan_unresolved(bad, m,
+					"root '%s' is not inside the source '%s' (root '%s')",
 					m->root, sb->path, sb->root);
 	}
 }
 
-void plan_resolve_sources(struct mnts_plan *plan, char **ext_of,
-			  const struct mnts_live_table *live, struct mnts_strv *bad)
+void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_live_table *live,
+			  struct mnts_strv *bad)
 {
 	assign_superblocks(plan, ext_of, bad);
 	index_sb_mounts(plan);

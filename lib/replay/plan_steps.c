@@ -20,10 +20,10 @@ static void ensure_sb(struct mnts_plan *plan, int sb_index)
 	if (sb->ns_id)
 		sb->ns_slot = plan_new_slot(plan);
 	s = plan_add_step(plan,
-		     sb->how == MNTS_SB_FRESH  ? MNTS_STEP_SB_FRESH
-		     : sb->how == MNTS_SB_LIVE ? MNTS_STEP_SB_LIVE
-					       : MNTS_STEP_SB_EXTERNAL,
-		     sb_index);
+			  sb->how == MNTS_SB_FRESH  ? MNTS_STEP_SB_FRESH
+			  : sb->how == MNTS_SB_LIVE ? MNTS_STEP_SB_LIVE
+						    : MNTS_STEP_SB_EXTERNAL,
+			  sb_index);
 	s->dst = sb->slot;
 	s->aux = sb->ns_slot;
 }
@@ -77,8 +77,9 @@ static void ensure_group(struct mnts_plan *plan, int g)
 		plan->group_made[x] = true;
 		if (n == cap) {
 			cap *= 2;
-			chain = chain == buf ? memcpy(xcalloc(cap, sizeof(*chain)), buf, sizeof(buf))
-					     : xreallocarray(chain, cap, sizeof(*chain));
+			chain = chain == buf
+				    ? memcpy(xcalloc(cap, sizeof(*chain)), buf, sizeof(buf))
+				    : xreallocarray(chain, cap, sizeof(*chain));
 		}
 		chain[n++] = x;
 	}
@@ -314,8 +315,8 @@ static void push_frame(struct tree_frame **stack, size_t *depth, size_t *cap,
 		*cap = *cap ? 2 * *cap : 64;
 		*stack = xreallocarray(*stack, *cap, sizeof(**stack));
 	}
-	(*stack)[(*depth)++] = (struct tree_frame){
-	    .m = m, .order = m->n_children ? child_order(m) : NULL};
+	(*stack)[(*depth)++] =
+	    (struct tree_frame){.m = m, .order = m->n_children ? child_order(m) : NULL};
 }
 
 /* Steps that build root's whole tree as one detached tree, depth first:
@@ -474,9 +475,10 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		int root = plan_mount_index(plan, plan->nss[n].ns->root);
 
-		s = plan_add_step(
-		    plan, opts->target == MNTS_PLAN_TARGET_NEW ? MNTS_STEP_NS_POPULATE : MNTS_STEP_GRAFT,
-		    (int)n);
+		s = plan_add_step(plan,
+				  opts->target == MNTS_PLAN_TARGET_NEW ? MNTS_STEP_NS_POPULATE
+								       : MNTS_STEP_GRAFT,
+				  (int)n);
 		s->src = plan->mounts[root].slot;
 		s->aux = plan->nss[n].slot;
 	}

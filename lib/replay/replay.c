@@ -221,8 +221,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		struct mnts_error *err)
 {
 	const struct mnts_plan_opts popts = {
-	    .target = opts->target == MNTS_REPLAY_NEW ? MNTS_PLAN_TARGET_NEW
-						      : MNTS_PLAN_TARGET_EXISTING,
+	    .target =
+		opts->target == MNTS_REPLAY_NEW ? MNTS_PLAN_TARGET_NEW : MNTS_PLAN_TARGET_EXISTING,
 	    .new_dir = opts->new_dir,
 	    .root_dir = opts->root_dir,
 	    .ns_labels = opts->ns_labels,

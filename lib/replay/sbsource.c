@@ -73,8 +73,8 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
 	return create_once(fstype, source, NULL, MNTS_FSCONFIG_CMD_CREATE, err);
 }
 
-int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major,
-		  uint32_t dev_minor, struct mnts_error *err)
+int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major, uint32_t dev_minor,
+		  struct mnts_error *err)
 {
 	/* private at once (a clone of a shared mount is a peer of it), and
 	 * without the live mount's flags: clones of it get only their own */

@@ -33,5 +33,5 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
 /* A detached private non-recursive clone of path (relative to dirfd, or
  * AT_FDCWD), without per-mount flags; with check, it must be a mount of
  * superblock dev_major:dev_minor.  Returns: mount fd or -errno. */
-int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major,
-		  uint32_t dev_minor, struct mnts_error *err);
+int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major, uint32_t dev_minor,
+		  struct mnts_error *err);

@@ -153,7 +153,7 @@ static struct mnts_snapshot *stacked(size_t n)
 struct deep_run {
 	const struct mnts_snapshot *snap;
 	size_t n;
-	size_t n_steps;	  /* of the plan of snap */
+	size_t n_steps; /* of the plan of snap */
 	int plan_rc;
 	size_t reachable; /* live mounts of a stack of n found reachable */
 };
@@ -187,7 +187,7 @@ static void *deep_thread(void *arg)
 	return NULL;
 }
 
-int main(void)
+static void test_live_source(void)
 {
 	struct mnts_error err = {0};
 	struct mnts_plan plan;
@@ -218,6 +218,13 @@ int main(void)
 		mnts_plan_done(&plan);
 		mnts_host_done(&h);
 	}
+}
+
+static void test_fresh(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
 
 	TEST("--fresh creates a tmpfs a live mount could give, and still clones ext4")
 	{
@@ -237,6 +244,13 @@ int main(void)
 		mnts_plan_done(&plan);
 		mnts_host_done(&h);
 	}
+}
+
+static void test_unresolvable(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
 
 	TEST("an unresolvable source is one error naming the mount")
 	{
@@ -252,6 +266,13 @@ int main(void)
 		CHECK_INT(plan.n_steps, 0);
 		mnts_host_done(&h);
 	}
+}
+
+static void test_covered(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
 
 	TEST("a live mount covered by another one is not a source")
 	{
@@ -267,6 +288,13 @@ int main(void)
 		CHECK(strstr(err.msg, "'ns0:/data' (ext4 8:1)") != NULL);
 		mnts_host_done(&h);
 	}
+}
+
+static void test_external(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
 
 	TEST("--external gives the superblock of the mount it names")
 	{
@@ -288,6 +316,13 @@ int main(void)
 		mnts_plan_done(&plan);
 		mnts_host_done(&h);
 	}
+}
+
+static void test_peer_group(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
 
 	TEST("a peer group gets one anchor and a join per member; a pure slave its slave anchor")
 	{
@@ -327,6 +362,13 @@ int main(void)
 		mnts_plan_done(&plan);
 		mnts_host_done(&h);
 	}
+}
+
+static void test_live_group(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
 
 	TEST("a slave of a group outside the snapshot rejoins a live member of it")
 	{
@@ -351,7 +393,10 @@ int main(void)
 		mnts_plan_done(&plan);
 		mnts_host_done(&h);
 	}
+}
 
+static void test_needs_live_groups(void)
+{
 	TEST("live groups are gathered only for a master outside the snapshot")
 	{
 		_cleanup_snapshot_ struct mnts_snapshot *groups = load("groups.json");
@@ -368,7 +413,10 @@ int main(void)
 		opts.n_externals = 1;
 		CHECK(!mnts_plan_needs_live_groups(groups, &opts));
 	}
+}
 
+static void test_depth(void)
+{
 	TEST("100,000 mounts stacked on one path plan, and index as live mounts, on a 1 MB stack")
 	{
 		struct deep_run d = {.n = 99999};
@@ -390,5 +438,18 @@ int main(void)
 		/* the root and the top of the stack */
 		CHECK_INT(d.reachable, 2);
 	}
+}
+
+int main(void)
+{
+	test_live_source();
+	test_fresh();
+	test_unresolvable();
+	test_covered();
+	test_external();
+	test_peer_group();
+	test_live_group();
+	test_needs_live_groups();
+	test_depth();
 	return tap_done();
 }
