@@ -110,11 +110,33 @@ static struct mnts_plan_opts new_opts(void)
 	return (struct mnts_plan_opts){.target = MNTS_PLAN_TARGET_NEW, .new_dir = "/tmp/out"};
 }
 
-/* Parses a snapshot of one namespace whose root carries n mounts stacked on
- * /a (each its own tmpfs). */
-static struct mnts_snapshot *stacked(size_t n)
+/* Parses a snapshot of one namespace: a tmpfs root and n more mounts.
+ * STACKED: each on /a over the previous one, each its own tmpfs.  CHAINED:
+ * siblings /m2 .. /m(n+1) on one tmpfs, /mI in peer group I, a slave of
+ * group I-1 (/m2 of group 1, which /m1 has), the last group's first. */
+enum deep_shape { STACKED, CHAINED };
+
+static void deep_mount(FILE *f, size_t id, size_t parent, size_t dev, const char *mp, size_t shared,
+		       size_t master)
 {
-	char *text = NULL;
+	fprintf(f,
+		"%s{\"deleted\":false,\"dev\":\"0:%zu\",\"fstype\":\"tmpfs\",\"id\":%zu,"
+		"\"idmap\":null,\"master_id\":%zu,\"mnt_id\":%zu,\"mount_options\":[\"rw\","
+		"\"relatime\"],\"mountpoint\":\"%s\",\"nsfs\":null,",
+		id > 1 ? "," : "", dev, id, master, id, mp);
+	if (parent)
+		fprintf(f, "\"parent\":%zu,", parent);
+	else
+		fputs("\"parent\":null,", f);
+	fprintf(f,
+		"\"propagate_from\":0,\"root\":\"/\",\"shared_id\":%zu,\"source\":\"none\","
+		"\"super_options\":[\"rw\"],\"unbindable\":false}",
+		shared);
+}
+
+static struct mnts_snapshot *deep_snapshot(enum deep_shape shape, size_t n)
+{
+	char *text = NULL, mp[32];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	struct mnts_snapshot *snap = NULL;
@@ -125,57 +147,69 @@ static struct mnts_snapshot *stacked(size_t n)
 	      "\"host\":{\"arch\":\"x86_64\",\"hostname\":\"h\",\"kernel\":\"6.18\"},"
 	      "\"namespaces\":[{\"label\":\"ns0\",\"mnt_ns_id\":null,\"mounts\":[",
 	      f);
-	for (size_t i = 1; i <= n + 1; i++) {
-		fprintf(f,
-			"%s{\"deleted\":false,\"dev\":\"0:%zu\",\"fstype\":\"tmpfs\",\"id\":%zu,"
-			"\"idmap\":null,\"master_id\":0,\"mnt_id\":%zu,\"mount_options\":[\"rw\","
-			"\"relatime\"],\"mountpoint\":\"%s\",\"nsfs\":null,",
-			i > 1 ? "," : "", i, i, i, i > 1 ? "/a" : "/");
-		if (i > 1)
-			fprintf(f, "\"parent\":%zu,", i - 1);
-		else
-			fputs("\"parent\":null,", f);
-		fputs("\"propagate_from\":0,\"root\":\"/\",\"shared_id\":0,\"source\":\"none\","
-		      "\"super_options\":[\"rw\"],\"unbindable\":false}",
-		      f);
+	deep_mount(f, 1, 0, 1, "/", 0, 0);
+	for (size_t i = 2; i <= n + 1; i++) {
+		if (shape == STACKED) {
+			deep_mount(f, i, i - 1, i, "/a", 0, 0);
+			continue;
+		}
+		/* id i holds group g = n + 3 - i: the deepest slave first */
+		snprintf(mp, sizeof(mp), "/m%zu", n + 3 - i);
+		deep_mount(f, i, 1, 2, mp, n + 3 - i, n + 2 - i);
 	}
+	if (shape == CHAINED)
+		deep_mount(f, n + 2, 1, 2, "/m1", 1, 0);
 	fputs("],\"ns_ino\":4026532300,\"nsfs_paths\":[],\"owner_userns_ino\":null,\"pids\":[],"
 	      "\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\",\"version\":\"0.1.0\"},"
 	      "\"warnings\":[]}",
 	      f);
 	fclose(f);
-	if (mnts_snapshot_parse(text, len, "stacked", &snap, &err) < 0)
+	if (mnts_snapshot_parse(text, len, "deep", &snap, &err) < 0)
 		printf("# %s\n", err.msg);
 	free(text);
 	return snap;
 }
 
 struct deep_run {
-	const struct mnts_snapshot *snap;
-	size_t n;
-	size_t n_steps; /* of the plan of snap */
-	int plan_rc;
+	const struct mnts_snapshot *stacked, *chained;
+	size_t n, n_chained;
+	size_t stacked_steps, anchors; /* of the plans */
+	int stacked_rc, chained_rc;
 	size_t reachable; /* live mounts of a stack of n found reachable */
 };
 
-/* Plans the stacked snapshot and indexes a live table of as many mounts
- * stacked on one path, on a thread with a small stack. */
-static void *deep_thread(void *arg)
+static int plan_steps_of(const struct mnts_snapshot *snap, enum mnts_step_kind kind,
+			 size_t *ret_steps, size_t *ret_kind)
 {
-	struct deep_run *d = arg;
 	const struct mnts_plan_opts opts = new_opts();
 	struct mnts_host h = {0};
 	struct mnts_plan plan;
 	struct mnts_error err = {0};
+	int r;
 
 	mnts_live_table_index(&h.live);
-	d->plan_rc = mnts_plan_build(&plan, d->snap, &h, &opts, &err);
-	if (d->plan_rc == 0) {
-		d->n_steps = plan.n_steps;
+	r = mnts_plan_build(&plan, snap, &h, &opts, &err);
+	if (r == 0) {
+		*ret_steps = plan.n_steps;
+		*ret_kind = count_kind(&plan, kind);
 		mnts_plan_done(&plan);
+	} else {
+		printf("# %s\n", err.msg);
 	}
 	mnts_host_done(&h);
+	return r;
+}
 
+/* Plans the deep snapshots and indexes a live table of n mounts stacked on
+ * one path, on a thread with a small stack. */
+static void *deep_thread(void *arg)
+{
+	struct deep_run *d = arg;
+	struct mnts_host h = {0};
+	size_t ignored;
+
+	d->stacked_rc = plan_steps_of(d->stacked, MNTS_STEP_DROP, &d->stacked_steps, &ignored);
+	d->chained_rc = plan_steps_of(d->chained, MNTS_STEP_ANCHOR, &ignored, &d->anchors);
 	/* the top of the stack first: each mount's answer needs its parent's */
 	for (size_t i = d->n + 1; i >= 2; i--)
 		live_add(&h, i, i - 1, 0, (uint32_t)i, "tmpfs", "/", "/a");
@@ -417,25 +451,32 @@ static void test_needs_live_groups(void)
 
 static void test_depth(void)
 {
-	TEST("100,000 mounts stacked on one path plan, and index as live mounts, on a 1 MB stack")
+	TEST("100,000 stacked mounts, and a chain of 5,000 masters, plan on a 128 KiB stack")
 	{
-		struct deep_run d = {.n = 99999};
-		_cleanup_snapshot_ struct mnts_snapshot *snap = stacked(d.n);
+		/* the reader checks a master chain in quadratic time: 5,000 */
+		struct deep_run d = {.n = 99999, .n_chained = 4999};
+		_cleanup_snapshot_ struct mnts_snapshot *stacked = deep_snapshot(STACKED, d.n);
+		_cleanup_snapshot_ struct mnts_snapshot *chained =
+		    deep_snapshot(CHAINED, d.n_chained);
 		pthread_attr_t attr;
 		pthread_t t;
 
-		d.snap = snap;
-		CHECK(snap);
+		CHECK(stacked && chained);
+		d.stacked = stacked;
+		d.chained = chained;
 		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, 1 << 20);
+		pthread_attr_setstacksize(&attr, 128 << 10);
 		CHECK_INT(pthread_create(&t, &attr, deep_thread, &d), 0);
 		pthread_join(t, NULL);
 		pthread_attr_destroy(&attr);
-		CHECK_INT(d.plan_rc, 0);
+		CHECK_INT(d.stacked_rc, 0);
 		/* namespace, root, a superblock and an attach each, populate,
 		 * drop, pin */
-		CHECK_INT(d.n_steps, 1 + 1 + 2 * d.n + 3);
-		/* the root and the top of the stack */
+		CHECK_INT(d.stacked_steps, 1 + 1 + 2 * d.n + 3);
+		CHECK_INT(d.chained_rc, 0);
+		/* an anchor for every group with a slave group: all but the last */
+		CHECK_INT(d.anchors, d.n_chained);
+		/* the live stack: the root and the top of the stack */
 		CHECK_INT(d.reachable, 2);
 	}
 }
