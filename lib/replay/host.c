@@ -367,8 +367,10 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 
 	*h = (struct mnts_host){0};
 	r = read_live_table(&h->live, err);
-	if (r < 0)
+	if (r < 0) {
+		mnts_host_done(h);
 		return r;
+	}
 	ask_statx(&h->live, snap);
 	if (mnts_plan_needs_live_groups(snap, opts)) {
 		struct mnts_error lerr = {0};

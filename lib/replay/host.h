@@ -53,7 +53,8 @@ struct mnts_host {
 	unsigned long mount_max;	/* fs.mount-max; 0: unknown */
 };
 
-/* Gathers the facts a plan of snap with opts needs.  Returns: 0 or -errno. */
+/* Gathers the facts a plan of snap with opts needs.  Returns: 0 or -errno
+ * (then nothing is left to free). */
 int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *opts, struct mnts_error *err);
 void mnts_host_done(struct mnts_host *h);
