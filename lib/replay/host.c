@@ -363,6 +363,7 @@ static unsigned long read_mount_max(void)
 int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *opts, struct mnts_error *err)
 {
+	bool masters;
 	int r;
 
 	*h = (struct mnts_host){0};
@@ -372,13 +373,19 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		return r;
 	}
 	ask_statx(&h->live, snap);
-	if (mnts_plan_needs_live_groups(snap, opts)) {
+	masters = mnts_plan_needs_live_groups(snap, opts);
+	if (masters || mnts_plan_needs_other_ns(snap, opts, &h->live)) {
 		struct mnts_error lerr = {0};
 
 		/* without them, such slaves are replayed without their master
-		 * (the planner warns for each) */
-		if (read_live_groups(&h->groups, &lerr) < 0)
-			mnts_warn("%s", lerr.msg);
+		 * (the planner warns for each), and such superblocks are
+		 * refused */
+		if (read_live_groups(&h->groups, &lerr) < 0) {
+			if (masters)
+				mnts_warn("%s", lerr.msg);
+			else
+				mnts_debug(1, "%s", lerr.msg);
+		}
 	}
 	h->mount_max = read_mount_max();
 	return 0;

@@ -1,17 +1,10 @@
 /* plan.c - validate a snapshot for replay and compute the steps (see plan.h
  * and plan_internal.h for the phases and their files) */
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/replay/plan_internal.h"
-
-const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s:%s", m->ns->label, m->mountpoint);
-	return buf;
-}
 
 int plan_new_slot(struct mnts_plan *plan)
 {
@@ -210,7 +203,7 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 	r = plan_apply_externals(plan, ext_of, err);
 	if (r < 0)
 		goto out;
-	plan_resolve_sources(plan, ext_of, &host->live, &bad);
+	plan_resolve_sources(plan, ext_of, host, &bad);
 	plan_build_groups(plan, &host->groups, &bad);
 	if (bad.n) {
 		r = unresolved_error(&bad, err);
@@ -258,176 +251,4 @@ void mnts_plan_done(struct mnts_plan *plan)
 	free(plan->nss);
 	free(plan->steps);
 	memset(plan, 0, sizeof(*plan));
-}
-
-static void join_strv(const struct mnts_strv *sv, char *buf, size_t size)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < sv->n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? "," : "", sv->v[i]);
-}
-
-void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size_t size)
-{
-	const struct mnts_step *s = &plan->steps[i];
-	const struct mnts_plan_opts *opts = plan->opts;
-	char a[512], b[512], o[512];
-	const struct mnts_plan_sb *sb = NULL;
-	const struct mnts_mount *m = NULL;
-	const struct mnts_plan_group *g = NULL;
-	const struct mnts_ns *ns = NULL;
-
-	switch (s->kind) {
-	case MNTS_STEP_SB_FRESH:
-	case MNTS_STEP_SB_LIVE:
-	case MNTS_STEP_SB_EXTERNAL:
-	case MNTS_STEP_SB_RO:
-		sb = &plan->sbs[s->obj];
-		break;
-	case MNTS_STEP_ANCHOR:
-	case MNTS_STEP_SLAVE_ANCHOR:
-	case MNTS_STEP_LIVE_MEMBER:
-		g = &plan->groups[s->obj];
-		break;
-	case MNTS_STEP_NS_CREATE:
-	case MNTS_STEP_NS_POPULATE:
-	case MNTS_STEP_GRAFT:
-	case MNTS_STEP_PIN:
-		ns = plan->nss[s->obj].ns;
-		break;
-	case MNTS_STEP_DROP:
-		break;
-	default:
-		m = plan->mounts[s->obj].m;
-		mnts_plan_mount_name(m, a, sizeof(a));
-		break;
-	}
-
-	switch (s->kind) {
-	case MNTS_STEP_NS_CREATE:
-		snprintf(buf, size, "create mount namespace for '%s'", ns->label);
-		break;
-	case MNTS_STEP_SB_FRESH:
-		if (sb->options)
-			join_strv(&sb->first->super_options, o, sizeof(o));
-		snprintf(buf, size, "create %s superblock (was %u:%u) source '%s' options '%s'%s",
-			 sb->fstype, sb->dev_major, sb->dev_minor, sb->first->source,
-			 sb->options ? o : "", sb->options ? "" : " (never options: shared type)");
-		break;
-	case MNTS_STEP_SB_LIVE:
-		if (sb->ns_id)
-			snprintf(o, sizeof(o), " in mount namespace %" PRIu64, sb->ns_id);
-		snprintf(buf, size, "clone %s superblock %u:%u from live mount '%s'%s (root '%s')",
-			 sb->fstype, sb->dev_major, sb->dev_minor, sb->path, sb->ns_id ? o : "",
-			 sb->root);
-		break;
-	case MNTS_STEP_SB_EXTERNAL:
-		snprintf(buf, size, "clone %s superblock (was %u:%u) from external '%s'",
-			 sb->fstype, sb->dev_major, sb->dev_minor, sb->path);
-		break;
-	case MNTS_STEP_CLONE:
-		snprintf(buf, size, "clone mount '%s' from superblock %u:%u path '/%s'%s", a,
-			 m->dev_major, m->dev_minor, s->rel ? s->rel : "",
-			 s->create ? " (create if missing)" : "");
-		break;
-	case MNTS_STEP_NSFS:
-		if (plan->mounts[s->obj].ext_path)
-			snprintf(buf, size, "bind namespace file '%s' as '%s'",
-				 plan->mounts[s->obj].ext_path, a);
-		else
-			snprintf(buf, size, "bind namespace file of '%s' as '%s'", m->nsfs_ns, a);
-		break;
-	case MNTS_STEP_IDMAP:
-		join_strv(&m->uid_map, o, sizeof(o));
-		join_strv(&m->gid_map, b, sizeof(b));
-		snprintf(buf, size, "idmap '%s' uid_map '%s' gid_map '%s'", a, o, b);
-		break;
-	case MNTS_STEP_MOUNTPOINT:
-		snprintf(buf, size, "open mountpoint of '%s' in '%s' path '/%s'%s", a,
-			 mnts_plan_mount_name(m->parent, b, sizeof(b)), s->rel,
-			 s->create ? " (create if missing)" : "");
-		break;
-	case MNTS_STEP_ATTACH:
-		snprintf(buf, size, "attach '%s' onto '%s'", a,
-			 mnts_plan_mount_name(m->parent, b, sizeof(b)));
-		break;
-	case MNTS_STEP_FLAGS: {
-		struct mnts_strv words = {0};
-
-		mnts_options_from_mount_attr(&words, s->attr_set);
-		join_strv(&words, o, sizeof(o));
-		mnts_strv_clear(&words);
-		snprintf(buf, size, "set flags of '%s' to '%s'", a, o);
-		break;
-	}
-	case MNTS_STEP_SB_RO:
-		snprintf(buf, size, "make %s superblock (was %u:%u) read-only", sb->fstype,
-			 sb->dev_major, sb->dev_minor);
-		break;
-	case MNTS_STEP_ANCHOR:
-		if (g->master >= 0)
-			snprintf(buf, size,
-				 "anchor peer group %" PRIu64 " as a slave of group %" PRIu64,
-				 g->shared_id, plan->groups[g->master].shared_id);
-		else
-			snprintf(buf, size, "anchor peer group %" PRIu64, g->shared_id);
-		break;
-	case MNTS_STEP_SLAVE_ANCHOR:
-		snprintf(buf, size, "anchor slaves of peer group %" PRIu64, g->shared_id);
-		break;
-	case MNTS_STEP_SHARE:
-		if (m->master_id)
-			snprintf(buf, size,
-				 "make '%s' shared (peer group %" PRIu64 ") and a slave of group %" PRIu64,
-				 a, m->shared_id, m->master_id);
-		else
-			snprintf(buf, size, "make '%s' shared (peer group %" PRIu64 ")", a,
-				 m->shared_id);
-		break;
-	case MNTS_STEP_JOIN:
-		snprintf(buf, size, "join '%s' to peer group %" PRIu64, a, m->shared_id);
-		break;
-	case MNTS_STEP_SLAVE:
-		snprintf(buf, size, "make '%s' a slave of peer group %" PRIu64, a, m->master_id);
-		break;
-	case MNTS_STEP_UNBINDABLE:
-		snprintf(buf, size, "make '%s' unbindable", a);
-		break;
-	case MNTS_STEP_DROP:
-		snprintf(buf, size, "drop group anchors and superblock sources");
-		break;
-	case MNTS_STEP_NS_POPULATE:
-		if (opts->root_dir)
-			snprintf(buf, size, "graft '%s' at '%s' in its new namespace", ns->label,
-				 opts->root_dir);
-		else
-			snprintf(buf, size, "make '%s' the root of its new namespace (pivot_root)",
-				 ns->label);
-		break;
-	case MNTS_STEP_GRAFT:
-		snprintf(buf, size, "attach '%s' at '%s' in the target namespace", ns->label,
-			 opts->root_dir ? opts->root_dir : "/");
-		break;
-	case MNTS_STEP_PIN:
-		snprintf(buf, size, "pin '%s' at '%s/%s'", ns->label, opts->new_dir, ns->label);
-		break;
-	case MNTS_STEP_LIVE_MEMBER:
-		if (g->ns_id)
-			snprintf(o, sizeof(o), " in mount namespace %" PRIu64, g->ns_id);
-		snprintf(buf, size, "open live member '%s'%s of peer group %" PRIu64, g->path,
-			 g->ns_id ? o : "", g->shared_id);
-		break;
-	}
-}
-
-void mnts_plan_print(const struct mnts_plan *plan, FILE *f)
-{
-	char line[2048];
-
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		mnts_plan_step_text(plan, i, line, sizeof(line));
-		fprintf(f, "%zu %s\n", i + 1, line);
-	}
 }

@@ -138,6 +138,7 @@ enum mnts_step_kind {
 	MNTS_STEP_GRAFT,
 	MNTS_STEP_PIN,
 	MNTS_STEP_LIVE_MEMBER,
+	MNTS_STEP__COUNT
 };
 
 struct mnts_step {
@@ -191,7 +192,17 @@ void mnts_plan_done(struct mnts_plan *plan);
 bool mnts_plan_needs_live_groups(const struct mnts_snapshot *snap,
 				 const struct mnts_plan_opts *opts);
 
-/* "ns0:/a/b" for a mount, written into buf (returned). */
+struct mnts_live_table;
+/* Whether a superblock of snap that replay never creates (features.h) has
+ * no live mount in live holding its roots, nor --external: then it may
+ * come from another namespace, and the host gathers every namespace's
+ * mounts.  Pure, and asks what the plan will ask. */
+bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live);
+
+/* Printing a plan (steps.c, from the table of step kinds). */
+
+/* "ns0:/a/b" for a mount, written into buf.  Returns: buf. */
 const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size);
 
 /* One line describing step i (no newline), into buf. */

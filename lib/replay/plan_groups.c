@@ -155,33 +155,6 @@ void plan_build_groups(struct mnts_plan *plan, const struct mnts_live_groups *lg
 	find_slave_masters(plan, lg, bad);
 }
 
-/* Whether m's superblock (one (dev, fstype) across namespaces) comes from
- * --external: live_master() never looks for the master of its mounts. */
-static bool on_external(const struct mnts_snapshot *snap, const struct mnts_mount *m,
-			const struct mnts_plan_opts *opts)
-{
-	for (size_t e = 0; e < opts->n_externals; e++) {
-		_cleanup_free_ char *label = NULL, *key = NULL;
-		struct mnts_error ignored = {0}; /* the planner reports it */
-		const char *path;
-
-		if (plan_parse_external(opts->externals[e], &label, &key, &path, &ignored) < 0)
-			continue;
-		for (size_t n = 0; n < snap->n_ns; n++) {
-			const struct mnts_ns *ns = &snap->nss[n];
-			const struct mnts_mount *top;
-
-			if ((label && !streq(label, ns->label)) || !plan_ns_wanted(opts, ns))
-				continue;
-			top = plan_top_mount_at(ns, key);
-			if (top && !top->nsfs_type && top->dev_major == m->dev_major &&
-			    top->dev_minor == m->dev_minor && streq(top->fstype, m->fstype))
-				return true;
-		}
-	}
-	return false;
-}
-
 /* Whether the replayed mounts include a slave whose master group has no
  * member among them (pure slaves and group members alike). */
 static bool has_outside_master(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts)
@@ -208,7 +181,7 @@ static bool has_outside_master(const struct mnts_snapshot *snap, const struct mn
 
 			need = m->master_id && !m->nsfs_type &&
 			       mnts_u64map_get(&shared, m->master_id) < 0 &&
-			       !on_external(snap, m, opts);
+			       !plan_on_external(snap, m, opts);
 		}
 	}
 	mnts_u64map_free(&shared);

@@ -36,11 +36,18 @@ int plan_parse_external(const char *arg, char **ret_label, char **ret_key, const
 			struct mnts_error *err);
 /* The topmost of the mounts stacked at path in ns, or NULL. */
 const struct mnts_mount *plan_top_mount_at(const struct mnts_ns *ns, const char *path);
+/* Whether m's superblock (one (dev, fstype) across namespaces) comes from
+ * --external. */
+bool plan_on_external(const struct mnts_snapshot *snap, const struct mnts_mount *m,
+		      const struct mnts_plan_opts *opts);
+/* Length of the deepest common ancestor of a (its first len bytes) and b,
+ * both normalised absolute paths. */
+size_t plan_common_ancestor_len(const char *a, size_t len, const char *b);
 /* ext_of[i]: the --external path of plan->mounts[i], or NULL.  Returns: 0 or -errno. */
 int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_error *err);
 /* Each mount's superblock and each superblock's source; mounts that cannot
  * be replayed are added to bad. */
-void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_live_table *live,
+void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host *host,
 			  struct mnts_strv *bad);
 
 /* plan_groups.c: peer groups, their masters and the masters of pure slaves,

@@ -103,9 +103,7 @@ static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
 	return (int)plan->n_sbs++;
 }
 
-/* Length of the deepest common ancestor of a (its first len bytes) and b,
- * both normalised absolute paths. */
-static size_t common_ancestor_len(const char *a, size_t len, const char *b)
+size_t plan_common_ancestor_len(const char *a, size_t len, const char *b)
 {
 	size_t i = 0;
 
@@ -143,8 +141,8 @@ static void index_sb_mounts(struct mnts_plan *plan)
 		size_t len = strlen(first);
 
 		for (int k = off[sb] + 1; k < off[sb + 1] && len > 1; k++)
-			len = common_ancestor_len(first, len,
-						  plan->mounts[plan->sb_mounts[k]].m->root);
+			len = plan_common_ancestor_len(first, len,
+						       plan->mounts[plan->sb_mounts[k]].m->root);
 		plan->sbs[sb].roots_common = xstrndup(first, len);
 	}
 }
@@ -184,27 +182,59 @@ static void assign_superblocks(struct mnts_plan *plan, char **ext_of, struct mnt
 	}
 }
 
-/* Where superblock sb comes from when no --external names it: anew with
- * --fresh when its type can be created, else a live mount of it, else anew
- * when its type can be created.  Returns: false when none of them can. */
+/* Where superblock sb comes from when no --external names it: features.c
+ * decides between a new superblock and a live mount of it here (never a
+ * new one for a type the kernel shares); a type replay never creates may
+ * be mounted only in another namespace, and is cloned inside that one.
+ * Returns: false when it has no source. */
 static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
-			  const struct mnts_fs_feature *feat, const struct mnts_live_table *live)
+			  const struct mnts_fs_feature *feat, const struct mnts_host *host)
 {
-	const struct mnts_live_mount *lm;
+	const struct mnts_live_mount *lm = NULL;
+	const struct mnts_mount *fm;
 
-	if (plan->opts->fresh && feat->create != MNTS_FS_NO_CREATE) {
+	if (mnts_fs_wants_live(feat, plan->opts->fresh))
+		lm = mnts_live_find(&host->live, sb->dev_major, sb->dev_minor, sb->fstype,
+				    sb->roots_common);
+	switch (mnts_fs_source(feat, plan->opts->fresh, lm != NULL)) {
+	case MNTS_FS_SOURCE_FRESH:
 		sb->how = MNTS_SB_FRESH;
-	} else if ((lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
-					sb->roots_common))) {
+		return true;
+	case MNTS_FS_SOURCE_LIVE:
 		sb->how = MNTS_SB_LIVE;
 		sb->path = xstrdup(lm->target);
 		sb->root = xstrdup(lm->root);
-	} else if (feat->create != MNTS_FS_NO_CREATE) {
-		sb->how = MNTS_SB_FRESH;
-	} else {
-		return false;
+		return true;
+	case MNTS_FS_SOURCE_NONE:
+		break;
 	}
+	fm = mnts_live_sb_elsewhere(&host->groups, sb->dev_major, sb->dev_minor, sb->fstype,
+				    sb->roots_common);
+	if (!fm)
+		return false;
+	sb->how = MNTS_SB_LIVE;
+	sb->path = xstrdup(fm->mountpoint);
+	sb->root = xstrdup(fm->root);
+	sb->ns_id = fm->ns->mnt_ns_id;
 	return true;
+}
+
+/* Each mount of a superblock without a source, with what to pass. */
+static void no_source(const struct mnts_plan *plan, const struct mnts_fs_feature *feat,
+		      const int *mine, int n_mine, struct mnts_strv *bad)
+{
+	char why[256];
+
+	mnts_fs_why_no_source(feat, why, sizeof(why));
+	for (int k = 0; k < n_mine; k++) {
+		const struct mnts_mount *m = plan->mounts[mine[k]].m;
+
+		plan_unresolved(bad, m,
+				"no live mount of this superblock contains its root '%s', and %s "
+				"(give one with --external %s%s%s:PATH)",
+				m->root, why, plan->n_nss > 1 ? m->ns->label : "",
+				plan->n_nss > 1 ? ":" : "", m->mountpoint);
+	}
 }
 
 /* A cloned source must hold every root replayed from it. */
@@ -223,7 +253,7 @@ static void check_roots(const struct mnts_plan *plan, const struct mnts_plan_sb 
 	}
 }
 
-void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_live_table *live,
+void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host *host,
 			  struct mnts_strv *bad)
 {
 	assign_superblocks(plan, ext_of, bad);
@@ -246,15 +276,8 @@ void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mn
 			sb->how = MNTS_SB_EXTERNAL;
 			sb->path = xstrdup(ext_path);
 			sb->root = xstrdup(ext_mount->root);
-		} else if (!choose_source(plan, sb, feat, live)) {
-			for (int k = 0; k < n_mine; k++)
-				plan_unresolved(bad, plan->mounts[mine[k]].m,
-						"no live mount of this superblock contains its "
-						"root '%s', and %s cannot be created%s%s (give a "
-						"source with --external)",
-						plan->mounts[mine[k]].m->root, sb->fstype,
-						feat->why_not ? ": " : "",
-						feat->why_not ? feat->why_not : "");
+		} else if (!choose_source(plan, sb, feat, host)) {
+			no_source(plan, feat, mine, n_mine, bad);
 			continue;
 		}
 		if (sb->how == MNTS_SB_FRESH) {
@@ -265,4 +288,105 @@ void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mn
 		}
 		check_roots(plan, sb, mine, n_mine, bad);
 	}
+}
+
+bool plan_on_external(const struct mnts_snapshot *snap, const struct mnts_mount *m,
+		      const struct mnts_plan_opts *opts)
+{
+	for (size_t e = 0; e < opts->n_externals; e++) {
+		_cleanup_free_ char *label = NULL, *key = NULL;
+		struct mnts_error ignored = {0}; /* the planner reports it */
+		const char *path;
+
+		if (plan_parse_external(opts->externals[e], &label, &key, &path, &ignored) < 0)
+			continue;
+		for (size_t n = 0; n < snap->n_ns; n++) {
+			const struct mnts_ns *ns = &snap->nss[n];
+			const struct mnts_mount *top;
+
+			if ((label && !streq(label, ns->label)) || !plan_ns_wanted(opts, ns))
+				continue;
+			top = plan_top_mount_at(ns, key);
+			if (top && !top->nsfs_type && top->dev_major == m->dev_major &&
+			    top->dev_minor == m->dev_minor && streq(top->fstype, m->fstype))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Orders mounts by superblock: (dev, fstype). */
+static int cmp_by_sb(const void *a, const void *b)
+{
+	const struct mnts_mount *x = *(const struct mnts_mount *const *)a;
+	const struct mnts_mount *y = *(const struct mnts_mount *const *)b;
+
+	if (x->dev_major != y->dev_major)
+		return x->dev_major < y->dev_major ? -1 : 1;
+	if (x->dev_minor != y->dev_minor)
+		return x->dev_minor < y->dev_minor ? -1 : 1;
+	return strcmp(x->fstype, y->fstype);
+}
+
+/* The mounts of the replayed namespaces whose type replay never creates:
+ * the only ones choose_source() may look for elsewhere.  Few; free it. */
+static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
+					       const struct mnts_plan_opts *opts, size_t *ret_n)
+{
+	const struct mnts_mount **v = NULL;
+	const char *type = NULL;
+	bool created = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		const struct mnts_ns *ns = &snap->nss[i];
+
+		if (!plan_ns_wanted(opts, ns))
+			continue;
+		for (size_t k = 0; k < ns->n_mounts; k++) {
+			const struct mnts_mount *m = &ns->mounts[k];
+
+			if (m->nsfs_type)
+				continue;
+			/* one look-up per run of one type, not per mount */
+			if (!type || !streq(type, m->fstype)) {
+				type = m->fstype;
+				created = mnts_fs_feature(type)->create == MNTS_FS_CREATE_NEW;
+			}
+			if (created)
+				continue;
+			if ((n & (n - 1)) == 0)
+				v = xreallocarray(v, n ? 2 * n : 8, sizeof(*v));
+			v[n++] = m;
+		}
+	}
+	*ret_n = n;
+	return v;
+}
+
+bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live)
+{
+	size_t n = 0, j;
+	_cleanup_free_ const struct mnts_mount **v = never_created(snap, opts, &n);
+	bool need = false;
+
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_by_sb);
+	/* per superblock, as choose_source() asks: a live mount here holding
+	 * the common ancestor of its roots */
+	for (size_t i = 0; i < n && !need; i = j) {
+		size_t len = strlen(v[i]->root);
+		_cleanup_free_ char *common = NULL;
+
+		for (j = i + 1; j < n && cmp_by_sb(&v[i], &v[j]) == 0; j++)
+			if (len > 1)
+				len = plan_common_ancestor_len(v[i]->root, len, v[j]->root);
+		if (plan_on_external(snap, v[i], opts))
+			continue;
+		common = xstrndup(v[i]->root, len);
+		need =
+		    !mnts_live_find(live, v[i]->dev_major, v[i]->dev_minor, v[i]->fstype, common);
+	}
+	return need;
 }
