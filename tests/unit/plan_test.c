@@ -429,6 +429,61 @@ static void test_live_group(void)
 	}
 }
 
+static void test_shared_elsewhere(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST(
+	    "a superblock replay never creates, mounted only in another namespace, is cloned there")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("shared.json");
+		struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+
+		opts.fresh = true; /* even so: sysfs is never created */
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		CHECK(mnts_plan_needs_other_ns(snap, &opts, &h.live));
+		h.groups.all = load("live_elsewhere.json");
+		h.groups.self_ns_id = 7001;
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		sb = sb_of(&plan, 0, 22);
+		CHECK(sb && sb->how == MNTS_SB_LIVE && sb->ns_id == 7002);
+		CHECK_STR(sb ? sb->path : NULL, "/sys");
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SB_FRESH), 1);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+	TEST("every namespace is gathered only for a shared superblock with no live mount here")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *shared = load("shared.json");
+		_cleanup_snapshot_ struct mnts_snapshot *groups = load("groups.json");
+		struct mnts_plan_opts opts = new_opts();
+		char *ext[] = {"/sys:/mnt/sys"};
+
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		/* tmpfs only: created */
+		CHECK(!mnts_plan_needs_other_ns(groups, &opts, &h.live));
+		opts.externals = ext;
+		opts.n_externals = 1;
+		CHECK(!mnts_plan_needs_other_ns(shared, &opts, &h.live));
+		mnts_host_done(&h);
+		opts.n_externals = 0;
+		live_add(&h, 100, 100, 0, 20, "tmpfs", "/", "/");
+		live_add(&h, 101, 100, 0, 22, "sysfs", "/", "/sys");
+		mnts_live_table_index(&h.live);
+		CHECK(!mnts_plan_needs_other_ns(shared, &opts, &h.live));
+		CHECK_INT(mnts_plan_build(&plan, shared, &h, &opts, &err), 0);
+		CHECK(plan.n_sbs == 2 && sb_of(&plan, 0, 22)->how == MNTS_SB_LIVE &&
+		      sb_of(&plan, 0, 22)->ns_id == 0);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
 static void test_needs_live_groups(void)
 {
 	TEST("live groups are gathered only for a master outside the snapshot")
@@ -490,6 +545,7 @@ int main(void)
 	test_external();
 	test_peer_group();
 	test_live_group();
+	test_shared_elsewhere();
 	test_needs_live_groups();
 	test_depth();
 	return tap_done();
