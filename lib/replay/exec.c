@@ -18,14 +18,14 @@
 
 enum undo_kind {
 	UNDO_FILE,   /* unlinkat(fd, path) */
-	UNDO_PIN,    /* unmount the pin at fd/path */
+	UNDO_PIN,    /* detach the pin mount held by fd */
 	UNDO_MKPATH, /* remove path components of fd/path from created_from on */
 	UNDO_GRAFT,  /* in the target namespace, detach the tree held by fd */
 };
 
 struct undo {
 	enum undo_kind kind;
-	int fd; /* owned except for UNDO_FILE/UNDO_PIN (the DIR fd) */
+	int fd; /* owned except for UNDO_FILE (the DIR fd) */
 	char *path;
 	int created_from;
 };
@@ -132,9 +132,11 @@ static void run_undo(struct exec *x)
 				mnts_warn("undo: remove '%s': %m", u->path);
 			break;
 		case UNDO_PIN:
-			p = xasprintf("/proc/self/fd/%d/%s", u->fd, u->path);
-			if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			/* the pin itself, not whatever DIR/LABEL names now */
+			p = xasprintf("/proc/self/fd/%d", u->fd);
+			if (umount2(p, MNT_DETACH) < 0)
 				mnts_warn("undo: unmount pin '%s': %m", u->path);
+			close(u->fd);
 			break;
 		case UNDO_MKPATH: {
 			char *slash;
@@ -420,15 +422,25 @@ static int do_pin(struct exec *x, const struct mnts_step *s, struct mnts_error *
 	const char *label = x->plan->nss[s->obj].ns->label;
 	_cleanup_close_ int file = -1, pin = -1;
 
-	file = openat(x->env->new_dir_fd, label,
-		      O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+	/* A pin outlives this process: create it only while mntsnap is
+	 * there to report it (and to undo it if it dies: replay.c). */
+	if (x->env->parent_alive && !x->env->parent_alive())
+		return mnts_err(err, ESRCH, "pin '%s/%s': mntsnap is gone", x->env->new_dir,
+				label);
+	/* DIR/LABEL, beneath DIR and nowhere else: a label of more than one
+	 * plain component, or a symlink or a mount put in DIR meanwhile,
+	 * would place an nsfs mount anywhere in the caller's namespace */
+	if (!mnts_plain_name(label))
+		return mnts_err(err, EINVAL, "pin '%s/%s': the label is not a plain file name",
+				x->env->new_dir, label);
+	file = mnts_create_beneath(x->env->new_dir_fd, label, 0444);
 	if (file < 0)
-		return mnts_err(err, errno, "create '%s/%s'", x->env->new_dir, label);
+		return mnts_err(err, -file, "create '%s/%s'", x->env->new_dir, label);
 	push_undo(x, UNDO_FILE, x->env->new_dir_fd, label, -1);
 	closep(&file);
-	file = openat(x->env->new_dir_fd, label, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	file = mnts_open_beneath(x->env->new_dir_fd, label);
 	if (file < 0)
-		return mnts_err(err, errno, "open '%s/%s'", x->env->new_dir, label);
+		return mnts_err(err, -file, "open '%s/%s'", x->env->new_dir, label);
 	pin = clone_fd(*slot(x, s->aux));
 	if (pin < 0)
 		return mnts_err(err, errno, "clone the namespace file");
@@ -436,7 +448,7 @@ static int do_pin(struct exec *x, const struct mnts_step *s, struct mnts_error *
 				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return mnts_err(err, errno, "bind the namespace file at '%s/%s'", x->env->new_dir,
 				label);
-	push_undo(x, UNDO_PIN, x->env->new_dir_fd, label, -1);
+	push_undo(x, UNDO_PIN, TAKE_FD(pin), label, -1);
 	return 0;
 }
 
@@ -726,7 +738,10 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 			mnts_plan_step_text(plan, i, text, sizeof(text));
 			mnts_debug(2, "step %zu: %s", i + 1, text);
 		}
-		r = run_step(&x, i, err);
+		if (env->cancelled && env->cancelled())
+			r = mnts_err(err, EINTR, "interrupted");
+		else
+			r = run_step(&x, i, err);
 		if (r >= 0) {
 			/* fds are done with after their last step: holding one per
 			 * mount would hit RLIMIT_NOFILE at 20,000 mounts */
@@ -746,8 +761,17 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 			break;
 		}
 	}
+	if (r >= 0 && env->commit) {
+		r = enter_ns(&x, -1, err);
+		if (r >= 0)
+			r = env->commit(err);
+		if (r < 0) {
+			*ret_step = 0;
+			run_undo(&x);
+		}
+	}
 	for (size_t i = 0; i < x.n_undo; i++) {
-		if (x.undo[i].kind == UNDO_MKPATH || x.undo[i].kind == UNDO_GRAFT)
+		if (x.undo[i].kind != UNDO_FILE)
 			close(x.undo[i].fd);
 		free(x.undo[i].path);
 	}
