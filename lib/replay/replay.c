@@ -62,14 +62,24 @@ static void on_executor_signal(int sig)
 }
 
 /* flags: SA_RESTART for the caller (its own reads go on; the executor
- * answers), none for the executor (its wait for the verdict must end). */
+ * answers), none for the executor (its wait for the verdict must end).  A
+ * signal found ignored stays ignored (nohup, a background job's SIGINT),
+ * except SIGTERM in the executor: its parent's death comes as SIGTERM. */
 static void catch_signals(void (*fn)(int), int flags, struct sigaction *ret_old)
 {
-	struct sigaction sa = {.sa_handler = fn, .sa_flags = flags};
+	struct sigaction sa = {.sa_handler = fn, .sa_flags = flags}, old;
 
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(caught_signals); i++)
-		sigaction(caught_signals[i], &sa, ret_old ? &ret_old[i] : NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(caught_signals); i++) {
+		int sig = caught_signals[i];
+
+		if (sigaction(sig, NULL, &old) < 0)
+			continue;
+		if (ret_old)
+			ret_old[i] = old;
+		if (old.sa_handler != SIG_IGN || (fn == on_executor_signal && sig == SIGTERM))
+			sigaction(sig, &sa, NULL);
+	}
 }
 
 static void restore_signals(const struct sigaction *old)
@@ -141,9 +151,9 @@ static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts
 	struct mnts_exec_env e = *env;
 	struct exec_result res = {.phase = RESULT_DONE};
 
-	/* before the death signal is asked for: it must not kill us */
+	/* before the death signal is asked for: it must not kill us.  A
+	 * signal the caller got before the fork is in interrupted already. */
 	executor_pid = 0;
-	interrupted = 0;
 	catch_signals(on_executor_signal, 0, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* the caller may have died before the prctl: then nothing is done */
