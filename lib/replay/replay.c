@@ -40,7 +40,7 @@ struct exec_result {
  * the caller's death reaches it as SIGTERM (PR_SET_PDEATHSIG) or as EOF on
  * the socket.  Either way it undoes everything and exits. */
 static volatile sig_atomic_t interrupted; /* caller: the signal; executor: 1 */
-static volatile pid_t executor_pid;
+static volatile pid_t executor_pid; /* 0: none, or the verdict is given */
 static pid_t caller_pid;
 static int executor_sock = -1;
 static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
@@ -296,7 +296,10 @@ struct mnts_replay_txn {
 	char *dir_created; /* DIR, when replay made it */
 };
 
-static void txn_free(struct mnts_replay_txn *t)
+/* kept: whether the replay was kept; then the signals stay caught (they
+ * only set interrupted, executor_pid is 0) so that mntsnap finishes and
+ * reports what it did rather than die with the replay in place. */
+static void txn_free(struct mnts_replay_txn *t, bool kept)
 {
 	if (t->sock >= 0)
 		close(t->sock);
@@ -304,7 +307,8 @@ static void txn_free(struct mnts_replay_txn *t)
 		close(t->new_dir_fd);
 	mnts_strv_clear(&t->labels);
 	free(t->dir_created);
-	restore_signals(t->old_sa);
+	if (!kept)
+		restore_signals(t->old_sa);
 	free(t);
 }
 
@@ -374,6 +378,10 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
 
 	if (!t)
 		return 0;
+	/* from the verdict on, a signal changes nothing: the outcome is
+	 * what the executor reports (it may have undone all on an earlier
+	 * signal), and mntsnap finishes with it */
+	executor_pid = 0;
 	verdict = interrupted ? 'a' : 'c';
 	if (send(t->sock, &verdict, 1, MSG_NOSIGNAL) != 1)
 		verdict = 'a'; /* it is gone: its report says what it left */
@@ -384,11 +392,7 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
 		r = interrupted_error(err);
 	if (r < 0 && t->dir_created)
 		rmdir(t->dir_created);
-	txn_free(t);
-	/* a signal that came after the verdict was given: the replay is
-	 * kept, and the signal does what it would have done */
-	if (r >= 0 && interrupted)
-		raise((int)interrupted);
+	txn_free(t, r >= 0);
 	return r < 0 ? r : 0;
 }
 
@@ -444,7 +448,7 @@ static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env
 fail:
 	if (t->dir_created)
 		rmdir(t->dir_created);
-	txn_free(t);
+	txn_free(t, false);
 	return r;
 }
 

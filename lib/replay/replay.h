@@ -52,7 +52,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		struct mnts_replay_txn **ret_txn, struct mnts_error *err);
 
 /* Keeps the replay (frees txn; NULL is a no-op), or, if a signal came
- * since, undoes it.  A signal that comes after the replay is kept is
- * raised again once the signal handling is restored.  Returns: 0, or
+ * since, undoes it.  Once the replay is kept, SIGINT, SIGTERM and SIGHUP
+ * change nothing (they stay caught): the caller finishes and reports what
+ * was done.  Their handling is restored after an undo.  Returns: 0, or
  * -errno (-EINTR: interrupted, everything undone). */
 int mnts_replay_commit(struct mnts_replay_txn *txn, struct mnts_error *err);

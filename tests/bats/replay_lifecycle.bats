@@ -366,3 +366,42 @@ interrupt() {
 	assert_output ".snap.json.mntsnap-tmp-$$-0
 snap.json"
 }
+
+# SIGTERM at moments spread over a whole replay (verification included):
+# each run either undid everything and exited 2, or kept the replay and
+# exited 0, or was killed before it changed anything; never a pin left by a
+# run that did not exit 0.
+@test "lifecycle: SIGTERM at any moment of a replay: all undone (2) or all kept (0)" {
+	snap 10000 >"$BATS_TEST_TMPDIR/snap.json"
+	run in_private_ns '
+		mkdir "$TMP/out"
+		cat /proc/self/mountinfo >"$TMP/before"
+		t0=$(date +%s%N)
+		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" >/dev/null
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		umount "$TMP/out/ns0"
+		rm "$TMP/out/ns0"
+		for k in $(seq 1 10); do
+			"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" >/dev/null 2>"$TMP/err" &
+			pid=$!
+			sleep "$(awk -v ms="$ms" -v k="$k" "BEGIN { printf \"%.3f\", ms * k / 10000 }")"
+			kill -TERM $pid 2>/dev/null || true
+			r=0
+			wait $pid || r=$?
+			pinned=no
+			[ -e "$TMP/out/ns0" ] && pinned=yes
+			echo "k=$k exit=$r pinned=$pinned $(cat "$TMP/err")"
+			if [ $pinned = yes ]; then
+				[ $r = 0 ] || echo "HALF: exit $r with a pin"
+				umount "$TMP/out/ns0"
+				rm "$TMP/out/ns0"
+			elif [ $r = 0 ]; then
+				echo "HALF: exit 0 without a pin"
+			fi
+			cat /proc/self/mountinfo | cmp -s "$TMP/before" - || echo "CHANGED after k=$k"
+		done
+	'
+	assert_success
+	refute_output --partial HALF
+	refute_output --partial CHANGED
+}
