@@ -89,8 +89,8 @@ static void sweep_stale(const struct target *t)
 
 /* Runs fn(t, name) on fresh temporary names until it does not say EEXIST.
  * Returns: 0 with name filled, or fn's -errno. */
-static int with_tmp_name(const struct target *t, int (*fn)(const struct target *t, const char *name,
-							   void *data),
+static int with_tmp_name(const struct target *t,
+			 int (*fn)(const struct target *t, const char *name, void *data),
 			 void *data, char name[static NAME_MAX + 1])
 {
 	int r = -EEXIST;

@@ -425,8 +425,7 @@ static int do_pin(struct exec *x, const struct mnts_step *s, struct mnts_error *
 	/* A pin outlives this process: create it only while mntsnap is
 	 * there to report it (and to undo it if it dies: replay.c). */
 	if (x->env->parent_alive && !x->env->parent_alive())
-		return mnts_err(err, ESRCH, "pin '%s/%s': mntsnap is gone", x->env->new_dir,
-				label);
+		return mnts_err(err, ESRCH, "pin '%s/%s': mntsnap is gone", x->env->new_dir, label);
 	/* DIR/LABEL, beneath DIR and nowhere else: a label of more than one
 	 * plain component, or a symlink or a mount put in DIR meanwhile,
 	 * would place an nsfs mount anywhere in the caller's namespace */

@@ -40,7 +40,7 @@ struct exec_result {
  * the caller's death reaches it as SIGTERM (PR_SET_PDEATHSIG) or as EOF on
  * the socket.  Either way it undoes everything and exits. */
 static volatile sig_atomic_t interrupted; /* caller: the signal; executor: 1 */
-static volatile pid_t executor_pid; /* 0: none, or the verdict is given */
+static volatile pid_t executor_pid;	  /* 0: none, or the verdict is given */
 static pid_t caller_pid;
 static int executor_sock = -1;
 static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
@@ -334,8 +334,7 @@ static int interrupted_error(struct mnts_error *err)
 {
 	const char *name = sigabbrev_np((int)interrupted);
 
-	mnts_err(err, 0, "interrupted by SIG%s: everything replayed was undone",
-		 name ? name : "?");
+	mnts_err(err, 0, "interrupted by SIG%s: everything replayed was undone", name ? name : "?");
 	return -EINTR;
 }
 
@@ -398,8 +397,8 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
 
 /* Forks the executor.  Returns: 0 with *ret_txn waiting for the verdict,
  * or -errno with everything undone. */
-static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env,
-		   char *dir_created, struct mnts_replay_txn **ret_txn, struct mnts_error *err)
+static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env, char *dir_created,
+		   struct mnts_replay_txn **ret_txn, struct mnts_error *err)
 {
 	struct mnts_replay_txn *t = xcalloc(1, sizeof(*t));
 	int sv[2], r;
