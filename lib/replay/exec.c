@@ -462,7 +462,7 @@ static int do_graft(struct exec *x, const struct mnts_step *s, struct mnts_error
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	at = rootfd < 0 ? -errno : mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
 	if (at < 0) {
-		r = mnts_err(err, -at, "--root '%s' in the target namespace", root_dir);
+		r = mnts_root_dir_error(err, at, root_dir, " in the target namespace");
 		goto back;
 	}
 	shared = mnts_fd_on_shared_mount(at);

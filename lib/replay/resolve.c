@@ -91,3 +91,13 @@ int mnts_open_in_root(int rootfd, const char *path, int extra_flags)
 
 	return fd < 0 ? -errno : fd;
 }
+
+int mnts_root_dir_error(struct mnts_error *err, int r, const char *root_dir, const char *where)
+{
+	if (r == -ELOOP)
+		return mnts_err(err, 0,
+				"--root '%s'%s: a component is a symbolic link (not followed: "
+				"give the path without symlinks)",
+				root_dir, where);
+	return mnts_err(err, -r, "--root '%s'%s", root_dir, where);
+}

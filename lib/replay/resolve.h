@@ -38,3 +38,8 @@ int mnts_mkpath_beneath(int dirfd, const char *rel, bool last_is_file, int *ret_
 /* O_PATH fd of path resolved inside rootfd (RESOLVE_IN_ROOT), following no
  * symlink in any component.  Returns: fd or -errno (ELOOP: a symlink). */
 int mnts_open_in_root(int rootfd, const char *path, int extra_flags);
+
+/* Fills err for r, the failure of mnts_open_in_root() on --root root_dir
+ * (where: "" or " in the target namespace").  Returns: r's -errno, or
+ * -EINVAL for a symlink (ELOOP). */
+int mnts_root_dir_error(struct mnts_error *err, int r, const char *root_dir, const char *where);

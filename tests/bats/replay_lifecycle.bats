@@ -128,7 +128,7 @@ TARGET='
 						>/dev/null 2>"$TMP/err" || r=$?
 				fi
 				echo "$mode-$name-exit=$r lines=$(wc -l <"$TMP/err")"
-				grep -q "^mntsnap: replay: .*--root '\''$root'\''.*symbolic link" "$TMP/err" ||
+				grep -q "^mntsnap: replay: .*--root '\''$root'\''.*: a component is a symbolic link (not followed" "$TMP/err" ||
 					echo "UNEXPLAINED $mode $root: $(cat "$TMP/err")"
 			done
 		done
