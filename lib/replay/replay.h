@@ -2,9 +2,11 @@
  *
  * mnts_replay() validates the snapshot against this host, computes a plan
  * (plan.h: an array of steps), and unless dry_run executes it in a forked
- * child (exec.h) that reports its error back over a pipe.  A failure leaves
- * the target as it was: detached mounts die with their fds, attached ones
- * are detached in reverse order, pins and created files are removed.
+ * child (exec.h) that reports back over a socket.  A failure leaves the
+ * target as it was: detached mounts die with their fds, attached ones are
+ * detached in reverse order, pins and created files are removed.  The child
+ * keeps what it did only when the caller says so (mnts_replay_commit), and
+ * undoes it when the caller is interrupted or dies first.
  */
 #pragma once
 
