@@ -239,10 +239,10 @@ interrupt() {
 		sed "s/^/err: /" "$TMP/err"
 		echo "err-lines=$(wc -l <"$TMP/err")"
 		for i in $(seq 200); do
-			[ -n "$child" ] && [ -d "/proc/$child" ] || break
+			[[ -n $child && -d /proc/$child ]] || break
 			sleep 0.1
 		done
-		[ -n "$child" ] && [ -d "/proc/$child" ] && echo "EXECUTOR STILL THERE"
+		if [[ -n $child && -d /proc/$child ]]; then echo "EXECUTOR STILL THERE"; fi
 		[ -z "$(ls -A "$TMP/out")" ] && echo no-pin
 		ls -A "$TMP/out" | sed "s/^/left in DIR: /"
 		cat /proc/self/mountinfo | cmp "$TMP/self.before" - && echo self-unchanged
