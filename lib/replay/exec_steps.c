@@ -344,19 +344,14 @@ int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mn
 int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	const struct mnts_plan_sb *sb = &x->plan->sbs[s->obj];
-	bool reused = false;
 	char fstype[64];
 	int fd;
 
 	snprintf(fstype, sizeof(fstype), "%.*s", (int)strcspn(sb->fstype, "."), sb->fstype);
 	fd = mnts_sb_create(fstype, sb->first->source, &sb->first->super_options, sb->options,
-			    &reused, err);
+			    err);
 	if (fd < 0)
 		return fd;
-	if (reused && sb->options)
-		mnts_warn("%s superblock (was %u:%u): the kernel reused an existing one: "
-			  "its options were not applied",
-			  sb->fstype, sb->dev_major, sb->dev_minor);
 	*slot(x, s->dst) = fd;
 	return 0;
 }

@@ -216,6 +216,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			    const struct mnts_live_table *live, struct mnts_strv *bad)
 {
 	const struct mnts_replay_opts *opts = plan->opts;
+	struct mnts_live_groups lg = {0}; /* every namespace, read only when needed */
 
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		struct mnts_plan_mount *pm = &plan->mounts[i];
@@ -255,6 +256,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 		const struct mnts_mount *ext_mount = NULL;
 		const char *ext_path = NULL;
 		const struct mnts_live_mount *lm = NULL;
+		const struct mnts_mount *fm;
 
 		for (int k = 0; k < n_mine && !ext_mount; k++)
 			if (ext_of[mine[k]]) {
@@ -265,25 +267,46 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			sb->how = MNTS_SB_EXTERNAL;
 			sb->path = xstrdup(ext_path);
 			sb->root = xstrdup(ext_mount->root);
-		} else if (opts->fresh && feat->create != MNTS_FS_NO_CREATE) {
-			sb->how = MNTS_SB_FRESH;
-		} else if ((lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
-						sb->roots_common))) {
-			sb->how = MNTS_SB_LIVE;
-			sb->path = xstrdup(lm->target);
-			sb->root = xstrdup(lm->root);
-		} else if (feat->create != MNTS_FS_NO_CREATE) {
-			sb->how = MNTS_SB_FRESH;
 		} else {
-			for (int k = 0; k < n_mine; k++)
-				unresolved(bad, plan->mounts[mine[k]].m,
-					   "no live mount of this superblock contains its "
-					   "root '%s', and %s cannot be created%s%s (give a "
-					   "source with --external)",
-					   plan->mounts[mine[k]].m->root, sb->fstype,
-					   feat->why_not ? ": " : "",
-					   feat->why_not ? feat->why_not : "");
-			continue;
+			/* never FRESH for a superblock the kernel shares (features.c) */
+			if (mnts_fs_wants_live(feat, opts->fresh))
+				lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
+						    sb->roots_common);
+			switch (mnts_fs_source(feat, opts->fresh, lm != NULL)) {
+			case MNTS_FS_SOURCE_FRESH:
+				sb->how = MNTS_SB_FRESH;
+				break;
+			case MNTS_FS_SOURCE_LIVE:
+				sb->how = MNTS_SB_LIVE;
+				sb->path = xstrdup(lm->target);
+				sb->root = xstrdup(lm->root);
+				break;
+			case MNTS_FS_SOURCE_NONE:
+				/* cloned where it is mounted: inside that namespace */
+				fm = mnts_live_sb_elsewhere(&lg, sb->dev_major, sb->dev_minor,
+							    sb->fstype, sb->roots_common);
+				if (fm) {
+					sb->how = MNTS_SB_LIVE;
+					sb->path = xstrdup(fm->mountpoint);
+					sb->root = xstrdup(fm->root);
+					sb->ns_id = fm->ns->mnt_ns_id;
+					break;
+				}
+				for (int k = 0; k < n_mine; k++) {
+					const struct mnts_mount *m = plan->mounts[mine[k]].m;
+					char why[256];
+
+					unresolved(bad, m,
+						   "no live mount of this superblock contains "
+						   "its root '%s', and %s (give one with "
+						   "--external %s%s%s:PATH)",
+						   m->root,
+						   mnts_fs_why_no_source(feat, why, sizeof(why)),
+						   plan->n_nss > 1 ? m->ns->label : "",
+						   plan->n_nss > 1 ? ":" : "", m->mountpoint);
+				}
+				continue;
+			}
 		}
 		if (sb->how == MNTS_SB_FRESH) {
 			sb->root = xstrdup("/");
@@ -303,6 +326,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 					   m->root, sb->path, sb->root);
 		}
 	}
+	mnts_live_groups_done(&lg);
 }
 
 static int find_group(const struct mnts_plan *plan, uint64_t shared_id)
