@@ -318,7 +318,7 @@ static int create_once(const char *fstype, const char *source, const struct mnts
 		int saved = errno;
 		char log[256];
 
-		mnts_fsctx_log(fsfd, log, sizeof(log));
+		mnts_fsctx_message(fsfd, log, sizeof(log));
 		if (saved == EBUSY && cmd == MNTS_FSCONFIG_CMD_CREATE_EXCL)
 			return -EBUSY; /* an existing superblock: the caller decides */
 		return mnts_err(err, saved, "create '%s' superblock%s%s", fstype,
