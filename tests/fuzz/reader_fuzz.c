@@ -1,5 +1,5 @@
 /* reader_fuzz.c - libFuzzer harness for the snapshot reader (lib/json/jsonpull.c,
- * lib/json/snapjson.c).  Not built by `make`; from the top of the tree:
+ * lib/json/snapjson_read*.c).  Not built by `make`; from the top of the tree:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *	-std=gnu11 -D_GNU_SOURCE -I. \
