@@ -5,8 +5,10 @@
  * has both (they come third and fourth in a file capture wrote). */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <sys/mman.h>
+#include <errno.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -468,35 +470,61 @@ int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 	return 0;
 }
 
-/* The whole file, NUL-terminated.  A regular file is mapped, not copied:
- * fresh memory for a copy costs a page fault per 4 KiB (20 ms for 29 MB
- * here), and the zeros that fill the last page past the end are the NUL
- * (checked: a file that grew since fstat() has none there).  Otherwise (a
- * pipe, a size that leaves no room in the last page, standard input not at
- * its start) it is read.  Like every mapped file, one truncated while it is
- * read can kill the process (SIGBUS); capture replaces files by rename.
- * Returns: 0 or -errno, *ret_map set when mapped (munmap() it). */
-static int load_text(int fd, char **ret, size_t *ret_size, bool *ret_map)
+/* What a file that is not regular is, for messages. */
+static const char *file_kind(mode_t mode)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	struct stat st;
-
-	*ret_map = false;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && page > 0 &&
-	    st.st_size % page != 0 && lseek(fd, 0, SEEK_CUR) == 0) {
-		size_t size = (size_t)st.st_size;
-		char *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-
-		if (p != MAP_FAILED && p[size] == '\0') {
-			*ret = p;
-			*ret_size = size;
-			*ret_map = true;
-			return 0;
-		}
-		if (p != MAP_FAILED)
-			munmap(p, size);
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
 	}
-	return mnts_read_fd(fd, ret, ret_size);
+}
+
+/* A pipe without a name (`<(...)`, /dev/fd/N): like standard input, its
+ * writer is there already.  A named FIFO is refused: with no writer,
+ * reading it would wait forever. */
+static bool is_anonymous_pipe(int fd, const struct stat *st)
+{
+	struct statfs sfs;
+
+	return S_ISFIFO(st->st_mode) && fstatfs(fd, &sfs) == 0 && sfs.f_type == PIPEFS_MAGIC;
+}
+
+/* Opens path to read a snapshot: a regular file or an anonymous pipe.
+ * Looked at through an O_PATH descriptor first, so that opening a device
+ * has no effect and a FIFO is not waited on; then opened with O_NONBLOCK
+ * (should the path have been replaced in between, the open does not wait
+ * either) and checked to be the same file.  Returns: an fd or -errno. */
+static int open_input(const char *path, struct mnts_error *err)
+{
+	_cleanup_close_ int pfd = -1, fd = -1;
+	struct stat st, again;
+	int flags;
+
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0 || fstat(pfd, &st) < 0)
+		return mnts_err(err, errno, "cannot open '%s'", path);
+	if (!S_ISREG(st.st_mode) && !is_anonymous_pipe(pfd, &st))
+		return mnts_err(err, 0, "cannot read '%s': not a regular file (%s)", path,
+				file_kind(st.st_mode));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &again) < 0)
+		return mnts_err(err, errno, "cannot open '%s'", path);
+	if (again.st_dev != st.st_dev || again.st_ino != st.st_ino)
+		return mnts_err(err, 0, "cannot read '%s': replaced while it was opened", path);
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return mnts_err(err, errno, "cannot read '%s'", path);
+	return TAKE_FD(fd);
 }
 
 int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
@@ -504,23 +532,21 @@ int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts
 	_cleanup_close_ int fd = -1;
 	bool is_stdin = streq(path, "-");
 	const char *what = is_stdin ? "<stdin>" : path;
-	char *text;
+	_cleanup_free_ char *text = NULL;
 	size_t size;
-	bool mapped;
 	int r;
 
 	if (!is_stdin) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open_input(path, err);
 		if (fd < 0)
-			return mnts_err(err, errno, "cannot open '%s'", path);
+			return fd;
 	}
-	r = load_text(is_stdin ? STDIN_FILENO : fd, &text, &size, &mapped);
+	r = mnts_read_fd_max(is_stdin ? STDIN_FILENO : fd, MNTS_SNAPSHOT_MAX_SIZE, true, &text,
+			     &size);
+	if (r == -EFBIG)
+		return mnts_err(err, 0, "cannot read '%s': larger than %s, the most a snapshot may be",
+				what, MNTS_SNAPSHOT_MAX_SIZE_TEXT);
 	if (r < 0)
 		return mnts_err(err, -r, "cannot read '%s'", what);
-	r = mnts_snapshot_parse(text, size, what, ret, err);
-	if (mapped)
-		munmap(text, size);
-	else
-		free(text);
-	return r;
+	return mnts_snapshot_parse(text, size, what, ret, err);
 }

@@ -203,7 +203,64 @@ edit() {
 	rejected "$F" "$F: not a mntsnap snapshot: format: missing"
 	run --separate-stderr "$MNTSNAP" diff "$BATS_TEST_TMPDIR" "$EX"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "mntsnap: diff: cannot read '$BATS_TEST_TMPDIR': Is a directory"
+	assert_equal "$stderr" \
+		"mntsnap: diff: cannot read '$BATS_TEST_TMPDIR': not a regular file (a directory)"
+}
+
+@test "what is not a regular file is refused at once, naming the file" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# a FIFO without a writer: refused, not waited on
+	run --separate-stderr timeout 10 "$MNTSNAP" diff "$BATS_TEST_TMPDIR/fifo" "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" \
+		"mntsnap: diff: cannot read '$BATS_TEST_TMPDIR/fifo': not a regular file (a FIFO)"
+	run --separate-stderr timeout 10 "$MNTSNAP" replay -n --new="$BATS_TEST_TMPDIR/new" "$BATS_TEST_TMPDIR/fifo"
+	assert_equal "$status" 2
+	assert_equal "$stderr" \
+		"mntsnap: replay: cannot read '$BATS_TEST_TMPDIR/fifo': not a regular file (a FIFO)"
+	run --separate-stderr timeout 10 "$MNTSNAP" diff /dev/zero "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" \
+		"mntsnap: diff: cannot read '/dev/zero': not a regular file (a character device)"
+}
+
+@test "standard input and pipes without a name (<(...)) are read" {
+	run --separate-stderr "$MNTSNAP" diff <(cat "$EX") "$EX"
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	# /dev/zero on standard input: refused at its first byte, not read on
+	run --separate-stderr timeout 10 "$MNTSNAP" diff - "$EX" </dev/zero
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mntsnap: diff: <stdin>:1:1: malformed JSON: a value expected, not byte 0x00"
+}
+
+@test "a snapshot larger than 1 GiB is refused before it is read" {
+	truncate -s $((1024 * 1024 * 1024 + 1)) "$F"
+	run --separate-stderr timeout 10 "$MNTSNAP" diff "$F" "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mntsnap: diff: cannot read '$F': larger than 1 GiB, the most a snapshot may be"
+	# (the limit through a pipe, and a file of exactly the limit: readfile_test.c)
+}
+
+@test "a snapshot truncated while it is read: an error or a result, never a signal" {
+	local big="$BATS_TEST_TMPDIR/big.json" i
+	# 20,000 mounts, about 13 MB
+	awk 'BEGIN { print "1 0 0:30 / / rw - tmpfs none rw"
+		for (i = 2; i <= 20001; i++) printf "%d 1 0:31 / /m%d rw - tmpfs s rw,size=1024k\n", i, i }' \
+		>"$BATS_TEST_TMPDIR/mi"
+	"$MNTSNAP" capture -F "$BATS_TEST_TMPDIR/mi" -o "$big.orig"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		cp "$big.orig" "$big"
+		"$MNTSNAP" diff "$big" "$big" >/dev/null 2>&1 &
+		sleep 0.0$i
+		truncate -s 100 "$big"
+		local st=0
+		wait $! || st=$?
+		[ "$st" -le 2 ] || {
+			echo "run $i: exit status $st" >&2
+			return 1
+		}
+	done
 }
 
 @test "standard input is read from where it stands" {
