@@ -1,5 +1,7 @@
 /* model.c - snapshot construction, linking and validation (see model.h) */
+#include <ctype.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -374,17 +376,59 @@ struct mnts_ns *mnts_snapshot_find_ns(const struct mnts_snapshot *snap, const ch
 	return NULL;
 }
 
+const char *mnts_path_fault(const char *p, char buf[80])
+{
+	size_t len, comp = 0;
+
+	if (!p || !mnts_path_is_normal(p))
+		return "not an absolute normalised path";
+	len = strlen(p);
+	if (len >= MNTS_PATH_MAX) {
+		snprintf(buf, 80, "%zu bytes, longer than PATH_MAX (%d with the NUL)", len,
+			 MNTS_PATH_MAX);
+		return buf;
+	}
+	if (len <= MNTS_NAME_MAX)
+		return NULL; /* no component can be longer */
+	for (const char *c = p + 1, *end; *c; c = *end ? end + 1 : end) {
+		end = strchrnul(c, '/');
+		comp++;
+		if ((size_t)(end - c) > MNTS_NAME_MAX) {
+			snprintf(buf, 80, "component %zu is %zu bytes, longer than NAME_MAX (%d)", comp,
+				 (size_t)(end - c), MNTS_NAME_MAX);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static int check_path(struct mnts_ns *ns, struct mnts_mount *m, const char *field, const char *p,
+		      struct mnts_error *err)
+{
+	char buf[80];
+	const char *why = mnts_path_fault(p, buf);
+
+	if (!why)
+		return 0;
+	if (p && strlen(p) < 256)
+		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": %s '%s': %s", ns->label,
+				m->id, field, p, why);
+	return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": %s: %s", ns->label, m->id, field,
+			why);
+}
+
 static int check_mount_fields(struct mnts_ns *ns, struct mnts_mount *m, struct mnts_error *err)
 {
+	int r;
+
 	if (m->id == 0)
 		return mnts_err(err, 0, "namespace '%s': mount with id 0", ns->label);
-	if (!m->mountpoint || !mnts_path_is_normal(m->mountpoint))
-		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": mountpoint '%s': %s",
-				ns->label, m->id, m->mountpoint ? m->mountpoint : "",
-				"not an absolute normalised path");
-	if (!m->root || !mnts_path_is_normal(m->root))
-		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": root '%s': %s", ns->label,
-				m->id, m->root ? m->root : "", "not an absolute normalised path");
+	r = check_path(ns, m, "mountpoint", m->mountpoint, err);
+	if (r < 0)
+		return r;
+	r = check_path(ns, m, "root", m->root, err);
+	if (r < 0)
+		return r;
 	if (!m->fstype || !*m->fstype)
 		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": fstype: missing",
 				ns->label, m->id);
@@ -393,6 +437,18 @@ static int check_mount_fields(struct mnts_ns *ns, struct mnts_mount *m, struct m
 				"namespace '%s' mount %" PRIu64 ": master_id %" PRIu64
 				": equals its own shared_id",
 				ns->label, m->id, m->master_id);
+	/* mountinfo prints propagate_from only after master:M, and only when it
+	 * names another group than M (FORMAT.md §6.3) */
+	if (m->propagate_from && !m->master_id)
+		return mnts_err(err, 0,
+				"namespace '%s' mount %" PRIu64 ": propagate_from %" PRIu64
+				": set on a mount that is not a slave (master_id 0)",
+				ns->label, m->id, m->propagate_from);
+	if (m->propagate_from && m->propagate_from == m->master_id)
+		return mnts_err(err, 0,
+				"namespace '%s' mount %" PRIu64 ": propagate_from %" PRIu64
+				": equals master_id (recorded as 0 then)",
+				ns->label, m->id, m->propagate_from);
 	return 0;
 }
 
@@ -451,12 +507,9 @@ static int check_siblings(struct mnts_ns *ns, struct mnts_error *err)
 	return 0;
 }
 
-/* Sorts ids, finds duplicates, resolves parents and the root, fills children,
- * and proves the tree acyclic by reaching every mount from the root. */
-static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
+/* Checks each mount's own fields, then sorts the ids and finds duplicates. */
+static int index_ns(struct mnts_ns *ns, struct mnts_error *err)
 {
-	size_t reached = 0, n_kids = 0;
-	_cleanup_free_ struct mnts_mount **stack = NULL;
 	bool unsorted = false;
 
 	free(ns->by_id);
@@ -488,7 +541,14 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 					"namespace '%s': mount id %" PRIu64 " appears twice",
 					ns->label, ns->ids[i]);
 	}
+	return 0;
+}
 
+/* Resolves every parent and the root.  A child's mountpoint is its
+ * parent's, or below it: the kernel names a mount's place by the path to
+ * it through its parent (the root's may be anything: --subtree). */
+static int find_parents(struct mnts_ns *ns, struct mnts_error *err)
+{
 	ns->root = NULL;
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
@@ -512,6 +572,12 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 			return mnts_err(err, 0,
 					"namespace '%s' mount %" PRIu64 ": parent: is itself",
 					ns->label, m->id);
+		if (!mnts_path_below(m->mountpoint, m->parent->mountpoint))
+			return mnts_err(err, 0,
+					"namespace '%s' mount %" PRIu64 ": mountpoint '%s': "
+					"not at or below that of its parent %" PRIu64 " ('%s')",
+					ns->label, m->id, m->mountpoint, m->parent->id,
+					m->parent->mountpoint);
 		m->parent->n_children++;
 	}
 	if (ns->n_mounts == 0)
@@ -525,9 +591,15 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 				"parent (%" PRIu64 ")",
 				ns->label, ns->root_mount, ns->root->id);
 	ns->root_mount = ns->root->id;
+	return 0;
+}
 
-	/* every mount's children are a slice of one array: each slice is
-	 * placed, then filled with n_children counting up again */
+/* Every mount's children are a slice of one array: each slice is placed,
+ * then filled with n_children counting up again. */
+static void fill_children(struct mnts_ns *ns)
+{
+	size_t n_kids = 0;
+
 	free(ns->children);
 	ns->children = xcalloc(ns->n_mounts, sizeof(*ns->children));
 	for (size_t i = 0; i < ns->n_mounts; i++) {
@@ -543,9 +615,15 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 		if (m->parent)
 			m->parent->children[m->parent->n_children++] = m;
 	}
+}
 
-	/* every mount reachable from the root <=> no cycle, no second tree */
-	stack = xcalloc(ns->n_mounts, sizeof(*stack));
+/* Every mount reachable from the root <=> no cycle, no second tree.  The
+ * walk keeps its own stack: a tree may be 100,000 mounts deep. */
+static int check_reachable(struct mnts_ns *ns, struct mnts_error *err)
+{
+	_cleanup_free_ struct mnts_mount **stack = xcalloc(ns->n_mounts, sizeof(*stack));
+	size_t reached = 0;
+
 	stack[0] = ns->root;
 	for (size_t top = 1; top > 0;) {
 		struct mnts_mount *m = stack[--top];
@@ -554,22 +632,40 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 		for (size_t k = 0; k < m->n_children; k++)
 			stack[top++] = m->children[k];
 	}
-	if (reached != ns->n_mounts) {
-		for (size_t i = 0; i < ns->n_mounts; i++) {
-			struct mnts_mount *m = &ns->mounts[i], *p = m;
-			size_t steps = 0;
+	if (reached == ns->n_mounts)
+		return 0;
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i], *p = m;
+		size_t steps = 0;
 
-			while (p->parent && steps <= ns->n_mounts) {
-				p = p->parent;
-				steps++;
-			}
-			if (p != ns->root)
-				return mnts_err(err, 0,
-						"namespace '%s' mount %" PRIu64
-						": parent: cycle (not reachable from the root)",
-						ns->label, m->id);
+		while (p->parent && steps <= ns->n_mounts) {
+			p = p->parent;
+			steps++;
 		}
+		if (p != ns->root)
+			return mnts_err(err, 0,
+					"namespace '%s' mount %" PRIu64
+					": parent: cycle (not reachable from the root)",
+					ns->label, m->id);
 	}
+	return 0;
+}
+
+/* Sorts ids, finds duplicates, resolves parents and the root, fills children,
+ * and proves the tree acyclic by reaching every mount from the root. */
+static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
+{
+	int r = index_ns(ns, err);
+
+	if (r < 0)
+		return r;
+	r = find_parents(ns, err);
+	if (r < 0)
+		return r;
+	fill_children(ns);
+	r = check_reachable(ns, err);
+	if (r < 0)
+		return r;
 	return check_siblings(ns, err);
 }
 
@@ -655,32 +751,94 @@ static int check_groups(struct mnts_snapshot *snap, struct mnts_error *err)
 	return 0;
 }
 
-int mnts_snapshot_link(struct mnts_snapshot *snap, struct mnts_error *err)
+bool mnts_label_is_valid(const char *label)
 {
-	int r;
+	size_t n = 0;
 
+	if (!label || !isalnum((unsigned char)label[0]))
+		return false;
+	for (const char *c = label; *c; c++, n++)
+		if (n == MNTS_LABEL_MAX ||
+		    !(isalnum((unsigned char)*c) || *c == '_' || *c == '.' || *c == '-'))
+			return false;
+	return true;
+}
+
+/* Labels name files (replay --new=DIR/LABEL): a strict pattern, so that
+ * none is "..", absolute or has a '/'. */
+static int check_labels(struct mnts_snapshot *snap, struct mnts_error *err)
+{
 	for (size_t i = 0; i < snap->n_ns; i++) {
-		struct mnts_ns *ns = &snap->nss[i];
+		const char *label = snap->nss[i].label;
 
-		if (!ns->label || !*ns->label)
+		if (!label || !*label)
 			return mnts_err(err, 0, "namespace #%zu: label: missing", i);
+		if (!mnts_label_is_valid(label)) {
+			bool printable = strlen(label) <= 80;
+
+			for (const char *c = label; printable && *c; c++)
+				printable = (unsigned char)*c >= 0x20 && *c != 0x7f;
+			return mnts_err(err, 0,
+					"namespace #%zu: label '%s': not a valid label (1 to %d letters, "
+					"digits, '_', '.' or '-', the first a letter or digit)",
+					i, printable ? label : "...", MNTS_LABEL_MAX);
+		}
 		for (size_t j = 0; j < i; j++)
-			if (streq(snap->nss[j].label, ns->label))
-				return mnts_err(err, 0, "namespace '%s': label: appears twice",
-						ns->label);
-		r = link_ns(ns, err);
-		if (r < 0)
-			return r;
+			if (streq(snap->nss[j].label, label))
+				return mnts_err(err, 0, "namespace '%s': label: appears twice", label);
 	}
-	for (size_t i = 0; i < snap->n_ns; i++)
-		for (size_t j = 0; j < snap->nss[i].n_mounts; j++) {
-			const struct mnts_mount *m = &snap->nss[i].mounts[j];
+	return 0;
+}
+
+/* nsfs.ns and each pin name a namespace of the file; a pin's path is a
+ * path. */
+static int check_references(struct mnts_snapshot *snap, struct mnts_error *err)
+{
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		const struct mnts_ns *ns = &snap->nss[i];
+
+		for (size_t j = 0; j < ns->n_mounts; j++) {
+			const struct mnts_mount *m = &ns->mounts[j];
+
 			if (m->nsfs_ns && !mnts_snapshot_find_ns(snap, m->nsfs_ns))
 				return mnts_err(err, 0,
 						"namespace '%s' mount %" PRIu64
 						": nsfs_ns '%s': no such namespace in the snapshot",
-						snap->nss[i].label, m->id, m->nsfs_ns);
+						ns->label, m->id, m->nsfs_ns);
 		}
+		for (size_t j = 0; j < ns->n_pins; j++) {
+			const struct mnts_pin *pin = &ns->pins[j];
+			char buf[80];
+			const char *why = mnts_path_fault(pin->path, buf);
+
+			if (!mnts_snapshot_find_ns(snap, pin->ns))
+				return mnts_err(err, 0,
+						"namespace '%s': nsfs_paths[%zu]: ns '%s': no such "
+						"namespace in the snapshot",
+						ns->label, j, mnts_label_is_valid(pin->ns) ? pin->ns : "...");
+			if (why)
+				return mnts_err(err, 0, "namespace '%s': nsfs_paths[%zu]: path '%s': %s",
+						ns->label, j, strlen(pin->path) < 256 ? pin->path : "...",
+						why);
+		}
+	}
+	return 0;
+}
+
+int mnts_snapshot_link(struct mnts_snapshot *snap, struct mnts_error *err)
+{
+	int r = check_labels(snap, err);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		r = link_ns(&snap->nss[i], err);
+		if (r < 0)
+			return r;
+	}
+	r = check_references(snap, err);
+	if (r < 0)
+		return r;
 	r = check_groups(snap, err);
 	if (r < 0)
 		return r;

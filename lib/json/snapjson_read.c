@@ -329,6 +329,18 @@ static const struct key capture_keys[] = {KEY("method"), KEY("selection"), KEY("
 static const struct key host_keys[] = {KEY("arch"), KEY("hostname"), KEY("kernel")};
 static const struct key tool_keys[] = {KEY("name"), KEY("version")};
 
+static int check_subtree(struct reader *rd)
+{
+	const char *p = rd->snap->subtree;
+	char buf[80], shown[80];
+	const char *why = p ? mnts_path_fault(p, buf) : NULL;
+
+	if (!why)
+		return 0;
+	return mnts_err(rd->err, 0, "%s: capture.subtree '%s': %s", rd->what,
+			rd_shown(p, strlen(p), shown), why);
+}
+
 /* The document, format and format_version already checked. */
 static int read_top(struct reader *rd)
 {
@@ -347,9 +359,8 @@ static int read_top(struct reader *rd)
 		case T_CAPTURE:
 			r = read_strings(rd, "capture", capture_keys, ARRAY_SIZE(capture_keys),
 					 capture_out, 0);
-			if (r >= 0 && snap->subtree && !mnts_path_is_normal(snap->subtree))
-				r = mnts_err(rd->err, 0, "%s: capture.subtree '%s': %s", rd->what,
-					     snap->subtree, "not an absolute normalised path");
+			if (r >= 0)
+				r = check_subtree(rd);
 			break;
 		case T_CREATED:
 			r = rd_str(rd, "created", true, &snap->created);

@@ -293,3 +293,94 @@ edit() {
 	edit '12s/"example",/"ünï", "zz": 1,/'
 	rejected "$F" "$F:12:24: host: unknown key 'zz'"
 }
+
+# jqed FILTER: the example through a jq filter, into $F.
+jqed() {
+	jq "$1" "$EX" >"$F"
+}
+
+@test "labels that are not names of a file in one directory are refused, naming them" {
+	local label
+	for label in ../escaped /etc/evil a/b . .. -x _x "" "ns 0" "$(printf 'n%.0s' {1..65})" "nü"; do
+		jqed ".namespaces[0].label = \"$label\""
+		run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+		assert_equal "$status" 2
+		if [ -z "$label" ]; then
+			assert_equal "$stderr" "mntsnap: diff: $F: namespace #0: label: missing"
+		else
+			assert_equal "$stderr" "mntsnap: diff: $F: namespace #0: label '$label': not a valid label (1 to 64 letters, digits, '_', '.' or '-', the first a letter or digit)"
+		fi
+	done
+	# a newline is not printed raw
+	jqed '.namespaces[0].label = "a\nb"'
+	rejected "$F" "$F: namespace #0: label '...': not a valid label (1 to 64 letters, digits, '_', '.' or '-', the first a letter or digit)"
+	for label in a 0 A.b-c_d "$(printf 'n%.0s' {1..64})"; do
+		jqed ".namespaces[0].label = \"$label\""
+		run --separate-stderr "$MNTSNAP" diff "$F" "$EX"
+		assert_equal "$status" 0
+	done
+}
+
+@test "a child's mountpoint must be its parent's or below it; the root's may be anywhere" {
+	jqed '.namespaces[0].mounts[2].mountpoint = "/tmp2/sub"'
+	rejected "$F" "$F: namespace 'ns0' mount 102: mountpoint '/tmp2/sub': not at or below that of its parent 101 ('/tmp')"
+	jqed '.namespaces[0].mounts[2].mountpoint = "/"'
+	rejected "$F" "$F: namespace 'ns0' mount 102: mountpoint '/': not at or below that of its parent 101 ('/tmp')"
+	# stacked on the parent: the same mountpoint
+	jqed '.namespaces[0].mounts[2].mountpoint = "/tmp" | .namespaces[0].mounts[3].mountpoint = "/tmp/sub"
+		| .namespaces[0].mounts[4].mountpoint = "/tmp/sub/x"'
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	# a --subtree snapshot: the root mount at /srv
+	jqed '.capture.subtree = "/srv" | .namespaces[0].mounts |= map(.mountpoint |= if . == "/" then "/srv" else "/srv" + . end)'
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+}
+
+@test "propagate_from only on a slave, and never its master" {
+	jqed '.namespaces[0].mounts[4].propagate_from = 2'
+	rejected "$F" "$F: namespace 'ns0' mount 104: propagate_from 2: set on a mount that is not a slave (master_id 0)"
+	jqed '.namespaces[0].mounts[3].propagate_from = 1'
+	rejected "$F" "$F: namespace 'ns0' mount 103: propagate_from 1: equals master_id (recorded as 0 then)"
+	jqed '.namespaces[0].mounts[3].propagate_from = 7'
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+}
+
+@test "pins name a namespace of the file and a path" {
+	jqed '.namespaces[0].nsfs_paths = [{"ns": "ns0", "path": "/tmp"}, {"ns": "nsX", "path": "/tmp"}]'
+	rejected "$F" "$F: namespace 'ns0': nsfs_paths[1]: ns 'nsX': no such namespace in the snapshot"
+	jqed '.namespaces[0].nsfs_paths = [{"ns": "../x", "path": "/tmp"}]'
+	rejected "$F" "$F: namespace 'ns0': nsfs_paths[0]: ns '...': no such namespace in the snapshot"
+	local p
+	for p in tmp /tmp/ /tmp//a /tmp/./a /tmp/.. ""; do
+		jqed ".namespaces[0].nsfs_paths = [{\"ns\": \"ns0\", \"path\": \"$p\"}]"
+		rejected "$F" "$F: namespace 'ns0': nsfs_paths[0]: path '$p': not an absolute normalised path"
+	done
+}
+
+@test "paths within PATH_MAX and NAME_MAX: mountpoint, root, pin, capture.subtree" {
+	local c255 c256 long
+	c255=$(printf 'c%.0s' {1..255})
+	c256=${c255}c
+	# 4095 bytes: 15 components of 255 and one of 254 -> the longest accepted
+	long=$(printf "/$c255%.0s" {1..15})/${c255:1}
+	[ ${#long} -eq 4095 ]
+	jqed ".namespaces[0].mounts[1].root = \"$long\""
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	jqed ".namespaces[0].mounts[1].root = \"${long}d\""
+	rejected "$F" "$F: namespace 'ns0' mount 101: root: 4096 bytes, longer than PATH_MAX (4096 with the NUL)"
+	jqed ".namespaces[0].mounts[4].mountpoint = \"/tmp/sub/sub$long\""
+	rejected "$F" "$F: namespace 'ns0' mount 104: mountpoint: 4107 bytes, longer than PATH_MAX (4096 with the NUL)"
+	jqed ".namespaces[0].mounts[1].root = \"/a/$c256/b\""
+	rejected "$F" "$F: namespace 'ns0' mount 101: root: component 2 is 256 bytes, longer than NAME_MAX (255)"
+	jqed ".namespaces[0].mounts[1].root = \"/a/$c255/b\""
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	jqed ".namespaces[0].nsfs_paths = [{\"ns\": \"ns0\", \"path\": \"/$c256\"}]"
+	rejected "$F" "$F: namespace 'ns0': nsfs_paths[0]: path '...': component 1 is 256 bytes, longer than NAME_MAX (255)"
+	jqed ".capture.subtree = \"/x/$c256\""
+	rejected "$F" "$F: capture.subtree '/x/$(printf 'c%.0s' {1..61})...': component 2 is 256 bytes, longer than NAME_MAX (255)"
+}
