@@ -376,9 +376,35 @@ struct mnts_ns *mnts_snapshot_find_ns(const struct mnts_snapshot *snap, const ch
 	return NULL;
 }
 
+/* The start of a component of p[0..len-1] (p[0] is '/') longer than
+ * MNTS_NAME_MAX, or NULL.  Every i the loop reaches follows a '/'.  Deep trees have paths of hundreds of short components: rather than
+ * measure each, probe the byte MNTS_NAME_MAX past the start of the window,
+ * which every run that long starting in the window covers: a '/' there
+ * clears the whole window at once. */
+static const char *long_component(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (len - i > MNTS_NAME_MAX) {
+		size_t probe = i + MNTS_NAME_MAX, j = probe;
+
+		if (p[probe] == '/') {
+			i = probe + 1;
+			continue;
+		}
+		while (j > i && p[j - 1] != '/')
+			j--;
+		if (j == i)
+			return p + i; /* MNTS_NAME_MAX + 1 bytes without a '/' */
+		i = j; /* a run from before j would hold the '/' at j - 1 */
+	}
+	return NULL;
+}
+
 const char *mnts_path_fault(const char *p, char buf[80])
 {
-	size_t len, comp = 0;
+	const char *comp;
+	size_t len;
 
 	if (!p || !mnts_path_is_normal(p))
 		return "not an absolute normalised path";
@@ -388,16 +414,15 @@ const char *mnts_path_fault(const char *p, char buf[80])
 			 MNTS_PATH_MAX);
 		return buf;
 	}
-	if (len <= MNTS_NAME_MAX)
-		return NULL; /* no component can be longer */
-	for (const char *c = p + 1, *end; *c; c = *end ? end + 1 : end) {
-		end = strchrnul(c, '/');
-		comp++;
-		if ((size_t)(end - c) > MNTS_NAME_MAX) {
-			snprintf(buf, 80, "component %zu is %zu bytes, longer than NAME_MAX (%d)", comp,
-				 (size_t)(end - c), MNTS_NAME_MAX);
-			return buf;
-		}
+	comp = long_component(p, len);
+	if (comp) {
+		size_t n = 1;
+
+		for (const char *c = p + 1; c < comp; c++)
+			n += *c == '/';
+		snprintf(buf, 80, "component %zu is %zu bytes, longer than NAME_MAX (%d)", n,
+			 (size_t)(strchrnul(comp, '/') - comp), MNTS_NAME_MAX);
+		return buf;
 	}
 	return NULL;
 }

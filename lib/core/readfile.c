@@ -3,11 +3,30 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/core/macros.h"
 #include "lib/core/readfile.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+/* Faults in a large buffer's pages in one call before read(2) fills it: a
+ * fault per 4 KiB page was a fifth of reading a 40 MB snapshot.  Only for
+ * blocks that malloc mapped on their own; an older kernel's EINVAL leaves
+ * the faults to the copy. */
+static void populate(void *p, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len >= (1U << 20) && end > start)
+		madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+}
 
 int mnts_read_fd_max(int fd, size_t max, bool stop_at_nul, char **ret, size_t *ret_len)
 {
@@ -26,6 +45,8 @@ int mnts_read_fd_max(int fd, size_t max, bool stop_at_nul, char **ret, size_t *r
 		sized = true;
 	}
 	buf = xmalloc(cap);
+	if (sized)
+		populate(buf, cap);
 	for (;;) {
 		size_t room;
 		ssize_t n;
