@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,20 @@ static void add_target(struct capture_opts *o, enum mnts_target_kind kind, const
 	o->targets[o->n_targets++] = (struct mnts_target){.kind = kind, .arg = arg, .num = num};
 }
 
+/* argp_error() with the message escaped: an argument may hold a newline. */
+static _printf_(2, 3) void usage_error(struct argp_state *state, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL, *line = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	line = mnts_escape_dup(msg ? msg : fmt);
+	argp_error(state, "%s", line);
+}
+
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct capture_opts *o = state->input;
@@ -79,7 +94,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		pid = strtoull(arg, &end, 10);
 		if (errno || end == arg || *end || pid == 0 || arg[0] == '-')
-			argp_error(state, "invalid pid '%s'", arg);
+			usage_error(state, "invalid pid '%s'", arg);
 		add_target(o, MNTS_TARGET_PID, arg, pid);
 		break;
 	}
@@ -94,7 +109,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SUBTREE:
 		if (arg[0] != '/')
-			argp_error(state, "--subtree '%s': not an absolute path", arg);
+			usage_error(state, "--subtree '%s': not an absolute path", arg);
 		o->subtree = arg;
 		break;
 	case OPT_KERNEL:
@@ -105,8 +120,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else if (streq(arg, "mountinfo"))
 			o->backend = MNTS_BACKEND_MOUNTINFO;
 		else
-			argp_error(state, "--kernel '%s': expected auto, listmount or mountinfo",
-				   arg);
+			usage_error(state, "--kernel '%s': expected auto, listmount or mountinfo",
+				    arg);
 		break;
 	case 'o':
 		o->output = arg;
@@ -118,7 +133,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->tree = true;
 		break;
 	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
+		usage_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
 		if (o->all && o->n_targets)

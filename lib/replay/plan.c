@@ -12,12 +12,6 @@
 #include "lib/replay/sbsource.h"
 #include "lib/kernel/syscalls.h"
 
-const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s:%s", m->ns->label, m->mountpoint);
-	return buf;
-}
-
 static int new_slot(struct mnts_plan *plan)
 {
 	return plan->n_slots++;
@@ -222,6 +216,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			    const struct mnts_live_table *live, struct mnts_strv *bad)
 {
 	const struct mnts_replay_opts *opts = plan->opts;
+	struct mnts_live_groups lg = {0}; /* every namespace, read only when needed */
 
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		struct mnts_plan_mount *pm = &plan->mounts[i];
@@ -261,6 +256,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 		const struct mnts_mount *ext_mount = NULL;
 		const char *ext_path = NULL;
 		const struct mnts_live_mount *lm = NULL;
+		const struct mnts_mount *fm;
 
 		for (int k = 0; k < n_mine && !ext_mount; k++)
 			if (ext_of[mine[k]]) {
@@ -271,25 +267,46 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 			sb->how = MNTS_SB_EXTERNAL;
 			sb->path = xstrdup(ext_path);
 			sb->root = xstrdup(ext_mount->root);
-		} else if (opts->fresh && feat->create != MNTS_FS_NO_CREATE) {
-			sb->how = MNTS_SB_FRESH;
-		} else if ((lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
-						sb->roots_common))) {
-			sb->how = MNTS_SB_LIVE;
-			sb->path = xstrdup(lm->target);
-			sb->root = xstrdup(lm->root);
-		} else if (feat->create != MNTS_FS_NO_CREATE) {
-			sb->how = MNTS_SB_FRESH;
 		} else {
-			for (int k = 0; k < n_mine; k++)
-				unresolved(bad, plan->mounts[mine[k]].m,
-					   "no live mount of this superblock contains its "
-					   "root '%s', and %s cannot be created%s%s (give a "
-					   "source with --external)",
-					   plan->mounts[mine[k]].m->root, sb->fstype,
-					   feat->why_not ? ": " : "",
-					   feat->why_not ? feat->why_not : "");
-			continue;
+			/* never FRESH for a superblock the kernel shares (features.c) */
+			if (mnts_fs_wants_live(feat, opts->fresh))
+				lm = mnts_live_find(live, sb->dev_major, sb->dev_minor, sb->fstype,
+						    sb->roots_common);
+			switch (mnts_fs_source(feat, opts->fresh, lm != NULL)) {
+			case MNTS_FS_SOURCE_FRESH:
+				sb->how = MNTS_SB_FRESH;
+				break;
+			case MNTS_FS_SOURCE_LIVE:
+				sb->how = MNTS_SB_LIVE;
+				sb->path = xstrdup(lm->target);
+				sb->root = xstrdup(lm->root);
+				break;
+			case MNTS_FS_SOURCE_NONE:
+				/* cloned where it is mounted: inside that namespace */
+				fm = mnts_live_sb_elsewhere(&lg, sb->dev_major, sb->dev_minor,
+							    sb->fstype, sb->roots_common);
+				if (fm) {
+					sb->how = MNTS_SB_LIVE;
+					sb->path = xstrdup(fm->mountpoint);
+					sb->root = xstrdup(fm->root);
+					sb->ns_id = fm->ns->mnt_ns_id;
+					break;
+				}
+				for (int k = 0; k < n_mine; k++) {
+					const struct mnts_mount *m = plan->mounts[mine[k]].m;
+					char why[256];
+
+					unresolved(bad, m,
+						   "no live mount of this superblock contains "
+						   "its root '%s', and %s (give one with "
+						   "--external %s%s%s:PATH)",
+						   m->root,
+						   mnts_fs_why_no_source(feat, why, sizeof(why)),
+						   plan->n_nss > 1 ? m->ns->label : "",
+						   plan->n_nss > 1 ? ":" : "", m->mountpoint);
+				}
+				continue;
+			}
 		}
 		if (sb->how == MNTS_SB_FRESH) {
 			sb->root = xstrdup("/");
@@ -309,6 +326,7 @@ static void resolve_sources(struct mnts_plan *plan, char **ext_of,
 					   m->root, sb->path, sb->root);
 		}
 	}
+	mnts_live_groups_done(&lg);
 }
 
 static int find_group(const struct mnts_plan *plan, uint64_t shared_id)
@@ -1033,176 +1051,4 @@ void mnts_plan_done(struct mnts_plan *plan)
 	free(plan->nss);
 	free(plan->steps);
 	memset(plan, 0, sizeof(*plan));
-}
-
-static void join_strv(const struct mnts_strv *sv, char *buf, size_t size)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < sv->n && off < size; i++)
-		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? "," : "", sv->v[i]);
-}
-
-void mnts_plan_step_text(const struct mnts_plan *plan, size_t i, char *buf, size_t size)
-{
-	const struct mnts_step *s = &plan->steps[i];
-	const struct mnts_replay_opts *opts = plan->opts;
-	char a[512], b[512], o[512];
-	const struct mnts_plan_sb *sb = NULL;
-	const struct mnts_mount *m = NULL;
-	const struct mnts_plan_group *g = NULL;
-	const struct mnts_ns *ns = NULL;
-
-	switch (s->kind) {
-	case MNTS_STEP_SB_FRESH:
-	case MNTS_STEP_SB_LIVE:
-	case MNTS_STEP_SB_EXTERNAL:
-	case MNTS_STEP_SB_RO:
-		sb = &plan->sbs[s->obj];
-		break;
-	case MNTS_STEP_ANCHOR:
-	case MNTS_STEP_SLAVE_ANCHOR:
-	case MNTS_STEP_LIVE_MEMBER:
-		g = &plan->groups[s->obj];
-		break;
-	case MNTS_STEP_NS_CREATE:
-	case MNTS_STEP_NS_POPULATE:
-	case MNTS_STEP_GRAFT:
-	case MNTS_STEP_PIN:
-		ns = plan->nss[s->obj].ns;
-		break;
-	case MNTS_STEP_DROP:
-		break;
-	default:
-		m = plan->mounts[s->obj].m;
-		mnts_plan_mount_name(m, a, sizeof(a));
-		break;
-	}
-
-	switch (s->kind) {
-	case MNTS_STEP_NS_CREATE:
-		snprintf(buf, size, "create mount namespace for '%s'", ns->label);
-		break;
-	case MNTS_STEP_SB_FRESH:
-		if (sb->options)
-			join_strv(&sb->first->super_options, o, sizeof(o));
-		snprintf(buf, size, "create %s superblock (was %u:%u) source '%s' options '%s'%s",
-			 sb->fstype, sb->dev_major, sb->dev_minor, sb->first->source,
-			 sb->options ? o : "", sb->options ? "" : " (never options: shared type)");
-		break;
-	case MNTS_STEP_SB_LIVE:
-		if (sb->ns_id)
-			snprintf(o, sizeof(o), " in mount namespace %" PRIu64, sb->ns_id);
-		snprintf(buf, size, "clone %s superblock %u:%u from live mount '%s'%s (root '%s')",
-			 sb->fstype, sb->dev_major, sb->dev_minor, sb->path, sb->ns_id ? o : "",
-			 sb->root);
-		break;
-	case MNTS_STEP_SB_EXTERNAL:
-		snprintf(buf, size, "clone %s superblock (was %u:%u) from external '%s'",
-			 sb->fstype, sb->dev_major, sb->dev_minor, sb->path);
-		break;
-	case MNTS_STEP_CLONE:
-		snprintf(buf, size, "clone mount '%s' from superblock %u:%u path '/%s'%s", a,
-			 m->dev_major, m->dev_minor, s->rel ? s->rel : "",
-			 s->create ? " (create if missing)" : "");
-		break;
-	case MNTS_STEP_NSFS:
-		if (plan->mounts[s->obj].ext_path)
-			snprintf(buf, size, "bind namespace file '%s' as '%s'",
-				 plan->mounts[s->obj].ext_path, a);
-		else
-			snprintf(buf, size, "bind namespace file of '%s' as '%s'", m->nsfs_ns, a);
-		break;
-	case MNTS_STEP_IDMAP:
-		join_strv(&m->uid_map, o, sizeof(o));
-		join_strv(&m->gid_map, b, sizeof(b));
-		snprintf(buf, size, "idmap '%s' uid_map '%s' gid_map '%s'", a, o, b);
-		break;
-	case MNTS_STEP_MOUNTPOINT:
-		snprintf(buf, size, "open mountpoint of '%s' in '%s' path '/%s'%s", a,
-			 mnts_plan_mount_name(m->parent, b, sizeof(b)), s->rel,
-			 s->create ? " (create if missing)" : "");
-		break;
-	case MNTS_STEP_ATTACH:
-		snprintf(buf, size, "attach '%s' onto '%s'", a,
-			 mnts_plan_mount_name(m->parent, b, sizeof(b)));
-		break;
-	case MNTS_STEP_FLAGS: {
-		struct mnts_strv words = {0};
-
-		mnts_options_from_mount_attr(&words, s->attr_set);
-		join_strv(&words, o, sizeof(o));
-		mnts_strv_clear(&words);
-		snprintf(buf, size, "set flags of '%s' to '%s'", a, o);
-		break;
-	}
-	case MNTS_STEP_SB_RO:
-		snprintf(buf, size, "make %s superblock (was %u:%u) read-only", sb->fstype,
-			 sb->dev_major, sb->dev_minor);
-		break;
-	case MNTS_STEP_ANCHOR:
-		if (g->master >= 0)
-			snprintf(buf, size,
-				 "anchor peer group %" PRIu64 " as a slave of group %" PRIu64,
-				 g->shared_id, plan->groups[g->master].shared_id);
-		else
-			snprintf(buf, size, "anchor peer group %" PRIu64, g->shared_id);
-		break;
-	case MNTS_STEP_SLAVE_ANCHOR:
-		snprintf(buf, size, "anchor slaves of peer group %" PRIu64, g->shared_id);
-		break;
-	case MNTS_STEP_SHARE:
-		if (m->master_id)
-			snprintf(buf, size,
-				 "make '%s' shared (peer group %" PRIu64 ") and a slave of group %" PRIu64,
-				 a, m->shared_id, m->master_id);
-		else
-			snprintf(buf, size, "make '%s' shared (peer group %" PRIu64 ")", a,
-				 m->shared_id);
-		break;
-	case MNTS_STEP_JOIN:
-		snprintf(buf, size, "join '%s' to peer group %" PRIu64, a, m->shared_id);
-		break;
-	case MNTS_STEP_SLAVE:
-		snprintf(buf, size, "make '%s' a slave of peer group %" PRIu64, a, m->master_id);
-		break;
-	case MNTS_STEP_UNBINDABLE:
-		snprintf(buf, size, "make '%s' unbindable", a);
-		break;
-	case MNTS_STEP_DROP:
-		snprintf(buf, size, "drop group anchors and superblock sources");
-		break;
-	case MNTS_STEP_NS_POPULATE:
-		if (opts->root_dir)
-			snprintf(buf, size, "graft '%s' at '%s' in its new namespace", ns->label,
-				 opts->root_dir);
-		else
-			snprintf(buf, size, "make '%s' the root of its new namespace (pivot_root)",
-				 ns->label);
-		break;
-	case MNTS_STEP_GRAFT:
-		snprintf(buf, size, "attach '%s' at '%s' in the target namespace", ns->label,
-			 opts->root_dir ? opts->root_dir : "/");
-		break;
-	case MNTS_STEP_PIN:
-		snprintf(buf, size, "pin '%s' at '%s/%s'", ns->label, opts->new_dir, ns->label);
-		break;
-	case MNTS_STEP_LIVE_MEMBER:
-		if (g->ns_id)
-			snprintf(o, sizeof(o), " in mount namespace %" PRIu64, g->ns_id);
-		snprintf(buf, size, "open live member '%s'%s of peer group %" PRIu64, g->path,
-			 g->ns_id ? o : "", g->shared_id);
-		break;
-	}
-}
-
-void mnts_plan_print(const struct mnts_plan *plan, FILE *f)
-{
-	char line[2048];
-
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		mnts_plan_step_text(plan, i, line, sizeof(line));
-		fprintf(f, "%zu %s\n", i + 1, line);
-	}
 }

@@ -117,6 +117,7 @@ enum mnts_step_kind {
 	MNTS_STEP_GRAFT,
 	MNTS_STEP_PIN,
 	MNTS_STEP_LIVE_MEMBER,
+	MNTS_STEP__COUNT
 };
 
 struct mnts_step {
@@ -161,7 +162,9 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		    const struct mnts_replay_opts *opts, struct mnts_error *err);
 void mnts_plan_done(struct mnts_plan *plan);
 
-/* "ns0:/a/b" for a mount (static buffer per call site: copy if kept). */
+/* Printing a plan (steps.c, from the table of step kinds). */
+
+/* "ns0:/a/b" for a mount, written into buf.  Returns: buf. */
 const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size);
 
 /* One line describing step i (no newline), into buf. */

@@ -147,10 +147,13 @@ static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char *
 		*ret_created = true;
 	else if (errno != EEXIST)
 		return mnts_err(err, errno, "--new '%s'", dir);
+	/* each call checked at once: realpath() after a failed open() would
+	 * leave its own errno (EINVAL from readlink) in place of EMFILE */
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	abs = realpath(dir, NULL);
+	if (fd >= 0)
+		abs = realpath(dir, NULL);
 	if (fd < 0 || !abs) {
-		int r = mnts_err(err, errno, "--new '%s'", dir);
+		int r = mnts_err(err, errno, "--new: cannot open '%s'", dir);
 		if (*ret_created)
 			rmdir(dir);
 		return r;

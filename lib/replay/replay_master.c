@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "lib/capture/capture.h"
+#include "lib/core/log.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/replay/replay_master.h"
 #include "lib/replay/sbsource.h"
@@ -24,10 +25,11 @@ void mnts_live_groups_done(struct mnts_live_groups *lg)
 	lg->all = NULL;
 }
 
-const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *lg,
-						uint64_t group_id, uint32_t dev_major,
-						uint32_t dev_minor, const char *fstype,
-						const char *root)
+/* The member of group_id (0: any mount) on superblock dev/fstype whose
+ * root contains root: the caller's namespace first, then the shortest root. */
+static const struct mnts_mount *find_member(const struct mnts_live_groups *lg, uint64_t group_id,
+					    uint32_t dev_major, uint32_t dev_minor,
+					    const char *fstype, const char *root, bool other_ns)
 {
 	const struct mnts_mount *best = NULL;
 	bool best_self = false;
@@ -39,14 +41,14 @@ const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *l
 		bool self = ns->mnt_ns_id && ns->mnt_ns_id == lg->self_ns_id;
 
 		/* a namespace that cannot be entered again by id is no use */
-		if (!ns->mnt_ns_id)
+		if (!ns->mnt_ns_id || (self && other_ns))
 			continue;
 		for (size_t i = 0; i < ns->n_mounts; i++) {
 			const struct mnts_mount *m = &ns->mounts[i];
 
-			if (m->shared_id != group_id || m->dev_major != dev_major ||
+			if ((group_id && m->shared_id != group_id) || m->dev_major != dev_major ||
 			    m->dev_minor != dev_minor || !streq(m->fstype, fstype) || m->deleted ||
-			    !mnts_path_contains(m->root, root))
+			    m->unbindable || !mnts_path_contains(m->root, root))
 				continue;
 			if (best && (best_self && !self))
 				continue;
@@ -57,4 +59,26 @@ const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *l
 		}
 	}
 	return best;
+}
+
+const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *lg,
+						uint64_t group_id, uint32_t dev_major,
+						uint32_t dev_minor, const char *fstype,
+						const char *root)
+{
+	return find_member(lg, group_id, dev_major, dev_minor, fstype, root, false);
+}
+
+const struct mnts_mount *mnts_live_sb_elsewhere(struct mnts_live_groups *lg, uint32_t dev_major,
+						uint32_t dev_minor, const char *fstype,
+						const char *root)
+{
+	struct mnts_error err = {0};
+
+	if (!lg->all && !lg->tried) {
+		lg->tried = true;
+		if (mnts_live_groups_read(lg, &err) < 0)
+			mnts_debug(1, "%s", err.msg);
+	}
+	return find_member(lg, 0, dev_major, dev_minor, fstype, root, true);
 }

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/core/error.h"
@@ -17,6 +18,7 @@
 struct mnts_live_groups {
 	struct mnts_snapshot *all; /* every mount namespace, captured */
 	uint64_t self_ns_id;	   /* the caller's mount namespace */
+	bool tried;		   /* mnts_live_sb_elsewhere read them (or failed to) */
 };
 
 /* Returns: 0 or -errno. */
@@ -28,5 +30,13 @@ void mnts_live_groups_done(struct mnts_live_groups *lg);
  * namespace first, then the shortest root.  m->ns->mnt_ns_id is the namespace it is in. */
 const struct mnts_mount *mnts_live_group_member(const struct mnts_live_groups *lg,
 						uint64_t group_id, uint32_t dev_major,
+						uint32_t dev_minor, const char *fstype,
+						const char *root);
+
+/* A live mount of superblock dev/fstype in another mount namespace than
+ * the caller's (the source of a superblock replay must not create), bindable,
+ * not deleted, whose root contains root; the shortest root.  Reads every
+ * namespace on first use (a failure is only logged at -v).  NULL when none. */
+const struct mnts_mount *mnts_live_sb_elsewhere(struct mnts_live_groups *lg, uint32_t dev_major,
 						uint32_t dev_minor, const char *fstype,
 						const char *root);

@@ -318,7 +318,7 @@ static int create_once(const char *fstype, const char *source, const struct mnts
 		int saved = errno;
 		char log[256];
 
-		mnts_fsctx_log(fsfd, log, sizeof(log));
+		mnts_fsctx_message(fsfd, log, sizeof(log));
 		if (saved == EBUSY && cmd == MNTS_FSCONFIG_CMD_CREATE_EXCL)
 			return -EBUSY; /* an existing superblock: the caller decides */
 		return mnts_err(err, saved, "create '%s' superblock%s%s", fstype,
@@ -331,19 +331,21 @@ static int create_once(const char *fstype, const char *source, const struct mnts
 }
 
 int mnts_sb_create(const char *fstype, const char *source, const struct mnts_strv *super_options,
-		   bool options, bool *ret_reused, struct mnts_error *err)
+		   bool options, struct mnts_error *err)
 {
-	int fd;
+	int fd = create_once(fstype, source, options ? super_options : NULL,
+			     MNTS_FSCONFIG_CMD_CREATE_EXCL, err);
 
-	*ret_reused = false;
-	fd = create_once(fstype, source, options ? super_options : NULL,
-			 MNTS_FSCONFIG_CMD_CREATE_EXCL, err);
-	if (fd != -EBUSY)
-		return fd;
-	/* The kernel would reuse an existing superblock.  Options set on the
-	 * discarded context were never applied; the reused one gets none. */
-	*ret_reused = true;
-	return create_once(fstype, source, NULL, MNTS_FSCONFIG_CMD_CREATE, err);
+	/* The kernel would hand back a superblock it already has: a shared
+	 * one (features.c should have said so).  A second, plain create is
+	 * what rewrote the cgroup2 root flags: never retry without EXCL. */
+	if (fd == -EBUSY)
+		return mnts_err(err, EBUSY,
+				"create '%s' superblock: the kernel would reuse an existing one, "
+				"and replay never touches a shared superblock (give a source "
+				"with --external)",
+				fstype);
+	return fd;
 }
 
 int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major,

@@ -56,11 +56,11 @@ bool mnts_path_contains(const char *outer, const char *inner);
 int mnts_fd_mount_id(int fd, uint64_t *ret_id);
 
 /* A new superblock of fstype as a detached private mount.  options: apply
- * the fs options of super_options (never for shared superblocks).  When the
- * kernel hands back an existing superblock, a fresh context is used with no
- * option at all and *ret_reused is set.  Returns: mount fd or -errno. */
+ * the fs options of super_options.  Fails (EBUSY) when the kernel would
+ * hand back an existing superblock (FSCONFIG_CMD_CREATE_EXCL): replay never
+ * uses, nor reconfigures, a shared one this way.  Returns: mount fd or -errno. */
 int mnts_sb_create(const char *fstype, const char *source, const struct mnts_strv *super_options,
-		   bool options, bool *ret_reused, struct mnts_error *err);
+		   bool options, struct mnts_error *err);
 
 /* A detached private non-recursive clone of path (relative to dirfd, or
  * AT_FDCWD), without per-mount flags; with check, it must be a mount of
