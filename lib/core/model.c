@@ -798,16 +798,12 @@ static int check_labels(struct mnts_snapshot *snap, struct mnts_error *err)
 
 		if (!label || !*label)
 			return mnts_err(err, 0, "namespace #%zu: label: missing", i);
-		if (!mnts_label_is_valid(label)) {
-			bool printable = strlen(label) <= 80;
-
-			for (const char *c = label; printable && *c; c++)
-				printable = (unsigned char)*c >= 0x20 && *c != 0x7f;
+		if (!mnts_label_is_valid(label))
 			return mnts_err(err, 0,
-					"namespace #%zu: label '%s': not a valid label (1 to %d letters, "
-					"digits, '_', '.' or '-', the first a letter or digit)",
-					i, printable ? label : "...", MNTS_LABEL_MAX);
-		}
+					"namespace #%zu: label '%.*s%s': not a valid label (1 to %d "
+					"letters, digits, '_', '.' or '-', the first a letter or digit)",
+					i, MNTS_LABEL_MAX, label,
+					strlen(label) > MNTS_LABEL_MAX ? "..." : "", MNTS_LABEL_MAX);
 		for (size_t j = 0; j < i; j++)
 			if (streq(snap->nss[j].label, label))
 				return mnts_err(err, 0, "namespace '%s': label: appears twice", label);
@@ -838,9 +834,10 @@ static int check_references(struct mnts_snapshot *snap, struct mnts_error *err)
 
 			if (!mnts_snapshot_find_ns(snap, pin->ns))
 				return mnts_err(err, 0,
-						"namespace '%s': nsfs_paths[%zu]: ns '%s': no such "
+						"namespace '%s': nsfs_paths[%zu]: ns '%.*s%s': no such "
 						"namespace in the snapshot",
-						ns->label, j, mnts_label_is_valid(pin->ns) ? pin->ns : "...");
+						ns->label, j, MNTS_LABEL_MAX, pin->ns,
+						strlen(pin->ns) > MNTS_LABEL_MAX ? "..." : "");
 			if (why)
 				return mnts_err(err, 0, "namespace '%s': nsfs_paths[%zu]: path '%s': %s",
 						ns->label, j, strlen(pin->path) < 256 ? pin->path : "...",

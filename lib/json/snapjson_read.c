@@ -527,6 +527,8 @@ static int open_input(const char *path, struct mnts_error *err)
 	if (!S_ISREG(st.st_mode) && !is_anonymous_pipe(pfd, &st))
 		return mnts_err(err, 0, "cannot read '%s': not a regular file (%s)", path,
 				file_kind(st.st_mode));
+	closep(&pfd); /* one fd at a time: a caller may have few left */
+	pfd = -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &again) < 0)
 		return mnts_err(err, errno, "cannot open '%s'", path);
