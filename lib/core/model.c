@@ -488,11 +488,26 @@ uint64_t mnts_child_hash(size_t parent, const char *mountpoint)
 	return h ^ (h >> 29);
 }
 
-/* Two children of one parent on one mountpoint: the kernel never makes them
- * (a mount on an occupied mountpoint goes on top of, or is tucked under, the
- * one there), and diff pairs mounts by that key.  Only children of parents
- * with siblings are hashed. */
-static int check_siblings(struct mnts_ns *ns, struct mnts_error *err)
+/* A child's mountpoint is its parent's, or below it: the kernel names a
+ * mount's place by the path to it through its parent (the root's may be
+ * anything: --subtree).  Checked once the tree is known to be one, so that
+ * a cycle is reported as such. */
+static int check_below_parent(struct mnts_ns *ns, struct mnts_mount *m, struct mnts_error *err)
+{
+	if (!m->parent || mnts_path_below(m->mountpoint, m->parent->mountpoint))
+		return 0;
+	return mnts_err(err, 0,
+			"namespace '%s' mount %" PRIu64 ": mountpoint '%s': "
+			"not at or below that of its parent %" PRIu64 " ('%s')",
+			ns->label, m->id, m->mountpoint, m->parent->id, m->parent->mountpoint);
+}
+
+/* Each mount at or below its parent; and no two children of one parent on
+ * one mountpoint: the kernel never makes them (a mount on an occupied
+ * mountpoint goes on top of, or is tucked under, the one there), and diff
+ * pairs mounts by that key.  Only children of parents with siblings are
+ * hashed. */
+static int check_mountpoints(struct mnts_ns *ns, struct mnts_error *err)
 {
 	struct entry {
 		uint64_t hash; /* kept here: a probe reads no mount */
@@ -501,9 +516,14 @@ static int check_siblings(struct mnts_ns *ns, struct mnts_error *err)
 	_cleanup_free_ struct entry *slot = NULL;
 	size_t n = 0, size = 16, mask;
 
-	for (size_t i = 0; i < ns->n_mounts; i++)
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		int r = check_below_parent(ns, &ns->mounts[i], err);
+
+		if (r < 0)
+			return r;
 		if (ns->mounts[i].parent && ns->mounts[i].parent->n_children > 1)
 			n++;
+	}
 	if (n == 0)
 		return 0;
 	while (size < n * 2)
@@ -569,9 +589,7 @@ static int index_ns(struct mnts_ns *ns, struct mnts_error *err)
 	return 0;
 }
 
-/* Resolves every parent and the root.  A child's mountpoint is its
- * parent's, or below it: the kernel names a mount's place by the path to
- * it through its parent (the root's may be anything: --subtree). */
+/* Resolves every parent and the root. */
 static int find_parents(struct mnts_ns *ns, struct mnts_error *err)
 {
 	ns->root = NULL;
@@ -597,12 +615,6 @@ static int find_parents(struct mnts_ns *ns, struct mnts_error *err)
 			return mnts_err(err, 0,
 					"namespace '%s' mount %" PRIu64 ": parent: is itself",
 					ns->label, m->id);
-		if (!mnts_path_below(m->mountpoint, m->parent->mountpoint))
-			return mnts_err(err, 0,
-					"namespace '%s' mount %" PRIu64 ": mountpoint '%s': "
-					"not at or below that of its parent %" PRIu64 " ('%s')",
-					ns->label, m->id, m->mountpoint, m->parent->id,
-					m->parent->mountpoint);
 		m->parent->n_children++;
 	}
 	if (ns->n_mounts == 0)
@@ -691,7 +703,7 @@ static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 	r = check_reachable(ns, err);
 	if (r < 0)
 		return r;
-	return check_siblings(ns, err);
+	return check_mountpoints(ns, err);
 }
 
 struct group_info {
