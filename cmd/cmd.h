@@ -4,13 +4,15 @@
  * "mntsnap <name>"), does its job through lib/, prints its one error message
  * with mnts_err_print() and returns the process exit status:
  *   MNTS_EXIT_OK 0, MNTS_EXIT_DIFFER 1 (diff found differences / replay
- *   verification mismatch), MNTS_EXIT_TROUBLE 2 (any error, usage included).
+ *   verification mismatch), MNTS_EXIT_TROUBLE 2 (any error, usage included),
+ *   MNTS_EXIT_UNVERIFIED 3 (replay kept, its verification could not run).
  */
 #pragma once
 
 #define MNTS_EXIT_OK 0
 #define MNTS_EXIT_DIFFER 1
 #define MNTS_EXIT_TROUBLE 2
+#define MNTS_EXIT_UNVERIFIED 3 /* replay: replayed (and kept), verification could not run */
 
 #include "lib/version.h"
 

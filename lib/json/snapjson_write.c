@@ -198,12 +198,7 @@ static int dump_to(FILE *f, void *data, struct mnts_error *err)
 	mnts_jw_end_object(&w);
 	w_strv(&w, K("warnings"), &snap->warnings);
 	mnts_jw_end_object(&w);
-	mnts_jw_finish(&w);
-	fputc_unlocked('\n', f);
-	if (w.bad_utf8)
-		return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",
-				w.bad_utf8);
-	return 0;
+	return mnts_jw_end_document(&w, err);
 }
 
 int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool compact,

@@ -305,3 +305,18 @@ uint64_t mnts_nsenum_self_id(void)
 		return 0;
 	return id;
 }
+
+int mnts_ns_id_exists(uint64_t ns_id, bool *ret, struct mnts_error *err)
+{
+	uint64_t id;
+
+	if (mnts_sys_listmount(MNTS_LSMT_ROOT, ns_id, 0, &id, 1) >= 0 || errno == ENOSYS) {
+		*ret = true;
+		return 0;
+	}
+	if (errno == ENOENT) {
+		*ret = false;
+		return 0;
+	}
+	return mnts_err(err, errno, "listmount of mount namespace %" PRIu64, ns_id);
+}

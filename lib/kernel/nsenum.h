@@ -62,3 +62,8 @@ void mnts_nslist_attach_pids(struct mnts_nslist *list, pid_t skip_pid);
 
 /* The caller's own mount namespace id, 0 when unknown. */
 uint64_t mnts_nsenum_self_id(void);
+
+/* Whether the mount namespace with this 64-bit id still exists (listmount of
+ * a namespace that is gone fails with ENOENT; a kernel before 6.8 cannot
+ * tell, and says yes).  Returns: 0 with *ret set, or -errno. */
+int mnts_ns_id_exists(uint64_t ns_id, bool *ret, struct mnts_error *err);

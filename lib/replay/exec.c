@@ -30,9 +30,11 @@ static void run_undo(struct mnts_exec *x)
 				mnts_warn("undo: remove '%s': %m", u->path);
 			break;
 		case UNDO_PIN:
-			p = xasprintf("/proc/self/fd/%d/%s", u->fd, u->path);
-			if (umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			/* the pin itself, not whatever DIR/LABEL names now */
+			p = xasprintf("/proc/self/fd/%d", u->fd);
+			if (umount2(p, MNT_DETACH) < 0)
 				mnts_warn("undo: unmount pin '%s': %m", u->path);
+			close(u->fd);
 			break;
 		case UNDO_MKPATH: {
 			char *slash;
@@ -67,15 +69,24 @@ int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_err
 	const char *label = x->plan->nss[s->obj].ns->label;
 	_cleanup_close_ int file = -1, pin = -1;
 
-	file = openat(x->env->new_dir_fd, label,
-		      O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+	/* A pin outlives this process: create it only while mntsnap is
+	 * there to report it (and to undo it if it dies: replay.c). */
+	if (x->env->parent_alive && !x->env->parent_alive())
+		return mnts_err(err, ESRCH, "pin '%s/%s': mntsnap is gone", x->env->new_dir, label);
+	/* DIR/LABEL, beneath DIR and nowhere else: a label of more than one
+	 * plain component, or a symlink or a mount put in DIR meanwhile,
+	 * would place an nsfs mount anywhere in the caller's namespace */
+	if (!mnts_plain_name(label))
+		return mnts_err(err, EINVAL, "pin '%s/%s': the label is not a plain file name",
+				x->env->new_dir, label);
+	file = mnts_create_beneath(x->env->new_dir_fd, label, 0444);
 	if (file < 0)
-		return mnts_err(err, errno, "create '%s/%s'", x->env->new_dir, label);
+		return mnts_err(err, -file, "create '%s/%s'", x->env->new_dir, label);
 	push_undo(x, UNDO_FILE, x->env->new_dir_fd, label, -1);
 	closep(&file);
-	file = openat(x->env->new_dir_fd, label, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	file = mnts_open_beneath(x->env->new_dir_fd, label);
 	if (file < 0)
-		return mnts_err(err, errno, "open '%s/%s'", x->env->new_dir, label);
+		return mnts_err(err, -file, "open '%s/%s'", x->env->new_dir, label);
 	pin = clone_fd(*slot(x, s->aux));
 	if (pin < 0)
 		return mnts_err(err, errno, "clone the namespace file");
@@ -83,7 +94,7 @@ int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_err
 				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return mnts_err(err, errno, "bind the namespace file at '%s/%s'", x->env->new_dir,
 				label);
-	push_undo(x, UNDO_PIN, x->env->new_dir_fd, label, -1);
+	push_undo(x, UNDO_PIN, TAKE_FD(pin), label, -1);
 	return 0;
 }
 
@@ -98,7 +109,7 @@ static int do_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	at = rootfd < 0 ? -errno : mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
 	if (at < 0) {
-		r = mnts_err(err, -at, "--root '%s' in the target namespace", root_dir);
+		r = mnts_root_dir_error(err, at, root_dir, " in the target namespace");
 		goto back;
 	}
 	shared = mnts_fd_on_shared_mount(at);
@@ -203,7 +214,10 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 			mnts_plan_step_text(plan, i, text, sizeof(text));
 			mnts_debug(2, "step %zu: %s", i + 1, text);
 		}
-		r = run_step(&x, i, err);
+		if (env->cancelled && env->cancelled())
+			r = mnts_err(err, EINTR, "interrupted");
+		else
+			r = run_step(&x, i, err);
 		if (r >= 0) {
 			/* fds are done with after their last step: holding one per
 			 * mount would hit RLIMIT_NOFILE at 20,000 mounts */
@@ -223,8 +237,21 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 			break;
 		}
 	}
+	if (r >= 0 && env->commit) {
+		/* back in the caller's namespace, where the undo starts */
+		if (x.cur_ns != -1 && setns(env->orig_ns, CLONE_NEWNS) < 0)
+			r = mnts_err(err, errno, "setns back to the caller's namespace");
+		else
+			x.cur_ns = -1;
+		if (r >= 0)
+			r = env->commit(err);
+		if (r < 0) {
+			*ret_step = 0;
+			run_undo(&x);
+		}
+	}
 	for (size_t i = 0; i < x.n_undo; i++) {
-		if (x.undo[i].kind == UNDO_MKPATH || x.undo[i].kind == UNDO_GRAFT)
+		if (x.undo[i].kind != UNDO_FILE)
 			close(x.undo[i].fd);
 		free(x.undo[i].path);
 	}

@@ -19,14 +19,14 @@
 
 enum undo_kind {
 	UNDO_FILE,   /* unlinkat(fd, path) */
-	UNDO_PIN,    /* unmount the pin at fd/path */
+	UNDO_PIN,    /* detach the pin mount held by fd */
 	UNDO_MKPATH, /* remove path components of fd/path from created_from on */
 	UNDO_GRAFT,  /* in the target namespace, detach the tree held by fd */
 };
 
 struct undo {
 	enum undo_kind kind;
-	int fd; /* owned except for UNDO_FILE/UNDO_PIN (the DIR fd) */
+	int fd; /* owned except for UNDO_FILE (the DIR fd) */
 	char *path;
 	int created_from;
 };

@@ -34,7 +34,8 @@ static void check_equal_to_itself(const struct mnts_snapshot *snap)
 	}
 	if (d.n) {
 		fprintf(stderr, "reader_fuzz: a snapshot differs from itself (%zu items):\n", d.n);
-		mnts_diff_print(&d, stderr, false, &err);
+		for (size_t i = 0; i < d.n && i < 10; i++)
+			fprintf(stderr, "%s\n", d.items[i].text ? d.items[i].text : "?");
 		abort();
 	}
 	mnts_diff_done(&d);
