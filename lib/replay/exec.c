@@ -100,7 +100,7 @@ int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_err
 
 static int do_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
-	const char *root_dir = x->plan->opts->root_dir;
+	const char *root_dir = x->env->root_dir;
 	_cleanup_close_ int rootfd = -1, at = -1;
 	int r = 0, shared;
 
@@ -138,7 +138,7 @@ int mnts_run_ns_populate(struct mnts_exec *x, const struct mnts_step *s, struct 
 {
 	x->populated[s->obj] = true;
 	return mnts_ns_populate(x->env->orig_ns, *slot(x, s->aux), *slot(x, s->src),
-				x->plan->opts->root_dir, err);
+				x->env->root_dir, err);
 }
 
 int mnts_run_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)

@@ -18,6 +18,8 @@ struct mnts_exec_env {
 	int target_ns;	     /* -t/-m: the target namespace, else -1 */
 	int new_dir_fd;	     /* --new: O_PATH fd of DIR, else -1 */
 	const char *new_dir; /* --new: DIR, absolute (where namespaces are pinned) */
+	/* --root: graft under this path in the target namespace, or NULL */
+	const char *root_dir;
 	int fail_at_step;    /* test-only: this step (from 1) fails; 0 = none */
 	/* The caller's say in the replay's lifetime (replay.c), each NULL
 	 * for "always go on": cancelled() is read before every step (true:

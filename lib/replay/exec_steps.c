@@ -333,8 +333,7 @@ int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mn
 	for (size_t k = 0; k < pn->n_pinned_by; k++)
 		if (x->ns_ids[pn->pinned_by[k]] > min_id)
 			min_id = x->ns_ids[pn->pinned_by[k]];
-	fd =
-	    mnts_ns_create(x->env->orig_ns, !plan->opts->root_dir, min_id, &x->ns_ids[s->obj], err);
+	fd = mnts_ns_create(x->env->orig_ns, !x->env->root_dir, min_id, &x->ns_ids[s->obj], err);
 	if (fd < 0)
 		return fd;
 	*slot(x, s->dst) = fd;

@@ -32,7 +32,7 @@ int mnts_fsopts_apply(int fsfd, const struct mnts_strv *opts, struct mnts_error 
 			continue;
 		eq = strchr(word, '=');
 		if (eq) {
-			key = strndup(word, (size_t)(eq - word));
+			key = xstrndup(word, (size_t)(eq - word));
 			r = mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_STRING, key, eq + 1, 0);
 		} else {
 			r = mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_FLAG, word, NULL, 0);

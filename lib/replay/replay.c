@@ -16,6 +16,7 @@
 
 #include "lib/replay/exec.h"
 #include "lib/core/log.h"
+#include "lib/replay/host.h"
 #include "lib/replay/plan.h"
 #include "lib/replay/replay.h"
 #include "lib/replay/replay_ns.h"
@@ -179,8 +180,10 @@ static int ns_mount_count(int nsfd, uint32_t *ret)
 	return 0;
 }
 
-/* Replay holds an fd per mount still to be wired (and the defaults are low):
- * take the whole hard limit, which needs no privilege. */
+/* The executor holds about one fd per level of the tree being built (each
+ * is closed after its last step), and mounts stacked on one path make a
+ * tree as deep as fs.mount-max; the default soft limit is low: take the
+ * whole hard limit, which needs no privilege. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -194,13 +197,12 @@ static void raise_fd_limit(void)
 /* fs.mount-max counts every mount of a namespace: a new namespace holds one
  * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
  * copy of the caller's mounts; a graft adds to the target's. */
-static int check_mount_max(const struct mnts_plan *plan, int base_ns, struct mnts_error *err)
+static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int base_ns,
+			   struct mnts_error *err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/sys/fs/mount-max", "re");
-	unsigned long max = 0;
 	uint32_t present = 1;
 
-	if (!f || fscanf(f, "%lu", &max) != 1)
+	if (!max)
 		return 0; /* no limit known: the kernel will say ENOSPC */
 	if (base_ns >= 0 && ns_mount_count(base_ns, &present) < 0)
 		present = 0;
@@ -286,6 +288,24 @@ static int open_target(const struct mnts_replay_opts *opts, struct mnts_error *e
 		return mnts_err(err, 0, "target '%s': not a mount namespace", path);
 	}
 	return fd;
+}
+
+/* Plans snap on the facts of this host.  *ret_mount_max: fs.mount-max (0:
+ * unknown).  Returns: 0 or -errno. */
+static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
+		     const struct mnts_plan_opts *popts, unsigned long *ret_mount_max,
+		     struct mnts_error *err)
+{
+	struct mnts_host host;
+	int r;
+
+	r = mnts_host_gather(&host, snap, popts, err);
+	if (r < 0)
+		return r;
+	r = mnts_plan_build(plan, snap, &host, popts, err);
+	*ret_mount_max = host.mount_max;
+	mnts_host_done(&host);
+	return r;
 }
 
 /* A replay done, its executor waiting for the verdict (replay.h). */
@@ -458,8 +478,22 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		struct mnts_replay_txn **ret_txn, struct mnts_error *err)
 {
 	struct mnts_replay_txn *txn = NULL;
+	const struct mnts_plan_opts popts = {
+	    .target =
+		opts->target == MNTS_REPLAY_NEW ? MNTS_PLAN_TARGET_NEW : MNTS_PLAN_TARGET_EXISTING,
+	    .new_dir = opts->new_dir,
+	    .root_dir = opts->root_dir,
+	    .ns_labels = opts->ns_labels,
+	    .n_ns_labels = opts->n_ns_labels,
+	    .externals = opts->externals,
+	    .n_externals = opts->n_externals,
+	    .fresh = opts->fresh,
+	    .create_mountpoints = opts->create_mountpoints,
+	};
+	unsigned long mount_max = 0;
 	struct mnts_plan plan;
-	struct mnts_exec_env env = {.orig_ns = -1, .target_ns = -1, .new_dir_fd = -1};
+	struct mnts_exec_env env = {
+	    .orig_ns = -1, .target_ns = -1, .new_dir_fd = -1, .root_dir = opts->root_dir};
 	_cleanup_free_ char *abs_dir = NULL;
 	bool dir_created = false;
 	int r;
@@ -470,7 +504,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 				"supported (graft under a directory with --root DIR)");
 	if (opts->root_dir && opts->root_dir[0] != '/')
 		return mnts_err(err, 0, "--root '%s': not an absolute path", opts->root_dir);
-	r = mnts_plan_build(&plan, snap, opts, err);
+	r = plan_here(&plan, snap, &popts, &mount_max, err);
 	if (r < 0)
 		return r;
 	if (opts->dry_run) {
@@ -486,7 +520,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		goto out;
 	}
 	if (opts->target == MNTS_REPLAY_NEW) {
-		r = check_mount_max(&plan, opts->root_dir ? env.orig_ns : -1, err);
+		r = check_mount_max(&plan, mount_max, opts->root_dir ? env.orig_ns : -1, err);
 		if (r < 0)
 			goto out;
 		r = prepare_new_dir(&plan, opts->new_dir, &abs_dir, &env.new_dir_fd, &dir_created,
@@ -500,7 +534,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 			r = env.target_ns;
 			goto out;
 		}
-		r = check_mount_max(&plan, env.target_ns, err);
+		r = check_mount_max(&plan, mount_max, env.target_ns, err);
 		if (r < 0)
 			goto out;
 	}
