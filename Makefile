@@ -18,7 +18,10 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wstrict-prototype
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -MMD -MP \
 	$(shell $(PKG_CONFIG) --cflags jansson mount 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs jansson mount 2>/dev/null || echo -ljansson -lmount)
+LIBS := $(shell $(PKG_CONFIG) --libs mount 2>/dev/null || echo -lmount)
+# jansson only in the unit tests: an independent parser of what our JSON
+# writer produced (the program itself reads and writes JSON on its own)
+JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
 # lib/ is layered, lowest first (lib/README.md): each folder is a module.
 LIB_DIRS := core json kernel capture compare report replay
@@ -35,7 +38,16 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_BINS := $(UNIT_SRCS:.c=)
 LIB_OBJS := $(filter lib/%,$(OBJS))
 
-.PHONY: all deps check test demo unit bench bench-quick install uninstall clean format format-check
+# The fuzz harness (tests/fuzz/reader_fuzz.c): `make check` replays the seed
+# corpus through it (tests/fuzz/replay, no libFuzzer); `make fuzz` runs
+# libFuzzer with ASan and UBSan for FUZZ_SECONDS, new inputs and crashes in
+# tests/fuzz/out/.
+FUZZ_SEEDS := tests/fuzz/corpus/* spec/examples spec/invalid
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+LIB_SRCS := $(filter lib/%,$(SRCS))
+
+.PHONY: all deps check test demo unit fuzz bench bench-quick install uninstall clean format format-check
 
 all: mntsnap
 
@@ -45,12 +57,26 @@ mntsnap: $(OBJS)
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) tests/fuzz/replay.d
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) tests/fuzz/replay
 
 tests/unit/%_test: tests/unit/%_test.c $(LIB_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS) $(JANSSON_LIBS)
+
+tests/fuzz/replay: tests/fuzz/replay.c tests/fuzz/reader_fuzz.c $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/reader_fuzz.c $(LIB_OBJS) \
+		$(LDFLAGS) $(LIBS)
+
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "installing: clang"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-std=gnu11 -D_GNU_SOURCE -I. $(shell $(PKG_CONFIG) --cflags jansson mount 2>/dev/null) \
+		-o tests/fuzz/reader_fuzz tests/fuzz/reader_fuzz.c $(LIB_SRCS) $(LDFLAGS) $(LIBS)
+	mkdir -p tests/fuzz/out/corpus
+	./tests/fuzz/reader_fuzz -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/out/ \
+		tests/fuzz/out/corpus $(FUZZ_SEEDS)
 
 # Installs only what is missing, so a second run is quick and offline.
 deps:
@@ -91,7 +117,8 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/mntsnap.schema.json
 
 clean:
-	rm -f mntsnap $(OBJS) $(OBJS:.o=.d) $(UNIT_BINS) $(UNIT_BINS:=.d)
+	rm -f mntsnap $(OBJS) $(OBJS:.o=.d) $(UNIT_BINS) $(UNIT_BINS:=.d) tests/fuzz/replay \
+		tests/fuzz/replay.d tests/fuzz/reader_fuzz
 	-$(MAKE) -C bench clean 2>/dev/null
 
 format:

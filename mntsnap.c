@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/core/error.h"
 #include "lib/core/log.h"
 #include "lib/core/macros.h"
 #include "lib/core/model.h"
@@ -77,11 +79,43 @@ static error_t parse_opt(int key, char *arg _unused_, struct argp_state *state)
 static const struct argp argp = { options, parse_opt, "COMMAND [OPTION...]", doc, NULL, NULL,
 				  NULL };
 
+/* capture holds one fd per mount namespace while it reads them: raise the
+ * soft limit on open files to the hard one (as systemd and Go do), so that a
+ * host with more than 1,024 namespaces is captured whole.  Nothing is
+ * exec()ed, so nothing else inherits the higher limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* A write error on stdout (full disk) is trouble, reported here unless the
+ * command failed already: it has printed its one error, which is often this
+ * very write failure (its own flush found it). */
+static int check_stdout(const char *cmd, int rc)
+{
+	struct mnts_error err = {0};
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	if (rc != MNTS_EXIT_TROUBLE) {
+		mnts_err(&err, errno, "write failure on standard output");
+		mnts_err_print(cmd, &err);
+	}
+	return MNTS_EXIT_TROUBLE;
+}
+
 int main(int argc, char **argv)
 {
 	int idx = 0, rc;
 
 	argp_err_exit_status = MNTS_EXIT_TROUBLE;
+	raise_fd_limit();
 	/* snapshots are megabytes: write them in large blocks unless a person
 	 * is watching */
 	if (!isatty(STDOUT_FILENO))
@@ -98,17 +132,17 @@ int main(int argc, char **argv)
 			continue;
 		_cleanup_free_ char *name = xasprintf("mntsnap %s", cmds[i].name);
 		argv[idx] = name;
+		mnts_log_command = cmds[i].name;
 		rc = cmds[i].fn(argc - idx, argv + idx);
-		/* a write error on stdout (full disk, closed pipe) is trouble */
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			fprintf(stderr, "mntsnap: %s: write failure on standard output\n",
-				cmds[i].name);
-			return MNTS_EXIT_TROUBLE;
-		}
-		return rc;
+		return check_stdout(cmds[i].name, rc);
 	}
-	fprintf(stderr, "mntsnap: '%s' is not a mntsnap command\n"
+	{
+		_cleanup_free_ char *word = mnts_escape_dup(argv[idx]);
+
+		fprintf(stderr,
+			"mntsnap: '%s' is not a mntsnap command\n"
 			"Try 'mntsnap --help' for more information.\n",
-		argv[idx]);
+			word);
+	}
 	return MNTS_EXIT_TROUBLE;
 }

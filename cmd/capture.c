@@ -79,7 +79,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		pid = strtoull(arg, &end, 10);
 		if (errno || end == arg || *end || pid == 0 || arg[0] == '-')
-			argp_error(state, "invalid pid '%s'", arg);
+			mnts_usage_error(state, "invalid pid '%s'", arg);
 		add_target(o, MNTS_TARGET_PID, arg, pid);
 		break;
 	}
@@ -94,7 +94,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SUBTREE:
 		if (arg[0] != '/')
-			argp_error(state, "--subtree '%s': not an absolute path", arg);
+			mnts_usage_error(state, "--subtree '%s': not an absolute path", arg);
 		o->subtree = arg;
 		break;
 	case OPT_KERNEL:
@@ -105,8 +105,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else if (streq(arg, "mountinfo"))
 			o->backend = MNTS_BACKEND_MOUNTINFO;
 		else
-			argp_error(state, "--kernel '%s': expected auto, listmount or mountinfo",
-				   arg);
+			mnts_usage_error(
+			    state, "--kernel '%s': expected auto, listmount or mountinfo", arg);
 		break;
 	case 'o':
 		o->output = arg;
@@ -118,7 +118,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->tree = true;
 		break;
 	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
+		mnts_usage_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
 		if (o->all && o->n_targets)

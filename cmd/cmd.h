@@ -4,15 +4,25 @@
  * "mntsnap <name>"), does its job through lib/, prints its one error message
  * with mnts_err_print() and returns the process exit status:
  *   MNTS_EXIT_OK 0, MNTS_EXIT_DIFFER 1 (diff found differences / replay
- *   verification mismatch), MNTS_EXIT_TROUBLE 2 (any error, usage included).
+ *   verification mismatch), MNTS_EXIT_TROUBLE 2 (any error, usage included),
+ *   MNTS_EXIT_UNVERIFIED 3 (replay kept, its verification could not run).
  */
 #pragma once
 
 #define MNTS_EXIT_OK 0
 #define MNTS_EXIT_DIFFER 1
 #define MNTS_EXIT_TROUBLE 2
+#define MNTS_EXIT_UNVERIFIED 3 /* replay: replayed (and kept), verification could not run */
 
+#include "lib/core/macros.h"
 #include "lib/version.h"
+
+struct argp_state;
+
+/* argp_error() with the message escaped (lib/core/error.h): an argument may
+ * hold a newline, and a usage error is one line like every error.  Exits
+ * (argp_err_exit_status) unless argp was told not to. */
+void mnts_usage_error(struct argp_state *state, const char *fmt, ...) _printf_(2, 3);
 
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -13,6 +13,7 @@
 #include "lib/replay/replay.h"
 #include "lib/replay/replay_verify.h"
 #include "lib/json/snapjson.h"
+#include "lib/report/diffreport.h"
 
 enum {
 	OPT_NEW = 0x100,
@@ -66,7 +67,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		pid = strtol(arg, &end, 10);
 		if (errno || *end || pid <= 0 || pid > INT_MAX)
-			argp_error(state, "--target '%s': not a process id", arg);
+			mnts_usage_error(state, "--target '%s': not a process id", arg);
 		a->opts.target = MNTS_REPLAY_PID;
 		a->opts.pid = (pid_t)pid;
 		a->n_targets++;
@@ -99,17 +100,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (a->snapshot)
-			argp_error(state, "more than one snapshot given");
+			mnts_usage_error(state, "more than one snapshot given");
 		a->snapshot = arg;
 		break;
 	case ARGP_KEY_END:
 		if (!a->snapshot)
-			argp_error(state, "no snapshot given");
+			mnts_usage_error(state, "no snapshot given");
 		if (a->n_targets == 0)
-			argp_error(state,
-				   "no target: give --new=DIR, --target PID or --mount NSFILE");
+			mnts_usage_error(
+			    state, "no target: give --new=DIR, --target PID or --mount NSFILE");
 		if (a->n_targets > 1)
-			argp_error(state, "more than one target given");
+			mnts_usage_error(state, "more than one target given");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -120,9 +121,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const char doc[] =
     "Recreate the mount namespaces of SNAPSHOT (\"-\" = stdin): every mount, its flags, its "
     "superblock sharing and its propagation.\v"
-    "Exit status: 0 replayed and identical, 1 replayed but different, 2 error (the target is "
-    "left unchanged).\n"
-    "Test only: the environment variable MNTSNAP_FAIL_AT_STEP=N makes plan step N fail.";
+    "Exit status: 0 replayed and identical, 1 replayed but different, 2 error or interrupted "
+    "(the target is left unchanged), 3 replayed but the verification could not run (the "
+    "replay is kept).\n"
+    "Test only: the environment variable MNTSNAP_FAIL_AT_STEP=N makes plan step N fail, and "
+    "MNTSNAP_FAIL_VERIFY=1 makes the verification fail to run.";
 
 static const struct argp argp = {options, parse_opt, "SNAPSHOT", doc, NULL, NULL, NULL};
 
@@ -147,6 +150,8 @@ int cmd_replay(int argc, char **argv)
 	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
 	struct mnts_error err = {0};
 	struct mnts_diff diff = {0};
+	struct mnts_replay_txn *txn = NULL;
+	struct mnts_error verr = {0};
 	int r, rc = MNTS_EXIT_TROUBLE;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
@@ -165,25 +170,38 @@ int cmd_replay(int argc, char **argv)
 
 	r = mnts_snapshot_read(a.snapshot, &snap, &err);
 	if (r >= 0)
-		r = mnts_replay(snap, &a.opts, &err);
+		r = mnts_replay(snap, &a.opts, &txn, &err);
+	if (r >= 0 && !a.opts.dry_run && !a.no_verify) {
+		if (getenv("MNTSNAP_FAIL_VERIFY"))
+			r = mnts_err(&err, 0, "fault injected (MNTSNAP_FAIL_VERIFY)");
+		else
+			r = mnts_replay_verify(snap, &a.opts, &diff, &err);
+		if (r < 0) {
+			/* the replay is kept all the same: status 3 says so */
+			mnts_err_prefix(&err, "verification (the replay itself succeeded)");
+			rc = MNTS_EXIT_UNVERIFIED;
+		}
+		verr = err;
+	}
+	/* kept now, or undone if a signal came meanwhile (status 2) */
+	if (r >= 0 || rc == MNTS_EXIT_UNVERIFIED)
+		r = mnts_replay_commit(TAKE_PTR(txn), &err);
 	if (r < 0) {
 		mnts_err_print("replay", &err);
+		rc = MNTS_EXIT_TROUBLE;
+		goto out;
+	}
+	if (rc == MNTS_EXIT_UNVERIFIED) {
+		mnts_err_print("replay", &verr);
 		goto out;
 	}
 	rc = MNTS_EXIT_OK;
 	if (a.opts.dry_run || a.no_verify)
 		goto out;
-	r = mnts_replay_verify(snap, &a.opts, &diff, &err);
-	if (r < 0) {
-		mnts_err_prefix(&err, "verification (the replay itself succeeded)");
-		mnts_err_print("replay", &err);
-		rc = MNTS_EXIT_TROUBLE;
-		goto out;
-	}
 	if (diff.n) {
 		printf("replayed, but the result differs from the snapshot:\n");
-		for (size_t i = 0; i < diff.n; i++)
-			printf("%s\n", diff.items[i].text);
+		/* stdout's write errors are checked by main() at exit */
+		(void)mnts_diff_report(&diff, stdout, MNTS_DIFF_LINES, &err);
 		rc = MNTS_EXIT_DIFFER;
 	}
 	mnts_diff_done(&diff);

@@ -13,11 +13,11 @@
 #include "lib/version.h"
 #include "lib/capture/capture.h"
 #include "lib/core/log.h"
+#include "lib/core/lookup.h"
 #include "lib/core/macros.h"
 #include "lib/core/readfile.h"
 #include "lib/kernel/mountinfo.h"
 #include "lib/kernel/nsenum.h"
-#include "lib/core/sort.h"
 #include "lib/kernel/statmount.h"
 
 /* how often a namespace that changes under us is re-read before giving up */
@@ -95,46 +95,21 @@ static void fix_mount(const struct mnts_snapshot *snap, struct mnts_mount *m)
 	}
 }
 
-static int cmp_mount_ptr(const void *a, const void *b)
-{
-	const struct mnts_mount *x = *(struct mnts_mount *const *)a;
-	const struct mnts_mount *y = *(struct mnts_mount *const *)b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static struct mnts_mount *find_by_id(struct mnts_mount **by_id, size_t n, uint64_t id)
-{
-	struct mnts_mount key = {.id = id}, *kp = &key, **hit;
-
-	hit = n ? bsearch(&kp, by_id, n, sizeof(*by_id), cmp_mount_ptr) : NULL;
-	return hit ? *hit : NULL;
-}
-
-/* Marks the mounts of the subtree at path in keep[] (descendants of the
- * lowest mount at path whose parent is outside it).  Returns: the root's
- * index, or -1 when path is not a mountpoint. */
+/* Marks the mounts of the subtree at path in keep[]: the mount in sight at
+ * path (mnts_ns_mount_in_sight(), the rule diff aligns by too) and its
+ * descendants.  Returns: the root's index, or -1 when path is not a
+ * mountpoint. */
 static ssize_t subtree_select(const struct mnts_ns *ns, const char *path, bool *keep)
 {
 	_cleanup_free_ struct mnts_mount **by_id = xcalloc(ns->n_mounts + 1, sizeof(*by_id));
 	_cleanup_free_ signed char *state = xcalloc(ns->n_mounts + 1, 1);
 	_cleanup_free_ size_t *chain = xcalloc(ns->n_mounts + 1, sizeof(*chain));
-	ssize_t root = -1;
+	ssize_t root;
 
 	for (size_t i = 0; i < ns->n_mounts; i++)
 		by_id[i] = &ns->mounts[i];
-	mnts_sort(by_id, ns->n_mounts, sizeof(*by_id), cmp_mount_ptr);
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		const struct mnts_mount *m = &ns->mounts[i], *p;
-
-		if (!streq(m->mountpoint, path))
-			continue;
-		p = m->parent_id ? find_by_id(by_id, ns->n_mounts, m->parent_id) : NULL;
-		/* more than one stack at path (a mount under one made before the
-		 * mount that covers it): the one made last is the one in sight */
-		if (!p || !mnts_path_at_or_below(p->mountpoint, path))
-			root = (ssize_t)i;
-	}
+	mnts_mounts_sort_by_id(by_id, ns->n_mounts);
+	root = mnts_ns_mount_in_sight(ns, by_id, path);
 	if (root < 0)
 		return -1;
 	/* state: 0 unknown, 1 inside, -1 outside; each mount resolved once */
@@ -147,7 +122,8 @@ static ssize_t subtree_select(const struct mnts_ns *ns, const char *path, bool *
 			const struct mnts_mount *m = &ns->mounts[cur], *p;
 
 			chain[n_chain++] = cur;
-			p = m->parent_id ? find_by_id(by_id, ns->n_mounts, m->parent_id) : NULL;
+			p = m->parent_id ? mnts_mounts_find_id(by_id, ns->n_mounts, m->parent_id)
+					 : NULL;
 			if (!p || n_chain > ns->n_mounts)
 				break;
 			cur = (size_t)(p - ns->mounts);
@@ -348,15 +324,15 @@ static void fill_meta(struct mnts_snapshot *snap, const struct mnts_capture_opts
 }
 
 /* Resolves the targets (or every namespace) into sources, one per distinct
- * namespace, in label order. */
+ * namespace, in label order.  gaps: what -A could not look into. */
 static int collect_sources(const struct mnts_capture_opts *opts, struct sources *out,
-			   struct mnts_error *err)
+			   struct mnts_nsenum_gaps *gaps, struct mnts_error *err)
 {
 	struct mnts_nslist all = {0};
 	int r;
 
 	if (opts->n_targets == 0) {
-		r = mnts_nslist_all(&all, err);
+		r = mnts_nslist_all(&all, gaps, err);
 		if (r < 0)
 			return r;
 		mnts_nslist_attach_pids(&all, getpid());
@@ -437,9 +413,79 @@ static int collect_sources(const struct mnts_capture_opts *opts, struct sources 
 	return 0;
 }
 
+/* The namespaces -A could not read, by kind of failure (errno): one
+ * warning line each, with a count. */
+#define SKIP_KINDS 8
+struct skipped {
+	struct skip_kind {
+		int code;
+		size_t n;
+	} kinds[SKIP_KINDS];
+	size_t n_kinds;
+	struct mnts_error first; /* the first failure, for when none was read */
+};
+
+static void skipped_add(struct skipped *sk, const struct source *src,
+			const struct mnts_error *err)
+{
+	size_t k;
+
+	mnts_debug(1, "%s: skipped: %s%s%s", src->what, err->msg, err->code ? ": " : "",
+		   err->code ? strerror(err->code) : "");
+	if (sk->n_kinds == 0)
+		sk->first = *err;
+	for (k = 0; k < sk->n_kinds && sk->kinds[k].code != err->code; k++)
+		;
+	if (k == sk->n_kinds && k < SKIP_KINDS)
+		sk->kinds[sk->n_kinds++].code = err->code;
+	sk->kinds[k < SKIP_KINDS ? k : SKIP_KINDS - 1].n++;
+}
+
+static void warn_gap(struct mnts_snapshot *snap, char *text)
+{
+	mnts_warn("%s", text);
+	mnts_strv_push_take(&snap->warnings, text);
+}
+
+/* -A: says what could not be seen (on stderr and in the snapshot's
+ * warnings), as lsns would not.  Partial is fine when something was read:
+ * an unprivileged user gets the namespaces it may see.  Returns: 0, or
+ * -errno when nothing could be read at all. */
+static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps *gaps,
+		       const struct skipped *sk, struct mnts_error *err)
+{
+	if (snap->n_ns == 0 && sk->n_kinds)
+		return mnts_err(err, sk->first.code, "no mount namespace could be read: %s",
+				sk->first.msg);
+	if (snap->n_ns == 0 && gaps->n_procs)
+		return mnts_err(err, gaps->procs_errno,
+				"no mount namespace could be read: /proc/PID/ns/mnt of %zu "
+				"processes",
+				gaps->n_procs);
+	if (gaps->walk_errno)
+		warn_gap(snap, xasprintf("mount namespaces without a process were not looked "
+					 "for: namespace walk: %s",
+					 strerror(gaps->walk_errno)));
+	if (gaps->n_procs)
+		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s could not be "
+					 "read: %s",
+					 gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
+					 strerror(gaps->procs_errno)));
+	for (size_t k = 0; k < sk->n_kinds; k++) {
+		const struct skip_kind *kind = &sk->kinds[k];
+
+		warn_gap(snap, xasprintf("%zu mount namespace%s could not be read: %s", kind->n,
+					 kind->n == 1 ? "" : "s",
+					 kind->code ? strerror(kind->code) : sk->first.msg));
+	}
+	return 0;
+}
+
 int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **ret,
 		 struct mnts_error *err)
 {
+	struct mnts_nsenum_gaps gaps = {0};
+	struct skipped skipped = {0};
 	_cleanup_snapshot_ struct mnts_snapshot *snap = mnts_snapshot_new();
 	_cleanup_free_ bool *live = NULL;
 	_cleanup_free_ char *subtree = NULL;
@@ -480,7 +526,7 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		snap->subtree = xstrdup(subtree);
 	}
 
-	r = collect_sources(opts, &srcs, err);
+	r = collect_sources(opts, &srcs, &gaps, err);
 	if (r < 0)
 		goto out;
 	c.graph = mnts_master_graph_new();
@@ -493,11 +539,10 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 
 		r = capture_one(&c, src, ns, subtree, opts->n_targets == 0, err);
 		if (r == 1 || (r < 0 && opts->n_targets == 0 && r != -EAGAIN)) {
-			/* -A: a namespace without the subtree, or one that died */
+			/* -A: a namespace without the subtree, or one we may not
+			 * read (or that died) */
 			if (r < 0)
-				mnts_warn("%s: skipped: %s%s%s", src->what, err->msg,
-					  err->code ? ": " : "",
-					  err->code ? strerror(err->code) : "");
+				skipped_add(&skipped, src, err);
 			free(snap->nss[--snap->n_ns].label);
 			r = 0;
 			continue;
@@ -510,6 +555,11 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		ns->owner_userns_ino = src->ref.userns_ino;
 		for (size_t k = 0; k < src->ref.n_pids; k++)
 			mnts_ns_add_pid(ns, src->ref.pids[k]);
+	}
+	if (opts->n_targets == 0) {
+		r = report_gaps(snap, &gaps, &skipped, err);
+		if (r < 0)
+			goto out;
 	}
 	if (subtree && snap->n_ns == 0) {
 		r = mnts_err(err, 0, "subtree '%s': not a mountpoint in any mount namespace",

@@ -4,14 +4,12 @@
  * Namespaces are matched by label, else by structure; mounts within a
  * namespace by mountpoint and stacking position; superblocks as a partition;
  * peer groups as a bijection with corresponding masters; options as sets.
+ * The result is data (struct mnts_diff); lib/report/diffreport prints it.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
-
-#include <jansson.h>
 
 #include "lib/core/error.h"
 #include "lib/core/model.h"
@@ -82,12 +80,3 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 		 struct mnts_error *err);
 
 void mnts_diff_done(struct mnts_diff *d);
-
-/* The differences as the JSON array `diff --json` prints: objects with ns,
- * mountpoint, field, kind (added|removed|changed), old, new, text.
- * Returns: a new array (never NULL). */
-json_t *mnts_diff_to_json(const struct mnts_diff *d);
-
-/* Prints d to f: text (one line per item, a "namespace LABEL:" header before
- * each namespace's mount lines) or JSON.  Returns: 0 or -errno. */
-int mnts_diff_print(const struct mnts_diff *d, FILE *f, bool json, struct mnts_error *err);

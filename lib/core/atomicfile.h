@@ -2,7 +2,11 @@
  *
  * Scripts read what mntsnap writes while it writes it, and a full disk or a
  * crash must not leave half a snapshot under the final name: the content goes
- * to a temporary file in the same directory, is fsync'ed, then renamed.
+ * to an unnamed file in the same directory (O_TMPFILE), is fsync'ed, then
+ * linked under the final name (or renamed over it).  Where the filesystem
+ * has no O_TMPFILE a named ".NAME.mntsnap-tmp-PID-N" is used instead, and
+ * the next write into that directory removes those whose process is gone
+ * (a SIGKILL cannot be cleaned up after).
  */
 #pragma once
 

@@ -1,12 +1,16 @@
 /* log.h - the only output lib/ may produce: warnings and debug lines on
- * stderr, governed by -q/-v.  Errors are never printed here (see error.h). */
+ * stderr, governed by -q/-v.  Errors are never printed here (see error.h).
+ * Each line is escaped with mnts_escape(): a newline in a mountpoint cannot
+ * split it. */
 #pragma once
 
 #include "lib/core/macros.h"
 
 extern int mnts_verbosity; /* -1 quiet, 0 default, 1.. -v count */
+/* The running command ("capture"), named by warnings; NULL before one runs. */
+extern const char *mnts_log_command;
 
-/* "mntsnap: warning: ...", unless -q. */
+/* "mntsnap: <command>: warning: ...", unless -q. */
 void mnts_warn(const char *fmt, ...) _printf_(1, 2);
 /* "mntsnap: ...", only with -v (level 1) or -vv (level 2). */
 void mnts_debug(int level, const char *fmt, ...) _printf_(2, 3);

@@ -170,10 +170,14 @@ void mnts_ns_add_pin(struct mnts_ns *ns, const char *holder_label, const char *p
  * gaps, in order. */
 void mnts_ns_remove_mounts(struct mnts_ns *ns, const bool *keep);
 
-/* Validates the snapshot and builds the derived fields: per namespace one
- * root, every parent present, no cycle, unique ids, absolute normalised
- * paths; no two siblings on one mountpoint (the kernel stacks such mounts);
- * a peer group's members on one superblock; the master graph acyclic.
+/* Validates the snapshot and builds the derived fields (the rules of
+ * spec/FORMAT.md §9): valid, unique labels; per namespace one root, every
+ * parent present, no cycle, unique ids, paths absolute, normalised and
+ * within PATH_MAX/NAME_MAX, each child's mountpoint at or below its
+ * parent's; no two siblings on one mountpoint (the kernel stacks such
+ * mounts); propagate_from only on a slave; nsfs.ns and pins naming
+ * namespaces of the snapshot; a peer group's members on one superblock;
+ * the master graph acyclic.
  * Errors name the namespace, mount id and field.  Returns: 0 or -errno. */
 int mnts_snapshot_link(struct mnts_snapshot *snap, struct mnts_error *err);
 
@@ -190,6 +194,22 @@ struct mnts_ns *mnts_snapshot_find_ns(const struct mnts_snapshot *snap, const ch
 /* True when p is absolute and normalised: no empty, "." or ".." component
  * and no trailing slash (except "/" itself). */
 bool mnts_path_is_normal(const char *p);
+
+/* The kernel's limits on a path (with its NUL) and on one component. */
+#define MNTS_PATH_MAX 4096
+#define MNTS_NAME_MAX 255
+
+/* Why p is not a path of the format (spec/FORMAT.md §1), or NULL when it
+ * is one: absolute, normalised, shorter than MNTS_PATH_MAX, no component
+ * longer than MNTS_NAME_MAX.  The reason may be written into buf. */
+const char *mnts_path_fault(const char *p, char buf[80]);
+
+/* The longest namespace label. */
+#define MNTS_LABEL_MAX 64
+
+/* True when label is a namespace label (FORMAT.md §7): 1 to MNTS_LABEL_MAX
+ * ASCII letters, digits, '_', '.' or '-', the first a letter or digit. */
+bool mnts_label_is_valid(const char *label);
 
 /* The part of path below base, without a leading '/' ("" when equal), or
  * NULL when path is not at or below base.  Both absolute and normalised. */

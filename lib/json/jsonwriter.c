@@ -32,6 +32,16 @@ void mnts_jw_finish(struct mnts_jw *w)
 	w->cap = 0;
 }
 
+int mnts_jw_end_document(struct mnts_jw *w, struct mnts_error *err)
+{
+	mnts_jw_finish(w);
+	fputc_unlocked('\n', w->f);
+	if (w->bad_utf8)
+		return mnts_err(err, 0, "string '%s': not valid UTF-8, which JSON cannot carry",
+				w->bad_utf8);
+	return 0;
+}
+
 static void make_room(struct mnts_jw *w, size_t n)
 {
 	flush(w);

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lib/core/error.h"
+
 #define MNTS_JW_MAX_DEPTH 16 /* deepest nesting (the format has 5 levels) */
 
 struct mnts_jw {
@@ -35,6 +37,11 @@ void mnts_jw_init(struct mnts_jw *w, FILE *f, bool compact);
 /* Hands what is buffered to the FILE and frees the buffer (write errors
  * show in ferror(f)). */
 void mnts_jw_finish(struct mnts_jw *w);
+/* mnts_jw_finish(), then a new line ends the document; every output does
+ * the same with a string that is not valid UTF-8: its bytes are written as
+ * they are (nothing is dropped or altered) and the document is an error.
+ * Returns: 0, or -EINVAL naming the first such string. */
+int mnts_jw_end_document(struct mnts_jw *w, struct mnts_error *err);
 
 void mnts_jw_begin_object(struct mnts_jw *w);
 void mnts_jw_end_object(struct mnts_jw *w);

@@ -23,5 +23,14 @@ int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool
 int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 			struct mnts_snapshot **ret, struct mnts_error *err);
 
-/* Reads path ("-": stdin).  Returns: 0 or -errno, *ret set on success. */
+/* The largest snapshot read (spec/FORMAT.md §9): 1 GiB, ten times a file
+ * of the most mounts a namespace can hold (fs.mount-max, 100,000) at the
+ * longest paths seen in practice. */
+#define MNTS_SNAPSHOT_MAX_SIZE ((size_t)1 << 30)
+#define MNTS_SNAPSHOT_MAX_SIZE_TEXT "1 GiB"
+
+/* Reads path ("-": stdin), a regular file or an anonymous pipe (`<(...)`)
+ * of at most MNTS_SNAPSHOT_MAX_SIZE bytes; anything else (a directory, a
+ * device, a named FIFO) is refused without being opened for reading.
+ * Returns: 0 or -errno, *ret set on success. */
 int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err);

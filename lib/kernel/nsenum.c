@@ -99,7 +99,7 @@ int mnts_nsref_open_file(const char *path, struct mnts_nsref *ret, struct mnts_e
 int mnts_nsref_open_id(uint64_t ns_id, struct mnts_nsref *ret, struct mnts_error *err)
 {
 	struct mnts_nslist all = {0};
-	int r = mnts_nslist_all(&all, err);
+	int r = mnts_nslist_all(&all, NULL, err);
 
 	if (r < 0)
 		return r;
@@ -125,8 +125,16 @@ static int cmp_nsref(const void *a, const void *b)
 	return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
+/* Errors that say the system is out of something: never a reason to see
+ * less and carry on. */
+static bool out_of_resources(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM;
+}
+
 /* Follows NS_MNT_GET_PREV or _NEXT from start until ENOENT.  Returns: 0, or
- * -errno when the walk is not possible (EPERM unprivileged, ENOTTY old). */
+ * -errno when the walk is not possible (EPERM unprivileged, ENOTTY old) or
+ * failed (EMFILE). */
 static int walk(int start, unsigned long req, struct mnts_nslist *list)
 {
 	int cur = start;
@@ -158,9 +166,17 @@ static bool is_pid_name(const char *s)
 	return true;
 }
 
+static void count_gap(struct mnts_nsenum_gaps *gaps, int e)
+{
+	if (!gaps->n_procs++)
+		gaps->procs_errno = e;
+}
+
 /* Fallback: the namespaces of every readable process (misses namespaces
- * pinned only by nsfs mounts or fds). */
-static int scan_proc(struct mnts_nslist *list, struct mnts_error *err)
+ * pinned only by nsfs mounts or fds).  A process that exits meanwhile is
+ * no gap. */
+static int scan_proc(struct mnts_nslist *list, struct mnts_nsenum_gaps *gaps,
+		     struct mnts_error *err)
 {
 	_cleanup_closedir_ DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -178,16 +194,23 @@ static int scan_proc(struct mnts_nslist *list, struct mnts_error *err)
 		if (!is_pid_name(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/ns/mnt", de->d_name);
-		/* EACCES (pid 1 here), ENOENT/ESRCH (exited): skip */
-		if (stat(path, &st) < 0)
+		if (stat(path, &st) < 0) {
+			if (errno != ENOENT && errno != ESRCH)
+				count_gap(gaps, errno);
 			continue;
+		}
 		for (size_t i = 0; i < list->n && !seen; i++)
 			seen = list->v[i].ino == st.st_ino;
 		if (seen)
 			continue;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0 && out_of_resources(errno))
+			return mnts_err(err, errno, "cannot open '%s'", path);
+		if (fd < 0) {
+			if (errno != ENOENT && errno != ESRCH)
+				count_gap(gaps, errno);
 			continue;
+		}
 		if (mnts_nsref_from_fd(fd, path, &ref, &ignored) < 0)
 			continue;
 		nslist_push(list, &ref);
@@ -195,12 +218,17 @@ static int scan_proc(struct mnts_nslist *list, struct mnts_error *err)
 	return 0;
 }
 
-int mnts_nslist_all(struct mnts_nslist *ret, struct mnts_error *err)
+int mnts_nslist_all(struct mnts_nslist *ret, struct mnts_nsenum_gaps *gaps,
+		    struct mnts_error *err)
 {
+	struct mnts_nsenum_gaps ignored = {0};
 	struct mnts_nslist list = {0};
 	struct mnts_nsref self;
 	int fd, r;
 
+	if (!gaps)
+		gaps = &ignored;
+	*gaps = (struct mnts_nsenum_gaps){0};
 	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return mnts_err(err, errno, "cannot open '/proc/self/ns/mnt'");
@@ -211,10 +239,16 @@ int mnts_nslist_all(struct mnts_nslist *ret, struct mnts_error *err)
 	r = walk(self.fd, MNTS_NS_MNT_GET_PREV, &list);
 	if (r == 0)
 		r = walk(list.v[0].fd, MNTS_NS_MNT_GET_NEXT, &list);
+	if (r < 0 && out_of_resources(-r)) {
+		mnts_nslist_free(&list);
+		return mnts_err(err, -r, "namespace walk: cannot open the next mount namespace");
+	}
 	if (r < 0) {
 		mnts_debug(1, "namespace walk: %s; scanning /proc instead", strerror(-r));
+		if (r == -EPERM || r == -EACCES)
+			gaps->walk_errno = -r;
 		mnts_nslist_free(&list);
-		r = scan_proc(&list, err);
+		r = scan_proc(&list, gaps, err);
 		if (r < 0) {
 			mnts_nslist_free(&list);
 			return r;
@@ -270,4 +304,19 @@ uint64_t mnts_nsenum_self_id(void)
 	if (fd < 0 || ioctl(fd, MNTS_NS_GET_MNTNS_ID, &id) < 0)
 		return 0;
 	return id;
+}
+
+int mnts_ns_id_exists(uint64_t ns_id, bool *ret, struct mnts_error *err)
+{
+	uint64_t id;
+
+	if (mnts_sys_listmount(MNTS_LSMT_ROOT, ns_id, 0, &id, 1) >= 0 || errno == ENOSYS) {
+		*ret = true;
+		return 0;
+	}
+	if (errno == ENOENT) {
+		*ret = false;
+		return 0;
+	}
+	return mnts_err(err, errno, "listmount of mount namespace %" PRIu64, ns_id);
 }

@@ -40,9 +40,21 @@ int mnts_nsref_open_file(const char *path, struct mnts_nsref *ret, struct mnts_e
 /* The live namespace with this id (found by the namespace walk). */
 int mnts_nsref_open_id(uint64_t ns_id, struct mnts_nsref *ret, struct mnts_error *err);
 
-/* Every mount namespace on the system, ascending ns id (by inode when the
- * kernel has no ids).  Returns: 0 or -errno. */
-int mnts_nslist_all(struct mnts_nslist *ret, struct mnts_error *err);
+/* What mnts_nslist_all() could not look into.  Unprivileged, the kernel
+ * refuses the namespace walk (then namespaces without a process are not
+ * found) and other users' /proc/PID/ns/mnt. */
+struct mnts_nsenum_gaps {
+	int walk_errno;	 /* the walk was refused (EPERM) and /proc scanned instead */
+	size_t n_procs;	 /* processes whose namespace could not be identified */
+	int procs_errno; /* why, for the first of them */
+};
+
+/* Every mount namespace the caller may see, ascending ns id (by inode when
+ * the kernel has no ids).  What was refused is counted in gaps (may be
+ * NULL); running out of file descriptors or memory is an error, not a gap.
+ * Returns: 0 or -errno. */
+int mnts_nslist_all(struct mnts_nslist *ret, struct mnts_nsenum_gaps *gaps,
+		    struct mnts_error *err);
 
 /* Scans /proc and records each process (except skip_pid) in the namespace
  * it lives in.  Unreadable processes are skipped silently. */
@@ -50,3 +62,8 @@ void mnts_nslist_attach_pids(struct mnts_nslist *list, pid_t skip_pid);
 
 /* The caller's own mount namespace id, 0 when unknown. */
 uint64_t mnts_nsenum_self_id(void);
+
+/* Whether the mount namespace with this 64-bit id still exists (listmount of
+ * a namespace that is gone fails with ENOENT; a kernel before 6.8 cannot
+ * tell, and says yes).  Returns: 0 with *ret set, or -errno. */
+int mnts_ns_id_exists(uint64_t ns_id, bool *ret, struct mnts_error *err);

@@ -478,7 +478,7 @@ static void graph_build_live(struct graph *g)
 	struct mnts_nslist all = {0};
 	struct mnts_error ignored;
 
-	if (mnts_nslist_all(&all, &ignored) < 0)
+	if (mnts_nslist_all(&all, NULL, &ignored) < 0)
 		return;
 	for (size_t i = 0; i < all.n; i++) {
 		_cleanup_free_ uint64_t *ids = NULL;

@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "lib/core/error.h"
 #include "lib/replay/plan.h"
 
@@ -16,10 +18,21 @@ struct mnts_exec_env {
 	int target_ns;	     /* -t/-m: the target namespace, else -1 */
 	int new_dir_fd;	     /* --new: O_PATH fd of DIR, else -1 */
 	const char *new_dir; /* --new: DIR, absolute (where namespaces are pinned) */
+	/* --root: graft under this path in the target namespace, or NULL */
+	const char *root_dir;
 	int fail_at_step;    /* test-only: this step (from 1) fails; 0 = none */
+	/* The caller's say in the replay's lifetime (replay.c), each NULL
+	 * for "always go on": cancelled() is read before every step (true:
+	 * stop and undo); parent_alive() before a pin, which would outlive
+	 * everything; commit() after the last step, before the undo log is
+	 * dropped, returns 0 to keep the replay or -errno (err filled) to
+	 * undo it. */
+	bool (*cancelled)(void);
+	bool (*parent_alive)(void);
+	int (*commit)(struct mnts_error *err);
 };
 
 /* Returns: 0, or -errno with err naming the step (and *ret_step its number
- * from 1) after undoing everything done. */
+ * from 1; 0 when commit() refused) after undoing everything done. */
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
 		  struct mnts_error *err);

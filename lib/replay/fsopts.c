@@ -1,7 +1,6 @@
 /* fsopts.c - superblock options to fsconfig (see fsopts.h) */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/replay/fsopts.h"
 #include "lib/kernel/syscalls.h"
@@ -21,20 +20,6 @@ bool mnts_fsopt_is_key(const char *word)
 	return *word != '\0';
 }
 
-void mnts_fsctx_log(int fsfd, char *buf, size_t size)
-{
-	ssize_t n;
-
-	buf[0] = '\0';
-	n = read(fsfd, buf, size - 1);
-	if (n <= 0) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 int mnts_fsopts_apply(int fsfd, const struct mnts_strv *opts, struct mnts_error *err)
 {
 	for (size_t i = 0; i < opts->n; i++) {
@@ -47,7 +32,7 @@ int mnts_fsopts_apply(int fsfd, const struct mnts_strv *opts, struct mnts_error 
 			continue;
 		eq = strchr(word, '=');
 		if (eq) {
-			key = strndup(word, (size_t)(eq - word));
+			key = xstrndup(word, (size_t)(eq - word));
 			r = mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_STRING, key, eq + 1, 0);
 		} else {
 			r = mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_FLAG, word, NULL, 0);
@@ -56,7 +41,7 @@ int mnts_fsopts_apply(int fsfd, const struct mnts_strv *opts, struct mnts_error 
 			int saved = errno;
 			char log[256];
 
-			mnts_fsctx_log(fsfd, log, sizeof(log));
+			mnts_fsctx_message(fsfd, log, sizeof(log));
 			return mnts_err(err, saved, "superblock option '%s'%s%s", word,
 					*log ? ": kernel says " : "", log);
 		}

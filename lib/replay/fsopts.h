@@ -9,6 +9,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/model.h"
+#include "lib/kernel/fsctx.h"
 
 /* True when word (from super_options) is passed to fsconfig. */
 bool mnts_fsopt_is_key(const char *word);
@@ -16,6 +17,3 @@ bool mnts_fsopt_is_key(const char *word);
 /* Sets every key of opts on the fs context fsfd.  The kernel's log line
  * (read from fsfd) is added to the error.  Returns: 0 or -errno. */
 int mnts_fsopts_apply(int fsfd, const struct mnts_strv *opts, struct mnts_error *err);
-
-/* Reads the fs context's pending log into buf ("" when none). */
-void mnts_fsctx_log(int fsfd, char *buf, size_t size);

@@ -1,9 +1,11 @@
 /* plan.h - a replay as data: the superblocks, mounts, groups and namespaces
  * to build, and the ordered steps that build them.
  *
- * Steps refer to fd "slots" (indices into the executor's fd array), so the
- * plan can be printed (--dry-run), executed, and failed at any step (fault
- * injection) without the planner touching the kernel beyond reading.
+ * Planning is pure: what it needs to know about this host (live mounts to
+ * clone, live peer groups) is gathered beforehand (host.h), so a plan can be
+ * built from fixtures.  Steps refer to fd "slots" (indices into the
+ * executor's fd array), so the plan can be printed (--dry-run), executed,
+ * and failed at any step (fault injection).
  *
  * Step order: namespaces created (ids checked for nsfs pins), then each
  * namespace's tree built depth-first, in the caller's namespace.  For a
@@ -34,8 +36,27 @@
 
 #include "lib/core/error.h"
 #include "lib/core/model.h"
-#include "lib/replay/replay.h"
 #include "lib/core/u64map.h"
+
+struct mnts_host;
+
+enum mnts_plan_target {
+	MNTS_PLAN_TARGET_NEW = 1,  /* new namespaces, pinned */
+	MNTS_PLAN_TARGET_EXISTING, /* one namespace grafted into an existing one */
+};
+
+/* What the plan is asked to do (replay.c fills it from mnts_replay_opts). */
+struct mnts_plan_opts {
+	enum mnts_plan_target target;
+	const char *new_dir;  /* TARGET_NEW: where pins go, for descriptions only */
+	const char *root_dir; /* --root, for descriptions only (the executor opens it), or NULL */
+	char **ns_labels;     /* --ns: only these namespaces; none = all */
+	size_t n_ns_labels;
+	char **externals; /* --external KEY:PATH */
+	size_t n_externals;
+	bool fresh;		 /* create anew every superblock that can be */
+	bool create_mountpoints; /* also in reused filesystems */
+};
 
 enum mnts_sb_how {
 	MNTS_SB_FRESH,	  /* fsopen + fsconfig + fsmount */
@@ -117,6 +138,7 @@ enum mnts_step_kind {
 	MNTS_STEP_GRAFT,
 	MNTS_STEP_PIN,
 	MNTS_STEP_LIVE_MEMBER,
+	MNTS_STEP__COUNT
 };
 
 struct mnts_step {
@@ -132,7 +154,7 @@ struct mnts_step {
 
 struct mnts_plan {
 	const struct mnts_snapshot *snap;
-	const struct mnts_replay_opts *opts;
+	const struct mnts_plan_opts *opts;
 	struct mnts_plan_sb *sbs;
 	size_t n_sbs;
 	struct mnts_plan_mount *mounts;
@@ -154,14 +176,33 @@ struct mnts_plan {
 	bool *deferred;		    /* mounts whose unbindable waits until the end */
 };
 
-/* Validates snap for this host and opts, and builds the plan.  Every
+/* Validates snap for host and opts, and builds the plan, without any I/O.
+ * The plan points into snap and opts (keep them), not into host.  Every
  * unresolvable source is named in one error.  Returns: 0 or -errno (then
  * nothing is left to free). */
 int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
-		    const struct mnts_replay_opts *opts, struct mnts_error *err);
+		    const struct mnts_host *host, const struct mnts_plan_opts *opts,
+		    struct mnts_error *err);
 void mnts_plan_done(struct mnts_plan *plan);
 
-/* "ns0:/a/b" for a mount (static buffer per call site: copy if kept). */
+/* Whether a plan of snap with opts may rejoin a live peer group outside the
+ * snapshot (a slave whose master group has no member in it): then the host
+ * gathers the live groups (host.h).  Pure; may say yes where the plan ends
+ * up not asking, never the reverse. */
+bool mnts_plan_needs_live_groups(const struct mnts_snapshot *snap,
+				 const struct mnts_plan_opts *opts);
+
+struct mnts_live_table;
+/* Whether a superblock of snap that replay never creates (features.h) has
+ * no live mount in live holding its roots, nor --external: then it may
+ * come from another namespace, and the host gathers every namespace's
+ * mounts.  Pure, and asks what the plan will ask. */
+bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live);
+
+/* Printing a plan (steps.c, from the table of step kinds). */
+
+/* "ns0:/a/b" for a mount, written into buf.  Returns: buf. */
 const char *mnts_plan_mount_name(const struct mnts_mount *m, char *buf, size_t size);
 
 /* One line describing step i (no newline), into buf. */

@@ -7,24 +7,168 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/replay/exec.h"
 #include "lib/core/log.h"
+#include "lib/replay/host.h"
 #include "lib/replay/plan.h"
 #include "lib/replay/replay.h"
 #include "lib/replay/replay_ns.h"
+#include "lib/replay/resolve.h"
 #include "lib/kernel/syscalls.h"
 
-/* What the executor child sends back: plain bytes over a CLOEXEC pipe. */
+/* What the executor child sends back over its socket: plain bytes.  READY
+ * once every step is done (it then waits for the verdict: 'c' keeps the
+ * replay, anything else or EOF undoes it), DONE when it is about to exit. */
+enum { RESULT_READY = 1, RESULT_DONE };
+
 struct exec_result {
+	int phase;
 	int rc;
 	size_t step;
 	struct mnts_error err;
 };
+
+/* Lifecycle.  The executor owns the undo log, so it is the one that can
+ * roll back: it lives until the caller says keep (after verification).
+ * A signal to the caller (SIGINT, SIGTERM, SIGHUP) is passed on as SIGTERM;
+ * the caller's death reaches it as SIGTERM (PR_SET_PDEATHSIG) or as EOF on
+ * the socket.  Either way it undoes everything and exits. */
+static volatile sig_atomic_t interrupted; /* caller: the signal; executor: 1 */
+static volatile pid_t executor_pid;	  /* 0: none, or the verdict is given */
+static pid_t caller_pid;
+static int executor_sock = -1;
+static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void on_caller_signal(int sig)
+{
+	int saved = errno;
+
+	interrupted = sig;
+	if (executor_pid > 0)
+		kill(executor_pid, SIGTERM);
+	errno = saved;
+}
+
+static void on_executor_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* flags: SA_RESTART for the caller (its own reads go on; the executor
+ * answers), none for the executor (its wait for the verdict must end).  A
+ * signal found ignored stays ignored (nohup, a background job's SIGINT),
+ * except SIGTERM in the executor: its parent's death comes as SIGTERM. */
+static void catch_signals(void (*fn)(int), int flags, struct sigaction *ret_old)
+{
+	struct sigaction sa = {.sa_handler = fn, .sa_flags = flags}, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(caught_signals); i++) {
+		int sig = caught_signals[i];
+
+		if (sigaction(sig, NULL, &old) < 0)
+			continue;
+		if (ret_old)
+			ret_old[i] = old;
+		if (old.sa_handler != SIG_IGN || (fn == on_executor_signal && sig == SIGTERM))
+			sigaction(sig, &sa, NULL);
+	}
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(caught_signals); i++)
+		sigaction(caught_signals[i], &old[i], NULL);
+}
+
+static bool executor_cancelled(void)
+{
+	return interrupted != 0;
+}
+
+static bool executor_parent_alive(void)
+{
+	return !interrupted && getppid() == caller_pid;
+}
+
+static int send_result(int fd, const struct exec_result *res)
+{
+	ssize_t n;
+
+	do
+		n = send(fd, res, sizeof(*res), MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*res) ? 0 : -1;
+}
+
+/* Returns: the bytes read (fewer than len: EOF), or -errno. */
+static ssize_t recv_all(int fd, void *buf, size_t len, bool restart)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
+
+		if (n < 0 && errno == EINTR && restart)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int executor_commit(struct mnts_error *err)
+{
+	struct exec_result res = {.phase = RESULT_READY};
+	char verdict = 0;
+	ssize_t n;
+
+	if (interrupted)
+		return mnts_err(err, EINTR, "interrupted");
+	if (send_result(executor_sock, &res) < 0)
+		return mnts_err(err, errno, "report to mntsnap");
+	n = recv_all(executor_sock, &verdict, 1, false);
+	if (n == 1 && verdict == 'c')
+		return 0;
+	if (n == 0)
+		return mnts_err(err, ESRCH, "mntsnap went away before keeping the replay");
+	return mnts_err(err, EINTR, "interrupted");
+}
+
+static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts_exec_env *env,
+				 int sock)
+{
+	struct mnts_exec_env e = *env;
+	struct exec_result res = {.phase = RESULT_DONE};
+
+	/* before the death signal is asked for: it must not kill us.  A
+	 * signal the caller got before the fork is in interrupted already. */
+	executor_pid = 0;
+	catch_signals(on_executor_signal, 0, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* the caller may have died before the prctl: then nothing is done */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != caller_pid)
+		_exit(3);
+	executor_sock = sock;
+	e.cancelled = executor_cancelled;
+	e.parent_alive = executor_parent_alive;
+	e.commit = executor_commit;
+	res.rc = mnts_exec_run(plan, &e, &res.step, &res.err);
+	if (send_result(sock, &res) < 0)
+		_exit(3);
+	_exit(res.rc < 0 ? 1 : 0);
+}
 
 static int ns_mount_count(int nsfd, uint32_t *ret)
 {
@@ -36,8 +180,10 @@ static int ns_mount_count(int nsfd, uint32_t *ret)
 	return 0;
 }
 
-/* Replay holds an fd per mount still to be wired (and the defaults are low):
- * take the whole hard limit, which needs no privilege. */
+/* The executor holds about one fd per level of the tree being built (each
+ * is closed after its last step), and mounts stacked on one path make a
+ * tree as deep as fs.mount-max; the default soft limit is low: take the
+ * whole hard limit, which needs no privilege. */
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -51,13 +197,12 @@ static void raise_fd_limit(void)
 /* fs.mount-max counts every mount of a namespace: a new namespace holds one
  * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
  * copy of the caller's mounts; a graft adds to the target's. */
-static int check_mount_max(const struct mnts_plan *plan, int base_ns, struct mnts_error *err)
+static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int base_ns,
+			   struct mnts_error *err)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/sys/fs/mount-max", "re");
-	unsigned long max = 0;
 	uint32_t present = 1;
 
-	if (!f || fscanf(f, "%lu", &max) != 1)
+	if (!max)
 		return 0; /* no limit known: the kernel will say ENOSPC */
 	if (base_ns >= 0 && ns_mount_count(base_ns, &present) < 0)
 		present = 0;
@@ -73,68 +218,6 @@ static int check_mount_max(const struct mnts_plan *plan, int base_ns, struct mnt
 	return 0;
 }
 
-static void run_child(const struct mnts_plan *plan, const struct mnts_exec_env *env, int wfd)
-{
-	struct exec_result res = {0};
-
-	res.rc = mnts_exec_run(plan, env, &res.step, &res.err);
-	if (write(wfd, &res, sizeof(res)) != (ssize_t)sizeof(res))
-		_exit(3);
-	_exit(res.rc < 0 ? 1 : 0);
-}
-
-static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env,
-		   struct mnts_error *err)
-{
-	struct exec_result res = {0};
-	int pfd[2], status = 0;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return mnts_err(err, errno, "pipe");
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return mnts_err(err, errno, "fork");
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		run_child(plan, env, pfd[1]);
-	}
-	close(pfd[1]);
-	do
-		n = read(pfd[0], &res, sizeof(res));
-	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(res))
-		return mnts_err(err, EIO, "replay executor: died (%s %d) without a result",
-				WIFSIGNALED(status) ? "signal" : "status",
-				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	if (res.rc < 0) {
-		*err = res.err;
-		return res.rc;
-	}
-	return 0;
-}
-
-/* After an executor that died without reporting: pins it may have made
- * are ours (DIR/LABEL did not exist before), take them away. */
-static void cleanup_pins(const struct mnts_plan *plan, int dirfd)
-{
-	for (size_t n = 0; n < plan->n_nss; n++) {
-		const char *label = plan->nss[n].ns->label;
-		_cleanup_free_ char *p = xasprintf("/proc/self/fd/%d/%s", dirfd, label);
-
-		umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW);
-		unlinkat(dirfd, label, 0);
-	}
-}
-
 static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char **ret_abs,
 			   int *ret_fd, bool *ret_created, struct mnts_error *err)
 {
@@ -142,15 +225,25 @@ static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char *
 	_cleanup_free_ char *abs = NULL;
 	int shared;
 
+	/* a label names the pin DIR/LABEL: "../x" or "/x" would pin elsewhere */
+	for (size_t n = 0; n < plan->n_nss; n++)
+		if (!mnts_plain_name(plan->nss[n].ns->label))
+			return mnts_err(err, 0,
+					"namespace '%s': the label is not a plain file name "
+					"(it names the pin in '%s')",
+					plan->nss[n].ns->label, dir);
 	*ret_created = false;
 	if (mkdir(dir, 0755) == 0)
 		*ret_created = true;
 	else if (errno != EEXIST)
 		return mnts_err(err, errno, "--new '%s'", dir);
+	/* each call checked at once: realpath() after a failed open() would
+	 * leave its own errno (EINVAL from readlink) in place of EMFILE */
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	abs = realpath(dir, NULL);
+	if (fd >= 0)
+		abs = realpath(dir, NULL);
 	if (fd < 0 || !abs) {
-		int r = mnts_err(err, errno, "--new '%s'", dir);
+		int r = mnts_err(err, errno, "--new: cannot open '%s'", dir);
 		if (*ret_created)
 			rmdir(dir);
 		return r;
@@ -197,11 +290,210 @@ static int open_target(const struct mnts_replay_opts *opts, struct mnts_error *e
 	return fd;
 }
 
-int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
-		struct mnts_error *err)
+/* Plans snap on the facts of this host.  *ret_mount_max: fs.mount-max (0:
+ * unknown).  Returns: 0 or -errno. */
+static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
+		     const struct mnts_plan_opts *popts, unsigned long *ret_mount_max,
+		     struct mnts_error *err)
 {
+	struct mnts_host host;
+	int r;
+
+	r = mnts_host_gather(&host, snap, popts, err);
+	if (r < 0)
+		return r;
+	r = mnts_plan_build(plan, snap, &host, popts, err);
+	*ret_mount_max = host.mount_max;
+	mnts_host_done(&host);
+	return r;
+}
+
+/* A replay done, its executor waiting for the verdict (replay.h). */
+struct mnts_replay_txn {
+	pid_t pid;
+	int sock;
+	struct sigaction old_sa[ARRAY_SIZE(caught_signals)];
+	/* --new: for an executor that dies without a word */
+	int new_dir_fd; /* or -1 */
+	struct mnts_strv labels;
+	char *dir_created; /* DIR, when replay made it */
+};
+
+/* kept: whether the replay was kept; then the signals stay caught (they
+ * only set interrupted, executor_pid is 0) so that mntsnap finishes and
+ * reports what it did rather than die with the replay in place. */
+static void txn_free(struct mnts_replay_txn *t, bool kept)
+{
+	if (t->sock >= 0)
+		close(t->sock);
+	if (t->new_dir_fd >= 0)
+		close(t->new_dir_fd);
+	mnts_strv_clear(&t->labels);
+	free(t->dir_created);
+	if (!kept)
+		restore_signals(t->old_sa);
+	free(t);
+}
+
+/* After an executor that died without reporting: pins it may have made
+ * are ours (DIR/LABEL did not exist before), take them away. */
+static void cleanup_pins(const struct mnts_replay_txn *t)
+{
+	if (t->new_dir_fd < 0)
+		return;
+	for (size_t n = 0; n < t->labels.n; n++) {
+		const char *label = t->labels.v[n];
+		_cleanup_free_ char *p = NULL;
+
+		if (!mnts_plain_name(label))
+			continue; /* never made (do_pin) */
+		p = xasprintf("/proc/self/fd/%d/%s", t->new_dir_fd, label);
+		umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW);
+		unlinkat(t->new_dir_fd, label, 0);
+	}
+}
+
+static int interrupted_error(struct mnts_error *err)
+{
+	const char *name = sigabbrev_np((int)interrupted);
+
+	mnts_err(err, 0, "interrupted by SIG%s: everything replayed was undone", name ? name : "?");
+	return -EINTR;
+}
+
+/* Reads the executor's next report and, on DONE or EOF, reaps it.
+ * Returns: its phase, or -errno with err filled (it failed and undid what
+ * it did, or it died). */
+static int executor_report(struct mnts_replay_txn *t, struct mnts_error *err)
+{
+	struct exec_result res = {0};
+	ssize_t n = recv_all(t->sock, &res, sizeof(res), true);
+	int status = 0;
+
+	if (n == (ssize_t)sizeof(res) && res.phase == RESULT_READY)
+		return RESULT_READY;
+	while (waitpid(t->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	executor_pid = 0;
+	t->pid = 0;
+	if (n != (ssize_t)sizeof(res)) {
+		cleanup_pins(t);
+		if (interrupted)
+			return interrupted_error(err);
+		return mnts_err(err, EIO, "replay executor: died (%s %d) without a result",
+				WIFSIGNALED(status) ? "signal" : "status",
+				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+	if (res.rc < 0) {
+		if (interrupted)
+			return interrupted_error(err);
+		*err = res.err;
+		return res.rc;
+	}
+	return RESULT_DONE;
+}
+
+int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
+{
+	char verdict;
+	int r;
+
+	if (!t)
+		return 0;
+	/* from the verdict on, a signal changes nothing: the outcome is
+	 * what the executor reports (it may have undone all on an earlier
+	 * signal), and mntsnap finishes with it */
+	executor_pid = 0;
+	verdict = interrupted ? 'a' : 'c';
+	if (send(t->sock, &verdict, 1, MSG_NOSIGNAL) != 1)
+		verdict = 'a'; /* it is gone: its report says what it left */
+	r = executor_report(t, err);
+	if (r == RESULT_READY) /* a second READY: cannot happen */
+		r = mnts_err(err, EPROTO, "replay executor: reported twice");
+	if (r >= 0 && verdict == 'a')
+		r = interrupted_error(err);
+	if (r < 0 && t->dir_created)
+		rmdir(t->dir_created);
+	txn_free(t, r >= 0);
+	return r < 0 ? r : 0;
+}
+
+/* Forks the executor.  Returns: 0 with *ret_txn waiting for the verdict,
+ * or -errno with everything undone. */
+static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env, char *dir_created,
+		   struct mnts_replay_txn **ret_txn, struct mnts_error *err)
+{
+	struct mnts_replay_txn *t = xcalloc(1, sizeof(*t));
+	int sv[2], r;
+	pid_t pid;
+
+	t->sock = -1;
+	t->new_dir_fd = -1;
+	t->dir_created = dir_created;
+	if (env->new_dir_fd >= 0) {
+		t->new_dir_fd = fcntl(env->new_dir_fd, F_DUPFD_CLOEXEC, 3);
+		for (size_t n = 0; n < plan->n_nss; n++)
+			mnts_strv_push(&t->labels, plan->nss[n].ns->label);
+	}
+	interrupted = 0;
+	caller_pid = getpid();
+	catch_signals(on_caller_signal, SA_RESTART, t->old_sa);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = mnts_err(err, errno, "socketpair");
+		goto fail;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		r = mnts_err(err, errno, "fork");
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		run_child(plan, env, sv[1]);
+	}
+	close(sv[1]);
+	t->sock = sv[0];
+	t->pid = pid;
+	executor_pid = pid;
+	if (interrupted) /* it came before executor_pid was set */
+		kill(pid, SIGTERM);
+	r = executor_report(t, err);
+	if (r == RESULT_READY) {
+		*ret_txn = t;
+		return 0;
+	}
+	if (r >= 0) /* DONE without READY: cannot happen */
+		r = mnts_err(err, EPROTO, "replay executor: no report of the replay");
+fail:
+	if (t->dir_created)
+		rmdir(t->dir_created);
+	txn_free(t, false);
+	return r;
+}
+
+int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
+		struct mnts_replay_txn **ret_txn, struct mnts_error *err)
+{
+	struct mnts_replay_txn *txn = NULL;
+	const struct mnts_plan_opts popts = {
+	    .target =
+		opts->target == MNTS_REPLAY_NEW ? MNTS_PLAN_TARGET_NEW : MNTS_PLAN_TARGET_EXISTING,
+	    .new_dir = opts->new_dir,
+	    .root_dir = opts->root_dir,
+	    .ns_labels = opts->ns_labels,
+	    .n_ns_labels = opts->n_ns_labels,
+	    .externals = opts->externals,
+	    .n_externals = opts->n_externals,
+	    .fresh = opts->fresh,
+	    .create_mountpoints = opts->create_mountpoints,
+	};
+	unsigned long mount_max = 0;
 	struct mnts_plan plan;
-	struct mnts_exec_env env = {.orig_ns = -1, .target_ns = -1, .new_dir_fd = -1};
+	struct mnts_exec_env env = {
+	    .orig_ns = -1, .target_ns = -1, .new_dir_fd = -1, .root_dir = opts->root_dir};
 	_cleanup_free_ char *abs_dir = NULL;
 	bool dir_created = false;
 	int r;
@@ -212,7 +504,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 				"supported (graft under a directory with --root DIR)");
 	if (opts->root_dir && opts->root_dir[0] != '/')
 		return mnts_err(err, 0, "--root '%s': not an absolute path", opts->root_dir);
-	r = mnts_plan_build(&plan, snap, opts, err);
+	r = plan_here(&plan, snap, &popts, &mount_max, err);
 	if (r < 0)
 		return r;
 	if (opts->dry_run) {
@@ -228,7 +520,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		goto out;
 	}
 	if (opts->target == MNTS_REPLAY_NEW) {
-		r = check_mount_max(&plan, opts->root_dir ? env.orig_ns : -1, err);
+		r = check_mount_max(&plan, mount_max, opts->root_dir ? env.orig_ns : -1, err);
 		if (r < 0)
 			goto out;
 		r = prepare_new_dir(&plan, opts->new_dir, &abs_dir, &env.new_dir_fd, &dir_created,
@@ -242,17 +534,17 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 			r = env.target_ns;
 			goto out;
 		}
-		r = check_mount_max(&plan, env.target_ns, err);
+		r = check_mount_max(&plan, mount_max, env.target_ns, err);
 		if (r < 0)
 			goto out;
 	}
 
-	r = execute(&plan, &env, err);
-	if (r < 0 && opts->target == MNTS_REPLAY_NEW) {
-		if (err->code == EIO)
-			cleanup_pins(&plan, env.new_dir_fd);
-		if (dir_created)
-			rmdir(opts->new_dir);
+	r = execute(&plan, &env, dir_created ? xstrdup(opts->new_dir) : NULL, &txn, err);
+	if (r >= 0) {
+		if (ret_txn)
+			*ret_txn = txn;
+		else
+			r = mnts_replay_commit(txn, err);
 	}
 out:
 	if (env.orig_ns >= 0)

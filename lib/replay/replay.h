@@ -2,9 +2,11 @@
  *
  * mnts_replay() validates the snapshot against this host, computes a plan
  * (plan.h: an array of steps), and unless dry_run executes it in a forked
- * child (exec.h) that reports its error back over a pipe.  A failure leaves
- * the target as it was: detached mounts die with their fds, attached ones
- * are detached in reverse order, pins and created files are removed.
+ * child (exec.h) that reports back over a socket.  A failure leaves the
+ * target as it was: detached mounts die with their fds, attached ones are
+ * detached in reverse order, pins and created files are removed.  The child
+ * keeps what it did only when the caller says so (mnts_replay_commit), and
+ * undoes it when the caller is interrupted or dies first.
  */
 #pragma once
 
@@ -38,6 +40,22 @@ struct mnts_replay_opts {
 	int fail_at_step; /* test-only fault injection: step N fails; 0 = none */
 };
 
-/* Replays snap.  Returns: 0 or -errno (nothing changed on error). */
+/* A replay done but not yet kept: its executor holds the undo log and
+ * waits.  A SIGINT, SIGTERM or SIGHUP to the caller, or the caller's death,
+ * makes it undo everything before it exits. */
+struct mnts_replay_txn;
+
+/* Replays snap.  With ret_txn, a replay that succeeded is left waiting in
+ * *ret_txn (NULL after a dry run) for mnts_replay_commit(); without, it is
+ * kept at once.  The caller's SIGINT, SIGTERM and SIGHUP are caught until
+ * then.  Returns: 0 or -errno (nothing changed on error; -EINTR when
+ * interrupted by a signal). */
 int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
-		struct mnts_error *err);
+		struct mnts_replay_txn **ret_txn, struct mnts_error *err);
+
+/* Keeps the replay (frees txn; NULL is a no-op), or, if a signal came
+ * since, undoes it.  Once the replay is kept, SIGINT, SIGTERM and SIGHUP
+ * change nothing (they stay caught): the caller finishes and reports what
+ * was done.  Their handling is restored after an undo.  Returns: 0, or
+ * -errno (-EINTR: interrupted, everything undone). */
+int mnts_replay_commit(struct mnts_replay_txn *txn, struct mnts_error *err);

@@ -151,7 +151,7 @@ int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *root_dir,
 	if (root_dir) {
 		at = mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
 		if (at < 0) {
-			r = mnts_err(err, -at, "--root '%s'", root_dir);
+			r = mnts_root_dir_error(err, at, root_dir, "");
 			goto back;
 		}
 		if (mnts_sys_move_mount(tree_fd, "", at, "",

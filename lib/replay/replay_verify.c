@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/capture/capture.h"
+#include "lib/compare/side.h"
 #include "lib/replay/replay_verify.h"
 #include "lib/replay/resolve.h"
 
@@ -24,7 +24,6 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 	_cleanup_free_ struct mnts_target *targets = NULL;
 	_cleanup_free_ char **paths = NULL;
 	_cleanup_free_ char **labels = NULL;
-	struct mnts_capture_opts copts = {.backend = MNTS_BACKEND_AUTO};
 	struct mnts_compare_opts cmp = {0};
 	size_t n = 0;
 	int r;
@@ -52,25 +51,13 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 		}
 		n++;
 	}
-	copts.targets = targets;
-	copts.n_targets = n;
-	copts.subtree = opts->root_dir;
-	r = mnts_capture(&copts, &got, err);
+	r = mnts_side_open_targets(targets, n, opts->root_dir, &got, err);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	if (r < 0)
 		return mnts_err_prefix(err, "capture the result");
 
-	for (size_t i = 0; i < got->n_ns; i++) {
-		const struct mnts_ns *want = mnts_snapshot_find_ns(snap, got->nss[i].label);
-
-		if (want && got->nss[i].root) {
-			/* a copy: rebase replaces the root's own string */
-			_cleanup_free_ char *from = xstrdup(got->nss[i].root->mountpoint);
-
-			mnts_ns_rebase(&got->nss[i], from, want->root->mountpoint);
-		}
-	}
+	mnts_side_rebase_onto(got, snap);
 	cmp.ns_labels = labels;
 	cmp.n_ns_labels = n;
 	r = mnts_compare(snap, got, &cmp, ret, err);

@@ -24,6 +24,16 @@ int mnts_open_beneath(int dirfd, const char *rel)
 	return openat2_beneath(dirfd, rel, O_PATH, 0);
 }
 
+bool mnts_plain_name(const char *name)
+{
+	return *name && !streq(name, ".") && !streq(name, "..") && !strchr(name, '/');
+}
+
+int mnts_create_beneath(int dirfd, const char *name, mode_t mode)
+{
+	return openat2_beneath(dirfd, name, O_CREAT | O_EXCL | O_WRONLY, mode);
+}
+
 int mnts_mkpath_beneath(int dirfd, const char *rel, bool last_is_file, int *ret_created_from)
 {
 	_cleanup_free_ char *copy = xstrdup(rel);
@@ -72,9 +82,22 @@ int mnts_open_in_root(int rootfd, const char *path, int extra_flags)
 {
 	struct mnts_open_how how = {
 	    .flags = (uint64_t)(O_PATH | O_CLOEXEC | extra_flags),
-	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    /* no symlink at all, even one that stays inside: a symlink the
+	     * target's owner can swap in (or rename over a directory, racing
+	     * us) would choose where the tree goes; ELOOP says so */
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = mnts_sys_openat2(rootfd, path, &how, sizeof(how));
 
 	return fd < 0 ? -errno : fd;
+}
+
+int mnts_root_dir_error(struct mnts_error *err, int r, const char *root_dir, const char *where)
+{
+	if (r == -ELOOP)
+		return mnts_err(err, 0,
+				"--root '%s'%s: a component is a symbolic link (not followed: "
+				"give the path without symlinks)",
+				root_dir, where);
+	return mnts_err(err, -r, "--root '%s'%s", root_dir, where);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/core/error.h"
 #include "lib/core/macros.h"
 #include "lib/report/tree.h"
 
@@ -76,6 +77,13 @@ static size_t walk_tree(const struct mnts_ns *ns, struct row *rows)
 	return n;
 }
 
+/* Spaces after a column of width w holding len bytes, and the one between
+ * columns. */
+static void pad(FILE *out, size_t w, size_t len)
+{
+	fprintf(out, "%*s", (int)(w > len ? w - len : 0) + 1, "");
+}
+
 static void render_ns(FILE *out, const struct mnts_ns *ns)
 {
 	_cleanup_free_ struct row *rows = xcalloc(ns->n_mounts + 1, sizeof(*rows));
@@ -84,7 +92,9 @@ static void render_ns(FILE *out, const struct mnts_ns *ns)
 	size_t n = walk_tree(ns, rows), w_target = strlen("TARGET"), w_source = strlen("SOURCE"),
 	       w_type = strlen("FSTYPE"), max_depth = 0;
 
-	fprintf(out, "%s", ns->label);
+	/* user strings are escaped (error.h): one line per mount, read back
+	 * like mountinfo */
+	mnts_fputs_escaped(ns->label, out);
 	if (ns->mnt_ns_id)
 		fprintf(out, " mnt_ns_id=%" PRIu64, ns->mnt_ns_id);
 	if (ns->ns_ino)
@@ -95,19 +105,23 @@ static void render_ns(FILE *out, const struct mnts_ns *ns)
 		for (size_t i = 0; i < ns->n_pids; i++)
 			fprintf(out, "%s%" PRIu64, i ? "," : "", ns->pids[i]);
 	}
-	for (size_t i = 0; i < ns->n_pins; i++)
-		fprintf(out, " pinned_by=%s:%s", ns->pins[i].ns, ns->pins[i].path);
+	for (size_t i = 0; i < ns->n_pins; i++) {
+		fputs(" pinned_by=", out);
+		mnts_fputs_escaped(ns->pins[i].ns, out);
+		fputc(':', out);
+		mnts_fputs_escaped(ns->pins[i].path, out);
+	}
 	fputc('\n', out);
 
 	sources = xcalloc(n + 1, sizeof(*sources));
 	for (size_t i = 0; i < n; i++) {
-		size_t w = rows[i].depth * 2 + strlen(rows[i].m->mountpoint);
+		size_t w = rows[i].depth * 2 + mnts_escaped_len(rows[i].m->mountpoint);
 
 		sources[i] = source_column(rows[i].m);
 		w_target = w > w_target ? w : w_target;
-		w = strlen(sources[i]);
+		w = mnts_escaped_len(sources[i]);
 		w_source = w > w_source ? w : w_source;
-		w = strlen(rows[i].m->fstype);
+		w = mnts_escaped_len(rows[i].m->fstype);
 		w_type = w > w_type ? w : w_type;
 		max_depth = rows[i].depth > max_depth ? rows[i].depth : max_depth;
 	}
@@ -124,9 +138,10 @@ static void render_ns(FILE *out, const struct mnts_ns *ns)
 		if (r->depth > 0)
 			fputs(r->last ? "└─" : "├─", out);
 		more[r->depth] = !r->last;
-		fprintf(out, "%-*s %-*s %-*s %s\n", (int)(w_target - r->depth * 2),
-			r->m->mountpoint, (int)w_source, sources[i], (int)w_type, r->m->fstype,
-			prop);
+		pad(out, w_target - r->depth * 2, mnts_fputs_escaped(r->m->mountpoint, out));
+		pad(out, w_source, mnts_fputs_escaped(sources[i], out));
+		pad(out, w_type, mnts_fputs_escaped(r->m->fstype, out));
+		fprintf(out, "%s\n", prop);
 		free(sources[i]);
 	}
 }

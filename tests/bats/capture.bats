@@ -538,3 +538,42 @@ while not os.path.exists(stop):
 	[ -z "$(ls "$TMP" | grep "out.json")" ]
 	'
 }
+
+@test "capture --subtree of a stack: the mount in sight (the top) and its children, as diff anchors" {
+	require_root
+	run in_private_ns '
+	W=$TMP/w; mkdir -p $W; mount -t tmpfs base $W; mkdir $W/x
+	mount -t tmpfs bottom $W/x; mkdir $W/x/under; mount -t tmpfs under $W/x/under
+	mount -t tmpfs top $W/x; mkdir $W/x/c; mount -t tmpfs child $W/x/c
+	for k in listmount mountinfo; do
+		"$MNTSNAP" capture --kernel=$k -p $$ --subtree $W/x -o $TMP/s-$k.json
+		jq -r ".namespaces[0] | .root_mount as \$r | .mounts[] |
+			\"\(.mountpoint) \(.source) \(if .id == \$r then \"root\" else \"\" end)\"" $TMP/s-$k.json
+		"$MNTSNAP" diff $TMP/s-$k.json pid:$$ && echo "diff $k: same"
+	done'
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	assert_equal "${lines[0]}" "$BATS_TEST_TMPDIR/w/x top root"
+	assert_equal "${lines[1]}" "$BATS_TEST_TMPDIR/w/x/c child "
+	assert_equal "${lines[2]}" "diff listmount: same"
+	assert_equal "${lines[3]}" "$BATS_TEST_TMPDIR/w/x top root"
+	assert_equal "${lines[4]}" "$BATS_TEST_TMPDIR/w/x/c child "
+	assert_equal "${lines[5]}" "diff mountinfo: same"
+}
+
+@test "capture --subtree: a mount hidden under a later cover is not the one in sight" {
+	require_root
+	run --separate-stderr in_private_ns '
+	W=$TMP/w; mkdir -p $W; mount -t tmpfs base $W
+	mkdir -p $W/y/z; mount -t tmpfs hidden $W/y/z
+	mount -t tmpfs cover $W/y; mkdir $W/y/z
+	# only the hidden mount is at y/z: what is in sight there is the cover
+	"$MNTSNAP" capture -p $$ --subtree $W/y/z || echo "rc=$?"
+	mount -t tmpfs visible $W/y/z
+	"$MNTSNAP" capture -p $$ --subtree $W/y/z | jq -r ".namespaces[0].mounts[] | .source"'
+	assert_success
+	assert_equal "${lines[0]}" "rc=2"
+	assert_equal "${lines[1]}" "visible"
+	assert_equal "${#lines[@]}" 2
+	[[ "$stderr" == "mntsnap: capture: subtree '$BATS_TEST_TMPDIR/w/y/z': not a mountpoint in pid '"* ]]
+}

@@ -488,3 +488,44 @@ namespace ns1:
 	OUT
 	'
 }
+
+@test "any dev compares equal to itself: 0:0, 4294967295:4294967295 and a mix (also --ignore=dev)" {
+	for filter in '.namespaces[].mounts[].dev = "0:0"' \
+		'.namespaces[].mounts[].dev = "4294967295:4294967295"' \
+		'(byid(101).dev, byid(201).dev) = "4294967295:4294967295" | (.namespaces[].mounts[] | select(.dev == "0:31") | .dev) = "0:0"'; do
+		variant "$filter" >"$B"
+		run --separate-stderr "$MNTSNAP" diff "$B" "$B"
+		assert_equal "$stderr" ""
+		assert_equal "$status" 0
+		run --separate-stderr "$MNTSNAP" diff --ignore=dev "$B" "$B"
+		assert_equal "$stderr" ""
+		assert_equal "$status" 0
+	done
+	# and against the base: only the block device's number is a difference
+	variant '(byid(101).dev, byid(201).dev) = "4294967295:4294967295"' >"$B"
+	run --separate-stderr "$MNTSNAP" diff "$BASE" "$B"
+	assert_equal "$status" 1
+	assert_output "namespace ns0:
+~ /: dev: 8:1 -> 4294967295:4294967295
+namespace ns1:
+~ /: dev: 8:1 -> 4294967295:4294967295"
+}
+
+@test "live --json: a mountpoint that is not valid UTF-8 keeps its mountpoint and text, written as is, and is an error" {
+	require_capture
+	run --separate-stderr in_private_ns "$LIVE_PRELUDE"'
+		mkdir "$S/x"$'"'"'\xff'"'"'
+		mount -t tmpfs tx "$S/x"$'"'"'\xff'"'"'
+		unshare --mount --propagation private sleep 100 & child=$!
+		sleep 0.3
+		umount "$S/x"$'"'"'\xff'"'"'
+		rc=0; "$MNTSNAP" diff --json --subtree "$S" pid:$child pid:$$ || rc=$?
+		kill $child
+		exit $rc'
+	assert_equal "$status" 2
+	bad="$BATS_TEST_TMPDIR/s/x"$'\xff'
+	assert_line --index 4 "    \"mountpoint\": \"$bad\","
+	assert_line --index 8 "    \"text\": \"- $bad tmpfs\""
+	# the one-line error escapes the byte, as every error does
+	assert_equal "$stderr" "mntsnap: diff: string '$BATS_TEST_TMPDIR/s/x\\377': not valid UTF-8, which JSON cannot carry"
+}

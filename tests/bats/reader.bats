@@ -203,7 +203,64 @@ edit() {
 	rejected "$F" "$F: not a mntsnap snapshot: format: missing"
 	run --separate-stderr "$MNTSNAP" diff "$BATS_TEST_TMPDIR" "$EX"
 	assert_equal "$status" 2
-	assert_equal "$stderr" "mntsnap: diff: cannot read '$BATS_TEST_TMPDIR': Is a directory"
+	assert_equal "$stderr" \
+		"mntsnap: diff: cannot read '$BATS_TEST_TMPDIR': not a regular file (a directory)"
+}
+
+@test "what is not a regular file is refused at once, naming the file" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# a FIFO without a writer: refused, not waited on
+	run --separate-stderr timeout 10 "$MNTSNAP" diff "$BATS_TEST_TMPDIR/fifo" "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" \
+		"mntsnap: diff: cannot read '$BATS_TEST_TMPDIR/fifo': not a regular file (a FIFO)"
+	run --separate-stderr timeout 10 "$MNTSNAP" replay -n --new="$BATS_TEST_TMPDIR/new" "$BATS_TEST_TMPDIR/fifo"
+	assert_equal "$status" 2
+	assert_equal "$stderr" \
+		"mntsnap: replay: cannot read '$BATS_TEST_TMPDIR/fifo': not a regular file (a FIFO)"
+	run --separate-stderr timeout 10 "$MNTSNAP" diff /dev/zero "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" \
+		"mntsnap: diff: cannot read '/dev/zero': not a regular file (a character device)"
+}
+
+@test "standard input and pipes without a name (<(...)) are read" {
+	run --separate-stderr "$MNTSNAP" diff <(cat "$EX") "$EX"
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+	# /dev/zero on standard input: refused at its first byte, not read on
+	run --separate-stderr timeout 10 "$MNTSNAP" diff - "$EX" </dev/zero
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mntsnap: diff: <stdin>:1:1: malformed JSON: a value expected, not byte 0x00"
+}
+
+@test "a snapshot larger than 1 GiB is refused before it is read" {
+	truncate -s $((1024 * 1024 * 1024 + 1)) "$F"
+	run --separate-stderr timeout 10 "$MNTSNAP" diff "$F" "$EX"
+	assert_equal "$status" 2
+	assert_equal "$stderr" "mntsnap: diff: cannot read '$F': larger than 1 GiB, the most a snapshot may be"
+	# (the limit through a pipe, and a file of exactly the limit: readfile_test.c)
+}
+
+@test "a snapshot truncated while it is read: an error or a result, never a signal" {
+	local big="$BATS_TEST_TMPDIR/big.json" i
+	# 20,000 mounts, about 13 MB
+	awk 'BEGIN { print "1 0 0:30 / / rw - tmpfs none rw"
+		for (i = 2; i <= 20001; i++) printf "%d 1 0:31 / /m%d rw - tmpfs s rw,size=1024k\n", i, i }' \
+		>"$BATS_TEST_TMPDIR/mi"
+	"$MNTSNAP" capture -F "$BATS_TEST_TMPDIR/mi" -o "$big.orig"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		cp "$big.orig" "$big"
+		"$MNTSNAP" diff "$big" "$big" >/dev/null 2>&1 &
+		sleep 0.0$i
+		truncate -s 100 "$big"
+		local st=0
+		wait $! || st=$?
+		[ "$st" -le 2 ] || {
+			echo "run $i: exit status $st" >&2
+			return 1
+		}
+	done
 }
 
 @test "standard input is read from where it stands" {
@@ -235,4 +292,97 @@ edit() {
 @test "columns count characters, not bytes" {
 	edit '12s/"example",/"ünï", "zz": 1,/'
 	rejected "$F" "$F:12:24: host: unknown key 'zz'"
+}
+
+# jqed FILTER: the example through a jq filter, into $F.
+jqed() {
+	jq "$1" "$EX" >"$F"
+}
+
+@test "labels that are not names of a file in one directory are refused, naming them" {
+	local label
+	for label in ../escaped /etc/evil a/b . .. -x _x "" "ns 0" "nü"; do
+		jqed ".namespaces[0].label = \"$label\""
+		run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+		assert_equal "$status" 2
+		if [ -z "$label" ]; then
+			assert_equal "$stderr" "mntsnap: diff: $F: namespace #0: label: missing"
+		else
+			assert_equal "$stderr" "mntsnap: diff: $F: namespace #0: label '$label': not a valid label (1 to 64 letters, digits, '_', '.' or '-', the first a letter or digit)"
+		fi
+	done
+	# a long label is cut, a newline is not printed raw
+	jqed ".namespaces[0].label = \"$(printf 'n%.0s' {1..65})\""
+	rejected "$F" "$F: namespace #0: label '$(printf 'n%.0s' {1..64})...': not a valid label (1 to 64 letters, digits, '_', '.' or '-', the first a letter or digit)"
+	jqed '.namespaces[0].label = "a\nb"'
+	rejected "$F" "$F: namespace #0: label 'a\\012b': not a valid label (1 to 64 letters, digits, '_', '.' or '-', the first a letter or digit)"
+	for label in a 0 A.b-c_d "$(printf 'n%.0s' {1..64})"; do
+		jqed ".namespaces[0].label = \"$label\""
+		run --separate-stderr "$MNTSNAP" diff "$F" "$EX"
+		assert_equal "$status" 0
+	done
+}
+
+@test "a child's mountpoint must be its parent's or below it; the root's may be anywhere" {
+	jqed '.namespaces[0].mounts[2].mountpoint = "/tmp2/sub"'
+	rejected "$F" "$F: namespace 'ns0' mount 102: mountpoint '/tmp2/sub': not at or below that of its parent 101 ('/tmp')"
+	jqed '.namespaces[0].mounts[2].mountpoint = "/"'
+	rejected "$F" "$F: namespace 'ns0' mount 102: mountpoint '/': not at or below that of its parent 101 ('/tmp')"
+	# stacked on the parent: the same mountpoint
+	jqed '.namespaces[0].mounts[2].mountpoint = "/tmp" | .namespaces[0].mounts[3].mountpoint = "/tmp/sub"
+		| .namespaces[0].mounts[4].mountpoint = "/tmp/sub/x"'
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	# a --subtree snapshot: the root mount at /srv
+	jqed '.capture.subtree = "/srv" | .namespaces[0].mounts |= map(.mountpoint |= if . == "/" then "/srv" else "/srv" + . end)'
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	assert_equal "$stderr" ""
+}
+
+@test "propagate_from only on a slave, and never its master" {
+	jqed '.namespaces[0].mounts[4].propagate_from = 2'
+	rejected "$F" "$F: namespace 'ns0' mount 104: propagate_from 2: set on a mount that is not a slave (master_id 0)"
+	jqed '.namespaces[0].mounts[3].propagate_from = 1'
+	rejected "$F" "$F: namespace 'ns0' mount 103: propagate_from 1: equals master_id (recorded as 0 then)"
+	jqed '.namespaces[0].mounts[3].propagate_from = 7'
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+}
+
+@test "pins name a namespace of the file and a path" {
+	jqed '.namespaces[0].nsfs_paths = [{"ns": "ns0", "path": "/tmp"}, {"ns": "nsX", "path": "/tmp"}]'
+	rejected "$F" "$F: namespace 'ns0': nsfs_paths[1]: ns 'nsX': no such namespace in the snapshot"
+	jqed '.namespaces[0].nsfs_paths = [{"ns": "../x", "path": "/tmp"}]'
+	rejected "$F" "$F: namespace 'ns0': nsfs_paths[0]: ns '../x': no such namespace in the snapshot"
+	local p
+	for p in tmp /tmp/ /tmp//a /tmp/./a /tmp/.. ""; do
+		jqed ".namespaces[0].nsfs_paths = [{\"ns\": \"ns0\", \"path\": \"$p\"}]"
+		rejected "$F" "$F: namespace 'ns0': nsfs_paths[0]: path '$p': not an absolute normalised path"
+	done
+}
+
+@test "paths within PATH_MAX and NAME_MAX: mountpoint, root, pin, capture.subtree" {
+	local c255 c256 long
+	c255=$(printf 'c%.0s' {1..255})
+	c256=${c255}c
+	# 4095 bytes: 15 components of 255 and one of 254 -> the longest accepted
+	long=$(printf "/$c255%.0s" {1..15})/${c255:1}
+	[ ${#long} -eq 4095 ]
+	jqed ".namespaces[0].mounts[1].root = \"$long\""
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	jqed ".namespaces[0].mounts[1].root = \"${long}d\""
+	rejected "$F" "$F: namespace 'ns0' mount 101: root: 4096 bytes, longer than PATH_MAX (4096 with the NUL)"
+	jqed ".namespaces[0].mounts[4].mountpoint = \"/tmp/sub/sub$long\""
+	rejected "$F" "$F: namespace 'ns0' mount 104: mountpoint: 4107 bytes, longer than PATH_MAX (4096 with the NUL)"
+	jqed ".namespaces[0].mounts[1].root = \"/a/$c256/b\""
+	rejected "$F" "$F: namespace 'ns0' mount 101: root: component 2 is 256 bytes, longer than NAME_MAX (255)"
+	jqed ".namespaces[0].mounts[1].root = \"/a/$c255/b\""
+	run --separate-stderr "$MNTSNAP" diff "$F" "$F"
+	assert_equal "$status" 0
+	jqed ".namespaces[0].nsfs_paths = [{\"ns\": \"ns0\", \"path\": \"/$c256\"}]"
+	rejected "$F" "$F: namespace 'ns0': nsfs_paths[0]: path '...': component 1 is 256 bytes, longer than NAME_MAX (255)"
+	jqed ".capture.subtree = \"/x/$c256\""
+	rejected "$F" "$F: capture.subtree '/x/$(printf 'c%.0s' {1..61})...': component 2 is 256 bytes, longer than NAME_MAX (255)"
 }

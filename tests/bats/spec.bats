@@ -21,12 +21,21 @@ declare -gA INVALID_ERROR=(
 	[relative-mountpoint]="namespace 'ns0' mount 2: mountpoint 'tmp': not an absolute normalised path"
 	[sibling-mountpoint]="namespace 'ns0' mount 3: mountpoint '/tmp': also that of its sibling 2"
 	[unknown-key]="propagation"
+	[bad-label]="namespace #0: label '../escaped': not a valid label"
+	[long-component]="namespace 'ns0' mount 3: mountpoint: component 2 is 256 bytes, longer than NAME_MAX (255)"
+	[long-path]="namespace 'ns0' mount 3: mountpoint: 4225 bytes, longer than PATH_MAX"
+	[mountpoint-outside-parent]="namespace 'ns0' mount 3: mountpoint '/tmpa': not at or below that of its parent 2 ('/tmp')"
+	[pin-unknown-holder]="namespace 'ns0': nsfs_paths[0]: ns 'ns7': no such namespace in the snapshot"
+	[pin-unnormalised-path]="namespace 'ns0': nsfs_paths[0]: path '/tmp/../run': not an absolute normalised path"
+	[propagate-from-without-master]="namespace 'ns0' mount 3: propagate_from 5: set on a mount that is not a slave"
 )
 declare -gA INVALID_KIND=(
 	[bad-format-version]=schema [cycle]=semantic [dangling-parent]=semantic
 	[duplicate-id]=semantic [duplicate-label]=semantic [group-two-superblocks]=semantic
 	[master-cycle]=semantic [relative-mountpoint]=schema [sibling-mountpoint]=semantic
-	[unknown-key]=schema
+	[unknown-key]=schema [bad-label]=schema [long-component]=schema [long-path]=schema
+	[mountpoint-outside-parent]=semantic [pin-unknown-holder]=semantic
+	[pin-unnormalised-path]=schema [propagate-from-without-master]=semantic
 )
 
 setup_file() {

@@ -1,0 +1,163 @@
+/* fields.c - a paired mount's own fields compared with its partner's (see
+ * internal.h): fstype, source, root, options as sets, dev, unbindable, the
+ * namespace an nsfs mount pins, idmaps, and ids under strict_ids. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/compare/internal.h"
+#include "lib/core/strbuf.h"
+
+static char *join_strv(const struct mnts_strv *sv, const char *sep)
+{
+	struct mnts_strbuf sb = {0};
+
+	for (size_t i = 0; i < sv->n; i++)
+		mnts_strbuf_addf(&sb, "%s%s", i ? sep : "", sv->v[i]);
+	return mnts_strbuf_take(&sb);
+}
+
+/* "-a +b" for options as sets; "rw" is the absence of "ro", not a word of
+ * its own.  Returns: NULL when the sets are equal. */
+static char *options_delta(const struct mnts_strv *a, const struct mnts_strv *b)
+{
+	struct mnts_strbuf sb = {0};
+
+	for (size_t i = 0; i < a->n; i++)
+		if (!streq(a->v[i], "rw") && !mnts_strv_contains(b, a->v[i]))
+			mnts_strbuf_addf(&sb, "%s-%s", sb.len ? " " : "", a->v[i]);
+	for (size_t i = 0; i < b->n; i++)
+		if (!streq(b->v[i], "rw") && !mnts_strv_contains(a, b->v[i]))
+			mnts_strbuf_addf(&sb, "%s+%s", sb.len ? " " : "", b->v[i]);
+	return sb.s;
+}
+
+static bool str_differs(const char *x, const char *y)
+{
+	if (!x || !y)
+		return x != y;
+	return !streq(x, y);
+}
+
+static bool strv_equal(const struct mnts_strv *x, const struct mnts_strv *y)
+{
+	if (x->n != y->n)
+		return false;
+	for (size_t i = 0; i < x->n; i++)
+		if (!streq(x->v[i], y->v[i]))
+			return false;
+	return true;
+}
+
+static char *idmap_words(const struct mnts_mount *m)
+{
+	_cleanup_free_ char *u = NULL, *g = NULL;
+
+	if (!m->uid_map.n && !m->gid_map.n)
+		return xstrdup("none");
+	u = join_strv(&m->uid_map, "; ");
+	g = join_strv(&m->gid_map, "; ");
+	return xasprintf("uid %s, gid %s", u, g);
+}
+
+static char *nsfs_words(const struct mnts_mount *m)
+{
+	if (!m->nsfs_type)
+		return xstrdup("none");
+	if (m->nsfs_ns)
+		return xasprintf("%s namespace %s", m->nsfs_type, m->nsfs_ns);
+	return xasprintf("%s namespace (not captured)", m->nsfs_type);
+}
+
+static void compare_ids(struct ctx *c, size_t ga, const struct mnts_mount *x,
+			const struct mnts_mount *y)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} ids[] = {
+	    {"id", offsetof(struct mnts_mount, id)},
+	    {"mnt_id", offsetof(struct mnts_mount, mnt_id)},
+	    {"shared_id", offsetof(struct mnts_mount, shared_id)},
+	    {"master_id", offsetof(struct mnts_mount, master_id)},
+	    {"propagate_from", offsetof(struct mnts_mount, propagate_from)},
+	    {"nsfs_ino", offsetof(struct mnts_mount, nsfs_ino)},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		uint64_t vx = *(const uint64_t *)((const char *)x + ids[i].off);
+		uint64_t vy = *(const uint64_t *)((const char *)y + ids[i].off);
+
+		if (vx != vy)
+			mnts_cmp_add_change(c, ga, SEQ_IDS, ids[i].name, ids[i].name,
+					    xasprintf("%" PRIu64, vx), xasprintf("%" PRIu64, vy));
+	}
+}
+
+void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
+{
+	const struct mnts_mount *x = c->a.mnt[ga], *y = c->b.mnt[gb];
+	char *delta;
+
+	if (!ignored(c, MNTS_FIELD_FSTYPE) && !streq(x->fstype, y->fstype))
+		mnts_cmp_add_change(c, ga, SEQ_FSTYPE, "fstype", "fstype", xstrdup(x->fstype),
+				    xstrdup(y->fstype));
+	if (!ignored(c, MNTS_FIELD_SOURCE) && str_differs(x->source, y->source))
+		mnts_cmp_add_change(c, ga, SEQ_SOURCE, "source", "source",
+				    xstrdup(x->source ? x->source : "none"),
+				    xstrdup(y->source ? y->source : "none"));
+	if (!ignored(c, MNTS_FIELD_ROOT) && !streq(x->root, y->root))
+		mnts_cmp_add_change(c, ga, SEQ_ROOT, "root", "root", xstrdup(x->root),
+				    xstrdup(y->root));
+	if (!ignored(c, MNTS_FIELD_ROOT) && x->deleted != y->deleted)
+		mnts_cmp_add_change(c, ga, SEQ_DELETED, "deleted", "deleted",
+				    xstrdup(x->deleted ? "yes" : "no"),
+				    xstrdup(y->deleted ? "yes" : "no"));
+	if (!ignored(c, MNTS_FIELD_MOUNT_OPTIONS) &&
+	    (delta = options_delta(&x->mount_options, &y->mount_options))) {
+		mnts_cmp_add_change_text(c, ga, SEQ_MOUNT_OPTIONS, "mount_options", "options",
+					 join_strv(&x->mount_options, ","),
+					 join_strv(&y->mount_options, ","), delta);
+		free(delta);
+	}
+	/* superblock options once per superblock, at its first mount */
+	if (!ignored(c, MNTS_FIELD_SUPER_OPTIONS) &&
+	    c->sb_reported[c->a.sbs.cls[ga]] != c->b.sbs.cls[gb] + 1 &&
+	    (delta = options_delta(&x->super_options, &y->super_options))) {
+		mnts_cmp_add_change_text(c, ga, SEQ_SUPER_OPTIONS, "super_options", "super options",
+					 join_strv(&x->super_options, ","),
+					 join_strv(&y->super_options, ","), delta);
+		free(delta);
+		c->sb_reported[c->a.sbs.cls[ga]] = c->b.sbs.cls[gb] + 1;
+	}
+	/* a block device number names the device, not an accident of
+	 * allocation; anonymous devices (major 0) are renumbered freely */
+	if (!ignored(c, MNTS_FIELD_DEV) &&
+	    (x->dev_major != y->dev_major || x->dev_minor != y->dev_minor) &&
+	    (c->opts->strict_ids || x->dev_major || y->dev_major))
+		mnts_cmp_add_change(c, ga, SEQ_DEV, "dev", "dev",
+				    xasprintf("%u:%u", x->dev_major, x->dev_minor),
+				    xasprintf("%u:%u", y->dev_major, y->dev_minor));
+	if (!ignored(c, MNTS_FIELD_PROPAGATION) && x->unbindable != y->unbindable)
+		mnts_cmp_add_change(c, ga, SEQ_UNBINDABLE, "unbindable", "unbindable",
+				    xstrdup(x->unbindable ? "yes" : "no"),
+				    xstrdup(y->unbindable ? "yes" : "no"));
+	if (str_differs(x->nsfs_type, y->nsfs_type) || (x->nsfs_ns && !y->nsfs_ns) ||
+	    (!x->nsfs_ns && y->nsfs_ns)) {
+		mnts_cmp_add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x), nsfs_words(y));
+	} else if (x->nsfs_ns) {
+		/* the pinned namespace, through the namespace pairing */
+		const struct mnts_ns *px = mnts_snapshot_find_ns(c->a.snap, x->nsfs_ns);
+		size_t pj = c->a.ns_partner[px - c->a.snap->nss];
+		const char *expect = pj == NONE ? NULL : c->b.snap->nss[pj].label;
+
+		if (!expect || !streq(expect, y->nsfs_ns))
+			mnts_cmp_add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x),
+					    nsfs_words(y));
+	}
+	if (!strv_equal(&x->uid_map, &y->uid_map) || !strv_equal(&x->gid_map, &y->gid_map))
+		mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap", idmap_words(x),
+				    idmap_words(y));
+	if (c->opts->strict_ids)
+		compare_ids(c, ga, x, y);
+}

@@ -1,0 +1,217 @@
+/* view.c - one side's derived view for the comparison (see internal.h):
+ * global indexes, layers, the canonical order, and the partitions into peer
+ * groups and superblocks. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/compare/internal.h"
+#include "lib/core/radixsort.h"
+
+/* The canonical order's key, copied out of the mounts: sorting 50,000 keys
+ * that point into the mounts cost a cache miss per comparison. */
+struct canonical_key {
+	const char *mountpoint;
+	uint32_t ns;
+	uint32_t layer;
+	size_t g;
+};
+
+static int cmp_canonical(const void *x, const void *y)
+{
+	const struct canonical_key *a = x, *b = y;
+	int c;
+
+	if (a->ns != b->ns)
+		return a->ns < b->ns ? -1 : 1;
+	c = strcmp(a->mountpoint, b->mountpoint);
+	if (c)
+		return c;
+	if (a->layer != b->layer)
+		return a->layer < b->layer ? -1 : 1;
+	return a->g < b->g ? -1 : a->g > b->g;
+}
+
+/* key_of tells whether a mount is in a class, and its class's key. */
+static void partition_build(struct view *s, struct partition *p,
+			    bool (*key_of)(const struct mnts_mount *, uint64_t *))
+{
+	_cleanup_free_ struct mnts_keyed *k = xcalloc(s->n + 1, sizeof(*k));
+	size_t n = 0;
+
+	p->cls = xcalloc(s->n, sizeof(*p->cls));
+	p->keys = xcalloc(s->n, sizeof(*p->keys));
+	p->first = xcalloc(s->n, sizeof(*p->first));
+	p->second = xcalloc(s->n, sizeof(*p->second));
+	/* in canonical order, so that the stable sort by key leaves each
+	 * class's members in canonical order */
+	for (size_t r = 0; r < s->n; r++) {
+		size_t i = s->by_rank[r];
+		uint64_t key;
+
+		p->cls[i] = NONE;
+		if (key_of(s->mnt[i], &key))
+			k[n++] = (struct mnts_keyed){key, i};
+	}
+	mnts_radix_sort(k, n);
+	p->n_classes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || k[i].key != k[i - 1].key) {
+			p->keys[p->n_classes] = k[i].key;
+			p->first[p->n_classes] = k[i].idx;
+			p->second[p->n_classes] = NONE;
+			p->n_classes++;
+		} else if (p->second[p->n_classes - 1] == NONE) {
+			p->second[p->n_classes - 1] = k[i].idx;
+		}
+		p->cls[k[i].idx] = p->n_classes - 1;
+	}
+}
+
+size_t mnts_cmp_partition_find(const struct partition *p, uint64_t key)
+{
+	size_t lo = 0, hi = p->n_classes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->keys[mid] == key)
+			return mid;
+		if (p->keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NONE;
+}
+
+static void partition_done(struct partition *p)
+{
+	free(p->cls);
+	free(p->keys);
+	free(p->first);
+	free(p->second);
+}
+
+/* Group 0 is "not shared": no class. */
+static bool key_shared(const struct mnts_mount *m, uint64_t *ret)
+{
+	*ret = m->shared_id;
+	return m->shared_id != 0;
+}
+
+/* Every mount is on a superblock, whatever its dev: the key uses all 64
+ * bits (4294967295:4294967295 included), so nothing is left as "no key". */
+static bool key_dev(const struct mnts_mount *m, uint64_t *ret)
+{
+	*ret = ((uint64_t)m->dev_major << 32) | m->dev_minor;
+	return true;
+}
+
+static void view_init(struct view *s, const struct mnts_snapshot *snap)
+{
+	size_t *order;
+	_cleanup_free_ struct canonical_key *keys = NULL;
+	_cleanup_free_ const struct mnts_mount **stack = NULL;
+	size_t g = 0;
+
+	s->snap = snap;
+	s->ns_off = xcalloc(snap->n_ns, sizeof(*s->ns_off));
+	s->ns_partner = xcalloc(snap->n_ns, sizeof(*s->ns_partner));
+	s->n = 0;
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		s->ns_off[i] = s->n;
+		s->ns_partner[i] = NONE;
+		s->n += snap->nss[i].n_mounts;
+	}
+	s->mnt = xcalloc(s->n, sizeof(*s->mnt));
+	s->rank = xcalloc(s->n, sizeof(*s->rank));
+	s->layer = xcalloc(s->n, sizeof(*s->layer));
+	s->scope = xcalloc(s->n, sizeof(*s->scope));
+	s->outside = xcalloc(s->n, sizeof(*s->outside));
+	s->partner = xcalloc(s->n, sizeof(*s->partner));
+	for (size_t i = 0; i < snap->n_ns; i++)
+		for (size_t j = 0; j < snap->nss[i].n_mounts; j++) {
+			s->mnt[g] = &snap->nss[i].mounts[j];
+			s->partner[g] = NONE;
+			g++;
+		}
+
+	/* layers top-down: a parent's layer is known before its children's */
+	stack = xcalloc(s->n ? s->n : 1, sizeof(*stack));
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		size_t top = 0;
+
+		if (!snap->nss[i].root)
+			continue;
+		stack[top++] = snap->nss[i].root;
+		while (top > 0) {
+			const struct mnts_mount *m = stack[--top];
+			const struct mnts_mount *p = m->parent;
+
+			s->layer[gidx(s, m)] =
+			    p && streq(p->mountpoint, m->mountpoint) ? s->layer[gidx(s, p)] + 1 : 1;
+			for (size_t k = 0; k < m->n_children; k++)
+				stack[top++] = m->children[k];
+		}
+	}
+
+	keys = xcalloc(s->n ? s->n : 1, sizeof(*keys));
+	for (size_t i = 0; i < s->n; i++)
+		keys[i] = (struct canonical_key){s->mnt[i]->mountpoint, (uint32_t)ns_of(s, i),
+						 s->layer[i], i};
+	qsort(keys, s->n, sizeof(*keys), cmp_canonical);
+	order = xcalloc(s->n ? s->n : 1, sizeof(*order));
+	for (size_t i = 0; i < s->n; i++) {
+		order[i] = keys[i].g;
+		s->rank[order[i]] = i;
+	}
+	s->by_rank = order;
+
+	partition_build(s, &s->groups, key_shared);
+	partition_build(s, &s->sbs, key_dev);
+}
+
+struct view_job {
+	struct view *s;
+	const struct mnts_snapshot *snap;
+};
+
+static void *view_init_thread(void *data)
+{
+	struct view_job *job = data;
+
+	view_init(job->s, job->snap);
+	return NULL;
+}
+
+/* The two sides are independent and their sorts are most of a large
+ * comparison: B's is built on a second thread. */
+void mnts_cmp_views_init(struct view *sa, const struct mnts_snapshot *a, struct view *sb,
+			 const struct mnts_snapshot *b)
+{
+	struct view_job job = {sb, b};
+	pthread_t thread;
+	bool threaded = pthread_create(&thread, NULL, view_init_thread, &job) == 0;
+
+	view_init(sa, a);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		view_init(sb, b);
+}
+
+void mnts_cmp_view_done(struct view *s)
+{
+	free(s->ns_off);
+	free(s->ns_partner);
+	free(s->mnt);
+	free(s->rank);
+	free(s->by_rank);
+	free(s->layer);
+	free(s->scope);
+	free(s->outside);
+	free(s->partner);
+	partition_done(&s->groups);
+	partition_done(&s->sbs);
+}

@@ -1,0 +1,91 @@
+/* snapjson_reader.h - the snapshot reader's primitives (snapjson_reader.c),
+ * shared by the parts of lib/json/ that read the format (snapjson_read.c).
+ * Not for use outside lib/json/.
+ *
+ * Reading goes straight from tokens to the model, with no tree in between
+ * (jsonpull.c says why).  Every object of the format has a fixed set of
+ * keys, each read through a key table in the sorted order capture writes
+ * them, so the next key is found at the first comparison.
+ *
+ * Errors: a syntax error anywhere in the file wins over any other, as when
+ * the whole file was parsed first: after another error the rest of the file
+ * is still tokenized (rd_drain()), and a syntax error found there is
+ * reported instead.  Each primitive returns 0 (or a token kind) or -errno
+ * with rd->err set to "FILE:LINE:COL: WHERE: MESSAGE".
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/core/macros.h"
+#include "lib/core/model.h"
+#include "lib/json/jsonpull.h"
+
+struct key {
+	const char *name;
+	size_t len;
+};
+
+#define KEY(s) {s, sizeof(s) - 1}
+
+struct reader {
+	struct mnts_jp jp;
+	struct mnts_jp_token tok;
+	const char *what; /* the file, for messages */
+	struct mnts_error *err;
+	bool syntax; /* err holds a syntax error */
+	struct mnts_snapshot *snap;
+	/* where the reader is, for messages: a top-level section, or a
+	 * namespace (by label once read) and maybe one of its mounts (by id
+	 * once read) */
+	const char *section;
+	ssize_t ns, mount;
+	bool ns_labelled;
+	char **words; /* rd_strv()'s elements until the array ends */
+	size_t cap_words;
+};
+
+/* s[0..len-1] fit for a one-line message: control characters replaced,
+ * long strings cut (buf: 80 bytes).  Returns buf. */
+const char *rd_shown(const char *s, size_t len, char buf[80]);
+/* key, or key[idx] when idx >= 0, for messages (buf: 96 bytes). */
+const char *rd_key_name(const char *key, ssize_t idx, char buf[96]);
+
+/* An error at byte off: "FILE:LINE:COL: WHERE: MESSAGE".  Returns -EINVAL. */
+_printf_(3, 4) int rd_fail(struct reader *rd, size_t off, const char *fmt, ...);
+/* The tokenizer's error.  Returns -EINVAL. */
+int rd_syntax(struct reader *rd);
+/* After an error r: the rest of the file, for a syntax error to report
+ * instead.  Returns r or the syntax error. */
+int rd_drain(struct reader *rd, int r);
+
+/* The next token into rd->tok.  Returns its kind, or -EINVAL. */
+int rd_next(struct reader *rd);
+/* The current string token as a string of the model, in its pool. */
+char *rd_tok_cstr(struct reader *rd);
+/* The current token as an integer of the format: 0 <= v < 2^63; null is 0
+ * when nullable.  key[idx] names it in messages. */
+int rd_tok_u64(struct reader *rd, const char *key, ssize_t idx, bool nullable, uint64_t *out);
+
+/* The next member of the object being read (its '{' consumed).  obj names
+ * a nested object in messages ("nsfs"), NULL for the current place.
+ * Returns: 1 with *k the key's index in keys (*k: the previous one on
+ * entry, -1 at first), 0 at the closing '}' once every key was seen,
+ * -errno on an unknown, duplicate or missing key. */
+int rd_member(struct reader *rd, const struct key *keys, int n, const char *obj, uint32_t *seen,
+	      int *k);
+/* '{' of the object named key (NULL: the current place), or with nullable
+ * also null.  Returns: 1 at '{', 0 at null, or -errno. */
+int rd_open(struct reader *rd, const char *key, bool nullable);
+/* A string, or with nullable also null (-> NULL).  *out must be NULL. */
+int rd_str(struct reader *rd, const char *key, bool nullable, char **out);
+int rd_u64(struct reader *rd, const char *key, bool nullable, uint64_t *out);
+int rd_bool(struct reader *rd, const char *key, bool *out);
+/* An array of strings into sv (empty), its vector allocated once. */
+int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv);
+/* An array whose elements are read by one_elem(rd, data, index) after
+ * their first token. */
+int rd_array(struct reader *rd, const char *key,
+	     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data);

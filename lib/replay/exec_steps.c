@@ -1,0 +1,524 @@
+/* exec_steps.c - the runs of the steps that build the trees, detached
+ * until NS_POPULATE (see exec_steps.h; the table in steps.c says which
+ * syscalls each makes) */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/core/log.h"
+#include "lib/kernel/nsenum.h"
+#include "lib/kernel/syscalls.h"
+#include "lib/replay/exec_steps.h"
+#include "lib/replay/replay_ns.h"
+#include "lib/replay/resolve.h"
+#include "lib/replay/sbsource.h"
+
+/* Propagation of an attached mount changes only from inside its namespace
+ * (mount_setattr's check_mnt); n = -1 goes back to the caller's. */
+static int enter_ns(struct mnts_exec *x, int n, struct mnts_error *err)
+{
+	int fd;
+
+	if (x->cur_ns == n)
+		return 0;
+	if (n < 0)
+		fd = x->env->orig_ns;
+	else if (x->env->target_ns >= 0)
+		fd = x->env->target_ns;
+	else
+		fd = x->slots[x->plan->nss[n].slot];
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns");
+	x->cur_ns = n;
+	return 0;
+}
+
+/* Into another mount namespace (a superblock source or a live group member
+ * lives there); leave_foreign() comes back to the caller's. */
+static int enter_foreign(struct mnts_exec *x, int fd, struct mnts_error *err)
+{
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the source's mount namespace");
+	x->cur_ns = -2;
+	return 0;
+}
+
+static int leave_foreign(struct mnts_exec *x, int r, struct mnts_error *err)
+{
+	if (setns(x->env->orig_ns, CLONE_NEWNS) < 0)
+		return r < 0 ? r : mnts_err(err, errno, "setns back to the caller's namespace");
+	x->cur_ns = -1;
+	return r;
+}
+
+static int open_ns_id(uint64_t ns_id, struct mnts_error *err)
+{
+	struct mnts_nsref ref = {.fd = -1};
+	int r = mnts_nsref_open_id(ns_id, &ref, err);
+
+	if (r < 0)
+		return r;
+	r = TAKE_FD(ref.fd);
+	mnts_nsref_done(&ref);
+	return r;
+}
+
+/* The nsfs fd of the namespace the clones of superblock sb are made in, or
+ * -1 for the caller's. */
+static int sb_ns_fd(struct mnts_exec *x, int sb)
+{
+	const struct mnts_plan_sb *psb = &x->plan->sbs[sb];
+
+	return psb->ns_slot >= 0 ? x->slots[psb->ns_slot] : -1;
+}
+
+/* Where the propagation of a mount is set: in the caller's namespace while
+ * its tree is detached, from inside its namespace once the tree is there
+ * (mount_setattr's check_mnt). */
+static int propagation_ns(const struct mnts_exec *x, int mount)
+{
+	const struct mnts_mount *m = x->plan->mounts[mount].m;
+
+	for (size_t n = 0; n < x->plan->n_nss; n++)
+		if (x->plan->nss[n].ns == m->ns)
+			return x->populated[n] ? (int)n : -1;
+	return -1;
+}
+
+static int setattr(int fd, uint64_t set, uint64_t clr, uint64_t propagation, int userns)
+{
+	struct mnts_mount_attr attr = {
+	    .attr_set = set,
+	    .attr_clr = clr,
+	    .propagation = propagation,
+	    .userns_fd = userns >= 0 ? (uint64_t)userns : 0,
+	};
+
+	return mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
+}
+
+static int set_group(int from, int to)
+{
+	return mnts_sys_move_mount(from, "", to, "",
+				   MOVE_MOUNT_SET_GROUP | MOVE_MOUNT_F_EMPTY_PATH |
+				       MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+/* Whether the mountpoint of a mount is a file in its parent (cloned
+ * before it): move_mount refuses to put a directory on a file and the
+ * reverse (EINVAL), and a fresh filesystem must give the mount a root of the
+ * same kind (an lxcfs-style file bind onto /proc/cpuinfo).  Unknown (no
+ * parent, or a mountpoint still to be created) means a directory. */
+static bool mountpoint_is_file(struct mnts_exec *x, const struct mnts_step *s)
+{
+	const struct mnts_mount *m = x->plan->mounts[s->obj].m;
+	_cleanup_close_ int at = -1;
+	const char *rel;
+	struct stat st;
+
+	if (s->aux < 0 || *slot(x, s->aux) < 0 || !m->parent)
+		return false;
+	rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
+	if (!rel)
+		return false;
+	at = mnts_open_beneath(*slot(x, s->aux), rel);
+	return at >= 0 && fstat(at, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* True for a path of at most one component: looked up with the last
+ * component never followed, it cannot leave the directory it starts from,
+ * so the syscall taking it saves the openat2 (RESOLVE_BENEATH) and close
+ * that a longer path needs. */
+static bool one_component(const char *rel)
+{
+	return !strchr(rel, '/');
+}
+
+/* A detached clone of what is at rel below the root of mount fd.
+ * Returns: fd or -errno. */
+static int clone_below(int fd, const char *rel)
+{
+	_cleanup_close_ int at = -1;
+	int r;
+
+	if (one_component(rel)) {
+		r = mnts_sys_open_tree(fd, rel,
+				       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+					   (*rel ? 0 : AT_EMPTY_PATH));
+		return r < 0 ? -errno : r;
+	}
+	at = mnts_open_beneath(fd, rel);
+	if (at < 0)
+		return at;
+	r = clone_fd(at);
+	return r < 0 ? -errno : r;
+}
+
+static int do_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int at = -1;
+	int fd;
+
+	if (one_component(s->rel)) {
+		fd = mnts_sys_open_tree(*slot(x, s->src), s->rel,
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW |
+					    (*s->rel ? 0 : AT_EMPTY_PATH));
+		if (fd >= 0) {
+			*slot(x, s->dst) = fd;
+			return 0;
+		}
+		/* on any error, the long way: it creates what is missing, and
+		 * says what failed */
+	}
+	at = mnts_open_beneath(*slot(x, s->src), s->rel);
+	if (at == -ENOENT && s->create) {
+		int r =
+		    mnts_mkpath_beneath(*slot(x, s->src), s->rel, mountpoint_is_file(x, s), NULL);
+		if (r < 0)
+			return mnts_err(err, -r, "create root '/%s' in the new superblock", s->rel);
+		at = mnts_open_beneath(*slot(x, s->src), s->rel);
+	}
+	if (at < 0)
+		return mnts_err(err, -at, "open root '/%s' in its source", s->rel);
+	fd = clone_fd(at);
+	if (fd < 0)
+		return mnts_err(err, errno, "open_tree clone");
+	*slot(x, s->dst) = fd;
+	return 0;
+}
+
+int mnts_run_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int nsfd = sb_ns_fd(x, x->plan->mounts[s->obj].sb), r;
+
+	if (nsfd < 0)
+		return do_clone(x, s, err);
+	if ((r = enter_foreign(x, nsfd, err)) < 0)
+		return r;
+	return leave_foreign(x, do_clone(x, s, err), err);
+}
+
+/* A detached clone of the source (src) at s->rel, made in the namespace the
+ * source lives in.  Returns: fd or -errno. */
+static int clone_anchor(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int nsfd = sb_ns_fd(x, x->plan->groups[s->obj].sb), fd, r;
+
+	if (nsfd >= 0 && (r = enter_foreign(x, nsfd, err)) < 0)
+		return r;
+	fd = clone_below(*slot(x, s->src), s->rel);
+	if (nsfd >= 0 && (r = leave_foreign(x, 0, err)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (fd < 0)
+		return mnts_err(err, -fd, "clone the superblock at '/%s'", s->rel);
+	return fd;
+}
+
+/* An O_PATH fd of a live member of a group outside the snapshot, checked
+ * to be that mount: the source of SET_GROUP (which works across
+ * namespaces) for its replayed slaves. */
+int mnts_run_live_member(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan_group *g = &x->plan->groups[s->obj];
+	_cleanup_close_ int nsfd = -1;
+	int fd, r = 0;
+	uint64_t id;
+
+	if (g->ns_id) {
+		nsfd = open_ns_id(g->ns_id, err);
+		if (nsfd < 0)
+			return nsfd;
+		if ((r = enter_foreign(x, nsfd, err)) < 0)
+			return r;
+	}
+	fd = open(g->path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		r = mnts_err(err, errno, "open '%s'", g->path);
+	else if (mnts_fd_mount_id(fd, &id) < 0 || id != g->live_id)
+		r = mnts_err(err, ESTALE, "live mount %" PRIu64 " at '%s': no longer there",
+			     g->live_id, g->path);
+	if (r < 0 && fd >= 0)
+		close(fd);
+	else if (r == 0)
+		*slot(x, s->dst) = fd;
+	return g->ns_id ? leave_foreign(x, r, err) : r;
+}
+
+/* An O_PATH fd of the mountpoint rel (below parent's root) of mount obj,
+ * created when missing if create.  Returns: fd or -errno. */
+static int open_mountpoint(struct mnts_exec *x, int obj, int parent, const char *rel, bool create,
+			   struct mnts_error *err)
+{
+	const struct mnts_plan_mount *pm = &x->plan->mounts[obj];
+	int at = mnts_open_beneath(parent, rel);
+
+	if (at == -ENOENT && create) {
+		const struct mnts_plan_mount *pp = &x->plan->mounts[x->plan->nss[0].base];
+		struct stat st;
+		int from = -1, r;
+		bool fresh_parent;
+
+		/* the parent's plan entry: same namespace, its index */
+		for (size_t n = 0; n < x->plan->n_nss; n++)
+			if (x->plan->nss[n].ns == pm->m->ns)
+				pp =
+				    &x->plan
+					 ->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
+		fresh_parent = pp->sb >= 0 && x->plan->sbs[pp->sb].how == MNTS_SB_FRESH;
+		/* a file bind needs a file to sit on */
+		if (fstat(*slot(x, pm->slot), &st) < 0)
+			return mnts_err(err, errno, "stat the mount");
+		r = mnts_mkpath_beneath(parent, rel, !S_ISDIR(st.st_mode), &from);
+		if (r < 0)
+			return mnts_err(err, -r, "create mountpoint '/%s'", rel);
+		if (from >= 0 && !fresh_parent)
+			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), rel, from);
+		at = mnts_open_beneath(parent, rel);
+	}
+	if (at == -ENOENT)
+		return mnts_err(err, ENOENT,
+				"mountpoint '/%s' is missing in a reused filesystem "
+				"(--create-mountpoints creates it)",
+				rel);
+	if (at < 0)
+		return mnts_err(err, -at, "open mountpoint '/%s'", rel);
+	return at;
+}
+
+int mnts_run_mountpoint(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int at = open_mountpoint(x, s->obj, *slot(x, s->src), s->rel, s->create, err);
+
+	if (at < 0)
+		return at;
+	*slot(x, s->dst) = at;
+	return 0;
+}
+
+/* ATTACH onto the parent (aux) at rel, one component (plan.c). */
+static int do_attach_at(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int at = -1;
+
+	if (mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), s->rel,
+				MOVE_MOUNT_F_EMPTY_PATH |
+				    (*s->rel ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return mnts_err(err, errno, "move_mount");
+	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, err);
+	if (at < 0)
+		return at;
+	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "move_mount");
+	return 0;
+}
+
+int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan *plan = x->plan;
+	const struct mnts_plan_ns *pn = &plan->nss[s->obj];
+	uint64_t min_id = x->ns_ids[plan->n_nss]; /* the caller's */
+	int fd;
+
+	for (size_t k = 0; k < pn->n_pinned_by; k++)
+		if (x->ns_ids[pn->pinned_by[k]] > min_id)
+			min_id = x->ns_ids[pn->pinned_by[k]];
+	fd = mnts_ns_create(x->env->orig_ns, !x->env->root_dir, min_id, &x->ns_ids[s->obj], err);
+	if (fd < 0)
+		return fd;
+	*slot(x, s->dst) = fd;
+	return 0;
+}
+
+int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan_sb *sb = &x->plan->sbs[s->obj];
+	char fstype[64];
+	int fd;
+
+	snprintf(fstype, sizeof(fstype), "%.*s", (int)strcspn(sb->fstype, "."), sb->fstype);
+	fd = mnts_sb_create(fstype, sb->first->source, &sb->first->super_options, sb->options,
+			    err);
+	if (fd < 0)
+		return fd;
+	*slot(x, s->dst) = fd;
+	return 0;
+}
+
+/* SB_LIVE and SB_EXTERNAL: only the first checks the superblock it gets. */
+int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan_sb *sb = &x->plan->sbs[s->obj];
+	int fd, r;
+
+	if (s->aux >= 0) {
+		/* a live mount in another namespace: cloned there */
+		fd = open_ns_id(sb->ns_id, err);
+		if (fd < 0)
+			return fd;
+		*slot(x, s->aux) = fd;
+		if ((r = enter_foreign(x, fd, err)) < 0)
+			return r;
+	}
+	fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+			   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
+			   sb->dev_major, sb->dev_minor, err);
+	if (s->aux >= 0)
+		fd = leave_foreign(x, fd, err);
+	if (fd < 0)
+		return fd;
+	*slot(x, s->dst) = fd;
+	if (s->keep >= 0) {
+		/* the next source's path extends this one (plan.c) */
+		fd = openat(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+			    s->src >= 0 ? s->rel : sb->path, O_PATH | O_CLOEXEC);
+		if (fd < 0)
+			return mnts_err(err, errno, "open '%s'", sb->path);
+		*slot(x, s->keep) = fd;
+	}
+	return 0;
+}
+
+int mnts_run_nsfs(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int fd;
+
+	if (s->src >= 0)
+		fd = clone_fd(*slot(x, s->src));
+	else
+		fd = mnts_sys_open_tree(AT_FDCWD, x->plan->mounts[s->obj].ext_path,
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0)
+		return mnts_err(err, errno, "clone the namespace file");
+	*slot(x, s->dst) = fd;
+	return 0;
+}
+
+int mnts_run_idmap(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_mount *m = x->plan->mounts[s->obj].m;
+	_cleanup_close_ int userns = mnts_userns_from_maps(&m->uid_map, &m->gid_map, err);
+
+	if (userns < 0)
+		return userns;
+	if (setattr(*slot(x, s->src), MOUNT_ATTR_IDMAP, 0, 0, userns) < 0)
+		return mnts_err(err, errno, "mount_setattr idmap");
+	return 0;
+}
+
+int mnts_run_attach(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	if (s->rel)
+		return do_attach_at(x, s, err);
+	if (mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "move_mount");
+	close_slot(x, s->aux);
+	return 0;
+}
+
+int mnts_run_flags(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	if (setattr(*slot(x, s->src), s->attr_set, s->attr_clr, 0, -1) < 0)
+		return mnts_err(err, errno, "mount_setattr");
+	return 0;
+}
+
+int mnts_run_sb_ro(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int fsfd =
+	    mnts_sys_fspick(*slot(x, s->src), "", FSPICK_CLOEXEC | FSPICK_EMPTY_PATH);
+
+	if (fsfd < 0)
+		return mnts_err(err, errno, "fspick");
+	if (mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_FLAG, "ro", NULL, 0) < 0 ||
+	    mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0) < 0)
+		return mnts_err(err, errno, "reconfigure read-only");
+	return 0;
+}
+
+/* ANCHOR and SLAVE_ANCHOR: only a group's anchor is shared. */
+int mnts_run_anchor(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int fd = clone_anchor(x, s, err);
+
+	if (fd < 0)
+		return fd;
+	*slot(x, s->dst) = fd;
+	if (s->aux >= 0) {
+		/* a peer of the master (or of the group), then its slave */
+		if (set_group(*slot(x, s->aux), fd) < 0)
+			return mnts_err(err, errno, "join the master group");
+		if (setattr(fd, 0, 0, MS_SLAVE, -1) < 0)
+			return mnts_err(err, errno, "make slave");
+	}
+	/* then, for a group, a group of its own */
+	if (s->kind == MNTS_STEP_ANCHOR && setattr(fd, 0, 0, MS_SHARED, -1) < 0)
+		return mnts_err(err, errno, "make shared");
+	return 0;
+}
+
+/* JOIN (from a member: the mount becomes a peer) and SLAVE (from a pure
+ * slave: the mount becomes a slave of the same master). */
+int mnts_run_set_group(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int r = enter_ns(x, propagation_ns(x, s->obj), err);
+
+	if (r < 0)
+		return r;
+	if (set_group(*slot(x, s->src), *slot(x, s->aux)) < 0)
+		return mnts_err(err, errno, "move_mount set-group");
+	return 0;
+}
+
+/* The anchor recipe on the mount itself (a detached root). */
+int mnts_run_share(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	if (s->aux >= 0) {
+		if (set_group(*slot(x, s->aux), *slot(x, s->src)) < 0)
+			return mnts_err(err, errno, "join the master group");
+		if (setattr(*slot(x, s->src), 0, 0, MS_SLAVE, -1) < 0)
+			return mnts_err(err, errno, "make slave");
+	}
+	if (setattr(*slot(x, s->src), 0, 0, MS_SHARED, -1) < 0)
+		return mnts_err(err, errno, "make shared");
+	return 0;
+}
+
+int mnts_run_unbindable(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int r = enter_ns(x, propagation_ns(x, s->obj), err);
+
+	if (r < 0)
+		return r;
+	if (setattr(*slot(x, s->aux), 0, 0, MS_UNBINDABLE, -1) < 0)
+		return mnts_err(err, errno, "make unbindable");
+	return 0;
+}
+
+int mnts_run_drop(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan *plan = x->plan;
+	int r = enter_ns(x, -1, err);
+
+	(void)s;
+	if (r < 0)
+		return r;
+	for (size_t g = 0; g < plan->n_groups; g++)
+		close_slot(x, plan->groups[g].anchor_slot);
+	for (size_t k = 0; k < plan->n_sbs; k++) {
+		close_slot(x, plan->sbs[k].slot);
+		close_slot(x, plan->sbs[k].ns_slot);
+	}
+	return 0;
+}

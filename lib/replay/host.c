@@ -1,0 +1,399 @@
+/* host.c - the host facts a replay plan needs (see host.h) */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <libmount.h>
+
+#include "lib/capture/capture.h"
+#include "lib/core/log.h"
+#include "lib/kernel/nsenum.h"
+#include "lib/kernel/statmount.h"
+#include "lib/replay/host.h"
+#include "lib/replay/sbsource.h"
+
+static uint64_t path_key(int parent, const char *path, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)path[i]) * 1099511628211ULL;
+	return h;
+}
+
+struct reach_walk {
+	struct mnts_live_table *t;
+	int *parent_of;
+	bool *stacked, *tucked;
+	enum mnts_reach_state *route; /* the lookup gets to its mountpoint */
+	int *stack;		      /* route_of's walk up the parents, t->n at most */
+};
+
+/* Whether the lookup gets to mount i's mountpoint, and to that of each
+ * ancestor not known yet.  Iterative: a chain of mounts stacked on one path
+ * is as deep as fs.mount-max (100,000), too deep to recurse. */
+static enum mnts_reach_state route_of(struct reach_walk *w, int i)
+{
+	size_t depth = 0;
+	int x = i;
+
+	/* up to the first mount whose answer is known, or the process root */
+	while (w->route[x] == MNTS_REACH_UNKNOWN) {
+		if (w->parent_of[x] < 0) { /* the process root: its parent is not in the table */
+			w->route[x] =
+			    streq(w->t->v[x].target, "/") ? MNTS_REACH_YES : MNTS_REACH_ASK;
+			break;
+		}
+		w->route[x] = MNTS_REACH_ASK; /* for now: a cycle in the table ends here */
+		w->stack[depth++] = x;
+		x = w->parent_of[x];
+	}
+	/* then down again, each from its parent's answer */
+	while (depth > 0) {
+		int c = w->stack[--depth], p = w->parent_of[c];
+		enum mnts_reach_state up = w->route[p];
+
+		/* stacked on its parent, it is where the lookup of the parent's
+		 * mountpoint goes; otherwise the parent must be the top of its stack */
+		if (up == MNTS_REACH_YES && !streq(w->t->v[c].target, w->t->v[p].target) &&
+		    w->stacked[p])
+			up = MNTS_REACH_NO;
+		w->route[c] = w->tucked[c] && up != MNTS_REACH_ASK ? MNTS_REACH_NO : up;
+	}
+	return w->route[i];
+}
+
+/* Which live mounts a path lookup of their mountpoint ends on, from the
+ * table: a statx per superblock walks the whole path, hundreds of mounts
+ * for a deep chain.  The lookup gets to a mount's mountpoint when it gets
+ * to its parent's and no sibling sits on a strict ancestor of the
+ * mountpoint; it ends there unless something is stacked on the mount.
+ * Siblings on one mountpoint, a cycle or a missing parent leave the answer
+ * to statx. */
+static void compute_reachability(struct mnts_live_table *t)
+{
+	struct reach_walk w = {.t = t};
+	struct mnts_u64map by_id = {0}, by_place = {0};
+	_cleanup_free_ bool *ask = xcalloc(t->n + 1, sizeof(bool));
+
+	w.parent_of = xcalloc(t->n + 1, sizeof(int));
+	w.stacked = xcalloc(t->n + 1, sizeof(bool));
+	w.tucked = xcalloc(t->n + 1, sizeof(bool));
+	w.route = xcalloc(t->n + 1, sizeof(*w.route));
+	w.stack = xcalloc(t->n + 1, sizeof(*w.stack));
+	for (size_t i = 0; i < t->n; i++)
+		mnts_u64map_put(&by_id, t->v[i].id, (int)i);
+	for (size_t i = 0; i < t->n; i++) {
+		int p = mnts_u64map_get(&by_id, t->v[i].parent_id);
+		uint64_t key;
+		int other;
+
+		w.parent_of[i] = p == (int)i ? -1 : p;
+		if (w.parent_of[i] < 0)
+			continue;
+		if (streq(t->v[i].target, t->v[p].target))
+			w.stacked[p] = true;
+		key = path_key(p, t->v[i].target, strlen(t->v[i].target));
+		other = mnts_u64map_get(&by_place, key);
+		if (other >= 0)
+			ask[i] = ask[other] = true;
+		else
+			mnts_u64map_put(&by_place, key, (int)i);
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const char *mp = t->v[i].target;
+		int p = w.parent_of[i];
+		const char *rel = p < 0 ? NULL : mnts_path_below(mp, t->v[p].target);
+
+		for (const char *sl = rel ? strchr(rel, '/') : NULL; sl && !w.tucked[i];
+		     sl = strchr(sl + 1, '/')) {
+			size_t len = (size_t)(sl - mp);
+			int s = mnts_u64map_get(&by_place, path_key(p, mp, len));
+
+			w.tucked[i] =
+			    s >= 0 && !strncmp(t->v[s].target, mp, len) && !t->v[s].target[len];
+		}
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		enum mnts_reach_state r = route_of(&w, (int)i);
+
+		t->v[i].reach = ask[i] || r == MNTS_REACH_ASK	       ? MNTS_REACH_ASK
+				: r == MNTS_REACH_YES && !w.stacked[i] ? MNTS_REACH_YES
+								       : MNTS_REACH_NO;
+	}
+	free(w.parent_of);
+	free(w.stacked);
+	free(w.tucked);
+	free(w.route);
+	free(w.stack);
+	mnts_u64map_free(&by_id);
+	mnts_u64map_free(&by_place);
+}
+
+static struct mnts_live_mount *live_push(struct mnts_live_table *t)
+{
+	struct mnts_live_mount *lm;
+
+	if ((t->n & (t->n - 1)) == 0)
+		t->v = xreallocarray(t->v, t->n ? 2 * t->n : 64, sizeof(*t->v));
+	lm = &t->v[t->n++];
+	*lm = (struct mnts_live_mount){0};
+	return lm;
+}
+
+static int read_mountinfo(struct mnts_live_table *t, struct mnts_error *err)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
+
+	if (!tb)
+		return mnts_err(err, errno ? errno : EIO, "read '/proc/self/mountinfo'");
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		struct mnts_live_mount *lm = live_push(t);
+		const char *opt = mnt_fs_get_optional_fields(fs);
+		dev_t dev = mnt_fs_get_devno(fs);
+
+		lm->id = (uint64_t)mnt_fs_get_id(fs);
+		lm->parent_id = (uint64_t)mnt_fs_get_parent_id(fs);
+		lm->dev_major = major(dev);
+		lm->dev_minor = minor(dev);
+		lm->root = xstrdup(mnt_fs_get_root(fs) ? mnt_fs_get_root(fs) : "/");
+		lm->target = xstrdup(mnt_fs_get_target(fs) ? mnt_fs_get_target(fs) : "/");
+		lm->fstype = xstrdup(mnt_fs_get_fstype(fs) ? mnt_fs_get_fstype(fs) : "");
+		lm->shared = opt && strstr(opt, "shared:") != NULL;
+		lm->unbindable = opt && strstr(opt, "unbindable") != NULL;
+	}
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return 0;
+}
+
+/* The same table from listmount+statmount, shared by two CPUs, without the
+ * options and sources mountinfo formats and libmount parses: at 50,000
+ * mounts, reading mountinfo was a fifth of a replay of a deep layout.  The
+ * ids are the old ones mountinfo and statx show.  Returns: 0, or -errno
+ * when the kernel cannot list this namespace from here (too old, a root
+ * below the namespace's): the caller reads mountinfo. */
+static int read_statmount(struct mnts_live_table *t)
+{
+	_cleanup_snapshot_ struct mnts_snapshot *snap = mnts_snapshot_new();
+	struct mnts_ns *ns = mnts_snapshot_add_ns(snap, "live");
+	struct mnts_error ignored = {0}; /* only logged: mountinfo is read instead */
+	struct mnts_u64map old_id = {0};
+	int r;
+
+	if (!mnts_statmount_supported())
+		return -EOPNOTSUPP;
+	r = mnts_statmount_ns_basic(ns, 0, &ignored);
+	if (r < 0) {
+		mnts_debug(1, "live mounts by statmount: %s; reading mountinfo", ignored.msg);
+		return r;
+	}
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		mnts_u64map_put(&old_id, ns->mounts[i].id, (int)i);
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		const struct mnts_mount *m = &ns->mounts[i];
+		struct mnts_live_mount *lm = live_push(t);
+		int p = m->parent_id ? mnts_u64map_get(&old_id, m->parent_id) : -1;
+
+		lm->id = m->mnt_id;
+		lm->parent_id = p >= 0 ? ns->mounts[p].mnt_id : 0;
+		lm->dev_major = m->dev_major;
+		lm->dev_minor = m->dev_minor;
+		lm->root = xstrdup(m->root);
+		lm->target = xstrdup(m->mountpoint);
+		lm->fstype = xstrdup(m->fstype);
+		lm->shared = m->shared_id != 0;
+		lm->unbindable = m->unbindable;
+	}
+	mnts_u64map_free(&old_id);
+	return 0;
+}
+
+static const char *const reach_names[] = {"unknown", "yes", "no", "ask statx"};
+
+void mnts_live_table_index(struct mnts_live_table *t)
+{
+	t->next_same_dev = xcalloc(t->n + 1, sizeof(*t->next_same_dev));
+	/* built backwards so that each chain is in mountinfo order */
+	for (size_t i = t->n; i-- > 0;) {
+		uint64_t dev = (uint64_t)t->v[i].dev_major << 32 | t->v[i].dev_minor;
+
+		t->next_same_dev[i] = mnts_u64map_get(&t->by_dev, dev);
+		mnts_u64map_put(&t->by_dev, dev, (int)i);
+	}
+	compute_reachability(t);
+}
+
+static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
+{
+	/* for tests: the fallback, to compare the two (see the man page) */
+	const char *force = getenv("MNTSNAP_LIVE_TABLE");
+	bool by_statmount = !(force && streq(force, "mountinfo")) && read_statmount(t) == 0;
+
+	if (!by_statmount) {
+		int r;
+
+		mnts_live_table_done(t);
+		r = read_mountinfo(t, err);
+		if (r < 0)
+			return r;
+	}
+	mnts_live_table_index(t);
+	mnts_debug(3, "live mounts (%s): %zu", by_statmount ? "statmount" : "mountinfo", t->n);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct mnts_live_mount *lm = &t->v[i];
+
+		mnts_debug(3,
+			   "live mount %" PRIu64 " parent %" PRIu64
+			   " dev %u:%u root %s at %s %s%s%s "
+			   "reachable: %s",
+			   lm->id, lm->parent_id, lm->dev_major, lm->dev_minor, lm->root,
+			   lm->target, lm->fstype, lm->shared ? " shared" : "",
+			   lm->unbindable ? " unbindable" : "", reach_names[lm->reach]);
+	}
+	return 0;
+}
+
+void mnts_live_table_done(struct mnts_live_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].root);
+		free(t->v[i].target);
+		free(t->v[i].fstype);
+	}
+	free(t->v);
+	free(t->next_same_dev);
+	mnts_u64map_free(&t->by_dev);
+	*t = (struct mnts_live_table){0};
+}
+
+const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
+					     uint32_t dev_minor, const char *fstype,
+					     const char *root)
+{
+	const struct mnts_live_mount *best = NULL;
+	int i = mnts_u64map_get(&t->by_dev, (uint64_t)dev_major << 32 | dev_minor);
+
+	for (; i >= 0; i = t->next_same_dev[i]) {
+		const struct mnts_live_mount *lm = &t->v[i];
+
+		if (!streq(lm->fstype, fstype) || lm->unbindable ||
+		    !mnts_path_contains(lm->root, root))
+			continue;
+		if (best && strlen(best->root) <= strlen(lm->root))
+			continue;
+		if (lm->reach != MNTS_REACH_YES)
+			continue;
+		best = lm;
+	}
+	return best;
+}
+
+/* Whether a path lookup of its mountpoint ends on it (not covered). */
+static bool reachable(const struct mnts_live_mount *lm)
+{
+	struct statx stx;
+
+	return statx(AT_FDCWD, lm->target, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
+	       (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == lm->id;
+}
+
+/* The live mounts the table cannot tell about (siblings on one mountpoint,
+ * a cycle, a process root that is not "/") are looked up with statx, each a
+ * walk of the whole path: only those of the snapshot's superblocks, the
+ * only ones mnts_live_find() is asked about. */
+static void ask_statx(struct mnts_live_table *t, const struct mnts_snapshot *snap)
+{
+	struct mnts_u64map devs = {0};
+	bool any = false;
+
+	for (size_t i = 0; i < t->n && !any; i++)
+		any = t->v[i].reach == MNTS_REACH_ASK && !t->v[i].unbindable;
+	if (!any)
+		return;
+	for (size_t n = 0; n < snap->n_ns; n++)
+		for (size_t i = 0; i < snap->nss[n].n_mounts; i++) {
+			const struct mnts_mount *m = &snap->nss[n].mounts[i];
+
+			if (!m->nsfs_type)
+				mnts_u64map_put(&devs, (uint64_t)m->dev_major << 32 | m->dev_minor,
+						0);
+		}
+	for (size_t i = 0; i < t->n; i++) {
+		struct mnts_live_mount *lm = &t->v[i];
+
+		if (lm->reach == MNTS_REACH_ASK && !lm->unbindable &&
+		    mnts_u64map_get(&devs, (uint64_t)lm->dev_major << 32 | lm->dev_minor) >= 0)
+			lm->reach = reachable(lm) ? MNTS_REACH_YES : MNTS_REACH_NO;
+	}
+	mnts_u64map_free(&devs);
+}
+
+/* Every mount namespace, captured, for the live members of peer groups. */
+static int read_live_groups(struct mnts_live_groups *lg, struct mnts_error *err)
+{
+	struct mnts_capture_opts opts = {.backend = MNTS_BACKEND_AUTO};
+	int r;
+
+	lg->self_ns_id = mnts_nsenum_self_id();
+	r = mnts_capture(&opts, &lg->all, err);
+	if (r < 0)
+		return mnts_err_prefix(err, "capture the live peer groups");
+	return 0;
+}
+
+/* fs.mount-max, or 0 when it cannot be read. */
+static unsigned long read_mount_max(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/sys/fs/mount-max", "re");
+	unsigned long max = 0;
+
+	if (!f || fscanf(f, "%lu", &max) != 1)
+		return 0;
+	return max;
+}
+
+int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
+		     const struct mnts_plan_opts *opts, struct mnts_error *err)
+{
+	bool masters;
+	int r;
+
+	*h = (struct mnts_host){0};
+	r = read_live_table(&h->live, err);
+	if (r < 0) {
+		mnts_host_done(h);
+		return r;
+	}
+	ask_statx(&h->live, snap);
+	masters = mnts_plan_needs_live_groups(snap, opts);
+	if (masters || mnts_plan_needs_other_ns(snap, opts, &h->live)) {
+		struct mnts_error lerr = {0};
+
+		/* without them, such slaves are replayed without their master
+		 * (the planner warns for each), and such superblocks are
+		 * refused */
+		if (read_live_groups(&h->groups, &lerr) < 0) {
+			if (masters)
+				mnts_warn("%s", lerr.msg);
+			else
+				mnts_debug(1, "%s", lerr.msg);
+		}
+	}
+	h->mount_max = read_mount_max();
+	return 0;
+}
+
+void mnts_host_done(struct mnts_host *h)
+{
+	mnts_live_table_done(&h->live);
+	mnts_snapshot_free(h->groups.all);
+	*h = (struct mnts_host){0};
+}

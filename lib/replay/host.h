@@ -1,0 +1,73 @@
+/* host.h - what a replay plan needs to know about this host, gathered before
+ * planning, so that the planner (plan.h) reads nothing itself and can be
+ * run from fixtures:
+ *
+ * - the caller's live mounts: the superblocks replay may clone instead of
+ *   creating, with whether a path lookup of each one's mountpoint ends on it;
+ * - the live members of peer groups outside the snapshot (every mount
+ *   namespace captured), only when the snapshot has a slave of such a group
+ *   that replay could rejoin to it;
+ * - fs.mount-max.
+ *
+ * What the snapshot decides to ask (which devices, which groups) is worked
+ * out from the snapshot first, so that the host is asked no more than before.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/core/error.h"
+#include "lib/core/model.h"
+#include "lib/core/u64map.h"
+#include "lib/replay/plan.h"
+#include "lib/replay/replay_master.h"
+
+enum mnts_reach_state { MNTS_REACH_UNKNOWN, MNTS_REACH_YES, MNTS_REACH_NO, MNTS_REACH_ASK };
+
+/* A mount of the caller's namespace. */
+struct mnts_live_mount {
+	uint64_t id, parent_id;
+	uint32_t dev_major, dev_minor;
+	char *root, *target, *fstype;
+	bool shared;
+	bool unbindable; /* cannot be cloned */
+	/* whether a lookup of target ends on it, from the table alone
+	 * (MNTS_REACH_ASK: the table cannot tell; mnts_host_gather() asks
+	 * statx for the superblocks of the snapshot) */
+	enum mnts_reach_state reach;
+};
+
+struct mnts_live_table {
+	struct mnts_live_mount *v;
+	size_t n;
+	/* index: device number -> first entry of that device, each entry
+	 * linking to the next (-1 ends): one lookup per superblock */
+	struct mnts_u64map by_dev;
+	int *next_same_dev;
+};
+
+struct mnts_host {
+	struct mnts_live_table live;
+	struct mnts_live_groups groups; /* .all NULL: not needed, or unreadable (warned) */
+	unsigned long mount_max;	/* fs.mount-max; 0: unknown */
+};
+
+/* Gathers the facts a plan of snap with opts needs.  Returns: 0 or -errno
+ * (then nothing is left to free). */
+int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
+		     const struct mnts_plan_opts *opts, struct mnts_error *err);
+void mnts_host_done(struct mnts_host *h);
+
+/* Builds the table's device index and works out reachability from the
+ * table alone (no I/O: for host facts made by hand too). */
+void mnts_live_table_index(struct mnts_live_table *t);
+void mnts_live_table_done(struct mnts_live_table *t);
+
+/* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with
+ * the shortest root containing root (the common ancestor of every root to be
+ * cloned from it); NULL when none.  No I/O: an entry still MNTS_REACH_ASK
+ * counts as unreachable. */
+const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
+					     uint32_t dev_minor, const char *fstype,
+					     const char *root);

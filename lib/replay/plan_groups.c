@@ -1,0 +1,203 @@
+/* plan_groups.c - peer groups and masters of a replay (see plan.h) */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "lib/core/log.h"
+#include "lib/replay/plan_internal.h"
+
+static int find_group(const struct mnts_plan *plan, uint64_t shared_id)
+{
+	return mnts_u64map_get(&plan->group_by_id, shared_id);
+}
+
+static int add_group(struct mnts_plan *plan, struct mnts_plan_group grp)
+{
+	plan->groups = xreallocarray(plan->groups, plan->n_groups + 1, sizeof(*plan->groups));
+	plan->groups[plan->n_groups] = grp;
+	mnts_u64map_put(&plan->group_by_id, grp.shared_id, (int)plan->n_groups);
+	return (int)plan->n_groups++;
+}
+
+/* Master group master_id has no member in the replay: without --fresh,
+ * rejoin it where it is still alive on this host.  A member on the same
+ * superblock whose root contains every root replayed from that superblock
+ * (SET_GROUP needs the from root to contain the to root) becomes a live
+ * group; when the superblock is not mounted in the caller's namespace, that
+ * member is also its source (a fresh superblock could not join the group).
+ * Returns: its index into groups, or -1 (warning left to the caller). */
+static int live_master(struct mnts_plan *plan, const struct mnts_live_groups *lg,
+		       uint64_t master_id, int sb_index)
+{
+	struct mnts_plan_sb *sb = &plan->sbs[sb_index];
+	const struct mnts_mount *lm;
+
+	if (plan->opts->fresh || sb->how == MNTS_SB_EXTERNAL)
+		return -1;
+	lm = mnts_live_group_member(lg, master_id, sb->dev_major, sb->dev_minor, sb->fstype,
+				    sb->roots_common);
+	if (!lm)
+		return -1;
+	if (sb->how == MNTS_SB_FRESH) {
+		/* the member is the source too: mounts must share its superblock */
+		sb->how = MNTS_SB_LIVE;
+		sb->options = sb->ro = false;
+		free(sb->root);
+		sb->root = xstrdup(lm->root);
+		sb->path = xstrdup(lm->mountpoint);
+		sb->ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id;
+	}
+	mnts_debug(1, "master group %" PRIu64 ": live member '%s' in mount namespace %" PRIu64,
+		   master_id, lm->mountpoint, lm->ns->mnt_ns_id);
+	return add_group(plan,
+			 (struct mnts_plan_group){
+			     .shared_id = master_id,
+			     .master = -1,
+			     .sb = sb_index,
+			     .anchor_slot = -1,
+			     .slave_anchor_slot = -1,
+			     .live = true,
+			     .path = xstrdup(lm->mountpoint),
+			     .live_id = lm->mnt_id,
+			     .ns_id = lm->ns->mnt_ns_id == lg->self_ns_id ? 0 : lm->ns->mnt_ns_id,
+			 });
+}
+
+/* A group per shared_id of the replayed mounts. */
+static void find_peer_groups(struct mnts_plan *plan, struct mnts_strv *bad)
+{
+	char name[512];
+
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		struct mnts_plan_mount *pm = &plan->mounts[i];
+		int g;
+
+		if (!pm->m->shared_id)
+			continue;
+		if (pm->sb < 0) {
+			mnts_warn("'%s': a shared namespace file mount: replayed private",
+				  mnts_plan_mount_name(pm->m, name, sizeof(name)));
+			continue;
+		}
+		g = find_group(plan, pm->m->shared_id);
+		if (g < 0) {
+			g = add_group(plan, (struct mnts_plan_group){
+						.shared_id = pm->m->shared_id,
+						.master_id = pm->m->master_id,
+						.master = -1,
+						.sb = pm->sb,
+						.anchor_slot = -1,
+						.slave_anchor_slot = -1,
+					    });
+		} else if (plan->groups[g].sb != pm->sb) {
+			plan_unresolved(bad, pm->m, "peer group %" PRIu64 " spans two superblocks",
+					pm->m->shared_id);
+		}
+		pm->group = g;
+	}
+}
+
+/* Each group's master group: in the replay, or live on this host. */
+static void find_group_masters(struct mnts_plan *plan, const struct mnts_live_groups *lg,
+			       struct mnts_strv *bad)
+{
+	for (size_t g = 0; g < plan->n_groups; g++) {
+		struct mnts_plan_group *grp = &plan->groups[g];
+
+		if (!grp->master_id)
+			continue;
+		grp->master = find_group(plan, grp->master_id);
+		if (grp->master < 0)
+			grp->master = live_master(plan, lg, grp->master_id, grp->sb);
+		grp = &plan->groups[g]; /* live_master may move the array */
+		if (grp->master < 0)
+			mnts_warn("peer group %" PRIu64 ": its master group %" PRIu64
+				  " has no member in the replay: replayed without a master",
+				  grp->shared_id, grp->master_id);
+		else if (plan->groups[grp->master].sb != grp->sb)
+			mnts_strv_push_take(bad, xasprintf("peer group %" PRIu64
+							   ": its master group %" PRIu64
+							   " is on another superblock",
+							   grp->shared_id, grp->master_id));
+	}
+}
+
+/* The master group of each pure slave. */
+static void find_slave_masters(struct mnts_plan *plan, const struct mnts_live_groups *lg,
+			       struct mnts_strv *bad)
+{
+	char name[512];
+
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		struct mnts_plan_mount *pm = &plan->mounts[i];
+
+		if (pm->m->shared_id || !pm->m->master_id || pm->sb < 0)
+			continue;
+		pm->slave_of = find_group(plan, pm->m->master_id);
+		if (pm->slave_of < 0)
+			pm->slave_of = live_master(plan, lg, pm->m->master_id, pm->sb);
+		if (pm->slave_of < 0)
+			mnts_warn("'%s': its master group %" PRIu64
+				  " has no member in the replay: replayed private",
+				  mnts_plan_mount_name(pm->m, name, sizeof(name)),
+				  pm->m->master_id);
+		else if (plan->groups[pm->slave_of].sb != pm->sb)
+			plan_unresolved(bad, pm->m,
+					"its master group %" PRIu64 " is on another superblock",
+					pm->m->master_id);
+	}
+}
+
+void plan_build_groups(struct mnts_plan *plan, const struct mnts_live_groups *lg,
+		       struct mnts_strv *bad)
+{
+	find_peer_groups(plan, bad);
+	find_group_masters(plan, lg, bad);
+	find_slave_masters(plan, lg, bad);
+}
+
+/* Whether the replayed mounts include a slave whose master group has no
+ * member among them (pure slaves and group members alike). */
+static bool has_outside_master(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts)
+{
+	struct mnts_u64map shared = {0};
+	bool need = false;
+
+	for (size_t n = 0; n < snap->n_ns; n++) {
+		const struct mnts_ns *ns = &snap->nss[n];
+
+		if (!plan_ns_wanted(opts, ns))
+			continue;
+		for (size_t i = 0; i < ns->n_mounts; i++)
+			if (ns->mounts[i].shared_id && !ns->mounts[i].nsfs_type)
+				mnts_u64map_put(&shared, ns->mounts[i].shared_id, 0);
+	}
+	for (size_t n = 0; n < snap->n_ns && !need; n++) {
+		const struct mnts_ns *ns = &snap->nss[n];
+
+		if (!plan_ns_wanted(opts, ns))
+			continue;
+		for (size_t i = 0; i < ns->n_mounts && !need; i++) {
+			const struct mnts_mount *m = &ns->mounts[i];
+
+			need = m->master_id && !m->nsfs_type &&
+			       mnts_u64map_get(&shared, m->master_id) < 0 &&
+			       !plan_on_external(snap, m, opts);
+		}
+	}
+	mnts_u64map_free(&shared);
+	return need;
+}
+
+bool mnts_plan_needs_live_groups(const struct mnts_snapshot *snap,
+				 const struct mnts_plan_opts *opts)
+{
+	bool any = false;
+
+	if (opts->fresh)
+		return false;
+	/* most snapshots have no slave at all */
+	for (size_t n = 0; n < snap->n_ns && !any; n++)
+		for (size_t i = 0; i < snap->nss[n].n_mounts && !any; i++)
+			any = snap->nss[n].mounts[i].master_id != 0;
+	return any && has_outside_master(snap, opts);
+}

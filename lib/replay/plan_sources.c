@@ -1,0 +1,392 @@
+/* plan_sources.c - each mount's superblock, and where each superblock comes
+ * from: an --external path, a live mount of it, or a new one (see plan.h) */
+#include <string.h>
+
+#include "lib/replay/features.h"
+#include "lib/replay/plan_internal.h"
+#include "lib/replay/sbsource.h"
+
+int plan_parse_external(const char *arg, char **ret_label, char **ret_key, const char **ret_path,
+			struct mnts_error *err)
+{
+	_cleanup_free_ char *label = NULL, *key = NULL;
+	const char *p = arg, *colon;
+
+	if (*p != '/') {
+		colon = strchr(p, ':');
+		if (!colon)
+			return mnts_err(err, 0, "--external '%s': expected KEY:PATH", arg);
+		label = xstrndup(p, (size_t)(colon - p));
+		p = colon + 1;
+	}
+	colon = strchr(p, ':');
+	if (!colon || colon[1] == '\0')
+		return mnts_err(err, 0, "--external '%s': expected KEY:PATH", arg);
+	key = xstrndup(p, (size_t)(colon - p));
+	if (!mnts_path_is_normal(key))
+		return mnts_err(err, 0, "--external '%s': key '%s': not an absolute path", arg,
+				key);
+	*ret_label = TAKE_PTR(label);
+	*ret_key = TAKE_PTR(key);
+	*ret_path = colon + 1;
+	return 0;
+}
+
+const struct mnts_mount *plan_top_mount_at(const struct mnts_ns *ns, const char *path)
+{
+	const struct mnts_mount *top = NULL;
+
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		const struct mnts_mount *m = &ns->mounts[i];
+		bool covered = false;
+
+		if (!streq(m->mountpoint, path))
+			continue;
+		for (size_t k = 0; k < m->n_children; k++)
+			covered |= streq(m->children[k]->mountpoint, path);
+		if (!covered)
+			top = m;
+	}
+	return top;
+}
+
+int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_error *err)
+{
+	for (size_t e = 0; e < plan->opts->n_externals; e++) {
+		const char *arg = plan->opts->externals[e];
+		_cleanup_free_ char *label = NULL, *key = NULL;
+		const char *path;
+		size_t found = 0;
+		int r = plan_parse_external(arg, &label, &key, &path, err);
+
+		if (r < 0)
+			return r;
+		for (size_t n = 0; n < plan->n_nss; n++) {
+			const struct mnts_ns *ns = plan->nss[n].ns;
+			const struct mnts_mount *top;
+
+			if (label && !streq(label, ns->label))
+				continue;
+			top = plan_top_mount_at(ns, key);
+			if (top) {
+				free(ext_of[plan->nss[n].base + (int)top->index]);
+				ext_of[plan->nss[n].base + (int)top->index] = xstrdup(path);
+				found++;
+			}
+		}
+		if (!found)
+			return mnts_err(err, 0, "--external '%s': no mount at '%s' in the snapshot",
+					arg, key);
+	}
+	return 0;
+}
+
+static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
+{
+	uint64_t dev = (uint64_t)m->dev_major << 32 | m->dev_minor;
+	int first = mnts_u64map_get(&plan->sb_by_dev, dev);
+
+	for (int i = first; i >= 0; i = plan->sbs[i].next_same_dev)
+		if (streq(plan->sbs[i].fstype, m->fstype))
+			return i;
+	plan->sbs = xreallocarray(plan->sbs, plan->n_sbs + 1, sizeof(*plan->sbs));
+	plan->sbs[plan->n_sbs] = (struct mnts_plan_sb){
+	    .dev_major = m->dev_major,
+	    .dev_minor = m->dev_minor,
+	    .fstype = m->fstype,
+	    .first = m,
+	    .slot = -1,
+	    .ns_slot = -1,
+	    .next_same_dev = first,
+	};
+	mnts_u64map_put(&plan->sb_by_dev, dev, (int)plan->n_sbs);
+	return (int)plan->n_sbs++;
+}
+
+size_t plan_common_ancestor_len(const char *a, size_t len, const char *b)
+{
+	size_t i = 0;
+
+	while (i < len && a[i] == b[i])
+		i++;
+	if ((i == len || a[i] == '/') && (b[i] == '\0' || b[i] == '/'))
+		return i ? i : 1;
+	while (i > 0 && a[i - 1] != '/')
+		i--;
+	/* i is just past a slash: drop it unless it is the root */
+	return i > 1 ? i - 1 : 1;
+}
+
+/* Groups the mounts by superblock (sb_mounts), and finds the deepest path
+ * containing every root of each superblock: what its source must contain. */
+static void index_sb_mounts(struct mnts_plan *plan)
+{
+	int *off = xcalloc(plan->n_sbs + 2, sizeof(*off));
+	_cleanup_free_ int *fill = NULL;
+
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->mounts[i].sb >= 0)
+			off[plan->mounts[i].sb + 1]++;
+	for (size_t sb = 0; sb < plan->n_sbs; sb++)
+		off[sb + 1] += off[sb];
+	fill = xcalloc(plan->n_sbs + 1, sizeof(*fill));
+	memcpy(fill, off, plan->n_sbs * sizeof(*fill));
+	plan->sb_mounts = xcalloc(plan->n_mounts + 1, sizeof(*plan->sb_mounts));
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->mounts[i].sb >= 0)
+			plan->sb_mounts[fill[plan->mounts[i].sb]++] = (int)i;
+	plan->sb_mounts_off = off;
+	for (size_t sb = 0; sb < plan->n_sbs; sb++) {
+		const char *first = plan->mounts[plan->sb_mounts[off[sb]]].m->root;
+		size_t len = strlen(first);
+
+		for (int k = off[sb] + 1; k < off[sb + 1] && len > 1; k++)
+			len = plan_common_ancestor_len(first, len,
+						       plan->mounts[plan->sb_mounts[k]].m->root);
+		plan->sbs[sb].roots_common = xstrndup(first, len);
+	}
+}
+
+/* Each mount's superblock; for an nsfs mount, the replayed namespace it
+ * pins (or its --external file). */
+static void assign_superblocks(struct mnts_plan *plan, char **ext_of, struct mnts_strv *bad)
+{
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		struct mnts_plan_mount *pm = &plan->mounts[i];
+		const struct mnts_mount *m = pm->m;
+
+		if (!m->nsfs_type) {
+			pm->sb = find_sb(plan, m);
+			continue;
+		}
+		if (ext_of[i]) {
+			pm->ext_path = xstrdup(ext_of[i]);
+			continue;
+		}
+		if (!m->nsfs_ns || plan->opts->target != MNTS_PLAN_TARGET_NEW) {
+			plan_unresolved(bad, m,
+					"pins a %s namespace that is not replayed here "
+					"(give its file with --external)",
+					m->nsfs_type);
+			continue;
+		}
+		pm->nsfs_of = plan_ns_index(plan, mnts_snapshot_find_ns(plan->snap, m->nsfs_ns));
+		if (pm->nsfs_of < 0)
+			plan_unresolved(bad, m,
+					"pins namespace '%s', which is not selected with --ns",
+					m->nsfs_ns);
+		else if (plan->nss[pm->nsfs_of].ns == m->ns)
+			plan_unresolved(bad, m,
+					"pins its own namespace: the kernel refuses such a loop "
+					"(mnt_ns_loop)");
+	}
+}
+
+/* Where superblock sb comes from when no --external names it: features.c
+ * decides between a new superblock and a live mount of it here (never a
+ * new one for a type the kernel shares); a type replay never creates may
+ * be mounted only in another namespace, and is cloned inside that one.
+ * Returns: false when it has no source. */
+static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
+			  const struct mnts_fs_feature *feat, const struct mnts_host *host)
+{
+	const struct mnts_live_mount *lm = NULL;
+	const struct mnts_mount *fm;
+
+	if (mnts_fs_wants_live(feat, plan->opts->fresh))
+		lm = mnts_live_find(&host->live, sb->dev_major, sb->dev_minor, sb->fstype,
+				    sb->roots_common);
+	switch (mnts_fs_source(feat, plan->opts->fresh, lm != NULL)) {
+	case MNTS_FS_SOURCE_FRESH:
+		sb->how = MNTS_SB_FRESH;
+		return true;
+	case MNTS_FS_SOURCE_LIVE:
+		sb->how = MNTS_SB_LIVE;
+		sb->path = xstrdup(lm->target);
+		sb->root = xstrdup(lm->root);
+		return true;
+	case MNTS_FS_SOURCE_NONE:
+		break;
+	}
+	fm = mnts_live_sb_elsewhere(&host->groups, sb->dev_major, sb->dev_minor, sb->fstype,
+				    sb->roots_common);
+	if (!fm)
+		return false;
+	sb->how = MNTS_SB_LIVE;
+	sb->path = xstrdup(fm->mountpoint);
+	sb->root = xstrdup(fm->root);
+	sb->ns_id = fm->ns->mnt_ns_id;
+	return true;
+}
+
+/* Each mount of a superblock without a source, with what to pass. */
+static void no_source(const struct mnts_plan *plan, const struct mnts_fs_feature *feat,
+		      const int *mine, int n_mine, struct mnts_strv *bad)
+{
+	char why[256];
+
+	mnts_fs_why_no_source(feat, why, sizeof(why));
+	for (int k = 0; k < n_mine; k++) {
+		const struct mnts_mount *m = plan->mounts[mine[k]].m;
+
+		plan_unresolved(bad, m,
+				"no live mount of this superblock contains its root '%s', and %s "
+				"(give one with --external %s%s%s:PATH)",
+				m->root, why, plan->n_nss > 1 ? m->ns->label : "",
+				plan->n_nss > 1 ? ":" : "", m->mountpoint);
+	}
+}
+
+/* A cloned source must hold every root replayed from it. */
+static void check_roots(const struct mnts_plan *plan, const struct mnts_plan_sb *sb,
+			const int *mine, int n_mine, struct mnts_strv *bad)
+{
+	for (int k = 0; k < n_mine; k++) {
+		const struct mnts_mount *m = plan->mounts[mine[k]].m;
+
+		if (m->deleted)
+			plan_unresolved(bad, m, "its root '%s' was deleted on the host", m->root);
+		else if (!mnts_path_contains(sb->root, m->root))
+			plan_unresolved(bad, m,
+					"root '%s' is not inside the source '%s' (root '%s')",
+					m->root, sb->path, sb->root);
+	}
+}
+
+void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host *host,
+			  struct mnts_strv *bad)
+{
+	assign_superblocks(plan, ext_of, bad);
+	index_sb_mounts(plan);
+
+	for (size_t s = 0; s < plan->n_sbs; s++) {
+		struct mnts_plan_sb *sb = &plan->sbs[s];
+		const struct mnts_fs_feature *feat = mnts_fs_feature(sb->fstype);
+		const int *mine = plan->sb_mounts + plan->sb_mounts_off[s];
+		const int n_mine = plan->sb_mounts_off[s + 1] - plan->sb_mounts_off[s];
+		const struct mnts_mount *ext_mount = NULL;
+		const char *ext_path = NULL;
+
+		for (int k = 0; k < n_mine && !ext_mount; k++)
+			if (ext_of[mine[k]]) {
+				ext_mount = plan->mounts[mine[k]].m;
+				ext_path = ext_of[mine[k]];
+			}
+		if (ext_mount) {
+			sb->how = MNTS_SB_EXTERNAL;
+			sb->path = xstrdup(ext_path);
+			sb->root = xstrdup(ext_mount->root);
+		} else if (!choose_source(plan, sb, feat, host)) {
+			no_source(plan, feat, mine, n_mine, bad);
+			continue;
+		}
+		if (sb->how == MNTS_SB_FRESH) {
+			sb->root = xstrdup("/");
+			sb->options = feat->create == MNTS_FS_CREATE_NEW;
+			sb->ro = sb->options && mnts_strv_contains(&sb->first->super_options, "ro");
+			continue;
+		}
+		check_roots(plan, sb, mine, n_mine, bad);
+	}
+}
+
+bool plan_on_external(const struct mnts_snapshot *snap, const struct mnts_mount *m,
+		      const struct mnts_plan_opts *opts)
+{
+	for (size_t e = 0; e < opts->n_externals; e++) {
+		_cleanup_free_ char *label = NULL, *key = NULL;
+		struct mnts_error ignored = {0}; /* the planner reports it */
+		const char *path;
+
+		if (plan_parse_external(opts->externals[e], &label, &key, &path, &ignored) < 0)
+			continue;
+		for (size_t n = 0; n < snap->n_ns; n++) {
+			const struct mnts_ns *ns = &snap->nss[n];
+			const struct mnts_mount *top;
+
+			if ((label && !streq(label, ns->label)) || !plan_ns_wanted(opts, ns))
+				continue;
+			top = plan_top_mount_at(ns, key);
+			if (top && !top->nsfs_type && top->dev_major == m->dev_major &&
+			    top->dev_minor == m->dev_minor && streq(top->fstype, m->fstype))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Orders mounts by superblock: (dev, fstype). */
+static int cmp_by_sb(const void *a, const void *b)
+{
+	const struct mnts_mount *x = *(const struct mnts_mount *const *)a;
+	const struct mnts_mount *y = *(const struct mnts_mount *const *)b;
+
+	if (x->dev_major != y->dev_major)
+		return x->dev_major < y->dev_major ? -1 : 1;
+	if (x->dev_minor != y->dev_minor)
+		return x->dev_minor < y->dev_minor ? -1 : 1;
+	return strcmp(x->fstype, y->fstype);
+}
+
+/* The mounts of the replayed namespaces whose type replay never creates:
+ * the only ones choose_source() may look for elsewhere.  Few; free it. */
+static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
+					       const struct mnts_plan_opts *opts, size_t *ret_n)
+{
+	const struct mnts_mount **v = NULL;
+	const char *type = NULL;
+	bool created = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		const struct mnts_ns *ns = &snap->nss[i];
+
+		if (!plan_ns_wanted(opts, ns))
+			continue;
+		for (size_t k = 0; k < ns->n_mounts; k++) {
+			const struct mnts_mount *m = &ns->mounts[k];
+
+			if (m->nsfs_type)
+				continue;
+			/* one look-up per run of one type, not per mount */
+			if (!type || !streq(type, m->fstype)) {
+				type = m->fstype;
+				created = mnts_fs_feature(type)->create == MNTS_FS_CREATE_NEW;
+			}
+			if (created)
+				continue;
+			if ((n & (n - 1)) == 0)
+				v = xreallocarray(v, n ? 2 * n : 8, sizeof(*v));
+			v[n++] = m;
+		}
+	}
+	*ret_n = n;
+	return v;
+}
+
+bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live)
+{
+	size_t n = 0, j;
+	_cleanup_free_ const struct mnts_mount **v = never_created(snap, opts, &n);
+	bool need = false;
+
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_by_sb);
+	/* per superblock, as choose_source() asks: a live mount here holding
+	 * the common ancestor of its roots */
+	for (size_t i = 0; i < n && !need; i = j) {
+		size_t len = strlen(v[i]->root);
+		_cleanup_free_ char *common = NULL;
+
+		for (j = i + 1; j < n && cmp_by_sb(&v[i], &v[j]) == 0; j++)
+			if (len > 1)
+				len = plan_common_ancestor_len(v[i]->root, len, v[j]->root);
+		if (plan_on_external(snap, v[i], opts))
+			continue;
+		common = xstrndup(v[i]->root, len);
+		need =
+		    !mnts_live_find(live, v[i]->dev_major, v[i]->dev_minor, v[i]->fstype, common);
+	}
+	return need;
+}

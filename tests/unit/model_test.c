@@ -1,0 +1,231 @@
+/* model_test.c - linking a snapshot (lib/core/model.c): the tree, and the
+ * rules of spec/FORMAT.md §9 that mnts_snapshot_link() checks, each with
+ * the message that names the item. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/core/model.h"
+#include "tests/unit/tap.h"
+
+/* A mount of ns: id, parent id (0: the root), mountpoint. */
+static struct mnts_mount *add(struct mnts_ns *ns, uint64_t id, uint64_t parent, const char *mp)
+{
+	struct mnts_mount *m = mnts_ns_add_mount(ns);
+
+	m->id = m->mnt_id = id;
+	m->parent_id = parent;
+	m->mountpoint = xstrdup(mp);
+	m->root = xstrdup("/");
+	m->fstype = xstrdup("tmpfs");
+	m->source = xstrdup("none");
+	return m;
+}
+
+/* One namespace "ns0" with / (1), /tmp (2) and /tmp/a (3). */
+static struct mnts_snapshot *three(void)
+{
+	struct mnts_snapshot *snap = mnts_snapshot_new();
+	struct mnts_ns *ns = mnts_snapshot_add_ns(snap, "ns0");
+
+	add(ns, 1, 0, "/");
+	add(ns, 2, 1, "/tmp");
+	add(ns, 3, 2, "/tmp/a");
+	return snap;
+}
+
+/* The message linking snap gives ("" when it links); frees snap. */
+static const char *link_error(struct mnts_snapshot *snap, struct mnts_error *err)
+{
+	if (mnts_snapshot_link(snap, err) == 0)
+		err->msg[0] = '\0';
+	mnts_snapshot_free(snap);
+	return err->msg;
+}
+
+int main(void)
+{
+	struct mnts_error err;
+	struct mnts_snapshot *snap;
+
+	TEST("a tree links: root, parents, children in order, lookup by id")
+	{
+		struct mnts_ns *ns;
+
+		snap = three();
+		ns = &snap->nss[0];
+		add(ns, 4, 2, "/tmp/b");
+		CHECK_INT(mnts_snapshot_link(snap, &err), 0);
+		CHECK(ns->root == &ns->mounts[0]);
+		CHECK_INT(ns->root_mount, 1);
+		CHECK(ns->mounts[2].parent == &ns->mounts[1]);
+		CHECK_INT(ns->mounts[1].n_children, 2);
+		CHECK(ns->mounts[1].children[0]->id == 3 && ns->mounts[1].children[1]->id == 4);
+		CHECK(mnts_ns_find(ns, 4) == &ns->mounts[3]);
+		CHECK(mnts_ns_find(ns, 5) == NULL);
+		mnts_snapshot_free(snap);
+	}
+	TEST("a dangling parent, a parent that is itself, two roots, no root")
+	{
+		snap = three();
+		snap->nss[0].mounts[2].parent_id = 99;
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 3: parent 99: no such mount in the namespace");
+		snap = three();
+		snap->nss[0].mounts[2].parent_id = 3;
+		CHECK_STR(link_error(snap, &err), "namespace 'ns0' mount 3: parent: is itself");
+		snap = three();
+		snap->nss[0].mounts[2].parent_id = 0;
+		CHECK_STR(link_error(snap, &err), "namespace 'ns0': two root mounts (1 and 3)");
+		snap = three();
+		snap->nss[0].mounts[0].parent_id = 3;
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0': no root mount (every parent is set: a cycle)");
+	}
+	TEST("a cycle away from the root is reported as one, whatever its mountpoints")
+	{
+		snap = three();
+		add(&snap->nss[0], 4, 5, "/x");
+		add(&snap->nss[0], 5, 4, "/x");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 4: parent: cycle (not reachable from the root)");
+		snap = three();
+		add(&snap->nss[0], 4, 5, "/x");
+		add(&snap->nss[0], 5, 4, "/x/y");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 4: parent: cycle (not reachable from the root)");
+	}
+	TEST("duplicate ids, id 0, duplicate and invalid labels")
+	{
+		snap = three();
+		add(&snap->nss[0], 2, 1, "/srv");
+		CHECK_STR(link_error(snap, &err), "namespace 'ns0': mount id 2 appears twice");
+		snap = three();
+		snap->nss[0].mounts[2].id = 0;
+		CHECK_STR(link_error(snap, &err), "namespace 'ns0': mount with id 0");
+		snap = three();
+		add(mnts_snapshot_add_ns(snap, "ns0"), 1, 0, "/");
+		CHECK_STR(link_error(snap, &err), "namespace 'ns0': label: appears twice");
+		snap = three();
+		mnts_snapshot_free_str(snap, snap->nss[0].label);
+		snap->nss[0].label = xstrdup("../escaped");
+		CHECK(strstr(link_error(snap, &err), "namespace #0: label '../escaped': not a valid label"));
+	}
+	TEST("labels: the pattern, its length, no '.' or '..'")
+	{
+		char l64[66];
+
+		memset(l64, 'a', 65);
+		l64[64] = '\0';
+		CHECK(mnts_label_is_valid("ns0"));
+		CHECK(mnts_label_is_valid("A.b-c_9"));
+		CHECK(mnts_label_is_valid(l64));
+		l64[64] = 'a';
+		l64[65] = '\0';
+		CHECK(!mnts_label_is_valid(l64));
+		CHECK(!mnts_label_is_valid("."));
+		CHECK(!mnts_label_is_valid(".."));
+		CHECK(!mnts_label_is_valid("a/b"));
+		CHECK(!mnts_label_is_valid("/a"));
+		CHECK(!mnts_label_is_valid("-a"));
+		CHECK(!mnts_label_is_valid(""));
+		CHECK(!mnts_label_is_valid("a b"));
+		CHECK(!mnts_label_is_valid("\xc3\xbc"));
+	}
+	TEST("two siblings on one mountpoint; a stack on the parent's mountpoint is fine")
+	{
+		snap = three();
+		add(&snap->nss[0], 4, 2, "/tmp/a");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 4: mountpoint '/tmp/a': also that of its sibling 3 (a "
+			  "mount on an occupied mountpoint has the one there as parent or child)");
+		snap = three();
+		add(&snap->nss[0], 4, 3, "/tmp/a");
+		add(&snap->nss[0], 5, 4, "/tmp/a");
+		CHECK_STR(link_error(snap, &err), "");
+	}
+	TEST("a child's mountpoint is at or below its parent's, at a '/' boundary")
+	{
+		snap = three();
+		mnts_snapshot_free_str(snap, snap->nss[0].mounts[2].mountpoint);
+		snap->nss[0].mounts[2].mountpoint = xstrdup("/tmpa");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 3: mountpoint '/tmpa': not at or below that of its "
+			  "parent 2 ('/tmp')");
+		/* the root anywhere (--subtree), its children below it */
+		snap = mnts_snapshot_new();
+		add(mnts_snapshot_add_ns(snap, "ns0"), 7, 0, "/srv");
+		add(&snap->nss[0], 8, 7, "/srv/x");
+		CHECK_STR(link_error(snap, &err), "");
+	}
+	TEST("propagate_from only on a slave, never equal to its master")
+	{
+		snap = three();
+		snap->nss[0].mounts[2].propagate_from = 4;
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 3: propagate_from 4: set on a mount that is not a slave "
+			  "(master_id 0)");
+		snap = three();
+		snap->nss[0].mounts[2].propagate_from = 4;
+		snap->nss[0].mounts[2].master_id = 4;
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 3: propagate_from 4: equals master_id (recorded as 0 then)");
+		snap = three();
+		snap->nss[0].mounts[2].propagate_from = 4;
+		snap->nss[0].mounts[2].master_id = 5;
+		CHECK_STR(link_error(snap, &err), "");
+	}
+	TEST("pins name a namespace of the snapshot and a path")
+	{
+		snap = three();
+		mnts_ns_add_pin(&snap->nss[0], "ns7", "/tmp/a");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0': nsfs_paths[0]: ns 'ns7': no such namespace in the snapshot");
+		snap = three();
+		mnts_ns_add_pin(&snap->nss[0], "ns0", "/tmp/../a");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0': nsfs_paths[0]: path '/tmp/../a': not an absolute normalised path");
+		snap = three();
+		mnts_ns_add_pin(&snap->nss[0], "ns0", "/tmp/a");
+		CHECK_STR(link_error(snap, &err), "");
+	}
+	TEST("paths: PATH_MAX and NAME_MAX, and the normal form")
+	{
+		char p[4200], buf[80];
+
+		memset(p, 'a', sizeof(p));
+		p[0] = '/';
+		p[256] = '\0'; /* one component of 255 */
+		CHECK(mnts_path_fault(p, buf) == NULL);
+		p[256] = 'a';
+		p[257] = '\0';
+		CHECK_STR(mnts_path_fault(p, buf),
+			  "component 1 is 256 bytes, longer than NAME_MAX (255)");
+		p[257] = 'a';
+		for (size_t i = 0; i < 4095; i += 200)
+			p[i] = '/';
+		p[4095] = '\0';
+		CHECK(mnts_path_fault(p, buf) == NULL);
+		p[4095] = 'a';
+		p[4096] = '\0';
+		CHECK_STR(mnts_path_fault(p, buf), "4096 bytes, longer than PATH_MAX (4096 with the NUL)");
+		CHECK_STR(mnts_path_fault("/a//b", buf), "not an absolute normalised path");
+		CHECK_STR(mnts_path_fault("/a/.", buf), "not an absolute normalised path");
+		CHECK(mnts_path_fault("/", buf) == NULL);
+		CHECK(mnts_path_fault("/.a/..b", buf) == NULL);
+		CHECK_STR(mnts_path_below("/tmp/a", "/tmp"), "a");
+		CHECK(mnts_path_below("/tmpa", "/tmp") == NULL);
+		CHECK_STR(mnts_path_below("/tmp", "/tmp"), "");
+	}
+	TEST("100,000 mounts stacked on one path link without recursion")
+	{
+		struct mnts_ns *ns;
+
+		snap = mnts_snapshot_new();
+		ns = mnts_snapshot_add_ns(snap, "ns0");
+		add(ns, 1, 0, "/");
+		for (uint64_t i = 2; i <= 100000; i++)
+			add(ns, i, i - 1, "/s");
+		CHECK_STR(link_error(snap, &err), "");
+	}
+	return tap_done();
+}

@@ -1,0 +1,552 @@
+/* plan_test.c - replay plans built from fixtures: a snapshot
+ * (tests/unit/fixtures/plan/) and host facts made here, no root, no kernel. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "lib/json/snapjson.h"
+#include "lib/replay/host.h"
+#include "lib/replay/plan.h"
+#include "tests/unit/tap.h"
+
+static const char *const kind_names[] = {
+    [MNTS_STEP_NS_CREATE] = "NS_CREATE",
+    [MNTS_STEP_SB_FRESH] = "SB_FRESH",
+    [MNTS_STEP_SB_LIVE] = "SB_LIVE",
+    [MNTS_STEP_SB_EXTERNAL] = "SB_EXTERNAL",
+    [MNTS_STEP_CLONE] = "CLONE",
+    [MNTS_STEP_NSFS] = "NSFS",
+    [MNTS_STEP_IDMAP] = "IDMAP",
+    [MNTS_STEP_MOUNTPOINT] = "MOUNTPOINT",
+    [MNTS_STEP_ATTACH] = "ATTACH",
+    [MNTS_STEP_FLAGS] = "FLAGS",
+    [MNTS_STEP_SB_RO] = "SB_RO",
+    [MNTS_STEP_ANCHOR] = "ANCHOR",
+    [MNTS_STEP_SLAVE_ANCHOR] = "SLAVE_ANCHOR",
+    [MNTS_STEP_JOIN] = "JOIN",
+    [MNTS_STEP_SHARE] = "SHARE",
+    [MNTS_STEP_SLAVE] = "SLAVE",
+    [MNTS_STEP_UNBINDABLE] = "UNBINDABLE",
+    [MNTS_STEP_DROP] = "DROP",
+    [MNTS_STEP_NS_POPULATE] = "NS_POPULATE",
+    [MNTS_STEP_GRAFT] = "GRAFT",
+    [MNTS_STEP_PIN] = "PIN",
+    [MNTS_STEP_LIVE_MEMBER] = "LIVE_MEMBER",
+};
+
+static struct mnts_snapshot *load(const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("tests/unit/fixtures/plan/%s", name);
+	struct mnts_snapshot *snap = NULL;
+	struct mnts_error err = {0};
+
+	if (mnts_snapshot_read(path, &snap, &err) < 0)
+		printf("# %s\n", err.msg);
+	return snap;
+}
+
+/* A live mount of the caller's namespace, as the host would have read it. */
+static void live_add(struct mnts_host *h, uint64_t id, uint64_t parent_id, uint32_t major,
+		     uint32_t minor, const char *fstype, const char *root, const char *target)
+{
+	struct mnts_live_table *t = &h->live;
+
+	t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+	t->v[t->n++] = (struct mnts_live_mount){
+	    .id = id,
+	    .parent_id = parent_id,
+	    .dev_major = major,
+	    .dev_minor = minor,
+	    .root = xstrdup(root),
+	    .target = xstrdup(target),
+	    .fstype = xstrdup(fstype),
+	};
+}
+
+/* The steps' kinds, space-separated (free it). */
+static char *kinds(const struct mnts_plan *plan)
+{
+	char *s = xstrdup("");
+
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		char *t = xasprintf("%s%s%s", s, i ? " " : "", kind_names[plan->steps[i].kind]);
+
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+static size_t count_kind(const struct mnts_plan *plan, enum mnts_step_kind kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->n_steps; i++)
+		n += plan->steps[i].kind == kind;
+	return n;
+}
+
+/* The superblock of plan with that device number, or NULL. */
+static const struct mnts_plan_sb *sb_of(const struct mnts_plan *plan, uint32_t major,
+					uint32_t minor)
+{
+	for (size_t i = 0; i < plan->n_sbs; i++)
+		if (plan->sbs[i].dev_major == major && plan->sbs[i].dev_minor == minor)
+			return &plan->sbs[i];
+	return NULL;
+}
+
+/* The host of sources.json: the host's root is the ext4 8:1 the snapshot's
+ * /data comes from, and tmpfs 0:31 is mounted at /run/x. */
+static void sources_host(struct mnts_host *h)
+{
+	*h = (struct mnts_host){0};
+	live_add(h, 100, 1, 8, 1, "ext4", "/", "/");
+	live_add(h, 101, 100, 0, 31, "tmpfs", "/", "/run/x");
+	mnts_live_table_index(&h->live);
+}
+
+static struct mnts_plan_opts new_opts(void)
+{
+	return (struct mnts_plan_opts){.target = MNTS_PLAN_TARGET_NEW, .new_dir = "/tmp/out"};
+}
+
+/* Parses a snapshot of one namespace: a tmpfs root and n more mounts.
+ * STACKED: each on /a over the previous one, each its own tmpfs.  CHAINED:
+ * siblings /m2 .. /m(n+1) on one tmpfs, /mI in peer group I, a slave of
+ * group I-1 (/m2 of group 1, which /m1 has), the last group's first. */
+enum deep_shape { STACKED, CHAINED };
+
+static void deep_mount(FILE *f, size_t id, size_t parent, size_t dev, const char *mp, size_t shared,
+		       size_t master)
+{
+	fprintf(f,
+		"%s{\"deleted\":false,\"dev\":\"0:%zu\",\"fstype\":\"tmpfs\",\"id\":%zu,"
+		"\"idmap\":null,\"master_id\":%zu,\"mnt_id\":%zu,\"mount_options\":[\"rw\","
+		"\"relatime\"],\"mountpoint\":\"%s\",\"nsfs\":null,",
+		id > 1 ? "," : "", dev, id, master, id, mp);
+	if (parent)
+		fprintf(f, "\"parent\":%zu,", parent);
+	else
+		fputs("\"parent\":null,", f);
+	fprintf(f,
+		"\"propagate_from\":0,\"root\":\"/\",\"shared_id\":%zu,\"source\":\"none\","
+		"\"super_options\":[\"rw\"],\"unbindable\":false}",
+		shared);
+}
+
+static struct mnts_snapshot *deep_snapshot(enum deep_shape shape, size_t n)
+{
+	char *text = NULL, mp[32];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct mnts_snapshot *snap = NULL;
+	struct mnts_error err = {0};
+
+	fputs("{\"capture\":{\"method\":\"mountinfo\",\"selection\":\"pid\",\"subtree\":null},"
+	      "\"created\":\"2021-09-20T10:00:00Z\",\"format\":\"mntsnap\",\"format_version\":1,"
+	      "\"host\":{\"arch\":\"x86_64\",\"hostname\":\"h\",\"kernel\":\"6.18\"},"
+	      "\"namespaces\":[{\"label\":\"ns0\",\"mnt_ns_id\":null,\"mounts\":[",
+	      f);
+	deep_mount(f, 1, 0, 1, "/", 0, 0);
+	for (size_t i = 2; i <= n + 1; i++) {
+		if (shape == STACKED) {
+			deep_mount(f, i, i - 1, i, "/a", 0, 0);
+			continue;
+		}
+		/* id i holds group g = n + 3 - i: the deepest slave first */
+		snprintf(mp, sizeof(mp), "/m%zu", n + 3 - i);
+		deep_mount(f, i, 1, 2, mp, n + 3 - i, n + 2 - i);
+	}
+	if (shape == CHAINED)
+		deep_mount(f, n + 2, 1, 2, "/m1", 1, 0);
+	fputs("],\"ns_ino\":4026532300,\"nsfs_paths\":[],\"owner_userns_ino\":null,\"pids\":[],"
+	      "\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\",\"version\":\"0.1.0\"},"
+	      "\"warnings\":[]}",
+	      f);
+	fclose(f);
+	if (mnts_snapshot_parse(text, len, "deep", &snap, &err) < 0)
+		printf("# %s\n", err.msg);
+	free(text);
+	return snap;
+}
+
+struct deep_run {
+	const struct mnts_snapshot *stacked, *chained;
+	size_t n, n_chained;
+	size_t stacked_steps, anchors; /* of the plans */
+	int stacked_rc, chained_rc;
+	size_t reachable; /* live mounts of a stack of n found reachable */
+};
+
+static int plan_steps_of(const struct mnts_snapshot *snap, enum mnts_step_kind kind,
+			 size_t *ret_steps, size_t *ret_kind)
+{
+	const struct mnts_plan_opts opts = new_opts();
+	struct mnts_host h = {0};
+	struct mnts_plan plan;
+	struct mnts_error err = {0};
+	int r;
+
+	mnts_live_table_index(&h.live);
+	r = mnts_plan_build(&plan, snap, &h, &opts, &err);
+	if (r == 0) {
+		*ret_steps = plan.n_steps;
+		*ret_kind = count_kind(&plan, kind);
+		mnts_plan_done(&plan);
+	} else {
+		printf("# %s\n", err.msg);
+	}
+	mnts_host_done(&h);
+	return r;
+}
+
+/* Plans the deep snapshots and indexes a live table of n mounts stacked on
+ * one path, on a thread with a small stack. */
+static void *deep_thread(void *arg)
+{
+	struct deep_run *d = arg;
+	struct mnts_host h = {0};
+	size_t ignored;
+
+	d->stacked_rc = plan_steps_of(d->stacked, MNTS_STEP_DROP, &d->stacked_steps, &ignored);
+	d->chained_rc = plan_steps_of(d->chained, MNTS_STEP_ANCHOR, &ignored, &d->anchors);
+	/* the top of the stack first: each mount's answer needs its parent's */
+	for (size_t i = d->n + 1; i >= 2; i--)
+		live_add(&h, i, i - 1, 0, (uint32_t)i, "tmpfs", "/", "/a");
+	live_add(&h, 1, 1, 0, 1, "tmpfs", "/", "/");
+	mnts_live_table_index(&h.live);
+	for (size_t i = 0; i < h.live.n; i++)
+		d->reachable += h.live.v[i].reach == MNTS_REACH_YES;
+	mnts_host_done(&h);
+	return NULL;
+}
+
+static void test_live_source(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("a superblock with a live mount is cloned from it; one without is created")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("sources.json");
+		const struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+
+		sources_host(&h);
+		CHECK(snap);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		sb = sb_of(&plan, 8, 1);
+		CHECK(sb && sb->how == MNTS_SB_LIVE);
+		CHECK_STR(sb ? sb->path : NULL, "/");
+		sb = sb_of(&plan, 0, 31);
+		CHECK(sb && sb->how == MNTS_SB_LIVE);
+		CHECK_STR(sb ? sb->path : NULL, "/run/x");
+		sb = sb_of(&plan, 0, 30);
+		CHECK(sb && sb->how == MNTS_SB_FRESH && sb->options);
+		/* /data is below its source's root: a clone of it; /run is its
+		 * source's root: the source itself */
+		_cleanup_free_ char *k = kinds(&plan);
+		CHECK_STR(k, "NS_CREATE SB_FRESH SB_LIVE CLONE ATTACH SB_LIVE ATTACH NS_POPULATE "
+			     "DROP PIN");
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_fresh(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("--fresh creates a tmpfs a live mount could give, and still clones ext4")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("sources.json");
+		struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+
+		opts.fresh = true;
+		sources_host(&h);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		sb = sb_of(&plan, 0, 31);
+		CHECK(sb && sb->how == MNTS_SB_FRESH && sb->options);
+		sb = sb_of(&plan, 8, 1);
+		CHECK(sb && sb->how == MNTS_SB_LIVE);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SB_FRESH), 2);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SB_LIVE), 1);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_unresolvable(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("an unresolvable source is one error naming the mount")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("sources.json");
+		const struct mnts_plan_opts opts = new_opts();
+
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		CHECK(mnts_plan_build(&plan, snap, &h, &opts, &err) < 0);
+		CHECK(strstr(err.msg, "cannot replay 1 mount: 'ns0:/data' (ext4 8:1): no live "
+				      "mount of this superblock contains its root '/srv/data', "
+				      "and ext4 cannot be created") != NULL);
+		CHECK_INT(plan.n_steps, 0);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_covered(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("a live mount covered by another one is not a source")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("sources.json");
+		const struct mnts_plan_opts opts = new_opts();
+
+		h = (struct mnts_host){0};
+		live_add(&h, 100, 1, 0, 20, "tmpfs", "/", "/");
+		live_add(&h, 101, 100, 8, 1, "ext4", "/", "/mnt");
+		live_add(&h, 102, 101, 0, 21, "tmpfs", "/", "/mnt");
+		mnts_live_table_index(&h.live);
+		CHECK(mnts_plan_build(&plan, snap, &h, &opts, &err) < 0);
+		CHECK(strstr(err.msg, "'ns0:/data' (ext4 8:1)") != NULL);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_external(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("--external gives the superblock of the mount it names")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("sources.json");
+		char *ext[] = {"ns0:/data:/mnt/disk"};
+		struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+
+		opts.externals = ext;
+		opts.n_externals = 1;
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		sb = sb_of(&plan, 8, 1);
+		CHECK(sb && sb->how == MNTS_SB_EXTERNAL);
+		CHECK_STR(sb ? sb->path : NULL, "/mnt/disk");
+		CHECK_STR(sb ? sb->root : NULL, "/srv/data");
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SB_EXTERNAL), 1);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_peer_group(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("a peer group gets one anchor and a join per member; a pure slave its slave anchor")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("groups.json");
+		const struct mnts_plan_opts opts = new_opts();
+		int anchor = -1, slave_anchor = -1, joins = 0, slaves = 0;
+
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_ANCHOR), 1);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SLAVE_ANCHOR), 1);
+		for (size_t i = 0; i < plan.n_steps; i++) {
+			const struct mnts_step *s = &plan.steps[i];
+
+			if (s->kind == MNTS_STEP_ANCHOR)
+				anchor = s->dst;
+			if (s->kind == MNTS_STEP_SLAVE_ANCHOR) {
+				CHECK(anchor >= 0 && s->aux == anchor);
+				slave_anchor = s->dst;
+			}
+			if (s->kind == MNTS_STEP_JOIN) {
+				/* from the anchor, made before */
+				CHECK(anchor >= 0 && s->src == anchor);
+				joins++;
+			}
+			if (s->kind == MNTS_STEP_SLAVE) {
+				CHECK(slave_anchor >= 0 && s->src == slave_anchor);
+				CHECK_STR(plan.mounts[s->obj].m->mountpoint, "/s");
+				slaves++;
+			}
+		}
+		CHECK_INT(joins, 2);
+		/* /o's master group 9 is nowhere: replayed private (warned) */
+		CHECK_INT(slaves, 1);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_LIVE_MEMBER), 0);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_live_group(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("a slave of a group outside the snapshot rejoins a live member of it")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("groups.json");
+		const struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+		size_t slaves = 0;
+
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		h.groups.all = load("live_groups.json");
+		h.groups.self_ns_id = 7001;
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_LIVE_MEMBER), 1);
+		CHECK(plan.n_groups == 2 && plan.groups[1].live && plan.groups[1].ns_id == 7002);
+		CHECK_STR(plan.n_groups == 2 ? plan.groups[1].path : NULL, "/m");
+		/* its superblock must be the live one too: cloned from the member */
+		sb = sb_of(&plan, 0, 41);
+		CHECK(sb && sb->how == MNTS_SB_LIVE && sb->ns_id == 7002);
+		slaves = count_kind(&plan, MNTS_STEP_SLAVE);
+		CHECK_INT(slaves, 2);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_shared_elsewhere(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST(
+	    "a superblock replay never creates, mounted only in another namespace, is cloned there")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("shared.json");
+		struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+
+		opts.fresh = true; /* even so: sysfs is never created */
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		CHECK(mnts_plan_needs_other_ns(snap, &opts, &h.live));
+		h.groups.all = load("live_elsewhere.json");
+		h.groups.self_ns_id = 7001;
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		sb = sb_of(&plan, 0, 22);
+		CHECK(sb && sb->how == MNTS_SB_LIVE && sb->ns_id == 7002);
+		CHECK_STR(sb ? sb->path : NULL, "/sys");
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SB_FRESH), 1);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+	TEST("every namespace is gathered only for a shared superblock with no live mount here")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *shared = load("shared.json");
+		_cleanup_snapshot_ struct mnts_snapshot *groups = load("groups.json");
+		struct mnts_plan_opts opts = new_opts();
+		char *ext[] = {"/sys:/mnt/sys"};
+
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		/* tmpfs only: created */
+		CHECK(!mnts_plan_needs_other_ns(groups, &opts, &h.live));
+		opts.externals = ext;
+		opts.n_externals = 1;
+		CHECK(!mnts_plan_needs_other_ns(shared, &opts, &h.live));
+		mnts_host_done(&h);
+		opts.n_externals = 0;
+		live_add(&h, 100, 100, 0, 20, "tmpfs", "/", "/");
+		live_add(&h, 101, 100, 0, 22, "sysfs", "/", "/sys");
+		mnts_live_table_index(&h.live);
+		CHECK(!mnts_plan_needs_other_ns(shared, &opts, &h.live));
+		CHECK_INT(mnts_plan_build(&plan, shared, &h, &opts, &err), 0);
+		CHECK(plan.n_sbs == 2 && sb_of(&plan, 0, 22)->how == MNTS_SB_LIVE &&
+		      sb_of(&plan, 0, 22)->ns_id == 0);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_needs_live_groups(void)
+{
+	TEST("live groups are gathered only for a master outside the snapshot")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *groups = load("groups.json");
+		_cleanup_snapshot_ struct mnts_snapshot *sources = load("sources.json");
+		struct mnts_plan_opts opts = new_opts();
+		char *ext[] = {"/o:/mnt/o"};
+
+		CHECK(mnts_plan_needs_live_groups(groups, &opts));
+		CHECK(!mnts_plan_needs_live_groups(sources, &opts));
+		opts.fresh = true;
+		CHECK(!mnts_plan_needs_live_groups(groups, &opts));
+		opts.fresh = false;
+		opts.externals = ext;
+		opts.n_externals = 1;
+		CHECK(!mnts_plan_needs_live_groups(groups, &opts));
+	}
+}
+
+static void test_depth(void)
+{
+	TEST("100,000 stacked mounts, and a chain of 5,000 masters, plan on a 128 KiB stack")
+	{
+		/* the reader checks a master chain in quadratic time: 5,000 */
+		struct deep_run d = {.n = 99999, .n_chained = 4999};
+		_cleanup_snapshot_ struct mnts_snapshot *stacked = deep_snapshot(STACKED, d.n);
+		_cleanup_snapshot_ struct mnts_snapshot *chained =
+		    deep_snapshot(CHAINED, d.n_chained);
+		pthread_attr_t attr;
+		pthread_t t;
+
+		CHECK(stacked && chained);
+		d.stacked = stacked;
+		d.chained = chained;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 128 << 10);
+		CHECK_INT(pthread_create(&t, &attr, deep_thread, &d), 0);
+		pthread_join(t, NULL);
+		pthread_attr_destroy(&attr);
+		CHECK_INT(d.stacked_rc, 0);
+		/* namespace, root, a superblock and an attach each, populate,
+		 * drop, pin */
+		CHECK_INT(d.stacked_steps, 1 + 1 + 2 * d.n + 3);
+		CHECK_INT(d.chained_rc, 0);
+		/* an anchor for every group with a slave group: all but the last */
+		CHECK_INT(d.anchors, d.n_chained);
+		/* the live stack: the root and the top of the stack */
+		CHECK_INT(d.reachable, 2);
+	}
+}
+
+int main(void)
+{
+	test_live_source();
+	test_fresh();
+	test_unresolvable();
+	test_covered();
+	test_external();
+	test_peer_group();
+	test_live_group();
+	test_shared_elsewhere();
+	test_needs_live_groups();
+	test_depth();
+	return tap_done();
+}
