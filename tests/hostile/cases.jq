@@ -157,9 +157,11 @@ def cases: base as $b
 , case("nsfs"; "unknown-mount-namespace"; "0x2"; set(ns0m(5) + ["nsfs"]; {type: "mnt", ino: 4026532997, ns: null})
 	| .namespaces[1].nsfs_paths = [])
 , case("nsfs"; "nsfs-without-object"; "0x2"; set(ns0m(5) + ["nsfs"]; null) | .namespaces[1].nsfs_paths = [])
-# device numbers: a legal one reads, compares and replays; others are refused
+# device numbers: a legal one reads, compares and replays (a major number
+# not 0 is no anonymous device: replay cannot give it back, exit 1); others
+# are refused
 , (("0:0", "4294967295:4294967295", "4294967295:0", "0:4294967295", "4095:1048575") as $d
-	| case("devs"; "legal-\($d | sub(":"; "_"))"; "000"; base | .namespaces[0].mounts[1,2,3].dev = $d | .namespaces[1].mounts[1].dev = $d))
+	| case("devs"; "legal-\($d | sub(":"; "_"))"; if $d | startswith("0:") then "000" else "00r" end; base | .namespaces[0].mounts[1,2,3].dev = $d | .namespaces[1].mounts[1].dev = $d))
 , (["4294967296:0", "0:4294967296", "-1:0", "1:", ":1", "1", "a:b", "1:2:3", "", " 1:2", "0x1:2", "+1:2", "1 :2", "1:2\n"]
 	| named as [$n, $d] | case("devs"; "bad" + $n; set(ns0m(1) + ["dev"]; $d)))
 # file system types: unknown ones replay to an error; the types whose

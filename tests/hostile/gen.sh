@@ -8,7 +8,8 @@
 # an empty one)
 # EXPECT is what `diff FILE FILE`, `replay -n --new=DIR/c/new FILE` and a
 # real `replay --new=DIR/c/new FILE` must do, one character each (run.sh):
-# 2 exit 2 with one line, 0 success, x either, N (dry run only) no step
+# 2 exit 2 with one line, 0 success, x either, r (real replay) 0 or 1,
+# N (dry run only) no step
 # that creates a superblock other than tmpfs, - not run.  FILE "-" reads
 # STDIN.  DIR/c is the canary: labels that escape --new=DIR point into it.
 # The semantic cases come from cases.jq, the byte-level ones from here.
