@@ -212,34 +212,6 @@ int main(void)
 		mnts_ns_add_pin(&snap->nss[0], "ns0", "/tmp/a");
 		CHECK_STR(link_error(snap, &err), "");
 	}
-	TEST("paths: PATH_MAX and NAME_MAX, and the normal form")
-	{
-		char p[4200], buf[80];
-
-		memset(p, 'a', sizeof(p));
-		p[0] = '/';
-		p[256] = '\0'; /* one component of 255 */
-		CHECK(mnts_path_fault(p, buf) == NULL);
-		p[256] = 'a';
-		p[257] = '\0';
-		CHECK_STR(mnts_path_fault(p, buf),
-			  "component 1 is 256 bytes, longer than NAME_MAX (255)");
-		p[257] = 'a';
-		for (size_t i = 0; i < 4095; i += 200)
-			p[i] = '/';
-		p[4095] = '\0';
-		CHECK(mnts_path_fault(p, buf) == NULL);
-		p[4095] = 'a';
-		p[4096] = '\0';
-		CHECK_STR(mnts_path_fault(p, buf), "4096 bytes, longer than PATH_MAX (4096 with the NUL)");
-		CHECK_STR(mnts_path_fault("/a//b", buf), "not an absolute normalised path");
-		CHECK_STR(mnts_path_fault("/a/.", buf), "not an absolute normalised path");
-		CHECK(mnts_path_fault("/", buf) == NULL);
-		CHECK(mnts_path_fault("/.a/..b", buf) == NULL);
-		CHECK_STR(mnts_path_below("/tmp/a", "/tmp"), "a");
-		CHECK(mnts_path_below("/tmpa", "/tmp") == NULL);
-		CHECK_STR(mnts_path_below("/tmp", "/tmp"), "");
-	}
 	TEST("100,000 mounts stacked on one path link without recursion")
 	{
 		struct mnts_ns *ns;
