@@ -245,37 +245,45 @@ static void fill_children(struct mnts_ns *ns)
 	}
 }
 
-/* Every mount reachable from the root <=> no cycle, no second tree.  The
- * walk keeps its own stack: a tree may be 100,000 mounts deep. */
-static int check_reachable(struct mnts_ns *ns, struct mnts_error *err)
+/* How many mounts of ns are reached from its root going down, each marked
+ * in reached[] unless NULL.  The walk keeps its own stack (room for every
+ * mount): a tree may be 100,000 mounts deep. */
+static size_t reach_from_root(struct mnts_ns *ns, struct mnts_mount **stack, bool *reached)
 {
-	_cleanup_free_ struct mnts_mount **stack = xcalloc(ns->n_mounts, sizeof(*stack));
-	size_t reached = 0;
+	size_t n = 0;
 
 	stack[0] = ns->root;
 	for (size_t top = 1; top > 0;) {
 		struct mnts_mount *m = stack[--top];
 
-		reached++;
+		n++;
+		if (reached)
+			reached[m - ns->mounts] = true;
 		for (size_t k = 0; k < m->n_children; k++)
 			stack[top++] = m->children[k];
 	}
-	if (reached == ns->n_mounts)
-		return 0;
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		struct mnts_mount *m = &ns->mounts[i], *p = m;
-		size_t steps = 0;
+	return n;
+}
 
-		while (p->parent && steps <= ns->n_mounts) {
-			p = p->parent;
-			steps++;
-		}
-		if (p != ns->root)
+/* Every mount reachable from the root <=> no cycle, no second tree (the
+ * root is the only mount without a parent): the first mount not reached
+ * is on a cycle of parents or below one.  Found by walking down again,
+ * marking: walking up from each mount took time quadratic in the depth. */
+static int check_reachable(struct mnts_ns *ns, struct mnts_error *err)
+{
+	_cleanup_free_ struct mnts_mount **stack = xcalloc(ns->n_mounts, sizeof(*stack));
+	_cleanup_free_ bool *reached = NULL;
+
+	if (reach_from_root(ns, stack, NULL) == ns->n_mounts)
+		return 0;
+	reached = xcalloc(ns->n_mounts, sizeof(*reached));
+	reach_from_root(ns, stack, reached);
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		if (!reached[i])
 			return mnts_err(err, 0,
 					"namespace '%s' mount %" PRIu64
 					": parent: cycle (not reachable from the root)",
-					ns->label, m->id);
-	}
+					ns->label, ns->mounts[i].id);
 	return 0;
 }
 

@@ -258,5 +258,26 @@ int main(void)
 		CHECK_STR(link_error(snap, &err),
 			  "peer group 2: master_id 3: cycle in the master graph");
 	}
+	TEST("a cycle of parents after a tree 100,000 deep: the first mount not reached is named")
+	{
+		struct mnts_ns *ns;
+
+		snap = three();
+		add(&snap->nss[0], 4, 5, "/x"); /* below the cycle 5 <-> 6 */
+		add(&snap->nss[0], 5, 6, "/x");
+		add(&snap->nss[0], 6, 5, "/x");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 4: parent: cycle (not reachable from the root)");
+		/* each mount walked up to the root before: minutes */
+		snap = mnts_snapshot_new();
+		ns = mnts_snapshot_add_ns(snap, "ns0");
+		add(ns, 1, 0, "/");
+		for (uint64_t i = 2; i <= 99998; i++)
+			add(ns, i, i - 1, "/s");
+		add(ns, 99999, 100000, "/c");
+		add(ns, 100000, 99999, "/c");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 99999: parent: cycle (not reachable from the root)");
+	}
 	return tap_done();
 }
