@@ -13,13 +13,17 @@
  * and flags while it is the root of its own detached tree (mount_setattr
  * refuses other detached mounts), attach it to its parent (one mount at a
  * time: moving a subtree costs the kernel time per mount in it), then its
- * children (one whose mountpoint a sibling covers goes first), then its
+ * children (one whose mountpoint a sibling covers goes first; a missing
+ * mountpoint is made through the superblock's writable source, never
+ * through the mount, which may be read-only), then its
  * propagation once nothing more will be attached to it: so a parent is
  * private while anything is attached to it and nothing propagates.
  * Propagation comes from anchors by MOVE_MOUNT_SET_GROUP, which works on
  * any mount: a detached member of each peer group, and a detached pure
  * slave of each master group.  Unbindable needs mount_setattr: a leaf gets
- * it before it is attached, others at the end.  Then read-only superblocks,
+ * it before it is attached, others at the end.  A namespace's root gets
+ * its flags (read-only, for a container) after its children.  Then
+ * read-only superblocks, once everything in them exists,
  * the trees moved into their namespaces (pivot_root) or grafted, the roots'
  * propagation and the remaining unbindables from inside each namespace,
  * drop, pins.

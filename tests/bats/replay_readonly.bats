@@ -81,3 +81,43 @@ ro_in() {
 	ro_in new /s ro ro
 	ro_in new /r/proc/cpuinfo rw rw
 }
+
+# A live superblock (cloned from the host) read-only at the superblock: its
+# existing mountpoints are used, a missing one is refused with an error
+# naming the mount and the mountpoint, and the host's superblock is never
+# made writable.
+@test "ro: a missing mountpoint in a live read-only superblock is refused" {
+	run in_private_ns '
+		b=$TMP/box
+		mkdir -p "$b"
+		mount -t tmpfs -o mode=755 box "$b"
+		mkdir "$b/r"
+		mount -t tmpfs -o mode=755 rosb "$b/r"
+		mkdir "$b/r/c1"
+		mount -t tmpfs -o mode=755 c1 "$b/r/c1"
+		mount -o remount,ro "$b/r"
+		"$MNTSNAP" capture --pid=$$ --subtree="$b" -o "$TMP/snap.json"
+		mkdir "$TMP/out1" "$TMP/out2"
+		"$MNTSNAP" replay --new="$TMP/out1" --create-mountpoints "$TMP/snap.json"
+		echo "replay-with-mountpoint=ok"
+		# the mountpoint goes (the test may remount its own tmpfs)
+		umount "$b/r/c1"
+		mount -o remount,rw "$b/r"
+		rmdir "$b/r/c1"
+		mount -o remount,ro "$b/r"
+		r=0
+		"$MNTSNAP" replay --new="$TMP/out2" --create-mountpoints "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		cat "$TMP/err"
+		echo "exit=$r"
+		awk -v mp="$b/r" "\$5 == mp { print \"super=\" \$NF }" /proc/self/mountinfo
+		echo "entries=$(ls -A "$b/r" | wc -l)"
+		echo "pins=$(ls -A "$TMP/out2" | wc -l)"
+	'
+	assert_success
+	assert_line "replay-with-mountpoint=ok"
+	assert_line "exit=2"
+	assert_line --regexp "^mntsnap: replay: step [0-9]+, attach 'ns0:[^']*/box/r/c1' onto [^:]*: create missing mountpoint '/c1' in the host's read-only tmpfs superblock .*: Read-only file system$"
+	assert_line --regexp "^super=ro,"
+	assert_line "entries=0"
+	assert_line "pins=0"
+}
