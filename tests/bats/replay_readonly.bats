@@ -116,7 +116,7 @@ ro_in() {
 	assert_success
 	assert_line "replay-with-mountpoint=ok"
 	assert_line "exit=2"
-	assert_line --regexp "^mntsnap: replay: step [0-9]+, attach 'ns0:[^']*/box/r/c1' onto [^:]*: create missing mountpoint '/c1' in the host's read-only tmpfs superblock .*: Read-only file system$"
+	assert_line --regexp "^mntsnap: replay: step [0-9]+, attach 'ns0:[^']*/box/r/c1' onto '[^']*': create missing mountpoint '/c1' in the host's read-only tmpfs superblock .*: Read-only file system$"
 	assert_line --regexp "^super=ro,"
 	assert_line "entries=0"
 	assert_line "pins=0"
