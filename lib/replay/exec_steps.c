@@ -294,8 +294,7 @@ static int make_mountpoint(struct mnts_exec *x, int obj, int parent, const char 
 		return mnts_err(err, -r, "create mountpoint '/%s'", rel);
 	/* what replay made in a reused filesystem goes on failure */
 	if (from >= 0 && (!sb || sb->how != MNTS_SB_FRESH))
-		push_undo(x, UNDO_MKPATH, fcntl(dir, F_DUPFD_CLOEXEC, 3), path ? path : rel,
-			  from);
+		push_undo(x, UNDO_MKPATH, fcntl(dir, F_DUPFD_CLOEXEC, 3), path ? path : rel, from);
 	return 0;
 }
 

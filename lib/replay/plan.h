@@ -150,10 +150,10 @@ struct mnts_step {
 	int obj;	   /* index into sbs, mounts, groups or nss, per kind */
 	int dst, src, aux; /* slots; -1 when unused */
 	int keep;	   /* SB_LIVE: also keep an O_PATH fd of the path here, -1: no */
-	int view; /* MOUNTPOINT/ATTACH that may create: the writable view of the
-		   * parent's superblock (its source) missing mountpoints are
-		   * made through, never the parent itself (it may be read-only);
-		   * -1: through the parent */
+	int view;	   /* MOUNTPOINT/ATTACH that may create: the writable view of the
+			    * parent's superblock (its source) missing mountpoints are
+			    * made through, never the parent itself (it may be read-only);
+			    * -1: through the parent */
 	const char
 	    *rel;    /* MOUNTPOINT: path below the parent mount's root; CLONE: below the source */
 	bool create; /* MOUNTPOINT/CLONE: may create what is missing */

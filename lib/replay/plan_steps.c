@@ -246,8 +246,7 @@ static bool source_is_mount(const struct mnts_plan *plan, int i)
 
 	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)))
 		return false;
-	if (m->n_children &&
-	    ((mount_attr(m) & MOUNT_ATTR_RDONLY) || m->uid_map.n || m->gid_map.n))
+	if (m->n_children && ((mount_attr(m) & MOUNT_ATTR_RDONLY) || m->uid_map.n || m->gid_map.n))
 		return false;
 	sb = &plan->sbs[pm->sb];
 	if (plan->sb_mounts_off[pm->sb + 1] - plan->sb_mounts_off[pm->sb] != 1 || sb->ns_id)

@@ -609,7 +609,8 @@ static void test_readonly(void)
 		s = mountpoint_step(&plan, mount_at(&plan, "/ro/a/b"));
 		CHECK(s && s->kind == MNTS_STEP_MOUNTPOINT && streq(s->rel, "a/b"));
 		s = mountpoint_step(&plan, mount_at(&plan, "/b/c"));
-		CHECK(s && s->kind == MNTS_STEP_ATTACH && s->view == plan.sbs[plan.mounts[root].sb].slot);
+		CHECK(s && s->kind == MNTS_STEP_ATTACH &&
+		      s->view == plan.sbs[plan.mounts[root].sb].slot);
 		/* the read-only root once every child is attached, before it
 		 * goes into its namespace */
 		k = step_of(&plan, MNTS_STEP_FLAGS, root);
@@ -631,7 +632,8 @@ static void test_readonly(void)
 		CHECK(step_of(&plan, MNTS_STEP_ATTACH, child) < sb_ro);
 		for (size_t i = 0; i < plan.n_steps; i++)
 			if (plan.steps[i].kind == MNTS_STEP_MOUNTPOINT ||
-			    plan.steps[i].kind == MNTS_STEP_ATTACH || plan.steps[i].kind == MNTS_STEP_CLONE)
+			    plan.steps[i].kind == MNTS_STEP_ATTACH ||
+			    plan.steps[i].kind == MNTS_STEP_CLONE)
 				CHECK((ssize_t)i < sb_ro);
 		mnts_plan_done(&plan);
 		mnts_host_done(&h);
