@@ -159,8 +159,8 @@ static int run_step(struct mnts_exec *x, size_t i, struct mnts_error *err)
 	return mnts_step_kinds[s->kind].run(x, s, err);
 }
 
-/* For each slot, the index of the last step naming it (as dst, src or
- * aux): it is closed after that step.  -1 for the slots some step uses
+/* For each slot, the index of the last step naming it (as dst, src, aux,
+ * keep or view): it is closed after that step.  -1 for the slots some step uses
  * without naming them, which live until DROP or the end: namespaces (entered
  * by JOIN/SLAVE/UNBINDABLE of a root) and the namespaces of foreign sources.
  * The MOUNTPOINT step's look at its own mount comes before its ATTACH. */
@@ -179,7 +179,7 @@ static ssize_t *slots_last_use(const struct mnts_plan *plan)
 		last[i] = -1;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
-		const int used[] = {s->dst, s->src, s->aux, s->keep};
+		const int used[] = {s->dst, s->src, s->aux, s->keep, s->view};
 
 		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
 			if (used[k] >= 0 && !keep[used[k]])
@@ -221,7 +221,7 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		if (r >= 0) {
 			/* fds are done with after their last step: holding one per
 			 * mount would hit RLIMIT_NOFILE at 20,000 mounts */
-			const int used[] = {s->dst, s->src, s->aux, s->keep};
+			const int used[] = {s->dst, s->src, s->aux, s->keep, s->view};
 
 			for (size_t k = 0; k < ARRAY_SIZE(used); k++)
 				if (used[k] >= 0 && last_use[used[k]] == (ssize_t)i)

@@ -253,35 +253,64 @@ int mnts_run_live_member(struct mnts_exec *x, const struct mnts_step *s, struct 
 	return g->ns_id ? leave_foreign(x, r, err) : r;
 }
 
-/* An O_PATH fd of the mountpoint rel (below parent's root) of mount obj,
- * created when missing if create.  Returns: fd or -errno. */
-static int open_mountpoint(struct mnts_exec *x, int obj, int parent, const char *rel, bool create,
+/* Creates the missing mountpoint rel (below the parent's root) of mount
+ * obj: through view, the writable source of the parent's superblock, at the
+ * parent's root below it (a read-only parent refuses), else through the
+ * parent.  A file when the mount's root is one (a file bind needs a file to
+ * sit on), else a directory.  Returns: 0 or -errno. */
+static int make_mountpoint(struct mnts_exec *x, int obj, int parent, const char *rel, int view,
 			   struct mnts_error *err)
 {
 	const struct mnts_plan_mount *pm = &x->plan->mounts[obj];
+	const struct mnts_plan_mount *pp = &x->plan->mounts[x->plan->nss[0].base];
+	const struct mnts_plan_sb *sb = NULL;
+	_cleanup_free_ char *path = NULL;
+	const char *below = NULL;
+	struct stat st;
+	int from = -1, dir = parent, r;
+
+	/* the parent's plan entry: same namespace, its index */
+	for (size_t n = 0; n < x->plan->n_nss; n++)
+		if (x->plan->nss[n].ns == pm->m->ns)
+			pp = &x->plan->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
+	if (pp->sb >= 0)
+		sb = &x->plan->sbs[pp->sb];
+	if (view >= 0 && sb)
+		below = mnts_path_below(pp->m->root, sb->root);
+	if (below) {
+		dir = *slot(x, view);
+		path = *below ? xasprintf("%s/%s", below, rel) : xstrdup(rel);
+	}
+	if (fstat(*slot(x, pm->slot), &st) < 0)
+		return mnts_err(err, errno, "stat the mount");
+	r = mnts_mkpath_beneath(dir, path ? path : rel, !S_ISDIR(st.st_mode), &from);
+	if (r == -EROFS && sb && sb->how != MNTS_SB_FRESH)
+		/* a live or --external superblock read-only at the superblock
+		 * level: it is the host's, never made writable */
+		return mnts_err(err, EROFS,
+				"create missing mountpoint '/%s' in the host's read-only %s "
+				"superblock (replay never makes it writable)",
+				rel, sb->fstype);
+	if (r < 0)
+		return mnts_err(err, -r, "create mountpoint '/%s'", rel);
+	/* what replay made in a reused filesystem goes on failure */
+	if (from >= 0 && (!sb || sb->how != MNTS_SB_FRESH))
+		push_undo(x, UNDO_MKPATH, fcntl(dir, F_DUPFD_CLOEXEC, 3), path ? path : rel, from);
+	return 0;
+}
+
+/* An O_PATH fd of the mountpoint rel (below parent's root) of mount obj,
+ * created when missing if create (make_mountpoint()).  Returns: fd or -errno. */
+static int open_mountpoint(struct mnts_exec *x, int obj, int parent, const char *rel, bool create,
+			   int view, struct mnts_error *err)
+{
 	int at = mnts_open_beneath(parent, rel);
 
 	if (at == -ENOENT && create) {
-		const struct mnts_plan_mount *pp = &x->plan->mounts[x->plan->nss[0].base];
-		struct stat st;
-		int from = -1, r;
-		bool fresh_parent;
+		int r = make_mountpoint(x, obj, parent, rel, view, err);
 
-		/* the parent's plan entry: same namespace, its index */
-		for (size_t n = 0; n < x->plan->n_nss; n++)
-			if (x->plan->nss[n].ns == pm->m->ns)
-				pp =
-				    &x->plan
-					 ->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
-		fresh_parent = pp->sb >= 0 && x->plan->sbs[pp->sb].how == MNTS_SB_FRESH;
-		/* a file bind needs a file to sit on */
-		if (fstat(*slot(x, pm->slot), &st) < 0)
-			return mnts_err(err, errno, "stat the mount");
-		r = mnts_mkpath_beneath(parent, rel, !S_ISDIR(st.st_mode), &from);
 		if (r < 0)
-			return mnts_err(err, -r, "create mountpoint '/%s'", rel);
-		if (from >= 0 && !fresh_parent)
-			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), rel, from);
+			return r;
 		at = mnts_open_beneath(parent, rel);
 	}
 	if (at == -ENOENT)
@@ -296,7 +325,7 @@ static int open_mountpoint(struct mnts_exec *x, int obj, int parent, const char 
 
 int mnts_run_mountpoint(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
-	int at = open_mountpoint(x, s->obj, *slot(x, s->src), s->rel, s->create, err);
+	int at = open_mountpoint(x, s->obj, *slot(x, s->src), s->rel, s->create, s->view, err);
 
 	if (at < 0)
 		return at;
@@ -315,7 +344,7 @@ static int do_attach_at(struct mnts_exec *x, const struct mnts_step *s, struct m
 		return 0;
 	if (errno != ENOENT)
 		return mnts_err(err, errno, "move_mount");
-	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, err);
+	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, s->view, err);
 	if (at < 0)
 		return at;
 	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",

@@ -21,7 +21,7 @@ struct mnts_step *plan_add_step(struct mnts_plan *plan, enum mnts_step_kind kind
 	}
 	s = &plan->steps[plan->n_steps++];
 	*s = (struct mnts_step){
-	    .kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1, .keep = -1};
+	    .kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1, .keep = -1, .view = -1};
 	return s;
 }
 

@@ -229,11 +229,14 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
     /* a user namespace with the maps (fork, unshare(CLONE_NEWUSER),
      * uid_map/gid_map), mount_setattr MOUNT_ATTR_IDMAP */
     [MNTS_STEP_IDMAP] = {"idmap", MNTS_STEP_OBJ_MOUNT, mnts_run_idmap, describe_idmap},
-    /* openat2 RESOLVE_BENEATH O_PATH of the mountpoint in the parent,
-     * mkdirat/openat O_CREAT when creating (undone if the parent is reused) */
+    /* openat2 RESOLVE_BENEATH O_PATH of the mountpoint in the parent;
+     * when creating, mkdirat/openat O_CREAT through the view (the parent
+     * superblock's writable source: the parent may be read-only), undone
+     * if the superblock is reused */
     [MNTS_STEP_MOUNTPOINT] = {"mountpoint", MNTS_STEP_OBJ_MOUNT, mnts_run_mountpoint,
 			      describe_mountpoint},
-    /* move_mount onto the parent at rel, or onto the MOUNTPOINT fd */
+    /* move_mount onto the parent at rel, or onto the MOUNTPOINT fd; on
+     * ENOENT, the MOUNTPOINT syscalls first */
     [MNTS_STEP_ATTACH] = {"attach", MNTS_STEP_OBJ_MOUNT, mnts_run_attach, describe_attach},
     /* mount_setattr attr_set/attr_clr */
     [MNTS_STEP_FLAGS] = {"flags", MNTS_STEP_OBJ_MOUNT, mnts_run_flags, describe_flags},

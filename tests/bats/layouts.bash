@@ -527,3 +527,93 @@ layout_wide500() {
 		mount --bind "$d/w/m$i" "$d/w/m$i"
 	done
 }
+
+# Read-only parents with children (a container's root: read-only, with
+# /proc, /dev, /run and volumes mounted on directories of it).  Replay must
+# make the mountpoints through a writable view of the superblock, never
+# through the read-only mount, and make things read-only only afterwards.
+
+# A tmpfs made read-only per mount after its children (a tmpfs and a bind,
+# one with a child of its own) were mounted.
+layout_ro_mount_children() {
+	local d=$1
+	mkdir "$d/r" "$d/src"
+	mount -t tmpfs -o mode=755 rofs "$d/r"
+	mkdir -p "$d/r/c1" "$d/r/c2" "$d/r/deep/c3"
+	mount -t tmpfs -o mode=755 c1 "$d/r/c1"
+	mkdir "$d/r/c1/g"
+	mount -t tmpfs -o mode=755 g "$d/r/c1/g"
+	mount --bind "$d/src" "$d/r/c2"
+	mount -t tmpfs -o mode=755 c3 "$d/r/deep/c3"
+	mount -o remount,bind,ro "$d/r"
+}
+
+# A tmpfs made read-only at the superblock (remount,ro), with children and
+# grandchildren, one of them a bind of the read-only tmpfs itself.
+layout_ro_sb_children() {
+	local d=$1
+	mkdir "$d/r"
+	mount -t tmpfs -o mode=755 rosb "$d/r"
+	mkdir -p "$d/r/c1" "$d/r/c2/sub" "$d/r/self" "$d/r/data/x"
+	mount -t tmpfs -o mode=755 c1 "$d/r/c1"
+	mkdir "$d/r/c1/g"
+	mount -t tmpfs -o mode=755 g "$d/r/c1/g"
+	mount -t tmpfs -o mode=755 c2 "$d/r/c2/sub"
+	mount --bind "$d/r/data" "$d/r/self"
+	mount -t tmpfs -o mode=755 y "$d/r/data/x"
+	mount -o remount,ro "$d/r"
+}
+
+# A 50-level chain: every 5th level a narrow bind of a tmpfs whose root is
+# mounted nowhere (mounted, bound from a subdirectory, unmounted), levels 20
+# and 40 of those read-only; the other levels tmpfs.
+layout_ro_narrow_chain() {
+	local d=$1 cur=$1 i t
+	t=$(_lay_state)/narrow-src
+	mkdir -p "$t"
+	for i in $(seq 50); do
+		mkdir "$cur/d"
+		if [ $((i % 5)) = 0 ]; then
+			mount -t tmpfs -o mode=755 "narrow$i" "$t"
+			mkdir -p "$t/top/sub$i/d"
+			mount --bind "$t/top/sub$i" "$cur/d"
+			umount "$t"
+		else
+			mount -t tmpfs -o mode=755 "chain$i" "$cur/d"
+		fi
+		cur=$cur/d
+	done
+	mount -o remount,bind,ro "$d/$(printf 'd/%.0s' $(seq 20))"
+	mount -o remount,bind,ro "$d/$(printf 'd/%.0s' $(seq 40))"
+}
+
+# A read-only bind of a directory of the layout's root, with a child below.
+layout_ro_dir_bind() {
+	local d=$1
+	mkdir -p "$d/vol/data/c" "$d/b"
+	mount --bind "$d/vol" "$d/b"
+	mount -t tmpfs -o mode=755 child "$d/b/data/c"
+	mount -o remount,bind,ro "$d/b"
+}
+
+# File binds inside a tmpfs read-only per mount and inside one read-only at
+# the superblock (an lxcfs-style /proc/cpuinfo in a read-only root).
+layout_ro_file_bind() {
+	local d=$1
+	mkdir "$d/r" "$d/s" "$d/t"
+	mount -t tmpfs -o mode=755 files "$d/t"
+	echo cpuinfo >"$d/t/cpuinfo"
+	mount -t tmpfs -o mode=755 rofile "$d/r"
+	mkdir "$d/r/proc"
+	: >"$d/r/proc/cpuinfo"
+	: >"$d/r/top"
+	mount --bind "$d/t/cpuinfo" "$d/r/proc/cpuinfo"
+	mount --bind "$d/t/cpuinfo" "$d/r/top"
+	mount -o remount,bind,ro "$d/r"
+	mount -t tmpfs -o mode=755 rosbfile "$d/s"
+	: >"$d/s/f"
+	mount --bind "$d/t/cpuinfo" "$d/s/f"
+	mount -o remount,ro "$d/s"
+	umount "$d/t"
+	rmdir "$d/t"
+}

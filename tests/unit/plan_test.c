@@ -2,6 +2,7 @@
  * (tests/unit/fixtures/plan/) and host facts made here, no root, no kernel. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 
 #include "lib/json/snapjson.h"
 #include "lib/replay/host.h"
@@ -536,6 +537,109 @@ static void test_depth(void)
 	}
 }
 
+/* The index into plan->mounts of the mount at mountpoint mp, or -1. */
+static int mount_at(const struct mnts_plan *plan, const char *mp)
+{
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (streq(plan->mounts[i].m->mountpoint, mp))
+			return (int)i;
+	return -1;
+}
+
+/* The index of the first step of that kind on obj, or -1. */
+static ssize_t step_of(const struct mnts_plan *plan, enum mnts_step_kind kind, int obj)
+{
+	for (size_t i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i].kind == kind && plan->steps[i].obj == obj)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The step that puts mount i on its mountpoint: MOUNTPOINT for a path of
+ * several components (it opens, and may create, the mountpoint), else
+ * ATTACH. */
+static const struct mnts_step *mountpoint_step(const struct mnts_plan *plan, int i)
+{
+	ssize_t k = step_of(plan, MNTS_STEP_MOUNTPOINT, i);
+
+	if (k < 0)
+		k = step_of(plan, MNTS_STEP_ATTACH, i);
+	return k < 0 ? NULL : &plan->steps[k];
+}
+
+/* readonly.json: a read-only root (a container's) with /c1, a tmpfs /ro
+ * read-only per mount and at the superblock with /ro/a/b below, and a
+ * read-only bind /b of the root's superblock with /b/c below. */
+static void test_readonly(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("read-only parents: mountpoints made through the superblock's writable source, "
+	     "ro after the children")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("readonly.json");
+		struct mnts_plan_opts opts = new_opts();
+		int root, ro, bind, child;
+		const struct mnts_step *s;
+		ssize_t populate, sb_ro, k;
+
+		opts.fresh = true;
+		sources_host(&h);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		root = mount_at(&plan, "/");
+		ro = mount_at(&plan, "/ro");
+		bind = mount_at(&plan, "/b");
+		populate = step_of(&plan, MNTS_STEP_NS_POPULATE, 0);
+		CHECK(root >= 0 && ro >= 0 && bind >= 0 && populate > 0);
+		/* every mountpoint that may be created is made through the
+		 * parent superblock's source, which is never the parent */
+		for (size_t i = 0; i < plan.n_mounts; i++) {
+			const struct mnts_plan_mount *pm = &plan.mounts[i], *pp;
+
+			if (!pm->m->parent)
+				continue;
+			pp = &plan.mounts[mount_at(&plan, pm->m->parent->mountpoint)];
+			s = mountpoint_step(&plan, (int)i);
+			CHECK(s && s->create);
+			CHECK_INT(s->view, plan.sbs[pp->sb].slot);
+			CHECK(s->view != pp->slot);
+		}
+		s = mountpoint_step(&plan, mount_at(&plan, "/ro/a/b"));
+		CHECK(s && s->kind == MNTS_STEP_MOUNTPOINT && streq(s->rel, "a/b"));
+		s = mountpoint_step(&plan, mount_at(&plan, "/b/c"));
+		CHECK(s && s->kind == MNTS_STEP_ATTACH &&
+		      s->view == plan.sbs[plan.mounts[root].sb].slot);
+		/* the read-only root once every child is attached, before it
+		 * goes into its namespace */
+		k = step_of(&plan, MNTS_STEP_FLAGS, root);
+		CHECK(k > 0 && k < populate);
+		CHECK(plan.steps[k].attr_set & MOUNT_ATTR_RDONLY);
+		for (size_t i = 0; i < plan.n_mounts; i++)
+			if (plan.mounts[i].m->parent)
+				CHECK(step_of(&plan, MNTS_STEP_ATTACH, (int)i) < k);
+		/* a mount with a parent: its flags before it is attached
+		 * (mount_setattr refuses it after), its children after */
+		k = step_of(&plan, MNTS_STEP_FLAGS, ro);
+		CHECK(k >= 0 && k < step_of(&plan, MNTS_STEP_ATTACH, ro));
+		/* the new read-only superblock once everything below it
+		 * exists: after the last mountpoint and attach */
+		sb_ro = step_of(&plan, MNTS_STEP_SB_RO, plan.mounts[ro].sb);
+		CHECK(sb_ro > 0 && sb_ro < populate);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SB_RO), 1);
+		child = mount_at(&plan, "/ro/a/b");
+		CHECK(step_of(&plan, MNTS_STEP_ATTACH, child) < sb_ro);
+		for (size_t i = 0; i < plan.n_steps; i++)
+			if (plan.steps[i].kind == MNTS_STEP_MOUNTPOINT ||
+			    plan.steps[i].kind == MNTS_STEP_ATTACH ||
+			    plan.steps[i].kind == MNTS_STEP_CLONE)
+				CHECK((ssize_t)i < sb_ro);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
 int main(void)
 {
 	test_live_source();
@@ -548,5 +652,6 @@ int main(void)
 	test_shared_elsewhere();
 	test_needs_live_groups();
 	test_depth();
+	test_readonly();
 	return tap_done();
 }
