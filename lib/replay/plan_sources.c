@@ -237,16 +237,15 @@ static void no_source(const struct mnts_plan *plan, const struct mnts_fs_feature
 	}
 }
 
-/* A cloned source must hold every root replayed from it. */
+/* A cloned source must hold every root replayed from it (a deleted one
+ * below it: it is made again there, plan_steps.c). */
 static void check_roots(const struct mnts_plan *plan, const struct mnts_plan_sb *sb,
 			const int *mine, int n_mine, struct mnts_strv *bad)
 {
 	for (int k = 0; k < n_mine; k++) {
 		const struct mnts_mount *m = plan->mounts[mine[k]].m;
 
-		if (m->deleted)
-			plan_unresolved(bad, m, "its root '%s' was deleted on the host", m->root);
-		else if (!mnts_path_contains(sb->root, m->root))
+		if (!mnts_path_contains(sb->root, m->root))
 			plan_unresolved(bad, m,
 					"root '%s' is not inside the source '%s' (root '%s')",
 					m->root, sb->path, sb->root);
