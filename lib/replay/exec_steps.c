@@ -424,6 +424,28 @@ int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	return 0;
 }
 
+/* Every clone of a mount shows its source (devname), which belongs to the
+ * mount: the mounts of superblock sb, cloned from the live mount at
+ * dirfd/path, show its source, whatever theirs was.  Keeping theirs would
+ * take reconfiguring a superblock the host uses: each that differs is
+ * named in a warning instead (and verification reports it). */
+static void warn_sources(const struct mnts_exec *x, int sb, int dirfd, const char *path)
+{
+	const struct mnts_plan *plan = x->plan;
+	_cleanup_free_ char *live = mnts_mount_source_at(dirfd, path);
+	char name[512];
+
+	for (int k = plan->sb_mounts_off[sb]; live && k < plan->sb_mounts_off[sb + 1]; k++) {
+		const struct mnts_mount *m = plan->mounts[plan->sb_mounts[k]].m;
+
+		if (!streq(m->source, live))
+			mnts_warn("'%s': its source '%s' comes back as '%s', the source "
+				  "of the live mount it is cloned from (replay never reconfigures "
+				  "a superblock it reuses)",
+				  mnts_plan_mount_name(m, name, sizeof(name)), m->source, live);
+	}
+}
+
 /* SB_LIVE and SB_EXTERNAL: only the first checks the superblock it gets. */
 int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
@@ -442,6 +464,9 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
 			   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
 			   sb->dev_major, sb->dev_minor, err);
+	if (fd >= 0)
+		warn_sources(x, s->obj, s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+			     s->src >= 0 ? s->rel : sb->path);
 	if (s->aux >= 0)
 		fd = leave_foreign(x, fd, err);
 	if (fd < 0)

@@ -27,7 +27,7 @@
 # Every layout's name, in the order the round-trip tests use.
 LAYOUTS=(inverse_chain group_tree lxd_seed003 narrow_root crossns_peers slave_of_slave
 	slave_no_visible_master unbindable overmount tucked propagated file_bind flags fstypes
-	idmapped deep50 wide500 deleted)
+	idmapped deep50 wide500 deleted sources)
 
 _lay_note_pid() {
 	[ -z "${LAYOUT_PIDS:-}" ] || echo "$1" >>"$LAYOUT_PIDS"
@@ -544,4 +544,16 @@ layout_deleted() {
 	mount --bind "$d/t/sub" "$d/w"
 	rmdir "$d/d1" "$d/t/sub"
 	rm "$d/f"
+}
+
+# Mount sources (devnames): a tmpfs with an empty source, one with a custom
+# source and a bind of it (a bind shows its source mount's), one with "none".
+layout_sources() {
+	local d=$1
+	mkdir "$d/empty" "$d/custom" "$d/bind" "$d/none"
+	mount -t tmpfs -o mode=755 "" "$d/empty"
+	mount -t tmpfs -o mode=755 my-src "$d/custom"
+	mkdir "$d/custom/sub"
+	mount --bind "$d/custom/sub" "$d/bind"
+	mount -t tmpfs -o mode=755 none "$d/none"
 }
