@@ -160,10 +160,85 @@ static int clone_below(int fd, const char *rel)
 	return r < 0 ? -errno : r;
 }
 
+/* The clone of the source's s->rel into s->dst, from at (an O_PATH fd of
+ * it; -1: opened here, which takes it). */
+static int clone_at(struct mnts_exec *x, const struct mnts_step *s, int at,
+		    struct mnts_error *err)
+{
+	_cleanup_close_ int fd_at = at >= 0 ? at : mnts_open_beneath(*slot(x, s->src), s->rel);
+	int fd;
+
+	if (fd_at < 0)
+		return mnts_err(err, -fd_at, "open root '/%s' in its source", s->rel);
+	fd = clone_fd(fd_at);
+	if (fd < 0)
+		return mnts_err(err, errno, "open_tree clone");
+	*slot(x, s->dst) = fd;
+	return 0;
+}
+
+/* A clone of the first mount with a root deleted on the host: the root is
+ * made again in the source (never over something there: that would be
+ * another file, and UNLINK_ROOT would remove it), and removed once the
+ * mounts are attached (the kernel attaches none whose root is unlinked).
+ * Made in a reused filesystem, it is undone if the replay fails. */
+static int clone_deleted(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan_sb *sb = &x->plan->sbs[x->plan->mounts[s->obj].sb];
+	int from = -1, r;
+
+	r = mnts_mkpath_beneath(*slot(x, s->src), s->rel, mountpoint_is_file(x, s), &from);
+	if (r < 0)
+		return mnts_err(err, -r, "make the deleted root '/%s' again in its source", s->rel);
+	if (from < 0)
+		return mnts_err(err, EEXIST,
+				"make the deleted root '/%s' again in its source: something else "
+				"is there now",
+				s->rel);
+	if (sb->how == MNTS_SB_FRESH)
+		return clone_at(x, s, -1, err);
+	push_undo(x, UNDO_MKPATH, fcntl(*slot(x, s->src), F_DUPFD_CLOEXEC, 3), s->rel, from);
+	/* in a reused filesystem only the root itself may be missing: one
+	 * removed with its directory cannot be made again as it was */
+	if (strchr(s->rel + from, '/'))
+		return mnts_err(err, ENOENT,
+				"make the deleted root '/%s' again in its source: its directory "
+				"is gone too",
+				s->rel);
+	return clone_at(x, s, -1, err);
+}
+
+int mnts_run_unlink_root(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const char *slash = strrchr(s->rel, '/');
+	_cleanup_free_ char *dir = xstrndup(s->rel, slash ? (size_t)(slash - s->rel) : 0);
+	const char *name = slash ? slash + 1 : s->rel;
+	_cleanup_close_ int at = mnts_open_beneath(*slot(x, s->src), dir);
+
+	if (at < 0)
+		return mnts_err(err, -at, "open '/%s' in the source", dir);
+	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && (errno != ENOTDIR || unlinkat(at, name, 0) < 0))
+		return mnts_err(err, errno, "remove '/%s'", s->rel);
+	/* removed: nothing left for the undo to remove */
+	for (size_t i = 0; i < x->n_undo; i++)
+		if (x->undo[i].kind == UNDO_MKPATH && x->undo[i].fd >= 0 &&
+		    streq(x->undo[i].path, s->rel)) {
+			close(x->undo[i].fd);
+			free(x->undo[i].path);
+			/* the rest keep their order: the undo runs backwards */
+			memmove(&x->undo[i], &x->undo[i + 1], (--x->n_undo - i) * sizeof(*x->undo));
+			break;
+		}
+	return 0;
+}
+
 static int do_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1;
 	int fd;
+
+	if (x->plan->mounts[s->obj].unlink_root)
+		return clone_deleted(x, s, err);
 
 	if (one_component(s->rel)) {
 		fd = mnts_sys_open_tree(*slot(x, s->src), s->rel,
@@ -182,15 +257,9 @@ static int do_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_
 		    mnts_mkpath_beneath(*slot(x, s->src), s->rel, mountpoint_is_file(x, s), NULL);
 		if (r < 0)
 			return mnts_err(err, -r, "create root '/%s' in the new superblock", s->rel);
-		at = mnts_open_beneath(*slot(x, s->src), s->rel);
+		at = -1;
 	}
-	if (at < 0)
-		return mnts_err(err, -at, "open root '/%s' in its source", s->rel);
-	fd = clone_fd(at);
-	if (fd < 0)
-		return mnts_err(err, errno, "open_tree clone");
-	*slot(x, s->dst) = fd;
-	return 0;
+	return clone_at(x, s, TAKE_FD(at), err);
 }
 
 int mnts_run_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
@@ -385,6 +454,28 @@ int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	return 0;
 }
 
+/* Every clone of a mount shows its source (devname), which belongs to the
+ * mount: the mounts of superblock sb, cloned from the live mount at
+ * dirfd/path, show its source, whatever theirs was.  Keeping theirs would
+ * take reconfiguring a superblock the host uses: each that differs is
+ * named in a warning instead (and verification reports it). */
+static void warn_sources(const struct mnts_exec *x, int sb, int dirfd, const char *path)
+{
+	const struct mnts_plan *plan = x->plan;
+	_cleanup_free_ char *live = mnts_mount_source_at(dirfd, path);
+	char name[512];
+
+	for (int k = plan->sb_mounts_off[sb]; live && k < plan->sb_mounts_off[sb + 1]; k++) {
+		const struct mnts_mount *m = plan->mounts[plan->sb_mounts[k]].m;
+
+		if (!streq(m->source, live))
+			mnts_warn("'%s': its source '%s' comes back as '%s', the source "
+				  "of the live mount it is cloned from (replay never reconfigures "
+				  "a superblock it reuses)",
+				  mnts_plan_mount_name(m, name, sizeof(name)), m->source, live);
+	}
+}
+
 /* SB_LIVE and SB_EXTERNAL: only the first checks the superblock it gets. */
 int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
@@ -403,6 +494,9 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
 			   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
 			   sb->dev_major, sb->dev_minor, err);
+	if (fd >= 0)
+		warn_sources(x, s->obj, s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+			     s->src >= 0 ? s->rel : sb->path);
 	if (s->aux >= 0)
 		fd = leave_foreign(x, fd, err);
 	if (fd < 0)

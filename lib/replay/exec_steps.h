@@ -88,6 +88,7 @@ int mnts_run_share(struct mnts_exec *x, const struct mnts_step *s, struct mnts_e
 int mnts_run_unbindable(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_drop(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_live_member(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
+int mnts_run_unlink_root(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 
 /* exec.c: what reaches a namespace or the target, and is undone on failure */
 int mnts_run_ns_populate(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);

@@ -95,6 +95,8 @@ struct mnts_plan_mount {
 	int mp_slot;
 	int group;    /* index into groups when shared, else -1 */
 	int slave_of; /* pure slave: index of the master group, else -1 */
+	bool unlink_root; /* its root was deleted and its CLONE makes it: UNLINK_ROOT
+			   * removes it again once the trees are in place */
 };
 
 struct mnts_plan_group {
@@ -142,6 +144,7 @@ enum mnts_step_kind {
 	MNTS_STEP_GRAFT,
 	MNTS_STEP_PIN,
 	MNTS_STEP_LIVE_MEMBER,
+	MNTS_STEP_UNLINK_ROOT,
 	MNTS_STEP__COUNT
 };
 

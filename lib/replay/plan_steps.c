@@ -245,7 +245,8 @@ static bool source_is_mount(const struct mnts_plan *plan, int i)
 	const struct mnts_plan_sb *sb;
 	const char *rel;
 
-	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)))
+	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)) ||
+	    pm->m->deleted)
 		return false;
 	if (m->n_children && ((mount_attr(m) & MOUNT_ATTR_RDONLY) || m->uid_map.n || m->gid_map.n))
 		return false;
@@ -271,6 +272,24 @@ static void add_flags_step(struct mnts_plan *plan, int i)
 		s->attr_set = attr;
 		s->attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS;
 	}
+}
+
+/* Whether the clone of mount i, whose root was deleted, is the first of
+ * its superblock with that root: it makes the root again (the kernel
+ * attaches no mount whose root is unlinked), and UNLINK_ROOT removes it
+ * once every mount with that root is in place.  Later ones clone what the
+ * first made.  Only deleted mounts pay the walk over their superblock's. */
+static bool first_of_deleted_root(struct mnts_plan *plan, int i)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[i];
+
+	for (int k = plan->sb_mounts_off[pm->sb]; k < plan->sb_mounts_off[pm->sb + 1]; k++) {
+		const struct mnts_plan_mount *o = &plan->mounts[plan->sb_mounts[k]];
+
+		if (o != pm && o->unlink_root && streq(o->m->root, pm->m->root))
+			return false;
+	}
+	return true;
 }
 
 /* Steps for mount m itself: its clone (or namespace file), idmap and flags
@@ -299,6 +318,8 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 		s->src = sb->slot;
 		s->rel = mnts_path_below(m->root, sb->root);
 		s->create = sb->how == MNTS_SB_FRESH;
+		if (m->deleted)
+			s->create = pm->unlink_root = first_of_deleted_root(plan, i);
 		s->aux = pp ? pp->slot : -1;
 		s->dst = pm->slot;
 	} else {
@@ -521,11 +542,20 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	 * shared parents, and nothing may propagate while the old root goes */
 	for (size_t n = 0; n < plan->n_nss; n++)
 		add_propagation_steps(plan, plan_mount_index(plan, plan->nss[n].ns->root), true);
-	for (size_t i = 0; i < plan->n_mounts; i++)
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		const struct mnts_plan_mount *pm = &plan->mounts[i];
+
 		if (plan->deferred[i]) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
-			s->aux = plan->mounts[i].slot;
+			s->aux = pm->slot;
 		}
+		/* once the mounts with that root are attached */
+		if (pm->unlink_root) {
+			s = plan_add_step(plan, MNTS_STEP_UNLINK_ROOT, (int)i);
+			s->src = plan->sbs[pm->sb].slot;
+			s->rel = mnts_path_below(pm->m->root, plan->sbs[pm->sb].root);
+		}
+	}
 	chain_live_sources(plan);
 	plan_add_step(plan, MNTS_STEP_DROP, -1);
 	if (opts->target == MNTS_PLAN_TARGET_NEW)

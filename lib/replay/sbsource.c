@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/kernel/statmount.h"
 #include "lib/kernel/syscalls.h"
 #include "lib/replay/fsopts.h"
 #include "lib/replay/sbsource.h"
@@ -20,6 +21,31 @@ int mnts_fd_mount_id(int fd, uint64_t *ret_id)
 	return 0;
 }
 
+char *mnts_mount_source_at(int dirfd, const char *path)
+{
+	size_t size = 4096;
+	_cleanup_free_ struct mnts_statmount *sm = NULL;
+	struct statx stx;
+
+	if (!mnts_statmount_supported())
+		return NULL;
+	if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | (*path ? 0 : AT_EMPTY_PATH),
+		  STATX_MNT_ID_UNIQUE, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return NULL;
+	for (;;) {
+		sm = xmalloc(size);
+		if (mnts_sys_statmount(stx.stx_mnt_id, 0, STATMOUNT_SB_SOURCE, sm, size) == 0)
+			break;
+		if (errno != EOVERFLOW || size >= (1U << 20))
+			return NULL;
+		free(TAKE_PTR(sm));
+		size *= 2;
+	}
+	/* the kernel drops the bit of an empty string: the source "" */
+	return xstrdup((sm->mask & STATMOUNT_SB_SOURCE) ? sm->str + sm->sb_source : "");
+}
+
 static int create_once(const char *fstype, const char *source, const struct mnts_strv *opts,
 		       unsigned int cmd, struct mnts_error *err)
 {
@@ -28,7 +54,9 @@ static int create_once(const char *fstype, const char *source, const struct mnts
 
 	if (fsfd < 0)
 		return mnts_err(err, errno, "fsopen '%s'", fstype);
-	if (source && *source && !streq(source, "none") &&
+	/* "none" is what the kernel shows without one; "" is kept: it shows
+	 * as an empty field */
+	if (source && !streq(source, "none") &&
 	    mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_STRING, "source", source, 0) < 0)
 		return mnts_err(err, errno, "fsconfig source '%s'", source);
 	if (opts) {

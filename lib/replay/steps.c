@@ -64,6 +64,12 @@ static void describe_clone(const struct mnts_step_ref *r, char *buf, size_t size
 		 r->s->create ? " (create if missing)" : "");
 }
 
+static void describe_unlink_root(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "remove the root '/%s' of '%s' again (deleted on the host)",
+		 r->s->rel ? r->s->rel : "", r->name);
+}
+
 static void describe_nsfs(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	if (r->pm->ext_path)
@@ -278,6 +284,10 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
      * id */
     [MNTS_STEP_LIVE_MEMBER] = {"live_member", MNTS_STEP_OBJ_GROUP, mnts_run_live_member,
 			       describe_live_member},
+    /* openat2 RESOLVE_BENEATH O_PATH of the root's directory in the
+     * source, unlinkat (AT_REMOVEDIR for a directory) */
+    [MNTS_STEP_UNLINK_ROOT] = {"unlink_root", MNTS_STEP_OBJ_MOUNT, mnts_run_unlink_root,
+			       describe_unlink_root},
 };
 _Static_assert(ARRAY_SIZE(mnts_step_kinds) == MNTS_STEP__COUNT,
 	       "mnts_step_kinds: one entry per enum mnts_step_kind");

@@ -27,7 +27,7 @@
 # Every layout's name, in the order the round-trip tests use.
 LAYOUTS=(inverse_chain group_tree lxd_seed003 narrow_root crossns_peers slave_of_slave
 	slave_no_visible_master unbindable overmount tucked propagated file_bind flags fstypes
-	idmapped deep50 wide500)
+	idmapped deep50 wide500 deleted sources)
 
 _lay_note_pid() {
 	[ -z "${LAYOUT_PIDS:-}" ] || echo "$1" >>"$LAYOUT_PIDS"
@@ -616,4 +616,33 @@ layout_ro_file_bind() {
 	mount -o remount,ro "$d/s"
 	umount "$d/t"
 	rmdir "$d/t"
+
+# Roots deleted after binding (mountinfo "/d1//deleted"): two directory
+# binds sharing one deleted root, a file bind, and a directory of a second
+# tmpfs, each removed after it was bound.
+layout_deleted() {
+	local d=$1
+	mkdir "$d/d1" "$d/x" "$d/y" "$d/t" "$d/w"
+	: >"$d/f"
+	: >"$d/fx"
+	mount --bind "$d/d1" "$d/x"
+	mount --bind "$d/d1" "$d/y"
+	mount --bind "$d/f" "$d/fx"
+	mount -t tmpfs -o mode=755 other "$d/t"
+	mkdir "$d/t/sub"
+	mount --bind "$d/t/sub" "$d/w"
+	rmdir "$d/d1" "$d/t/sub"
+	rm "$d/f"
+}
+
+# Mount sources (devnames): a tmpfs with an empty source, one with a custom
+# source and a bind of it (a bind shows its source mount's), one with "none".
+layout_sources() {
+	local d=$1
+	mkdir "$d/empty" "$d/custom" "$d/bind" "$d/none"
+	mount -t tmpfs -o mode=755 "" "$d/empty"
+	mount -t tmpfs -o mode=755 my-src "$d/custom"
+	mkdir "$d/custom/sub"
+	mount --bind "$d/custom/sub" "$d/bind"
+	mount -t tmpfs -o mode=755 none "$d/none"
 }

@@ -32,6 +32,7 @@ static const char *const kind_names[] = {
     [MNTS_STEP_GRAFT] = "GRAFT",
     [MNTS_STEP_PIN] = "PIN",
     [MNTS_STEP_LIVE_MEMBER] = "LIVE_MEMBER",
+    [MNTS_STEP_UNLINK_ROOT] = "UNLINK_ROOT",
 };
 
 static struct mnts_snapshot *load(const char *name)
@@ -299,6 +300,59 @@ static void test_unresolvable(void)
 				      "mount of this superblock contains its root '/srv/data', "
 				      "and ext4 cannot be created") != NULL);
 		CHECK_INT(plan.n_steps, 0);
+		mnts_host_done(&h);
+	}
+}
+
+static void test_deleted(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("a deleted root is made again in its live source, then removed once, at the end")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("deleted.json");
+		const struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+		size_t n_create = 0;
+
+		sources_host(&h);
+		CHECK(snap);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		sb = sb_of(&plan, 8, 1);
+		CHECK(sb && sb->how == MNTS_SB_LIVE);
+		CHECK_STR(sb ? sb->path : NULL, "/");
+		_cleanup_free_ char *k = kinds(&plan);
+		/* /x and /y share /srv/gone: one makes it, one removal */
+		CHECK_STR(k, "NS_CREATE SB_FRESH SB_LIVE CLONE ATTACH CLONE ATTACH CLONE ATTACH "
+			     "NS_POPULATE UNLINK_ROOT UNLINK_ROOT DROP PIN");
+		for (size_t i = 0; i < plan.n_steps; i++)
+			if (plan.steps[i].kind == MNTS_STEP_CLONE && plan.steps[i].create) {
+				n_create++;
+				CHECK(plan.steps[i].rel && plan.steps[i].rel[0] == 's');
+			}
+		CHECK_INT(n_create, 2);
+		for (size_t i = 0; i < plan.n_steps; i++)
+			if (plan.steps[i].kind == MNTS_STEP_UNLINK_ROOT)
+				CHECK(streq(plan.steps[i].rel, "srv/gone") ||
+				      streq(plan.steps[i].rel, "srv/f"));
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+	TEST("a live mount whose root is the deleted one is no source for it")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("deleted.json");
+		const struct mnts_plan_opts opts = new_opts();
+
+		h = (struct mnts_host){0};
+		live_add(&h, 100, 1, 0, 2, "tmpfs", "/", "/");
+		live_add(&h, 101, 100, 8, 1, "ext4", "/srv/gone//deleted", "/x");
+		live_add(&h, 102, 100, 8, 1, "ext4", "/srv/f//deleted", "/fx");
+		mnts_live_table_index(&h.live);
+		CHECK(mnts_plan_build(&plan, snap, &h, &opts, &err) < 0);
+		CHECK(strstr(err.msg, "'ns0:/x' (ext4 8:1): no live mount of this superblock "
+				      "contains its root '/srv/gone'") != NULL);
 		mnts_host_done(&h);
 	}
 }
@@ -646,6 +700,7 @@ int main(void)
 	test_fresh();
 	test_unresolvable();
 	test_covered();
+	test_deleted();
 	test_external();
 	test_peer_group();
 	test_live_group();
