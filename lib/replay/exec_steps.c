@@ -481,9 +481,14 @@ int mnts_run_set_group(struct mnts_exec *x, const struct mnts_step *s, struct mn
 	return 0;
 }
 
-/* The anchor recipe on the mount itself (a detached root). */
+/* The anchor recipe on the mount itself: a detached leaf, or a namespace's
+ * root once its namespace holds it (entered, as for JOIN). */
 int mnts_run_share(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
+	int r = enter_ns(x, propagation_ns(x, s->obj), err);
+
+	if (r < 0)
+		return r;
 	if (s->aux >= 0) {
 		if (set_group(*slot(x, s->aux), *slot(x, s->src)) < 0)
 			return mnts_err(err, errno, "join the master group");
