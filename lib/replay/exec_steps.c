@@ -333,7 +333,13 @@ int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mn
 	for (size_t k = 0; k < pn->n_pinned_by; k++)
 		if (x->ns_ids[pn->pinned_by[k]] > min_id)
 			min_id = x->ns_ids[pn->pinned_by[k]];
-	fd = mnts_ns_create(x->env->orig_ns, !x->env->root_dir, min_id, &x->ns_ids[s->obj], err);
+	/* with --root, the tree goes into a copy of the caller's namespace */
+	if (!x->env->root_dir && x->seed_ns < 0) {
+		x->seed_ns = mnts_ns_seed(x->env->orig_ns, err);
+		if (x->seed_ns < 0)
+			return x->seed_ns;
+	}
+	fd = mnts_ns_create(x->env->orig_ns, x->seed_ns, min_id, &x->ns_ids[s->obj], err);
 	if (fd < 0)
 		return fd;
 	*slot(x, s->dst) = fd;
