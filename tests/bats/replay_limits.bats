@@ -43,20 +43,26 @@ for i in range(int(sys.argv[1])):
     top = m
 PY
 }
+
+# stack_snapshot N [shared]: $b/snap.json, a capture of the tmpfs $b/l with
+# N mounts stacked on $b/l/a (stack_mounts); $b/out is empty.
+stack_snapshot() {
+	b=$TMP/b
+	mkdir -p "$b"
+	mount -t tmpfs base "$b"
+	mkdir "$b/l" "$b/out"
+	mount -t tmpfs layout "$b/l"
+	mkdir "$b/l/a"
+	stack_mounts "$1" "$b/l/a" "${2:-}"
+	"$MNTSNAP" capture --pid=$$ --subtree="$b/l" -o "$b/snap.json"
+}
 '
 
 @test "limits: 20,000 mounts stacked on one path replay into a new namespace" {
 	run in_private_ns "$STACK_MOUNTS"'
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		n=20000
-		b=$TMP/b
-		mkdir -p "$b"
-		mount -t tmpfs base "$b"
-		mkdir "$b/l" "$b/out"
-		mount -t tmpfs layout "$b/l"
-		mkdir "$b/l/a"
-		stack_mounts "$n" "$b/l/a"
-		"$MNTSNAP" capture --pid=$$ --subtree="$b/l" -o "$b/snap.json"
+		stack_snapshot "$n"
 		"$MNTSNAP" replay --new="$b/out" "$b/snap.json"
 		ns_mountinfo "$b/out/ns0" >"$b/out.mi"
 		echo "mounts=$(wc -l <"$b/out.mi")"
@@ -75,14 +81,7 @@ PY
 	fi
 	run in_private_ns "$STACK_MOUNTS"'
 		source "$TOP/tests/bats/roundtrip_helper.bash"
-		b=$TMP/b
-		mkdir -p "$b"
-		mount -t tmpfs base "$b"
-		mkdir "$b/l" "$b/out"
-		mount -t tmpfs layout "$b/l"
-		mkdir "$b/l/a"
-		stack_mounts 1500 "$b/l/a" shared
-		"$MNTSNAP" capture --pid=$$ --subtree="$b/l" -o "$b/snap.json"
+		stack_snapshot 1500 shared
 		(ulimit -n 1024 && "$MNTSNAP" replay --new="$b/out" "$b/snap.json")
 		ns_mountinfo "$b/out/ns0" >"$b/out.mi"
 		echo "shared-on-a=$(awk "\$5 == \"/a\" && \$7 ~ /^shared:/" "$b/out.mi" | wc -l)"'
