@@ -88,3 +88,44 @@ stack_snapshot() {
 	assert_success
 	assert_line "shared-on-a=1500"
 }
+
+# snapshot_stacked N LABEL: a snapshot (stdout) of one namespace LABEL, a
+# tmpfs root and N-1 tmpfs stacked on /a: N mounts, nothing mounted to
+# make it.
+snapshot_stacked() {
+	python3 - "$1" "$2" <<"PY"
+import json, sys
+n, label = int(sys.argv[1]), sys.argv[2]
+def mount(i):
+    return {"deleted": False, "dev": "0:%d" % (1000 + i), "fstype": "tmpfs", "id": i,
+            "idmap": None, "master_id": 0, "mnt_id": i, "mount_options": ["rw"],
+            "mountpoint": "/" if i == 1 else "/a", "nsfs": None,
+            "parent": None if i == 1 else i - 1, "propagate_from": 0, "root": "/",
+            "shared_id": 0, "source": "none", "super_options": ["rw"], "unbindable": False}
+json.dump({"capture": {"method": "mountinfo", "selection": "pid", "subtree": None},
+           "created": "2026-01-01T00:00:00Z", "format": "mntsnap", "format_version": 1,
+           "host": {"arch": "x86_64", "hostname": "h", "kernel": "6.18"},
+           "namespaces": [{"label": label, "mnt_ns_id": None,
+                           "mounts": [mount(i) for i in range(1, n + 1)],
+                           "ns_ino": 4026532300, "nsfs_paths": [], "owner_userns_ino": None,
+                           "pids": [], "root_mount": 1}],
+           "tool": {"name": "mntsnap", "version": "0.1.0"}, "warnings": []}, sys.stdout)
+PY
+}
+
+# A new namespace holds its one seed tmpfs while the tree goes in: a tree of
+# fs.mount-max - 1 mounts fits, one more does not and is refused before
+# anything is made.  (A file where the pin goes stops the replay right
+# after the check, so nothing is mounted.)
+@test "limits: --new takes a tree of fs.mount-max - 1 mounts and refuses one more up front" {
+	max=$(cat /proc/sys/fs/mount-max)
+	[ "$max" -le 200000 ] || skip "fs.mount-max is $max: too many to plan here"
+	snapshot_stacked "$((max - 1))" ns0 >"$BATS_TEST_TMPDIR/fits.json"
+	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/over.json"
+	mkdir "$BATS_TEST_TMPDIR/out"
+	touch "$BATS_TEST_TMPDIR/out/ns0"
+	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/fits.json"'
+	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': File exists"
+	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/over.json"'
+	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts (1 there already), fs.mount-max is $max: No space left on device"
+}
