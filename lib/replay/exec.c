@@ -192,7 +192,7 @@ static ssize_t *slots_last_use(const struct mnts_plan *plan)
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
 		  struct mnts_error *err)
 {
-	struct mnts_exec x = {.plan = plan, .env = env, .cur_ns = -1};
+	struct mnts_exec x = {.plan = plan, .env = env, .cur_ns = -1, .seed_ns = -1};
 	_cleanup_free_ ssize_t *last_use = NULL;
 	int r = 0;
 
@@ -258,6 +258,8 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 	free(x.undo);
 	for (int i = 0; i < plan->n_slots; i++)
 		close_slot(&x, i);
+	if (x.seed_ns >= 0)
+		close(x.seed_ns);
 	free(x.slots);
 	free(x.ns_ids);
 	free(x.populated);

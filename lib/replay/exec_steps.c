@@ -432,7 +432,13 @@ int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mn
 	for (size_t k = 0; k < pn->n_pinned_by; k++)
 		if (x->ns_ids[pn->pinned_by[k]] > min_id)
 			min_id = x->ns_ids[pn->pinned_by[k]];
-	fd = mnts_ns_create(x->env->orig_ns, !x->env->root_dir, min_id, &x->ns_ids[s->obj], err);
+	/* with --root, the tree goes into a copy of the caller's namespace */
+	if (!x->env->root_dir && x->seed_ns < 0) {
+		x->seed_ns = mnts_ns_seed(x->env->orig_ns, err);
+		if (x->seed_ns < 0)
+			return x->seed_ns;
+	}
+	fd = mnts_ns_create(x->env->orig_ns, x->seed_ns, min_id, &x->ns_ids[s->obj], err);
 	if (fd < 0)
 		return fd;
 	*slot(x, s->dst) = fd;
@@ -605,9 +611,14 @@ int mnts_run_set_group(struct mnts_exec *x, const struct mnts_step *s, struct mn
 	return 0;
 }
 
-/* The anchor recipe on the mount itself (a detached root). */
+/* The anchor recipe on the mount itself: a detached leaf, or a namespace's
+ * root once its namespace holds it (entered, as for JOIN). */
 int mnts_run_share(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
+	int r = enter_ns(x, propagation_ns(x, s->obj), err);
+
+	if (r < 0)
+		return r;
 	if (s->aux >= 0) {
 		if (set_group(*slot(x, s->aux), *slot(x, s->src)) < 0)
 			return mnts_err(err, errno, "join the master group");

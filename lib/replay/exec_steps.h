@@ -41,6 +41,7 @@ struct mnts_exec {
 	size_t n_undo;
 	int cur_ns;	 /* index into plan->nss of the namespace we are in; -1: the caller's */
 	bool *populated; /* per namespace: its tree is in it */
+	int seed_ns;	 /* the namespace new ones are copied from, or -1 (mnts_ns_seed()) */
 };
 
 static inline int *slot(struct mnts_exec *x, int i)

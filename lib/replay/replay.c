@@ -180,15 +180,23 @@ static int ns_mount_count(int nsfd, uint32_t *ret)
 	return 0;
 }
 
-/* The executor holds about one fd per level of the tree being built (each
- * is closed after its last step), and mounts stacked on one path make a
- * tree as deep as fs.mount-max; the default soft limit is low: take the
- * whole hard limit, which needs no privilege. */
-static void raise_fd_limit(void)
+/* The executor holds up to one fd per level of the tree being built (each
+ * is closed after its last step: a level whose propagation waits for its
+ * children keeps its own), and mounts stacked on one path make a tree as
+ * deep as fs.mount-max, above the usual hard limits (20,000 here).  Never
+ * more than one fd per slot: raise both limits to that where privileged
+ * (CAP_SYS_RESOURCE, up to fs.nr_open), else take the whole hard limit. */
+static void raise_fd_limit(const struct mnts_plan *plan)
 {
+	const rlim_t need = (rlim_t)plan->n_slots + 64;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max < need &&
+	    setrlimit(RLIMIT_NOFILE, &(struct rlimit){.rlim_cur = need, .rlim_max = need}) == 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -196,7 +204,10 @@ static void raise_fd_limit(void)
 
 /* fs.mount-max counts every mount of a namespace: a new namespace holds one
  * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
- * copy of the caller's mounts; a graft adds to the target's. */
+ * copy of the caller's mounts; a graft adds to the target's.  The kernel
+ * refuses a tree that would take a namespace above the limit, so a tree of
+ * fs.mount-max - 1 mounts is the largest --new takes (the tmpfs is detached
+ * right after, the namespace then holds the tree alone). */
 static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int base_ns,
 			   struct mnts_error *err)
 {
@@ -207,7 +218,7 @@ static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int 
 	if (base_ns >= 0 && ns_mount_count(base_ns, &present) < 0)
 		present = 0;
 	for (size_t n = 0; n < plan->n_nss; n++) {
-		size_t need = plan->nss[n].ns->n_mounts + present + 1;
+		size_t need = plan->nss[n].ns->n_mounts + present;
 
 		if (need > max)
 			return mnts_err(err, ENOSPC,
@@ -512,7 +523,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		goto out;
 	}
 
-	raise_fd_limit();
+	raise_fd_limit(&plan);
 	env.fail_at_step = opts->fail_at_step;
 	env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (env.orig_ns < 0) {

@@ -59,23 +59,34 @@ static int empty_namespace(struct mnts_error *err)
 	return pivot_into(tmpfs, err);
 }
 
-static int create_once(int orig_ns, struct mnts_error *err)
+/* A new namespace, a copy of from_ns (the caller's, or a seed); back in
+ * orig_ns after. */
+static int create_once(int orig_ns, int from_ns, struct mnts_error *err)
 {
+	/* opened here: a seed has no /proc */
+	_cleanup_close_ int nsdir = open("/proc/thread-self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int fd;
 
-	if (unshare(CLONE_NEWNS) < 0)
-		return mnts_err(err, errno, "unshare mount namespace");
+	if (nsdir < 0)
+		return mnts_err(err, errno, "open '/proc/thread-self/ns'");
+	if (from_ns != orig_ns && setns(from_ns, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the seed mount namespace");
+	if (unshare(CLONE_NEWNS) < 0) {
+		int saved = errno;
+		setns(orig_ns, CLONE_NEWNS);
+		return mnts_err(err, saved, "unshare mount namespace");
+	}
 	/* nothing made in the copy may reach the caller's peer groups */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		int saved = errno;
 		setns(orig_ns, CLONE_NEWNS);
 		return mnts_err(err, saved, "make '/' rprivate in the new namespace");
 	}
-	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	fd = openat(nsdir, "mnt", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int saved = errno;
 		setns(orig_ns, CLONE_NEWNS);
-		return mnts_err(err, saved, "open '/proc/self/ns/mnt'");
+		return mnts_err(err, saved, "open '/proc/thread-self/ns/mnt'");
 	}
 	if (setns(orig_ns, CLONE_NEWNS) < 0) {
 		int saved = errno;
@@ -85,7 +96,25 @@ static int create_once(int orig_ns, struct mnts_error *err)
 	return fd;
 }
 
-int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
+int mnts_ns_seed(int orig_ns, struct mnts_error *err)
+{
+	int fd = create_once(orig_ns, orig_ns, err), r;
+
+	if (fd < 0)
+		return fd;
+	if (setns(fd, CLONE_NEWNS) < 0)
+		r = mnts_err(err, errno, "setns into the seed mount namespace");
+	else if ((r = empty_namespace(err)) >= 0 && setns(orig_ns, CLONE_NEWNS) < 0)
+		r = mnts_err(err, errno, "setns back to the caller's mount namespace");
+	if (r < 0) {
+		setns(orig_ns, CLONE_NEWNS);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int mnts_ns_create(int orig_ns, int seed_ns, uint64_t min_id, uint64_t *ret_id,
 		   struct mnts_error *err)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -102,27 +131,10 @@ int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
 		CPU_ZERO(&set);
 		CPU_SET((int)((cpu + attempt) % ncpu), &set);
 		sched_setaffinity(0, sizeof(set), &set);
-		fd = create_once(orig_ns, err);
+		fd = create_once(orig_ns, seed_ns >= 0 ? seed_ns : orig_ns, err);
 		if (fd < 0)
 			return fd;
 		if (mnts_mnt_ns_id(fd, &id) < 0 || id > min_id) {
-			int r = 0;
-
-			if (empty) {
-				if (setns(fd, CLONE_NEWNS) < 0)
-					r = mnts_err(err, errno, "setns into the new namespace");
-				else if ((r = empty_namespace(err)) < 0 ||
-					 setns(orig_ns, CLONE_NEWNS) < 0)
-					r = r < 0 ? r
-						  : mnts_err(err, errno,
-							     "setns back to the caller's "
-							     "mount namespace");
-				if (r < 0) {
-					setns(orig_ns, CLONE_NEWNS);
-					close(fd);
-					return r;
-				}
-			}
 			*ret_id = id;
 			return fd;
 		}

@@ -1,5 +1,6 @@
 /* plan_test.c - replay plans built from fixtures: a snapshot
  * (tests/unit/fixtures/plan/) and host facts made here, no root, no kernel. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -136,19 +137,45 @@ static void deep_mount(FILE *f, size_t id, size_t parent, size_t dev, const char
 		shared);
 }
 
+/* Starts the text of a snapshot of one namespace (mnt_ns_id 0: null). */
+static void snap_begin(FILE *f, const char *label, uint64_t mnt_ns_id)
+{
+	fprintf(f,
+		"{\"capture\":{\"method\":\"mountinfo\",\"selection\":\"pid\",\"subtree\":null},"
+		"\"created\":\"2021-09-20T10:00:00Z\",\"format\":\"mntsnap\",\"format_version\":1,"
+		"\"host\":{\"arch\":\"x86_64\",\"hostname\":\"h\",\"kernel\":\"6.18\"},"
+		"\"namespaces\":[{\"label\":\"%s\",\"mnt_ns_id\":",
+		label);
+	if (mnt_ns_id)
+		fprintf(f, "%" PRIu64 ",\"mounts\":[", mnt_ns_id);
+	else
+		fputs("null,\"mounts\":[", f);
+}
+
+/* Ends and parses snap_begin()'s text (f over text, len). */
+static struct mnts_snapshot *snap_end(FILE *f, char **text, size_t *len)
+{
+	struct mnts_snapshot *snap = NULL;
+	struct mnts_error err = {0};
+
+	fputs("],\"ns_ino\":4026532300,\"nsfs_paths\":[],\"owner_userns_ino\":null,\"pids\":[],"
+	      "\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\",\"version\":\"0.1.0\"},"
+	      "\"warnings\":[]}",
+	      f);
+	fclose(f);
+	if (mnts_snapshot_parse(*text, *len, "generated", &snap, &err) < 0)
+		printf("# %s\n", err.msg);
+	free(*text);
+	return snap;
+}
+
 static struct mnts_snapshot *deep_snapshot(enum deep_shape shape, size_t n)
 {
 	char *text = NULL, mp[32];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct mnts_snapshot *snap = NULL;
-	struct mnts_error err = {0};
 
-	fputs("{\"capture\":{\"method\":\"mountinfo\",\"selection\":\"pid\",\"subtree\":null},"
-	      "\"created\":\"2021-09-20T10:00:00Z\",\"format\":\"mntsnap\",\"format_version\":1,"
-	      "\"host\":{\"arch\":\"x86_64\",\"hostname\":\"h\",\"kernel\":\"6.18\"},"
-	      "\"namespaces\":[{\"label\":\"ns0\",\"mnt_ns_id\":null,\"mounts\":[",
-	      f);
+	snap_begin(f, "ns0", 0);
 	deep_mount(f, 1, 0, 1, "/", 0, 0);
 	for (size_t i = 2; i <= n + 1; i++) {
 		if (shape == STACKED) {
@@ -161,15 +188,29 @@ static struct mnts_snapshot *deep_snapshot(enum deep_shape shape, size_t n)
 	}
 	if (shape == CHAINED)
 		deep_mount(f, n + 2, 1, 2, "/m1", 1, 0);
-	fputs("],\"ns_ino\":4026532300,\"nsfs_paths\":[],\"owner_userns_ino\":null,\"pids\":[],"
-	      "\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\",\"version\":\"0.1.0\"},"
-	      "\"warnings\":[]}",
-	      f);
-	fclose(f);
-	if (mnts_snapshot_parse(text, len, "deep", &snap, &err) < 0)
-		printf("# %s\n", err.msg);
-	free(text);
-	return snap;
+	return snap_end(f, &text, &len);
+}
+
+/* n tmpfs mounts /mK below a tmpfs root, each on its own superblock 0:K+100
+ * and in peer group K+1000 (K = 1..n).  REPLAYED: group K+1000 is a slave
+ * of group K, which has no member in it (shared+slave mounts).  LIVE: the
+ * mounts of namespace 7002, in group K (the live masters). */
+enum masters_side { REPLAYED, LIVE };
+
+static struct mnts_snapshot *masters_snapshot(enum masters_side side, size_t n)
+{
+	char *text = NULL, mp[32];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	snap_begin(f, side == LIVE ? "other" : "ns0", side == LIVE ? 7002 : 0);
+	deep_mount(f, 1, 0, 1, "/", 0, 0);
+	for (size_t k = 1; k <= n; k++) {
+		snprintf(mp, sizeof(mp), "/m%zu", k);
+		deep_mount(f, k + 1, 1, k + 100, mp, side == LIVE ? k : k + 1000,
+			   side == LIVE ? 0 : k);
+	}
+	return snap_end(f, &text, &len);
 }
 
 struct deep_run {
@@ -484,6 +525,43 @@ static void test_live_group(void)
 	}
 }
 
+static void test_live_masters_grow_groups(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	/* each live master is a group added while the groups of the replay are
+	 * walked: the array moves under the group being given its master */
+	TEST("shared+slave mounts whose masters are live outside the snapshot keep them all")
+	{
+		const size_t n = 300;
+		_cleanup_snapshot_ struct mnts_snapshot *snap = masters_snapshot(REPLAYED, n);
+		const struct mnts_plan_opts opts = new_opts();
+		size_t with_master = 0, live = 0;
+
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		h.groups.all = masters_snapshot(LIVE, n);
+		h.groups.self_ns_id = 7001;
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		CHECK_INT(plan.n_groups, 2 * n);
+		for (size_t g = 0; g < plan.n_groups; g++) {
+			const struct mnts_plan_group *grp = &plan.groups[g];
+
+			live += grp->live;
+			with_master += !grp->live && grp->master >= 0 &&
+				       plan.groups[grp->master].live &&
+				       plan.groups[grp->master].shared_id == grp->master_id;
+		}
+		CHECK_INT(live, n);
+		CHECK_INT(with_master, n);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_LIVE_MEMBER), n);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
 static void test_shared_elsewhere(void)
 {
 	struct mnts_error err = {0};
@@ -704,6 +782,7 @@ int main(void)
 	test_external();
 	test_peer_group();
 	test_live_group();
+	test_live_masters_grow_groups();
 	test_shared_elsewhere();
 	test_needs_live_groups();
 	test_depth();
