@@ -616,6 +616,7 @@ layout_ro_file_bind() {
 	mount -o remount,ro "$d/s"
 	umount "$d/t"
 	rmdir "$d/t"
+}
 
 # Roots deleted after binding (mountinfo "/d1//deleted"): two directory
 # binds sharing one deleted root, a file bind, and a directory of a second
