@@ -28,7 +28,9 @@
 #include "lib/core/error.h"
 
 #define MNTS_FORMAT_NAME "mntsnap"
-#define MNTS_FORMAT_VERSION 1
+#define MNTS_FORMAT_VERSION 2
+/* The oldest format_version still read (FORMAT.md §11). */
+#define MNTS_FORMAT_VERSION_MIN 1
 
 /* A string vector v[0..n-1]; each string owned by the vector. */
 struct mnts_strv {
@@ -102,6 +104,13 @@ struct mnts_ns {
 	uint64_t mnt_ns_id;        /* 64-bit namespace id, 0 when unknown */
 	uint64_t ns_ino;           /* nsfs inode (lsns NS), 0 when unknown */
 	uint64_t owner_userns_ino; /* owning user namespace inode, 0 when unknown */
+	/* the owning user namespace: known false when not recorded (-F,
+	 * format 1); its maps as the capturing process saw them */
+	struct {
+		bool known;
+		bool initial; /* the machine's initial user namespace */
+		struct mnts_strv uid_map, gid_map;
+	} owner;
 	uint64_t *pids;            /* pids seen in it, ascending */
 	size_t n_pids;
 	struct mnts_pin *pins; /* nsfs mounts pinning it */
