@@ -37,6 +37,16 @@ bool mnts_strv_contains(const struct mnts_strv *sv, const char *s)
 	return false;
 }
 
+bool mnts_strv_equal(const struct mnts_strv *x, const struct mnts_strv *y)
+{
+	if (x->n != y->n)
+		return false;
+	for (size_t i = 0; i < x->n; i++)
+		if (!streq(x->v[i], y->v[i]))
+			return false;
+	return true;
+}
+
 void mnts_strv_clear(struct mnts_strv *sv)
 {
 	for (size_t i = 0; i < sv->n; i++)

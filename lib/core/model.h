@@ -47,6 +47,8 @@ void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n,
 		      struct mnts_snapshot *pool);
 void mnts_strv_push_take(struct mnts_strv *sv, char *s);
 bool mnts_strv_contains(const struct mnts_strv *sv, const char *s);
+/* The same words in the same order. */
+bool mnts_strv_equal(const struct mnts_strv *x, const struct mnts_strv *y);
 void mnts_strv_clear(struct mnts_strv *sv);
 /* Splits a comma separated option string as the kernel prints it (escapes
  * \ooo are decoded; a ',' inside a value is printed escaped as \054). */

@@ -1,4 +1,5 @@
 /* userns.c - see userns.h */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -127,4 +128,28 @@ out:
 			close(hold[i]);
 	}
 	return r < 0 ? r : 0;
+}
+
+int mnts_userns_open_live(uint64_t ino)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct stat st;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/user", de->d_name);
+		if (stat(path, &st) == 0 && st.st_ino == ino) {
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0)
+				return fd;
+		}
+	}
+	return -ENOENT;
 }

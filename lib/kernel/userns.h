@@ -31,3 +31,7 @@ int mnts_userns_read_maps(int userns_fd, struct mnts_strv *uid_map, struct mnts_
 /* Whether the caller runs in the initial user namespace.  Returns: true or
  * false (false when it cannot tell). */
 bool mnts_userns_self_initial(void);
+
+/* The live user namespace with this nsfs inode, found among the processes
+ * in /proc.  Returns: fd or -ENOENT. */
+int mnts_userns_open_live(uint64_t ino);

@@ -191,6 +191,20 @@ static void describe_pin(const struct mnts_step_ref *r, char *buf, size_t size)
 		 r->ns->label);
 }
 
+static void describe_ns_own(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	const struct mnts_ns *ns = r->ns;
+
+	if (r->plan->opts->userns_given)
+		snprintf(buf, size, "own '%s' by the --userns user namespace (copy, locking mounts)",
+			 ns->label);
+	else
+		snprintf(buf, size,
+			 "own '%s' by user namespace %s (live, else new with its maps; copy, "
+			 "locking mounts)",
+			 ns->label, ns->owner.uid_map.n ? ns->owner.uid_map.v[0] : "");
+}
+
 static void describe_live_member(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	const struct mnts_plan_group *g = r->g;
@@ -275,6 +289,10 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
      * id */
     [MNTS_STEP_LIVE_MEMBER] = {"live_member", MNTS_STEP_OBJ_GROUP, mnts_run_live_member,
 			       describe_live_member},
+    /* the owner: setns CLONE_NEWUSER to the live one found by inode, else a
+     * child's unshare CLONE_NEWUSER with the maps written; then a child
+     * setns to the namespace, setns to the owner, unshare CLONE_NEWNS */
+    [MNTS_STEP_NS_OWN] = {"ns_own", MNTS_STEP_OBJ_NS, mnts_run_ns_own, describe_ns_own},
 };
 _Static_assert(ARRAY_SIZE(mnts_step_kinds) == MNTS_STEP__COUNT,
 	       "mnts_step_kinds: one entry per enum mnts_step_kind");
