@@ -115,7 +115,7 @@ export build_container
 		grep -q "warning: namespace .ns0.: --userns=none" $TMP/err
 		grep -qx "~ namespace ns0: owner: user namespace uid 0 100000 65536, gid 0 200000 1000 -> initial user namespace" $TMP/out
 		test ! -e $W/out/ns0.userns
-		# not locked: owned by the caller's user namespace
+		# not locked: owned by the user namespace of the caller
 		[ "$(nsenter --mount=$W/out/ns0 /umount2 /x)" = unmounted ]
 		echo done'
 	assert_line done
