@@ -152,3 +152,19 @@ export build_container
 		echo done'
 	assert_line done
 }
+
+@test "userns: a whole-namespace replay inside a user namespace says the mounts are locked" {
+	run -0 in_private_ns '
+		mkdir -p $TMP/w
+		mount -t tmpfs -o size=1m w $TMP/w
+		mkdir $TMP/w/out
+		unshare --user --map-root-user --mount --propagation private bash -c "
+			\"$MNTSNAP\" capture -p \$\$ -o $TMP/w/s.json
+			\"$MNTSNAP\" replay --new $TMP/w/out $TMP/w/s.json 2> $TMP/err; echo rc=\$?"
+		cat $TMP/err
+		[ $(wc -l < $TMP/err) = 1 ]
+		grep -q "^mntsnap: replay: .*open_tree .*(mounts on it are locked: mntsnap runs in a user namespace other than the initial one.*: Invalid argument$" $TMP/err
+		echo done'
+	assert_line rc=2
+	assert_line done
+}
