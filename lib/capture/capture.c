@@ -505,9 +505,11 @@ static int capture_owner(const struct mnts_snapshot *snap, struct mnts_ns *ns, i
 		const struct mnts_ns *o = &snap->nss[i];
 
 		if (o != ns && o->owner.known && o->owner_userns_ino == ino) {
-			mnts_strv_push_n(&ns->owner.uid_map, (const char *const *)o->owner.uid_map.v,
+			mnts_strv_push_n(&ns->owner.uid_map,
+					 (const char *const *)o->owner.uid_map.v,
 					 o->owner.uid_map.n, NULL);
-			mnts_strv_push_n(&ns->owner.gid_map, (const char *const *)o->owner.gid_map.v,
+			mnts_strv_push_n(&ns->owner.gid_map,
+					 (const char *const *)o->owner.gid_map.v,
 					 o->owner.gid_map.n, NULL);
 			ns->owner.known = true;
 			return 0;

@@ -146,7 +146,8 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 			mnts_cmp_add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x),
 					    nsfs_words(y));
 	}
-	if (!mnts_strv_equal(&x->uid_map, &y->uid_map) || !mnts_strv_equal(&x->gid_map, &y->gid_map))
+	if (!mnts_strv_equal(&x->uid_map, &y->uid_map) ||
+	    !mnts_strv_equal(&x->gid_map, &y->gid_map))
 		mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap", idmap_words(x),
 				    idmap_words(y));
 	if (c->opts->strict_ids)
@@ -173,7 +174,8 @@ void mnts_cmp_ns_owner(struct ctx *c, size_t i, size_t j)
 	/* not recorded (-F, format 1) on a side: nothing to compare */
 	if (!x->owner.known || !y->owner.known)
 		return;
-	if (x->owner.initial == y->owner.initial && mnts_strv_equal(&x->owner.uid_map, &y->owner.uid_map) &&
+	if (x->owner.initial == y->owner.initial &&
+	    mnts_strv_equal(&x->owner.uid_map, &y->owner.uid_map) &&
 	    mnts_strv_equal(&x->owner.gid_map, &y->owner.gid_map))
 		return;
 	ow = owner_words(x);

@@ -235,8 +235,8 @@ static int read_owner(struct reader *rd, struct mnts_ns *ns)
 	if (r <= 0)
 		return r;
 	ns->owner.known = true;
-	while ((r = rd_member(rd, owner_keys, ARRAY_SIZE(owner_keys), "owner_userns", &seen,
-			      &k)) > 0) {
+	while ((r = rd_member(rd, owner_keys, ARRAY_SIZE(owner_keys), "owner_userns", &seen, &k)) >
+	       0) {
 		if (k == 1)
 			r = rd_bool(rd, "owner_userns.initial", &ns->owner.initial);
 		else
@@ -249,23 +249,32 @@ static int read_owner(struct reader *rd, struct mnts_ns *ns)
 }
 
 enum {
-	N_LABEL, N_MNT_NS_ID, N_MOUNTS, N_NS_INO, N_NSFS_PATHS, N_OWNER_USERNS,
-	N_OWNER_USERNS_INO, N_PIDS, N_ROOT_MOUNT, N_COUNT
+	N_LABEL,
+	N_MNT_NS_ID,
+	N_MOUNTS,
+	N_NS_INO,
+	N_NSFS_PATHS,
+	N_OWNER_USERNS,
+	N_OWNER_USERNS_INO,
+	N_PIDS,
+	N_ROOT_MOUNT,
+	N_COUNT
 };
 
 static const struct key ns_keys[N_COUNT] = {
-	KEY("label"), KEY("mnt_ns_id"), KEY("mounts"), KEY("ns_ino"), KEY("nsfs_paths"),
-	KEY("owner_userns"), KEY("owner_userns_ino"), KEY("pids"), KEY("root_mount"),
+    KEY("label"),      KEY("mnt_ns_id"),    KEY("mounts"),	     KEY("ns_ino"),
+    KEY("nsfs_paths"), KEY("owner_userns"), KEY("owner_userns_ino"), KEY("pids"),
+    KEY("root_mount"),
 };
 /* format 1 had no owner_userns: the same keys without it, and their
  * indexes in ns_keys */
 static const struct key ns_keys_v1[N_COUNT - 1] = {
-	KEY("label"), KEY("mnt_ns_id"), KEY("mounts"), KEY("ns_ino"), KEY("nsfs_paths"),
-	KEY("owner_userns_ino"), KEY("pids"), KEY("root_mount"),
+    KEY("label"),      KEY("mnt_ns_id"),	KEY("mounts"), KEY("ns_ino"),
+    KEY("nsfs_paths"), KEY("owner_userns_ino"), KEY("pids"),   KEY("root_mount"),
 };
 static const int ns_keys_v1_index[N_COUNT - 1] = {
-	N_LABEL, N_MNT_NS_ID, N_MOUNTS, N_NS_INO, N_NSFS_PATHS, N_OWNER_USERNS_INO, N_PIDS,
-	N_ROOT_MOUNT,
+    N_LABEL,	  N_MNT_NS_ID,	      N_MOUNTS, N_NS_INO,
+    N_NSFS_PATHS, N_OWNER_USERNS_INO, N_PIDS,	N_ROOT_MOUNT,
 };
 
 /* One element of "namespaces".  Until its label is read, messages name it
@@ -489,8 +498,9 @@ static int check_format(struct reader *rd)
 		return mnts_err(rd->err, 0, "%s: format '%s': not a mntsnap snapshot", rd->what,
 				format_val);
 	if (!version_ok)
-		return mnts_err(rd->err, 0, "%s: format_version %s: unsupported (this mntsnap reads %d to %d)",
-				rd->what, version_val, MNTS_FORMAT_VERSION_MIN, MNTS_FORMAT_VERSION);
+		return mnts_err(
+		    rd->err, 0, "%s: format_version %s: unsupported (this mntsnap reads %d to %d)",
+		    rd->what, version_val, MNTS_FORMAT_VERSION_MIN, MNTS_FORMAT_VERSION);
 	return 0;
 }
 

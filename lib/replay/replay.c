@@ -533,9 +533,11 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
-	struct mnts_exec_env env = {
-	    .orig_ns = -1, .target_ns = -1, .new_dir_fd = -1, .root_dir = opts->root_dir,
-	    .userns_fd = -1};
+	struct mnts_exec_env env = {.orig_ns = -1,
+				    .target_ns = -1,
+				    .new_dir_fd = -1,
+				    .root_dir = opts->root_dir,
+				    .userns_fd = -1};
 	_cleanup_free_ char *abs_dir = NULL;
 	bool dir_created = false;
 	int r;

@@ -330,7 +330,8 @@ int mnts_ns_copy_owned(int ns_fd, int userns_fd, struct mnts_error *err)
 		else if (unshare(CLONE_NEWNS) < 0)
 			c = 'c';
 		if (c)
-			c = (char)errno, (void)!write(ready[1], "e", 1), (void)!write(ready[1], &c, 1);
+			c = (char)errno, (void)!write(ready[1], "e", 1),
+			(void)!write(ready[1], &c, 1);
 		else if (write(ready[1], "k", 1) != 1)
 			_exit(1);
 		(void)!read(hold[0], &c, 1);

@@ -196,7 +196,8 @@ static void describe_ns_own(const struct mnts_step_ref *r, char *buf, size_t siz
 	const struct mnts_ns *ns = r->ns;
 
 	if (r->plan->opts->userns_given)
-		snprintf(buf, size, "own '%s' by the --userns user namespace (copy, locking mounts)",
+		snprintf(buf, size,
+			 "own '%s' by the --userns user namespace (copy, locking mounts)",
 			 ns->label);
 	else
 		snprintf(buf, size,
