@@ -485,7 +485,7 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 /* The user namespace owning the namespace nsfd: whether it is the initial
  * one, and its maps.  A namespace owned by another one is what a rootless
  * or unprivileged container has: its inherited mounts are locked. */
-static int capture_owner(const struct mnts_snapshot *snap, struct mnts_ns *ns, int nsfd,
+static int capture_owner(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsfd,
 			 struct mnts_error *err)
 {
 	_cleanup_close_ int ufd = mnts_userns_owner_fd(nsfd);
@@ -517,8 +517,14 @@ static int capture_owner(const struct mnts_snapshot *snap, struct mnts_ns *ns, i
 	}
 	r = mnts_userns_read_maps(ufd, &ns->owner.uid_map, &ns->owner.gid_map, err);
 	if (r < 0) {
-		mnts_err_prefix(err, "namespace '%s': owning user namespace", ns->label);
-		return r;
+		/* e.g. a user namespace we may not enter: unknown, and said */
+		mnts_strv_push_take(&snap->warnings,
+				    xasprintf("namespace '%s': the maps of its owning user namespace "
+					      "could not be read (%s): owner not recorded",
+					      ns->label, err->msg));
+		mnts_strv_clear(&ns->owner.uid_map);
+		mnts_strv_clear(&ns->owner.gid_map);
+		return 0;
 	}
 	ns->owner.known = true;
 	return 0;
