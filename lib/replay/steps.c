@@ -196,13 +196,12 @@ static void describe_ns_own(const struct mnts_step_ref *r, char *buf, size_t siz
 	const struct mnts_ns *ns = r->ns;
 
 	if (r->plan->opts->userns_given)
-		snprintf(buf, size,
-			 "own '%s' by the --userns user namespace (copy, locking mounts)",
+		snprintf(buf, size, "own '%s' by the --userns user namespace (a copy: mounts locked)",
 			 ns->label);
 	else
 		snprintf(buf, size,
-			 "own '%s' by user namespace %s (live, else new with its maps; copy, "
-			 "locking mounts)",
+			 "own '%s' by a user namespace with uid map '%s' (the live one, else a new "
+			 "one; a copy: mounts locked)",
 			 ns->label, ns->owner.uid_map.n ? ns->owner.uid_map.v[0] : "");
 }
 

@@ -79,6 +79,21 @@ export build_container
 	assert_line done
 }
 
+@test "userns: --fresh, the original torn down: a new owner with the captured maps, and the same layout" {
+	run -0 in_private_ns '
+		eval "$build_container"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		kill $CPID; wait $CPID || :
+		umount -R $W/c
+		"$MNTSNAP" replay --fresh --new $W/out $TMP/c.json
+		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
+		jq -e ".namespaces[0].owner_userns == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/r.json
+		jq -e --argjson i $(stat -c %i $W/out/ns0.userns) ".namespaces[0].owner_userns_ino == \$i" $TMP/r.json
+		"$MNTSNAP" diff $TMP/c.json $TMP/r.json
+		echo done'
+	assert_line done
+}
+
 @test "userns: replay uses the live owner when it is still there, and --userns=PID" {
 	run -0 in_private_ns '
 		eval "$build_container"
