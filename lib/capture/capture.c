@@ -15,6 +15,7 @@
 #include "lib/core/log.h"
 #include "lib/core/lookup.h"
 #include "lib/core/macros.h"
+#include "lib/core/path.h"
 #include "lib/core/readfile.h"
 #include "lib/kernel/mountinfo.h"
 #include "lib/kernel/nsenum.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/compare/internal.h"
+#include "lib/core/path.h"
 #include "lib/core/strbuf.h"
 
 static const struct {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/core/path.h"
 #include "lib/core/readfile.h"
 #include "lib/json/snapjson.h"
 #include "lib/json/snapjson_reader.h"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/core/log.h"
+#include "lib/core/path.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/kernel/syscalls.h"
 #include "lib/replay/exec_steps.h"

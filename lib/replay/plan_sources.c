@@ -2,6 +2,7 @@
  * from: an --external path, a live mount of it, or a new one (see plan.h) */
 #include <string.h>
 
+#include "lib/core/path.h"
 #include "lib/replay/features.h"
 #include "lib/replay/plan_internal.h"
 #include "lib/replay/sbsource.h"
@@ -246,7 +247,7 @@ static void check_roots(const struct mnts_plan *plan, const struct mnts_plan_sb 
 
 		if (m->deleted)
 			plan_unresolved(bad, m, "its root '%s' was deleted on the host", m->root);
-		else if (!mnts_path_contains(sb->root, m->root))
+		else if (!mnts_path_at_or_below(m->root, sb->root))
 			plan_unresolved(bad, m,
 					"root '%s' is not inside the source '%s' (root '%s')",
 					m->root, sb->path, sb->root);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "lib/core/path.h"
 #include "lib/kernel/syscalls.h"
 #include "lib/replay/plan_internal.h"
 

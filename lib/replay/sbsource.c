@@ -9,11 +9,6 @@
 #include "lib/replay/fsopts.h"
 #include "lib/replay/sbsource.h"
 
-bool mnts_path_contains(const char *outer, const char *inner)
-{
-	return mnts_path_below(inner, outer) != NULL;
-}
-
 int mnts_fd_mount_id(int fd, uint64_t *ret_id)
 {
 	struct statx stx;

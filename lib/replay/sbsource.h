@@ -17,9 +17,6 @@
 #include "lib/core/error.h"
 #include "lib/core/model.h"
 
-/* True when path inner is at or below outer (both normalised, absolute). */
-bool mnts_path_contains(const char *outer, const char *inner);
-
 /* The (old, mountinfo) mount id of the mount an fd is on.  Returns: 0 or -errno. */
 int mnts_fd_mount_id(int fd, uint64_t *ret_id);
 
