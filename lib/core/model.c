@@ -38,6 +38,16 @@ bool mnts_strv_contains(const struct mnts_strv *sv, const char *s)
 	return false;
 }
 
+bool mnts_strv_equal(const struct mnts_strv *x, const struct mnts_strv *y)
+{
+	if (x->n != y->n)
+		return false;
+	for (size_t i = 0; i < x->n; i++)
+		if (!streq(x->v[i], y->v[i]))
+			return false;
+	return true;
+}
+
 void mnts_strv_clear(struct mnts_strv *sv)
 {
 	for (size_t i = 0; i < sv->n; i++)
@@ -182,6 +192,8 @@ static void ns_done(const struct mnts_snapshot *snap, struct mnts_ns *ns)
 {
 	mnts_snapshot_free_str(snap, ns->label);
 	free(ns->pids);
+	strv_done(snap, &ns->owner.uid_map);
+	strv_done(snap, &ns->owner.gid_map);
 	for (size_t i = 0; i < ns->n_pins; i++) {
 		mnts_snapshot_free_str(snap, ns->pins[i].ns);
 		mnts_snapshot_free_str(snap, ns->pins[i].path);

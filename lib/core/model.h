@@ -28,7 +28,9 @@
 #include "lib/core/error.h"
 
 #define MNTS_FORMAT_NAME "mntsnap"
-#define MNTS_FORMAT_VERSION 1
+#define MNTS_FORMAT_VERSION 2
+/* The oldest format_version still read (FORMAT.md §11). */
+#define MNTS_FORMAT_VERSION_MIN 1
 
 /* A string vector v[0..n-1]; each string owned by the vector. */
 struct mnts_strv {
@@ -45,6 +47,8 @@ void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n,
 		      struct mnts_snapshot *pool);
 void mnts_strv_push_take(struct mnts_strv *sv, char *s);
 bool mnts_strv_contains(const struct mnts_strv *sv, const char *s);
+/* The same words in the same order. */
+bool mnts_strv_equal(const struct mnts_strv *x, const struct mnts_strv *y);
 void mnts_strv_clear(struct mnts_strv *sv);
 /* Splits a comma separated option string as the kernel prints it (escapes
  * \ooo are decoded; a ',' inside a value is printed escaped as \054). */
@@ -102,6 +106,13 @@ struct mnts_ns {
 	uint64_t mnt_ns_id;        /* 64-bit namespace id, 0 when unknown */
 	uint64_t ns_ino;           /* nsfs inode (lsns NS), 0 when unknown */
 	uint64_t owner_userns_ino; /* owning user namespace inode, 0 when unknown */
+	/* the owning user namespace: known false when not recorded (-F,
+	 * format 1); its maps as the capturing process saw them */
+	struct {
+		bool known;
+		bool initial; /* the machine's initial user namespace */
+		struct mnts_strv uid_map, gid_map;
+	} owner;
 	uint64_t *pids;            /* pids seen in it, ascending */
 	size_t n_pids;
 	struct mnts_pin *pins; /* nsfs mounts pinning it */

@@ -64,9 +64,9 @@ static void run_undo(struct mnts_exec *x)
 	}
 }
 
-int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+/* Binds the namespace file nsfd at DIR/name. */
+static int pin_at(struct mnts_exec *x, const char *label, int nsfd, struct mnts_error *err)
 {
-	const char *label = x->plan->nss[s->obj].ns->label;
 	_cleanup_close_ int file = -1, pin = -1;
 
 	/* A pin outlives this process: create it only while mntsnap is
@@ -87,7 +87,7 @@ int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_err
 	file = mnts_open_beneath(x->env->new_dir_fd, label);
 	if (file < 0)
 		return mnts_err(err, -file, "open '%s/%s'", x->env->new_dir, label);
-	pin = clone_fd(*slot(x, s->aux));
+	pin = clone_fd(nsfd);
 	if (pin < 0)
 		return mnts_err(err, errno, "clone the namespace file");
 	if (mnts_sys_move_mount(pin, "", file, "",
@@ -95,6 +95,47 @@ int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_err
 		return mnts_err(err, errno, "bind the namespace file at '%s/%s'", x->env->new_dir,
 				label);
 	push_undo(x, UNDO_PIN, TAKE_FD(pin), label, -1);
+	return 0;
+}
+
+int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const char *label = x->plan->nss[s->obj].ns->label;
+	_cleanup_free_ char *userns_label = NULL;
+	int r = pin_at(x, label, *slot(x, s->aux), err);
+
+	/* a user namespace replay made (NS_OWN) lives only as long as
+	 * something holds it: DIR/LABEL.userns */
+	if (r < 0 || s->src < 0 || *slot(x, s->src) < 0)
+		return r;
+	userns_label = xasprintf("%s.userns", label);
+	return pin_at(x, userns_label, *slot(x, s->src), err);
+}
+
+int mnts_run_ns_own(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_ns *ns = x->plan->nss[s->obj].ns;
+	_cleanup_close_ int userns = -1;
+	bool created = false;
+	int fd;
+
+	if (x->env->userns_fd >= 0) {
+		userns = fcntl(x->env->userns_fd, F_DUPFD_CLOEXEC, 3);
+		if (userns < 0)
+			return mnts_err(err, errno, "dup the --userns namespace");
+	} else {
+		userns = mnts_userns_for(ns, &created, err);
+		if (userns < 0)
+			return userns;
+	}
+	fd = mnts_ns_copy_owned(*slot(x, s->aux), userns, err);
+	if (fd < 0)
+		return fd;
+	close_slot(x, s->aux);
+	*slot(x, s->aux) = fd;
+	(void)mnts_mnt_ns_id(fd, &x->ns_ids[s->obj]);
+	if (created)
+		*slot(x, s->dst) = TAKE_FD(userns);
 	return 0;
 }
 

@@ -94,4 +94,5 @@ int mnts_run_unlink_root(struct mnts_exec *x, const struct mnts_step *s, struct 
 /* exec.c: what reaches a namespace or the target, and is undone on failure */
 int mnts_run_ns_populate(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
+int mnts_run_ns_own(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);

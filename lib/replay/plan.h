@@ -60,6 +60,10 @@ struct mnts_plan_opts {
 	size_t n_externals;
 	bool fresh;		 /* create anew every superblock that can be */
 	bool create_mountpoints; /* also in reused filesystems */
+	/* --userns=none: every new namespace owned by the caller's user
+	 * namespace, whatever the snapshot says */
+	bool userns_none;
+	bool userns_given; /* --userns=PID|NSFILE, for descriptions only */
 };
 
 enum mnts_sb_how {
@@ -145,6 +149,7 @@ enum mnts_step_kind {
 	MNTS_STEP_PIN,
 	MNTS_STEP_LIVE_MEMBER,
 	MNTS_STEP_UNLINK_ROOT,
+	MNTS_STEP_NS_OWN,
 	MNTS_STEP__COUNT
 };
 

@@ -478,6 +478,24 @@ static void chain_live_sources(struct mnts_plan *plan)
 	}
 }
 
+/* A namespace captured as owned by a user namespace other than the initial
+ * one is built as usual, then copied by a process in its owner (NS_OWN):
+ * so the inherited mounts are locked, as in a container.  Returns: the
+ * slot of the user namespace the step may create (pinned next to the
+ * namespace), or -1 without the step. */
+static int add_owner_step(struct mnts_plan *plan, size_t n)
+{
+	const struct mnts_ns *ns = plan->nss[n].ns;
+	struct mnts_step *s;
+
+	if (plan->opts->userns_none || !ns->owner.known || ns->owner.initial)
+		return -1;
+	s = plan_add_step(plan, MNTS_STEP_NS_OWN, (int)n);
+	s->aux = plan->nss[n].slot;
+	s->dst = plan_new_slot(plan);
+	return s->dst;
+}
+
 int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 {
 	const struct mnts_plan_opts *opts = plan->opts;
@@ -560,8 +578,11 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	plan_add_step(plan, MNTS_STEP_DROP, -1);
 	if (opts->target == MNTS_PLAN_TARGET_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
+			int userns_slot = add_owner_step(plan, n);
+
 			s = plan_add_step(plan, MNTS_STEP_PIN, (int)n);
 			s->aux = plan->nss[n].slot;
+			s->src = userns_slot;
 		}
 	return 0;
 }

@@ -202,6 +202,18 @@ static void raise_fd_limit(const struct mnts_plan *plan)
 	}
 }
 
+/* DIR/LABEL.userns, pinned when replay makes the user namespace owning
+ * namespace n (plan_steps.c: add_owner_step), else NULL. */
+static char *userns_pin_name(const struct mnts_plan *plan, size_t n)
+{
+	const struct mnts_ns *ns = plan->nss[n].ns;
+
+	if (plan->opts->userns_none || plan->opts->userns_given || !ns->owner.known ||
+	    ns->owner.initial)
+		return NULL;
+	return xasprintf("%s.userns", ns->label);
+}
+
 /* fs.mount-max counts every mount of a namespace: a new namespace holds one
  * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
  * copy of the caller's mounts; a graft adds to the target's.  The kernel
@@ -262,8 +274,12 @@ static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char *
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		struct stat st;
 
+		_cleanup_free_ char *userns_pin = userns_pin_name(plan, n);
+
 		if (fstatat(fd, plan->nss[n].ns->label, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			return mnts_err(err, EEXIST, "pin '%s/%s'", dir, plan->nss[n].ns->label);
+		if (userns_pin && fstatat(fd, userns_pin, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return mnts_err(err, EEXIST, "pin '%s/%s'", dir, userns_pin);
 	}
 	shared = mnts_fd_on_shared_mount(fd);
 	if (shared != 0) {
@@ -279,6 +295,24 @@ static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char *
 	*ret_abs = TAKE_PTR(abs);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+/* --userns=PID|NSFILE: an fd of that user namespace. */
+static int open_userns(const char *what, struct mnts_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	size_t digits = strspn(what, "0123456789");
+	int fd;
+
+	path = digits && !what[digits] ? xasprintf("/proc/%s/ns/user", what) : xstrdup(what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mnts_err(err, errno, "--userns '%s'", path);
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWUSER) {
+		close(fd);
+		return mnts_err(err, 0, "--userns '%s': not a user namespace", path);
+	}
+	return fd;
 }
 
 static int open_target(const struct mnts_replay_opts *opts, struct mnts_error *err)
@@ -443,8 +477,13 @@ static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env
 	t->dir_created = dir_created;
 	if (env->new_dir_fd >= 0) {
 		t->new_dir_fd = fcntl(env->new_dir_fd, F_DUPFD_CLOEXEC, 3);
-		for (size_t n = 0; n < plan->n_nss; n++)
+		for (size_t n = 0; n < plan->n_nss; n++) {
+			char *userns_pin = userns_pin_name(plan, n);
+
 			mnts_strv_push(&t->labels, plan->nss[n].ns->label);
+			if (userns_pin)
+				mnts_strv_push_take(&t->labels, userns_pin);
+		}
 	}
 	interrupted = 0;
 	caller_pid = getpid();
@@ -500,11 +539,16 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    .n_externals = opts->n_externals,
 	    .fresh = opts->fresh,
 	    .create_mountpoints = opts->create_mountpoints,
+	    .userns_none = opts->userns && streq(opts->userns, "none"),
+	    .userns_given = opts->userns && !streq(opts->userns, "none"),
 	};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
-	struct mnts_exec_env env = {
-	    .orig_ns = -1, .target_ns = -1, .new_dir_fd = -1, .root_dir = opts->root_dir};
+	struct mnts_exec_env env = {.orig_ns = -1,
+				    .target_ns = -1,
+				    .new_dir_fd = -1,
+				    .root_dir = opts->root_dir,
+				    .userns_fd = -1};
 	_cleanup_free_ char *abs_dir = NULL;
 	bool dir_created = false;
 	int r;
@@ -529,6 +573,13 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	if (env.orig_ns < 0) {
 		r = mnts_err(err, errno, "open '/proc/self/ns/mnt'");
 		goto out;
+	}
+	if (popts.userns_given) {
+		env.userns_fd = open_userns(opts->userns, err);
+		if (env.userns_fd < 0) {
+			r = env.userns_fd;
+			goto out;
+		}
 	}
 	if (opts->target == MNTS_REPLAY_NEW) {
 		r = check_mount_max(&plan, mount_max, opts->root_dir ? env.orig_ns : -1, err);
@@ -564,6 +615,8 @@ out:
 		close(env.target_ns);
 	if (env.new_dir_fd >= 0)
 		close(env.new_dir_fd);
+	if (env.userns_fd >= 0)
+		close(env.userns_fd);
 	mnts_plan_done(&plan);
 	return r;
 }

@@ -45,3 +45,16 @@ int mnts_userns_from_maps(const struct mnts_strv *uid_map, const struct mnts_str
 /* True when the mount under fd is shared (it would propagate what is
  * mounted on it).  Returns: 1, 0 or -errno. */
 int mnts_fd_on_shared_mount(int fd);
+
+/* The user namespace to own a replayed namespace that ns's capture says
+ * was owned by a user namespace other than the initial one: the live one
+ * with its inode and its maps (same host, still alive), else a new one with
+ * its maps (*ret_created).  Returns: userns fd or -errno. */
+int mnts_userns_for(const struct mnts_ns *ns, bool *ret_created, struct mnts_error *err);
+
+/* A copy of the mount namespace ns_fd owned by user namespace userns_fd, as
+ * a container runtime makes one: a child enters ns_fd, then userns_fd, and
+ * unshares.  Every copied mount is locked (MNT_LOCKED: it cannot be
+ * unmounted alone, nor its ro/nosuid/nodev/noexec/atime cleared) and copies
+ * of shared mounts are slaves of the originals.  Returns: ns fd or -errno. */
+int mnts_ns_copy_owned(int ns_fd, int userns_fd, struct mnts_error *err);

@@ -6,6 +6,7 @@
 
 #include "lib/kernel/statmount.h"
 #include "lib/kernel/syscalls.h"
+#include "lib/kernel/userns.h"
 #include "lib/replay/fsopts.h"
 #include "lib/replay/sbsource.h"
 
@@ -116,6 +117,16 @@ int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major, u
 						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0)
 			return mnts_err(err, errno, "make clone of '%s' private", path);
 	}
+	if (fd < 0 && errno == EINVAL && !mnts_userns_self_initial())
+		/* a mount that has locked mounts on it (copied into a less
+		 * privileged user namespace) is cloned only with them */
+		return mnts_err(
+		    err, EINVAL,
+		    "open_tree '%s' (mounts on it are locked: mntsnap runs in a user "
+		    "namespace other than the initial one, where a mount inherited "
+		    "from the parent may not be cloned without the mounts on it; replay "
+		    "from the initial user namespace, or a --subtree capture)",
+		    path);
 	if (fd < 0)
 		return mnts_err(err, errno, "open_tree '%s'", path);
 	/* checked on the clone, which cannot change under us: one syscall

@@ -197,6 +197,20 @@ static void describe_pin(const struct mnts_step_ref *r, char *buf, size_t size)
 		 r->ns->label);
 }
 
+static void describe_ns_own(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	const struct mnts_ns *ns = r->ns;
+
+	if (r->plan->opts->userns_given)
+		snprintf(buf, size, "own '%s' by the --userns user namespace (a copy: mounts locked)",
+			 ns->label);
+	else
+		snprintf(buf, size,
+			 "own '%s' by a user namespace with uid map '%s' (the live one, else a new "
+			 "one; a copy: mounts locked)",
+			 ns->label, ns->owner.uid_map.n ? ns->owner.uid_map.v[0] : "");
+}
+
 static void describe_live_member(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	const struct mnts_plan_group *g = r->g;
@@ -288,6 +302,10 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
      * source, unlinkat (AT_REMOVEDIR for a directory) */
     [MNTS_STEP_UNLINK_ROOT] = {"unlink_root", MNTS_STEP_OBJ_MOUNT, mnts_run_unlink_root,
 			       describe_unlink_root},
+    /* the owner: setns CLONE_NEWUSER to the live one found by inode, else a
+     * child's unshare CLONE_NEWUSER with the maps written; then a child
+     * setns to the namespace, setns to the owner, unshare CLONE_NEWNS */
+    [MNTS_STEP_NS_OWN] = {"ns_own", MNTS_STEP_OBJ_NS, mnts_run_ns_own, describe_ns_own},
 };
 _Static_assert(ARRAY_SIZE(mnts_step_kinds) == MNTS_STEP__COUNT,
 	       "mnts_step_kinds: one entry per enum mnts_step_kind");
