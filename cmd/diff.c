@@ -15,6 +15,7 @@
 #include "lib/compare/compare.h"
 #include "lib/compare/side.h"
 #include "lib/core/log.h"
+#include "lib/core/path.h"
 #include "lib/report/diffreport.h"
 
 enum {

@@ -23,6 +23,7 @@ enum {
 	OPT_FRESH,
 	OPT_CREATE_MP,
 	OPT_NO_VERIFY,
+	OPT_USERNS,
 };
 
 struct replay_args {
@@ -47,6 +48,11 @@ static const struct argp_option options[] = {
     {"fresh", OPT_FRESH, NULL, 0, "Create anew every superblock that can be created", 2},
     {"create-mountpoints", OPT_CREATE_MP, NULL, 0,
      "Create missing mountpoints in reused filesystems too", 2},
+    {"userns", OPT_USERNS, "PID|NSFILE|none", 0,
+     "Owner of namespaces captured in another user namespace: PID's or NSFILE's user "
+     "namespace, or none (the caller's); default: the live one, else a new one with the "
+     "captured maps",
+     2},
     {"dry-run", 'n', NULL, 0, "Print the plan, one line per step; change nothing", 2},
     {"no-verify", OPT_NO_VERIFY, NULL, 0, "Skip capturing and comparing the result", 2},
     {0}};
@@ -98,6 +104,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_VERIFY:
 		a->no_verify = true;
 		break;
+	case OPT_USERNS:
+		if (!*arg)
+			mnts_usage_error(state, "--userns: give a PID, an NSFILE or none");
+		a->opts.userns = arg;
+		break;
 	case ARGP_KEY_ARG:
 		if (a->snapshot)
 			mnts_usage_error(state, "more than one snapshot given");
@@ -144,6 +155,18 @@ static int fail_at_step_from_env(struct mnts_error *err)
 	return (int)n;
 }
 
+/* --userns=none: the replay will differ where the snapshot says so. */
+static void warn_userns_none(const struct mnts_snapshot *snap)
+{
+	for (size_t n = 0; n < snap->n_ns; n++)
+		if (snap->nss[n].owner.known && !snap->nss[n].owner.initial)
+			fprintf(stderr,
+				"mntsnap: replay: warning: namespace '%s': --userns=none: owned by "
+				"the caller's user namespace, not by one like the captured one "
+				"(its mounts are not locked)\n",
+				snap->nss[n].label);
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_args a = {0};
@@ -169,6 +192,8 @@ int cmd_replay(int argc, char **argv)
 	a.opts.fail_at_step = r;
 
 	r = mnts_snapshot_read(a.snapshot, &snap, &err);
+	if (r >= 0 && a.opts.userns && streq(a.opts.userns, "none"))
+		warn_userns_none(snap);
 	if (r >= 0)
 		r = mnts_replay(snap, &a.opts, &txn, &err);
 	if (r >= 0 && !a.opts.dry_run && !a.no_verify) {

@@ -15,9 +15,11 @@
 #include "lib/core/log.h"
 #include "lib/core/lookup.h"
 #include "lib/core/macros.h"
+#include "lib/core/path.h"
 #include "lib/core/readfile.h"
 #include "lib/kernel/mountinfo.h"
 #include "lib/kernel/nsenum.h"
+#include "lib/kernel/userns.h"
 #include "lib/kernel/statmount.h"
 
 /* how often a namespace that changes under us is re-read before giving up */
@@ -481,6 +483,54 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 	return 0;
 }
 
+/* The user namespace owning the namespace nsfd: whether it is the initial
+ * one, and its maps.  A namespace owned by another one is what a rootless
+ * or unprivileged container has: its inherited mounts are locked. */
+static int capture_owner(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsfd,
+			 struct mnts_error *err)
+{
+	_cleanup_close_ int ufd = mnts_userns_owner_fd(nsfd);
+	uint64_t ino = 0;
+	int r;
+
+	if (ufd < 0)
+		return 0; /* a kernel without NS_GET_USERNS: unknown, as with -F */
+	r = mnts_userns_ino(ufd, &ino);
+	if (r < 0)
+		return mnts_err(err, -r, "fstat the owning user namespace");
+	if (!ns->owner_userns_ino)
+		ns->owner_userns_ino = ino;
+	ns->owner.initial = ino == MNTS_INIT_USERNS_INO;
+	/* many namespaces share an owner: read its maps once (a fork) */
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		const struct mnts_ns *o = &snap->nss[i];
+
+		if (o != ns && o->owner.known && o->owner_userns_ino == ino) {
+			mnts_strv_push_n(&ns->owner.uid_map,
+					 (const char *const *)o->owner.uid_map.v,
+					 o->owner.uid_map.n, NULL);
+			mnts_strv_push_n(&ns->owner.gid_map,
+					 (const char *const *)o->owner.gid_map.v,
+					 o->owner.gid_map.n, NULL);
+			ns->owner.known = true;
+			return 0;
+		}
+	}
+	r = mnts_userns_read_maps(ufd, &ns->owner.uid_map, &ns->owner.gid_map, err);
+	if (r < 0) {
+		/* e.g. a user namespace we may not enter: unknown, and said */
+		mnts_strv_push_take(&snap->warnings,
+				    xasprintf("namespace '%s': the maps of its owning user namespace "
+					      "could not be read (%s): owner not recorded",
+					      ns->label, err->msg));
+		mnts_strv_clear(&ns->owner.uid_map);
+		mnts_strv_clear(&ns->owner.gid_map);
+		return 0;
+	}
+	ns->owner.known = true;
+	return 0;
+}
+
 int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **ret,
 		 struct mnts_error *err)
 {
@@ -553,6 +603,11 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		ns->mnt_ns_id = src->ref.ns_id;
 		ns->ns_ino = src->ref.ino;
 		ns->owner_userns_ino = src->ref.userns_ino;
+		if (src->ref.fd >= 0) {
+			r = capture_owner(snap, ns, src->ref.fd, err);
+			if (r < 0)
+				goto out;
+		}
 		for (size_t k = 0; k < src->ref.n_pids; k++)
 			mnts_ns_add_pid(ns, src->ref.pids[k]);
 	}

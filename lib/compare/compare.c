@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/compare/internal.h"
+#include "lib/core/path.h"
 #include "lib/core/strbuf.h"
 
 static const struct {
@@ -148,7 +149,10 @@ static void compare_namespaces(struct ctx *c)
 			mnts_cmp_add_found(c, MNTS_DIFF_REMOVED, i, x->label, NULL, NULL, 0,
 					   SEQ_NAMESPACE, "namespace", xstrdup(x->label), NULL,
 					   xasprintf("- namespace %s", x->label));
-		} else if (c->opts->strict_ids && x->mnt_ns_id != c->b.snap->nss[j].mnt_ns_id) {
+			continue;
+		}
+		mnts_cmp_ns_owner(c, i, j);
+		if (c->opts->strict_ids && x->mnt_ns_id != c->b.snap->nss[j].mnt_ns_id) {
 			const struct mnts_ns *y = &c->b.snap->nss[j];
 
 			mnts_cmp_add_found(

@@ -1,6 +1,7 @@
 /* fields.c - a paired mount's own fields compared with its partner's (see
  * internal.h): fstype, source, root, options as sets, dev, unbindable, the
- * namespace an nsfs mount pins, idmaps, and ids under strict_ids. */
+ * namespace an nsfs mount pins, idmaps, and ids under strict_ids; and a
+ * paired namespace's owning user namespace. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,16 +38,6 @@ static bool str_differs(const char *x, const char *y)
 	if (!x || !y)
 		return x != y;
 	return !streq(x, y);
-}
-
-static bool strv_equal(const struct mnts_strv *x, const struct mnts_strv *y)
-{
-	if (x->n != y->n)
-		return false;
-	for (size_t i = 0; i < x->n; i++)
-		if (!streq(x->v[i], y->v[i]))
-			return false;
-	return true;
 }
 
 static char *idmap_words(const struct mnts_mount *m)
@@ -155,9 +146,41 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 			mnts_cmp_add_change(c, ga, SEQ_NSFS, "nsfs", "pins", nsfs_words(x),
 					    nsfs_words(y));
 	}
-	if (!strv_equal(&x->uid_map, &y->uid_map) || !strv_equal(&x->gid_map, &y->gid_map))
+	if (!mnts_strv_equal(&x->uid_map, &y->uid_map) ||
+	    !mnts_strv_equal(&x->gid_map, &y->gid_map))
 		mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap", idmap_words(x),
 				    idmap_words(y));
 	if (c->opts->strict_ids)
 		compare_ids(c, ga, x, y);
+}
+
+/* "initial", or "uid MAP, gid MAP" of another user namespace. */
+static char *owner_words(const struct mnts_ns *ns)
+{
+	_cleanup_free_ char *u = NULL, *g = NULL;
+
+	if (ns->owner.initial)
+		return xstrdup("initial user namespace");
+	u = join_strv(&ns->owner.uid_map, "; ");
+	g = join_strv(&ns->owner.gid_map, "; ");
+	return xasprintf("user namespace uid %s, gid %s", u, g);
+}
+
+void mnts_cmp_ns_owner(struct ctx *c, size_t i, size_t j)
+{
+	const struct mnts_ns *x = &c->a.snap->nss[i], *y = &c->b.snap->nss[j];
+	_cleanup_free_ char *ow = NULL, *nw = NULL;
+
+	/* not recorded (-F, format 1) on a side: nothing to compare */
+	if (!x->owner.known || !y->owner.known)
+		return;
+	if (x->owner.initial == y->owner.initial &&
+	    mnts_strv_equal(&x->owner.uid_map, &y->owner.uid_map) &&
+	    mnts_strv_equal(&x->owner.gid_map, &y->owner.gid_map))
+		return;
+	ow = owner_words(x);
+	nw = owner_words(y);
+	mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, i, x->label, y->label, NULL, 0, SEQ_NAMESPACE,
+			   "owner", xstrdup(ow), xstrdup(nw),
+			   xasprintf("~ namespace %s: owner: %s -> %s", x->label, ow, nw));
 }

@@ -144,6 +144,8 @@ void mnts_cmp_set_scope(struct ctx *c);
 
 /* fields.c: a paired mount's own fields. */
 void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb);
+/* fields.c: the owning user namespaces of paired namespaces i (A), j (B). */
+void mnts_cmp_ns_owner(struct ctx *c, size_t i, size_t j);
 
 /* groups.c: the partitions (peer groups, masters, superblocks). */
 void mnts_cmp_peers(struct ctx *c);

@@ -6,6 +6,7 @@
 
 #include "lib/compare/internal.h"
 #include "lib/core/lookup.h"
+#include "lib/core/path.h"
 
 static bool label_sets_equal(const struct mnts_snapshot *a, const struct mnts_snapshot *b)
 {

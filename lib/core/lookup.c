@@ -4,6 +4,7 @@
 
 #include "lib/core/lookup.h"
 #include "lib/core/macros.h"
+#include "lib/core/path.h"
 #include "lib/core/sort.h"
 
 static int cmp_mount_ptr(const void *a, const void *b)

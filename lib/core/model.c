@@ -1,4 +1,4 @@
-/* model.c - snapshot construction, lookup and paths (see model.h); linking
+/* model.c - snapshot construction and lookup (see model.h); linking
  * and validation are in model_link.c */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 #include <sys/mount.h>
 
 #include "lib/core/model.h"
+#include "lib/core/path.h"
 
 void mnts_strv_push_take(struct mnts_strv *sv, char *s)
 {
@@ -35,6 +36,16 @@ bool mnts_strv_contains(const struct mnts_strv *sv, const char *s)
 		if (streq(sv->v[i], s))
 			return true;
 	return false;
+}
+
+bool mnts_strv_equal(const struct mnts_strv *x, const struct mnts_strv *y)
+{
+	if (x->n != y->n)
+		return false;
+	for (size_t i = 0; i < x->n; i++)
+		if (!streq(x->v[i], y->v[i]))
+			return false;
+	return true;
 }
 
 void mnts_strv_clear(struct mnts_strv *sv)
@@ -181,6 +192,8 @@ static void ns_done(const struct mnts_snapshot *snap, struct mnts_ns *ns)
 {
 	mnts_snapshot_free_str(snap, ns->label);
 	free(ns->pids);
+	strv_done(snap, &ns->owner.uid_map);
+	strv_done(snap, &ns->owner.gid_map);
 	for (size_t i = 0; i < ns->n_pins; i++) {
 		mnts_snapshot_free_str(snap, ns->pins[i].ns);
 		mnts_snapshot_free_str(snap, ns->pins[i].path);
@@ -282,42 +295,6 @@ void mnts_ns_add_pin(struct mnts_ns *ns, const char *holder_label, const char *p
 	ns->pins[ns->n_pins].ns = xstrdup(holder_label);
 	ns->pins[ns->n_pins].path = xstrdup(path);
 	ns->n_pins++;
-}
-
-bool mnts_path_is_normal(const char *p)
-{
-	size_t len;
-
-	if (!p || p[0] != '/')
-		return false;
-	len = strlen(p);
-	if (len == 1)
-		return true;
-	/* with libc's vectorised scans: deep trees have paths of hundreds of
-	 * one-letter components, and one pass per component was a fifth of
-	 * reading them */
-	if (p[len - 1] == '/' || strstr(p, "//"))
-		return false;
-	for (const char *dot = strchr(p, '.'); dot; dot = strchr(dot + 1, '.'))
-		if (dot[-1] == '/' && (dot[1] == '/' || dot[1] == '\0' ||
-				       (dot[1] == '.' && (dot[2] == '/' || dot[2] == '\0'))))
-			return false; /* a "." or ".." component */
-	return true;
-}
-
-const char *mnts_path_below(const char *path, const char *base)
-{
-	size_t n = strlen(base);
-
-	if (streq(base, "/"))
-		return path + 1;
-	if (strncmp(path, base, n) != 0)
-		return NULL;
-	if (path[n] == '\0')
-		return path + n;
-	if (path[n] != '/')
-		return NULL;
-	return path + n + 1;
 }
 
 void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to)

@@ -28,7 +28,9 @@
 #include "lib/core/error.h"
 
 #define MNTS_FORMAT_NAME "mntsnap"
-#define MNTS_FORMAT_VERSION 1
+#define MNTS_FORMAT_VERSION 2
+/* The oldest format_version still read (FORMAT.md §11). */
+#define MNTS_FORMAT_VERSION_MIN 1
 
 /* A string vector v[0..n-1]; each string owned by the vector. */
 struct mnts_strv {
@@ -45,6 +47,8 @@ void mnts_strv_push_n(struct mnts_strv *sv, const char *const *words, size_t n,
 		      struct mnts_snapshot *pool);
 void mnts_strv_push_take(struct mnts_strv *sv, char *s);
 bool mnts_strv_contains(const struct mnts_strv *sv, const char *s);
+/* The same words in the same order. */
+bool mnts_strv_equal(const struct mnts_strv *x, const struct mnts_strv *y);
 void mnts_strv_clear(struct mnts_strv *sv);
 /* Splits a comma separated option string as the kernel prints it (escapes
  * \ooo are decoded; a ',' inside a value is printed escaped as \054). */
@@ -102,6 +106,13 @@ struct mnts_ns {
 	uint64_t mnt_ns_id;        /* 64-bit namespace id, 0 when unknown */
 	uint64_t ns_ino;           /* nsfs inode (lsns NS), 0 when unknown */
 	uint64_t owner_userns_ino; /* owning user namespace inode, 0 when unknown */
+	/* the owning user namespace: known false when not recorded (-F,
+	 * format 1); its maps as the capturing process saw them */
+	struct {
+		bool known;
+		bool initial; /* the machine's initial user namespace */
+		struct mnts_strv uid_map, gid_map;
+	} owner;
 	uint64_t *pids;            /* pids seen in it, ascending */
 	size_t n_pids;
 	struct mnts_pin *pins; /* nsfs mounts pinning it */
@@ -191,35 +202,12 @@ uint64_t mnts_child_hash(size_t parent, const char *mountpoint);
 struct mnts_mount *mnts_ns_find(const struct mnts_ns *ns, uint64_t id);
 struct mnts_ns *mnts_snapshot_find_ns(const struct mnts_snapshot *snap, const char *label);
 
-/* True when p is absolute and normalised: no empty, "." or ".." component
- * and no trailing slash (except "/" itself). */
-bool mnts_path_is_normal(const char *p);
-
-/* The kernel's limits on a path (with its NUL) and on one component. */
-#define MNTS_PATH_MAX 4096
-#define MNTS_NAME_MAX 255
-
-/* Why p is not a path of the format (spec/FORMAT.md §1), or NULL when it
- * is one: absolute, normalised, shorter than MNTS_PATH_MAX, no component
- * longer than MNTS_NAME_MAX.  The reason may be written into buf. */
-const char *mnts_path_fault(const char *p, char buf[80]);
-
 /* The longest namespace label. */
 #define MNTS_LABEL_MAX 64
 
 /* True when label is a namespace label (FORMAT.md §7): 1 to MNTS_LABEL_MAX
  * ASCII letters, digits, '_', '.' or '-', the first a letter or digit. */
 bool mnts_label_is_valid(const char *label);
-
-/* The part of path below base, without a leading '/' ("" when equal), or
- * NULL when path is not at or below base.  Both absolute and normalised. */
-const char *mnts_path_below(const char *path, const char *base);
-
-/* True when path is base or below it; a NULL base is "everywhere". */
-static inline bool mnts_path_at_or_below(const char *path, const char *base)
-{
-	return !base || mnts_path_below(path, base) != NULL;
-}
 
 /* Moves every mountpoint of ns at or below from to the same place below to
  * (a --subtree snapshot rebuilt at "/", or a tree grafted with --root). */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/core/path.h"
 #include "lib/core/readfile.h"
 #include "lib/json/snapjson.h"
 #include "lib/json/snapjson_reader.h"
@@ -224,14 +225,57 @@ static int read_pid(struct reader *rd, void *data, ssize_t idx)
 	return 0;
 }
 
+static const struct key owner_keys[] = {KEY("gid_map"), KEY("initial"), KEY("uid_map")};
+
+/* owner_userns: null, or {"gid_map": [...], "initial": bool, "uid_map": [...]} */
+static int read_owner(struct reader *rd, struct mnts_ns *ns)
+{
+	uint32_t seen = 0;
+	int k = -1, r = rd_open(rd, "owner_userns", true);
+
+	if (r <= 0)
+		return r;
+	ns->owner.known = true;
+	while ((r = rd_member(rd, owner_keys, ARRAY_SIZE(owner_keys), "owner_userns", &seen, &k)) >
+	       0) {
+		if (k == 1)
+			r = rd_bool(rd, "owner_userns.initial", &ns->owner.initial);
+		else
+			r = rd_strv(rd, k == 0 ? "owner_userns.gid_map" : "owner_userns.uid_map",
+				    k == 0 ? &ns->owner.gid_map : &ns->owner.uid_map);
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
 enum {
-	N_LABEL, N_MNT_NS_ID, N_MOUNTS, N_NS_INO, N_NSFS_PATHS, N_OWNER_USERNS_INO, N_PIDS,
-	N_ROOT_MOUNT, N_COUNT
+	N_LABEL,
+	N_MNT_NS_ID,
+	N_MOUNTS,
+	N_NS_INO,
+	N_NSFS_PATHS,
+	N_OWNER_USERNS,
+	N_OWNER_USERNS_INO,
+	N_PIDS,
+	N_ROOT_MOUNT,
+	N_COUNT
 };
 
 static const struct key ns_keys[N_COUNT] = {
-	KEY("label"), KEY("mnt_ns_id"), KEY("mounts"), KEY("ns_ino"), KEY("nsfs_paths"),
-	KEY("owner_userns_ino"), KEY("pids"), KEY("root_mount"),
+    KEY("label"),      KEY("mnt_ns_id"),    KEY("mounts"),	     KEY("ns_ino"),
+    KEY("nsfs_paths"), KEY("owner_userns"), KEY("owner_userns_ino"), KEY("pids"),
+    KEY("root_mount"),
+};
+/* format 1 had no owner_userns: the same keys without it, and their
+ * indexes in ns_keys */
+static const struct key ns_keys_v1[N_COUNT - 1] = {
+    KEY("label"),      KEY("mnt_ns_id"),	KEY("mounts"), KEY("ns_ino"),
+    KEY("nsfs_paths"), KEY("owner_userns_ino"), KEY("pids"),   KEY("root_mount"),
+};
+static const int ns_keys_v1_index[N_COUNT - 1] = {
+    N_LABEL,	  N_MNT_NS_ID,	      N_MOUNTS, N_NS_INO,
+    N_NSFS_PATHS, N_OWNER_USERNS_INO, N_PIDS,	N_ROOT_MOUNT,
 };
 
 /* One element of "namespaces".  Until its label is read, messages name it
@@ -239,6 +283,7 @@ static const struct key ns_keys[N_COUNT] = {
 static int read_ns(struct reader *rd, void *data, ssize_t idx)
 {
 	struct mnts_ns *ns = mnts_snapshot_add_ns(rd->snap, "");
+	bool v1 = rd->snap->format_version == 1;
 	uint32_t seen = 0;
 	int k = -1, r;
 
@@ -247,10 +292,12 @@ static int read_ns(struct reader *rd, void *data, ssize_t idx)
 	rd->ns_labelled = false;
 	if (rd->tok.kind != MNTS_JP_OBJECT)
 		return rd_fail(rd, rd->tok.off, "expected an object");
-	while ((r = rd_member(rd, ns_keys, N_COUNT, NULL, &seen, &k)) > 0) {
-		const char *key = ns_keys[k].name;
+	while ((r = v1 ? rd_member(rd, ns_keys_v1, N_COUNT - 1, NULL, &seen, &k)
+		       : rd_member(rd, ns_keys, N_COUNT, NULL, &seen, &k)) > 0) {
+		int field = v1 ? ns_keys_v1_index[k] : k;
+		const char *key = ns_keys[field].name;
 
-		switch (k) {
+		switch (field) {
 		case N_LABEL:
 			mnts_snapshot_free_str(rd->snap, ns->label);
 			ns->label = NULL;
@@ -262,6 +309,9 @@ static int read_ns(struct reader *rd, void *data, ssize_t idx)
 			break;
 		case N_NS_INO:
 			r = rd_u64(rd, key, true, &ns->ns_ino);
+			break;
+		case N_OWNER_USERNS:
+			r = read_owner(rd, ns);
 			break;
 		case N_OWNER_USERNS_INO:
 			r = rd_u64(rd, key, true, &ns->owner_userns_ino);
@@ -427,7 +477,10 @@ static int check_format(struct reader *rd)
 			version = kind == MNTS_JP_NUMBER && t->integer ? SEEN : BAD_TYPE;
 			if (version == SEEN) {
 				version_ok = !t->negative && !t->overflow &&
-					     t->u64 == MNTS_FORMAT_VERSION;
+					     t->u64 >= MNTS_FORMAT_VERSION_MIN &&
+					     t->u64 <= MNTS_FORMAT_VERSION;
+				if (version_ok)
+					rd->snap->format_version = (int)t->u64;
 				rd_shown(t->str, t->len, version_val);
 			}
 		}
@@ -446,8 +499,9 @@ static int check_format(struct reader *rd)
 		return mnts_err(rd->err, 0, "%s: format '%s': not a mntsnap snapshot", rd->what,
 				format_val);
 	if (!version_ok)
-		return mnts_err(rd->err, 0, "%s: format_version %s: unsupported (this mntsnap reads %d)",
-				rd->what, version_val, MNTS_FORMAT_VERSION);
+		return mnts_err(
+		    rd->err, 0, "%s: format_version %s: unsupported (this mntsnap reads %d to %d)",
+		    rd->what, version_val, MNTS_FORMAT_VERSION_MIN, MNTS_FORMAT_VERSION);
 	return 0;
 }
 

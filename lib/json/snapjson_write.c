@@ -144,6 +144,16 @@ static void write_ns(struct mnts_jw *w, const struct mnts_ns *ns)
 		mnts_jw_end_object(w);
 	}
 	mnts_jw_end_array(w);
+	w_key(w, K("owner_userns"));
+	if (!ns->owner.known) {
+		mnts_jw_null(w);
+	} else {
+		mnts_jw_begin_object(w);
+		w_strv(w, K("gid_map"), &ns->owner.gid_map);
+		w_bool(w, K("initial"), ns->owner.initial);
+		w_strv(w, K("uid_map"), &ns->owner.uid_map);
+		mnts_jw_end_object(w);
+	}
 	w_u64_or_null(w, K("owner_userns_ino"), ns->owner_userns_ino);
 	w_key(w, K("pids"));
 	mnts_jw_begin_array(w);
@@ -177,7 +187,8 @@ static int dump_to(FILE *f, void *data, struct mnts_error *err)
 	mnts_jw_end_object(&w);
 	w_str(&w, K("created"), snap->created);
 	w_str(&w, K("format"), MNTS_FORMAT_NAME);
-	w_u64(&w, K("format_version"), (uint64_t)snap->format_version);
+	/* a file read in an older version is written in the newest (§11) */
+	w_u64(&w, K("format_version"), MNTS_FORMAT_VERSION);
 	w_key(&w, K("host"));
 	mnts_jw_begin_object(&w);
 	w_str(&w, K("arch"), snap->host_arch);

@@ -175,7 +175,10 @@ static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm,
 	m->mountpoint = pool_dup(pool, sm->str + sm->mnt_point);
 	m->fstype = subtype && *subtype ? xasprintf("%s.%s", type ? type : "", subtype)
 					: pool_dup(pool, type ? type : "");
-	m->source = pool_dup(pool, source ? source : "none");
+	/* the kernel prints "none" for a mount without a source, and drops
+	 * the bit of an empty string: that is the source "", as mountinfo
+	 * shows it (an empty field) */
+	m->source = pool_dup(pool, source ? source : "");
 	mnts_options_from_mount_attr_in(&m->mount_options, sm->mnt_attr, pool);
 
 	/* the order of mountinfo field 11 (show_mountinfo(), show_sb_opts()):

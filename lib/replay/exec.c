@@ -64,9 +64,9 @@ static void run_undo(struct mnts_exec *x)
 	}
 }
 
-int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+/* Binds the namespace file nsfd at DIR/name. */
+static int pin_at(struct mnts_exec *x, const char *label, int nsfd, struct mnts_error *err)
 {
-	const char *label = x->plan->nss[s->obj].ns->label;
 	_cleanup_close_ int file = -1, pin = -1;
 
 	/* A pin outlives this process: create it only while mntsnap is
@@ -87,7 +87,7 @@ int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_err
 	file = mnts_open_beneath(x->env->new_dir_fd, label);
 	if (file < 0)
 		return mnts_err(err, -file, "open '%s/%s'", x->env->new_dir, label);
-	pin = clone_fd(*slot(x, s->aux));
+	pin = clone_fd(nsfd);
 	if (pin < 0)
 		return mnts_err(err, errno, "clone the namespace file");
 	if (mnts_sys_move_mount(pin, "", file, "",
@@ -95,6 +95,47 @@ int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_err
 		return mnts_err(err, errno, "bind the namespace file at '%s/%s'", x->env->new_dir,
 				label);
 	push_undo(x, UNDO_PIN, TAKE_FD(pin), label, -1);
+	return 0;
+}
+
+int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const char *label = x->plan->nss[s->obj].ns->label;
+	_cleanup_free_ char *userns_label = NULL;
+	int r = pin_at(x, label, *slot(x, s->aux), err);
+
+	/* a user namespace replay made (NS_OWN) lives only as long as
+	 * something holds it: DIR/LABEL.userns */
+	if (r < 0 || s->src < 0 || *slot(x, s->src) < 0)
+		return r;
+	userns_label = xasprintf("%s.userns", label);
+	return pin_at(x, userns_label, *slot(x, s->src), err);
+}
+
+int mnts_run_ns_own(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_ns *ns = x->plan->nss[s->obj].ns;
+	_cleanup_close_ int userns = -1;
+	bool created = false;
+	int fd;
+
+	if (x->env->userns_fd >= 0) {
+		userns = fcntl(x->env->userns_fd, F_DUPFD_CLOEXEC, 3);
+		if (userns < 0)
+			return mnts_err(err, errno, "dup the --userns namespace");
+	} else {
+		userns = mnts_userns_for(ns, &created, err);
+		if (userns < 0)
+			return userns;
+	}
+	fd = mnts_ns_copy_owned(*slot(x, s->aux), userns, err);
+	if (fd < 0)
+		return fd;
+	close_slot(x, s->aux);
+	*slot(x, s->aux) = fd;
+	(void)mnts_mnt_ns_id(fd, &x->ns_ids[s->obj]);
+	if (created)
+		*slot(x, s->dst) = TAKE_FD(userns);
 	return 0;
 }
 
@@ -159,8 +200,8 @@ static int run_step(struct mnts_exec *x, size_t i, struct mnts_error *err)
 	return mnts_step_kinds[s->kind].run(x, s, err);
 }
 
-/* For each slot, the index of the last step naming it (as dst, src or
- * aux): it is closed after that step.  -1 for the slots some step uses
+/* For each slot, the index of the last step naming it (as dst, src, aux,
+ * keep or view): it is closed after that step.  -1 for the slots some step uses
  * without naming them, which live until DROP or the end: namespaces (entered
  * by JOIN/SLAVE/UNBINDABLE of a root) and the namespaces of foreign sources.
  * The MOUNTPOINT step's look at its own mount comes before its ATTACH. */
@@ -179,7 +220,7 @@ static ssize_t *slots_last_use(const struct mnts_plan *plan)
 		last[i] = -1;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
-		const int used[] = {s->dst, s->src, s->aux, s->keep};
+		const int used[] = {s->dst, s->src, s->aux, s->keep, s->view};
 
 		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
 			if (used[k] >= 0 && !keep[used[k]])
@@ -192,7 +233,7 @@ static ssize_t *slots_last_use(const struct mnts_plan *plan)
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
 		  struct mnts_error *err)
 {
-	struct mnts_exec x = {.plan = plan, .env = env, .cur_ns = -1};
+	struct mnts_exec x = {.plan = plan, .env = env, .cur_ns = -1, .seed_ns = -1};
 	_cleanup_free_ ssize_t *last_use = NULL;
 	int r = 0;
 
@@ -221,7 +262,7 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		if (r >= 0) {
 			/* fds are done with after their last step: holding one per
 			 * mount would hit RLIMIT_NOFILE at 20,000 mounts */
-			const int used[] = {s->dst, s->src, s->aux, s->keep};
+			const int used[] = {s->dst, s->src, s->aux, s->keep, s->view};
 
 			for (size_t k = 0; k < ARRAY_SIZE(used); k++)
 				if (used[k] >= 0 && last_use[used[k]] == (ssize_t)i)
@@ -258,6 +299,8 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 	free(x.undo);
 	for (int i = 0; i < plan->n_slots; i++)
 		close_slot(&x, i);
+	if (x.seed_ns >= 0)
+		close(x.seed_ns);
 	free(x.slots);
 	free(x.ns_ids);
 	free(x.populated);

@@ -20,6 +20,9 @@ struct mnts_exec_env {
 	const char *new_dir; /* --new: DIR, absolute (where namespaces are pinned) */
 	/* --root: graft under this path in the target namespace, or NULL */
 	const char *root_dir;
+	/* --userns=PID|NSFILE: the user namespace to own each namespace
+	 * captured as owned by one other than the initial, else -1 */
+	int userns_fd;
 	int fail_at_step;    /* test-only: this step (from 1) fails; 0 = none */
 	/* The caller's say in the replay's lifetime (replay.c), each NULL
 	 * for "always go on": cancelled() is read before every step (true:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/core/log.h"
+#include "lib/core/path.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/kernel/syscalls.h"
 #include "lib/replay/exec_steps.h"
@@ -159,10 +160,85 @@ static int clone_below(int fd, const char *rel)
 	return r < 0 ? -errno : r;
 }
 
+/* The clone of the source's s->rel into s->dst, from at (an O_PATH fd of
+ * it; -1: opened here, which takes it). */
+static int clone_at(struct mnts_exec *x, const struct mnts_step *s, int at,
+		    struct mnts_error *err)
+{
+	_cleanup_close_ int fd_at = at >= 0 ? at : mnts_open_beneath(*slot(x, s->src), s->rel);
+	int fd;
+
+	if (fd_at < 0)
+		return mnts_err(err, -fd_at, "open root '/%s' in its source", s->rel);
+	fd = clone_fd(fd_at);
+	if (fd < 0)
+		return mnts_err(err, errno, "open_tree clone");
+	*slot(x, s->dst) = fd;
+	return 0;
+}
+
+/* A clone of the first mount with a root deleted on the host: the root is
+ * made again in the source (never over something there: that would be
+ * another file, and UNLINK_ROOT would remove it), and removed once the
+ * mounts are attached (the kernel attaches none whose root is unlinked).
+ * Made in a reused filesystem, it is undone if the replay fails. */
+static int clone_deleted(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const struct mnts_plan_sb *sb = &x->plan->sbs[x->plan->mounts[s->obj].sb];
+	int from = -1, r;
+
+	r = mnts_mkpath_beneath(*slot(x, s->src), s->rel, mountpoint_is_file(x, s), &from);
+	if (r < 0)
+		return mnts_err(err, -r, "make the deleted root '/%s' again in its source", s->rel);
+	if (from < 0)
+		return mnts_err(err, EEXIST,
+				"make the deleted root '/%s' again in its source: something else "
+				"is there now",
+				s->rel);
+	if (sb->how == MNTS_SB_FRESH)
+		return clone_at(x, s, -1, err);
+	push_undo(x, UNDO_MKPATH, fcntl(*slot(x, s->src), F_DUPFD_CLOEXEC, 3), s->rel, from);
+	/* in a reused filesystem only the root itself may be missing: one
+	 * removed with its directory cannot be made again as it was */
+	if (strchr(s->rel + from, '/'))
+		return mnts_err(err, ENOENT,
+				"make the deleted root '/%s' again in its source: its directory "
+				"is gone too",
+				s->rel);
+	return clone_at(x, s, -1, err);
+}
+
+int mnts_run_unlink_root(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	const char *slash = strrchr(s->rel, '/');
+	_cleanup_free_ char *dir = xstrndup(s->rel, slash ? (size_t)(slash - s->rel) : 0);
+	const char *name = slash ? slash + 1 : s->rel;
+	_cleanup_close_ int at = mnts_open_beneath(*slot(x, s->src), dir);
+
+	if (at < 0)
+		return mnts_err(err, -at, "open '/%s' in the source", dir);
+	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && (errno != ENOTDIR || unlinkat(at, name, 0) < 0))
+		return mnts_err(err, errno, "remove '/%s'", s->rel);
+	/* removed: nothing left for the undo to remove */
+	for (size_t i = 0; i < x->n_undo; i++)
+		if (x->undo[i].kind == UNDO_MKPATH && x->undo[i].fd >= 0 &&
+		    streq(x->undo[i].path, s->rel)) {
+			close(x->undo[i].fd);
+			free(x->undo[i].path);
+			/* the rest keep their order: the undo runs backwards */
+			memmove(&x->undo[i], &x->undo[i + 1], (--x->n_undo - i) * sizeof(*x->undo));
+			break;
+		}
+	return 0;
+}
+
 static int do_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int at = -1;
 	int fd;
+
+	if (x->plan->mounts[s->obj].unlink_root)
+		return clone_deleted(x, s, err);
 
 	if (one_component(s->rel)) {
 		fd = mnts_sys_open_tree(*slot(x, s->src), s->rel,
@@ -181,15 +257,9 @@ static int do_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_
 		    mnts_mkpath_beneath(*slot(x, s->src), s->rel, mountpoint_is_file(x, s), NULL);
 		if (r < 0)
 			return mnts_err(err, -r, "create root '/%s' in the new superblock", s->rel);
-		at = mnts_open_beneath(*slot(x, s->src), s->rel);
+		at = -1;
 	}
-	if (at < 0)
-		return mnts_err(err, -at, "open root '/%s' in its source", s->rel);
-	fd = clone_fd(at);
-	if (fd < 0)
-		return mnts_err(err, errno, "open_tree clone");
-	*slot(x, s->dst) = fd;
-	return 0;
+	return clone_at(x, s, TAKE_FD(at), err);
 }
 
 int mnts_run_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
@@ -252,35 +322,64 @@ int mnts_run_live_member(struct mnts_exec *x, const struct mnts_step *s, struct 
 	return g->ns_id ? leave_foreign(x, r, err) : r;
 }
 
-/* An O_PATH fd of the mountpoint rel (below parent's root) of mount obj,
- * created when missing if create.  Returns: fd or -errno. */
-static int open_mountpoint(struct mnts_exec *x, int obj, int parent, const char *rel, bool create,
+/* Creates the missing mountpoint rel (below the parent's root) of mount
+ * obj: through view, the writable source of the parent's superblock, at the
+ * parent's root below it (a read-only parent refuses), else through the
+ * parent.  A file when the mount's root is one (a file bind needs a file to
+ * sit on), else a directory.  Returns: 0 or -errno. */
+static int make_mountpoint(struct mnts_exec *x, int obj, int parent, const char *rel, int view,
 			   struct mnts_error *err)
 {
 	const struct mnts_plan_mount *pm = &x->plan->mounts[obj];
+	const struct mnts_plan_mount *pp = &x->plan->mounts[x->plan->nss[0].base];
+	const struct mnts_plan_sb *sb = NULL;
+	_cleanup_free_ char *path = NULL;
+	const char *below = NULL;
+	struct stat st;
+	int from = -1, dir = parent, r;
+
+	/* the parent's plan entry: same namespace, its index */
+	for (size_t n = 0; n < x->plan->n_nss; n++)
+		if (x->plan->nss[n].ns == pm->m->ns)
+			pp = &x->plan->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
+	if (pp->sb >= 0)
+		sb = &x->plan->sbs[pp->sb];
+	if (view >= 0 && sb)
+		below = mnts_path_below(pp->m->root, sb->root);
+	if (below) {
+		dir = *slot(x, view);
+		path = *below ? xasprintf("%s/%s", below, rel) : xstrdup(rel);
+	}
+	if (fstat(*slot(x, pm->slot), &st) < 0)
+		return mnts_err(err, errno, "stat the mount");
+	r = mnts_mkpath_beneath(dir, path ? path : rel, !S_ISDIR(st.st_mode), &from);
+	if (r == -EROFS && sb && sb->how != MNTS_SB_FRESH)
+		/* a live or --external superblock read-only at the superblock
+		 * level: it is the host's, never made writable */
+		return mnts_err(err, EROFS,
+				"create missing mountpoint '/%s' in the host's read-only %s "
+				"superblock (replay never makes it writable)",
+				rel, sb->fstype);
+	if (r < 0)
+		return mnts_err(err, -r, "create mountpoint '/%s'", rel);
+	/* what replay made in a reused filesystem goes on failure */
+	if (from >= 0 && (!sb || sb->how != MNTS_SB_FRESH))
+		push_undo(x, UNDO_MKPATH, fcntl(dir, F_DUPFD_CLOEXEC, 3), path ? path : rel, from);
+	return 0;
+}
+
+/* An O_PATH fd of the mountpoint rel (below parent's root) of mount obj,
+ * created when missing if create (make_mountpoint()).  Returns: fd or -errno. */
+static int open_mountpoint(struct mnts_exec *x, int obj, int parent, const char *rel, bool create,
+			   int view, struct mnts_error *err)
+{
 	int at = mnts_open_beneath(parent, rel);
 
 	if (at == -ENOENT && create) {
-		const struct mnts_plan_mount *pp = &x->plan->mounts[x->plan->nss[0].base];
-		struct stat st;
-		int from = -1, r;
-		bool fresh_parent;
+		int r = make_mountpoint(x, obj, parent, rel, view, err);
 
-		/* the parent's plan entry: same namespace, its index */
-		for (size_t n = 0; n < x->plan->n_nss; n++)
-			if (x->plan->nss[n].ns == pm->m->ns)
-				pp =
-				    &x->plan
-					 ->mounts[x->plan->nss[n].base + (int)pm->m->parent->index];
-		fresh_parent = pp->sb >= 0 && x->plan->sbs[pp->sb].how == MNTS_SB_FRESH;
-		/* a file bind needs a file to sit on */
-		if (fstat(*slot(x, pm->slot), &st) < 0)
-			return mnts_err(err, errno, "stat the mount");
-		r = mnts_mkpath_beneath(parent, rel, !S_ISDIR(st.st_mode), &from);
 		if (r < 0)
-			return mnts_err(err, -r, "create mountpoint '/%s'", rel);
-		if (from >= 0 && !fresh_parent)
-			push_undo(x, UNDO_MKPATH, fcntl(parent, F_DUPFD_CLOEXEC, 3), rel, from);
+			return r;
 		at = mnts_open_beneath(parent, rel);
 	}
 	if (at == -ENOENT)
@@ -295,7 +394,7 @@ static int open_mountpoint(struct mnts_exec *x, int obj, int parent, const char 
 
 int mnts_run_mountpoint(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
-	int at = open_mountpoint(x, s->obj, *slot(x, s->src), s->rel, s->create, err);
+	int at = open_mountpoint(x, s->obj, *slot(x, s->src), s->rel, s->create, s->view, err);
 
 	if (at < 0)
 		return at;
@@ -314,7 +413,7 @@ static int do_attach_at(struct mnts_exec *x, const struct mnts_step *s, struct m
 		return 0;
 	if (errno != ENOENT)
 		return mnts_err(err, errno, "move_mount");
-	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, err);
+	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, s->view, err);
 	if (at < 0)
 		return at;
 	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
@@ -333,7 +432,13 @@ int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mn
 	for (size_t k = 0; k < pn->n_pinned_by; k++)
 		if (x->ns_ids[pn->pinned_by[k]] > min_id)
 			min_id = x->ns_ids[pn->pinned_by[k]];
-	fd = mnts_ns_create(x->env->orig_ns, !x->env->root_dir, min_id, &x->ns_ids[s->obj], err);
+	/* with --root, the tree goes into a copy of the caller's namespace */
+	if (!x->env->root_dir && x->seed_ns < 0) {
+		x->seed_ns = mnts_ns_seed(x->env->orig_ns, err);
+		if (x->seed_ns < 0)
+			return x->seed_ns;
+	}
+	fd = mnts_ns_create(x->env->orig_ns, x->seed_ns, min_id, &x->ns_ids[s->obj], err);
 	if (fd < 0)
 		return fd;
 	*slot(x, s->dst) = fd;
@@ -355,6 +460,28 @@ int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	return 0;
 }
 
+/* Every clone of a mount shows its source (devname), which belongs to the
+ * mount: the mounts of superblock sb, cloned from the live mount at
+ * dirfd/path, show its source, whatever theirs was.  Keeping theirs would
+ * take reconfiguring a superblock the host uses: each that differs is
+ * named in a warning instead (and verification reports it). */
+static void warn_sources(const struct mnts_exec *x, int sb, int dirfd, const char *path)
+{
+	const struct mnts_plan *plan = x->plan;
+	_cleanup_free_ char *live = mnts_mount_source_at(dirfd, path);
+	char name[512];
+
+	for (int k = plan->sb_mounts_off[sb]; live && k < plan->sb_mounts_off[sb + 1]; k++) {
+		const struct mnts_mount *m = plan->mounts[plan->sb_mounts[k]].m;
+
+		if (!streq(m->source, live))
+			mnts_warn("'%s': its source '%s' comes back as '%s', the source "
+				  "of the live mount it is cloned from (replay never reconfigures "
+				  "a superblock it reuses)",
+				  mnts_plan_mount_name(m, name, sizeof(name)), m->source, live);
+	}
+}
+
 /* SB_LIVE and SB_EXTERNAL: only the first checks the superblock it gets. */
 int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
@@ -373,6 +500,9 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
 			   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
 			   sb->dev_major, sb->dev_minor, err);
+	if (fd >= 0)
+		warn_sources(x, s->obj, s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+			     s->src >= 0 ? s->rel : sb->path);
 	if (s->aux >= 0)
 		fd = leave_foreign(x, fd, err);
 	if (fd < 0)
@@ -481,9 +611,14 @@ int mnts_run_set_group(struct mnts_exec *x, const struct mnts_step *s, struct mn
 	return 0;
 }
 
-/* The anchor recipe on the mount itself (a detached root). */
+/* The anchor recipe on the mount itself: a detached leaf, or a namespace's
+ * root once its namespace holds it (entered, as for JOIN). */
 int mnts_run_share(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
+	int r = enter_ns(x, propagation_ns(x, s->obj), err);
+
+	if (r < 0)
+		return r;
 	if (s->aux >= 0) {
 		if (set_group(*slot(x, s->aux), *slot(x, s->src)) < 0)
 			return mnts_err(err, errno, "join the master group");

@@ -41,6 +41,7 @@ struct mnts_exec {
 	size_t n_undo;
 	int cur_ns;	 /* index into plan->nss of the namespace we are in; -1: the caller's */
 	bool *populated; /* per namespace: its tree is in it */
+	int seed_ns;	 /* the namespace new ones are copied from, or -1 (mnts_ns_seed()) */
 };
 
 static inline int *slot(struct mnts_exec *x, int i)
@@ -88,8 +89,10 @@ int mnts_run_share(struct mnts_exec *x, const struct mnts_step *s, struct mnts_e
 int mnts_run_unbindable(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_drop(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_live_member(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
+int mnts_run_unlink_root(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 
 /* exec.c: what reaches a namespace or the target, and is undone on failure */
 int mnts_run_ns_populate(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
+int mnts_run_ns_own(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);

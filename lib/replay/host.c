@@ -11,6 +11,7 @@
 
 #include "lib/capture/capture.h"
 #include "lib/core/log.h"
+#include "lib/core/path.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/kernel/statmount.h"
 #include "lib/replay/host.h"
@@ -285,7 +286,7 @@ const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, ui
 		const struct mnts_live_mount *lm = &t->v[i];
 
 		if (!streq(lm->fstype, fstype) || lm->unbindable ||
-		    !mnts_path_contains(lm->root, root))
+		    !mnts_path_at_or_below(root, lm->root))
 			continue;
 		if (best && strlen(best->root) <= strlen(lm->root))
 			continue;

@@ -21,7 +21,7 @@ struct mnts_step *plan_add_step(struct mnts_plan *plan, enum mnts_step_kind kind
 	}
 	s = &plan->steps[plan->n_steps++];
 	*s = (struct mnts_step){
-	    .kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1, .keep = -1};
+	    .kind = kind, .obj = obj, .dst = -1, .src = -1, .aux = -1, .keep = -1, .view = -1};
 	return s;
 }
 
@@ -117,11 +117,9 @@ static int unresolved_error(const struct mnts_strv *bad, struct mnts_error *err)
 	for (size_t i = 0; i < bad->n; i++)
 		len += strlen(bad->v[i]) + 2;
 	all = xcalloc(len + 1, 1);
-	for (size_t i = 0; i < bad->n; i++) {
-		if (i)
-			strcat(all, "; ");
-		strcat(all, bad->v[i]);
-	}
+	/* stpcpy, not strcat: 100,000 reasons are joined in linear time */
+	for (size_t i = 0, end = 0; i < bad->n; i++)
+		end = (size_t)(stpcpy(stpcpy(all + end, i ? "; " : ""), bad->v[i]) - all);
 	return mnts_err(err, 0, "cannot replay %zu mount%s: %s", bad->n, bad->n == 1 ? "" : "s",
 			all);
 }

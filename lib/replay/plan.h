@@ -13,13 +13,17 @@
  * and flags while it is the root of its own detached tree (mount_setattr
  * refuses other detached mounts), attach it to its parent (one mount at a
  * time: moving a subtree costs the kernel time per mount in it), then its
- * children (one whose mountpoint a sibling covers goes first), then its
+ * children (one whose mountpoint a sibling covers goes first; a missing
+ * mountpoint is made through the superblock's writable source, never
+ * through the mount, which may be read-only), then its
  * propagation once nothing more will be attached to it: so a parent is
  * private while anything is attached to it and nothing propagates.
  * Propagation comes from anchors by MOVE_MOUNT_SET_GROUP, which works on
  * any mount: a detached member of each peer group, and a detached pure
  * slave of each master group.  Unbindable needs mount_setattr: a leaf gets
- * it before it is attached, others at the end.  Then read-only superblocks,
+ * it before it is attached, others at the end.  A namespace's root gets
+ * its flags (read-only, for a container) after its children.  Then
+ * read-only superblocks, once everything in them exists,
  * the trees moved into their namespaces (pivot_root) or grafted, the roots'
  * propagation and the remaining unbindables from inside each namespace,
  * drop, pins.
@@ -56,6 +60,10 @@ struct mnts_plan_opts {
 	size_t n_externals;
 	bool fresh;		 /* create anew every superblock that can be */
 	bool create_mountpoints; /* also in reused filesystems */
+	/* --userns=none: every new namespace owned by the caller's user
+	 * namespace, whatever the snapshot says */
+	bool userns_none;
+	bool userns_given; /* --userns=PID|NSFILE, for descriptions only */
 };
 
 enum mnts_sb_how {
@@ -91,6 +99,8 @@ struct mnts_plan_mount {
 	int mp_slot;
 	int group;    /* index into groups when shared, else -1 */
 	int slave_of; /* pure slave: index of the master group, else -1 */
+	bool unlink_root; /* its root was deleted and its CLONE makes it: UNLINK_ROOT
+			   * removes it again once the trees are in place */
 };
 
 struct mnts_plan_group {
@@ -138,6 +148,8 @@ enum mnts_step_kind {
 	MNTS_STEP_GRAFT,
 	MNTS_STEP_PIN,
 	MNTS_STEP_LIVE_MEMBER,
+	MNTS_STEP_UNLINK_ROOT,
+	MNTS_STEP_NS_OWN,
 	MNTS_STEP__COUNT
 };
 
@@ -146,6 +158,10 @@ struct mnts_step {
 	int obj;	   /* index into sbs, mounts, groups or nss, per kind */
 	int dst, src, aux; /* slots; -1 when unused */
 	int keep;	   /* SB_LIVE: also keep an O_PATH fd of the path here, -1: no */
+	int view;	   /* MOUNTPOINT/ATTACH that may create: the writable view of the
+			    * parent's superblock (its source) missing mountpoints are
+			    * made through, never the parent itself (it may be read-only);
+			    * -1: through the parent */
 	const char
 	    *rel;    /* MOUNTPOINT: path below the parent mount's root; CLONE: below the source */
 	bool create; /* MOUNTPOINT/CLONE: may create what is missing */

@@ -102,13 +102,18 @@ static void find_group_masters(struct mnts_plan *plan, const struct mnts_live_gr
 {
 	for (size_t g = 0; g < plan->n_groups; g++) {
 		struct mnts_plan_group *grp = &plan->groups[g];
+		int master;
 
 		if (!grp->master_id)
 			continue;
-		grp->master = find_group(plan, grp->master_id);
-		if (grp->master < 0)
-			grp->master = live_master(plan, lg, grp->master_id, grp->sb);
-		grp = &plan->groups[g]; /* live_master may move the array */
+		master = find_group(plan, grp->master_id);
+		if (master < 0)
+			master = live_master(plan, lg, grp->master_id, grp->sb);
+		/* live_master() may grow groups and so move grp: not
+		 * `grp->master = live_master(...)`, whose left side C may
+		 * evaluate before the call */
+		grp = &plan->groups[g];
+		grp->master = master;
 		if (grp->master < 0)
 			mnts_warn("peer group %" PRIu64 ": its master group %" PRIu64
 				  " has no member in the replay: replayed without a master",

@@ -2,6 +2,8 @@
  * from: an --external path, a live mount of it, or a new one (see plan.h) */
 #include <string.h>
 
+#include "lib/core/log.h"
+#include "lib/core/path.h"
 #include "lib/replay/features.h"
 #include "lib/replay/plan_internal.h"
 #include "lib/replay/sbsource.h"
@@ -237,16 +239,36 @@ static void no_source(const struct mnts_plan *plan, const struct mnts_fs_feature
 	}
 }
 
-/* A cloned source must hold every root replayed from it. */
+/* The source (devname) belongs to a mount, not its superblock: a new
+ * superblock gets the first mount's, and every mount cloned from it shows
+ * that one.  Mounts of one superblock with different sources come from
+ * mounting a shared superblock again; each that cannot be kept is named. */
+static void warn_sources(const struct mnts_plan_sb *sb, const int *mine, int n_mine,
+			 const struct mnts_plan *plan)
+{
+	char name[512], first[512];
+
+	for (int k = 0; k < n_mine; k++) {
+		const struct mnts_mount *m = plan->mounts[mine[k]].m;
+
+		if (!streq(m->source, sb->first->source))
+			mnts_warn("'%s': its source '%s' comes back as '%s', the source of the "
+				  "new superblock's first mount '%s'",
+				  mnts_plan_mount_name(m, name, sizeof(name)), m->source,
+				  sb->first->source,
+				  mnts_plan_mount_name(sb->first, first, sizeof(first)));
+	}
+}
+
+/* A cloned source must hold every root replayed from it (a deleted one
+ * below it: it is made again there, plan_steps.c). */
 static void check_roots(const struct mnts_plan *plan, const struct mnts_plan_sb *sb,
 			const int *mine, int n_mine, struct mnts_strv *bad)
 {
 	for (int k = 0; k < n_mine; k++) {
 		const struct mnts_mount *m = plan->mounts[mine[k]].m;
 
-		if (m->deleted)
-			plan_unresolved(bad, m, "its root '%s' was deleted on the host", m->root);
-		else if (!mnts_path_contains(sb->root, m->root))
+		if (!mnts_path_at_or_below(m->root, sb->root))
 			plan_unresolved(bad, m,
 					"root '%s' is not inside the source '%s' (root '%s')",
 					m->root, sb->path, sb->root);
@@ -281,6 +303,7 @@ void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mn
 			continue;
 		}
 		if (sb->how == MNTS_SB_FRESH) {
+			warn_sources(sb, mine, n_mine, plan);
 			sb->root = xstrdup("/");
 			sb->options = feat->create == MNTS_FS_CREATE_NEW;
 			sb->ro = sb->options && mnts_strv_contains(&sb->first->super_options, "ro");

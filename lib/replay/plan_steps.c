@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "lib/core/path.h"
 #include "lib/kernel/syscalls.h"
 #include "lib/replay/plan_internal.h"
 
@@ -224,17 +225,30 @@ static size_t *child_order(const struct mnts_mount *m)
 	return order;
 }
 
+/* The per-mount flags of mount m to set: sources come without any
+ * (sbsource.c), so only set ones need a call. */
+static uint64_t mount_attr(const struct mnts_mount *m)
+{
+	return mnts_mount_attr_from_options(&m->mount_options) & ~(uint64_t)MOUNT_ATTR_IDMAP;
+}
+
 /* Whether mount i can be its superblock's source itself, saving a clone and
  * the unmount of the source (most of the cost of a mount made anew).  It
  * must be the only mount of the superblock, with the source's root, in the
- * caller's namespace, and no group anchor may be cloned from the source. */
+ * caller's namespace, and no group anchor may be cloned from the source.
+ * Nor may the source, with children, be read-only or idmapped: their
+ * mountpoints are made through the source (add_attach_steps()). */
 static bool source_is_mount(const struct mnts_plan *plan, int i)
 {
 	const struct mnts_plan_mount *pm = &plan->mounts[i];
+	const struct mnts_mount *m = pm->m;
 	const struct mnts_plan_sb *sb;
 	const char *rel;
 
-	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)))
+	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)) ||
+	    pm->m->deleted)
+		return false;
+	if (m->n_children && ((mount_attr(m) & MOUNT_ATTR_RDONLY) || m->uid_map.n || m->gid_map.n))
 		return false;
 	sb = &plan->sbs[pm->sb];
 	if (plan->sb_mounts_off[pm->sb + 1] - plan->sb_mounts_off[pm->sb] != 1 || sb->ns_id)
@@ -245,9 +259,44 @@ static bool source_is_mount(const struct mnts_plan *plan, int i)
 
 static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err);
 
+/* Mount i's per-mount flags; namespace files keep whatever nsfs gives. */
+static void add_flags_step(struct mnts_plan *plan, int i)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[i];
+	uint64_t attr = mount_attr(pm->m);
+	struct mnts_step *s;
+
+	if (attr || pm->sb < 0) {
+		s = plan_add_step(plan, MNTS_STEP_FLAGS, i);
+		s->src = pm->slot;
+		s->attr_set = attr;
+		s->attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS;
+	}
+}
+
+/* Whether the clone of mount i, whose root was deleted, is the first of
+ * its superblock with that root: it makes the root again (the kernel
+ * attaches no mount whose root is unlinked), and UNLINK_ROOT removes it
+ * once every mount with that root is in place.  Later ones clone what the
+ * first made.  Only deleted mounts pay the walk over their superblock's. */
+static bool first_of_deleted_root(struct mnts_plan *plan, int i)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[i];
+
+	for (int k = plan->sb_mounts_off[pm->sb]; k < plan->sb_mounts_off[pm->sb + 1]; k++) {
+		const struct mnts_plan_mount *o = &plan->mounts[plan->sb_mounts[k]];
+
+		if (o != pm && o->unlink_root && streq(o->m->root, pm->m->root))
+			return false;
+	}
+	return true;
+}
+
 /* Steps for mount m itself: its clone (or namespace file), idmap and flags
- * while it is the root of its own detached tree, then, unless it is a
- * namespace's root, a leaf's propagation and its attachment to its parent. */
+ * while it is the root of its own detached tree (a namespace's root gets
+ * its flags once its children are attached: plan_build_steps()), then,
+ * unless it is a namespace's root, a leaf's propagation and its attachment
+ * to its parent. */
 static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 			   struct mnts_error *err)
 {
@@ -256,7 +305,6 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 	const struct mnts_plan_mount *pp =
 	    m->parent ? &plan->mounts[plan_mount_index(plan, m->parent)] : NULL;
 	struct mnts_step *s;
-	uint64_t attr;
 
 	if (source_is_mount(plan, i)) {
 		ensure_sb(plan, pm->sb);
@@ -270,6 +318,8 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 		s->src = sb->slot;
 		s->rel = mnts_path_below(m->root, sb->root);
 		s->create = sb->how == MNTS_SB_FRESH;
+		if (m->deleted)
+			s->create = pm->unlink_root = first_of_deleted_root(plan, i);
 		s->aux = pp ? pp->slot : -1;
 		s->dst = pm->slot;
 	} else {
@@ -282,17 +332,12 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 		s = plan_add_step(plan, MNTS_STEP_IDMAP, i);
 		s->src = pm->slot;
 	}
-	/* sources come without per-mount flags (sbsource.c): only set ones
-	 * need a call; namespace files keep whatever nsfs gives */
-	attr = mnts_mount_attr_from_options(&m->mount_options) & ~(uint64_t)MOUNT_ATTR_IDMAP;
-	if (attr || pm->sb < 0) {
-		s = plan_add_step(plan, MNTS_STEP_FLAGS, i);
-		s->src = pm->slot;
-		s->attr_set = attr;
-		s->attr_clr = MNTS_MOUNT_ATTR_ALL_FLAGS;
-	}
 	if (!pp)
 		return 0;
+	/* mount_setattr refuses a detached mount that has a parent: the
+	 * flags come now, and mountpoints below are made through the
+	 * superblock's source, not through this mount */
+	add_flags_step(plan, i);
 	/* a leaf is done: its propagation now, while mount_setattr can still
 	 * reach it (a detached tree's root) */
 	if (!m->n_children)
@@ -371,6 +416,10 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 	const char *rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
 	bool create = plan->opts->create_mountpoints ||
 		      (pp->sb >= 0 && plan->sbs[pp->sb].how == MNTS_SB_FRESH);
+	/* a missing mountpoint is made through the parent superblock's
+	 * source, writable (sbsource.c) while the parent may be read-only,
+	 * per mount or (a new superblock, until SB_RO) at all */
+	int view = create && pp->sb >= 0 ? plan->sbs[pp->sb].slot : -1;
 	struct mnts_step *s;
 	char name[512];
 
@@ -385,6 +434,7 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 		s->dst = pm->mp_slot;
 		s->rel = rel;
 		s->create = create;
+		s->view = view;
 		s = plan_add_step(plan, MNTS_STEP_ATTACH, i);
 		s->src = pm->slot;
 		s->aux = pm->mp_slot;
@@ -394,6 +444,7 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 		s->aux = pp->slot;
 		s->rel = rel;
 		s->create = create;
+		s->view = view;
 	}
 	return 0;
 }
@@ -425,6 +476,24 @@ static void chain_live_sources(struct mnts_plan *plan)
 		}
 		prev = s;
 	}
+}
+
+/* A namespace captured as owned by a user namespace other than the initial
+ * one is built as usual, then copied by a process in its owner (NS_OWN):
+ * so the inherited mounts are locked, as in a container.  Returns: the
+ * slot of the user namespace the step may create (pinned next to the
+ * namespace), or -1 without the step. */
+static int add_owner_step(struct mnts_plan *plan, size_t n)
+{
+	const struct mnts_ns *ns = plan->nss[n].ns;
+	struct mnts_step *s;
+
+	if (plan->opts->userns_none || !ns->owner.known || ns->owner.initial)
+		return -1;
+	s = plan_add_step(plan, MNTS_STEP_NS_OWN, (int)n);
+	s->aux = plan->nss[n].slot;
+	s->dst = plan_new_slot(plan);
+	return s->dst;
 }
 
 int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
@@ -459,6 +528,9 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		r = add_tree_steps(plan, plan->nss[n].ns->root, err);
 		if (r < 0)
 			return r;
+		/* a read-only root (a container's) once its children are
+		 * attached: it is still the root of its detached tree */
+		add_flags_step(plan, plan_mount_index(plan, plan->nss[n].ns->root));
 		/* anchors are made in the caller's namespace, where the
 		 * sources are: the roots' too */
 		if (root->group >= 0)
@@ -466,7 +538,9 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		else if (root->slave_of >= 0)
 			ensure_slave_anchor(plan, root->slave_of, root->sb);
 	}
-	/* once every root and mountpoint inside them exists */
+	/* once every root and mountpoint inside them exists: nothing is
+	 * created after this (fresh superblocks are made writable: the
+	 * options skip "ro", fsopts.c) */
 	for (size_t i = 0; i < plan->n_sbs; i++)
 		if (plan->sbs[i].how == MNTS_SB_FRESH && plan->sbs[i].ro) {
 			s = plan_add_step(plan, MNTS_STEP_SB_RO, (int)i);
@@ -486,17 +560,29 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	 * shared parents, and nothing may propagate while the old root goes */
 	for (size_t n = 0; n < plan->n_nss; n++)
 		add_propagation_steps(plan, plan_mount_index(plan, plan->nss[n].ns->root), true);
-	for (size_t i = 0; i < plan->n_mounts; i++)
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		const struct mnts_plan_mount *pm = &plan->mounts[i];
+
 		if (plan->deferred[i]) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
-			s->aux = plan->mounts[i].slot;
+			s->aux = pm->slot;
 		}
+		/* once the mounts with that root are attached */
+		if (pm->unlink_root) {
+			s = plan_add_step(plan, MNTS_STEP_UNLINK_ROOT, (int)i);
+			s->src = plan->sbs[pm->sb].slot;
+			s->rel = mnts_path_below(pm->m->root, plan->sbs[pm->sb].root);
+		}
+	}
 	chain_live_sources(plan);
 	plan_add_step(plan, MNTS_STEP_DROP, -1);
 	if (opts->target == MNTS_PLAN_TARGET_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
+			int userns_slot = add_owner_step(plan, n);
+
 			s = plan_add_step(plan, MNTS_STEP_PIN, (int)n);
 			s->aux = plan->nss[n].slot;
+			s->src = userns_slot;
 		}
 	return 0;
 }

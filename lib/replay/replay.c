@@ -180,23 +180,46 @@ static int ns_mount_count(int nsfd, uint32_t *ret)
 	return 0;
 }
 
-/* The executor holds about one fd per level of the tree being built (each
- * is closed after its last step), and mounts stacked on one path make a
- * tree as deep as fs.mount-max; the default soft limit is low: take the
- * whole hard limit, which needs no privilege. */
-static void raise_fd_limit(void)
+/* The executor holds up to one fd per level of the tree being built (each
+ * is closed after its last step: a level whose propagation waits for its
+ * children keeps its own), and mounts stacked on one path make a tree as
+ * deep as fs.mount-max, above the usual hard limits (20,000 here).  Never
+ * more than one fd per slot: raise both limits to that where privileged
+ * (CAP_SYS_RESOURCE, up to fs.nr_open), else take the whole hard limit. */
+static void raise_fd_limit(const struct mnts_plan *plan)
 {
+	const rlim_t need = (rlim_t)plan->n_slots + 64;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max < need &&
+	    setrlimit(RLIMIT_NOFILE, &(struct rlimit){.rlim_cur = need, .rlim_max = need}) == 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 
+/* DIR/LABEL.userns, pinned when replay makes the user namespace owning
+ * namespace n (plan_steps.c: add_owner_step), else NULL. */
+static char *userns_pin_name(const struct mnts_plan *plan, size_t n)
+{
+	const struct mnts_ns *ns = plan->nss[n].ns;
+
+	if (plan->opts->userns_none || plan->opts->userns_given || !ns->owner.known ||
+	    ns->owner.initial)
+		return NULL;
+	return xasprintf("%s.userns", ns->label);
+}
+
 /* fs.mount-max counts every mount of a namespace: a new namespace holds one
  * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
- * copy of the caller's mounts; a graft adds to the target's. */
+ * copy of the caller's mounts; a graft adds to the target's.  The kernel
+ * refuses a tree that would take a namespace above the limit, so a tree of
+ * fs.mount-max - 1 mounts is the largest --new takes (the tmpfs is detached
+ * right after, the namespace then holds the tree alone). */
 static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int base_ns,
 			   struct mnts_error *err)
 {
@@ -207,7 +230,7 @@ static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int 
 	if (base_ns >= 0 && ns_mount_count(base_ns, &present) < 0)
 		present = 0;
 	for (size_t n = 0; n < plan->n_nss; n++) {
-		size_t need = plan->nss[n].ns->n_mounts + present + 1;
+		size_t need = plan->nss[n].ns->n_mounts + present;
 
 		if (need > max)
 			return mnts_err(err, ENOSPC,
@@ -251,8 +274,12 @@ static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char *
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		struct stat st;
 
+		_cleanup_free_ char *userns_pin = userns_pin_name(plan, n);
+
 		if (fstatat(fd, plan->nss[n].ns->label, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			return mnts_err(err, EEXIST, "pin '%s/%s'", dir, plan->nss[n].ns->label);
+		if (userns_pin && fstatat(fd, userns_pin, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return mnts_err(err, EEXIST, "pin '%s/%s'", dir, userns_pin);
 	}
 	shared = mnts_fd_on_shared_mount(fd);
 	if (shared != 0) {
@@ -268,6 +295,24 @@ static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char *
 	*ret_abs = TAKE_PTR(abs);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+/* --userns=PID|NSFILE: an fd of that user namespace. */
+static int open_userns(const char *what, struct mnts_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	size_t digits = strspn(what, "0123456789");
+	int fd;
+
+	path = digits && !what[digits] ? xasprintf("/proc/%s/ns/user", what) : xstrdup(what);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return mnts_err(err, errno, "--userns '%s'", path);
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWUSER) {
+		close(fd);
+		return mnts_err(err, 0, "--userns '%s': not a user namespace", path);
+	}
+	return fd;
 }
 
 static int open_target(const struct mnts_replay_opts *opts, struct mnts_error *err)
@@ -432,8 +477,13 @@ static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env
 	t->dir_created = dir_created;
 	if (env->new_dir_fd >= 0) {
 		t->new_dir_fd = fcntl(env->new_dir_fd, F_DUPFD_CLOEXEC, 3);
-		for (size_t n = 0; n < plan->n_nss; n++)
+		for (size_t n = 0; n < plan->n_nss; n++) {
+			char *userns_pin = userns_pin_name(plan, n);
+
 			mnts_strv_push(&t->labels, plan->nss[n].ns->label);
+			if (userns_pin)
+				mnts_strv_push_take(&t->labels, userns_pin);
+		}
 	}
 	interrupted = 0;
 	caller_pid = getpid();
@@ -489,11 +539,16 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    .n_externals = opts->n_externals,
 	    .fresh = opts->fresh,
 	    .create_mountpoints = opts->create_mountpoints,
+	    .userns_none = opts->userns && streq(opts->userns, "none"),
+	    .userns_given = opts->userns && !streq(opts->userns, "none"),
 	};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
-	struct mnts_exec_env env = {
-	    .orig_ns = -1, .target_ns = -1, .new_dir_fd = -1, .root_dir = opts->root_dir};
+	struct mnts_exec_env env = {.orig_ns = -1,
+				    .target_ns = -1,
+				    .new_dir_fd = -1,
+				    .root_dir = opts->root_dir,
+				    .userns_fd = -1};
 	_cleanup_free_ char *abs_dir = NULL;
 	bool dir_created = false;
 	int r;
@@ -512,12 +567,19 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		goto out;
 	}
 
-	raise_fd_limit();
+	raise_fd_limit(&plan);
 	env.fail_at_step = opts->fail_at_step;
 	env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (env.orig_ns < 0) {
 		r = mnts_err(err, errno, "open '/proc/self/ns/mnt'");
 		goto out;
+	}
+	if (popts.userns_given) {
+		env.userns_fd = open_userns(opts->userns, err);
+		if (env.userns_fd < 0) {
+			r = env.userns_fd;
+			goto out;
+		}
 	}
 	if (opts->target == MNTS_REPLAY_NEW) {
 		r = check_mount_max(&plan, mount_max, opts->root_dir ? env.orig_ns : -1, err);
@@ -553,6 +615,8 @@ out:
 		close(env.target_ns);
 	if (env.new_dir_fd >= 0)
 		close(env.new_dir_fd);
+	if (env.userns_fd >= 0)
+		close(env.userns_fd);
 	mnts_plan_done(&plan);
 	return r;
 }

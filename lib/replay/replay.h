@@ -35,6 +35,10 @@ struct mnts_replay_opts {
 	size_t n_externals;
 	bool fresh;		 /* create anew every superblock that can be */
 	bool create_mountpoints; /* also in reused filesystems */
+	/* who owns a namespace captured as owned by a user namespace other
+	 * than the initial: NULL the live one or a new one with its maps,
+	 * "none" the caller's, else a PID or an nsfs file of one */
+	const char *userns;
 	bool dry_run;		 /* print the plan to plan_out, change nothing */
 	FILE *plan_out;
 	int fail_at_step; /* test-only fault injection: step N fails; 0 = none */

@@ -1,6 +1,7 @@
 /* replay_master.c - live mounts and peer groups of other namespaces (see replay_master.h) */
 #include <string.h>
 
+#include "lib/core/path.h"
 #include "lib/replay/replay_master.h"
 #include "lib/replay/sbsource.h"
 
@@ -27,7 +28,7 @@ static const struct mnts_mount *find_member(const struct mnts_live_groups *lg, u
 
 			if ((group_id && m->shared_id != group_id) || m->dev_major != dev_major ||
 			    m->dev_minor != dev_minor || !streq(m->fstype, fstype) || m->deleted ||
-			    m->unbindable || !mnts_path_contains(m->root, root))
+			    m->unbindable || !mnts_path_at_or_below(root, m->root))
 				continue;
 			if (best && (best_self && !self))
 				continue;

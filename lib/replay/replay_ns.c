@@ -13,6 +13,7 @@
 #include "lib/replay/replay_ns.h"
 #include "lib/replay/resolve.h"
 #include "lib/kernel/syscalls.h"
+#include "lib/kernel/userns.h"
 
 int mnts_mnt_ns_id(int nsfd, uint64_t *ret_id)
 {
@@ -59,23 +60,34 @@ static int empty_namespace(struct mnts_error *err)
 	return pivot_into(tmpfs, err);
 }
 
-static int create_once(int orig_ns, struct mnts_error *err)
+/* A new namespace, a copy of from_ns (the caller's, or a seed); back in
+ * orig_ns after. */
+static int create_once(int orig_ns, int from_ns, struct mnts_error *err)
 {
+	/* opened here: a seed has no /proc */
+	_cleanup_close_ int nsdir = open("/proc/thread-self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int fd;
 
-	if (unshare(CLONE_NEWNS) < 0)
-		return mnts_err(err, errno, "unshare mount namespace");
+	if (nsdir < 0)
+		return mnts_err(err, errno, "open '/proc/thread-self/ns'");
+	if (from_ns != orig_ns && setns(from_ns, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the seed mount namespace");
+	if (unshare(CLONE_NEWNS) < 0) {
+		int saved = errno;
+		setns(orig_ns, CLONE_NEWNS);
+		return mnts_err(err, saved, "unshare mount namespace");
+	}
 	/* nothing made in the copy may reach the caller's peer groups */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
 		int saved = errno;
 		setns(orig_ns, CLONE_NEWNS);
 		return mnts_err(err, saved, "make '/' rprivate in the new namespace");
 	}
-	fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	fd = openat(nsdir, "mnt", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int saved = errno;
 		setns(orig_ns, CLONE_NEWNS);
-		return mnts_err(err, saved, "open '/proc/self/ns/mnt'");
+		return mnts_err(err, saved, "open '/proc/thread-self/ns/mnt'");
 	}
 	if (setns(orig_ns, CLONE_NEWNS) < 0) {
 		int saved = errno;
@@ -85,7 +97,25 @@ static int create_once(int orig_ns, struct mnts_error *err)
 	return fd;
 }
 
-int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
+int mnts_ns_seed(int orig_ns, struct mnts_error *err)
+{
+	int fd = create_once(orig_ns, orig_ns, err), r;
+
+	if (fd < 0)
+		return fd;
+	if (setns(fd, CLONE_NEWNS) < 0)
+		r = mnts_err(err, errno, "setns into the seed mount namespace");
+	else if ((r = empty_namespace(err)) >= 0 && setns(orig_ns, CLONE_NEWNS) < 0)
+		r = mnts_err(err, errno, "setns back to the caller's mount namespace");
+	if (r < 0) {
+		setns(orig_ns, CLONE_NEWNS);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int mnts_ns_create(int orig_ns, int seed_ns, uint64_t min_id, uint64_t *ret_id,
 		   struct mnts_error *err)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -102,27 +132,10 @@ int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
 		CPU_ZERO(&set);
 		CPU_SET((int)((cpu + attempt) % ncpu), &set);
 		sched_setaffinity(0, sizeof(set), &set);
-		fd = create_once(orig_ns, err);
+		fd = create_once(orig_ns, seed_ns >= 0 ? seed_ns : orig_ns, err);
 		if (fd < 0)
 			return fd;
 		if (mnts_mnt_ns_id(fd, &id) < 0 || id > min_id) {
-			int r = 0;
-
-			if (empty) {
-				if (setns(fd, CLONE_NEWNS) < 0)
-					r = mnts_err(err, errno, "setns into the new namespace");
-				else if ((r = empty_namespace(err)) < 0 ||
-					 setns(orig_ns, CLONE_NEWNS) < 0)
-					r = r < 0 ? r
-						  : mnts_err(err, errno,
-							     "setns back to the caller's "
-							     "mount namespace");
-				if (r < 0) {
-					setns(orig_ns, CLONE_NEWNS);
-					close(fd);
-					return r;
-				}
-			}
 			*ret_id = id;
 			return fd;
 		}
@@ -268,4 +281,97 @@ int mnts_fd_on_shared_mount(int fd)
 	if (mnts_sys_statmount(stx.stx_mnt_id, 0, STATMOUNT_MNT_BASIC, &b.sm, sizeof(b)) < 0)
 		return -errno;
 	return (b.sm.mnt_propagation & MS_SHARED) ? 1 : 0;
+}
+
+int mnts_userns_for(const struct mnts_ns *ns, bool *ret_created, struct mnts_error *err)
+{
+	int fd = -1;
+
+	if (ns->owner_userns_ino) {
+		fd = mnts_userns_open_live(ns->owner_userns_ino);
+		if (fd >= 0) {
+			struct mnts_strv uid = {0}, gid = {0};
+			struct mnts_error ignored;
+			/* an inode is reused once its namespace is gone: the
+			 * maps tell another host's (or a later) one apart */
+			bool same = mnts_userns_read_maps(fd, &uid, &gid, &ignored) == 0 &&
+				    mnts_strv_equal(&uid, &ns->owner.uid_map) &&
+				    mnts_strv_equal(&gid, &ns->owner.gid_map);
+
+			mnts_strv_clear(&uid);
+			mnts_strv_clear(&gid);
+			if (same) {
+				*ret_created = false;
+				return fd;
+			}
+			close(fd);
+		}
+	}
+	fd = mnts_userns_from_maps(&ns->owner.uid_map, &ns->owner.gid_map, err);
+	if (fd < 0)
+		return fd;
+	*ret_created = true;
+	return fd;
+}
+
+int mnts_ns_copy_owned(int ns_fd, int userns_fd, struct mnts_error *err)
+{
+	int ready[2] = {-1, -1}, hold[2] = {-1, -1}, fd = -1, r = 0;
+	char path[64], c = 0;
+	pid_t pid;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return mnts_err(err, errno, "pipe");
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		r = mnts_err(err, errno, "pipe");
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = mnts_err(err, errno, "fork");
+		goto out;
+	}
+	if (pid == 0) {
+		/* the mount namespace first, while we are root of the initial
+		 * user namespace; then the owner: unshare copies the tree */
+		close(hold[1]);
+		if (setns(ns_fd, CLONE_NEWNS) < 0)
+			c = 'm';
+		else if (setns(userns_fd, CLONE_NEWUSER) < 0)
+			c = 'u';
+		else if (unshare(CLONE_NEWNS) < 0)
+			c = 'c';
+		if (c)
+			c = (char)errno, (void)!write(ready[1], "e", 1),
+			(void)!write(ready[1], &c, 1);
+		else if (write(ready[1], "k", 1) != 1)
+			_exit(1);
+		(void)!read(hold[0], &c, 1);
+		_exit(0);
+	}
+	close(TAKE_FD(ready[1]));
+	close(TAKE_FD(hold[0]));
+	if (read(ready[0], &c, 1) != 1) {
+		r = mnts_err(err, EIO, "copy the namespace into its owning user namespace");
+	} else if (c != 'k') {
+		if (read(ready[0], &c, 1) != 1)
+			c = EIO;
+		r = mnts_err(err, c, "copy the namespace into its owning user namespace");
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			r = mnts_err(err, errno, "open '%s'", path);
+	}
+	close(TAKE_FD(hold[1]));
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+out:
+	for (int i = 0; i < 2; i++) {
+		if (ready[i] >= 0)
+			close(ready[i]);
+		if (hold[i] >= 0)
+			close(hold[i]);
+	}
+	return r < 0 ? r : fd;
 }

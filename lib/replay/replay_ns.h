@@ -15,13 +15,19 @@
 /* The 64-bit id of the mount namespace of an nsfs fd.  Returns: 0 or -errno. */
 int mnts_mnt_ns_id(int nsfd, uint64_t *ret_id);
 
+/* A mount namespace that holds only one empty tmpfs, to make the new
+ * namespaces from: each is then a copy of one mount, not of the caller's
+ * whole namespace (copied once, here, and detached at once).
+ * Returns: ns fd or -errno. */
+int mnts_ns_seed(int orig_ns, struct mnts_error *err);
+
 /* A new mount namespace whose id is above min_id: the kernel only lets a
  * namespace hold an nsfs mount of a younger one, and ids come in per-CPU
- * batches, so creation is retried on each CPU.  It is a private copy of
- * orig_ns or, when empty, holds only one empty tmpfs (then the copy's mounts
- * do not count against fs.mount-max while the tree goes in).
+ * batches, so creation is retried on each CPU.  It is a copy of seed_ns
+ * (mnts_ns_seed(): one empty tmpfs, so that a tree of up to fs.mount-max - 1
+ * mounts fits), or with seed_ns -1 a private copy of orig_ns.
  * Returns: ns fd or -errno. */
-int mnts_ns_create(int orig_ns, bool empty, uint64_t min_id, uint64_t *ret_id,
+int mnts_ns_create(int orig_ns, int seed_ns, uint64_t min_id, uint64_t *ret_id,
 		   struct mnts_error *err);
 
 /* Makes the detached tree tree_fd the root of namespace ns_fd (made empty):
@@ -39,3 +45,16 @@ int mnts_userns_from_maps(const struct mnts_strv *uid_map, const struct mnts_str
 /* True when the mount under fd is shared (it would propagate what is
  * mounted on it).  Returns: 1, 0 or -errno. */
 int mnts_fd_on_shared_mount(int fd);
+
+/* The user namespace to own a replayed namespace that ns's capture says
+ * was owned by a user namespace other than the initial one: the live one
+ * with its inode and its maps (same host, still alive), else a new one with
+ * its maps (*ret_created).  Returns: userns fd or -errno. */
+int mnts_userns_for(const struct mnts_ns *ns, bool *ret_created, struct mnts_error *err);
+
+/* A copy of the mount namespace ns_fd owned by user namespace userns_fd, as
+ * a container runtime makes one: a child enters ns_fd, then userns_fd, and
+ * unshares.  Every copied mount is locked (MNT_LOCKED: it cannot be
+ * unmounted alone, nor its ro/nosuid/nodev/noexec/atime cleared) and copies
+ * of shared mounts are slaves of the originals.  Returns: ns fd or -errno. */
+int mnts_ns_copy_owned(int ns_fd, int userns_fd, struct mnts_error *err);

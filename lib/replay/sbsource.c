@@ -4,14 +4,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/kernel/statmount.h"
 #include "lib/kernel/syscalls.h"
+#include "lib/kernel/userns.h"
 #include "lib/replay/fsopts.h"
 #include "lib/replay/sbsource.h"
-
-bool mnts_path_contains(const char *outer, const char *inner)
-{
-	return mnts_path_below(inner, outer) != NULL;
-}
 
 int mnts_fd_mount_id(int fd, uint64_t *ret_id)
 {
@@ -25,6 +22,31 @@ int mnts_fd_mount_id(int fd, uint64_t *ret_id)
 	return 0;
 }
 
+char *mnts_mount_source_at(int dirfd, const char *path)
+{
+	size_t size = 4096;
+	_cleanup_free_ struct mnts_statmount *sm = NULL;
+	struct statx stx;
+
+	if (!mnts_statmount_supported())
+		return NULL;
+	if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | (*path ? 0 : AT_EMPTY_PATH),
+		  STATX_MNT_ID_UNIQUE, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return NULL;
+	for (;;) {
+		sm = xmalloc(size);
+		if (mnts_sys_statmount(stx.stx_mnt_id, 0, STATMOUNT_SB_SOURCE, sm, size) == 0)
+			break;
+		if (errno != EOVERFLOW || size >= (1U << 20))
+			return NULL;
+		free(TAKE_PTR(sm));
+		size *= 2;
+	}
+	/* the kernel drops the bit of an empty string: the source "" */
+	return xstrdup((sm->mask & STATMOUNT_SB_SOURCE) ? sm->str + sm->sb_source : "");
+}
+
 static int create_once(const char *fstype, const char *source, const struct mnts_strv *opts,
 		       unsigned int cmd, struct mnts_error *err)
 {
@@ -33,7 +55,9 @@ static int create_once(const char *fstype, const char *source, const struct mnts
 
 	if (fsfd < 0)
 		return mnts_err(err, errno, "fsopen '%s'", fstype);
-	if (source && *source && !streq(source, "none") &&
+	/* "none" is what the kernel shows without one; "" is kept: it shows
+	 * as an empty field */
+	if (source && !streq(source, "none") &&
 	    mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_STRING, "source", source, 0) < 0)
 		return mnts_err(err, errno, "fsconfig source '%s'", source);
 	if (opts) {
@@ -93,6 +117,16 @@ int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major, u
 						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0)
 			return mnts_err(err, errno, "make clone of '%s' private", path);
 	}
+	if (fd < 0 && errno == EINVAL && !mnts_userns_self_initial())
+		/* a mount that has locked mounts on it (copied into a less
+		 * privileged user namespace) is cloned only with them */
+		return mnts_err(
+		    err, EINVAL,
+		    "open_tree '%s' (mounts on it are locked: mntsnap runs in a user "
+		    "namespace other than the initial one, where a mount inherited "
+		    "from the parent may not be cloned without the mounts on it; replay "
+		    "from the initial user namespace, or a --subtree capture)",
+		    path);
 	if (fd < 0)
 		return mnts_err(err, errno, "open_tree '%s'", path);
 	/* checked on the clone, which cannot change under us: one syscall

@@ -17,9 +17,6 @@
 #include "lib/core/error.h"
 #include "lib/core/model.h"
 
-/* True when path inner is at or below outer (both normalised, absolute). */
-bool mnts_path_contains(const char *outer, const char *inner);
-
 /* The (old, mountinfo) mount id of the mount an fd is on.  Returns: 0 or -errno. */
 int mnts_fd_mount_id(int fd, uint64_t *ret_id);
 
@@ -35,3 +32,9 @@ int mnts_sb_create(const char *fstype, const char *source, const struct mnts_str
  * superblock dev_major:dev_minor.  Returns: mount fd or -errno. */
 int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major, uint32_t dev_minor,
 		  struct mnts_error *err);
+
+/* The source (devname) of the mount at path (relative to dirfd, or
+ * AT_FDCWD), in this mount namespace, as mountinfo shows it: what every
+ * clone of it shows too.  Returns: a string to free, or NULL when the
+ * kernel cannot say (before 6.8). */
+char *mnts_mount_source_at(int dirfd, const char *path);

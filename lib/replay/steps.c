@@ -64,6 +64,12 @@ static void describe_clone(const struct mnts_step_ref *r, char *buf, size_t size
 		 r->s->create ? " (create if missing)" : "");
 }
 
+static void describe_unlink_root(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "remove the root '/%s' of '%s' again (deleted on the host)",
+		 r->s->rel ? r->s->rel : "", r->name);
+}
+
 static void describe_nsfs(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	if (r->pm->ext_path)
@@ -191,6 +197,20 @@ static void describe_pin(const struct mnts_step_ref *r, char *buf, size_t size)
 		 r->ns->label);
 }
 
+static void describe_ns_own(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	const struct mnts_ns *ns = r->ns;
+
+	if (r->plan->opts->userns_given)
+		snprintf(buf, size, "own '%s' by the --userns user namespace (a copy: mounts locked)",
+			 ns->label);
+	else
+		snprintf(buf, size,
+			 "own '%s' by a user namespace with uid map '%s' (the live one, else a new "
+			 "one; a copy: mounts locked)",
+			 ns->label, ns->owner.uid_map.n ? ns->owner.uid_map.v[0] : "");
+}
+
 static void describe_live_member(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	const struct mnts_plan_group *g = r->g;
@@ -229,11 +249,14 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
     /* a user namespace with the maps (fork, unshare(CLONE_NEWUSER),
      * uid_map/gid_map), mount_setattr MOUNT_ATTR_IDMAP */
     [MNTS_STEP_IDMAP] = {"idmap", MNTS_STEP_OBJ_MOUNT, mnts_run_idmap, describe_idmap},
-    /* openat2 RESOLVE_BENEATH O_PATH of the mountpoint in the parent,
-     * mkdirat/openat O_CREAT when creating (undone if the parent is reused) */
+    /* openat2 RESOLVE_BENEATH O_PATH of the mountpoint in the parent;
+     * when creating, mkdirat/openat O_CREAT through the view (the parent
+     * superblock's writable source: the parent may be read-only), undone
+     * if the superblock is reused */
     [MNTS_STEP_MOUNTPOINT] = {"mountpoint", MNTS_STEP_OBJ_MOUNT, mnts_run_mountpoint,
 			      describe_mountpoint},
-    /* move_mount onto the parent at rel, or onto the MOUNTPOINT fd */
+    /* move_mount onto the parent at rel, or onto the MOUNTPOINT fd; on
+     * ENOENT, the MOUNTPOINT syscalls first */
     [MNTS_STEP_ATTACH] = {"attach", MNTS_STEP_OBJ_MOUNT, mnts_run_attach, describe_attach},
     /* mount_setattr attr_set/attr_clr */
     [MNTS_STEP_FLAGS] = {"flags", MNTS_STEP_OBJ_MOUNT, mnts_run_flags, describe_flags},
@@ -275,6 +298,14 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
      * id */
     [MNTS_STEP_LIVE_MEMBER] = {"live_member", MNTS_STEP_OBJ_GROUP, mnts_run_live_member,
 			       describe_live_member},
+    /* openat2 RESOLVE_BENEATH O_PATH of the root's directory in the
+     * source, unlinkat (AT_REMOVEDIR for a directory) */
+    [MNTS_STEP_UNLINK_ROOT] = {"unlink_root", MNTS_STEP_OBJ_MOUNT, mnts_run_unlink_root,
+			       describe_unlink_root},
+    /* the owner: setns CLONE_NEWUSER to the live one found by inode, else a
+     * child's unshare CLONE_NEWUSER with the maps written; then a child
+     * setns to the namespace, setns to the owner, unshare CLONE_NEWNS */
+    [MNTS_STEP_NS_OWN] = {"ns_own", MNTS_STEP_OBJ_NS, mnts_run_ns_own, describe_ns_own},
 };
 _Static_assert(ARRAY_SIZE(mnts_step_kinds) == MNTS_STEP__COUNT,
 	       "mnts_step_kinds: one entry per enum mnts_step_kind");

@@ -27,7 +27,7 @@
 # Every layout's name, in the order the round-trip tests use.
 LAYOUTS=(inverse_chain group_tree lxd_seed003 narrow_root crossns_peers slave_of_slave
 	slave_no_visible_master unbindable overmount tucked propagated file_bind flags fstypes
-	idmapped deep50 wide500)
+	idmapped deep50 wide500 deleted sources)
 
 _lay_note_pid() {
 	[ -z "${LAYOUT_PIDS:-}" ] || echo "$1" >>"$LAYOUT_PIDS"
@@ -526,4 +526,124 @@ layout_wide500() {
 	for i in $(seq 251 500); do
 		mount --bind "$d/w/m$i" "$d/w/m$i"
 	done
+}
+
+# Read-only parents with children (a container's root: read-only, with
+# /proc, /dev, /run and volumes mounted on directories of it).  Replay must
+# make the mountpoints through a writable view of the superblock, never
+# through the read-only mount, and make things read-only only afterwards.
+
+# A tmpfs made read-only per mount after its children (a tmpfs and a bind,
+# one with a child of its own) were mounted.
+layout_ro_mount_children() {
+	local d=$1
+	mkdir "$d/r" "$d/src"
+	mount -t tmpfs -o mode=755 rofs "$d/r"
+	mkdir -p "$d/r/c1" "$d/r/c2" "$d/r/deep/c3"
+	mount -t tmpfs -o mode=755 c1 "$d/r/c1"
+	mkdir "$d/r/c1/g"
+	mount -t tmpfs -o mode=755 g "$d/r/c1/g"
+	mount --bind "$d/src" "$d/r/c2"
+	mount -t tmpfs -o mode=755 c3 "$d/r/deep/c3"
+	mount -o remount,bind,ro "$d/r"
+}
+
+# A tmpfs made read-only at the superblock (remount,ro), with children and
+# grandchildren, one of them a bind of the read-only tmpfs itself.
+layout_ro_sb_children() {
+	local d=$1
+	mkdir "$d/r"
+	mount -t tmpfs -o mode=755 rosb "$d/r"
+	mkdir -p "$d/r/c1" "$d/r/c2/sub" "$d/r/self" "$d/r/data/x"
+	mount -t tmpfs -o mode=755 c1 "$d/r/c1"
+	mkdir "$d/r/c1/g"
+	mount -t tmpfs -o mode=755 g "$d/r/c1/g"
+	mount -t tmpfs -o mode=755 c2 "$d/r/c2/sub"
+	mount --bind "$d/r/data" "$d/r/self"
+	mount -t tmpfs -o mode=755 y "$d/r/data/x"
+	mount -o remount,ro "$d/r"
+}
+
+# A 50-level chain: every 5th level a narrow bind of a tmpfs whose root is
+# mounted nowhere (mounted, bound from a subdirectory, unmounted), levels 20
+# and 40 of those read-only; the other levels tmpfs.
+layout_ro_narrow_chain() {
+	local d=$1 cur=$1 i t
+	t=$(_lay_state)/narrow-src
+	mkdir -p "$t"
+	for i in $(seq 50); do
+		mkdir "$cur/d"
+		if [ $((i % 5)) = 0 ]; then
+			mount -t tmpfs -o mode=755 "narrow$i" "$t"
+			mkdir -p "$t/top/sub$i/d"
+			mount --bind "$t/top/sub$i" "$cur/d"
+			umount "$t"
+		else
+			mount -t tmpfs -o mode=755 "chain$i" "$cur/d"
+		fi
+		cur=$cur/d
+	done
+	mount -o remount,bind,ro "$d/$(printf 'd/%.0s' $(seq 20))"
+	mount -o remount,bind,ro "$d/$(printf 'd/%.0s' $(seq 40))"
+}
+
+# A read-only bind of a directory of the layout's root, with a child below.
+layout_ro_dir_bind() {
+	local d=$1
+	mkdir -p "$d/vol/data/c" "$d/b"
+	mount --bind "$d/vol" "$d/b"
+	mount -t tmpfs -o mode=755 child "$d/b/data/c"
+	mount -o remount,bind,ro "$d/b"
+}
+
+# File binds inside a tmpfs read-only per mount and inside one read-only at
+# the superblock (an lxcfs-style /proc/cpuinfo in a read-only root).
+layout_ro_file_bind() {
+	local d=$1
+	mkdir "$d/r" "$d/s" "$d/t"
+	mount -t tmpfs -o mode=755 files "$d/t"
+	echo cpuinfo >"$d/t/cpuinfo"
+	mount -t tmpfs -o mode=755 rofile "$d/r"
+	mkdir "$d/r/proc"
+	: >"$d/r/proc/cpuinfo"
+	: >"$d/r/top"
+	mount --bind "$d/t/cpuinfo" "$d/r/proc/cpuinfo"
+	mount --bind "$d/t/cpuinfo" "$d/r/top"
+	mount -o remount,bind,ro "$d/r"
+	mount -t tmpfs -o mode=755 rosbfile "$d/s"
+	: >"$d/s/f"
+	mount --bind "$d/t/cpuinfo" "$d/s/f"
+	mount -o remount,ro "$d/s"
+	umount "$d/t"
+	rmdir "$d/t"
+}
+
+# Roots deleted after binding (mountinfo "/d1//deleted"): two directory
+# binds sharing one deleted root, a file bind, and a directory of a second
+# tmpfs, each removed after it was bound.
+layout_deleted() {
+	local d=$1
+	mkdir "$d/d1" "$d/x" "$d/y" "$d/t" "$d/w"
+	: >"$d/f"
+	: >"$d/fx"
+	mount --bind "$d/d1" "$d/x"
+	mount --bind "$d/d1" "$d/y"
+	mount --bind "$d/f" "$d/fx"
+	mount -t tmpfs -o mode=755 other "$d/t"
+	mkdir "$d/t/sub"
+	mount --bind "$d/t/sub" "$d/w"
+	rmdir "$d/d1" "$d/t/sub"
+	rm "$d/f"
+}
+
+# Mount sources (devnames): a tmpfs with an empty source, one with a custom
+# source and a bind of it (a bind shows its source mount's), one with "none".
+layout_sources() {
+	local d=$1
+	mkdir "$d/empty" "$d/custom" "$d/bind" "$d/none"
+	mount -t tmpfs -o mode=755 "" "$d/empty"
+	mount -t tmpfs -o mode=755 my-src "$d/custom"
+	mkdir "$d/custom/sub"
+	mount --bind "$d/custom/sub" "$d/bind"
+	mount -t tmpfs -o mode=755 none "$d/none"
 }

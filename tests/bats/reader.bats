@@ -186,10 +186,10 @@ edit() {
 }
 
 @test "format_version is checked before anything else" {
-	edit '9s/1/2/; 27a\          "propagation": "shared",'
-	rejected "$F" "$F: format_version 2: unsupported (this mntsnap reads 1)"
+	edit '9s/1/3/; 27a\          "propagation": "shared",'
+	rejected "$F" "$F: format_version 3: unsupported (this mntsnap reads 1 to 2)"
 	edit '9s/1/4294967297/'
-	rejected "$F" "$F: format_version 4294967297: unsupported (this mntsnap reads 1)"
+	rejected "$F" "$F: format_version 4294967297: unsupported (this mntsnap reads 1 to 2)"
 	edit '9s/1/"1"/'
 	rejected "$F" "$F: not a mntsnap snapshot: format_version: expected an integer"
 }
@@ -385,4 +385,72 @@ jqed() {
 	rejected "$F" "$F: namespace 'ns0': nsfs_paths[0]: path '...': component 1 is 256 bytes, longer than NAME_MAX (255)"
 	jqed ".capture.subtree = \"/x/$c256\""
 	rejected "$F" "$F: capture.subtree '/x/$(printf 'c%.0s' {1..61})...': component 2 is 256 bytes, longer than NAME_MAX (255)"
+}
+
+# gen_long N down|up|parent-cycle: a snapshot of N mounts, one namespace.
+# down, up: / and N-1 tmpfs mounts /m2 .. /mN beside each other, mount i in
+# peer group i, its master group i - 1 (down) or i + 1 (up); the end of the
+# chain has no master.  parent-cycle: 2 .. N-2 stacked on /s, N-1 and N
+# each the parent of the other.
+gen_long() {
+	awk -v n="$1" -v kind="$2" 'BEGIN {
+	printf "{\"capture\":{\"method\":\"listmount\",\"selection\":\"all\",\"subtree\":null},"
+	printf "\"created\":\"2021-09-20T10:00:00Z\",\"format\":\"mntsnap\",\"format_version\":1,"
+	printf "\"host\":{\"arch\":\"x86_64\",\"hostname\":\"h\",\"kernel\":\"6.18\"},"
+	printf "\"namespaces\":[{\"label\":\"ns0\",\"mnt_ns_id\":4300,\"ns_ino\":4026532300,"
+	printf "\"nsfs_paths\":[],\"owner_userns_ino\":4026531837,\"pids\":[],\"root_mount\":1,"
+	printf "\"mounts\":[\n"
+	for (i = 1; i <= n; i++) {
+		master = 0
+		shared = kind == "parent-cycle" || i == 1 ? 0 : i
+		if (kind == "up" && i > 1 && i < n) master = i + 1
+		if (kind == "down" && i > 2) master = i - 1
+		parent = i == 1 ? "null" : 1
+		mp = i == 1 ? "/" : "/m" i
+		if (kind == "parent-cycle" && i > 1) {
+			parent = i == n - 1 ? n : i == n ? n - 1 : i - 1
+			mp = "/s"
+		}
+		printf "%s{\"deleted\":false,\"dev\":\"0:%d\",\"fstype\":\"tmpfs\",", (i > 1 ? ",\n" : ""), i + 30
+		printf "\"id\":%d,\"idmap\":null,\"master_id\":%d,\"mnt_id\":%d,", i, master, i
+		printf "\"mount_options\":[\"rw\"],\"mountpoint\":\"%s\",\"nsfs\":null,", mp
+		printf "\"parent\":%s,\"propagate_from\":0,\"root\":\"/\",\"shared_id\":%d,", parent, shared
+		printf "\"source\":\"t\",\"super_options\":[\"rw\"],\"unbindable\":false}"
+	}
+	printf "]}],\"tool\":{\"name\":\"mntsnap\",\"version\":\"0.1.0\"},\"warnings\":[]}\n"
+	}'
+}
+
+@test "a chain of 100,000 master groups reads and compares in linear time" {
+	# each group walked its whole chain of masters: minutes
+	local down="$BATS_TEST_TMPDIR/down.json" up="$BATS_TEST_TMPDIR/up.json"
+	gen_long 100000 down >"$down"
+	gen_long 100000 up >"$up"
+	run --separate-stderr timeout 60 "$MNTSNAP" diff "$down" "$down"
+	assert_equal "$stderr" ""
+	assert_equal "$status" 0
+	assert_output ""
+	run --separate-stderr timeout 60 "$MNTSNAP" diff "$up" "$up"
+	assert_equal "$stderr" ""
+	assert_equal "$status" 0
+	# every master differs: the header and a line per mount but /
+	run --separate-stderr bash -c 'timeout 60 "$1" diff "$2" "$3" >"$4"' bash \
+		"$MNTSNAP" "$down" "$up" "$BATS_TEST_TMPDIR/out"
+	assert_equal "$stderr" ""
+	assert_equal "$status" 1
+	assert_equal "$(wc -l <"$BATS_TEST_TMPDIR/out")" 100000
+	assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/out")" \
+		"~ /m99999: master: (group of /m99998) -> (group of /m100000)"
+	# a cycle at the end of the chain is found, and named by its first group
+	sed 's/"master_id":0,"mnt_id":100000,/"master_id":50000,"mnt_id":100000,/' "$up" >"$F"
+	rejected "$F" "$F: peer group 2: master_id 3: cycle in the master graph"
+}
+
+@test "a cycle of parents after a tree 100,000 deep is refused in linear time" {
+	# each mount walked up to the root: minutes
+	gen_long 100000 parent-cycle >"$F"
+	run --separate-stderr timeout 60 "$MNTSNAP" diff "$F" "$EX"
+	assert_equal "$status" 2
+	assert_output ""
+	assert_equal "$stderr" "mntsnap: diff: $F: namespace 'ns0' mount 99999: parent: cycle (not reachable from the root)"
 }

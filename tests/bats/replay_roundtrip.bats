@@ -58,6 +58,10 @@ rt() {
 @test "roundtrip --fresh: deep50" { rt deep50 --fresh; }
 @test "roundtrip: wide500" { rt wide500; }
 @test "roundtrip --fresh: wide500" { rt wide500 --fresh; }
+@test "roundtrip: deleted (roots deleted on the host)" { rt deleted; }
+@test "roundtrip --fresh: deleted (roots deleted on the host)" { rt deleted --fresh; }
+@test "roundtrip: sources (empty, custom, none)" { rt sources; }
+@test "roundtrip --fresh: sources (empty, custom, none)" { rt sources --fresh; }
 
 # --fresh on another host's terms: the master group of /s has no member in
 # the snapshot, and a fresh superblock cannot join the live one.  Either

@@ -274,6 +274,8 @@ rt_no_ids() {
 # identical (diff exits 0); the kernel's mountinfo of every replayed namespace
 # equals the original's modulo ids (mountinfo_no_ids), and so do the
 # structures (peer groups, masters, superblocks, parents: mountinfo_canon).
+# With RT_TEARDOWN set, the layout is torn down before the replay (for
+# --fresh: as on another host).
 rt_roundtrip() {
 	local name=$1 st=$TMP/rt r=0 i nsino nsino2 out after=()
 	shift
@@ -282,6 +284,10 @@ rt_roundtrip() {
 	rt_start "$name" "$st" || return $?
 	"$MNTSNAP" capture "${RT_NSFILES[@]/#/--mount=}" -o "$st/snap.json"
 	nsino=$(rt_ns_set "$st/orig" "${RT_NSFILES[@]}")
+	if [ -n "${RT_TEARDOWN:-}" ]; then
+		# as on another host: nothing of the layout is left to clone
+		rt_stop "$st"
+	fi
 
 	mkdir "$st/out"
 	"$MNTSNAP" replay --new="$st/out" "$@" "$st/snap.json" || r=$?

@@ -1,6 +1,8 @@
 /* model_test.c - linking a snapshot (lib/core/model.c): the tree, and the
  * rules of spec/FORMAT.md §9 that mnts_snapshot_link() checks, each with
  * the message that names the item. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,28 @@ static const char *link_error(struct mnts_snapshot *snap, struct mnts_error *err
 		err->msg[0] = '\0';
 	mnts_snapshot_free(snap);
 	return err->msg;
+}
+
+/* One namespace "ns0": / and n - 1 mounts /m2 .. /mN beside each other,
+ * mount i in peer group i, a chain of masters: group i's master is i - 1
+ * (down) or i + 1 (up), the end of the chain has none. */
+static struct mnts_snapshot *master_chain(uint64_t n, bool up)
+{
+	struct mnts_snapshot *snap = mnts_snapshot_new();
+	struct mnts_ns *ns = mnts_snapshot_add_ns(snap, "ns0");
+	char mp[32];
+
+	add(ns, 1, 0, "/");
+	for (uint64_t i = 2; i <= n; i++) {
+		struct mnts_mount *m;
+
+		snprintf(mp, sizeof(mp), "/m%" PRIu64, i);
+		m = add(ns, i, 1, mp);
+		m->shared_id = i;
+		if (up ? i < n : i > 2)
+			m->master_id = up ? i + 1 : i - 1;
+	}
+	return snap;
 }
 
 int main(void)
@@ -188,34 +212,6 @@ int main(void)
 		mnts_ns_add_pin(&snap->nss[0], "ns0", "/tmp/a");
 		CHECK_STR(link_error(snap, &err), "");
 	}
-	TEST("paths: PATH_MAX and NAME_MAX, and the normal form")
-	{
-		char p[4200], buf[80];
-
-		memset(p, 'a', sizeof(p));
-		p[0] = '/';
-		p[256] = '\0'; /* one component of 255 */
-		CHECK(mnts_path_fault(p, buf) == NULL);
-		p[256] = 'a';
-		p[257] = '\0';
-		CHECK_STR(mnts_path_fault(p, buf),
-			  "component 1 is 256 bytes, longer than NAME_MAX (255)");
-		p[257] = 'a';
-		for (size_t i = 0; i < 4095; i += 200)
-			p[i] = '/';
-		p[4095] = '\0';
-		CHECK(mnts_path_fault(p, buf) == NULL);
-		p[4095] = 'a';
-		p[4096] = '\0';
-		CHECK_STR(mnts_path_fault(p, buf), "4096 bytes, longer than PATH_MAX (4096 with the NUL)");
-		CHECK_STR(mnts_path_fault("/a//b", buf), "not an absolute normalised path");
-		CHECK_STR(mnts_path_fault("/a/.", buf), "not an absolute normalised path");
-		CHECK(mnts_path_fault("/", buf) == NULL);
-		CHECK(mnts_path_fault("/.a/..b", buf) == NULL);
-		CHECK_STR(mnts_path_below("/tmp/a", "/tmp"), "a");
-		CHECK(mnts_path_below("/tmpa", "/tmp") == NULL);
-		CHECK_STR(mnts_path_below("/tmp", "/tmp"), "");
-	}
 	TEST("100,000 mounts stacked on one path link without recursion")
 	{
 		struct mnts_ns *ns;
@@ -226,6 +222,62 @@ int main(void)
 		for (uint64_t i = 2; i <= 100000; i++)
 			add(ns, i, i - 1, "/s");
 		CHECK_STR(link_error(snap, &err), "");
+	}
+	TEST("a cycle of masters names the first group, in shared_id order, that leads into it")
+	{
+		/* groups 2..5, masters 2 -> 3 -> 4 -> 5 -> 0 */
+		snap = master_chain(5, true);
+		CHECK_STR(link_error(snap, &err), "");
+		snap = master_chain(5, true);
+		snap->nss[0].mounts[4].master_id = 4; /* 5 -> 4 -> 5 */
+		CHECK_STR(link_error(snap, &err),
+			  "peer group 2: master_id 3: cycle in the master graph");
+		snap = master_chain(5, true);
+		snap->nss[0].mounts[4].master_id = 2; /* the whole chain */
+		CHECK_STR(link_error(snap, &err),
+			  "peer group 2: master_id 3: cycle in the master graph");
+		snap = master_chain(5, false); /* 5 -> 4 -> 3 -> 2 -> 0 */
+		snap->nss[0].mounts[1].master_id = 3; /* 2 -> 3 -> 2, 4 and 5 lead there */
+		CHECK_STR(link_error(snap, &err),
+			  "peer group 2: master_id 3: cycle in the master graph");
+		snap = master_chain(5, false);
+		snap->nss[0].mounts[2].master_id = 5; /* 3 -> 5 -> 4 -> 3, 2 apart */
+		CHECK_STR(link_error(snap, &err),
+			  "peer group 3: master_id 5: cycle in the master graph");
+		snap = master_chain(5, false);
+		snap->nss[0].mounts[1].master_id = 99; /* a master outside the snapshot */
+		CHECK_STR(link_error(snap, &err), "");
+	}
+	TEST("a chain of 100,000 masters links, in either order of the groups")
+	{
+		/* each group walked its whole chain of masters before: minutes */
+		CHECK_STR(link_error(master_chain(100000, false), &err), "");
+		CHECK_STR(link_error(master_chain(100000, true), &err), "");
+		snap = master_chain(100000, true);
+		snap->nss[0].mounts[99999].master_id = 50000;
+		CHECK_STR(link_error(snap, &err),
+			  "peer group 2: master_id 3: cycle in the master graph");
+	}
+	TEST("a cycle of parents after a tree 100,000 deep: the first mount not reached is named")
+	{
+		struct mnts_ns *ns;
+
+		snap = three();
+		add(&snap->nss[0], 4, 5, "/x"); /* below the cycle 5 <-> 6 */
+		add(&snap->nss[0], 5, 6, "/x");
+		add(&snap->nss[0], 6, 5, "/x");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 4: parent: cycle (not reachable from the root)");
+		/* each mount walked up to the root before: minutes */
+		snap = mnts_snapshot_new();
+		ns = mnts_snapshot_add_ns(snap, "ns0");
+		add(ns, 1, 0, "/");
+		for (uint64_t i = 2; i <= 99998; i++)
+			add(ns, i, i - 1, "/s");
+		add(ns, 99999, 100000, "/c");
+		add(ns, 100000, 99999, "/c");
+		CHECK_STR(link_error(snap, &err),
+			  "namespace 'ns0' mount 99999: parent: cycle (not reachable from the root)");
 	}
 	return tap_done();
 }

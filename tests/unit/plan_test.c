@@ -1,7 +1,9 @@
 /* plan_test.c - replay plans built from fixtures: a snapshot
  * (tests/unit/fixtures/plan/) and host facts made here, no root, no kernel. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 
 #include "lib/json/snapjson.h"
 #include "lib/replay/host.h"
@@ -31,6 +33,7 @@ static const char *const kind_names[] = {
     [MNTS_STEP_GRAFT] = "GRAFT",
     [MNTS_STEP_PIN] = "PIN",
     [MNTS_STEP_LIVE_MEMBER] = "LIVE_MEMBER",
+    [MNTS_STEP_UNLINK_ROOT] = "UNLINK_ROOT",
 };
 
 static struct mnts_snapshot *load(const char *name)
@@ -134,19 +137,45 @@ static void deep_mount(FILE *f, size_t id, size_t parent, size_t dev, const char
 		shared);
 }
 
+/* Starts the text of a snapshot of one namespace (mnt_ns_id 0: null). */
+static void snap_begin(FILE *f, const char *label, uint64_t mnt_ns_id)
+{
+	fprintf(f,
+		"{\"capture\":{\"method\":\"mountinfo\",\"selection\":\"pid\",\"subtree\":null},"
+		"\"created\":\"2021-09-20T10:00:00Z\",\"format\":\"mntsnap\",\"format_version\":1,"
+		"\"host\":{\"arch\":\"x86_64\",\"hostname\":\"h\",\"kernel\":\"6.18\"},"
+		"\"namespaces\":[{\"label\":\"%s\",\"mnt_ns_id\":",
+		label);
+	if (mnt_ns_id)
+		fprintf(f, "%" PRIu64 ",\"mounts\":[", mnt_ns_id);
+	else
+		fputs("null,\"mounts\":[", f);
+}
+
+/* Ends and parses snap_begin()'s text (f over text, len). */
+static struct mnts_snapshot *snap_end(FILE *f, char **text, size_t *len)
+{
+	struct mnts_snapshot *snap = NULL;
+	struct mnts_error err = {0};
+
+	fputs("],\"ns_ino\":4026532300,\"nsfs_paths\":[],\"owner_userns_ino\":null,\"pids\":[],"
+	      "\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\",\"version\":\"0.1.0\"},"
+	      "\"warnings\":[]}",
+	      f);
+	fclose(f);
+	if (mnts_snapshot_parse(*text, *len, "generated", &snap, &err) < 0)
+		printf("# %s\n", err.msg);
+	free(*text);
+	return snap;
+}
+
 static struct mnts_snapshot *deep_snapshot(enum deep_shape shape, size_t n)
 {
 	char *text = NULL, mp[32];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct mnts_snapshot *snap = NULL;
-	struct mnts_error err = {0};
 
-	fputs("{\"capture\":{\"method\":\"mountinfo\",\"selection\":\"pid\",\"subtree\":null},"
-	      "\"created\":\"2021-09-20T10:00:00Z\",\"format\":\"mntsnap\",\"format_version\":1,"
-	      "\"host\":{\"arch\":\"x86_64\",\"hostname\":\"h\",\"kernel\":\"6.18\"},"
-	      "\"namespaces\":[{\"label\":\"ns0\",\"mnt_ns_id\":null,\"mounts\":[",
-	      f);
+	snap_begin(f, "ns0", 0);
 	deep_mount(f, 1, 0, 1, "/", 0, 0);
 	for (size_t i = 2; i <= n + 1; i++) {
 		if (shape == STACKED) {
@@ -159,15 +188,29 @@ static struct mnts_snapshot *deep_snapshot(enum deep_shape shape, size_t n)
 	}
 	if (shape == CHAINED)
 		deep_mount(f, n + 2, 1, 2, "/m1", 1, 0);
-	fputs("],\"ns_ino\":4026532300,\"nsfs_paths\":[],\"owner_userns_ino\":null,\"pids\":[],"
-	      "\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\",\"version\":\"0.1.0\"},"
-	      "\"warnings\":[]}",
-	      f);
-	fclose(f);
-	if (mnts_snapshot_parse(text, len, "deep", &snap, &err) < 0)
-		printf("# %s\n", err.msg);
-	free(text);
-	return snap;
+	return snap_end(f, &text, &len);
+}
+
+/* n tmpfs mounts /mK below a tmpfs root, each on its own superblock 0:K+100
+ * and in peer group K+1000 (K = 1..n).  REPLAYED: group K+1000 is a slave
+ * of group K, which has no member in it (shared+slave mounts).  LIVE: the
+ * mounts of namespace 7002, in group K (the live masters). */
+enum masters_side { REPLAYED, LIVE };
+
+static struct mnts_snapshot *masters_snapshot(enum masters_side side, size_t n)
+{
+	char *text = NULL, mp[32];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	snap_begin(f, side == LIVE ? "other" : "ns0", side == LIVE ? 7002 : 0);
+	deep_mount(f, 1, 0, 1, "/", 0, 0);
+	for (size_t k = 1; k <= n; k++) {
+		snprintf(mp, sizeof(mp), "/m%zu", k);
+		deep_mount(f, k + 1, 1, k + 100, mp, side == LIVE ? k : k + 1000,
+			   side == LIVE ? 0 : k);
+	}
+	return snap_end(f, &text, &len);
 }
 
 struct deep_run {
@@ -302,6 +345,59 @@ static void test_unresolvable(void)
 	}
 }
 
+static void test_deleted(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("a deleted root is made again in its live source, then removed once, at the end")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("deleted.json");
+		const struct mnts_plan_opts opts = new_opts();
+		const struct mnts_plan_sb *sb;
+		size_t n_create = 0;
+
+		sources_host(&h);
+		CHECK(snap);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		sb = sb_of(&plan, 8, 1);
+		CHECK(sb && sb->how == MNTS_SB_LIVE);
+		CHECK_STR(sb ? sb->path : NULL, "/");
+		_cleanup_free_ char *k = kinds(&plan);
+		/* /x and /y share /srv/gone: one makes it, one removal */
+		CHECK_STR(k, "NS_CREATE SB_FRESH SB_LIVE CLONE ATTACH CLONE ATTACH CLONE ATTACH "
+			     "NS_POPULATE UNLINK_ROOT UNLINK_ROOT DROP PIN");
+		for (size_t i = 0; i < plan.n_steps; i++)
+			if (plan.steps[i].kind == MNTS_STEP_CLONE && plan.steps[i].create) {
+				n_create++;
+				CHECK(plan.steps[i].rel && plan.steps[i].rel[0] == 's');
+			}
+		CHECK_INT(n_create, 2);
+		for (size_t i = 0; i < plan.n_steps; i++)
+			if (plan.steps[i].kind == MNTS_STEP_UNLINK_ROOT)
+				CHECK(streq(plan.steps[i].rel, "srv/gone") ||
+				      streq(plan.steps[i].rel, "srv/f"));
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+	TEST("a live mount whose root is the deleted one is no source for it")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("deleted.json");
+		const struct mnts_plan_opts opts = new_opts();
+
+		h = (struct mnts_host){0};
+		live_add(&h, 100, 1, 0, 2, "tmpfs", "/", "/");
+		live_add(&h, 101, 100, 8, 1, "ext4", "/srv/gone//deleted", "/x");
+		live_add(&h, 102, 100, 8, 1, "ext4", "/srv/f//deleted", "/fx");
+		mnts_live_table_index(&h.live);
+		CHECK(mnts_plan_build(&plan, snap, &h, &opts, &err) < 0);
+		CHECK(strstr(err.msg, "'ns0:/x' (ext4 8:1): no live mount of this superblock "
+				      "contains its root '/srv/gone'") != NULL);
+		mnts_host_done(&h);
+	}
+}
+
 static void test_covered(void)
 {
 	struct mnts_error err = {0};
@@ -429,6 +525,43 @@ static void test_live_group(void)
 	}
 }
 
+static void test_live_masters_grow_groups(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	/* each live master is a group added while the groups of the replay are
+	 * walked: the array moves under the group being given its master */
+	TEST("shared+slave mounts whose masters are live outside the snapshot keep them all")
+	{
+		const size_t n = 300;
+		_cleanup_snapshot_ struct mnts_snapshot *snap = masters_snapshot(REPLAYED, n);
+		const struct mnts_plan_opts opts = new_opts();
+		size_t with_master = 0, live = 0;
+
+		h = (struct mnts_host){0};
+		mnts_live_table_index(&h.live);
+		h.groups.all = masters_snapshot(LIVE, n);
+		h.groups.self_ns_id = 7001;
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		CHECK_INT(plan.n_groups, 2 * n);
+		for (size_t g = 0; g < plan.n_groups; g++) {
+			const struct mnts_plan_group *grp = &plan.groups[g];
+
+			live += grp->live;
+			with_master += !grp->live && grp->master >= 0 &&
+				       plan.groups[grp->master].live &&
+				       plan.groups[grp->master].shared_id == grp->master_id;
+		}
+		CHECK_INT(live, n);
+		CHECK_INT(with_master, n);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_LIVE_MEMBER), n);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
 static void test_shared_elsewhere(void)
 {
 	struct mnts_error err = {0};
@@ -536,17 +669,123 @@ static void test_depth(void)
 	}
 }
 
+/* The index into plan->mounts of the mount at mountpoint mp, or -1. */
+static int mount_at(const struct mnts_plan *plan, const char *mp)
+{
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (streq(plan->mounts[i].m->mountpoint, mp))
+			return (int)i;
+	return -1;
+}
+
+/* The index of the first step of that kind on obj, or -1. */
+static ssize_t step_of(const struct mnts_plan *plan, enum mnts_step_kind kind, int obj)
+{
+	for (size_t i = 0; i < plan->n_steps; i++)
+		if (plan->steps[i].kind == kind && plan->steps[i].obj == obj)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The step that puts mount i on its mountpoint: MOUNTPOINT for a path of
+ * several components (it opens, and may create, the mountpoint), else
+ * ATTACH. */
+static const struct mnts_step *mountpoint_step(const struct mnts_plan *plan, int i)
+{
+	ssize_t k = step_of(plan, MNTS_STEP_MOUNTPOINT, i);
+
+	if (k < 0)
+		k = step_of(plan, MNTS_STEP_ATTACH, i);
+	return k < 0 ? NULL : &plan->steps[k];
+}
+
+/* readonly.json: a read-only root (a container's) with /c1, a tmpfs /ro
+ * read-only per mount and at the superblock with /ro/a/b below, and a
+ * read-only bind /b of the root's superblock with /b/c below. */
+static void test_readonly(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("read-only parents: mountpoints made through the superblock's writable source, "
+	     "ro after the children")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("readonly.json");
+		struct mnts_plan_opts opts = new_opts();
+		int root, ro, bind, child;
+		const struct mnts_step *s;
+		ssize_t populate, sb_ro, k;
+
+		opts.fresh = true;
+		sources_host(&h);
+		CHECK_INT(mnts_plan_build(&plan, snap, &h, &opts, &err), 0);
+		root = mount_at(&plan, "/");
+		ro = mount_at(&plan, "/ro");
+		bind = mount_at(&plan, "/b");
+		populate = step_of(&plan, MNTS_STEP_NS_POPULATE, 0);
+		CHECK(root >= 0 && ro >= 0 && bind >= 0 && populate > 0);
+		/* every mountpoint that may be created is made through the
+		 * parent superblock's source, which is never the parent */
+		for (size_t i = 0; i < plan.n_mounts; i++) {
+			const struct mnts_plan_mount *pm = &plan.mounts[i], *pp;
+
+			if (!pm->m->parent)
+				continue;
+			pp = &plan.mounts[mount_at(&plan, pm->m->parent->mountpoint)];
+			s = mountpoint_step(&plan, (int)i);
+			CHECK(s && s->create);
+			CHECK_INT(s->view, plan.sbs[pp->sb].slot);
+			CHECK(s->view != pp->slot);
+		}
+		s = mountpoint_step(&plan, mount_at(&plan, "/ro/a/b"));
+		CHECK(s && s->kind == MNTS_STEP_MOUNTPOINT && streq(s->rel, "a/b"));
+		s = mountpoint_step(&plan, mount_at(&plan, "/b/c"));
+		CHECK(s && s->kind == MNTS_STEP_ATTACH &&
+		      s->view == plan.sbs[plan.mounts[root].sb].slot);
+		/* the read-only root once every child is attached, before it
+		 * goes into its namespace */
+		k = step_of(&plan, MNTS_STEP_FLAGS, root);
+		CHECK(k > 0 && k < populate);
+		CHECK(plan.steps[k].attr_set & MOUNT_ATTR_RDONLY);
+		for (size_t i = 0; i < plan.n_mounts; i++)
+			if (plan.mounts[i].m->parent)
+				CHECK(step_of(&plan, MNTS_STEP_ATTACH, (int)i) < k);
+		/* a mount with a parent: its flags before it is attached
+		 * (mount_setattr refuses it after), its children after */
+		k = step_of(&plan, MNTS_STEP_FLAGS, ro);
+		CHECK(k >= 0 && k < step_of(&plan, MNTS_STEP_ATTACH, ro));
+		/* the new read-only superblock once everything below it
+		 * exists: after the last mountpoint and attach */
+		sb_ro = step_of(&plan, MNTS_STEP_SB_RO, plan.mounts[ro].sb);
+		CHECK(sb_ro > 0 && sb_ro < populate);
+		CHECK_INT(count_kind(&plan, MNTS_STEP_SB_RO), 1);
+		child = mount_at(&plan, "/ro/a/b");
+		CHECK(step_of(&plan, MNTS_STEP_ATTACH, child) < sb_ro);
+		for (size_t i = 0; i < plan.n_steps; i++)
+			if (plan.steps[i].kind == MNTS_STEP_MOUNTPOINT ||
+			    plan.steps[i].kind == MNTS_STEP_ATTACH ||
+			    plan.steps[i].kind == MNTS_STEP_CLONE)
+				CHECK((ssize_t)i < sb_ro);
+		mnts_plan_done(&plan);
+		mnts_host_done(&h);
+	}
+}
+
 int main(void)
 {
 	test_live_source();
 	test_fresh();
 	test_unresolvable();
 	test_covered();
+	test_deleted();
 	test_external();
 	test_peer_group();
 	test_live_group();
+	test_live_masters_grow_groups();
 	test_shared_elsewhere();
 	test_needs_live_groups();
 	test_depth();
+	test_readonly();
 	return tap_done();
 }

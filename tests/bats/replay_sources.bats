@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# Mount sources (devnames).  A source belongs to a mount: a new superblock
+# gets the captured one (fsconfig "source", "" included), a clone of a live
+# mount shows the live mount's, which replay never changes (that would take
+# reconfiguring a superblock the host uses): it says so in a warning naming
+# the mount, and the verification and diff report it.  The round trips of
+# layout "sources" (replay_roundtrip.bats) cover new tmpfs superblocks.
+
+load test_helper
+
+setup() {
+	require_root
+}
+
+# src_of MOUNTPOINT: "source: [SOURCE]" of the mountinfo line (stdin) at
+# MOUNTPOINT; an empty source is an empty field, which awk would skip.
+src_of=$(
+	cat <<'EOF'
+src_of() {
+	awk -v mp="$1" '$5 == mp {
+		rest = substr($0, index($0, " - ") + 3)
+		split(rest, f, / /)
+		print "source: [" f[2] "]"
+	}'
+}
+EOF
+)
+
+@test "capture: both kernel interfaces record an empty source as \"\" and none as none" {
+	run in_private_ns '
+		mount -t tmpfs top "$TMP"
+		mkdir "$TMP/empty" "$TMP/none"
+		mount -t tmpfs "" "$TMP/empty"
+		mount -t tmpfs none "$TMP/none"
+		for k in mountinfo listmount; do
+			"$MNTSNAP" capture --kernel=$k -p $$ --subtree "$TMP" |
+				jq -r --arg k $k ".namespaces[0].mounts[] | \"\(\$k) \(.mountpoint) [\(.source)]\""
+		done
+	'
+	assert_success
+	assert_line "mountinfo $BATS_TEST_TMPDIR/empty []"
+	assert_line "listmount $BATS_TEST_TMPDIR/empty []"
+	assert_line "mountinfo $BATS_TEST_TMPDIR/none [none]"
+	assert_line "listmount $BATS_TEST_TMPDIR/none [none]"
+}
+
+# A bind of the test namespace's own cgroup2 mount (a clone: no superblock
+# is made or reconfigured), its captured source changed to ctcg2 as if it
+# had been mounted under that name.
+@test "replay: a cgroup2 mount's own source cannot be kept: a warning names it, diff reports it" {
+	cg=$(findmnt -n -t cgroup2 -o TARGET | head -n1)
+	[ -n "$cg" ] || skip "no cgroup2 mount here"
+	run in_private_ns "$src_of"$'\n''
+		L=$TMP/lay
+		mkdir -p "$L"
+		mount -t tmpfs -o mode=755 lay "$L"
+		mkdir "$L/cg"
+		mount --bind "$1" "$L/cg"
+		live=$(findmnt -n -o SOURCE "$L/cg")
+		"$MNTSNAP" capture -p $$ --subtree "$L" |
+			jq "(.namespaces[0].mounts[] | select(.fstype == \"cgroup2\") | .source) = \"ctcg2\"" \
+				>"$TMP/snap.json"
+		mkdir "$TMP/out"
+		r=0
+		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		cat "$TMP/err"
+		echo "replay-exit=$r"
+		echo "warnings=$(grep -c "warning" "$TMP/err")"
+		"$MNTSNAP" capture --mount="$TMP/out/ns0" -o "$TMP/after.json"
+		r=0
+		"$MNTSNAP" diff "$TMP/snap.json" "$TMP/after.json" >"$TMP/diff" || r=$?
+		echo "diff-exit=$r"
+		sed "s/^/diff: /" "$TMP/diff"
+		source "$TOP/tests/bats/roundtrip_helper.bash"
+		ns_mountinfo "$TMP/out/ns0" | src_of /cg | sed "s/^source: \[$live\]$/mi-source-is-live: yes/"
+	' "$cg"
+	assert_success
+	assert_line "replay-exit=1"
+	assert_line --regexp "^mntsnap: replay: warning: 'ns0:$BATS_TEST_TMPDIR/lay/cg': its source 'ctcg2' comes back as '[^']+', the source of the live mount it is cloned from .*$"
+	assert_line "warnings=1"
+	assert_line "diff-exit=1"
+	assert_line --regexp "^diff: ~ /cg: source: ctcg2 -> .*$"
+	assert_line "mi-source-is-live: yes"
+}
+
+# Two mounts of one tmpfs with different sources (as when a superblock is
+# mounted again under another name): a new superblock has one source.
+@test "replay --fresh: mounts of one new superblock with two sources: a warning names the other" {
+	run in_private_ns "$src_of"$'\n''
+		L=$TMP/lay
+		mkdir -p "$L"
+		mount -t tmpfs -o mode=755 lay "$L"
+		mkdir "$L/a" "$L/b"
+		mount -t tmpfs "" "$L/a"
+		mkdir "$L/a/sub"
+		mount --bind "$L/a/sub" "$L/b"
+		"$MNTSNAP" capture -p $$ --subtree "$L" |
+			jq "(.namespaces[0].mounts[] | select(.mountpoint | endswith(\"/b\")) | .source) = \"other\"" \
+				>"$TMP/snap.json"
+		umount -R "$L"
+		mkdir "$TMP/out"
+		r=0
+		"$MNTSNAP" replay --fresh --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		cat "$TMP/err"
+		echo "replay-exit=$r"
+		echo "warnings=$(grep -c "warning" "$TMP/err")"
+		source "$TOP/tests/bats/roundtrip_helper.bash"
+		ns_mountinfo "$TMP/out/ns0" | src_of /a
+		ns_mountinfo "$TMP/out/ns0" | src_of /b
+	'
+	assert_success
+	assert_line "replay-exit=1"
+	assert_line "mntsnap: replay: warning: 'ns0:$BATS_TEST_TMPDIR/lay/b': its source 'other' comes back as '', the source of the new superblock's first mount 'ns0:$BATS_TEST_TMPDIR/lay/a'"
+	assert_line "warnings=1"
+	assert_line "source: []"
+	refute_line --partial "source: [tmpfs]"
+}

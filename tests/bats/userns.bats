@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# User namespaces (issue 11 §5): capture records the owner of each mount
+# namespace (initial or not, its uid and gid maps); replay recreates it, so
+# the mounts inherited from the parent come back locked, as in a container;
+# diff and the verification report a changed owner.
+#
+# The "container" is `unshare --user --mount sleep` with maps written from
+# outside (no newuidmap here), made in the test's private namespace: its
+# mounts are the test's, copied and locked.
+
+load test_helper
+
+setup() {
+	require_root
+	unshare --user --map-root-user true 2>/dev/null || skip "no user namespaces"
+}
+
+# The container: tmpfs C with a read-only nosuid tmpfs C/x, and a static
+# helper C/umount2 that unmounts its argument alone (umount(8) is not in
+# a replayed subtree) and prints the error.
+build_container='
+	W=$TMP/w
+	mkdir -p $W
+	mount -t tmpfs -o size=1m wsrc $W
+	mkdir $W/c $W/out
+	mount -t tmpfs -o size=1m ctr $W/c
+	mkdir $W/c/x
+	mount -t tmpfs -o ro,nosuid,size=1m inner $W/c/x
+	printf "%s\n" "#include <errno.h>" "#include <stdio.h>" "#include <string.h>" \
+		"#include <sys/mount.h>" \
+		"int main(int c, char **v) { (void)c; if (umount2(v[1], 0) < 0) {" \
+		"printf(\"%s\\n\", strerror(errno)); return 1; } puts(\"unmounted\"); return 0; }" \
+		> $TMP/umount2.c
+	cc -static -o $W/c/umount2 $TMP/umount2.c
+	unshare --user --mount --propagation unchanged sleep 60 &
+	CPID=$!
+	trap "kill $CPID 2>/dev/null || :" EXIT
+	for _ in $(seq 50); do
+		[ "$(readlink /proc/$CPID/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
+		sleep 0.1
+	done
+	echo "0 100000 65536" > /proc/$CPID/uid_map
+	echo "0 200000 1000" > /proc/$CPID/gid_map
+'
+export build_container
+
+@test "userns: capture records the owner of a namespace in a user namespace, and the initial one" {
+	run -0 in_private_ns '
+		eval "$build_container"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		jq -e ".format_version == 2" $TMP/c.json
+		jq -e ".namespaces[0].owner_userns == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/c.json
+		jq -e --argjson i $(stat -L -c %i /proc/$CPID/ns/user) ".namespaces[0].owner_userns_ino == \$i" $TMP/c.json
+		"$MNTSNAP" capture -p $$ --subtree $W > $TMP/h.json
+		jq -e ".namespaces[0].owner_userns == {initial: true, uid_map: [\"0 0 4294967295\"], gid_map: [\"0 0 4294967295\"]}" $TMP/h.json
+		echo done'
+	assert_line done
+}
+
+@test "userns: replay recreates the owner (a new user namespace with the captured maps, pinned) and locks inherited mounts" {
+	run -0 in_private_ns '
+		eval "$build_container"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		kill $CPID; wait $CPID || :
+		"$MNTSNAP" replay --new $W/out $TMP/c.json
+		test -e $W/out/ns0.userns
+		# the owner, as a user checks it: capture the pin
+		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
+		jq -e ".namespaces[0].owner_userns == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/r.json
+		jq -e --argjson i $(stat -c %i $W/out/ns0.userns) ".namespaces[0].owner_userns_ino == \$i" $TMP/r.json
+		[ $(stat -c %i $W/out/ns0.userns) != $(stat -L -c %i /proc/self/ns/user) ]
+		"$MNTSNAP" diff $TMP/c.json $TMP/r.json
+		# inherited: locked, it cannot be unmounted alone (the subtree
+		# is the root of the replayed namespace)
+		run_in() { nsenter --user=$W/out/ns0.userns --mount=$W/out/ns0 "$@"; }
+		out=$(run_in /umount2 /x) && exit 1
+		[ "$out" = "Invalid argument" ]
+		echo done'
+	assert_line done
+}
+
+@test "userns: --fresh, the original torn down: a new owner with the captured maps, and the same layout" {
+	run -0 in_private_ns '
+		eval "$build_container"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		kill $CPID; wait $CPID || :
+		umount -R $W/c
+		"$MNTSNAP" replay --fresh --new $W/out $TMP/c.json
+		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
+		jq -e ".namespaces[0].owner_userns == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/r.json
+		jq -e --argjson i $(stat -c %i $W/out/ns0.userns) ".namespaces[0].owner_userns_ino == \$i" $TMP/r.json
+		"$MNTSNAP" diff $TMP/c.json $TMP/r.json
+		echo done'
+	assert_line done
+}
+
+@test "userns: replay uses the live owner when it is still there, and --userns=PID" {
+	run -0 in_private_ns '
+		eval "$build_container"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		"$MNTSNAP" replay --new $W/out $TMP/c.json
+		test ! -e $W/out/ns0.userns
+		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
+		jq -e --argjson i $(stat -L -c %i /proc/$CPID/ns/user) ".namespaces[0].owner_userns_ino == \$i" $TMP/r.json
+		# --userns: another user namespace, chosen
+		unshare --user sleep 60 & other=$!
+		sleep 0.3
+		echo "0 100000 65536" > /proc/$other/uid_map
+		echo "0 200000 1000" > /proc/$other/gid_map
+		mkdir $W/out2
+		"$MNTSNAP" replay --userns=$other --new $W/out2 $TMP/c.json
+		"$MNTSNAP" capture -m $W/out2/ns0 > $TMP/r2.json
+		jq -e --argjson i $(stat -L -c %i /proc/$other/ns/user) ".namespaces[0].owner_userns_ino == \$i" $TMP/r2.json
+		kill $other
+		echo done'
+	assert_line done
+}
+
+@test "userns: --userns=none replays in the caller's user namespace with a warning, and verification reports the owner (exit 1)" {
+	run -0 in_private_ns '
+		eval "$build_container"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		set +e
+		"$MNTSNAP" replay --userns=none --new $W/out $TMP/c.json > $TMP/out 2> $TMP/err
+		rc=$?
+		set -e
+		echo "rc=$rc"
+		cat $TMP/out $TMP/err
+		[ $rc = 1 ]
+		grep -q "warning: namespace .ns0.: --userns=none" $TMP/err
+		grep -qx "~ namespace ns0: owner: user namespace uid 0 100000 65536, gid 0 200000 1000 -> initial user namespace" $TMP/out
+		test ! -e $W/out/ns0.userns
+		# not locked: owned by the user namespace of the caller
+		[ "$(nsenter --mount=$W/out/ns0 /umount2 /x)" = unmounted ]
+		echo done'
+	assert_line done
+}
+
+@test "userns: diff reports a changed owner (exit 1); snapshots of format 1 stay readable" {
+	run -0 in_private_ns '
+		eval "$build_container"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		jq ".namespaces[0].owner_userns.uid_map = [\"0 300000 65536\"]" $TMP/c.json > $TMP/d.json
+		set +e
+		"$MNTSNAP" diff $TMP/c.json $TMP/d.json > $TMP/out
+		rc=$?
+		set -e
+		[ $rc = 1 ]
+		grep -qx "~ namespace ns0: owner: user namespace uid 0 100000 65536, gid 0 200000 1000 -> user namespace uid 0 300000 65536, gid 0 200000 1000" $TMP/out
+		jq ".namespaces[0].owner_userns.initial = true" $TMP/c.json > $TMP/e.json
+		set +e
+		"$MNTSNAP" diff $TMP/c.json $TMP/e.json > /dev/null
+		rc=$?
+		set -e
+		[ $rc = 1 ]
+		# format 1: no owner_userns (unknown, not compared); rewritten as 2
+		jq "del(.namespaces[].owner_userns) | .format_version = 1" $TMP/c.json > $TMP/v1.json
+		"$MNTSNAP" diff $TMP/v1.json $TMP/c.json
+		jq ".format_version = 1" $TMP/c.json > $TMP/bad.json
+		set +e
+		"$MNTSNAP" diff $TMP/bad.json $TMP/c.json 2> $TMP/err
+		rc=$?
+		set -e
+		[ $rc = 2 ]
+		cat $TMP/err
+		grep -q "owner_userns" $TMP/err
+		echo done'
+	assert_line done
+}
+
+@test "userns: a whole-namespace replay inside a user namespace says the mounts are locked" {
+	run -0 in_private_ns '
+		mkdir -p $TMP/w
+		mount -t tmpfs -o size=1m w $TMP/w
+		mkdir $TMP/w/out
+		unshare --user --map-root-user --mount --propagation private bash -c "
+			\"$MNTSNAP\" capture -p \$\$ -o $TMP/w/s.json
+			\"$MNTSNAP\" replay --new $TMP/w/out $TMP/w/s.json 2> $TMP/err; echo rc=\$?"
+		cat $TMP/err
+		[ $(wc -l < $TMP/err) = 1 ]
+		grep -q "^mntsnap: replay: .*open_tree .*(mounts on it are locked: mntsnap runs in a user namespace other than the initial one.*: Invalid argument$" $TMP/err
+		echo done'
+	assert_line rc=2
+	assert_line done
+}
