@@ -354,6 +354,16 @@ static const struct {
 	{ "idmapped", MOUNT_ATTR_IDMAP },
 };
 
+bool mnts_mount_option_is_known(const char *word)
+{
+	if (streq(word, "rw"))
+		return true;
+	for (size_t k = 0; k < ARRAY_SIZE(attr_words); k++)
+		if (streq(word, attr_words[k].word))
+			return true;
+	return false;
+}
+
 uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts)
 {
 	uint64_t attr = 0;

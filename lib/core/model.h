@@ -218,6 +218,9 @@ void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to);
 	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |            \
 	 MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW)
 
+/* Whether word is one the kernel prints in mountinfo field 6 (FORMAT.md §4:
+ * rw, ro, nosuid, ..., idmapped). */
+bool mnts_mount_option_is_known(const char *word);
 /* Per-mount flags as MOUNT_ATTR_* bits, from mount_options.  Unknown words
  * are ignored. */
 uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts);

@@ -48,6 +48,24 @@ static int check_mount_fields(struct mnts_ns *ns, struct mnts_mount *m, struct m
 	if (!m->fstype || !*m->fstype)
 		return mnts_err(err, 0, "namespace '%s' mount %" PRIu64 ": fstype: missing",
 				ns->label, m->id);
+	for (size_t i = 0; i < m->mount_options.n; i++)
+		if (!mnts_mount_option_is_known(m->mount_options.v[i]))
+			return mnts_err(err, 0,
+					"namespace '%s' mount %" PRIu64
+					": mount_options: '%.64s': not a per-mount option",
+					ns->label, m->id, m->mount_options.v[i]);
+	/* the kernel names a namespace file TYPE:[INODE] only on nsfs */
+	if (m->nsfs_type && !streq(m->fstype, "nsfs"))
+		return mnts_err(err, 0,
+				"namespace '%s' mount %" PRIu64
+				": nsfs: set on a mount whose fstype '%.64s' is not nsfs",
+				ns->label, m->id, m->fstype);
+	if (m->nsfs_ns && !(m->nsfs_type && streq(m->nsfs_type, "mnt")))
+		return mnts_err(err, 0,
+				"namespace '%s' mount %" PRIu64
+				": nsfs.ns '%.64s': set for a '%.16s' namespace (only a mnt "
+				"namespace has a label)",
+				ns->label, m->id, m->nsfs_ns, m->nsfs_type ? m->nsfs_type : "");
 	if (m->master_id && m->master_id == m->shared_id)
 		return mnts_err(err, 0,
 				"namespace '%s' mount %" PRIu64 ": master_id %" PRIu64
@@ -440,8 +458,31 @@ static int check_labels(struct mnts_snapshot *snap, struct mnts_error *err)
 	return 0;
 }
 
+/* Whether pinned lists the pin {holder, path}.  Pins are few (one per
+ * nsfs mount of a captured mount namespace): a scan is enough. */
+static bool has_pin(const struct mnts_ns *pinned, const char *holder, const char *path)
+{
+	for (size_t i = 0; i < pinned->n_pins; i++)
+		if (streq(pinned->pins[i].ns, holder) && streq(pinned->pins[i].path, path))
+			return true;
+	return false;
+}
+
+/* Whether holder has an nsfs mount at path naming the namespace label. */
+static bool has_nsfs_mount(const struct mnts_ns *holder, const char *label, const char *path)
+{
+	for (size_t i = 0; i < holder->n_mounts; i++) {
+		const struct mnts_mount *m = &holder->mounts[i];
+
+		if (m->nsfs_ns && streq(m->nsfs_ns, label) && streq(m->mountpoint, path))
+			return true;
+	}
+	return false;
+}
+
 /* nsfs.ns and each pin name a namespace of the file; a pin's path is a
- * path. */
+ * path; the nsfs mounts naming a namespace and its pins match (FORMAT.md
+ * §7). */
 static int check_references(struct mnts_snapshot *snap, struct mnts_error *err)
 {
 	for (size_t i = 0; i < snap->n_ns; i++) {
@@ -450,10 +491,21 @@ static int check_references(struct mnts_snapshot *snap, struct mnts_error *err)
 		for (size_t j = 0; j < ns->n_mounts; j++) {
 			const struct mnts_mount *m = &ns->mounts[j];
 
-			if (m->nsfs_ns && !mnts_snapshot_find_ns(snap, m->nsfs_ns))
+			const struct mnts_ns *pinned;
+
+			if (!m->nsfs_ns)
+				continue;
+			pinned = mnts_snapshot_find_ns(snap, m->nsfs_ns);
+			if (!pinned)
 				return mnts_err(err, 0,
 						"namespace '%s' mount %" PRIu64
 						": nsfs_ns '%s': no such namespace in the snapshot",
+						ns->label, m->id, m->nsfs_ns);
+			if (!has_pin(pinned, ns->label, m->mountpoint))
+				return mnts_err(err, 0,
+						"namespace '%s' mount %" PRIu64
+						": nsfs.ns '%s': the pin is missing from that "
+						"namespace's nsfs_paths",
 						ns->label, m->id, m->nsfs_ns);
 		}
 		for (size_t j = 0; j < ns->n_pins; j++) {
@@ -471,6 +523,22 @@ static int check_references(struct mnts_snapshot *snap, struct mnts_error *err)
 				return mnts_err(err, 0, "namespace '%s': nsfs_paths[%zu]: path '%s': %s",
 						ns->label, j, strlen(pin->path) < 256 ? pin->path : "...",
 						why);
+		}
+	}
+	/* then, every pin well-formed, that each is an nsfs mount */
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		const struct mnts_ns *ns = &snap->nss[i];
+
+		for (size_t j = 0; j < ns->n_pins; j++) {
+			const struct mnts_pin *pin = &ns->pins[j];
+
+			if (!has_nsfs_mount(mnts_snapshot_find_ns(snap, pin->ns), ns->label,
+					    pin->path))
+				return mnts_err(err, 0,
+						"namespace '%s': nsfs_paths[%zu]: path '%s': no nsfs "
+						"mount of this namespace there in '%s'",
+						ns->label, j,
+						strlen(pin->path) < 256 ? pin->path : "...", pin->ns);
 		}
 	}
 	return 0;

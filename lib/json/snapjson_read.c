@@ -391,6 +391,37 @@ static int check_subtree(struct reader *rd)
 			rd_shown(p, strlen(p), shown), why);
 }
 
+/* capture.method and capture.selection: null or one of their words
+ * (FORMAT.md §2). */
+static int check_capture_word(struct reader *rd, const char *key, const char *v,
+			      const char *const *words, size_t n)
+{
+	char shown[80];
+
+	if (!v)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (streq(v, words[i]))
+			return 0;
+	return mnts_err(rd->err, 0, "%s: capture.%s '%s': not one of its values", rd->what, key,
+			rd_shown(v, strlen(v), shown));
+}
+
+static int check_capture(struct reader *rd)
+{
+	static const char *const methods[] = {"listmount", "mountinfo"};
+	static const char *const selections[] = {"all", "pid", "mount", "mountinfo", "mixed"};
+	int r = check_subtree(rd);
+
+	if (r >= 0)
+		r = check_capture_word(rd, "method", rd->snap->method, methods,
+				       ARRAY_SIZE(methods));
+	if (r >= 0)
+		r = check_capture_word(rd, "selection", rd->snap->selection, selections,
+				       ARRAY_SIZE(selections));
+	return r;
+}
+
 /* The document, format and format_version already checked. */
 static int read_top(struct reader *rd)
 {
@@ -410,7 +441,7 @@ static int read_top(struct reader *rd)
 			r = read_strings(rd, "capture", capture_keys, ARRAY_SIZE(capture_keys),
 					 capture_out, 0);
 			if (r >= 0)
-				r = check_subtree(rd);
+				r = check_capture(rd);
 			break;
 		case T_CREATED:
 			r = rd_str(rd, "created", true, &snap->created);

@@ -180,7 +180,8 @@ namespace ns1:
 }
 
 @test "nsfs pin of another namespace" {
-	diff_to '(byid(116).nsfs.ns) = "ns0" | .namespaces[].nsfs_paths = []'
+	diff_to '(byid(116).nsfs.ns) = "ns0" | .namespaces[].nsfs_paths = []
+		| (nsm("ns0").nsfs_paths) = [{ns: "ns0", path: "/mnt/pin"}]'
 	assert_equal "$status" 1
 	assert_output "namespace ns0:
 ~ /mnt/pin: pins: mnt namespace ns1 -> mnt namespace ns0"
@@ -203,6 +204,7 @@ namespace ns1:
 @test "other labels: namespaces paired by structure, pins through the pairing" {
 	diff_to '(nsm("ns0").label) = "host" | (nsm("ns1").label) = "child"
 		| (byid(116).nsfs.ns) = "child" | .namespaces[].nsfs_paths = []
+		| (nsm("child").nsfs_paths) = [{ns: "host", path: "/mnt/pin"}]
 		| .namespaces |= reverse'
 	assert_equal "$status" 0
 	assert_output ""

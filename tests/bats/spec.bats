@@ -28,6 +28,13 @@ declare -gA INVALID_ERROR=(
 	[pin-unknown-holder]="namespace 'ns0': nsfs_paths[0]: ns 'ns7': no such namespace in the snapshot"
 	[pin-unnormalised-path]="namespace 'ns0': nsfs_paths[0]: path '/tmp/../run': not an absolute normalised path"
 	[propagate-from-without-master]="namespace 'ns0' mount 3: propagate_from 5: set on a mount that is not a slave"
+	[bad-capture-method]="capture.method 'statx': not one of its values"
+	[bad-capture-selection]="capture.selection 'everything': not one of its values"
+	[unknown-mount-option]="namespace 'ns0' mount 2147484648: mount_options: 'nolazytime': not a per-mount option"
+	[nsfs-on-tmpfs]="namespace 'ns0' mount 2147484648: nsfs: set on a mount whose fstype 'tmpfs' is not nsfs"
+	[nsfs-ns-not-mnt]="namespace 'ns0' mount 2147484754: nsfs.ns 'ns1': set for a 'net' namespace"
+	[pin-missing]="namespace 'ns0' mount 2147484754: nsfs.ns 'ns1': the pin is missing from that namespace's nsfs_paths"
+	[pin-no-nsfs-mount]="namespace 'ns1': nsfs_paths[1]: path '/run/ns2': no nsfs mount of this namespace there in 'ns0'"
 )
 declare -gA INVALID_KIND=(
 	[bad-format-version]=schema [cycle]=semantic [dangling-parent]=semantic
@@ -36,6 +43,9 @@ declare -gA INVALID_KIND=(
 	[unknown-key]=schema [bad-label]=schema [long-component]=schema [long-path]=schema
 	[mountpoint-outside-parent]=semantic [pin-unknown-holder]=semantic
 	[pin-unnormalised-path]=schema [propagate-from-without-master]=semantic
+	[bad-capture-method]=schema [bad-capture-selection]=schema [unknown-mount-option]=schema
+	[nsfs-on-tmpfs]=semantic [nsfs-ns-not-mnt]=semantic [pin-missing]=semantic
+	[pin-no-nsfs-mount]=semantic
 )
 
 setup_file() {
