@@ -208,9 +208,11 @@ int main(void)
 		mnts_ns_add_pin(&snap->nss[0], "ns0", "/tmp/../a");
 		CHECK_STR(link_error(snap, &err),
 			  "namespace 'ns0': nsfs_paths[0]: path '/tmp/../a': not an absolute normalised path");
+		/* a well-formed pin still needs an nsfs mount of the holder there */
 		snap = three();
 		mnts_ns_add_pin(&snap->nss[0], "ns0", "/tmp/a");
-		CHECK_STR(link_error(snap, &err), "");
+		CHECK_STR(link_error(snap, &err), "namespace 'ns0': nsfs_paths[0]: path '/tmp/a': no nsfs "
+						  "mount of this namespace there in 'ns0'");
 	}
 	TEST("100,000 mounts stacked on one path link without recursion")
 	{
