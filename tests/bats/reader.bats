@@ -82,8 +82,12 @@ edit() {
 			echo "prefix of $n bytes: exit $status: $stderr" >&2
 			return 1
 		}
-		[[ "$stderr" == "mntsnap: diff: $F:"* ]] && [ "$(wc -l <<<"$stderr")" -eq 1 ] || {
+		[[ "$stderr" == "mntsnap: diff: $F:"* ]] || {
 			echo "prefix of $n bytes: $stderr" >&2
+			return 1
+		}
+		[ "$(wc -l <<<"$stderr")" -eq 1 ] || {
+			echo "prefix of $n bytes: not one line: $stderr" >&2
 			return 1
 		}
 	done
