@@ -17,8 +17,8 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wmissing-prototypes -Wstrict-prototype
 	-Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -I. $(WARN) $(CFLAGS) -MMD -MP \
-	$(shell $(PKG_CONFIG) --cflags jansson mount 2>/dev/null)
-LIBS := $(shell $(PKG_CONFIG) --libs mount 2>/dev/null || echo -lmount)
+	$(shell $(PKG_CONFIG) --cflags jansson mount blkid 2>/dev/null)
+LIBS := $(shell $(PKG_CONFIG) --libs mount blkid 2>/dev/null || echo -lmount -lblkid)
 # jansson only in the unit tests: an independent parser of what our JSON
 # writer produced (the program itself reads and writes JSON on its own)
 JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
@@ -29,7 +29,7 @@ SRCS := mntsnap.c $(sort $(wildcard cmd/*.c)) $(foreach d,$(LIB_DIRS),$(sort $(w
 OBJS := $(SRCS:.c=.o)
 
 # Debian packages the build, the tests and the demo need.
-DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev util-linux jq \
+DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev libblkid-dev util-linux jq \
 	bats bats-support bats-assert python3 python3-jsonschema man-db groff-base
 
 # C unit tests (tests/unit/): one program per NAME_test.c, linked with the
@@ -72,7 +72,7 @@ fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "installing: clang"; apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-std=gnu11 -D_GNU_SOURCE -I. $(shell $(PKG_CONFIG) --cflags jansson mount 2>/dev/null) \
+		-std=gnu11 -D_GNU_SOURCE -I. $(shell $(PKG_CONFIG) --cflags jansson mount blkid 2>/dev/null) \
 		-o tests/fuzz/reader_fuzz tests/fuzz/reader_fuzz.c $(LIB_SRCS) $(LDFLAGS) $(LIBS)
 	mkdir -p tests/fuzz/out/corpus
 	./tests/fuzz/reader_fuzz -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/out/ \

@@ -85,13 +85,14 @@ static int read_idmap(struct reader *rd, struct mnts_mount *m)
 }
 
 enum {
-	M_DELETED, M_DEV, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID, M_MOUNT_OPTIONS,
+	M_DELETED, M_DEV, M_FS_LABEL, M_FS_UUID, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID, M_MOUNT_OPTIONS,
 	M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_SHARED_ID, M_SOURCE,
 	M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
 };
 
 static const struct key mount_keys[M_COUNT] = {
-	KEY("deleted"), KEY("dev"), KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
+	KEY("deleted"), KEY("dev"), KEY_SINCE("fs_label", 3), KEY_SINCE("fs_uuid", 3),
+	KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
 	KEY("mnt_id"), KEY("mount_options"), KEY("mountpoint"), KEY("nsfs"), KEY("parent"),
 	KEY("propagate_from"), KEY("root"), KEY("shared_id"), KEY("source"),
 	KEY("super_options"), KEY("unbindable"),
@@ -145,6 +146,12 @@ static int read_mount(struct reader *rd, void *data, ssize_t idx)
 			break;
 		case M_SOURCE:
 			r = rd_str(rd, key, false, &m->source);
+			break;
+		case M_FS_LABEL:
+			r = rd_str(rd, key, true, &m->fs_label);
+			break;
+		case M_FS_UUID:
+			r = rd_str(rd, key, true, &m->fs_uuid);
 			break;
 		case M_ID:
 			r = rd_u64(rd, key, false, &m->id);
@@ -376,7 +383,8 @@ static const struct key top_keys[T_COUNT] = {
 	KEY("namespaces"), KEY("tool"), KEY("warnings"),
 };
 static const struct key capture_keys[] = {KEY("method"), KEY("selection"), KEY("subtree")};
-static const struct key host_keys[] = {KEY("arch"), KEY("hostname"), KEY("kernel")};
+static const struct key host_keys[] = {KEY("arch"), KEY_SINCE("boot_id", 3), KEY("hostname"),
+				       KEY("kernel")};
 static const struct key tool_keys[] = {KEY("name"), KEY("version")};
 
 static int check_subtree(struct reader *rd)
@@ -427,7 +435,8 @@ static int read_top(struct reader *rd)
 {
 	struct mnts_snapshot *snap = rd->snap;
 	char **const capture_out[] = {&snap->method, &snap->selection, &snap->subtree};
-	char **const host_out[] = {&snap->host_arch, &snap->host_name, &snap->host_kernel};
+	char **const host_out[] = {&snap->host_arch, &snap->boot_id, &snap->host_name,
+				   &snap->host_kernel};
 	char **const tool_out[] = {NULL, &snap->tool_version};
 	uint32_t seen = 0;
 	int k = -1, r;
