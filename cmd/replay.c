@@ -24,6 +24,8 @@ enum {
 	OPT_CREATE_MP,
 	OPT_NO_VERIFY,
 	OPT_USERNS,
+	OPT_MAP_SOURCE,
+	OPT_MAP_FILE,
 };
 
 struct replay_args {
@@ -32,6 +34,7 @@ struct replay_args {
 	int n_targets;
 	bool no_verify;
 	struct mnts_strv ns_labels, externals;
+	struct mnts_map_rules map_rules;
 };
 
 static const struct argp_option options[] = {
@@ -45,6 +48,14 @@ static const struct argp_option options[] = {
     {"ns", OPT_NS, "LABEL", 0, "Replay only this snapshot namespace (repeatable)", 2},
     {"external", OPT_EXTERNAL, "KEY:PATH", 0,
      "Source of the mount at KEY ([LABEL:]MOUNTPOINT) is host PATH (repeatable)", 2},
+    {"map-source", OPT_MAP_SOURCE, "OLD=NEW", 0,
+     "Mounts whose source was at host path OLD or below it come from the same place "
+     "below NEW here: binds of it, overlay layers (repeatable)",
+     2},
+    {"map-file", OPT_MAP_FILE, "FILE", 0,
+     "Read mappings from FILE: one a line, OLD=NEW or --external KEY:PATH; # comments "
+     "(repeatable)",
+     2},
     {"fresh", OPT_FRESH, NULL, 0, "Create anew every superblock that can be created", 2},
     {"create-mountpoints", OPT_CREATE_MP, NULL, 0,
      "Create missing mountpoints in reused filesystems too", 2},
@@ -92,6 +103,22 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_EXTERNAL:
 		mnts_strv_push(&a->externals, arg);
 		break;
+	case OPT_MAP_SOURCE: {
+		struct mnts_error err = {0};
+		_cleanup_free_ char *what = xasprintf("--map-source '%s'", arg);
+
+		if (mnts_map_rule_add(&a->map_rules, arg, what, &err) < 0)
+			mnts_usage_error(state, "%s", err.msg);
+		break;
+	}
+	case OPT_MAP_FILE: {
+		struct mnts_error err = {0};
+
+		if (mnts_map_file_read(arg, &a->map_rules, &a->externals, &err) < 0)
+			mnts_usage_error(state, "%s%s%s", err.msg, err.code ? ": " : "",
+					 err.code ? strerror(err.code) : "");
+		break;
+	}
 	case OPT_FRESH:
 		a->opts.fresh = true;
 		break;
@@ -181,6 +208,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	a.opts.ns_labels = a.ns_labels.v;
 	a.opts.n_ns_labels = a.ns_labels.n;
+	a.opts.map_rules = &a.map_rules;
 	a.opts.externals = a.externals.v;
 	a.opts.n_externals = a.externals.n;
 	a.opts.plan_out = stdout;
@@ -233,5 +261,6 @@ int cmd_replay(int argc, char **argv)
 out:
 	mnts_strv_clear(&a.ns_labels);
 	mnts_strv_clear(&a.externals);
+	mnts_map_rules_done(&a.map_rules);
 	return rc;
 }

@@ -85,6 +85,14 @@ static void compare_ids(struct ctx *c, size_t ga, const struct mnts_mount *x,
 	}
 }
 
+/* The two sides were captured in different boots (both say which). */
+static bool other_boots(const struct ctx *c)
+{
+	const char *x = c->a.snap->boot_id, *y = c->b.snap->boot_id;
+
+	return x && y && !streq(x, y);
+}
+
 void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 {
 	const struct mnts_mount *x = c->a.mnt[ga], *y = c->b.mnt[gb];
@@ -122,13 +130,20 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 		c->sb_reported[c->a.sbs.cls[ga]] = c->b.sbs.cls[gb] + 1;
 	}
 	/* a block device number names the device, not an accident of
-	 * allocation; anonymous devices (major 0) are renumbered freely */
-	if (!ignored(c, MNTS_FIELD_DEV) &&
-	    (x->dev_major != y->dev_major || x->dev_minor != y->dev_minor) &&
-	    (c->opts->strict_ids || x->dev_major || y->dev_major))
+	 * allocation; anonymous devices (major 0) are renumbered freely.
+	 * Across boots (or machines) a number names nothing: the filesystem's
+	 * UUID does, when both sides know it */
+	if (ignored(c, MNTS_FIELD_DEV)) {
+	} else if (other_boots(c)) {
+		if (x->fs_uuid && y->fs_uuid && !streq(x->fs_uuid, y->fs_uuid))
+			mnts_cmp_add_change(c, ga, SEQ_DEV, "dev", "filesystem UUID",
+					    xstrdup(x->fs_uuid), xstrdup(y->fs_uuid));
+	} else if ((x->dev_major != y->dev_major || x->dev_minor != y->dev_minor) &&
+		   (c->opts->strict_ids || x->dev_major || y->dev_major)) {
 		mnts_cmp_add_change(c, ga, SEQ_DEV, "dev", "dev",
 				    xasprintf("%u:%u", x->dev_major, x->dev_minor),
 				    xasprintf("%u:%u", y->dev_major, y->dev_minor));
+	}
 	if (!ignored(c, MNTS_FIELD_PROPAGATION) && x->unbindable != y->unbindable)
 		mnts_cmp_add_change(c, ga, SEQ_UNBINDABLE, "unbindable", "unbindable",
 				    xstrdup(x->unbindable ? "yes" : "no"),

@@ -389,6 +389,7 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		}
 	}
 	h->mount_max = read_mount_max();
+	mnts_host_gather_ident(h, snap, opts);
 	return 0;
 }
 
@@ -396,5 +397,6 @@ void mnts_host_done(struct mnts_host *h)
 {
 	mnts_live_table_done(&h->live);
 	mnts_snapshot_free(h->groups.all);
+	mnts_host_ident_done(h);
 	*h = (struct mnts_host){0};
 }

@@ -31,7 +31,9 @@ static int live_master(struct mnts_plan *plan, const struct mnts_live_groups *lg
 	struct mnts_plan_sb *sb = &plan->sbs[sb_index];
 	const struct mnts_mount *lm;
 
-	if (plan->opts->fresh || sb->how == MNTS_SB_EXTERNAL)
+	/* group ids and device numbers of another boot name nothing here */
+	if (plan->opts->fresh || sb->how == MNTS_SB_EXTERNAL || plan->other_boot || sb->layered ||
+	    sb->source_here)
 		return -1;
 	lm = mnts_live_group_member(lg, master_id, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
