@@ -500,8 +500,12 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	}
 	if (sb->map_base && s->src < 0) {
 		/* --map-source: below NEW, never through a symlink out of it */
-		_cleanup_close_ int base = open(sb->map_base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		_cleanup_close_ int at = base < 0 ? -errno : mnts_open_beneath(base, sb->map_rel);
+		/* NEW itself may be a file (OLD=NEW of one file) */
+		_cleanup_close_ int base =
+		    open(sb->map_base, O_PATH | O_CLOEXEC | (*sb->map_rel ? O_DIRECTORY : 0));
+		_cleanup_close_ int at = base < 0	    ? -errno
+					 : !*sb->map_rel ? fcntl(base, F_DUPFD_CLOEXEC, 3)
+							 : mnts_open_beneath(base, sb->map_rel);
 
 		if (at < 0)
 			return mnts_err(err, -at, "--map-source: '%s'%s", sb->path,

@@ -4,6 +4,7 @@
 
 #include "lib/core/log.h"
 #include "lib/core/path.h"
+#include "lib/core/strbuf.h"
 #include "lib/replay/features.h"
 #include "lib/replay/plan_internal.h"
 #include "lib/replay/sbsource.h"
@@ -395,6 +396,8 @@ static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 			   struct mnts_strv *bad)
 {
 	const struct mnts_live_mount *lm = NULL;
+	struct mnts_strbuf missing = {0};
+	size_t n_missing = 0;
 	bool ok = true;
 
 	if (!host->other_boot)
@@ -414,11 +417,9 @@ static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		_cleanup_free_ char *here = mnts_layer_here(l);
 
 		if (mnts_strv_contains(&host->missing_layers, here)) {
-			for (int k = 0; k < n_mine; k++)
-				plan_unresolved(bad, plan->mounts[mine[k]].m,
-						"overlay layer %s '%s' is not here (map it with "
-						"--map-source OLD=NEW)",
-						l->key, here);
+			mnts_strbuf_addf(&missing, "%s%.*s '%s'", missing.len ? ", " : "",
+					 (int)strcspn(l->key, "+"), l->key, here);
+			n_missing++;
 			ok = false;
 		}
 		if (l->rule < 0)
@@ -433,6 +434,12 @@ static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		    .new_path = TAKE_PTR(here),
 		};
 	}
+	for (int k = 0; !ok && k < n_mine; k++)
+		plan_unresolved(bad, plan->mounts[mine[k]].m,
+				"overlay layer%s %s %s not here (map %s with --map-source OLD=NEW)",
+				n_missing > 1 ? "s" : "", missing.s, n_missing > 1 ? "are" : "is",
+				n_missing > 1 ? "them" : "it");
+	free(missing.s);
 	return ok;
 }
 
@@ -444,23 +451,32 @@ static bool source_other_boot(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 			      const struct mnts_fs_feature *feat, const struct mnts_host *host,
 			      const int *mine, int n_mine, struct mnts_strv *bad)
 {
-	bool ok = true;
+	const char *bound = NULL;
 
 	if (feat->create == MNTS_FS_CREATE_NEW) {
-		for (int k = 0; k < n_mine; k++) {
+		/* a new one is empty: fine for a whole mount, not when a part
+		 * of it is bound somewhere (its content is what counts) */
+		for (int k = 0; k < n_mine && !bound; k++)
+			if (!streq(plan->mounts[mine[k]].m->root, "/"))
+				bound = plan->mounts[mine[k]].m->root;
+		sb->how = MNTS_SB_FRESH;
+		for (int k = 0; bound && k < n_mine; k++) {
 			const struct mnts_mount *m = plan->mounts[mine[k]].m;
 
 			if (streq(m->root, "/"))
-				continue;
-			plan_unresolved(bad, m,
-					"captured in another boot: a bind of '%s' of a %s whose "
-					"content is not here (map its source with --map-source "
-					"OLD=NEW)",
-					m->root, sb->fstype);
-			ok = false;
+				plan_unresolved(bad, m,
+						"captured in another boot: a %s whose content "
+						"(bound as '%s') is not here (map its source with "
+						"--map-source OLD=NEW)",
+						sb->fstype, bound);
+			else
+				plan_unresolved(bad, m,
+						"captured in another boot: a bind of '%s' of a %s "
+						"whose content is not here (map its source with "
+						"--map-source OLD=NEW)",
+						m->root, sb->fstype);
 		}
-		sb->how = MNTS_SB_FRESH;
-		return ok;
+		return !bound;
 	}
 	if (source_by_identity(plan, sb, host))
 		return true;

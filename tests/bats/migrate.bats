@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# Moving a container's mounts to another host (issue 13): capture on host A,
+# replay on host B with --map-source/--map-file, superblocks matched by
+# identity across boots, overlays recreated from their recorded options.
+#
+# Two hosts are simulated in one private namespace: "host A" has its disks
+# (tmpfs) under $W/A and a container on them; it is captured and torn down;
+# "host B" has the same data under $W/B.  Host B is another machine: the
+# snapshot's boot id is replaced by another one, as a capture there would
+# have it (device numbers then name nothing here).
+
+load test_helper
+
+setup() {
+	require_root
+}
+
+# Host A: disks d1 (overlay layers, two volumes) and d2 (a shared volume),
+# a file on the root filesystem ($TMP is on it), and the container at
+# $W/A/ct: overlay root, a volume bind, a read-only volume bind, a slave of
+# the shared volume, a read-only bind of a single file.  Captured into
+# $TMP/a.json (boot id replaced), then torn down; host B's data made under
+# $W/B and $TMP/filesB.
+two_hosts=$(
+	cat <<'EOF'
+W=$TMP/w
+mkdir -p "$W"
+mount -t tmpfs scratch "$W"
+mkdir "$W/A"
+mount -t tmpfs hostA "$W/A"
+mkdir "$W/A/d1" "$W/A/d2" "$W/A/ct"
+mount -t tmpfs diskA1 "$W/A/d1"
+mount -t tmpfs diskA2 "$W/A/d2"
+mount --make-shared "$W/A/d2"
+mkdir -p "$W/A/d1/lower/data" "$W/A/d1/lower/ro" "$W/A/d1/lower/shared" "$W/A/d1/lower/etc" \
+	"$W/A/d1/upper" "$W/A/d1/work" "$W/A/d1/vol1" "$W/A/d1/vol2" "$W/A/d2/shvol"
+touch "$W/A/d1/lower/etc/resolv.conf"
+echo base >"$W/A/d1/lower/os-release"
+echo vol1 >"$W/A/d1/vol1/f"
+echo vol2 >"$W/A/d1/vol2/f"
+echo shared >"$W/A/d2/shvol/f"
+mkdir "$TMP/filesA"
+echo "nameserver A" >"$TMP/filesA/resolv.conf"
+mount -t overlay ctroot -o "lowerdir=$W/A/d1/lower,upperdir=$W/A/d1/upper,workdir=$W/A/d1/work" "$W/A/ct"
+echo written-on-A >"$W/A/ct/upper-file"
+mount --bind "$W/A/d1/vol1" "$W/A/ct/data"
+mount --bind -o ro "$W/A/d1/vol2" "$W/A/ct/ro"
+mount --bind "$W/A/d2/shvol" "$W/A/ct/shared"
+mount --make-slave "$W/A/ct/shared"
+mount --bind "$TMP/filesA/resolv.conf" "$W/A/ct/etc/resolv.conf"
+mount -o remount,bind,ro "$W/A/ct/etc/resolv.conf"
+"$MNTSNAP" capture -p $$ --subtree "$W/A" |
+	jq '.host.boot_id = "00000000-0000-4000-8000-000000000000"' >"$TMP/a.json"
+# host B: the same data elsewhere; host A gone
+mkdir "$W/B"
+mount -t tmpfs hostB "$W/B"
+mkdir "$W/B/disk1" "$W/B/disk2" "$W/B/graft"
+mount -t tmpfs diskB1 "$W/B/disk1"
+mount -t tmpfs diskB2 "$W/B/disk2"
+cp -a "$W/A/d1/." "$W/B/disk1/"
+cp -a "$W/A/d2/." "$W/B/disk2/"
+umount -R "$W/A"
+mkdir "$TMP/filesB"
+echo "nameserver B" >"$TMP/filesB/resolv.conf"
+rm -r "$TMP/filesA"
+printf '%s\n' "# host B's second disk" "$W/A/d2=$W/B/disk2" "" \
+	"--map-source $TMP/filesA=$TMP/filesB" >"$TMP/map"
+EOF
+)
+
+@test "migrate: replay --fresh --map-source rebuilds the container on host B, verified" {
+	run --separate-stderr in_private_ns "$two_hosts"'
+		"$MNTSNAP" replay -n -t $$ --root "$W/B/graft" --fresh \
+			--map-source "$W/A/d1=$W/B/disk1" --map-file "$TMP/map" "$TMP/a.json" >/dev/null
+		echo "dry run: $?"
+		"$MNTSNAP" replay -t $$ --root "$W/B/graft" --fresh \
+			--map-source "$W/A/d1=$W/B/disk1" --map-file "$TMP/map" "$TMP/a.json"
+		echo "replay: $?"
+		G=$W/B/graft
+		cat "$G/ct/os-release" "$G/ct/upper-file" "$G/ct/data/f" "$G/ct/ro/f" \
+			"$G/ct/shared/f" "$G/ct/etc/resolv.conf"
+		echo new >"$G/ct/new-file"
+		echo "upper on disk1: $(cat "$W/B/disk1/upper/new-file")"
+		touch "$G/ct/ro/x" 2>/dev/null || echo "ro: read-only"
+		findmnt -n -o FSTYPE "$G/ct"
+		findmnt -n -o FSTYPE,SOURCE,ROOT "$G/ct/etc/resolv.conf" | sed "s|$TMP|TMP|"
+		findmnt -n -o OPTIONS "$G/ct/etc/resolv.conf" | cut -d, -f1
+		# the slave volume receives what host B mounts in its master
+		mkdir "$W/B/disk2/shvol/sub"
+		mount -t tmpfs late "$G/disk2/shvol/sub"
+		findmnt -n -o SOURCE "$G/ct/shared/sub"
+	'
+	assert_success
+	assert_line "dry run: 0"
+	assert_line "replay: 0"
+	assert_line base
+	assert_line written-on-A
+	assert_line vol1
+	assert_line vol2
+	assert_line shared
+	assert_line "nameserver B"
+	assert_line "upper on disk1: new"
+	assert_line "ro: read-only"
+	assert_line overlay
+	assert_line --regexp "^ext4 +[^ ]+ +TMP/filesB/resolv.conf$"
+	assert_line ro
+	assert_line late
+}
+
+@test "migrate: one mapping missing: every unmapped mount named at once, nothing changed" {
+	run --separate-stderr in_private_ns "$two_hosts"'
+		before=$(cat /proc/self/mountinfo)
+		set +e
+		"$MNTSNAP" replay -n -t $$ --root "$W/B/graft" --fresh \
+			--map-file "$TMP/map" "$TMP/a.json" >/dev/null
+		echo "dry run: $?"
+		"$MNTSNAP" replay -t $$ --root "$W/B/graft" --fresh --map-file "$TMP/map" "$TMP/a.json"
+		echo "replay: $?"
+		set -e
+		[ "$before" = "$(cat /proc/self/mountinfo)" ] && echo "mounts unchanged"
+	'
+	assert_success
+	assert_line "dry run: 2"
+	assert_line "replay: 2"
+	assert_line "mounts unchanged"
+	# one line (twice: the dry run and the run), every mount of disk 1
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ]
+	assert_equal "$(printf '%s\n' "$stderr" | sort -u | wc -l)" 1
+	local w=$BATS_TEST_TMPDIR/w/A
+	has() { grep -qF -- "$1" <<<"$stderr"; }
+	has "mntsnap: replay: cannot replay 4 mounts: "
+	has "'ns0:$w/d1' (tmpfs "
+	has "captured in another boot: a tmpfs whose content (bound as '/vol1') is not here"
+	has "'ns0:$w/ct/data' (tmpfs "
+	has "a bind of '/vol1' of a tmpfs whose content is not here (map its source with --map-source OLD=NEW)"
+	has "'ns0:$w/ct/ro' (tmpfs "
+	has "a bind of '/vol2' of a tmpfs"
+	has "'ns0:$w/ct' (overlay "
+	has "overlay layers lowerdir '$w/d1/lower', upperdir '$w/d1/upper', workdir '$w/d1/work' are not here (map them with --map-source OLD=NEW)"
+}
