@@ -506,6 +506,15 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 		_cleanup_close_ int at = base < 0	    ? -errno
 					 : !*sb->map_rel ? fcntl(base, F_DUPFD_CLOEXEC, 3)
 							 : mnts_open_beneath(base, sb->map_rel);
+		struct stat st;
+
+		if (at == -1)
+			at = -errno;
+		/* O_PATH opens a last component that is a symlink as itself */
+		if (at >= 0 && fstat(at, &st) == 0 && S_ISLNK(st.st_mode)) {
+			close(at);
+			at = -ELOOP;
+		}
 
 		if (at < 0)
 			return mnts_err(err, -at, "--map-source: '%s'%s", sb->path,

@@ -374,8 +374,10 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		return r;
 	}
 	ask_statx(&h->live, snap);
+	mnts_host_gather_ident(h, snap, opts);
 	masters = mnts_plan_needs_live_groups(snap, opts);
-	if (masters || mnts_plan_needs_other_ns(snap, opts, &h->live)) {
+	/* device numbers of another boot name nothing in any namespace */
+	if (masters || (!h->other_boot && mnts_plan_needs_other_ns(snap, opts, &h->live))) {
 		struct mnts_error lerr = {0};
 
 		/* without them, such slaves are replayed without their master
@@ -389,7 +391,6 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		}
 	}
 	h->mount_max = read_mount_max();
-	mnts_host_gather_ident(h, snap, opts);
 	return 0;
 }
 

@@ -603,10 +603,12 @@ static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
 
 			if (m->nsfs_type)
 				continue;
-			/* one look-up per run of one type, not per mount */
+			/* one look-up per run of one type, not per mount; an
+			 * overlay that is not live here is made, not looked for */
 			if (!type || !streq(type, m->fstype)) {
 				type = m->fstype;
-				created = mnts_fs_feature(type)->create == MNTS_FS_CREATE_NEW;
+				created = mnts_fs_feature(type)->create == MNTS_FS_CREATE_NEW ||
+					  mnts_fs_is_layered(type);
 			}
 			if (created)
 				continue;

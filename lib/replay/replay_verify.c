@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/compare/side.h"
+#include "lib/core/u64map.h"
 #include "lib/replay/mapping.h"
 #include "lib/replay/replay_verify.h"
 #include "lib/replay/resolve.h"
@@ -61,11 +62,46 @@ static void set_strv(struct mnts_snapshot *snap, struct mnts_strv *dst, struct m
  * new ones are the mapping), an overlay its recorded layer paths back, and
  * its lower layers in one lowerdir= word as capture saw them (replay gives
  * them one by one, lowerdir+). */
+/* The mounts of got not rewritten whose anonymous device number is one a
+ * rewritten mount now has (numbers are reused: host A's disk and host B's
+ * new overlay may have the same) move to numbers nobody has, one per
+ * device, so the partition into superblocks stays what it was. */
+static void renumber_clashes(struct mnts_snapshot *got, bool **done, struct mnts_u64map *taken)
+{
+	struct mnts_u64map moved = {0};
+	uint32_t next = UINT32_MAX;
+
+	for (size_t n = 0; n < got->n_ns; n++) {
+		for (size_t i = 0; i < got->nss[n].n_mounts; i++) {
+			struct mnts_mount *g = &got->nss[n].mounts[i];
+			uint64_t key = (uint64_t)g->dev_major << 32 | g->dev_minor;
+			int to;
+
+			if (done[n][i] || g->dev_major != 0 || mnts_u64map_get(taken, key) < 0)
+				continue;
+			to = mnts_u64map_get(&moved, key);
+			if (to < 0) {
+				while (mnts_u64map_get(taken, next) >= 0)
+					next--;
+				to = (int)(UINT32_MAX - next);
+				mnts_u64map_put(&moved, key, to);
+				mnts_u64map_put(taken, next--, 1);
+			}
+			g->dev_minor = UINT32_MAX - (uint32_t)to;
+		}
+	}
+	mnts_u64map_free(&moved);
+}
+
 static void unmap_result(const struct mnts_snapshot *snap, struct mnts_snapshot *got,
 			 const struct mnts_map_rules *rules)
 {
 	struct mnts_host_paths *hp = rules && rules->n ? mnts_host_paths_new(snap) : NULL;
+	bool **done = xcalloc(got->n_ns + 1, sizeof(*done));
+	struct mnts_u64map taken = {0};
 
+	for (size_t n = 0; n < got->n_ns; n++)
+		done[n] = xcalloc(got->nss[n].n_mounts + 1, sizeof(**done));
 	for (size_t n = 0; n < got->n_ns; n++) {
 		struct mnts_ns *gns = &got->nss[n];
 		const struct mnts_ns *ns = mnts_snapshot_find_ns(snap, gns->label);
@@ -98,6 +134,8 @@ static void unmap_result(const struct mnts_snapshot *snap, struct mnts_snapshot 
 			set_str(got, &g->fs_label, m->fs_label);
 			g->dev_major = m->dev_major;
 			g->dev_minor = m->dev_minor;
+			done[n][g->index] = true;
+			mnts_u64map_put(&taken, (uint64_t)m->dev_major << 32 | m->dev_minor, 1);
 			{
 				struct mnts_strv opts = {0};
 
@@ -107,6 +145,12 @@ static void unmap_result(const struct mnts_snapshot *snap, struct mnts_snapshot 
 			}
 		}
 	}
+	if (taken.n)
+		renumber_clashes(got, done, &taken);
+	for (size_t n = 0; n < got->n_ns; n++)
+		free(done[n]);
+	free(done);
+	mnts_u64map_free(&taken);
 	mnts_host_paths_free(hp);
 }
 

@@ -83,11 +83,11 @@ EOF
 		echo "upper on disk1: $(cat "$W/B/disk1/upper/new-file")"
 		touch "$G/ct/ro/x" 2>/dev/null || echo "ro: read-only"
 		findmnt -n -o FSTYPE "$G/ct"
-		findmnt -n -o FSTYPE,SOURCE,ROOT "$G/ct/etc/resolv.conf" | sed "s|$TMP|TMP|"
+		findmnt -n -o FSTYPE,SOURCE,FSROOT "$G/ct/etc/resolv.conf" | sed "s|$TMP|TMP|g"
 		findmnt -n -o OPTIONS "$G/ct/etc/resolv.conf" | cut -d, -f1
 		# the slave volume receives what host B mounts in its master
 		mkdir "$W/B/disk2/shvol/sub"
-		mount -t tmpfs late "$G/disk2/shvol/sub"
+		mount -t tmpfs late "$G/d2/shvol/sub"
 		findmnt -n -o SOURCE "$G/ct/shared/sub"
 	'
 	assert_success
@@ -137,4 +137,127 @@ EOF
 	has "a bind of '/vol2' of a tmpfs"
 	has "'ns0:$w/ct' (overlay "
 	has "overlay layers lowerdir '$w/d1/lower', upperdir '$w/d1/upper', workdir '$w/d1/work' are not here (map them with --map-source OLD=NEW)"
+}
+
+# A directory of the root filesystem ($TMP is on it) bound into a tmpfs,
+# captured; $TMP/s.json.
+bind_of_rootfs=$(
+	cat <<'EOF2'
+L=$TMP/lay
+mkdir -p "$L" "$TMP/etcdir"
+echo host-file >"$TMP/etcdir/f"
+mount -t tmpfs -o mode=755 lay "$L"
+mkdir "$L/e"
+mount --bind "$TMP/etcdir" "$L/e"
+"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/s.json"
+umount "$L/e"
+mkdir "$TMP/out"
+EOF2
+)
+
+@test "identity: from another boot a device number binds nothing; the source device path finds it, with a warning" {
+	run --separate-stderr in_private_ns "$bind_of_rootfs"'
+		# another machine whose disk has no device here: external, refused
+		jq ".host.boot_id = \"other\" | (.namespaces[0].mounts[] | select(.mountpoint == \"$L/e\") | .source) = \"/dev/no-such-disk\"" \
+			"$TMP/s.json" >"$TMP/other.json"
+		set +e
+		"$MNTSNAP" replay -t $$ --root "$TMP/out" "$TMP/other.json"
+		echo "unknown device: $?"
+		set -e
+		findmnt -n "$TMP/out" || echo "nothing mounted"
+		# its recorded source is a block device here: reused, with a warning
+		jq ".host.boot_id = \"other\"" "$TMP/s.json" >"$TMP/other2.json"
+		"$MNTSNAP" replay -t $$ --root "$TMP/out" "$TMP/other2.json" 2>"$TMP/err"
+		echo "by source path: $?"
+		cat "$TMP/out/e/f"
+		cat "$TMP/err" >&2
+	'
+	assert_success
+	assert_line "unknown device: 2"
+	assert_line "nothing mounted"
+	assert_line "by source path: 0"
+	assert_line host-file
+	local e=$BATS_TEST_TMPDIR/lay/e
+	grep -qF "mntsnap: replay: cannot replay 1 mount: 'ns0:$e' (" <<<"$stderr"
+	grep -qF "captured in another boot, and no UUID or block device finds its superblock here (map its source with --map-source OLD=NEW, or --external)" <<<"$stderr"
+	grep -qF "mntsnap: replay: warning: 'ns0:$e' (" <<<"$stderr"
+	grep -qF "captured in another boot: its superblock is taken from the mount of" <<<"$stderr"
+}
+
+@test "identity: a snapshot without a boot id is taken as this boot's, and -v says so" {
+	run --separate-stderr in_private_ns "$bind_of_rootfs"'
+		jq ".host.boot_id = null" "$TMP/s.json" >"$TMP/noboot.json"
+		"$MNTSNAP" -v replay -n -t $$ --root "$TMP/out" "$TMP/noboot.json" >/dev/null
+		echo "dry run: $?"
+	'
+	assert_success
+	assert_line "dry run: 0"
+	grep -qF "mntsnap: the snapshot records no boot id: its device numbers are taken to name this boot's superblocks" <<<"$stderr"
+}
+
+@test "identity: capture records the boot id; format 2 files still read" {
+	run --separate-stderr in_private_ns "$bind_of_rootfs"'
+		jq -r ".format_version, .host.boot_id" "$TMP/s.json"
+		cat /proc/sys/kernel/random/boot_id
+		jq "del(.host.boot_id) | del(.namespaces[].mounts[].fs_uuid, .namespaces[].mounts[].fs_label) | .format_version = 2" \
+			"$TMP/s.json" >"$TMP/v2.json"
+		"$MNTSNAP" diff "$TMP/v2.json" "$TMP/s.json" && echo "v2 same"
+		jq ".format_version = 2" "$TMP/s.json" >"$TMP/bad.json"
+		"$MNTSNAP" diff "$TMP/bad.json" "$TMP/bad.json" || echo "v2 with boot_id: $?"
+	'
+	assert_success
+	assert_line --index 0 3
+	assert_equal "${lines[1]}" "${lines[2]}"
+	assert_line "v2 same"
+	assert_line "v2 with boot_id: 2"
+	grep -qF "unknown key 'boot_id'" <<<"$stderr"
+}
+
+@test "diff: across boots a block filesystem is compared by UUID, not by device number" {
+	run --separate-stderr in_private_ns "$bind_of_rootfs"'
+		sel=".namespaces[0].mounts[] | select(.mountpoint == \"$L/e\")"
+		jq "($sel).fs_uuid = \"u1\" | .host.boot_id = \"boot1\"" "$TMP/s.json" >"$TMP/a.json"
+		jq "($sel).fs_uuid = \"u1\" | ($sel).dev = \"8:17\" | .host.boot_id = \"boot2\"" "$TMP/s.json" >"$TMP/b.json"
+		jq "($sel).fs_uuid = \"u2\" | ($sel).dev = \"8:17\" | .host.boot_id = \"boot2\"" "$TMP/s.json" >"$TMP/c.json"
+		jq "($sel).fs_uuid = \"u1\" | ($sel).dev = \"8:17\" | .host.boot_id = \"boot1\"" "$TMP/s.json" >"$TMP/d.json"
+		set +e
+		"$MNTSNAP" diff "$TMP/a.json" "$TMP/b.json"; echo "same UUID, other boot: $?"
+		"$MNTSNAP" diff "$TMP/a.json" "$TMP/c.json"; echo "other UUID: $?"
+		"$MNTSNAP" diff "$TMP/a.json" "$TMP/d.json"; echo "same boot, other dev: $?"
+	'
+	assert_success
+	assert_line "same UUID, other boot: 0"
+	assert_line "other UUID: 1"
+	assert_line "~ $BATS_TEST_TMPDIR/lay/e: filesystem UUID: u1 -> u2"
+	assert_line "same boot, other dev: 1"
+}
+
+@test "--map-source: a symlink out of NEW is not followed; nothing changes" {
+	run --separate-stderr in_private_ns "$bind_of_rootfs"'
+		mkdir -p "$TMP/new/lay/e"
+		ln -s /etc "$TMP/new/etcdir"
+		set +e
+		"$MNTSNAP" replay -t $$ --root "$TMP/out" --map-source "$TMP=$TMP/new" "$TMP/s.json"
+		echo "replay: $?"
+		set -e
+		findmnt -n "$TMP/out" || echo "nothing mounted"
+	'
+	assert_success
+	assert_line "replay: 2"
+	assert_line "nothing mounted"
+	grep -qF "mntsnap: replay: " <<<"$stderr"
+	grep -qF -e "--map-source: '$BATS_TEST_TMPDIR/new/etcdir' (a symlink on the way)" <<<"$stderr"
+}
+
+@test "--map-source and --map-file: malformed mappings are usage errors naming them" {
+	printf '%s\n' '# comment' '/a=/b' 'oops' >"$BATS_TEST_TMPDIR/map"
+	run --separate-stderr "$MNTSNAP" replay -n --new=/nonexistent --map-source 'rel=/x' x.json
+	assert_failure 2
+	grep -qF "mntsnap replay: --map-source 'rel=/x': OLD 'rel': not an absolute normalised path" <<<"$stderr"
+	run --separate-stderr "$MNTSNAP" replay -n --new=/nonexistent --map-file "$BATS_TEST_TMPDIR/map" x.json
+	assert_failure 2
+	grep -qF "line 3: expected OLD=NEW" <<<"$stderr"
+	run --separate-stderr "$MNTSNAP" replay -n --new=/nonexistent --map-file "$BATS_TEST_TMPDIR/none" x.json
+	assert_failure 2
+	grep -qF -e "--map-file '$BATS_TEST_TMPDIR/none': No such file or directory" <<<"$stderr"
 }
