@@ -261,3 +261,57 @@ EOF2
 	assert_failure 2
 	grep -qF -e "--map-file '$BATS_TEST_TMPDIR/none': No such file or directory" <<<"$stderr"
 }
+
+# A loop device with an ext4 filesystem of a known UUID; detached again by
+# teardown.
+make_loop_fs() {
+	command -v mkfs.ext4 >/dev/null && command -v losetup >/dev/null || skip "no mkfs.ext4/losetup"
+	truncate -s 16M "$BATS_TEST_TMPDIR/img"
+	mkfs.ext4 -q -U 6d3a1f0e-8f47-4c1b-9a55-2b7f4e0c9d11 -L migtest "$BATS_TEST_TMPDIR/img"
+	LOOP=$(losetup -f --show "$BATS_TEST_TMPDIR/img") || skip "no loop device"
+	echo "$LOOP" >"$BATS_TEST_TMPDIR/loopdev"
+}
+
+teardown() {
+	if [ -f "$BATS_TEST_TMPDIR/loopdev" ]; then
+		losetup -d "$(cat "$BATS_TEST_TMPDIR/loopdev")" || true
+	fi
+}
+
+@test "block device: UUID and label captured; not mounted here, it is mounted from the device (found by UUID across boots)" {
+	make_loop_fs
+	run --separate-stderr in_private_ns '
+		L=$TMP/lay
+		mkdir -p "$L"
+		mount -t tmpfs -o mode=755 lay "$L"
+		mkdir "$L/disk" "$L/vol"
+		mount "$1" "$L/disk"
+		mkdir "$L/disk/data"
+		echo on-the-disk >"$L/disk/data/f"
+		mount --bind "$L/disk/data" "$L/vol"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/s.json"
+		jq -r ".namespaces[0].mounts[] | select(.mountpoint == \"$L/vol\") | \"\(.fs_uuid) \(.fs_label)\"" "$TMP/s.json"
+		umount "$L/vol" "$L/disk"
+		mkdir "$TMP/out" "$TMP/out2"
+		# this boot: the device is not mounted: mounted from it
+		"$MNTSNAP" replay -t $$ --root "$TMP/out" "$TMP/s.json"
+		echo "this boot: $?"
+		cat "$TMP/out/vol/f"
+		findmnt -n -o SOURCE "$TMP/out/disk"
+		umount -R "$TMP/out"
+		# another boot: found by its UUID
+		jq ".host.boot_id = \"other\"" "$TMP/s.json" >"$TMP/other.json"
+		"$MNTSNAP" replay -t $$ --root "$TMP/out2" "$TMP/other.json"
+		echo "other boot: $?"
+		cat "$TMP/out2/vol/f"
+		umount -R "$TMP/out2"
+	' "$LOOP"
+	assert_success
+	assert_line "6d3a1f0e-8f47-4c1b-9a55-2b7f4e0c9d11 migtest"
+	assert_line "this boot: 0"
+	assert_line "other boot: 0"
+	assert_line "$LOOP"
+	assert_equal "$(grep -c '^on-the-disk$' <<<"$output")" 2
+	grep -qF "captured in another boot: mounted from $LOOP" <<<"$stderr"
+	grep -qF "found by its UUID" <<<"$stderr"
+}
