@@ -64,7 +64,7 @@ mkdir "$TMP/filesB"
 echo "nameserver B" >"$TMP/filesB/resolv.conf"
 rm -r "$TMP/filesA"
 printf '%s\n' "# host B's second disk" "$W/A/d2=$W/B/disk2" "" \
-	"--map-source $TMP/filesA=$TMP/filesB" >"$TMP/map"
+	"--map-source $TMP/filesA/resolv.conf=$TMP/filesB/resolv.conf" >"$TMP/map"
 EOF
 )
 
