@@ -44,25 +44,18 @@ static const char doc[] =
 	"\vExit status: 0 success (diff: same), 1 diff found differences or replay's "
 	"verification failed, 2 trouble.";
 
+/* -q and -h: the options every command has (cmd/usage.c) */
 static const struct argp_option options[] = {
-	{ "quiet", 'q', NULL, 0, "Print no warnings (errors still print)", 0 },
 	{ "verbose", 'v', NULL, 0, "Explain what is done on stderr (repeat for more)", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", -1 },
 	{ 0 }
 };
 
 static error_t parse_opt(int key, char *arg _unused_, struct argp_state *state)
 {
 	switch (key) {
-	case 'q':
-		mnts_verbosity = -1;
-		break;
 	case 'v':
 		if (mnts_verbosity >= 0)
 			mnts_verbosity++;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		/* the command word: stop here, the command parses the rest */
@@ -76,8 +69,8 @@ static error_t parse_opt(int key, char *arg _unused_, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp argp = { options, parse_opt, "COMMAND [OPTION...]", doc, NULL, NULL,
-				  NULL };
+static const struct argp argp = { options, parse_opt, "COMMAND [OPTION...]", doc,
+				  mnts_common_children, NULL, NULL };
 
 /* capture holds one fd per mount namespace while it reads them: raise the
  * soft limit on open files to the hard one (as systemd and Go do), so that a

@@ -131,7 +131,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp argp = {options, parse_opt, NULL, doc, NULL, NULL, NULL};
+static const struct argp argp = {options, parse_opt, NULL, doc, mnts_common_children, NULL, NULL};
 
 /* The snapshot once written: the process ends right after, and freeing
  * 50,000 mounts (half a million heap blocks) cost 7% of a capture.  Kept
@@ -173,7 +173,10 @@ int cmd_capture(int argc, char **argv)
 		mnts_err_print("capture", &err);
 		return MNTS_EXIT_TROUBLE;
 	}
-	if (o.tree) {
+	if (mnts_quiet() && (!o.output || streq(o.output, "-"))) {
+		/* -q: nothing on stdout; the capture ran, the status tells */
+		r = 0;
+	} else if (o.tree) {
 		_cleanup_free_ char *text = mnts_tree_render(snap);
 
 		r = mnts_write_atomic(o.output, emit_text, text, &err);
