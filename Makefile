@@ -35,7 +35,7 @@ OBJS := $(SRCS:.c=.o)
 # Debian packages the build, the tests and the demo need.
 DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev util-linux jq \
 	bats bats-support bats-assert python3 python3-jsonschema man-db groff-base \
-	debhelper dpkg-dev fakeroot lintian
+	debhelper dpkg-dev lintian
 
 # C unit tests (tests/unit/): one program per NAME_test.c, linked with the
 # library objects; tests/run runs them.

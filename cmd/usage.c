@@ -43,8 +43,7 @@ static error_t parse_common(int key, char *arg _unused_, struct argp_state *stat
 	return 0;
 }
 
-static const struct argp common_argp = {common_options, parse_common, NULL, NULL,
-					NULL,		NULL,	      NULL};
+static const struct argp common_argp = {common_options, parse_common, NULL, NULL, NULL, NULL, NULL};
 
 const struct argp_child mnts_common_children[] = {{&common_argp, 0, NULL, 0}, {0}};
 

@@ -24,9 +24,9 @@ struct mnts_value {
 	bool b;
 	uint64_t num;
 	char *s;
-	size_t n;		   /* ARRAY, OBJECT: members */
-	struct mnts_value *items;  /* ARRAY, OBJECT: n of them */
-	const char **keys;	   /* OBJECT: n static keys, in the order written */
+	size_t n;		  /* ARRAY, OBJECT: members */
+	struct mnts_value *items; /* ARRAY, OBJECT: n of them */
+	const char **keys;	  /* OBJECT: n static keys, in the order written */
 };
 
 struct mnts_value mnts_value_bool(bool b);
