@@ -38,16 +38,16 @@ Architecture: $(dpkg --print-architecture)"
 }
 
 @test "the package's files" {
+	local want=(./usr/bin/mntsnap ./usr/share/bash-completion/completions/mntsnap
+		./usr/share/doc/mntsnap/changelog.gz ./usr/share/doc/mntsnap/copyright
+		./usr/share/man/man8/mntsnap.8.gz) f
+	# the specifications (FORMAT.md, DIFF-JSON.md, SPEC.md, ...), compressed
+	for f in "$TOP"/spec/*.md; do want+=("./usr/share/doc/mntsnap/$(basename "$f").gz"); done
+	for f in "$TOP"/spec/*.schema.json; do want+=("./usr/share/mntsnap/$(basename "$f")"); done
 	run bash -c 'dpkg-deb -c "$1" | awk "{ print \$NF }" | grep -v "/$" | sort' bash "$DEB"
-	assert_output "./usr/bin/mntsnap
-./usr/share/bash-completion/completions/mntsnap
-./usr/share/doc/mntsnap/DIFF-JSON.md.gz
-./usr/share/doc/mntsnap/FORMAT.md.gz
-./usr/share/doc/mntsnap/changelog.gz
-./usr/share/doc/mntsnap/copyright
-./usr/share/man/man8/mntsnap.8.gz
-./usr/share/mntsnap/diff.schema.json
-./usr/share/mntsnap/mntsnap.schema.json"
+	assert_output "$(printf '%s\n' "${want[@]}" | sort)"
+	assert_line ./usr/share/doc/mntsnap/FORMAT.md.gz
+	assert_line ./usr/share/doc/mntsnap/DIFF-JSON.md.gz
 }
 
 @test "extracted into a scratch root: mntsnap --version runs, the binary stripped, the man page names /usr" {
