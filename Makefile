@@ -129,10 +129,12 @@ install: mntsnap
 	$(INSTALL) -Dm755 mntsnap $(DESTDIR)$(BINDIR)/mntsnap
 	$(INSTALL) -Dm644 man/mntsnap.8 $(DESTDIR)$(MANDIR)/man8/mntsnap.8
 	$(INSTALL) -Dm644 spec/mntsnap.schema.json $(DESTDIR)$(DATADIR)/mntsnap.schema.json
+	$(INSTALL) -Dm644 share/mntsnap/bats/mntsnap.bash $(DESTDIR)$(DATADIR)/bats/mntsnap.bash
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mntsnap $(DESTDIR)$(MANDIR)/man8/mntsnap.8 \
 		$(DESTDIR)$(DATADIR)/mntsnap.schema.json
+	rm -f $(DESTDIR)$(DATADIR)/bats/mntsnap.bash
 
 clean:
 	rm -f mntsnap $(OBJS) $(OBJS:.o=.d) $(UNIT_BINS) $(UNIT_BINS:=.d) tests/fuzz/replay \
