@@ -102,12 +102,12 @@ mntsnap: check: -:1:12: attribute: unknown attribute 'frob'
 	run --separate-stderr assert_peers --target "$SNAP" /mnt/a /mnt/c
 	assert_failure 1
 	assert_equal "$stderr" "-- mount layout differs --
--:2: /mnt/c: propagation: expected shared:mnt_a, found shared (of another group than mnt_a's)
+-:2: /mnt/a: propagation: expected shared:mnt_c, found shared (of another group than mnt_c's)
 --"
 	run --separate-stderr assert_peers --target "$SNAP" /mnt/a /mnt/x
 	assert_failure 1
 	assert_equal "$stderr" "-- mount layout differs --
--:2: /mnt/x: propagation: expected shared:mnt_a, found private
+-:1: /mnt/x: propagation: expected shared:mnt_x, found private
 --"
 }
 

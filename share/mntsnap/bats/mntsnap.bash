@@ -120,28 +120,26 @@ assert_mount() {
 	printf '%s\n' "$line" | _mntsnap_check - ${_mntsnap_t:+"$_mntsnap_t"}
 }
 
-assert_peers() {
+# _mntsnap_pair FN WORD [--target T] A B: the spec "B shared:N" then
+# "A WORD:N", N named after B
+_mntsnap_pair() {
+	local fn=$1 word=$2 name
+	shift 2
 	_mntsnap_target "$@"
 	set -- "${_mntsnap_args[@]}"
 	if [ $# -ne 2 ]; then
-		printf -- '-- assert_peers: A and B needed --\n' >&2
+		printf -- '-- %s: A and B needed --\n' "$fn" >&2
 		return 1
 	fi
-	local name
-	name=$(_mntsnap_name "$1")
-	printf '%s shared:%s\n%s shared:%s\n' "$(_mntsnap_quote "$1")" "$name" \
-		"$(_mntsnap_quote "$2")" "$name" | _mntsnap_check - ${_mntsnap_t:+"$_mntsnap_t"}
+	name=$(_mntsnap_name "$2")
+	printf '%s shared:%s\n%s %s:%s\n' "$(_mntsnap_quote "$2")" "$name" \
+		"$(_mntsnap_quote "$1")" "$word" "$name" | _mntsnap_check - ${_mntsnap_t:+"$_mntsnap_t"}
+}
+
+assert_peers() {
+	_mntsnap_pair assert_peers shared "$@"
 }
 
 assert_slave_of() {
-	_mntsnap_target "$@"
-	set -- "${_mntsnap_args[@]}"
-	if [ $# -ne 2 ]; then
-		printf -- '-- assert_slave_of: A and B needed --\n' >&2
-		return 1
-	fi
-	local name
-	name=$(_mntsnap_name "$2")
-	printf '%s shared:%s\n%s slave:%s\n' "$(_mntsnap_quote "$2")" "$name" \
-		"$(_mntsnap_quote "$1")" "$name" | _mntsnap_check - ${_mntsnap_t:+"$_mntsnap_t"}
+	_mntsnap_pair assert_slave_of slave "$@"
 }
