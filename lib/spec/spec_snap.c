@@ -30,6 +30,7 @@ struct line {
 };
 
 struct sb {
+	const char *name; /* sb=NAME, or NULL */
 	const char *fstype;
 	const struct mnts_strv *options; /* stated sbopts, or NULL: the defaults */
 	const struct mnts_strv *fsopts;
@@ -63,6 +64,12 @@ struct conv {
 static const char *file_of(const struct conv *c)
 {
 	return c->spec->file ? c->spec->file : "-";
+}
+
+/* The line number of line l, 0 for a root no line states. */
+static unsigned lineno(const struct conv *c, size_t l)
+{
+	return c->lines[l].sm ? c->lines[l].sm->line : 0;
 }
 
 #define line_err(c, l, fmt, ...)                                                                   \
@@ -152,7 +159,7 @@ static int link_section(struct conv *c, size_t n)
 			p = (int)(base + sm->ancestor);
 			if (!mnts_path_at_or_below(mp, c->lines[p].mountpoint)) {
 				r = line_err(c, base + i, "'%s' is not at or below '%s' (line %u)", mp,
-					     c->lines[p].mountpoint, c->lines[p].sm->line);
+					     c->lines[p].mountpoint, lineno(c, p));
 				break;
 			}
 		} else {
@@ -315,6 +322,10 @@ static int resolve(struct conv *c, int l)
 
 		if (t < 0)
 			t = (int)c->ns_root[ln->ns];
+		if (!c->lines[t].sm)
+			return line_err(c, l, "bind=%s: no line of the spec is a mount at or above "
+					      "'%s'",
+					sm->bind_path, sm->bind_path);
 		free(ln->root);
 		ln->root = NULL;
 		r = take_from(c, l, t, mnts_path_below(sm->bind_path, c->lines[t].mountpoint));
@@ -323,9 +334,12 @@ static int resolve(struct conv *c, int l)
 				     ln->root);
 	} else if (named >= 0) {
 		ln->sb = named;
+	} else if (sm->sb_name) {
+		/* a name of its own: another superblock than any other name's */
+		ln->sb = new_sb(c, l, sm->fstype ? sm->fstype : "tmpfs");
 	} else if (g >= 0) {
 		r = take_from(c, l, c->groups[g].anchor, "");
-	} else if (sm->bind && !sm->sb_name && !sm->root) {
+	} else if (sm->bind && !sm->root) {
 		r = line_err(c, l, "bind: bound from where? give bind=PATH, sb=NAME or root=PATH "
 				   "to replay it");
 	} else {
@@ -338,24 +352,29 @@ static int resolve(struct conv *c, int l)
 	if (!ln->source)
 		ln->source = default_source(c->sbs[ln->sb].fstype);
 	if (sm && sm->sb_name) {
-		if (named < 0)
+		if (named < 0 && c->sbs[ln->sb].name)
+			return line_err(c, l, "sb=%s: this mount is on superblock %s (line %u)",
+					sm->sb_name, c->sbs[ln->sb].name,
+					lineno(c, c->sbs[ln->sb].line));
+		if (named < 0) {
 			spec_strmap_put(&c->sb_names, sm->sb_name, strlen(sm->sb_name), ln->sb);
-		else if (named != ln->sb)
+			c->sbs[ln->sb].name = sm->sb_name;
+		} else if (named != ln->sb)
 			return line_err(c, l, "sb=%s: this mount is on the superblock of line %u, "
 					      "not on that of sb=%s (line %u)",
-					sm->sb_name, c->lines[c->sbs[ln->sb].line].sm->line,
-					sm->sb_name, c->lines[c->sbs[named].line].sm->line);
+					sm->sb_name, lineno(c, c->sbs[ln->sb].line),
+					sm->sb_name, lineno(c, c->sbs[named].line));
 	}
 	if (sm && sm->fstype && !streq(sm->fstype, c->sbs[ln->sb].fstype))
 		return line_err(c, l, "type %s: on the %s superblock of line %u", sm->fstype,
-				c->sbs[ln->sb].fstype, c->lines[c->sbs[ln->sb].line].sm->line);
+				c->sbs[ln->sb].fstype, lineno(c, c->sbs[ln->sb].line));
 	if (sm && sm->has_sbopts && c->sbs[ln->sb].options != &sm->sbopts) {
 		if (!c->sbs[ln->sb].options)
 			c->sbs[ln->sb].options = &sm->sbopts;
 		else if (!mnts_strv_equal(c->sbs[ln->sb].options, &sm->sbopts))
 			return line_err(c, l, "sbopts: differ from those of its superblock "
 					      "(line %u)",
-					c->lines[c->sbs[ln->sb].line].sm->line);
+					lineno(c, c->sbs[ln->sb].line));
 	}
 	ln->state = DONE;
 	return 0;
@@ -376,7 +395,7 @@ static int check_groups(struct conv *c)
 				return line_err(c, l,
 						"shared:%s: on another superblock than its peer on line "
 						"%u (peers share one)",
-						sm->shared_name, c->lines[c->groups[g].anchor].sm->line);
+						sm->shared_name, lineno(c, c->groups[g].anchor));
 		}
 		if (sm->master_name) {
 			g = group_of(c, sm->master_name);
@@ -386,7 +405,7 @@ static int check_groups(struct conv *c)
 				    c, l,
 				    "slave:%s: on another superblock than its master on line %u (a "
 				    "slave is a copy of a member of its master group)",
-				    sm->master_name, c->lines[c->groups[g].anchor].sm->line);
+				    sm->master_name, lineno(c, c->groups[g].anchor));
 		}
 	}
 	return 0;
