@@ -7,6 +7,7 @@
 #include "lib/replay/features.h"
 #include "lib/replay/plan_internal.h"
 #include "lib/replay/sbsource.h"
+#include "lib/spec/spec_snap.h"
 
 int plan_parse_external(const char *arg, char **ret_label, char **ret_key, const char **ret_path,
 			struct mnts_error *err)
@@ -194,8 +195,13 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 {
 	const struct mnts_live_mount *lm = NULL;
 	const struct mnts_mount *fm;
+	/* a spec's superblock: a type replay creates is created, one it
+	 * never creates is the live one of that type (the caller's sysfs) */
+	bool made_up = sb->dev_major == 0 && sb->dev_minor >= MNTS_SPEC_DEV_MINOR_BASE;
 
-	if (mnts_fs_wants_live(feat, plan->opts->fresh))
+	if (made_up && feat->create != MNTS_FS_CREATE_NEW)
+		lm = mnts_live_find_type(&host->live, sb->fstype, sb->roots_common);
+	else if (!made_up && mnts_fs_wants_live(feat, plan->opts->fresh))
 		lm = mnts_live_find(&host->live, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
 	switch (mnts_fs_source(feat, plan->opts->fresh, lm != NULL)) {
@@ -210,6 +216,8 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 	case MNTS_FS_SOURCE_NONE:
 		break;
 	}
+	if (made_up)
+		return false;
 	fm = mnts_live_sb_elsewhere(&host->groups, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
 	if (!fm)
