@@ -32,9 +32,11 @@ struct mnts_spec_mount {
 	bool bind;           /* `bind` or `bind=PATH` */
 	char *bind_path;     /* bind=PATH, absolute normalised; NULL for `bind` */
 
+	/* LIST items are split as mountinfo's (a ',' inside one is \054, decoded
+	 * here); each item appears once */
 	bool has_opts;               /* opts=LIST: the exact set */
 	struct mnts_strv opts;
-	bool has_sbopts;             /* sbopts=LIST: the exact list */
+	bool has_sbopts;             /* sbopts=LIST: the exact set */
 	struct mnts_strv sbopts;
 	struct mnts_strv fsopts;     /* fsopt=KEY[=VALUE]: each must be present */
 
