@@ -12,6 +12,7 @@
 
 #include "lib/core/macros.h"
 #include "lib/core/path.h"
+#include "lib/core/u64map.h"
 #include "lib/spec/spec_snap.h"
 #include "lib/spec/strmap.h"
 
@@ -454,7 +455,11 @@ static void fill_super_options(struct mnts_mount *m, const struct sb *sb,
 				 sb->options->n, snap);
 		return;
 	}
-	if (!sb->fsopts || !mnts_strv_contains(sb->fsopts, "ro"))
+	/* none stated: none recorded, so that the verification of a replay
+	 * takes whatever the kernel's defaults are (lib/compare/fields.c) */
+	if (!sb->fsopts || !sb->fsopts->n)
+		return;
+	if (!mnts_strv_contains(sb->fsopts, "ro"))
 		mnts_strv_push_take(&m->super_options, mnts_snapshot_strndup(snap, "rw", 2));
 	if (sb->fsopts)
 		mnts_strv_push_n(&m->super_options, (const char *const *)sb->fsopts->v,
@@ -538,6 +543,13 @@ static int build_ns(struct conv *c, struct mnts_snapshot *snap, size_t n)
 				 sns->owner_uid_map.n, snap);
 		mnts_strv_push_n(&ns->owner.gid_map, (const char *const *)sns->owner_gid_map.v,
 				 sns->owner_gid_map.n, snap);
+		/* the initial user namespace's maps, as capture reads them */
+		if (ns->owner.initial && !sns->has_owner_maps) {
+			static const char *const all[] = {"0 0 4294967295"};
+
+			mnts_strv_push_n(&ns->owner.uid_map, all, 1, snap);
+			mnts_strv_push_n(&ns->owner.gid_map, all, 1, snap);
+		}
 	}
 	for (size_t i = first; i < end; i++)
 		if (c->lines[i].parent >= 0)
@@ -588,6 +600,41 @@ static void add_pins(struct mnts_snapshot *snap)
 			if (pinned)
 				mnts_ns_add_pin(pinned, snap->nss[n].label, m->mountpoint);
 		}
+}
+
+/* propagate_from, as the kernel shows it (fs/pnode.c get_dominating_id):
+ * for a slave, the first group up its chain of masters with a member in
+ * its namespace, when that is not its master itself. */
+static void add_propagate_from(struct mnts_snapshot *snap, uint64_t n_groups)
+{
+	_cleanup_free_ uint64_t *master = xcalloc(n_groups + 1, sizeof(*master));
+	struct mnts_u64map here = {0}; /* group << 24 | namespace: a member there */
+
+	for (size_t n = 0; n < snap->n_ns; n++)
+		for (size_t i = 0; i < snap->nss[n].n_mounts; i++) {
+			const struct mnts_mount *m = &snap->nss[n].mounts[i];
+
+			if (!m->shared_id)
+				continue;
+			master[m->shared_id] = m->master_id;
+			mnts_u64map_put(&here, m->shared_id << 24 | n, 1);
+		}
+	for (size_t n = 0; n < snap->n_ns; n++)
+		for (size_t i = 0; i < snap->nss[n].n_mounts; i++) {
+			struct mnts_mount *m = &snap->nss[n].mounts[i];
+			uint64_t g = m->master_id;
+
+			/* at most one step per group: the master graph may have a
+			 * cycle here (link refuses it) */
+			for (uint64_t steps = 0; g && steps <= n_groups; steps++) {
+				if (mnts_u64map_get(&here, g << 24 | n) >= 0)
+					break;
+				g = master[g];
+			}
+			if (g && g != m->master_id && mnts_u64map_get(&here, g << 24 | n) >= 0)
+				m->propagate_from = g;
+		}
+	mnts_u64map_free(&here);
 }
 
 static int convert(struct conv *c, struct mnts_snapshot *snap)
@@ -652,6 +699,7 @@ static int convert(struct conv *c, struct mnts_snapshot *snap)
 		r = build_ns(c, snap, n);
 	if (r < 0)
 		return r;
+	add_propagate_from(snap, c->next_group_id);
 	add_pins(snap);
 	return 0;
 }

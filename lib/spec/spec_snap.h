@@ -2,7 +2,8 @@
  *
  * What a line leaves unstated takes the defaults: tmpfs, source "tmpfs"
  * ("none" for other types), root "/", rw, relatime, private, bindable, the
- * kernel's superblock options ("rw").  A line on no superblock of its own
+ * kernel's superblock options (super_options left empty: compare takes
+ * that as "anything").  A line on no superblock of its own
  * (no type, sb=, bind) that joins a peer group, or is a slave of one,
  * declared on another line is on that line's superblock (peers and a
  * slave's master share one).  Ids, devices (anonymous, minor >= 2^20: no

@@ -16,12 +16,14 @@
 #include "lib/spec/write.h"
 
 /* Words that would not read as a filesystem type in second position
- * (SPEC.md §2.2): such a type is written type=WORD. */
+ * (SPEC.md §2.2: flags, propagation, attribute names, which the parser
+ * takes as such even bare): such a type is written type=WORD. */
 static const char *const keywords[] = {
     "ro",	  "nosuid",	"nodev",    "noexec",	   "noatime", "relatime", "nodiratime",
     "nosymfollow", "rw",	"suid",	    "dev",	   "exec",    "diratime", "symfollow",
     "strictatime", "private",	"shared",   "slave",	   "unbindable", "bindable", "deleted",
-    "bind",	  "exact",	"mntsnap-spec",
+    "bind",	  "exact",	"mntsnap-spec", "type", "source", "sb", "root", "opts",
+    "sbopts", "fsopt", "nsfs", "uidmap", "gidmap", "userns",
 };
 
 static bool token_needs_quotes(const char *s)
@@ -290,7 +292,8 @@ static void write_mount(struct writer *w, const struct mnts_mount *m, size_t dep
 	fprintf(f, " sb=%s", w->sb_name[mnts_u64map_get(&w->sb_ix, dev_key(m))]);
 	put_attr(f, "root", m->root);
 	put_list(f, "opts", &m->mount_options, buf, cap);
-	put_list(f, "sbopts", &m->super_options, buf, cap);
+	if (m->super_options.n) /* none recorded: nothing to state */
+		put_list(f, "sbopts", &m->super_options, buf, cap);
 	if (m->shared_id)
 		fprintf(f, " shared:%s", w->group_name[mnts_u64map_get(&w->group_ix, m->shared_id)]);
 	if (m->master_id)
