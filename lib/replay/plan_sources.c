@@ -197,7 +197,7 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 	const struct mnts_mount *fm;
 	/* a spec's superblock: a type replay creates is created, one it
 	 * never creates is the live one of that type (the caller's sysfs) */
-	bool made_up = sb->dev_major == 0 && sb->dev_minor >= MNTS_SPEC_DEV_MINOR_BASE;
+	bool made_up = mnts_spec_dev_is_made_up(sb->dev_major, sb->dev_minor);
 
 	if (made_up && feat->create != MNTS_FS_CREATE_NEW)
 		lm = mnts_live_find_type(&host->live, sb->fstype, sb->roots_common);
@@ -212,6 +212,10 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		sb->how = MNTS_SB_LIVE;
 		sb->path = xstrdup(lm->target);
 		sb->root = xstrdup(lm->root);
+		/* a spec's made-up device becomes the one cloned (the clone
+		 * checks it has not changed since) */
+		sb->dev_major = lm->dev_major;
+		sb->dev_minor = lm->dev_minor;
 		return true;
 	case MNTS_FS_SOURCE_NONE:
 		break;
@@ -413,7 +417,9 @@ bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnt
 		for (j = i + 1; j < n && cmp_by_sb(&v[i], &v[j]) == 0; j++)
 			if (len > 1)
 				len = plan_common_ancestor_len(v[i]->root, len, v[j]->root);
-		if (plan_on_external(snap, v[i], opts))
+		/* a spec's superblock is looked for here only (choose_source) */
+		if (plan_on_external(snap, v[i], opts) ||
+		    mnts_spec_dev_is_made_up(v[i]->dev_major, v[i]->dev_minor))
 			continue;
 		common = xstrndup(v[i]->root, len);
 		need =

@@ -19,6 +19,12 @@
 /* The first minor number of the devices made up for superblocks. */
 #define MNTS_SPEC_DEV_MINOR_BASE (1u << 20)
 
+/* Whether a device number is one made up here (no live device has it). */
+static inline bool mnts_spec_dev_is_made_up(uint32_t dev_major, uint32_t dev_minor)
+{
+	return dev_major == 0 && dev_minor >= MNTS_SPEC_DEV_MINOR_BASE;
+}
+
 /* Builds and links a snapshot from spec.  Errors name "FILE:LINE: ...".
  * Returns: 0 or -EINVAL, *ret set on success. */
 int mnts_spec_to_snapshot(const struct mnts_spec *spec, struct mnts_snapshot **ret,
