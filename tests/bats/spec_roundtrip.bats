@@ -92,7 +92,9 @@ rts() {
 @test "spec roundtrip: fstypes (listmount)" { rts fstypes listmount; }
 @test "spec roundtrip: fstypes (mountinfo)" { rts fstypes mountinfo; }
 @test "spec roundtrip: idmapped (listmount)" { rts idmapped listmount; }
-@test "spec roundtrip: idmapped (mountinfo)" { rts idmapped mountinfo; }
+@test "spec roundtrip: idmapped (mountinfo)" {
+	skip "mountinfo shows that a mount is idmapped, not its maps: nothing to replay them from"
+}
 @test "spec roundtrip: deep50 (listmount)" { rts deep50 listmount; }
 @test "spec roundtrip: deep50 (mountinfo)" { rts deep50 mountinfo; }
 @test "spec roundtrip: wide500 (listmount)" { rts wide500 listmount; }
@@ -191,4 +193,24 @@ rts_sources() {
 	'
 	assert_failure 1
 	assert_line --regexp "^- .*/b tmpfs"
+}
+
+@test "capture --format: json or spec, nothing else, and spec without --tree" {
+	run "$MNTSNAP" capture --format=xml -F "$FIXTURES/mountinfo/lxd-seed003.mountinfo"
+	assert_failure 2
+	assert_line --index 0 "mntsnap capture: --format 'xml': expected json or spec"
+	run "$MNTSNAP" capture --format=spec --tree -F "$FIXTURES/mountinfo/lxd-seed003.mountinfo"
+	assert_failure 2
+	assert_line --index 0 "mntsnap capture: --format=spec cannot be combined with --tree or --compact"
+}
+
+@test "capture --format=spec of a mountinfo file: a full spec that reads back" {
+	run "$MNTSNAP" capture --format=spec -F "$FIXTURES/mountinfo/lxd-seed003.mountinfo"
+	assert_success
+	assert_line --index 0 "mntsnap-spec 1"
+	assert_line --regexp "^\[ns0\]$"
+	assert_line --regexp "^/ [a-z0-9]+ source="
+	"$MNTSNAP" capture --format=spec -F "$FIXTURES/mountinfo/lxd-seed003.mountinfo" >"$BATS_TEST_TMPDIR/b.spec"
+	run "$MNTSNAP" diff "$BATS_TEST_TMPDIR/b.spec" "$BATS_TEST_TMPDIR/b.spec"
+	assert_success
 }
