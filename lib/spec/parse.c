@@ -659,11 +659,20 @@ static int parse_mountpoint(struct parser *p, struct mnts_spec_mount *m, const s
 		why = mnts_path_fault(t->val, buf);
 		if (why)
 			return perr(p, t->col, "mountpoint", "'%s': %s", t->val, why);
-		if (anc && !mnts_path_at_or_below(t->val, anc->mountpoint))
-			return perr(p, t->col, "tree",
-				    "'%s' is not at or below '%s', the mountpoint of its "
-				    "enclosing line %u",
-				    t->val, anc->mountpoint, anc->line);
+		/* the enclosing line: the nearest one of less indentation whose
+		 * mountpoint is at or above this one (this line's own frame is
+		 * on top of the stack).  Those in between are skipped: deleting
+		 * a line from an indented spec of absolute paths then leaves
+		 * the lines below it meaning what they meant, only less. */
+		m->ancestor = MNTS_SPEC_NO_ANCESTOR;
+		for (size_t k = p->n_stack - 1; k-- > 0;) {
+			const struct mnts_spec_mount *a = &cur_ns(p)->mounts[p->stack[k].idx];
+
+			if (mnts_path_at_or_below(t->val, a->mountpoint)) {
+				m->ancestor = p->stack[k].idx;
+				break;
+			}
+		}
 		m->mountpoint = xstrdup(t->val);
 		return 0;
 	}

@@ -90,6 +90,13 @@ bool mnts_spec_detect(const char *text, size_t len);
 int mnts_spec_parse(struct mnts_spec *spec, const char *file, const char *text,
 		    size_t len, struct mnts_error *err);
 
+/* Reads the spec file path ("-": standard input, named "-" in messages) and
+ * parses it.  At most MNTS_SPEC_MAX_SIZE bytes.  Returns: 0, -EINVAL (a
+ * syntax or rule error, "FILE:LINE:COL: RULE: message"), or -errno ("cannot
+ * read 'FILE'"). */
+#define MNTS_SPEC_MAX_SIZE ((size_t)256 << 20)
+int mnts_spec_read(struct mnts_spec *spec, const char *path, struct mnts_error *err);
+
 void mnts_spec_free(struct mnts_spec *spec);
 
 #endif

@@ -197,9 +197,23 @@ int main(void)
 		CHECK(fails_with("/a\n  \"\"\n", "t.spec:2:3: mountpoint: "));
 		CHECK(fails_with("/a//b\n", "t.spec:1:1: mountpoint: '/a//b': not an absolute normalised path"));
 		CHECK(fails_with("/a/\n", "t.spec:1:1: mountpoint: "));
-		CHECK(fails_with("/a\n  /b\n", "t.spec:2:3: tree: '/b' is not at or below '/a', the mountpoint of its enclosing line 1"));
-		CHECK(fails_with("/a\n  /ab\n", "t.spec:2:3: tree: "));
 		CHECK_INT(parse("/a\n  /a/b\n  /a\n"), 0);
+		CHECK_INT(mnt(0, 1)->ancestor, 0);
+		CHECK_INT(mnt(0, 2)->ancestor, 0);
+	}
+	TEST("an absolute path's enclosing line is the nearest that can hold it: deleting lines")
+	{
+		/* /b is not below /a: no enclosing line (anywhere) */
+		CHECK_INT(parse("/a\n  /b\n  /ab\n"), 0);
+		CHECK_INT(mnt(0, 1)->ancestor, MNTS_SPEC_NO_ANCESTOR);
+		CHECK_INT(mnt(0, 2)->ancestor, MNTS_SPEC_NO_ANCESTOR);
+		/* /mnt deleted: /mnt/a passes over /proc/sys and /proc to / */
+		CHECK_INT(parse("/\n  /proc\n    /proc/sys\n    /mnt/a\n      /mnt/a/b\n"), 0);
+		CHECK_INT(mnt(0, 3)->ancestor, 0);
+		CHECK_INT(mnt(0, 4)->ancestor, 3);
+		/* relative lines take the line above them as it is */
+		CHECK_INT(parse("/\n  /proc\n    sys\n"), 0);
+		CHECK_STR(mnt(0, 2)->mountpoint, "/proc/sys");
 	}
 	TEST("paths past the kernel's limits are refused, joined ones too")
 	{
