@@ -45,6 +45,25 @@ static int open_live(const char *spec, struct mnts_snapshot **ret, struct mnts_e
 	return 0;
 }
 
+/* A spec by content (mnts_spec_detect: not '{'), except what is clearly
+ * not meant as one and is refused as JSON as before: nothing at all (an
+ * empty file, a pipe whose writer failed), binary (a NUL first: /dev/zero)
+ * and an array ('[' then no label: a spec's sections are "[LABEL"). */
+static bool is_spec(const char *text, size_t size)
+{
+	size_t i = 0;
+
+	while (i < size && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+		i++;
+	if (i == size || text[i] == '\0')
+		return false;
+	if (text[i] == '[' && (i + 1 == size || !((text[i + 1] >= 'a' && text[i + 1] <= 'z') ||
+						(text[i + 1] >= 'A' && text[i + 1] <= 'Z') ||
+						(text[i + 1] >= '0' && text[i + 1] <= '9'))))
+		return false;
+	return mnts_spec_detect(text, size);
+}
+
 int mnts_side_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
 {
 	_cleanup_free_ char *text = NULL;
@@ -56,7 +75,7 @@ int mnts_side_read(const char *path, struct mnts_snapshot **ret, struct mnts_err
 	r = mnts_snapshot_read_text(path, &text, &size, err);
 	if (r < 0)
 		return r;
-	if (!mnts_spec_detect(text, size))
+	if (!is_spec(text, size))
 		return mnts_snapshot_parse(text, size, what, ret, err);
 	r = mnts_spec_parse(&spec, what, text, size, err);
 	if (r < 0)

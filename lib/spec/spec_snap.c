@@ -18,6 +18,10 @@
 
 enum { TODO = 0, BUSY, DONE };
 
+/* The longest chain of lines that take their superblock from the next
+ * (bind=PATH, a group's): resolve() recurses along it. */
+#define MAX_CHAIN 4096
+
 struct line {
 	const struct mnts_spec_mount *sm; /* NULL: a root no line states */
 	size_t ns;
@@ -48,6 +52,9 @@ struct group {
 struct conv {
 	const struct mnts_spec *spec;
 	struct mnts_error *err;
+	unsigned depth; /* of resolve()'s recursion */
+	struct spec_strmap *by_mp; /* per section: mountpoint -> its last line */
+	int *prev_same;	 /* per line: the line before it at its mountpoint, or -1 */
 	struct line *lines;
 	size_t n_lines;
 	size_t *ns_first, *ns_root; /* per section: first line, root line */
@@ -217,7 +224,10 @@ static int new_sb(struct conv *c, int l, const char *fstype)
 
 static bool is_descendant(const struct conv *c, int l, int of)
 {
-	for (int p = l; p >= 0; p = c->lines[p].parent)
+	/* bounded: on a cycle of parents (refused after) too */
+	size_t steps = 0;
+
+	for (int p = l; p >= 0 && steps <= c->n_lines; p = c->lines[p].parent, steps++)
 		if (p == of)
 			return true;
 	return false;
@@ -228,21 +238,18 @@ static bool is_descendant(const struct conv *c, int l, int of)
  * of those at one path.  -1: none (then the root). */
 static int visible_at(const struct conv *c, int l, const char *path)
 {
-	size_t n = c->lines[l].ns, best_len = 0;
-	int best = -1;
+	const struct spec_strmap *map = &c->by_mp[c->lines[l].ns];
 
-	for (size_t i = c->ns_first[n]; i < c->ns_first[n + 1]; i++) {
-		const char *mp = c->lines[i].mountpoint;
-		size_t len = strlen(mp);
-
-		if ((int)i == l || !mnts_path_at_or_below(path, mp) || len < best_len)
-			continue;
-		if (is_descendant(c, (int)i, l))
-			continue;
-		best = (int)i;
-		best_len = len;
+	for (size_t k = strlen(path);;) {
+		for (int j = spec_strmap_get(map, path, k); j >= 0; j = c->prev_same[j])
+			if (j != l && !is_descendant(c, j, l))
+				return j;
+		if (k == 1)
+			return -1;
+		while (k > 1 && path[k - 1] != '/')
+			k--;
+		k = k > 1 ? k - 1 : 1;
 	}
-	return best;
 }
 
 static char *join_root(const char *root, const char *below)
@@ -260,8 +267,11 @@ static int resolve(struct conv *c, int l);
 static int take_from(struct conv *c, int l, int t, const char *below)
 {
 	struct line *ln = &c->lines[l];
-	int r = resolve(c, t);
+	int r;
 
+	c->depth++;
+	r = resolve(c, t);
+	c->depth--;
 	if (r < 0)
 		return r;
 	ln->sb = c->lines[t].sb;
@@ -287,8 +297,15 @@ static int resolve(struct conv *c, int l)
 
 	if (ln->state == DONE)
 		return 0;
-	if (ln->state == BUSY)
+	if (c->depth >= MAX_CHAIN)
+		return line_err(c, l, "more than %d lines, each bound from or joining the next",
+				MAX_CHAIN);
+	if (ln->state == BUSY && sm->bind_path)
 		return line_err(c, l, "bind=%s: a cycle of binds", sm->bind_path);
+	if (ln->state == BUSY)
+		return line_err(c, l, "'%s': its superblock is that of a group it is a slave of, "
+				      "itself a slave of this one's: a cycle of masters",
+				sm->mountpoint);
 	ln->state = BUSY;
 	ln->sb = -1;
 	if (sm && sm->root)
@@ -303,7 +320,7 @@ static int resolve(struct conv *c, int l)
 		g = -1; /* the group's first member: the others join it */
 	if (g < 0 && sm && sm->master_name) {
 		g = group_of(c, sm->master_name);
-		if (c->groups[g].anchor < 0)
+		if (c->groups[g].anchor < 0 || c->groups[g].anchor == l)
 			g = -1; /* a master outside the spec: nothing to join */
 	}
 
@@ -646,6 +663,8 @@ static int convert(struct conv *c, struct mnts_snapshot *snap)
 	for (size_t n = 0; n < spec->n_ns; n++)
 		total += spec->ns[n].n_mounts + 1;
 	c->lines = xcalloc(total + 1, sizeof(*c->lines));
+	c->prev_same = xcalloc(total + 1, sizeof(*c->prev_same));
+	c->by_mp = xcalloc(spec->n_ns + 1, sizeof(*c->by_mp));
 	c->ns_first = xcalloc(spec->n_ns + 1, sizeof(size_t));
 	c->ns_root = xcalloc(spec->n_ns + 1, sizeof(size_t));
 	c->nsfs_sb = -1;
@@ -674,6 +693,12 @@ static int convert(struct conv *c, struct mnts_snapshot *snap)
 			    (struct line){.ns = n, .mountpoint = "/", .parent = -1};
 		}
 		c->ns_first[n + 1] = c->n_lines;
+		for (size_t l = c->ns_first[n]; l < c->n_lines; l++) {
+			const char *mp = c->lines[l].mountpoint;
+
+			c->prev_same[l] = spec_strmap_get(&c->by_mp[n], mp, strlen(mp));
+			spec_strmap_put(&c->by_mp[n], mp, strlen(mp), (int)l);
+		}
 		r = link_section(c, n);
 		if (r < 0)
 			return r;
@@ -718,6 +743,10 @@ int mnts_spec_to_snapshot(const struct mnts_spec *spec, struct mnts_snapshot **r
 		free(c.labels[n]);
 	free(c.labels);
 	free(c.lines);
+	free(c.prev_same);
+	for (size_t n = 0; c.by_mp && n < spec->n_ns; n++)
+		spec_strmap_free(&c.by_mp[n]);
+	free(c.by_mp);
 	free(c.ns_first);
 	free(c.ns_root);
 	free(c.sbs);

@@ -311,6 +311,32 @@ int main(void)
 		m->bind_path = xstrdup("/a/y");
 		line(ns, "/", NONE);
 		CHECK_STR(convert_error(&spec), "t.spec:1: bind=/b/x: a cycle of binds");
+
+		/* each line binds the next: resolved depth-first, so bounded */
+		spec.ns[0].n_mounts = 0;
+		for (int i = 5000; i > 0; i--) {
+			char mp[32], from[32];
+
+			snprintf(mp, sizeof(mp), "/a%d", i);
+			snprintf(from, sizeof(from), "/a%d/x", i - 1);
+			m = line(ns, mp, NONE);
+			m->bind = true;
+			m->bind_path = xstrdup(from);
+		}
+		line(ns, "/a0", NONE);
+		CHECK_STR(convert_error(&spec),
+			  "t.spec:4097: more than 4096 lines, each bound from or joining the next");
+
+		spec.ns[0].n_mounts = 0;
+		m = line(ns, "/a", NONE);
+		shared(m, "x");
+		slave(m, "y");
+		m = line(ns, "/b", NONE);
+		shared(m, "y");
+		slave(m, "x");
+		CHECK_STR(convert_error(&spec),
+			  "t.spec:1: '/a': its superblock is that of a group it is a slave of, "
+			  "itself a slave of this one's: a cycle of masters");
 	}
 	return tap_done();
 }
