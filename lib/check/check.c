@@ -706,75 +706,142 @@ static void report_extra(struct checker *c, struct nsidx *x, size_t from, size_t
 	}
 }
 
+/* What the lines of a section have come to. */
+enum line_state { L_PENDING, L_MATCHED, L_FAILED };
+
+struct section {
+	struct checker *c;
+	const struct mnts_spec_ns *sns;
+	struct nsidx x;
+	size_t *matched;	/* the mount of each matched line */
+	unsigned char *state; /* enum line_state of each line */
+};
+
+/* Decides line li if it can be: it waits while its enclosing line does,
+ * and (unless force) while it has several candidates and would bind a
+ * name on the first: a line with one candidate, matched first, may bind
+ * that name to the right group (a full spec with lines deleted, where
+ * stacked mounts differ only in their groups).  Returns: whether decided. */
+static bool decide_line(struct section *s, size_t li, bool force)
+{
+	const struct mnts_spec_mount *l = &s->sns->mounts[li];
+	const struct nsidx *x = &s->x;
+	size_t anc = NONE, top = NONE, taken = NONE, first = NONE, n_viable = 0;
+	bool first_binds = false;
+	struct eval e = {.c = s->c, .x = x, .line = l};
+	_cleanup_free_ char *path = NULL;
+
+	if (l->ancestor != MNTS_SPEC_NO_ANCESTOR) {
+		if (s->state[l->ancestor] == L_PENDING)
+			return false;
+		if (s->state[l->ancestor] == L_MATCHED)
+			anc = s->matched[l->ancestor];
+	}
+	path = target_path(s->c, l->mountpoint);
+	for (size_t i = lookup(x, path); i != NONE; i = x->next[i]) {
+		if (anc != NONE && !is_below(x, i, anc))
+			continue;
+		if (x->line_of[i]) {
+			taken = i;
+			continue;
+		}
+		top = i;
+		if (first != NONE && (force || !first_binds || n_viable > 1))
+			continue; /* decided already: only top is wanted */
+		e.m = &x->ns->mounts[i];
+		if (!eval_line(&e))
+			continue;
+		if (n_viable++ == 0) {
+			first = i;
+			first_binds = e.n_pend > 0;
+		}
+	}
+	if (n_viable > 1 && first_binds && !force)
+		return false;
+	if (first != NONE) {
+		/* its names again (the last candidate tried left its own) */
+		e.m = &x->ns->mounts[first];
+		eval_line(&e);
+		commit_names(&e);
+		s->matched[li] = first;
+		s->state[li] = L_MATCHED;
+		s->x.line_of[first] = li + 1;
+		return true;
+	}
+	s->state[li] = L_FAILED;
+	if (top != NONE) {
+		e.m = &x->ns->mounts[top];
+		e.report = true;
+		eval_line(&e);
+	} else if (taken != NONE) {
+		add_item(s->c, l->line, l->mountpoint, "mount", xstrdup("another mount here"),
+			 xasprintf("none (the one here matches line %u)",
+				   s->sns->mounts[x->line_of[taken] - 1].line));
+	} else {
+		add_item(s->c, l->line, l->mountpoint, "mount", xstrdup("a mount"),
+			 xstrdup(anc != NONE ? "none below the enclosing line's mount" : "none"));
+	}
+	return true;
+}
+
 static void check_section(struct checker *c, const struct mnts_spec_ns *sns,
 			  const struct mnts_ns *ns)
 {
-	struct nsidx x;
-	_cleanup_free_ size_t *matched = xmalloc((sns->n_mounts ? sns->n_mounts : 1) *
-						 sizeof(*matched));
+	size_t n = sns->n_mounts ? sns->n_mounts : 1, n_pending = sns->n_mounts;
+	_cleanup_free_ size_t *matched = xmalloc(n * sizeof(*matched));
+	_cleanup_free_ unsigned char *state = xcalloc(n, sizeof(*state));
+	_cleanup_free_ size_t *pending = xmalloc(n * sizeof(*pending));
 	_cleanup_free_ bool *reported = NULL;
+	struct section s = {.c = c, .sns = sns, .matched = matched, .state = state};
+	struct nsidx *xp = &s.x;
 	bool any_exact = sns->exact;
 
 	if (sns->label)
 		check_ns_attrs(c, sns, ns);
-	nsidx_build(&x, ns);
+	nsidx_build(xp, ns);
 	for (size_t li = 0; li < sns->n_mounts; li++) {
-		const struct mnts_spec_mount *l = &sns->mounts[li];
-		_cleanup_free_ char *path = target_path(c, l->mountpoint);
-		size_t anc = l->ancestor != MNTS_SPEC_NO_ANCESTOR ? matched[l->ancestor] : NONE;
-		size_t top = NONE, taken = NONE;
-		struct eval e = {.c = c, .x = &x, .line = l};
-
 		matched[li] = NONE;
-		any_exact |= l->exact;
-		for (size_t i = lookup(&x, path); i != NONE; i = x.next[i]) {
-			if (anc != NONE && !is_below(&x, i, anc))
-				continue;
-			if (x.line_of[i]) {
-				taken = i;
-				continue;
-			}
-			top = i;
-			e.m = &ns->mounts[i];
-			if (matched[li] == NONE && eval_line(&e)) {
-				commit_names(&e);
-				matched[li] = i;
-				x.line_of[i] = li + 1;
-				break;
-			}
+		pending[li] = li;
+		any_exact |= sns->mounts[li].exact;
+	}
+	/* passes in file order while they decide something; one that decides
+	 * nothing forces the first pending line (its enclosing line, above it,
+	 * is decided).  In a spec where every line has one candidate, one
+	 * pass.  After a few forced rounds the rest is matched greedily in
+	 * one pass, in file order: never quadratic. */
+	for (unsigned forced = 0; n_pending;) {
+		size_t w = 0;
+		bool progress = false, force = forced > 8;
+
+		for (size_t k = 0; k < n_pending; k++) {
+			if (decide_line(&s, pending[k], force))
+				progress = true;
+			else
+				pending[w++] = pending[k];
 		}
-		if (matched[li] != NONE)
-			continue;
-		if (top != NONE) {
-			e.m = &ns->mounts[top];
-			e.report = true;
-			eval_line(&e);
-		} else if (taken != NONE) {
-			add_item(c, l->line, l->mountpoint, "mount", xstrdup("another mount here"),
-				 xasprintf("none (the one here matches line %u)",
-					   sns->mounts[x.line_of[taken] - 1].line));
-		} else {
-			add_item(c, l->line, l->mountpoint, "mount", xstrdup("a mount"),
-				 xstrdup(anc != NONE ? "none below the enclosing line's mount"
-						     : "none"));
+		n_pending = w;
+		if (!progress && n_pending) {
+			decide_line(&s, pending[0], true);
+			memmove(pending, pending + 1, --n_pending * sizeof(*pending));
+			forced++;
 		}
 	}
-	if (any_exact && x.n_order) {
+	if (any_exact && xp->n_order) {
 		reported = xcalloc(ns->n_mounts, sizeof(*reported));
 		for (size_t li = 0; li < sns->n_mounts; li++) {
 			size_t i = matched[li];
 
 			if (sns->mounts[li].exact && i != NONE)
-				report_extra(c, &x, x.tin[i], x.tout[i], sns->mounts[li].line,
+				report_extra(c, xp, xp->tin[i], xp->tout[i], sns->mounts[li].line,
 					     sns->mounts[li].mountpoint, reported);
 		}
 		if (sns->exact) {
 			_cleanup_free_ char *where = xasprintf("[%s]", sns->label);
 
-			report_extra(c, &x, 0, x.n_order - 1, sns->line, where, reported);
+			report_extra(c, xp, 0, xp->n_order - 1, sns->line, where, reported);
 		}
 	}
-	nsidx_free(&x);
+	nsidx_free(xp);
 }
 
 static int item_cmp(const void *a, const void *b)

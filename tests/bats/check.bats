@@ -435,3 +435,55 @@ $S:5: /mnt/pin: nsfs: expected nsfs=net, found nsfs=mnt:ns1"
 	assert_failure 2
 	[[ $stderr == "mntsnap: check: "*"$S.none"* ]]
 }
+
+# Mount lines of a full spec deleted, one at a time and in random subsets:
+# check still passes (each line is absolute, so none changes meaning).
+# shellcheck disable=SC2016
+DELETE_LINES='
+	spec=$TMP/full.spec
+	"$MNTSNAP" capture -p $$ --subtree "$W" --format=spec >"$spec"
+	"$MNTSNAP" capture -p $$ -o "$TMP/snap.json"
+	"$MNTSNAP" check "$spec" "$TMP/snap.json"
+	mapfile -t mount_lines < <(grep -nE "^ *[/\"]" "$spec" | cut -d: -f1)
+	[ "${#mount_lines[@]}" -gt 1 ]
+	try() {
+		sed "$1" "$spec" >"$TMP/less.spec"
+		"$MNTSNAP" check "$TMP/less.spec" "$TMP/snap.json" || {
+			echo "deleting lines ($1) of this spec fails:"
+			cat "$spec"
+			return 1
+		}
+	}
+	for i in "${mount_lines[@]}"; do
+		try "${i}d"
+	done
+	RANDOM=$2
+	for k in $(seq 20); do
+		expr=""
+		for i in "${mount_lines[@]}"; do
+			if ((RANDOM % 2)); then expr+="${i}d;"; fi
+		done
+		try "$expr"
+	done
+	all=""
+	for i in "${mount_lines[@]}"; do all+="${i}d;"; done
+	try "$all"
+	echo "${#mount_lines[@]} mount lines"
+'
+
+@test "live: deleting any mount lines of a captured full spec still passes check" {
+	require_root
+	"$MNTSNAP" capture --help | grep -q -- --format || skip "capture --format=spec not built in"
+	local layout
+	for layout in issue group_tree inverse_chain slave_of_slave overmount tucked file_bind flags; do
+		if [ "$layout" = issue ]; then
+			build=$ISSUE_LAYOUT
+		else
+			build='W=$TMP/w; mkdir -p "$W"; mount -t tmpfs w "$W"; mount --make-private "$W"
+				source "$TOP/tests/bats/layouts.bash"; layout_'$layout' "$W"'
+		fi
+		run --separate-stderr in_private_ns "$build$DELETE_LINES" "$layout" $((RANDOM))
+		assert_success
+		assert_line --regexp '^[0-9]+ mount lines$'
+	done
+}
