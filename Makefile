@@ -48,12 +48,16 @@ LIB_OBJS := $(filter lib/%,$(OBJS))
 # libFuzzer with ASan and UBSan for FUZZ_SECONDS, new inputs and crashes in
 # tests/fuzz/out/.
 FUZZ_SEEDS := tests/fuzz/corpus/* spec/examples spec/invalid
+# the spec parser's harness (tests/fuzz/spec_fuzz.c) likewise: `make check`
+# replays tests/fuzz/spec_corpus/ (tests/fuzz/spec_replay), `make fuzz-spec`
+# runs libFuzzer (new inputs and crashes in tests/fuzz/out-spec/)
+SPEC_FUZZ_SEEDS := tests/fuzz/spec_corpus/*
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 LIB_SRCS := $(filter lib/%,$(SRCS))
 
-.PHONY: all deps check test demo unit fuzz bench bench-quick install uninstall deb clean format \
-	format-check
+.PHONY: all deps check test demo unit fuzz fuzz-spec bench bench-quick install uninstall deb clean \
+	format format-check
 
 all: mntsnap
 
@@ -63,9 +67,9 @@ mntsnap: $(OBJS)
 %.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
--include $(OBJS:.o=.d) $(UNIT_BINS:=.d) tests/fuzz/replay.d
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d) tests/fuzz/replay.d tests/fuzz/spec_replay.d
 
-unit: $(UNIT_BINS) tests/fuzz/replay
+unit: $(UNIT_BINS) tests/fuzz/replay tests/fuzz/spec_replay
 
 tests/unit/%_test: tests/unit/%_test.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LIBS) $(JANSSON_LIBS)
@@ -73,6 +77,20 @@ tests/unit/%_test: tests/unit/%_test.c $(LIB_OBJS)
 tests/fuzz/replay: tests/fuzz/replay.c tests/fuzz/reader_fuzz.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/reader_fuzz.c $(LIB_OBJS) \
 		$(LDFLAGS) $(LIBS)
+
+tests/fuzz/spec_replay: tests/fuzz/replay.c tests/fuzz/spec_fuzz.c $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/spec_fuzz.c $(LIB_OBJS) \
+		$(LDFLAGS) $(LIBS)
+
+fuzz-spec:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "installing: clang"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-std=gnu11 -D_GNU_SOURCE -I. $(shell $(PKG_CONFIG) --cflags mount 2>/dev/null) \
+		-o tests/fuzz/spec_fuzz tests/fuzz/spec_fuzz.c $(LIB_SRCS) $(LDFLAGS) $(LIBS)
+	mkdir -p tests/fuzz/out-spec/corpus
+	./tests/fuzz/spec_fuzz -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/out-spec/ \
+		-dict=tests/fuzz/spec.dict tests/fuzz/out-spec/corpus $(SPEC_FUZZ_SEEDS)
 
 fuzz:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "installing: clang"; apt-get update -qq && \
@@ -130,13 +148,14 @@ install: mntsnap
 	$(foreach f,$(SCHEMAS),$(INSTALL) -m644 $(f) $(DESTDIR)$(DATADIR)/$(notdir $(f));)
 	$(foreach f,$(DOCS),$(INSTALL) -m644 $(f) $(DESTDIR)$(DOCDIR)/$(notdir $(f));)
 	$(INSTALL) -Dm644 completion/mntsnap $(DESTDIR)$(BASHCOMPDIR)/mntsnap
+	$(INSTALL) -Dm644 share/mntsnap/bats/mntsnap.bash $(DESTDIR)$(DATADIR)/bats/mntsnap.bash
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mntsnap $(DESTDIR)$(MANDIR)/man8/mntsnap.8 \
 		$(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(SCHEMAS))) \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
-		$(DESTDIR)$(BASHCOMPDIR)/mntsnap
-	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+		$(DESTDIR)$(BASHCOMPDIR)/mntsnap $(DESTDIR)$(DATADIR)/bats/mntsnap.bash
+	-rmdir $(DESTDIR)$(DATADIR)/bats $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # dpkg-buildpackage in a copy of the tree (the worktree stays clean: no
 # debian/ build files, no objects); the .deb lands in dist/.
@@ -152,7 +171,8 @@ deb:
 
 clean:
 	rm -f mntsnap $(OBJS) $(OBJS:.o=.d) $(UNIT_BINS) $(UNIT_BINS:=.d) tests/fuzz/replay \
-		tests/fuzz/replay.d tests/fuzz/reader_fuzz
+		tests/fuzz/replay.d tests/fuzz/reader_fuzz tests/fuzz/spec_replay tests/fuzz/spec_replay.d \
+		tests/fuzz/spec_fuzz
 	-$(MAKE) -C bench clean 2>/dev/null
 
 format:

@@ -26,6 +26,7 @@ static const struct mnts_cmd cmds[] = {
 	{ "capture", cmd_capture, "write a JSON snapshot of mount namespaces" },
 	{ "replay", cmd_replay, "recreate a snapshot's mount namespaces" },
 	{ "diff", cmd_diff, "compare two mount layouts modulo renumbering" },
+	{ "check", cmd_check, "check a mount layout against a spec" },
 };
 
 static void print_version(FILE *f, struct argp_state *state _unused_)
@@ -39,10 +40,11 @@ static const char doc[] =
 	"Commands:\n"
 	"  capture   write a JSON snapshot of mount namespaces\n"
 	"  replay    recreate a snapshot's mount namespaces\n"
-	"  diff      compare two mount layouts modulo renumbering\n\n"
+	"  diff      compare two mount layouts modulo renumbering\n"
+	"  check     check a mount layout against a spec\n\n"
 	"Run 'mntsnap COMMAND --help' for a command's options."
-	"\vExit status: 0 success (diff: same), 1 diff found differences or replay's "
-	"verification failed, 2 trouble.";
+	"\vExit status: 0 success (diff: same; check: met), 1 diff found differences, check "
+	"found unmet expectations, or replay's verification failed, 2 trouble.";
 
 /* -q and -h: the options every command has (cmd/usage.c) */
 static const struct argp_option options[] = {

@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/compare/compare.h"
+#include "lib/compare/side.h"
 #include "lib/core/log.h"
 #include "lib/core/macros.h"
 #include "lib/replay/replay.h"
@@ -211,7 +212,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	a.opts.fail_at_step = r;
 
-	r = mnts_snapshot_read(a.snapshot, &snap, &err);
+	r = mnts_side_read(a.snapshot, &snap, &err);
 	if (r >= 0 && a.opts.userns && streq(a.opts.userns, "none"))
 		warn_userns_none(snap);
 	if (r >= 0)

@@ -163,8 +163,10 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 				  mnts_value_strv(&y->mount_options));
 		free(delta);
 	}
-	/* superblock options once per superblock, at its first mount */
-	if (!ignored(c, MNTS_FIELD_SUPER_OPTIONS) &&
+	/* superblock options once per superblock, at its first mount; none
+	 * at all (a spec that does not state them: not even rw or ro) is
+	 * "whatever the kernel makes", nothing to compare */
+	if (!ignored(c, MNTS_FIELD_SUPER_OPTIONS) && x->super_options.n && y->super_options.n &&
 	    c->sb_reported[c->a.sbs.cls[ga]] != c->b.sbs.cls[gb] + 1 &&
 	    (delta = options_delta(&x->super_options, &y->super_options))) {
 		mnts_cmp_set_data(mnts_cmp_add_change_text(c, ga, SEQ_SUPER_OPTIONS,
