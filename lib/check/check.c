@@ -913,7 +913,8 @@ int mnts_check(const struct mnts_spec *spec, const struct mnts_snapshot *snap,
 	free(target);
 	for (size_t i = 0; i < res->n; i++)
 		res->items[i].seq = i;
-	qsort(res->items, res->n, sizeof(*res->items), item_cmp);
+	if (res->n > 1) /* items is NULL when there is none */
+		qsort(res->items, res->n, sizeof(*res->items), item_cmp);
 	names_free(&c.groups);
 	names_free(&c.sbs);
 	mnts_u64map_free(&c.sb_count);

@@ -11,15 +11,20 @@
  * the input.  What parses keeps the parser's promises: mountpoints
  * absolute and normalised, each at or below its enclosing line's, which
  * comes earlier in the same section; the default section (if any) first;
- * labels valid.
+ * labels valid.  And checking it against a fixed snapshot (two namespaces:
+ * tests/fuzz/spec_fuzz_target.h), whole and with --subtree, gives items
+ * that name lines of the spec, printable as text and JSON.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/check/check.h"
 #include "lib/core/path.h"
+#include "lib/json/snapjson.h"
 #include "lib/spec/spec.h"
+#include "tests/fuzz/spec_fuzz_target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int fuzz_verdict(const char *text, size_t len, const char *path);
@@ -77,6 +82,46 @@ static void check_error(const struct mnts_error *err, size_t size, const char *t
 		broken("an error past the last line", err->msg);
 }
 
+/* The target, read once. */
+static struct mnts_snapshot *target(void)
+{
+	static struct mnts_snapshot *snap;
+	struct mnts_error err;
+
+	if (!snap && mnts_snapshot_parse(spec_fuzz_target, sizeof(spec_fuzz_target) - 1, "target",
+					 &snap, &err) < 0)
+		broken("the target snapshot does not read", err.msg);
+	return snap;
+}
+
+static void check_against(const struct mnts_spec *spec, const char *subtree, unsigned n_lines)
+{
+	struct mnts_check_opts opts = {.subtree = subtree, .ns_label = "ns0"};
+	struct mnts_check_result res;
+	struct mnts_error err;
+	FILE *null;
+
+	if (mnts_check(spec, target(), &opts, &res, &err) < 0)
+		broken("check fails on a spec that parsed", err.msg);
+	for (size_t i = 0; i < res.n; i++) {
+		const struct mnts_check_item *it = &res.items[i];
+
+		if (!it->mountpoint || !it->property || !it->expected || !it->found)
+			broken("an item with a NULL string", it->property);
+		if (it->line == 0 || it->line > n_lines)
+			broken("an item that names no line of the spec", it->mountpoint);
+		if (i && it->line < res.items[i - 1].line)
+			broken("items out of line order", it->mountpoint);
+	}
+	null = fopen("/dev/null", "we");
+	if (null) {
+		mnts_check_report(&res, null, false, &err);
+		mnts_check_report(&res, null, true, &err);
+		fclose(null);
+	}
+	mnts_check_result_free(&res);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* not NUL-terminated: the parser must read only size bytes */
@@ -88,7 +133,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	if (mnts_spec_parse(&spec, "fuzz", text, size, &err) == 0) {
+		unsigned n_lines = 1;
+
+		for (size_t i = 0; i + 1 < size; i++)
+			n_lines += text[i] == '\n';
 		check_spec(&spec);
+		check_against(&spec, NULL, n_lines);
+		check_against(&spec, "/mnt", n_lines);
 		mnts_spec_free(&spec);
 	} else {
 		check_error(&err, size, text);
