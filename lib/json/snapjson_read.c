@@ -634,13 +634,12 @@ static int open_input(const char *path, struct mnts_error *err)
 	return TAKE_FD(fd);
 }
 
-int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
+int mnts_snapshot_read_text(const char *path, char **ret_text, size_t *ret_size,
+			    struct mnts_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	bool is_stdin = streq(path, "-");
 	const char *what = is_stdin ? "<stdin>" : path;
-	_cleanup_free_ char *text = NULL;
-	size_t size;
 	int r;
 
 	if (!is_stdin) {
@@ -648,12 +647,24 @@ int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts
 		if (fd < 0)
 			return fd;
 	}
-	r = mnts_read_fd_max(is_stdin ? STDIN_FILENO : fd, MNTS_SNAPSHOT_MAX_SIZE, true, &text,
-			     &size);
+	r = mnts_read_fd_max(is_stdin ? STDIN_FILENO : fd, MNTS_SNAPSHOT_MAX_SIZE, true, ret_text,
+			     ret_size);
 	if (r == -EFBIG)
 		return mnts_err(err, 0, "cannot read '%s': larger than %s, the most a snapshot may be",
 				what, MNTS_SNAPSHOT_MAX_SIZE_TEXT);
 	if (r < 0)
 		return mnts_err(err, -r, "cannot read '%s'", what);
-	return mnts_snapshot_parse(text, size, what, ret, err);
+	return 0;
+}
+
+int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size;
+	int r;
+
+	r = mnts_snapshot_read_text(path, &text, &size, err);
+	if (r < 0)
+		return r;
+	return mnts_snapshot_parse(text, size, streq(path, "-") ? "<stdin>" : path, ret, err);
 }

@@ -297,6 +297,23 @@ const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, ui
 	return best;
 }
 
+const struct mnts_live_mount *mnts_live_find_type(const struct mnts_live_table *t,
+						  const char *fstype, const char *root)
+{
+	const struct mnts_live_mount *best = NULL;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct mnts_live_mount *lm = &t->v[i];
+
+		if (!streq(lm->fstype, fstype) || lm->unbindable || lm->reach != MNTS_REACH_YES ||
+		    !mnts_path_at_or_below(root, lm->root))
+			continue;
+		if (!best || strlen(lm->root) < strlen(best->root))
+			best = lm;
+	}
+	return best;
+}
+
 /* Whether a path lookup of its mountpoint ends on it (not covered). */
 static bool reachable(const struct mnts_live_mount *lm)
 {

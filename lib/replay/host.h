@@ -98,3 +98,7 @@ void mnts_live_table_done(struct mnts_live_table *t);
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
 					     uint32_t dev_minor, const char *fstype,
 					     const char *root);
+/* The same for a superblock known by its type alone (a spec's: its device
+ * is made up), the first such mount with the shortest root. */
+const struct mnts_live_mount *mnts_live_find_type(const struct mnts_live_table *t,
+						  const char *fstype, const char *root);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "lib/core/log.h"
+#include "lib/spec/spec_snap.h"
 #include "lib/replay/plan_internal.h"
 
 static int find_group(const struct mnts_plan *plan, uint64_t shared_id)
@@ -186,7 +187,9 @@ static bool has_outside_master(const struct mnts_snapshot *snap, const struct mn
 		for (size_t i = 0; i < ns->n_mounts && !need; i++) {
 			const struct mnts_mount *m = &ns->mounts[i];
 
+			/* a spec's master group is never live: its device is made up */
 			need = m->master_id && !m->nsfs_type &&
+			       !mnts_spec_dev_is_made_up(m->dev_major, m->dev_minor) &&
 			       mnts_u64map_get(&shared, m->master_id) < 0 &&
 			       !plan_on_external(snap, m, opts);
 		}

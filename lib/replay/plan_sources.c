@@ -8,6 +8,7 @@
 #include "lib/replay/features.h"
 #include "lib/replay/plan_internal.h"
 #include "lib/replay/sbsource.h"
+#include "lib/spec/spec_snap.h"
 
 int plan_parse_external(const char *arg, char **ret_label, char **ret_key, const char **ret_path,
 			struct mnts_error *err)
@@ -236,8 +237,13 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 {
 	const struct mnts_live_mount *lm = NULL;
 	const struct mnts_mount *fm;
+	/* a spec's superblock: a type replay creates is created, one it
+	 * never creates is the live one of that type (the caller's sysfs) */
+	bool made_up = mnts_spec_dev_is_made_up(sb->dev_major, sb->dev_minor);
 
-	if (mnts_fs_wants_live(feat, plan->opts->fresh))
+	if (made_up && feat->create != MNTS_FS_CREATE_NEW)
+		lm = mnts_live_find_type(&host->live, sb->fstype, sb->roots_common);
+	else if (!made_up && mnts_fs_wants_live(feat, plan->opts->fresh))
 		lm = mnts_live_find(&host->live, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
 	switch (mnts_fs_source(feat, plan->opts->fresh, lm != NULL)) {
@@ -248,10 +254,16 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		sb->how = MNTS_SB_LIVE;
 		sb->path = xstrdup(lm->target);
 		sb->root = xstrdup(lm->root);
+		/* a spec's made-up device becomes the one cloned (the clone
+		 * checks it has not changed since) */
+		sb->dev_major = lm->dev_major;
+		sb->dev_minor = lm->dev_minor;
 		return true;
 	case MNTS_FS_SOURCE_NONE:
 		break;
 	}
+	if (made_up)
+		return false;
 	fm = mnts_live_sb_elsewhere(&host->groups, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
 	if (!fm)
@@ -639,7 +651,9 @@ bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnt
 		for (j = i + 1; j < n && cmp_by_sb(&v[i], &v[j]) == 0; j++)
 			if (len > 1)
 				len = plan_common_ancestor_len(v[i]->root, len, v[j]->root);
-		if (plan_on_external(snap, v[i], opts))
+		/* a spec's superblock is looked for here only (choose_source) */
+		if (plan_on_external(snap, v[i], opts) ||
+		    mnts_spec_dev_is_made_up(v[i]->dev_major, v[i]->dev_minor))
 			continue;
 		common = xstrndup(v[i]->root, len);
 		need =
