@@ -26,6 +26,7 @@ static const struct mnts_cmd cmds[] = {
 	{ "capture", cmd_capture, "write a JSON snapshot of mount namespaces" },
 	{ "replay", cmd_replay, "recreate a snapshot's mount namespaces" },
 	{ "diff", cmd_diff, "compare two mount layouts modulo renumbering" },
+	{ "show", cmd_show, "show a mount layout as findmnt does, or its propagation as a graph" },
 };
 
 static void print_version(FILE *f, struct argp_state *state _unused_)
@@ -39,7 +40,8 @@ static const char doc[] =
 	"Commands:\n"
 	"  capture   write a JSON snapshot of mount namespaces\n"
 	"  replay    recreate a snapshot's mount namespaces\n"
-	"  diff      compare two mount layouts modulo renumbering\n\n"
+	"  diff      compare two mount layouts modulo renumbering\n"
+	"  show      show a mount layout as findmnt does, or its propagation as a graph\n\n"
 	"Run 'mntsnap COMMAND --help' for a command's options."
 	"\vExit status: 0 success (diff: same), 1 diff found differences or replay's "
 	"verification failed, 2 trouble.";

@@ -27,3 +27,4 @@ void mnts_usage_error(struct argp_state *state, const char *fmt, ...) _printf_(2
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_show(int argc, char **argv);
