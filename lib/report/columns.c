@@ -31,7 +31,7 @@ static const struct mnts_col_info infos[MNTS_COL__COUNT] = {
     [MNTS_COL_UNIQ_ID] = {"UNIQ-ID", "uniq-id", "unique 64-bit mount id (the snapshot's key)",
 			  true},
     [MNTS_COL_PARENT] = {"PARENT", "parent", "parent mount id", true},
-    [MNTS_COL_MAJMIN] = {"MAJ:MIN", "maj:min", "superblock device number", false, true},
+    [MNTS_COL_MAJMIN] = {"MAJ:MIN", "maj:min", "superblock device number", false},
     [MNTS_COL_FSROOT] = {"FSROOT", "fsroot", "the directory of the filesystem mounted", false},
     [MNTS_COL_NS] = {"NS", "ns", "namespace label", false},
     [MNTS_COL_NS_ID] = {"NS-ID", "ns-id", "mount namespace id (mnt_ns_id)", true},

@@ -38,7 +38,6 @@ struct mnts_col_info {
 	const char *json; /* the JSON key: the name in lower case, as findmnt */
 	const char *help;
 	bool number; /* a JSON number, right-aligned in the table */
-	bool right;  /* right-aligned although text (MAJ:MIN, as findmnt) */
 };
 
 const struct mnts_col_info *mnts_col_info(enum mnts_col c);

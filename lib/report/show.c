@@ -9,16 +9,44 @@
 #include "lib/json/jsonwriter.h"
 #include "lib/report/show.h"
 
-size_t mnts_ns_preorder(const struct mnts_ns *ns, const struct mnts_mount **out, size_t *depth)
+static int by_mnt_id(const void *x, const void *y)
+{
+	const struct mnts_mount *a = *(const struct mnts_mount *const *)x,
+				*b = *(const struct mnts_mount *const *)y;
+
+	return (a->mnt_id > b->mnt_id) - (a->mnt_id < b->mnt_id);
+}
+
+size_t mnts_ns_preorder(const struct mnts_ns *ns, bool by_id, const struct mnts_mount **out,
+			size_t *depth)
 {
 	struct frame {
 		const struct mnts_mount *m;
 		size_t next;
 	} *stack;
+	_cleanup_free_ struct mnts_mount **kids = NULL;
+	_cleanup_free_ size_t *first = NULL;
 	size_t top = 0, n = 0;
 
 	if (!ns->root)
 		return 0;
+	if (by_id) {
+		/* each mount's children, sorted by mountinfo id: a copy */
+		size_t at = 0;
+
+		kids = xcalloc(ns->n_mounts + 1, sizeof(*kids));
+		first = xcalloc(ns->n_mounts + 1, sizeof(*first));
+		for (size_t i = 0; i < ns->n_mounts; i++) {
+			const struct mnts_mount *m = &ns->mounts[i];
+
+			first[i] = at;
+			if (!m->n_children)
+				continue;
+			memcpy(kids + at, m->children, m->n_children * sizeof(*kids));
+			qsort(kids + at, m->n_children, sizeof(*kids), by_mnt_id);
+			at += m->n_children;
+		}
+	}
 	stack = xcalloc(ns->n_mounts + 1, sizeof(*stack));
 	out[n] = ns->root;
 	if (depth)
@@ -33,7 +61,8 @@ size_t mnts_ns_preorder(const struct mnts_ns *ns, const struct mnts_mount **out,
 			top--;
 			continue;
 		}
-		child = f->m->children[f->next++];
+		child = kids ? kids[first[f->m->index] + f->next] : f->m->children[f->next];
+		f->next++;
 		out[n] = child;
 		if (depth)
 			depth[n] = top;
@@ -122,7 +151,7 @@ bool *mnts_show_select(const struct mnts_ns *ns, const struct mnts_show_sel *sel
 	pre = xcalloc(ns->n_mounts + 1, sizeof(*pre));
 	in = xcalloc(ns->n_mounts + 1, sizeof(*in));
 	shown = xcalloc(ns->n_mounts + 1, sizeof(*shown));
-	n = mnts_ns_preorder(ns, pre, NULL);
+	n = mnts_ns_preorder(ns, false, pre, NULL);
 	if (sel->target) {
 		ssize_t i = mount_holding(ns, sel->target);
 
@@ -149,57 +178,37 @@ bool *mnts_show_select(const struct mnts_ns *ns, const struct mnts_show_sel *sel
 
 struct row {
 	const struct mnts_mount *m;
-	size_t depth; /* in the drawn tree: 0 for a mount whose parent is not shown */
-	bool last;    /* the last shown child of its parent */
+	const struct mnts_mount *up; /* the nearest shown ancestor, or NULL */
+	size_t depth;		     /* in the drawn tree */
+	bool last;		     /* the last shown child of up */
 };
 
-/* Appends ns's shown mounts to rows in the order findmnt draws them: a
- * mount whose parent is hidden starts a tree of its own, after the tree it
- * was found in. */
+/* Appends ns's shown mounts to rows as findmnt draws them: in pre-order,
+ * children by mountinfo id, each under its nearest shown ancestor (a mount
+ * without one starts a tree of its own). */
 static size_t ns_rows(const struct mnts_ns *ns, const bool *shown, struct row *rows)
 {
 	_cleanup_free_ const struct mnts_mount **pre = xcalloc(ns->n_mounts + 1, sizeof(*pre));
-	_cleanup_free_ size_t *tree = xcalloc(ns->n_mounts + 1, sizeof(*tree)),
-			      *depth = xcalloc(ns->n_mounts + 1, sizeof(*depth)),
-			      *count = NULL;
+	_cleanup_free_ const struct mnts_mount **near = xcalloc(ns->n_mounts + 1, sizeof(*near));
+	_cleanup_free_ size_t *depth = xcalloc(ns->n_mounts + 1, sizeof(*depth));
 	_cleanup_free_ bool *seen = xcalloc(ns->n_mounts + 1, sizeof(*seen));
-	size_t n = mnts_ns_preorder(ns, pre, NULL), n_trees = 0, n_rows = 0;
+	size_t n = mnts_ns_preorder(ns, true, pre, NULL), n_rows = 0;
 
-	/* each shown mount's tree (numbered in order of their roots) */
 	for (size_t k = 0; k < n; k++) {
-		const struct mnts_mount *m = pre[k];
+		const struct mnts_mount *m = pre[k], *up = m->parent ? near[m->parent->index] : NULL;
 
+		near[m->index] = shown[m->index] ? m : up;
 		if (!shown[m->index])
 			continue;
-		if (m->parent && shown[m->parent->index]) {
-			tree[m->index] = tree[m->parent->index];
-			depth[m->index] = depth[m->parent->index] + 1;
-		} else {
-			tree[m->index] = n_trees++;
-		}
-		n_rows++;
+		depth[m->index] = up ? depth[up->index] + 1 : 0;
+		rows[n_rows++] = (struct row){m, up, depth[m->index], false};
 	}
-	/* stable counting sort by tree: pre-order within each */
-	count = xcalloc(n_trees + 1, sizeof(*count));
-	for (size_t k = 0; k < n; k++)
-		if (shown[pre[k]->index])
-			count[tree[pre[k]->index] + 1]++;
-	for (size_t t = 1; t <= n_trees; t++)
-		count[t] += count[t - 1];
-	for (size_t k = 0; k < n; k++) {
-		const struct mnts_mount *m = pre[k];
-
-		if (shown[m->index])
-			rows[count[tree[m->index]]++] = (struct row){m, depth[m->index], false};
-	}
-	/* the last child of a parent is the first met from the end */
+	/* the last child of a mount is the first met from the end */
 	for (size_t r = n_rows; r-- > 0;) {
-		const struct mnts_mount *p = rows[r].m->parent;
-
-		if (rows[r].depth == 0)
+		if (!rows[r].up)
 			continue;
-		rows[r].last = !seen[p->index];
-		seen[p->index] = true;
+		rows[r].last = !seen[rows[r].up->index];
+		seen[rows[r].up->index] = true;
 	}
 	return n_rows;
 }
@@ -249,7 +258,7 @@ static void print_table(FILE *f, const struct mnts_show_opts *o, const struct ro
 			const struct mnts_col_info *ci = mnts_col_info(o->cols[c]);
 			const char *text = r == (size_t)-1 ? ci->name : cells[r * n_cols + c];
 			size_t len = raw ? 0 : mnts_escaped_len(text), used = 0;
-			bool last = c + 1 == n_cols, right = ci->number || ci->right;
+			bool last = c + 1 == n_cols, right = ci->number;
 
 			if (c)
 				fputc(' ', f);
@@ -338,6 +347,7 @@ int mnts_show_render(const struct mnts_snapshot *snap, const struct mnts_show_op
 	_cleanup_free_ struct row *rows = NULL;
 	_cleanup_free_ char **cells = NULL;
 	size_t n_rows = 0, total = 0;
+	bool table = o->format == MNTS_SHOW_TREE || o->format == MNTS_SHOW_LIST;
 	int r = 0;
 
 	for (size_t i = 0; i < snap->n_ns; i++)
@@ -356,12 +366,16 @@ int mnts_show_render(const struct mnts_snapshot *snap, const struct mnts_show_op
 		/* a list is in the kernel's order, as findmnt -l prints it */
 		for (size_t k = 0; k < snap->nss[i].n_mounts; k++)
 			if (shown[k])
-				rows[n_rows++] = (struct row){&snap->nss[i].mounts[k], 0, false};
+				rows[n_rows++] = (struct row){&snap->nss[i].mounts[k], NULL, 0, false};
 	}
 	cells = xcalloc(n_rows * o->n_cols + 1, sizeof(*cells));
 	for (size_t k = 0; k < n_rows; k++)
 		for (size_t c = 0; c < o->n_cols; c++)
-			cells[k * o->n_cols + c] = mnts_col_value(o->cols[c], rows[k].m);
+			cells[k * o->n_cols + c] =
+			    o->cols[c] == MNTS_COL_MAJMIN && table
+				/* findmnt lines the colons up in a table */
+				? xasprintf("%3u:%-3u", rows[k].m->dev_major, rows[k].m->dev_minor)
+				: mnts_col_value(o->cols[c], rows[k].m);
 	if (o->format == MNTS_SHOW_JSON)
 		r = print_json(f, o, rows, n_rows, cells, err);
 	else if (n_rows)

@@ -54,8 +54,10 @@ int mnts_show_check(const struct mnts_snapshot *snap, const struct mnts_show_sel
 int mnts_show_render(const struct mnts_snapshot *snap, const struct mnts_show_opts *opts,
 		     FILE *f, size_t *ret_n, struct mnts_error *err);
 
-/* The mounts of ns in pre-order (a parent before its children, children in
- * snapshot order), without recursion: trees can be thousands deep.  out and
- * depth (may be NULL) hold ns->n_mounts entries.  Returns: how many (the
- * mounts reachable from the root). */
-size_t mnts_ns_preorder(const struct mnts_ns *ns, const struct mnts_mount **out, size_t *depth);
+/* The mounts of ns in pre-order (a parent before its children; children in
+ * snapshot order, or by mountinfo id as findmnt draws them when by_id),
+ * without recursion: trees can be thousands deep.  out and depth (may be
+ * NULL) hold ns->n_mounts entries.  Returns: how many (the mounts reachable
+ * from the root). */
+size_t mnts_ns_preorder(const struct mnts_ns *ns, bool by_id, const struct mnts_mount **out,
+			size_t *depth);

@@ -53,7 +53,7 @@ static void render_ns(FILE *out, const struct mnts_ns *ns)
 	_cleanup_free_ struct row *rows = xcalloc(ns->n_mounts + 1, sizeof(*rows));
 	_cleanup_free_ char **sources = NULL;
 	_cleanup_free_ bool *more = NULL, *seen = xcalloc(ns->n_mounts + 1, sizeof(*seen));
-	size_t n = mnts_ns_preorder(ns, pre, depth), w_target = strlen("TARGET"), w_source = strlen("SOURCE"),
+	size_t n = mnts_ns_preorder(ns, false, pre, depth), w_target = strlen("TARGET"), w_source = strlen("SOURCE"),
 	       w_type = strlen("FSTYPE"), max_depth = 0;
 
 	/* user strings are escaped (error.h): one line per mount, read back
