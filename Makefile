@@ -29,7 +29,7 @@ SRCS := mntsnap.c $(sort $(wildcard cmd/*.c)) $(foreach d,$(LIB_DIRS),$(sort $(w
 OBJS := $(SRCS:.c=.o)
 
 # Debian packages the build, the tests and the demo need.
-DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev util-linux jq \
+DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev util-linux jq graphviz \
 	bats bats-support bats-assert python3 python3-jsonschema man-db groff-base
 
 # C unit tests (tests/unit/): one program per NAME_test.c, linked with the
