@@ -45,8 +45,7 @@ static const struct argp_option options[] = {
     {"output-all", OPT_OUTPUT_ALL, NULL, 0, "Show every column", 0},
     {"list", 'l', NULL, 0, "A list, not a tree (in the kernel's order)", 0},
     {"raw", 'r', NULL, 0, "Raw: one space between columns, blanks escaped as \\040", 0},
-    {"json", 'J', NULL, 0, "JSON: {\"filesystems\": [...]} (nested \"children\" unless --list)",
-     0},
+    {"json", 'J', NULL, 0, "JSON: {\"filesystems\": [...]} (nested \"children\" unless --list)", 0},
     {"noheadings", 'n', NULL, 0, "No header line", 0},
     {"types", 't', "LIST", 0, "Only these filesystem types (\"no\" first negates the list)", 1},
     {"target", 'T', "PATH", 0, "Only the mount PATH is on", 1},
@@ -113,7 +112,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (a->spec)
-			mnts_usage_error(state, "'%s': too many arguments (at most one layout)", arg);
+			mnts_usage_error(state, "'%s': too many arguments (at most one layout)",
+					 arg);
 		a->spec = arg;
 		break;
 	case ARGP_KEY_END:
@@ -129,11 +129,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp argp = {options, parse_opt, "[SOURCE]", doc, NULL, NULL, NULL};
 
 /* findmnt's default columns, and ours: PROPAGATION is what mntsnap is
- * about.  NS first when more than one namespace is shown. */
+ * about. */
+static const enum mnts_col defaults[] = {MNTS_COL_TARGET, MNTS_COL_SOURCE, MNTS_COL_FSTYPE,
+					 MNTS_COL_OPTIONS, MNTS_COL_PROPAGATION};
+
+/* The defaults, NS first when more than one namespace is shown. */
 static void default_columns(struct show_args *a, const struct mnts_snapshot *snap)
 {
-	static const enum mnts_col defaults[] = {MNTS_COL_TARGET, MNTS_COL_SOURCE, MNTS_COL_FSTYPE,
-						 MNTS_COL_OPTIONS, MNTS_COL_PROPAGATION};
 	size_t n_ns = a->ns_labels.n ? a->ns_labels.n : snap->n_ns;
 
 	if (a->cols_given)
@@ -155,11 +157,8 @@ int cmd_show(int argc, char **argv)
 	int r;
 
 	/* "+COL" adds to the defaults: they are in place before -o is read */
-	a.o.n_cols = 5;
-	memcpy(a.cols,
-	       (enum mnts_col[]){MNTS_COL_TARGET, MNTS_COL_SOURCE, MNTS_COL_FSTYPE,
-				 MNTS_COL_OPTIONS, MNTS_COL_PROPAGATION},
-	       5 * sizeof(enum mnts_col));
+	a.o.n_cols = ARRAY_SIZE(defaults);
+	memcpy(a.cols, defaults, sizeof(defaults));
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0) {
 		mnts_strv_clear(&a.ns_labels);
 		return MNTS_EXIT_TROUBLE;
@@ -167,8 +166,8 @@ int cmd_show(int argc, char **argv)
 	a.o.sel.ns_labels = a.ns_labels.v;
 	a.o.sel.n_ns_labels = a.ns_labels.n;
 	a.o.cols = a.cols;
-	a.o.format = a.json ? MNTS_SHOW_JSON
-		     : a.raw ? MNTS_SHOW_RAW
+	a.o.format = a.json   ? MNTS_SHOW_JSON
+		     : a.raw  ? MNTS_SHOW_RAW
 		     : a.list ? MNTS_SHOW_LIST
 			      : MNTS_SHOW_TREE;
 	a.o.tree = !a.list;

@@ -12,7 +12,8 @@
 
 static const struct mnts_col_info infos[MNTS_COL__COUNT] = {
     [MNTS_COL_TARGET] = {"TARGET", "target", "mountpoint", false},
-    [MNTS_COL_SOURCE] = {"SOURCE", "source", "source device, SOURCE[FSROOT] for a bind mount", false},
+    [MNTS_COL_SOURCE] = {"SOURCE", "source", "source device, SOURCE[FSROOT] for a bind mount",
+			 false},
     [MNTS_COL_FSTYPE] = {"FSTYPE", "fstype", "filesystem type", false},
     [MNTS_COL_OPTIONS] = {"OPTIONS", "options", "all mount options (VFS-OPTIONS and FS-OPTIONS)",
 			  false},
@@ -35,8 +36,8 @@ static const struct mnts_col_info infos[MNTS_COL__COUNT] = {
     [MNTS_COL_FSROOT] = {"FSROOT", "fsroot", "the directory of the filesystem mounted", false},
     [MNTS_COL_NS] = {"NS", "ns", "namespace label", false},
     [MNTS_COL_NS_ID] = {"NS-ID", "ns-id", "mount namespace id (mnt_ns_id)", true},
-    [MNTS_COL_OWNER] = {"OWNER", "owner",
-			"owning user namespace: initial, or its inode number", false},
+    [MNTS_COL_OWNER] = {"OWNER", "owner", "owning user namespace: initial, or its inode number",
+			false},
 };
 
 const struct mnts_col_info *mnts_col_info(enum mnts_col c)
@@ -80,8 +81,8 @@ const char *mnts_col_propagation(const struct mnts_mount *m)
 	return words[m->shared_id != 0][m->master_id != 0][m->unbindable];
 }
 
-static void join(struct mnts_strbuf *sb, const struct mnts_strv *sv, size_t from,
-		 const char *skip1, const char *skip2)
+static void join(struct mnts_strbuf *sb, const struct mnts_strv *sv, size_t from, const char *skip1,
+		 const char *skip2)
 {
 	for (size_t i = from; i < sv->n; i++) {
 		if ((skip1 && streq(sv->v[i], skip1)) || (skip2 && streq(sv->v[i], skip2)))

@@ -167,8 +167,9 @@ static void draw_side(FILE *f, const struct side *s, size_t *ret_n)
 		if (ns->mnt_ns_id)
 			mnts_strbuf_addf(&label, " (mnt_ns_id %" PRIu64 ")", ns->mnt_ns_id);
 		if (locked_ns(ns))
-			mnts_strbuf_addf(&label, ", owned by user namespace %" PRIu64
-						 ": inherited mounts locked",
+			mnts_strbuf_addf(&label,
+					 ", owned by user namespace %" PRIu64
+					 ": inherited mounts locked",
 					 ns->owner_userns_ino);
 		text = mnts_strbuf_take(&label);
 		fprintf(f, "\t%s_%zu [shape=tab, label=", s->prefix, i);
@@ -203,7 +204,8 @@ static void draw_side(FILE *f, const struct side *s, size_t *ret_n)
 		uint64_t id = groups[g].group;
 
 		fprintf(f,
-			"\tsubgraph cluster_%s_g%" PRIu64 " {\n\t\tlabel=\"peer group shared:%" PRIu64
+			"\tsubgraph cluster_%s_g%" PRIu64
+			" {\n\t\tlabel=\"peer group shared:%" PRIu64
 			"\"; style=rounded; color=blue;\n",
 			s->prefix, id, id);
 		for (; g < n_groups && groups[g].group == id; g++) {
@@ -281,8 +283,8 @@ static void side_free(struct side *s)
 	free(s->ns_mark);
 }
 
-int mnts_dot_snapshot(const struct mnts_snapshot *snap, const struct mnts_show_sel *sel,
-		      FILE *f, size_t *ret_n, struct mnts_error *err)
+int mnts_dot_snapshot(const struct mnts_snapshot *snap, const struct mnts_show_sel *sel, FILE *f,
+		      size_t *ret_n, struct mnts_error *err)
 {
 	struct side s = {.snap = snap, .prefix = "m"};
 
@@ -383,7 +385,8 @@ static void side_marks(struct side *s, const struct mnts_diff *d, bool is_b)
 			if (layer_of(m) != (it->layer ? it->layer : 1))
 				continue;
 			if (whole) {
-				s->mark[i][k] = it->kind == MNTS_DIFF_ADDED ? MARK_ADDED : MARK_REMOVED;
+				s->mark[i][k] =
+				    it->kind == MNTS_DIFF_ADDED ? MARK_ADDED : MARK_REMOVED;
 				continue;
 			}
 			if (s->mark[i][k] == MARK_NONE)
@@ -399,9 +402,8 @@ static void side_marks(struct side *s, const struct mnts_diff *d, bool is_b)
 	free(sorted);
 }
 
-int mnts_dot_diff(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
-		  const char *name_a, const char *name_b, const struct mnts_diff *d, FILE *f,
-		  struct mnts_error *err)
+int mnts_dot_diff(const struct mnts_snapshot *a, const struct mnts_snapshot *b, const char *name_a,
+		  const char *name_b, const struct mnts_diff *d, FILE *f, struct mnts_error *err)
 {
 	struct side sides[2] = {{.snap = a, .prefix = "a"}, {.snap = b, .prefix = "b"}};
 	const char *names[2] = {name_a, name_b};

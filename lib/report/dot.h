@@ -23,11 +23,10 @@
 
 /* The mounts of snap that sel selects.  *ret_n: how many were drawn.
  * Returns: 0 or -errno (a write failure). */
-int mnts_dot_snapshot(const struct mnts_snapshot *snap, const struct mnts_show_sel *sel,
-		      FILE *f, size_t *ret_n, struct mnts_error *err);
+int mnts_dot_snapshot(const struct mnts_snapshot *snap, const struct mnts_show_sel *sel, FILE *f,
+		      size_t *ret_n, struct mnts_error *err);
 
 /* Both sides, a cluster each (titled name_a and name_b), coloured by d
  * (mnts_compare(a, b)).  Returns: 0 or -errno (a write failure). */
-int mnts_dot_diff(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
-		  const char *name_a, const char *name_b, const struct mnts_diff *d, FILE *f,
-		  struct mnts_error *err);
+int mnts_dot_diff(const struct mnts_snapshot *a, const struct mnts_snapshot *b, const char *name_a,
+		  const char *name_b, const struct mnts_diff *d, FILE *f, struct mnts_error *err);

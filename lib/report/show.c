@@ -23,7 +23,7 @@ size_t mnts_ns_preorder(const struct mnts_ns *ns, bool by_id, const struct mnts_
 	struct frame {
 		const struct mnts_mount *m;
 		size_t next;
-	} *stack;
+	} * stack;
 	_cleanup_free_ struct mnts_mount **kids = NULL;
 	_cleanup_free_ size_t *first = NULL;
 	size_t top = 0, n = 0;
@@ -109,7 +109,8 @@ static bool type_matches(const char *types, const char *fstype)
 			w += 2;
 			len -= 2;
 		}
-		if ((len == full && !memcmp(w, fstype, len)) || (len == flen && !memcmp(w, fstype, len)))
+		if ((len == full && !memcmp(w, fstype, len)) ||
+		    (len == flen && !memcmp(w, fstype, len)))
 			return !no;
 		p = w + len;
 		if (*p == ',')
@@ -195,7 +196,8 @@ static size_t ns_rows(const struct mnts_ns *ns, const bool *shown, struct row *r
 	size_t n = mnts_ns_preorder(ns, true, pre, NULL), n_rows = 0;
 
 	for (size_t k = 0; k < n; k++) {
-		const struct mnts_mount *m = pre[k], *up = m->parent ? near[m->parent->index] : NULL;
+		const struct mnts_mount *m = pre[k],
+					*up = m->parent ? near[m->parent->index] : NULL;
 
 		near[m->index] = shown[m->index] ? m : up;
 		if (!shown[m->index])
@@ -366,7 +368,8 @@ int mnts_show_render(const struct mnts_snapshot *snap, const struct mnts_show_op
 		/* a list is in the kernel's order, as findmnt -l prints it */
 		for (size_t k = 0; k < snap->nss[i].n_mounts; k++)
 			if (shown[k])
-				rows[n_rows++] = (struct row){&snap->nss[i].mounts[k], NULL, 0, false};
+				rows[n_rows++] =
+				    (struct row){&snap->nss[i].mounts[k], NULL, 0, false};
 	}
 	cells = xcalloc(n_rows * o->n_cols + 1, sizeof(*cells));
 	for (size_t k = 0; k < n_rows; k++)

@@ -15,7 +15,7 @@
 enum mnts_show_format {
 	MNTS_SHOW_TREE, /* findmnt's default: TARGET drawn with ├─ └─ │ */
 	MNTS_SHOW_LIST, /* -l */
-	MNTS_SHOW_RAW,  /* -r: one space between columns, blanks escaped */
+	MNTS_SHOW_RAW,	/* -r: one space between columns, blanks escaped */
 	MNTS_SHOW_JSON, /* -J: {"filesystems": [...]}, "children" in a tree */
 };
 
@@ -51,8 +51,8 @@ int mnts_show_check(const struct mnts_snapshot *snap, const struct mnts_show_sel
 /* Writes snap as opts says to f.  *ret_n: the number of mounts shown (0:
  * nothing matched, findmnt's exit status 1).  Returns: 0 or -errno (a write
  * failure, a string JSON cannot carry). */
-int mnts_show_render(const struct mnts_snapshot *snap, const struct mnts_show_opts *opts,
-		     FILE *f, size_t *ret_n, struct mnts_error *err);
+int mnts_show_render(const struct mnts_snapshot *snap, const struct mnts_show_opts *opts, FILE *f,
+		     size_t *ret_n, struct mnts_error *err);
 
 /* The mounts of ns in pre-order (a parent before its children; children in
  * snapshot order, or by mountinfo id as findmnt draws them when by_id),

@@ -187,6 +187,9 @@ cluster_m_g$g $B/p2" ]
 	echo "$output"
 	assert_success
 	refute_line --partial "dot refused"
+	assert_line --partial "drawn lxd_seed003: "
+	assert_line --partial "drawn group_tree: "
+	assert_line --partial "drawn crossns_peers: "
 }
 
 @test "diff --dot: both sides, removed red, added green, changed orange; exit 1" {
