@@ -33,7 +33,7 @@ SRCS := mntsnap.c $(sort $(wildcard cmd/*.c)) $(foreach d,$(LIB_DIRS),$(sort $(w
 OBJS := $(SRCS:.c=.o)
 
 # Debian packages the build, the tests and the demo need.
-DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev libblkid-dev util-linux jq \
+DEB_DEPS := build-essential pkgconf libjansson-dev libmount-dev libblkid-dev util-linux jq graphviz \
 	bats bats-support bats-assert python3 python3-jsonschema man-db groff-base \
 	debhelper dpkg-dev lintian
 

@@ -27,6 +27,7 @@ static const struct mnts_cmd cmds[] = {
 	{ "replay", cmd_replay, "recreate a snapshot's mount namespaces" },
 	{ "diff", cmd_diff, "compare two mount layouts modulo renumbering" },
 	{ "check", cmd_check, "check a mount layout against a spec" },
+	{ "show", cmd_show, "show a mount layout as findmnt does, or its propagation as a graph" },
 };
 
 static void print_version(FILE *f, struct argp_state *state _unused_)
@@ -41,7 +42,8 @@ static const char doc[] =
 	"  capture   write a JSON snapshot of mount namespaces\n"
 	"  replay    recreate a snapshot's mount namespaces\n"
 	"  diff      compare two mount layouts modulo renumbering\n"
-	"  check     check a mount layout against a spec\n\n"
+	"  check     check a mount layout against a spec\n"
+	"  show      show a mount layout as findmnt does, or its propagation as a graph\n\n"
 	"Run 'mntsnap COMMAND --help' for a command's options."
 	"\vExit status: 0 success (diff: same; check: met), 1 diff found differences, check "
 	"found unmet expectations, or replay's verification failed, 2 trouble.";

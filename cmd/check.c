@@ -28,7 +28,7 @@ enum {
 
 struct check_args {
 	const char *spec, *target;
-	bool json, quiet;
+	bool json;
 	struct mnts_check_opts opts;
 };
 
@@ -47,7 +47,6 @@ static const char doc[] =
 
 static const struct argp_option options[] = {
     {"json", OPT_JSON, NULL, 0, "Print the unmet expectations as a JSON array", 0},
-    {"quiet", 'q', NULL, 0, "Print nothing; exit status only", 0},
     {"subtree", OPT_SUBTREE, "PATH", 0, "The spec's / is PATH in the target (a container's root)",
      0},
     {"ns", OPT_NS, "LABEL", 0,
@@ -63,9 +62,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_JSON:
 		args->json = true;
-		break;
-	case 'q':
-		args->quiet = true;
 		break;
 	case OPT_SUBTREE:
 		if (!mnts_path_is_normal(arg))
@@ -98,7 +94,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp argp = {options, parse_opt, "SPEC [TARGET]", doc, NULL, NULL, NULL};
+static const struct argp argp = {options, parse_opt, "SPEC [TARGET]", doc, mnts_common_children,
+				    NULL, NULL};
 
 /* A live target is captured as "ns0": with --ns it answers to that label. */
 static void relabel_live(struct mnts_snapshot *snap, const char *label)
@@ -134,7 +131,7 @@ int cmd_check(int argc, char **argv)
 			relabel_live(snap, args.opts.ns_label);
 		r = mnts_check(&spec, snap, &args.opts, &res, &err);
 	}
-	if (r >= 0 && !args.quiet && mnts_verbosity >= 0)
+	if (r >= 0 && !mnts_quiet())
 		r = mnts_check_report(&res, stdout, args.json, &err);
 	mnts_spec_free(&spec);
 	if (r < 0) {

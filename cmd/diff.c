@@ -17,6 +17,7 @@
 #include "lib/core/log.h"
 #include "lib/core/path.h"
 #include "lib/report/diffreport.h"
+#include "lib/report/dot.h"
 
 enum {
 	OPT_JSON = 1000,
@@ -24,12 +25,13 @@ enum {
 	OPT_NS,
 	OPT_IGNORE,
 	OPT_STRICT_IDS,
+	OPT_DOT,
 };
 
 struct diff_args {
 	const char *sides[2];
 	size_t n_sides;
-	bool json;
+	bool json, dot;
 	struct mnts_compare_opts cmp;
 	struct mnts_strv ns_labels;
 };
@@ -48,6 +50,10 @@ static const char doc[] =
 
 static const struct argp_option options[] = {
     {"json", OPT_JSON, NULL, 0, "Print the differences as a JSON array", 0},
+    {"dot", OPT_DOT, NULL, 0,
+     "Print both sides as a Graphviz graph, differences coloured (red only in A, green only "
+     "in B, orange changed)",
+     0},
     {"subtree", OPT_SUBTREE, "PATH", 0, "Only mounts at or below PATH", 0},
     {"ns", OPT_NS, "LABEL", 0, "Only this namespace of A (repeatable)", 0},
     {"ignore", OPT_IGNORE, "FIELD,...", 0,
@@ -64,6 +70,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_JSON:
 		args->json = true;
+		break;
+	case OPT_DOT:
+		args->dot = true;
 		break;
 	case OPT_SUBTREE:
 		if (!mnts_path_is_normal(arg))
@@ -99,6 +108,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (args->n_sides == 0)
 			mnts_usage_error(state, "no snapshot given");
+		if (args->json && args->dot)
+			mnts_usage_error(state, "--json and --dot exclude each other");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -136,7 +147,10 @@ int cmd_diff(int argc, char **argv)
 		mnts_sides_align_subtrees(a, b);
 		r = mnts_compare(a, b, &args.cmp, &d, &err);
 	}
-	if (r >= 0 && !mnts_quiet())
+	if (r >= 0 && !mnts_quiet() && args.dot)
+		r = mnts_dot_diff(a, b, args.sides[0], args.n_sides == 2 ? args.sides[1] : "live",
+				  &d, stdout, &err);
+	else if (r >= 0 && !mnts_quiet())
 		r = mnts_diff_report(&d, stdout, args.json ? MNTS_DIFF_JSON : MNTS_DIFF_TEXT, &err);
 	mnts_strv_clear(&args.ns_labels);
 	if (r < 0) {

@@ -30,6 +30,9 @@ void mnts_jw_finish(struct mnts_jw *w)
 	free(w->buf);
 	w->buf = NULL;
 	w->cap = 0;
+	free(w->deep_first);
+	w->deep_first = NULL;
+	w->deep_cap = 0;
 }
 
 int mnts_jw_end_document(struct mnts_jw *w, struct mnts_error *err)
@@ -66,44 +69,73 @@ static inline void put(struct mnts_jw *w, const char *s, size_t n)
 	w->len += n;
 }
 
+static bool *deep_first(struct mnts_jw *w, int depth)
+{
+	size_t i = (size_t)depth - MNTS_JW_MAX_DEPTH;
+
+	if (i >= w->deep_cap) {
+		w->deep_cap = i < 16 ? 32 : 2 * i;
+		w->deep_first = xreallocarray(w->deep_first, w->deep_cap, sizeof(bool));
+	}
+	return &w->deep_first[i];
+}
+
+/* Whether nothing was written yet at this level. */
+static inline bool *first_at(struct mnts_jw *w, int depth)
+{
+	if (__builtin_expect(depth < MNTS_JW_MAX_DEPTH, 1))
+		return &w->first[depth];
+	return deep_first(w, depth);
+}
+
+static const char nl_spaces[] = ",\n                                ";
+
+/* A new line (after a comma when comma) and depth levels of indentation,
+ * jansson's dump_indent(): one piece while it fits nl_spaces. */
+static void put_indent(struct mnts_jw *w, bool comma, int depth)
+{
+	size_t head = comma ? 2 : 1, n = (size_t)depth * 2;
+	const char *text = nl_spaces + 2 - head;
+
+	if (__builtin_expect(head + n < sizeof(nl_spaces), 1)) {
+		put(w, text, head + n);
+		return;
+	}
+	put(w, text, head);
+	for (; n > 32; n -= 32)
+		put(w, nl_spaces + 2, 32);
+	put(w, nl_spaces + 2, n);
+}
+
 /* The separator before a member or element: nothing for the first, "," and
- * a new line with two spaces a level for the others (jansson's
- * dump_indent()). */
+ * a new line with two spaces a level for the others. */
 static void next_item(struct mnts_jw *w)
 {
-	static const char comma_nl_spaces[] = ",\n                                ";
-	bool first = w->first[w->depth];
-	size_t n;
+	bool *at = first_at(w, w->depth), first = *at;
 
-	w->first[w->depth] = false;
+	*at = false;
 	if (w->compact) {
 		if (!first)
 			put(w, ",", 1);
 		return;
 	}
-	n = 2 + (size_t)w->depth * 2;
-	if (first)
-		put(w, comma_nl_spaces + 1, n - 1);
-	else
-		put(w, comma_nl_spaces, n);
+	put_indent(w, !first, w->depth);
 }
 
 static void begin(struct mnts_jw *w, char c)
 {
 	put(w, &c, 1);
-	if (w->depth + 1 < MNTS_JW_MAX_DEPTH)
-		w->depth++;
-	w->first[w->depth] = true;
+	w->depth++;
+	*first_at(w, w->depth) = true;
 }
 
 static void end(struct mnts_jw *w, char c)
 {
-	static const char nl_spaces[] = "\n                                ";
-	bool empty = w->first[w->depth];
+	bool empty = *first_at(w, w->depth);
 
 	w->depth--;
 	if (!empty && !w->compact)
-		put(w, nl_spaces, 1 + (size_t)w->depth * 2);
+		put_indent(w, false, w->depth);
 	put(w, &c, 1);
 }
 

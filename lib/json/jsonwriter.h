@@ -21,7 +21,9 @@
 
 #include "lib/core/error.h"
 
-#define MNTS_JW_MAX_DEPTH 16 /* deepest nesting (the format has 5 levels) */
+/* Levels kept inline; deeper ones (a findmnt-like JSON tree of nested
+ * "children") go to a heap array. */
+#define MNTS_JW_MAX_DEPTH 16
 
 struct mnts_jw {
 	FILE *f; /* where full buffers go */
@@ -30,6 +32,8 @@ struct mnts_jw {
 	bool compact;
 	int depth;
 	bool first[MNTS_JW_MAX_DEPTH];
+	bool *deep_first; /* levels MNTS_JW_MAX_DEPTH and below, or NULL */
+	size_t deep_cap;
 	const char *bad_utf8; /* first string that was not valid UTF-8, or NULL */
 };
 

@@ -6,7 +6,12 @@
 
 #include "lib/core/error.h"
 #include "lib/core/macros.h"
+#include "lib/report/columns.h"
+#include "lib/report/show.h"
 #include "lib/report/tree.h"
+
+/* pids listed in a namespace's header line */
+#define TREE_PIDS_MAX 5
 
 char *mnts_tree_propagation(const struct mnts_mount *m)
 {
@@ -28,54 +33,11 @@ char *mnts_tree_propagation(const struct mnts_mount *m)
 	return xstrdup(len ? buf + 1 : "private");
 }
 
-/* findmnt prints a bind mount's source as SOURCE[ROOT] */
-static char *source_column(const struct mnts_mount *m)
-{
-	const char *src = m->source ? m->source : "none";
-
-	if (m->nsfs_type)
-		return xasprintf("%s[%s:[%" PRIu64 "]]", src, m->nsfs_type, m->nsfs_ino);
-	if (m->root && !streq(m->root, "/"))
-		return xasprintf("%s[%s%s]", src, m->root, m->deleted ? "//deleted" : "");
-	return xstrdup(src);
-}
-
 struct row {
 	const struct mnts_mount *m;
 	size_t depth;
 	bool last; /* last child of its parent */
 };
-
-/* Pre-order walk without recursion (trees can be thousands deep). */
-static size_t walk_tree(const struct mnts_ns *ns, struct row *rows)
-{
-	struct frame {
-		const struct mnts_mount *m;
-		size_t next;
-	} *stack = xcalloc(ns->n_mounts + 1, sizeof(*stack));
-	size_t top = 0, n = 0;
-
-	if (!ns->root) {
-		free(stack);
-		return 0;
-	}
-	rows[n++] = (struct row){ns->root, 0, true};
-	stack[top++] = (struct frame){ns->root, 0};
-	while (top > 0) {
-		struct frame *f = &stack[top - 1];
-		const struct mnts_mount *child;
-
-		if (f->next == f->m->n_children) {
-			top--;
-			continue;
-		}
-		child = f->m->children[f->next++];
-		rows[n++] = (struct row){child, top, f->next == f->m->n_children};
-		stack[top++] = (struct frame){child, 0};
-	}
-	free(stack);
-	return n;
-}
 
 /* Spaces after a column of width w holding len bytes, and the one between
  * columns. */
@@ -86,10 +48,12 @@ static void pad(FILE *out, size_t w, size_t len)
 
 static void render_ns(FILE *out, const struct mnts_ns *ns)
 {
+	_cleanup_free_ const struct mnts_mount **pre = xcalloc(ns->n_mounts + 1, sizeof(*pre));
+	_cleanup_free_ size_t *depth = xcalloc(ns->n_mounts + 1, sizeof(*depth));
 	_cleanup_free_ struct row *rows = xcalloc(ns->n_mounts + 1, sizeof(*rows));
 	_cleanup_free_ char **sources = NULL;
-	_cleanup_free_ bool *more = NULL;
-	size_t n = walk_tree(ns, rows), w_target = strlen("TARGET"), w_source = strlen("SOURCE"),
+	_cleanup_free_ bool *more = NULL, *seen = xcalloc(ns->n_mounts + 1, sizeof(*seen));
+	size_t n = mnts_ns_preorder(ns, false, pre, depth), w_target = strlen("TARGET"), w_source = strlen("SOURCE"),
 	       w_type = strlen("FSTYPE"), max_depth = 0;
 
 	/* user strings are escaped (error.h): one line per mount, read back
@@ -100,10 +64,13 @@ static void render_ns(FILE *out, const struct mnts_ns *ns)
 	if (ns->ns_ino)
 		fprintf(out, " ns_ino=%" PRIu64, ns->ns_ino);
 	fprintf(out, " mounts=%zu", ns->n_mounts);
+	/* a few pids say whose namespace it is; the host's has hundreds */
 	if (ns->n_pids) {
 		fprintf(out, " pids=");
-		for (size_t i = 0; i < ns->n_pids; i++)
+		for (size_t i = 0; i < ns->n_pids && i < TREE_PIDS_MAX; i++)
 			fprintf(out, "%s%" PRIu64, i ? "," : "", ns->pids[i]);
+		if (ns->n_pids > TREE_PIDS_MAX)
+			fprintf(out, ",+%zu more", ns->n_pids - TREE_PIDS_MAX);
 	}
 	for (size_t i = 0; i < ns->n_pins; i++) {
 		fputs(" pinned_by=", out);
@@ -113,11 +80,19 @@ static void render_ns(FILE *out, const struct mnts_ns *ns)
 	}
 	fputc('\n', out);
 
+	/* the last child of a parent is the first met from the end */
+	for (size_t i = n; i-- > 0;) {
+		rows[i] = (struct row){pre[i], depth[i], true};
+		if (pre[i]->parent) {
+			rows[i].last = !seen[pre[i]->parent->index];
+			seen[pre[i]->parent->index] = true;
+		}
+	}
 	sources = xcalloc(n + 1, sizeof(*sources));
 	for (size_t i = 0; i < n; i++) {
 		size_t w = rows[i].depth * 2 + mnts_escaped_len(rows[i].m->mountpoint);
 
-		sources[i] = source_column(rows[i].m);
+		sources[i] = mnts_col_value(MNTS_COL_SOURCE, rows[i].m);
 		w_target = w > w_target ? w : w_target;
 		w = mnts_escaped_len(sources[i]);
 		w_source = w > w_source ? w : w_source;

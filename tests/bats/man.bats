@@ -108,6 +108,10 @@ check_documented() {
 	check_documented '.SS "mntsnap check' check
 }
 
+@test "every option of mntsnap show --help is documented under show" {
+	check_documented '.SS "mntsnap show' show
+}
+
 @test "every option of the CLI contract is documented under its command" {
 	# the contract (cli.md) as data, so the page cannot lag behind it even
 	# while a command's --help is incomplete

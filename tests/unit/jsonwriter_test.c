@@ -155,5 +155,47 @@ int main(void)
 		}
 		rmdir(dir);
 	}
+	TEST("nesting deeper than the inline levels: the bytes jansson dumps (indented and compact)")
+	{
+		/* 40 levels of {"c": [ ... ]}: a findmnt-like tree of 20 mounts */
+		for (int compact = 0; compact < 2; compact++) {
+			char *text = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&text, &len);
+			struct mnts_jw w;
+			json_error_t jerr;
+			json_t *root;
+
+			mnts_jw_init(&w, f, compact);
+			for (int i = 0; i < 20; i++) {
+				if (i)
+					mnts_jw_elem(&w);
+				mnts_jw_begin_object(&w);
+				mnts_jw_key(&w, "n");
+				mnts_jw_u64(&w, (uint64_t)i);
+				mnts_jw_key(&w, "c");
+				mnts_jw_begin_array(&w);
+			}
+			for (int i = 0; i < 20; i++) {
+				mnts_jw_end_array(&w);
+				mnts_jw_key(&w, "z");
+				mnts_jw_bool(&w, true);
+				mnts_jw_end_object(&w);
+			}
+			mnts_jw_finish(&w);
+			fclose(f);
+			root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+			CHECK(root != NULL);
+			if (root) {
+				char *theirs =
+				    json_dumps(root, compact ? JSON_COMPACT : JSON_INDENT(2));
+
+				CHECK_STR(text, theirs);
+				free(theirs);
+				json_decref(root);
+			}
+			free(text);
+		}
+	}
 	return tap_done();
 }
