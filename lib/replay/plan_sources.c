@@ -56,7 +56,7 @@ int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_erro
 {
 	for (size_t e = 0; e < plan->opts->n_externals; e++) {
 		const char *arg = plan->opts->externals[e];
-		_cleanup_free_ char *label = NULL, *key = NULL;
+		_cleanup_free_ char *label = NULL, *key = NULL, *from = NULL;
 		const char *path;
 		size_t found = 0;
 		int r = plan_parse_external(arg, &label, &key, &path, err);
@@ -79,6 +79,9 @@ int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_erro
 		if (!found)
 			return mnts_err(err, 0, "--external '%s': no mount at '%s' in the snapshot",
 					arg, key);
+		/* from: KEY as given, with its label */
+		from = xstrndup(arg, (size_t)(path - 1 - arg));
+		mnts_plan_add_mapping(plan, "external", from, path, found);
 	}
 	return 0;
 }

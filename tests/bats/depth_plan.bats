@@ -40,7 +40,7 @@ stacked_snapshot() {
 @test "depth: replay -n plans 100,000 mounts stacked on one path within an 8 MB stack" {
 	local snap=$BATS_TEST_TMPDIR/stacked.json plan=$BATS_TEST_TMPDIR/plan
 	stacked_snapshot 99999 "$snap"
-	run bash -c 'ulimit -s 8192 && exec "$1" replay -n --new="$2" "$3" >"$4"' bash \
+	run bash -c 'ulimit -s 8192 && exec "$1" replay -n --mkdir --new="$2" "$3" >"$4"' bash \
 		"$MNTSNAP" "$BATS_TEST_TMPDIR/out" "$snap" "$plan"
 	assert_success
 	assert_output ""

@@ -63,7 +63,7 @@ stack_snapshot() {
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		n=20000
 		stack_snapshot "$n"
-		"$MNTSNAP" replay --new="$b/out" "$b/snap.json"
+		"$MNTSNAP" replay --mkdir --new="$b/out" "$b/snap.json"
 		ns_mountinfo "$b/out/ns0" >"$b/out.mi"
 		echo "mounts=$(wc -l <"$b/out.mi")"
 		echo "on-a=$(awk "\$5 == \"/a\"" "$b/out.mi" | wc -l)"'
@@ -82,7 +82,7 @@ stack_snapshot() {
 	run in_private_ns "$STACK_MOUNTS"'
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		stack_snapshot 1500 shared
-		(ulimit -n 1024 && "$MNTSNAP" replay --new="$b/out" "$b/snap.json")
+		(ulimit -n 1024 && "$MNTSNAP" replay --mkdir --new="$b/out" "$b/snap.json")
 		ns_mountinfo "$b/out/ns0" >"$b/out.mi"
 		echo "shared-on-a=$(awk "\$5 == \"/a\" && \$7 ~ /^shared:/" "$b/out.mi" | wc -l)"'
 	assert_success
@@ -124,8 +124,8 @@ PY
 	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/over.json"
 	mkdir "$BATS_TEST_TMPDIR/out"
 	touch "$BATS_TEST_TMPDIR/out/ns0"
-	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/fits.json"'
+	run -2 in_private_ns '"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/fits.json"'
 	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': File exists"
-	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/over.json"'
+	run -2 in_private_ns '"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/over.json"'
 	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts (1 there already), fs.mount-max is $max: No space left on device"
 }
