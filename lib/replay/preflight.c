@@ -603,6 +603,8 @@ size_t mnts_preflight_run(struct mnts_preflight *pf, const struct mnts_plan *pla
 	}
 	if (!plan)
 		return pf->problems.n;
+	/* first: the sources checked next hold a clone of each open */
+	check_fd_limit(pf, plan);
 	check_sources(pf, plan);
 	if (opts->target == MNTS_REPLAY_NEW) {
 		_cleanup_close_ int self = -1;
@@ -613,7 +615,6 @@ size_t mnts_preflight_run(struct mnts_preflight *pf, const struct mnts_plan *pla
 	} else if (pf->target_ns >= 0) {
 		check_mount_max(pf, plan, mount_max, pf->target_ns);
 	}
-	check_fd_limit(pf, plan);
 	return pf->problems.n;
 }
 

@@ -115,17 +115,16 @@ PY
 
 # A new namespace holds its one seed tmpfs while the tree goes in: a tree of
 # fs.mount-max - 1 mounts fits, one more does not and is refused before
-# anything is made.  (A file where the pin goes stops the replay right
-# after the check, so nothing is mounted.)
+# anything is made.  (A directory where the pin goes stops the replay in
+# its preflight, so nothing is mounted.)
 @test "limits: --new takes a tree of fs.mount-max - 1 mounts and refuses one more up front" {
 	max=$(cat /proc/sys/fs/mount-max)
 	[ "$max" -le 200000 ] || skip "fs.mount-max is $max: too many to plan here"
 	snapshot_stacked "$((max - 1))" ns0 >"$BATS_TEST_TMPDIR/fits.json"
 	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/over.json"
-	mkdir "$BATS_TEST_TMPDIR/out"
-	touch "$BATS_TEST_TMPDIR/out/ns0"
-	run -2 in_private_ns '"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/fits.json"'
-	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': File exists"
-	run -2 in_private_ns '"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/over.json"'
+	mkdir -p "$BATS_TEST_TMPDIR/out/ns0" "$BATS_TEST_TMPDIR/empty"
+	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/fits.json"'
+	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': exists and is not a pin (a regular file with nothing mounted on it)"
+	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/empty" "$TMP/over.json"'
 	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts (1 there already), fs.mount-max is $max: No space left on device"
 }
