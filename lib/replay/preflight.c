@@ -30,8 +30,8 @@ static char *mount_item(const struct mnts_mount *m)
 {
 	char name[512];
 
-	return xasprintf("'%s' (%s %u:%u)", mnts_plan_mount_name(m, name, sizeof(name)),
-			 m->fstype, m->dev_major, m->dev_minor);
+	return xasprintf("'%s' (%s %u:%u)", mnts_plan_mount_name(m, name, sizeof(name)), m->fstype,
+			 m->dev_major, m->dev_minor);
 }
 
 static void mount_problem(struct mnts_preflight *pf, const struct mnts_mount *m, const char *text)
@@ -118,8 +118,9 @@ static void check_pin_dir_shared(struct mnts_preflight *pf, int fd, const char *
 				  "%s on a shared mount (peer group %llu of '%s'): the pins would "
 				  "propagate to its peers; %smount --bind %s %s && mount "
 				  "--make-private %s first",
-				  missing ? "--mkdir would make it" : "is", (unsigned long long)group,
-				  mp, missing ? "mkdir it, then " : "", dir, dir, dir);
+				  missing ? "--mkdir would make it" : "is",
+				  (unsigned long long)group, mp, missing ? "mkdir it, then " : "",
+				  dir, dir, dir);
 }
 
 /* Each pin DIR/LABEL (and DIR/LABEL.userns) the replay makes: free, or a
@@ -338,7 +339,8 @@ static void check_root_dir(struct mnts_preflight *pf, const char *root_dir, int 
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(err))
-		mnts_findings_add(&pf->problems, "--root", "the check in the target namespace died");
+		mnts_findings_add(&pf->problems, "--root",
+				  "the check in the target namespace died");
 	else if (err.msg[0])
 		mnts_findings_add(&pf->problems, "--root", "%s%s%s", err.msg, err.code ? ": " : "",
 				  err.code ? strerror(err.code) : "");
@@ -420,10 +422,11 @@ static void check_fd_limit(struct mnts_preflight *pf, const struct mnts_plan *pl
 	/* the executor's own few (namespaces, undo entries) on top */
 	peak = mnts_exec_peak_fds(plan) + open_fds() + 8;
 	if (rl.rlim_cur != RLIM_INFINITY && peak > rl.rlim_cur)
-		mnts_findings_add(&pf->problems, "RLIMIT_NOFILE",
-				  "the replay holds up to %zu files open at once, the limit is "
-				  "%llu (raise it with ulimit -n, or run with CAP_SYS_RESOURCE): %s",
-				  peak, (unsigned long long)rl.rlim_cur, strerror(EMFILE));
+		mnts_findings_add(
+		    &pf->problems, "RLIMIT_NOFILE",
+		    "the replay holds up to %zu files open at once, the limit is "
+		    "%llu (raise it with ulimit -n, or run with CAP_SYS_RESOURCE): %s",
+		    peak, (unsigned long long)rl.rlim_cur, strerror(EMFILE));
 }
 
 /* The file type of what the source holds at a mount's root: 'd', 'f', or 0
@@ -519,16 +522,17 @@ static void check_mountpoints(struct mnts_preflight *pf, const struct mnts_plan 
 
 		if (!rel)
 			continue;
-		path = *below && *rel ? xasprintf("%s/%s", below, rel) : xstrdup(*below ? below : rel);
+		path =
+		    *below && *rel ? xasprintf("%s/%s", below, rel) : xstrdup(*below ? below : rel);
 		at = mnts_open_beneath(sf->clone[pp->sb], path);
 		if (at == -ENOENT && plan->opts->create_mountpoints)
 			continue;
 		if (at < 0) {
-			text = xasprintf(
-			    "its mountpoint '/%s' is missing in the reused filesystem of '%s'%s: %s",
-			    rel, pp->m->mountpoint,
-			    at == -ENOENT ? " (--create-mountpoints creates it)" : "",
-			    strerror(-at));
+			text = xasprintf("its mountpoint '/%s' is missing in the reused filesystem "
+					 "of '%s'%s: %s",
+					 rel, pp->m->mountpoint,
+					 at == -ENOENT ? " (--create-mountpoints creates it)" : "",
+					 strerror(-at));
 			mount_problem(pf, m, text);
 			continue;
 		}
