@@ -198,6 +198,7 @@ struct mnts_replay_txn {
 	/* --new: for an executor that dies without a word */
 	int new_dir_fd; /* or -1 */
 	struct mnts_strv labels;
+	struct mnts_strv stale; /* those a stale pin file stood at: kept */
 	char *dir_created; /* DIR, when replay made it */
 };
 
@@ -211,6 +212,7 @@ static void txn_free(struct mnts_replay_txn *t, bool kept)
 	if (t->new_dir_fd >= 0)
 		close(t->new_dir_fd);
 	mnts_strv_clear(&t->labels);
+	mnts_strv_clear(&t->stale);
 	free(t->dir_created);
 	if (!kept)
 		restore_signals(t->old_sa);
@@ -218,7 +220,8 @@ static void txn_free(struct mnts_replay_txn *t, bool kept)
 }
 
 /* After an executor that died without reporting: pins it may have made
- * are ours (DIR/LABEL did not exist before), take them away. */
+ * are ours (DIR/LABEL did not exist before, or was a stale pin file, which
+ * stays), take them away. */
 static void cleanup_pins(const struct mnts_replay_txn *t)
 {
 	if (t->new_dir_fd < 0)
@@ -231,7 +234,8 @@ static void cleanup_pins(const struct mnts_replay_txn *t)
 			continue; /* never made (do_pin) */
 		p = xasprintf("/proc/self/fd/%d/%s", t->new_dir_fd, label);
 		umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW);
-		unlinkat(t->new_dir_fd, label, 0);
+		if (!mnts_strv_contains(&t->stale, label))
+			unlinkat(t->new_dir_fd, label, 0);
 	}
 }
 
@@ -317,9 +321,14 @@ static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env
 		for (size_t n = 0; n < plan->n_nss; n++) {
 			char *userns_pin = mnts_plan_userns_pin(plan, n);
 
-			mnts_strv_push(&t->labels, plan->nss[n].ns->label);
-			if (userns_pin)
-				mnts_strv_push_take(&t->labels, userns_pin);
+			const char *names[] = {plan->nss[n].ns->label, userns_pin};
+
+			for (size_t k = 0; k < ARRAY_SIZE(names) && names[k]; k++) {
+				mnts_strv_push(&t->labels, names[k]);
+				if (mnts_pin_state(env->new_dir_fd, names[k]) == MNTS_PIN_STALE)
+					mnts_strv_push(&t->stale, names[k]);
+			}
+			free(userns_pin);
 		}
 	}
 	interrupted = 0;
