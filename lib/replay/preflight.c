@@ -264,53 +264,36 @@ static void open_target(struct mnts_preflight *pf, const struct mnts_replay_opts
 }
 
 /* --root DIR where the tree goes: a directory, and in a target namespace
- * not on a shared mount (the tree would propagate to its peers), looked up
- * there by a child (setns would move our own root and cwd).  With --new it
- * is looked up here: the new namespace is a private copy of ours. */
-static void check_root_dir(struct mnts_preflight *pf, const char *root_dir, int target_ns)
+ * not on a shared mount (the tree would propagate to its peers).  With
+ * --new it is looked up here: the new namespace is a private copy of ours.
+ * In a target it is looked up there, from this process (mntsnap is single
+ * threaded; a child would pass for the executor to whoever waits for it),
+ * which then comes back to its namespace and working directory.  Returns:
+ * 0, or -errno when it could not come back (then nothing may go on). */
+static int check_root_dir(struct mnts_preflight *pf, const char *root_dir, int target_ns)
 {
+	_cleanup_close_ int self = -1, cwd = -1, rootfd = -1, at = -1;
 	struct mnts_error err = {0};
-	int pipefd[2];
-	ssize_t n;
-	pid_t pid;
+	_cleanup_free_ char *mp = NULL;
+	uint64_t group = 0;
+	int shared, r = 0;
 
-	if (target_ns < 0) {
-		_cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		int at = rootfd < 0 ? -errno : mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
-
-		if (at < 0) {
-			mnts_root_dir_error(&err, at, root_dir, "");
-			mnts_findings_add(&pf->problems, "--root", "%s%s%s", err.msg,
-					  err.code ? ": " : "", err.code ? strerror(err.code) : "");
-		} else {
-			close(at);
+	if (target_ns >= 0) {
+		self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (self < 0 || cwd < 0 || setns(target_ns, CLONE_NEWNS) < 0) {
+			mnts_findings_add(&pf->problems, "--root",
+					  "--root '%s': setns into the target namespace: %s",
+					  root_dir, strerror(errno));
+			return 0;
 		}
-		return;
 	}
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		mnts_findings_add(&pf->problems, "--root", "pipe: %s", strerror(errno));
-		return;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		_cleanup_close_ int rootfd = -1, at = -1;
-		uint64_t group;
-		char *mp = NULL;
-		int shared;
-
-		close(pipefd[0]);
-		if (setns(target_ns, CLONE_NEWNS) < 0) {
-			mnts_err(&err, errno, "--root '%s': setns into the target namespace",
-				 root_dir);
-			goto report;
-		}
-		rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		at = rootfd < 0 ? -errno : mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
-		if (at < 0) {
-			mnts_root_dir_error(&err, at, root_dir, " in the target namespace");
-			goto report;
-		}
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	at = rootfd < 0 ? -errno : mnts_open_in_root(rootfd, root_dir, O_DIRECTORY);
+	if (at < 0) {
+		mnts_root_dir_error(&err, at, root_dir,
+				    target_ns >= 0 ? " in the target namespace" : "");
+	} else if (target_ns >= 0) {
 		shared = shared_mount_of(at, &group, &mp);
 		if (shared < 0)
 			mnts_err(&err, -shared, "--root '%s': statmount", root_dir);
@@ -322,28 +305,13 @@ static void check_root_dir(struct mnts_preflight *pf, const char *root_dir, int 
 				 "--make-private %s)",
 				 root_dir, (unsigned long long)group, mp, root_dir, root_dir,
 				 root_dir);
-	report:
-		n = write(pipefd[1], &err, sizeof(err));
-		_exit(n == (ssize_t)sizeof(err) ? 0 : 1);
 	}
-	close(pipefd[1]);
-	if (pid < 0) {
-		close(pipefd[0]);
-		mnts_findings_add(&pf->problems, "--root", "fork: %s", strerror(errno));
-		return;
-	}
-	do
-		n = read(pipefd[0], &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
-	close(pipefd[0]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(err))
-		mnts_findings_add(&pf->problems, "--root",
-				  "the check in the target namespace died");
-	else if (err.msg[0])
+	if (target_ns >= 0 && (setns(self, CLONE_NEWNS) < 0 || fchdir(cwd) < 0))
+		r = -errno;
+	if (err.msg[0])
 		mnts_findings_add(&pf->problems, "--root", "%s%s%s", err.msg, err.code ? ": " : "",
 				  err.code ? strerror(err.code) : "");
+	return r;
 }
 
 static int ns_mount_count(int nsfd, uint32_t *ret)
@@ -590,23 +558,28 @@ static void check_sources(struct mnts_preflight *pf, const struct mnts_plan *pla
 	check_nsfs_externals(pf, plan);
 }
 
-size_t mnts_preflight_run(struct mnts_preflight *pf, const struct mnts_plan *plan,
-			  const struct mnts_replay_opts *opts, unsigned long mount_max)
+int mnts_preflight_run(struct mnts_preflight *pf, const struct mnts_plan *plan,
+		       const struct mnts_replay_opts *opts, unsigned long mount_max,
+		       struct mnts_error *err)
 {
+	int r;
+
 	pf->new_dir_fd = pf->target_ns = pf->userns_fd = -1;
 	if (opts->userns && !streq(opts->userns, "none"))
 		open_userns(pf, opts->userns);
 	if (opts->target == MNTS_REPLAY_NEW) {
 		check_new_dir(pf, plan, opts);
 		if (opts->root_dir)
-			check_root_dir(pf, opts->root_dir, -1);
+			(void)check_root_dir(pf, opts->root_dir, -1);
 	} else {
 		open_target(pf, opts);
-		if (pf->target_ns >= 0 && opts->root_dir)
-			check_root_dir(pf, opts->root_dir, pf->target_ns);
+		/* stuck in the target's namespace: nothing may go on */
+		if (pf->target_ns >= 0 && opts->root_dir &&
+		    (r = check_root_dir(pf, opts->root_dir, pf->target_ns)) < 0)
+			return mnts_err(err, -r, "--root: back from the target namespace");
 	}
 	if (!plan)
-		return pf->problems.n;
+		return (int)pf->problems.n;
 	/* first: the sources checked next hold a clone of each open */
 	check_fd_limit(pf, plan);
 	check_sources(pf, plan);
@@ -619,7 +592,7 @@ size_t mnts_preflight_run(struct mnts_preflight *pf, const struct mnts_plan *pla
 	} else if (pf->target_ns >= 0) {
 		check_mount_max(pf, plan, mount_max, pf->target_ns);
 	}
-	return pf->problems.n;
+	return (int)pf->problems.n;
 }
 
 void mnts_preflight_done(struct mnts_preflight *pf)

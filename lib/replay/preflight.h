@@ -36,9 +36,11 @@ struct mnts_preflight {
  * then only what needs no plan) with mount_max (fs.mount-max, 0:
  * unknown).  Raises RLIMIT_NOFILE as far as the plan needs and the limits
  * allow (the caller's own, not the target's).  Every problem goes to
- * pf->problems.  Returns: the number of problems. */
-size_t mnts_preflight_run(struct mnts_preflight *pf, const struct mnts_plan *plan,
-			  const struct mnts_replay_opts *opts, unsigned long mount_max);
+ * pf->problems.  Returns: the number of problems, or -errno when the
+ * checks themselves failed (err filled). */
+int mnts_preflight_run(struct mnts_preflight *pf, const struct mnts_plan *plan,
+		       const struct mnts_replay_opts *opts, unsigned long mount_max,
+		       struct mnts_error *err);
 void mnts_preflight_done(struct mnts_preflight *pf);
 
 enum mnts_pin_state {

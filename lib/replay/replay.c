@@ -459,7 +459,10 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	 * any other error (a bad option, the host unreadable) stops here */
 	if (!planned && !problems.n)
 		goto out;
-	mnts_preflight_run(&pf, planned ? &plan : NULL, opts, mount_max);
+	r = mnts_preflight_run(&pf, planned ? &plan : NULL, opts, mount_max, err);
+	if (r < 0)
+		goto out;
+	r = 0;
 	for (size_t i = 0; i < pf.problems.n; i++)
 		mnts_findings_add(&problems, pf.problems.v[i].item, "%s", pf.problems.v[i].text);
 	for (size_t i = 0; i < pf.warnings.n; i++)
