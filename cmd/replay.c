@@ -29,6 +29,8 @@ enum {
 	OPT_DRY_RUN,
 	OPT_MAP_SOURCE,
 	OPT_MAP_FILE,
+	OPT_MKDIR,
+	OPT_JSON,
 };
 
 struct replay_args {
@@ -48,6 +50,8 @@ static const struct argp_option options[] = {
     /* -t and -n are findmnt's --types and --noheadings (and show's): the
      * long forms are the documented ones, the short ones still work */
     {NULL, 't', "PID", OPTION_HIDDEN, NULL, 1},
+    {"mkdir", OPT_MKDIR, NULL, 0, "Create the --new DIR (mode 0700) when it is missing", 1},
+    {"target", 't', "PID", 0, "Replay into PID's existing mount namespace", 1},
     {"mount", 'm', "NSFILE", 0, "Replay into the mount namespace of an nsfs file", 1},
     {NULL, 0, NULL, 0, "Options:", 2},
     {"root", OPT_ROOT, "DIR", 0, "Graft the snapshot's tree under DIR in the target", 2},
@@ -70,7 +74,11 @@ static const struct argp_option options[] = {
      "namespace, or none (the caller's); default: the live one, else a new one with the "
      "captured maps",
      2},
-    {"dry-run", OPT_DRY_RUN, NULL, 0, "Print the plan, one line per step; change nothing", 2},
+    {"dry-run", OPT_DRY_RUN, NULL, 0,
+     "Check everything the replay would and print the plan, one line per step; change "
+     "nothing",
+     2},
+    {"json", OPT_JSON, NULL, 0, "With --dry-run: the plan and its problems as JSON", 2},
     {NULL, 'n', NULL, OPTION_HIDDEN, NULL, 2},
     {"no-verify", OPT_NO_VERIFY, NULL, 0, "Skip capturing and comparing the result", 2},
     {0}};
@@ -127,6 +135,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 					 err.code ? strerror(err.code) : "");
 		break;
 	}
+	case OPT_MKDIR:
+		a->opts.mkdir_new = true;
+		break;
+	case OPT_JSON:
+		a->opts.plan_json = true;
+		break;
 	case OPT_FRESH:
 		a->opts.fresh = true;
 		break;
@@ -158,6 +172,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			    state, "no target: give --new=DIR, --target PID or --mount NSFILE");
 		if (a->n_targets > 1)
 			mnts_usage_error(state, "more than one target given");
+		if (a->opts.plan_json && !a->opts.dry_run)
+			mnts_usage_error(state, "--json: only with --dry-run");
+		if (a->opts.mkdir_new && a->opts.target != MNTS_REPLAY_NEW)
+			mnts_usage_error(state, "--mkdir: only with --new");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -204,6 +222,23 @@ static void warn_userns_none(const struct mnts_snapshot *snap)
 				snap->nss[n].label);
 }
 
+/* Every problem found before the first change, one line each: "mntsnap:
+ * replay: ITEM: PROBLEM"; else the one error. */
+static void print_problems(const struct mnts_findings *problems, const struct mnts_error *err)
+{
+	struct mnts_error line = {0};
+
+	if (!problems->n) {
+		mnts_err_print("replay", err);
+		return;
+	}
+	for (size_t i = 0; i < problems->n; i++) {
+		snprintf(line.msg, sizeof(line.msg), "%s: %s", problems->v[i].item,
+			 problems->v[i].text);
+		mnts_err_print("replay", &line);
+	}
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct replay_args a = {0};
@@ -213,6 +248,7 @@ int cmd_replay(int argc, char **argv)
 	struct mnts_replay_txn *txn = NULL;
 	struct mnts_error verr = {0};
 	_cleanup_fclose_ FILE *devnull = NULL;
+	struct mnts_findings problems = {0};
 	int r, rc = MNTS_EXIT_TROUBLE;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
@@ -233,6 +269,7 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 	a.opts.plan_out = devnull ? devnull : stdout;
+	a.opts.problems = &problems;
 	r = fail_at_step_from_env(&err);
 	if (r < 0) {
 		mnts_err_print("replay", &err);
@@ -261,7 +298,7 @@ int cmd_replay(int argc, char **argv)
 	if (r >= 0 || rc == MNTS_EXIT_UNVERIFIED)
 		r = mnts_replay_commit(TAKE_PTR(txn), &err);
 	if (r < 0) {
-		mnts_err_print("replay", &err);
+		print_problems(&problems, &err);
 		rc = MNTS_EXIT_TROUBLE;
 		goto out;
 	}
@@ -285,5 +322,6 @@ out:
 	mnts_strv_clear(&a.ns_labels);
 	mnts_strv_clear(&a.externals);
 	mnts_map_rules_done(&a.map_rules);
+	mnts_findings_clear(&problems);
 	return rc;
 }

@@ -8,6 +8,7 @@
 
 int mnts_verbosity;
 const char *mnts_log_command;
+void (*mnts_warn_hook)(const char *msg);
 
 /* Prints prefix, then the formatted message escaped, as one line in one
  * write. */
@@ -35,6 +36,14 @@ void mnts_warn(const char *fmt, ...)
 	char prefix[64];
 	va_list ap;
 
+	if (mnts_warn_hook) {
+		_cleanup_free_ char *msg = NULL;
+
+		va_start(ap, fmt);
+		if (vasprintf(&msg, fmt, ap) >= 0)
+			mnts_warn_hook(msg);
+		va_end(ap);
+	}
 	if (mnts_verbosity < 0)
 		return;
 	if (mnts_log_command)

@@ -10,6 +10,10 @@ extern int mnts_verbosity; /* -1 quiet, 0 default, 1.. -v count */
 /* The running command ("capture"), named by warnings; NULL before one runs. */
 extern const char *mnts_log_command;
 
+/* When set, also given every warning's message (unescaped, even under -q):
+ * how `replay -n --json` lists them. */
+extern void (*mnts_warn_hook)(const char *msg);
+
 /* "mntsnap: <command>: warning: ...", unless -q. */
 void mnts_warn(const char *fmt, ...) _printf_(1, 2);
 /* "mntsnap: ...", only with -v (level 1) or -vv (level 2). */

@@ -12,6 +12,7 @@
 
 #include "lib/replay/exec.h"
 #include "lib/replay/exec_steps.h"
+#include "lib/replay/preflight.h"
 #include "lib/core/log.h"
 #include "lib/replay/replay_ns.h"
 #include "lib/replay/resolve.h"
@@ -80,9 +81,20 @@ static int pin_at(struct mnts_exec *x, const char *label, int nsfd, struct mnts_
 		return mnts_err(err, EINVAL, "pin '%s/%s': the label is not a plain file name",
 				x->env->new_dir, label);
 	file = mnts_create_beneath(x->env->new_dir_fd, label, 0444);
-	if (file < 0)
+	if (file == -EEXIST) {
+		/* a stale pin (its namespace gone) is made again in place,
+		 * and left as it was by the undo; anything else is refused */
+		int state = mnts_pin_state(x->env->new_dir_fd, label);
+
+		if (state != MNTS_PIN_STALE)
+			return mnts_err(err, state < 0 ? -state : EEXIST,
+					"pin '%s/%s'%s", x->env->new_dir, label,
+					state == MNTS_PIN_LIVE ? ": a namespace is pinned there" : "");
+	} else if (file < 0) {
 		return mnts_err(err, -file, "create '%s/%s'", x->env->new_dir, label);
-	push_undo(x, UNDO_FILE, x->env->new_dir_fd, label, -1);
+	} else {
+		push_undo(x, UNDO_FILE, x->env->new_dir_fd, label, -1);
+	}
 	closep(&file);
 	file = mnts_open_beneath(x->env->new_dir_fd, label);
 	if (file < 0)
@@ -228,6 +240,32 @@ static ssize_t *slots_last_use(const struct mnts_plan *plan)
 	}
 	free(keep);
 	return last;
+}
+
+size_t mnts_exec_peak_fds(const struct mnts_plan *plan)
+{
+	_cleanup_free_ ssize_t *last_use = slots_last_use(plan);
+	_cleanup_free_ bool *open = xcalloc((size_t)plan->n_slots + 1, sizeof(*open));
+	size_t cur = 0, peak = 0;
+
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct mnts_step *s = &plan->steps[i];
+		const int used[] = {s->dst, s->src, s->aux, s->keep, s->view};
+
+		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
+			if (used[k] >= 0 && !open[used[k]]) {
+				open[used[k]] = true;
+				cur++;
+			}
+		if (cur > peak)
+			peak = cur;
+		for (size_t k = 0; k < ARRAY_SIZE(used); k++)
+			if (used[k] >= 0 && open[used[k]] && last_use[used[k]] == (ssize_t)i) {
+				open[used[k]] = false;
+				cur--;
+			}
+	}
+	return peak;
 }
 
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,

@@ -39,3 +39,7 @@ struct mnts_exec_env {
  * from 1; 0 when commit() refused) after undoing everything done. */
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
 		  struct mnts_error *err);
+
+/* The most fds the run of plan holds at once (each is closed after the last
+ * step naming it), without the executor's few of its own.  Pure. */
+size_t mnts_exec_peak_fds(const struct mnts_plan *plan);

@@ -49,6 +49,46 @@ bool plan_ns_wanted(const struct mnts_plan_opts *opts, const struct mnts_ns *ns)
 	return want;
 }
 
+void mnts_findings_add(struct mnts_findings *f, const char *item, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	if (!text)
+		abort(); /* as xalloc does: out of memory */
+	if ((f->n & (f->n - 1)) == 0)
+		f->v = xreallocarray(f->v, f->n ? 2 * f->n : 4, sizeof(*f->v));
+	f->v[f->n++] = (struct mnts_finding){.item = xstrdup(item), .text = text};
+}
+
+void mnts_findings_clear(struct mnts_findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].item);
+		free(f->v[i].text);
+	}
+	free(f->v);
+	f->v = NULL;
+	f->n = 0;
+}
+
+void mnts_plan_add_mapping(struct mnts_plan *plan, const char *kind, const char *from,
+			   const char *to, size_t n_mounts)
+{
+	plan->mappings =
+	    xreallocarray(plan->mappings, plan->n_mappings + 1, sizeof(*plan->mappings));
+	plan->mappings[plan->n_mappings++] = (struct mnts_plan_mapping){
+	    .kind = kind, .from = xstrdup(from), .to = xstrdup(to), .n_mounts = n_mounts};
+}
+
+/* The mount and the reason are kept apart by UNRESOLVED_SEP, so that each
+ * can become a finding (item, text); the one-line error joins them. */
+#define UNRESOLVED_SEP '\x1f'
+
 void plan_unresolved(struct mnts_strv *bad, const struct mnts_mount *m, const char *fmt, ...)
 {
 	char name[512], why[512];
@@ -57,9 +97,31 @@ void plan_unresolved(struct mnts_strv *bad, const struct mnts_mount *m, const ch
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	mnts_strv_push_take(bad, xasprintf("'%s' (%s %u:%u): %s",
+	mnts_strv_push_take(bad, xasprintf("'%s' (%s %u:%u)%c%s",
 					   mnts_plan_mount_name(m, name, sizeof(name)), m->fstype,
-					   m->dev_major, m->dev_minor, why));
+					   m->dev_major, m->dev_minor, UNRESOLVED_SEP, why));
+}
+
+/* Each reason as a finding: the mount, and why (a reason not about one
+ * mount, "peer group N: ...", is split at its first ": "). */
+static void unresolved_findings(const struct mnts_strv *bad, struct mnts_findings *f)
+{
+	for (size_t i = 0; i < bad->n; i++) {
+		const char *s = bad->v[i], *sep = strchr(s, UNRESOLVED_SEP);
+		size_t skip = 1;
+		_cleanup_free_ char *item = NULL;
+
+		if (!sep) {
+			sep = strstr(s, ": ");
+			skip = 2;
+		}
+		if (!sep) {
+			mnts_findings_add(f, "snapshot", "%s", s);
+			continue;
+		}
+		item = xstrndup(s, (size_t)(sep - s));
+		mnts_findings_add(f, item, "%s", sep + skip);
+	}
 }
 
 static int select_namespaces(struct mnts_plan *plan, struct mnts_error *err)
@@ -115,11 +177,20 @@ static int unresolved_error(const struct mnts_strv *bad, struct mnts_error *err)
 	_cleanup_free_ char *all = NULL;
 
 	for (size_t i = 0; i < bad->n; i++)
-		len += strlen(bad->v[i]) + 2;
+		len += strlen(bad->v[i]) + 3;
 	all = xcalloc(len + 1, 1);
 	/* stpcpy, not strcat: 100,000 reasons are joined in linear time */
-	for (size_t i = 0, end = 0; i < bad->n; i++)
-		end = (size_t)(stpcpy(stpcpy(all + end, i ? "; " : ""), bad->v[i]) - all);
+	for (size_t i = 0, end = 0; i < bad->n; i++) {
+		char *start = stpcpy(all + end, i ? "; " : ""), *sep;
+
+		end = (size_t)(stpcpy(start, bad->v[i]) - all);
+		sep = strchr(start, UNRESOLVED_SEP);
+		if (sep) { /* ": " in place of the one-byte separator */
+			memmove(sep + 2, sep + 1, (size_t)(all + end - sep));
+			memcpy(sep, ": ", 2);
+			end++;
+		}
+	}
 	return mnts_err(err, 0, "cannot replay %zu mount%s: %s", bad->n, bad->n == 1 ? "" : "s",
 			all);
 }
@@ -204,6 +275,8 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 	plan_resolve_sources(plan, ext_of, host, &bad);
 	plan_build_groups(plan, &host->groups, &bad);
 	if (bad.n) {
+		if (opts->problems)
+			unresolved_findings(&bad, opts->problems);
 		r = unresolved_error(&bad, err);
 		goto out;
 	}
@@ -222,6 +295,16 @@ out:
 	return r;
 }
 
+char *mnts_plan_userns_pin(const struct mnts_plan *plan, size_t n)
+{
+	const struct mnts_ns *ns = plan->nss[n].ns;
+
+	if (plan->opts->userns_none || plan->opts->userns_given || !ns->owner.known ||
+	    ns->owner.initial)
+		return NULL;
+	return xasprintf("%s.userns", ns->label);
+}
+
 void mnts_plan_done(struct mnts_plan *plan)
 {
 	for (size_t i = 0; i < plan->n_sbs; i++) {
@@ -233,11 +316,11 @@ void mnts_plan_done(struct mnts_plan *plan)
 		free(plan->sbs[i].source_here);
 		mnts_layers_done(&plan->sbs[i].layers);
 	}
-	for (size_t i = 0; i < plan->n_mappings; i++) {
-		free(plan->mappings[i].old_path);
-		free(plan->mappings[i].new_path);
+	for (size_t i = 0; i < plan->n_remaps; i++) {
+		free(plan->remaps[i].old_path);
+		free(plan->remaps[i].new_path);
 	}
-	free(plan->mappings);
+	free(plan->remaps);
 	mnts_strv_clear(&plan->warnings);
 	free(plan->sb_mounts);
 	free(plan->sb_mounts_off);
@@ -258,5 +341,10 @@ void mnts_plan_done(struct mnts_plan *plan)
 		free(plan->nss[i].pinned_by);
 	free(plan->nss);
 	free(plan->steps);
+	for (size_t i = 0; i < plan->n_mappings; i++) {
+		free(plan->mappings[i].from);
+		free(plan->mappings[i].to);
+	}
+	free(plan->mappings);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -45,6 +45,22 @@
 
 struct mnts_host;
 
+/* Something that stops a replay (a problem) or that it does differently
+ * (a warning): what it is about ("--new '/run/x'", "'ns0:/a' (ext4 8:1)"),
+ * and what.  cmd/ prints each as "mntsnap: replay: ITEM: TEXT". */
+struct mnts_finding {
+	char *item, *text;
+};
+
+struct mnts_findings {
+	struct mnts_finding *v;
+	size_t n;
+};
+
+void mnts_findings_add(struct mnts_findings *f, const char *item, const char *fmt, ...)
+    _printf_(3, 4);
+void mnts_findings_clear(struct mnts_findings *f);
+
 enum mnts_plan_target {
 	MNTS_PLAN_TARGET_NEW = 1,  /* new namespaces, pinned */
 	MNTS_PLAN_TARGET_EXISTING, /* one namespace grafted into an existing one */
@@ -67,6 +83,19 @@ struct mnts_plan_opts {
 	 * namespace, whatever the snapshot says */
 	bool userns_none;
 	bool userns_given; /* --userns=PID|NSFILE, for descriptions only */
+	/* when set, every mount that cannot be replayed is added here too,
+	 * one finding each (the error names them all on one line) */
+	struct mnts_findings *problems;
+};
+
+/* A mapping the plan applies: the mounts the snapshot has at (or from)
+ * `from` come from host path `to` here.  Each option that remaps a source
+ * adds its own (kind: "external" for --external KEY:PATH, where from is
+ * KEY; --map-source and --map-file add theirs). */
+struct mnts_plan_mapping {
+	const char *kind;
+	char *from, *to;
+	size_t n_mounts; /* mounts it applies to */
 };
 
 enum mnts_sb_how {
@@ -108,7 +137,8 @@ struct mnts_plan_sb {
 
 /* What --map-source did: one entry per mount taken from a new path, and
  * per overlay layer moved (for reports: replay -n). */
-struct mnts_plan_mapping {
+/* One mount (or overlay layer) taken from elsewhere by --map-source. */
+struct mnts_plan_remap {
 	const struct mnts_mount *m;
 	int rule;	 /* index into opts->map_rules */
 	const char *what; /* "bind", or the overlay layer's key ("upperdir", ...) */
@@ -217,13 +247,21 @@ struct mnts_plan {
 	int *group_uses; /* per group: members, slaves and slave groups */
 	bool *deferred;		    /* mounts whose unbindable waits until the end */
 	bool other_boot; /* the snapshot is from another boot (host.h) */
-	struct mnts_plan_mapping *mappings; /* what --map-source changed */
-	size_t n_mappings;
+	struct mnts_plan_remap *remaps; /* what --map-source changed */
+	size_t n_remaps;
 	/* what the replay will do differently from the snapshot, one
 	 * sentence each (superblocks found by identity, ...); the caller
 	 * prints or reports them */
 	struct mnts_strv warnings;
+	/* the mappings applied, one entry per rule and kind (--external,
+	 * --map-source), for reports */
+	struct mnts_plan_mapping *mappings;
+	size_t n_mappings;
 };
+
+/* Adds a mapping to the plan (its strings copied). */
+void mnts_plan_add_mapping(struct mnts_plan *plan, const char *kind, const char *from,
+			   const char *to, size_t n_mounts);
 
 /* Validates snap for host and opts, and builds the plan, without any I/O.
  * The plan points into snap and opts (keep them), not into host.  Every
@@ -248,6 +286,11 @@ struct mnts_live_table;
  * mounts.  Pure, and asks what the plan will ask. */
 bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
 			      const struct mnts_live_table *live);
+
+/* The name of the pin of the user namespace replay makes to own namespace
+ * n (plan_steps.c: add_owner_step): "LABEL.userns", or NULL when it makes
+ * none.  Free it. */
+char *mnts_plan_userns_pin(const struct mnts_plan *plan, size_t n);
 
 /* Printing a plan (steps.c, from the table of step kinds). */
 

@@ -58,7 +58,7 @@ int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_erro
 {
 	for (size_t e = 0; e < plan->opts->n_externals; e++) {
 		const char *arg = plan->opts->externals[e];
-		_cleanup_free_ char *label = NULL, *key = NULL;
+		_cleanup_free_ char *label = NULL, *key = NULL, *from = NULL;
 		const char *path;
 		size_t found = 0;
 		int r = plan_parse_external(arg, &label, &key, &path, err);
@@ -81,6 +81,9 @@ int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_erro
 		if (!found)
 			return mnts_err(err, 0, "--external '%s': no mount at '%s' in the snapshot",
 					arg, key);
+		/* from: KEY as given, with its label */
+		from = xstrndup(arg, (size_t)(path - 1 - arg));
+		mnts_plan_add_mapping(plan, "external", from, path, found);
 	}
 	return 0;
 }
@@ -168,7 +171,7 @@ static void map_mounts(struct mnts_plan *plan, char **ext_of, const struct mnts_
 		const struct mnts_mount *m = plan->mounts[i].m;
 		_cleanup_free_ char *host_path = NULL;
 		const char *rest = NULL;
-		struct mnts_plan_mapping *pmap;
+		struct mnts_plan_remap *pmap;
 
 		rule_of[i] = -1;
 		if (!hp || m->nsfs_type || ext_of[i] || mnts_fs_is_layered(m->fstype) ||
@@ -177,10 +180,10 @@ static void map_mounts(struct mnts_plan *plan, char **ext_of, const struct mnts_
 		rule_of[i] = mnts_map_match(rules, host_path, &rest);
 		if (rule_of[i] < 0)
 			continue;
-		plan->mappings = xreallocarray(plan->mappings, plan->n_mappings + 1,
-					       sizeof(*plan->mappings));
-		pmap = &plan->mappings[plan->n_mappings++];
-		*pmap = (struct mnts_plan_mapping){
+		plan->remaps = xreallocarray(plan->remaps, plan->n_remaps + 1,
+					     sizeof(*plan->remaps));
+		pmap = &plan->remaps[plan->n_remaps++];
+		*pmap = (struct mnts_plan_remap){
 		    .m = m,
 		    .rule = rule_of[i],
 		    .what = "bind",
@@ -188,6 +191,7 @@ static void map_mounts(struct mnts_plan *plan, char **ext_of, const struct mnts_
 		    .new_path = *rest ? xasprintf("%s/%s", rules->v[rule_of[i]].new_path, rest)
 				      : xstrdup(rules->v[rule_of[i]].new_path),
 		};
+		mnts_plan_add_mapping(plan, "map-source", pmap->old_path, pmap->new_path, 1);
 	}
 }
 
@@ -436,15 +440,17 @@ static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		}
 		if (l->rule < 0)
 			continue;
-		plan->mappings = xreallocarray(plan->mappings, plan->n_mappings + 1,
-					       sizeof(*plan->mappings));
-		plan->mappings[plan->n_mappings++] = (struct mnts_plan_mapping){
+		plan->remaps = xreallocarray(plan->remaps, plan->n_remaps + 1,
+					     sizeof(*plan->remaps));
+		plan->remaps[plan->n_remaps++] = (struct mnts_plan_remap){
 		    .m = sb->first,
 		    .rule = l->rule,
 		    .what = l->key,
 		    .old_path = xstrdup(l->path),
 		    .new_path = TAKE_PTR(here),
 		};
+		mnts_plan_add_mapping(plan, "map-source", plan->remaps[plan->n_remaps - 1].old_path,
+				      plan->remaps[plan->n_remaps - 1].new_path, 1);
 	}
 	for (int k = 0; !ok && k < n_mine; k++)
 		plan_unresolved(bad, plan->mounts[mine[k]].m,

@@ -18,6 +18,8 @@
 #include "lib/core/log.h"
 #include "lib/replay/host.h"
 #include "lib/replay/plan.h"
+#include "lib/replay/plan_json.h"
+#include "lib/replay/preflight.h"
 #include "lib/replay/replay.h"
 #include "lib/replay/replay_ns.h"
 #include "lib/replay/resolve.h"
@@ -170,171 +172,6 @@ static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts
 	_exit(res.rc < 0 ? 1 : 0);
 }
 
-static int ns_mount_count(int nsfd, uint32_t *ret)
-{
-	struct mnts_mnt_ns_info info = {.size = MNTS_MNT_NS_INFO_SIZE_VER0};
-
-	if (ioctl(nsfd, MNTS_NS_MNT_GET_INFO, &info) < 0)
-		return -errno;
-	*ret = info.nr_mounts;
-	return 0;
-}
-
-/* The executor holds up to one fd per level of the tree being built (each
- * is closed after its last step: a level whose propagation waits for its
- * children keeps its own), and mounts stacked on one path make a tree as
- * deep as fs.mount-max, above the usual hard limits (20,000 here).  Never
- * more than one fd per slot: raise both limits to that where privileged
- * (CAP_SYS_RESOURCE, up to fs.nr_open), else take the whole hard limit. */
-static void raise_fd_limit(const struct mnts_plan *plan)
-{
-	const rlim_t need = (rlim_t)plan->n_slots + 64;
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
-		return;
-	if (rl.rlim_max < need &&
-	    setrlimit(RLIMIT_NOFILE, &(struct rlimit){.rlim_cur = need, .rlim_max = need}) == 0)
-		return;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
-/* DIR/LABEL.userns, pinned when replay makes the user namespace owning
- * namespace n (plan_steps.c: add_owner_step), else NULL. */
-static char *userns_pin_name(const struct mnts_plan *plan, size_t n)
-{
-	const struct mnts_ns *ns = plan->nss[n].ns;
-
-	if (plan->opts->userns_none || plan->opts->userns_given || !ns->owner.known ||
-	    ns->owner.initial)
-		return NULL;
-	return xasprintf("%s.userns", ns->label);
-}
-
-/* fs.mount-max counts every mount of a namespace: a new namespace holds one
- * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
- * copy of the caller's mounts; a graft adds to the target's.  The kernel
- * refuses a tree that would take a namespace above the limit, so a tree of
- * fs.mount-max - 1 mounts is the largest --new takes (the tmpfs is detached
- * right after, the namespace then holds the tree alone). */
-static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int base_ns,
-			   struct mnts_error *err)
-{
-	uint32_t present = 1;
-
-	if (!max)
-		return 0; /* no limit known: the kernel will say ENOSPC */
-	if (base_ns >= 0 && ns_mount_count(base_ns, &present) < 0)
-		present = 0;
-	for (size_t n = 0; n < plan->n_nss; n++) {
-		size_t need = plan->nss[n].ns->n_mounts + present;
-
-		if (need > max)
-			return mnts_err(err, ENOSPC,
-					"namespace '%s': needs %zu mounts (%u there already), "
-					"fs.mount-max is %lu",
-					plan->nss[n].ns->label, need, present, max);
-	}
-	return 0;
-}
-
-static int prepare_new_dir(const struct mnts_plan *plan, const char *dir, char **ret_abs,
-			   int *ret_fd, bool *ret_created, struct mnts_error *err)
-{
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *abs = NULL;
-	int shared;
-
-	/* a label names the pin DIR/LABEL: "../x" or "/x" would pin elsewhere */
-	for (size_t n = 0; n < plan->n_nss; n++)
-		if (!mnts_plain_name(plan->nss[n].ns->label))
-			return mnts_err(err, 0,
-					"namespace '%s': the label is not a plain file name "
-					"(it names the pin in '%s')",
-					plan->nss[n].ns->label, dir);
-	*ret_created = false;
-	if (mkdir(dir, 0755) == 0)
-		*ret_created = true;
-	else if (errno != EEXIST)
-		return mnts_err(err, errno, "--new '%s'", dir);
-	/* each call checked at once: realpath() after a failed open() would
-	 * leave its own errno (EINVAL from readlink) in place of EMFILE */
-	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		abs = realpath(dir, NULL);
-	if (fd < 0 || !abs) {
-		int r = mnts_err(err, errno, "--new: cannot open '%s'", dir);
-		if (*ret_created)
-			rmdir(dir);
-		return r;
-	}
-	for (size_t n = 0; n < plan->n_nss; n++) {
-		struct stat st;
-
-		_cleanup_free_ char *userns_pin = userns_pin_name(plan, n);
-
-		if (fstatat(fd, plan->nss[n].ns->label, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			return mnts_err(err, EEXIST, "pin '%s/%s'", dir, plan->nss[n].ns->label);
-		if (userns_pin && fstatat(fd, userns_pin, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			return mnts_err(err, EEXIST, "pin '%s/%s'", dir, userns_pin);
-	}
-	shared = mnts_fd_on_shared_mount(fd);
-	if (shared != 0) {
-		int r = shared < 0 ? mnts_err(err, -shared, "--new '%s': statmount", dir)
-				   : mnts_err(err, 0,
-					      "--new '%s': is on a shared mount (the pins would "
-					      "propagate to its peers): make it private first",
-					      dir);
-		if (*ret_created)
-			rmdir(dir);
-		return r;
-	}
-	*ret_abs = TAKE_PTR(abs);
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
-/* --userns=PID|NSFILE: an fd of that user namespace. */
-static int open_userns(const char *what, struct mnts_error *err)
-{
-	_cleanup_free_ char *path = NULL;
-	size_t digits = strspn(what, "0123456789");
-	int fd;
-
-	path = digits && !what[digits] ? xasprintf("/proc/%s/ns/user", what) : xstrdup(what);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return mnts_err(err, errno, "--userns '%s'", path);
-	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWUSER) {
-		close(fd);
-		return mnts_err(err, 0, "--userns '%s': not a user namespace", path);
-	}
-	return fd;
-}
-
-static int open_target(const struct mnts_replay_opts *opts, struct mnts_error *err)
-{
-	_cleanup_free_ char *path = NULL;
-	int fd, type;
-
-	if (opts->target == MNTS_REPLAY_PID)
-		path = xasprintf("/proc/%d/ns/mnt", (int)opts->pid);
-	else
-		path = xstrdup(opts->nsfile);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return mnts_err(err, errno, "target '%s'", path);
-	type = ioctl(fd, NS_GET_NSTYPE);
-	if (type != CLONE_NEWNS) {
-		close(fd);
-		return mnts_err(err, 0, "target '%s': not a mount namespace", path);
-	}
-	return fd;
-}
-
 /* Plans snap on the facts of this host.  *ret_mount_max: fs.mount-max (0:
  * unknown).  Returns: 0 or -errno. */
 static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
@@ -361,6 +198,7 @@ struct mnts_replay_txn {
 	/* --new: for an executor that dies without a word */
 	int new_dir_fd; /* or -1 */
 	struct mnts_strv labels;
+	struct mnts_strv stale; /* those a stale pin file stood at: kept */
 	char *dir_created; /* DIR, when replay made it */
 };
 
@@ -374,6 +212,7 @@ static void txn_free(struct mnts_replay_txn *t, bool kept)
 	if (t->new_dir_fd >= 0)
 		close(t->new_dir_fd);
 	mnts_strv_clear(&t->labels);
+	mnts_strv_clear(&t->stale);
 	free(t->dir_created);
 	if (!kept)
 		restore_signals(t->old_sa);
@@ -381,7 +220,8 @@ static void txn_free(struct mnts_replay_txn *t, bool kept)
 }
 
 /* After an executor that died without reporting: pins it may have made
- * are ours (DIR/LABEL did not exist before), take them away. */
+ * are ours (DIR/LABEL did not exist before, or was a stale pin file, which
+ * stays), take them away. */
 static void cleanup_pins(const struct mnts_replay_txn *t)
 {
 	if (t->new_dir_fd < 0)
@@ -394,7 +234,8 @@ static void cleanup_pins(const struct mnts_replay_txn *t)
 			continue; /* never made (do_pin) */
 		p = xasprintf("/proc/self/fd/%d/%s", t->new_dir_fd, label);
 		umount2(p, MNT_DETACH | UMOUNT_NOFOLLOW);
-		unlinkat(t->new_dir_fd, label, 0);
+		if (!mnts_strv_contains(&t->stale, label))
+			unlinkat(t->new_dir_fd, label, 0);
 	}
 }
 
@@ -478,11 +319,16 @@ static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env
 	if (env->new_dir_fd >= 0) {
 		t->new_dir_fd = fcntl(env->new_dir_fd, F_DUPFD_CLOEXEC, 3);
 		for (size_t n = 0; n < plan->n_nss; n++) {
-			char *userns_pin = userns_pin_name(plan, n);
+			char *userns_pin = mnts_plan_userns_pin(plan, n);
 
-			mnts_strv_push(&t->labels, plan->nss[n].ns->label);
-			if (userns_pin)
-				mnts_strv_push_take(&t->labels, userns_pin);
+			const char *names[] = {plan->nss[n].ns->label, userns_pin};
+
+			for (size_t k = 0; k < ARRAY_SIZE(names) && names[k]; k++) {
+				mnts_strv_push(&t->labels, names[k]);
+				if (mnts_pin_state(env->new_dir_fd, names[k]) == MNTS_PIN_STALE)
+					mnts_strv_push(&t->stale, names[k]);
+			}
+			free(userns_pin);
 		}
 	}
 	interrupted = 0;
@@ -524,10 +370,48 @@ fail:
 	return r;
 }
 
+/* replay -n --json: the warnings, for the document */
+static struct mnts_strv warnings;
+
+static void collect_warning(const char *msg)
+{
+	mnts_strv_push(&warnings, msg);
+}
+
+/* The problems as the error: the first, and how many more. */
+static int problems_error(const struct mnts_findings *f, struct mnts_error *err)
+{
+	if (f->n == 1)
+		return mnts_err(err, 0, "%s: %s", f->v[0].item, f->v[0].text);
+	return mnts_err(err, 0, "%zu problems, the first: %s: %s", f->n, f->v[0].item,
+			f->v[0].text);
+}
+
+/* --mkdir: DIR made (0700: the pins are the caller's) and opened.  Returns:
+ * 0 or -errno. */
+static int make_new_dir(struct mnts_preflight *pf, const char *dir, struct mnts_error *err)
+{
+	if (mkdir(dir, 0700) < 0)
+		return mnts_err(err, errno, "--new '%s': mkdir", dir);
+	/* each call checked at once: realpath() after a failed open() would
+	 * leave its own errno (EINVAL from readlink) in place of EMFILE */
+	pf->new_dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pf->new_dir_fd >= 0)
+		pf->new_dir_abs = realpath(dir, NULL);
+	if (pf->new_dir_fd < 0 || !pf->new_dir_abs) {
+		int r = mnts_err(err, errno, "--new: cannot open '%s'", dir);
+
+		rmdir(dir);
+		return r;
+	}
+	return 0;
+}
+
 int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
 		struct mnts_replay_txn **ret_txn, struct mnts_error *err)
 {
 	struct mnts_replay_txn *txn = NULL;
+	struct mnts_findings problems = {0};
 	const struct mnts_plan_opts popts = {
 	    .target =
 		opts->target == MNTS_REPLAY_NEW ? MNTS_PLAN_TARGET_NEW : MNTS_PLAN_TARGET_EXISTING,
@@ -542,69 +426,85 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    .create_mountpoints = opts->create_mountpoints,
 	    .userns_none = opts->userns && streq(opts->userns, "none"),
 	    .userns_given = opts->userns && !streq(opts->userns, "none"),
+	    .problems = &problems,
 	};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
+	struct mnts_preflight pf = {0};
 	struct mnts_exec_env env = {.orig_ns = -1,
 				    .target_ns = -1,
 				    .new_dir_fd = -1,
 				    .root_dir = opts->root_dir,
 				    .userns_fd = -1};
-	_cleanup_free_ char *abs_dir = NULL;
-	bool dir_created = false;
+	bool planned;
 	int r;
 
-	if (opts->target != MNTS_REPLAY_NEW && !opts->root_dir)
-		return mnts_err(err, 0,
-				"--target/--mount: replacing the root of a live namespace is not "
-				"supported (graft under a directory with --root DIR)");
-	if (opts->root_dir && opts->root_dir[0] != '/')
-		return mnts_err(err, 0, "--root '%s': not an absolute path", opts->root_dir);
-	r = plan_here(&plan, snap, &popts, &mount_max, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < plan.warnings.n; i++)
-		mnts_warn("%s", plan.warnings.v[i]);
-	if (opts->dry_run) {
-		mnts_plan_print(&plan, opts->plan_out ? opts->plan_out : stdout);
+	/* warnings said while planning go into the JSON too */
+	if (opts->dry_run && opts->plan_json)
+		mnts_warn_hook = collect_warning;
+	if (opts->target != MNTS_REPLAY_NEW && !opts->root_dir) {
+		r = mnts_err(err, 0,
+			     "--target/--mount: replacing the root of a live namespace is not "
+			     "supported (graft under a directory with --root DIR)");
+		planned = false;
 		goto out;
 	}
+	if (opts->root_dir && opts->root_dir[0] != '/') {
+		r = mnts_err(err, 0, "--root '%s': not an absolute path", opts->root_dir);
+		planned = false;
+		goto out;
+	}
+	r = plan_here(&plan, snap, &popts, &mount_max, err);
+	planned = r >= 0;
+	for (size_t i = 0; planned && i < plan.warnings.n; i++)
+		mnts_warn("%s", plan.warnings.v[i]);
+	/* a plan refused for its mounts is checked on: every problem at once;
+	 * any other error (a bad option, the host unreadable) stops here */
+	if (!planned && !problems.n)
+		goto out;
+	r = mnts_preflight_run(&pf, planned ? &plan : NULL, opts, mount_max, err);
+	if (r < 0)
+		goto out;
+	r = 0;
+	for (size_t i = 0; i < pf.problems.n; i++)
+		mnts_findings_add(&problems, pf.problems.v[i].item, "%s", pf.problems.v[i].text);
+	for (size_t i = 0; i < pf.warnings.n; i++)
+		mnts_warn("%s: %s", pf.warnings.v[i].item, pf.warnings.v[i].text);
+	if (opts->dry_run && opts->plan_json) {
+		struct mnts_error jerr = {0};
 
-	raise_fd_limit(&plan);
+		if (mnts_plan_json(planned ? &plan : NULL, opts, &warnings, &problems,
+				   opts->plan_out ? opts->plan_out : stdout, &jerr) < 0 &&
+		    !problems.n) {
+			*err = jerr;
+			r = mnts_err_ret(err);
+		}
+	} else if (opts->dry_run && planned && !problems.n) {
+		mnts_plan_print(&plan, opts->plan_out ? opts->plan_out : stdout);
+	}
+	if (problems.n) {
+		r = problems_error(&problems, err);
+		goto out;
+	}
+	if (r < 0 || opts->dry_run)
+		goto out;
+
 	env.fail_at_step = opts->fail_at_step;
 	env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (env.orig_ns < 0) {
 		r = mnts_err(err, errno, "open '/proc/self/ns/mnt'");
 		goto out;
 	}
-	if (popts.userns_given) {
-		env.userns_fd = open_userns(opts->userns, err);
-		if (env.userns_fd < 0) {
-			r = env.userns_fd;
-			goto out;
-		}
-	}
-	if (opts->target == MNTS_REPLAY_NEW) {
-		r = check_mount_max(&plan, mount_max, opts->root_dir ? env.orig_ns : -1, err);
-		if (r < 0)
-			goto out;
-		r = prepare_new_dir(&plan, opts->new_dir, &abs_dir, &env.new_dir_fd, &dir_created,
-				    err);
-		if (r < 0)
-			goto out;
-		env.new_dir = abs_dir;
-	} else {
-		env.target_ns = open_target(opts, err);
-		if (env.target_ns < 0) {
-			r = env.target_ns;
-			goto out;
-		}
-		r = check_mount_max(&plan, mount_max, env.target_ns, err);
+	if (pf.new_dir_make) {
+		r = make_new_dir(&pf, opts->new_dir, err);
 		if (r < 0)
 			goto out;
 	}
-
-	r = execute(&plan, &env, dir_created ? xstrdup(opts->new_dir) : NULL, &txn, err);
+	env.userns_fd = pf.userns_fd;
+	env.target_ns = pf.target_ns;
+	env.new_dir_fd = pf.new_dir_fd;
+	env.new_dir = pf.new_dir_abs;
+	r = execute(&plan, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn, err);
 	if (r >= 0) {
 		if (ret_txn)
 			*ret_txn = txn;
@@ -612,14 +512,18 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 			r = mnts_replay_commit(txn, err);
 	}
 out:
+	if (r < 0 && opts->problems && problems.n) {
+		mnts_findings_clear(opts->problems);
+		*opts->problems = problems;
+		problems = (struct mnts_findings){0};
+	}
+	mnts_findings_clear(&problems);
+	mnts_warn_hook = NULL;
+	mnts_strv_clear(&warnings);
 	if (env.orig_ns >= 0)
 		close(env.orig_ns);
-	if (env.target_ns >= 0)
-		close(env.target_ns);
-	if (env.new_dir_fd >= 0)
-		close(env.new_dir_fd);
-	if (env.userns_fd >= 0)
-		close(env.userns_fd);
-	mnts_plan_done(&plan);
+	mnts_preflight_done(&pf);
+	if (planned)
+		mnts_plan_done(&plan);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include "lib/core/error.h"
 #include "lib/core/model.h"
 #include "lib/replay/mapping.h"
+#include "lib/replay/plan.h"
 
 enum mnts_replay_target {
 	MNTS_REPLAY_NEW = 1, /* new namespaces pinned at dir/LABEL */
@@ -27,6 +28,7 @@ enum mnts_replay_target {
 struct mnts_replay_opts {
 	enum mnts_replay_target target;
 	const char *new_dir;  /* MNTS_REPLAY_NEW */
+	bool mkdir_new;	      /* --mkdir: make new_dir (0700) when missing */
 	pid_t pid;	      /* MNTS_REPLAY_PID */
 	const char *nsfile;   /* MNTS_REPLAY_NSFILE */
 	const char *root_dir; /* --root: graft under this path in the target, or NULL */
@@ -43,7 +45,11 @@ struct mnts_replay_opts {
 	 * "none" the caller's, else a PID or an nsfs file of one */
 	const char *userns;
 	bool dry_run;		 /* print the plan to plan_out, change nothing */
+	bool plan_json;		 /* dry_run: the plan as JSON (spec/PLAN-JSON.md) */
 	FILE *plan_out;
+	/* when set, every problem that stops the replay goes here, one
+	 * finding each, and the error says how many (cmd/ prints them) */
+	struct mnts_findings *problems;
 	int fail_at_step; /* test-only fault injection: step N fails; 0 = none */
 };
 

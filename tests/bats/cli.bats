@@ -103,7 +103,7 @@ format_version() { sed -n 's/^#define MNTS_FORMAT_VERSION \([0-9]*\)$/\1/p' "$TO
 }
 
 @test "replay without a snapshot: exit 2" {
-	run --separate-stderr "$MNTSNAP" replay --new="$BATS_TEST_TMPDIR/ns"
+	run --separate-stderr "$MNTSNAP" replay --mkdir --new="$BATS_TEST_TMPDIR/ns"
 	assert_failure 2
 	assert_equal "$output" ""
 	[[ "$stderr" == "mntsnap replay: "* ]]
@@ -119,7 +119,7 @@ format_version() { sed -n 's/^#define MNTS_FORMAT_VERSION \([0-9]*\)$/\1/p' "$TO
 }
 
 @test "replay with two targets: exit 2" {
-	run --separate-stderr "$MNTSNAP" replay --new="$BATS_TEST_TMPDIR/ns" -t 1 \
+	run --separate-stderr "$MNTSNAP" replay --mkdir --new="$BATS_TEST_TMPDIR/ns" -t 1 \
 		"$TOP/spec/examples/inverse-chain.json"
 	assert_failure 2
 	assert_equal "$output" ""
@@ -128,7 +128,7 @@ format_version() { sed -n 's/^#define MNTS_FORMAT_VERSION \([0-9]*\)$/\1/p' "$TO
 }
 
 @test "replay with two snapshots: exit 2" {
-	run --separate-stderr "$MNTSNAP" replay --new="$BATS_TEST_TMPDIR/ns" \
+	run --separate-stderr "$MNTSNAP" replay --mkdir --new="$BATS_TEST_TMPDIR/ns" \
 		"$TOP/spec/examples/inverse-chain.json" "$TOP/spec/examples/group-tree.json"
 	assert_failure 2
 	[ -n "$stderr" ]

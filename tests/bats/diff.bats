@@ -475,7 +475,7 @@ namespace ns1:
 	mount --bind "$TMP/ct/a" "$TMP/ct/c"
 	mount --make-slave "$TMP/ct/c"
 	"$MNTSNAP" capture --subtree "$TMP/ct" -p $$ -o "$TMP/ct.json"
-	"$MNTSNAP" replay --new="$TMP/ns" "$TMP/ct.json"
+	"$MNTSNAP" replay --mkdir --new="$TMP/ns" "$TMP/ct.json"
 	"$MNTSNAP" diff "$TMP/ct.json" "ns:$TMP/ns/ns0"
 	"$MNTSNAP" diff "ns:$TMP/ns/ns0" "$TMP/ct.json"
 	# a real difference is still one: drop /c from the snapshot

@@ -30,7 +30,7 @@ assert_one_error_line() {
 @test "a thousand newlines in a mountpoint still make one line" {
 	example_with '.namespaces[0].mounts[1].mountpoint = "/" + ("x\n" * 1000)' \
 		>"$BATS_TEST_TMPDIR/s.json"
-	run --separate-stderr "$MNTSNAP" replay -n --new=/nonexistent "$BATS_TEST_TMPDIR/s.json"
+	run --separate-stderr "$MNTSNAP" replay -n --mkdir --new=/nonexistent "$BATS_TEST_TMPDIR/s.json"
 	assert_failure 2
 	assert_one_error_line
 }
@@ -70,7 +70,7 @@ assert_one_error_line() {
 		jq --arg p $W/t "(.namespaces[0].mounts[] | select(.mountpoint == \$p)) |=
 			(.source = \"s\\nrc\" | .super_options = [\"rw\", \"nr_inodes=1\\nx\"])" \
 			$TMP/snap.json >$TMP/bad.json
-		"$MNTSNAP" replay --fresh --new=$TMP/out $TMP/bad.json'
+		"$MNTSNAP" replay --fresh --mkdir --new=$TMP/out $TMP/bad.json'
 	assert_failure 2
 	assert_one_error_line
 	[[ "$stderr" == *"source 's\\012rc' options 'rw,nr_inodes=1\\012x'"* ]]
@@ -84,7 +84,7 @@ assert_one_error_line() {
 		"$MNTSNAP" capture -p $$ --subtree $W -o $TMP/snap.json
 		jq ".namespaces[0].mounts[0].super_options |= map(if startswith(\"size=\") then \"size=bogus\" else . end)" \
 			$TMP/snap.json >$TMP/bad.json
-		"$MNTSNAP" replay --fresh --new=$TMP/out $TMP/bad.json'
+		"$MNTSNAP" replay --fresh --mkdir --new=$TMP/out $TMP/bad.json'
 	assert_failure 2
 	assert_one_error_line
 	[[ "$stderr" == *"superblock option 'size=bogus': kernel says tmpfs: Bad value for 'size': Invalid argument" ]]
@@ -100,7 +100,7 @@ c" "$W/a
 b"
 		"$MNTSNAP" capture -p $$ --subtree $W -o $TMP/snap.json
 		# step 4 attaches the mount at "a\nb"
-		MNTSNAP_FAIL_AT_STEP=4 "$MNTSNAP" replay --new=$TMP/out $TMP/snap.json'
+		MNTSNAP_FAIL_AT_STEP=4 "$MNTSNAP" replay --mkdir --new=$TMP/out $TMP/snap.json'
 	assert_failure 2
 	assert_one_error_line
 	[[ "$stderr" == *"'ns0:$BATS_TEST_TMPDIR/w/a\\012b'"* ]]
@@ -110,7 +110,7 @@ b"
 b"; mount -t tmpfs src "$W/a
 b"
 		"$MNTSNAP" capture -p $$ --subtree $W -o $TMP/snap.json
-		"$MNTSNAP" -vv replay --no-verify --new=$TMP/out $TMP/snap.json'
+		"$MNTSNAP" -vv replay --no-verify --mkdir --new=$TMP/out $TMP/snap.json'
 	assert_success
 	[ "${#stderr_lines[@]}" -gt 3 ]
 	for line in "${stderr_lines[@]}"; do
@@ -156,7 +156,7 @@ b"
 }
 
 @test "replay -n >/dev/full: one error line" {
-	run --separate-stderr bash -c '"$1" replay -n --new=/nonexistent "$2" >/dev/full' bash \
+	run --separate-stderr bash -c '"$1" replay -n --mkdir --new=/nonexistent "$2" >/dev/full' bash \
 		"$MNTSNAP" "$EXAMPLE"
 	assert_failure 2
 	assert_one_error_line
@@ -176,15 +176,15 @@ with_4_fds() {
 	"$@"
 }
 
-@test "replay --new with ulimit -n 4: 'Too many open files' naming the directory" {
+@test "replay --new with ulimit -n 4: refused before it starts, naming RLIMIT_NOFILE" {
 	require_root
 	export -f with_4_fds
 	run --separate-stderr in_private_ns '
 		mount -t tmpfs t $TMP
-		(with_4_fds "$MNTSNAP" replay --new=$TMP/out $TOP/spec/examples/group-tree.json)'
+		(with_4_fds "$MNTSNAP" replay --mkdir --new=$TMP/out $TOP/spec/examples/group-tree.json)'
 	assert_failure 2
 	assert_one_error_line
-	[[ "$stderr" == *"'$BATS_TEST_TMPDIR/out': Too many open files" ]]
+	[[ "$stderr" == "mntsnap: replay: RLIMIT_NOFILE: the replay holds up to "*" files open at once, the limit is 4 "*": Too many open files" ]]
 }
 
 @test "capture -A with ulimit -n 4: an error, not an empty snapshot" {

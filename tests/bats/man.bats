@@ -117,7 +117,7 @@ check_documented() {
 	# while a command's --help is incomplete
 	local -A contract=(
 		['.SS "mntsnap capture']="-p --pid -m --mount -A --all -F --mountinfo --subtree --kernel -o --output --compact --tree"
-		['.SS "mntsnap replay']="--new -t --target -m --mount --root --ns --external --fresh --create-mountpoints -n --dry-run --no-verify"
+		['.SS "mntsnap replay']="--new -t --target -m --mount --root --ns --external --fresh --create-mountpoints -n --dry-run --no-verify --mkdir --json"
 		['.SS "mntsnap diff']="--json -q --quiet --subtree --ns --ignore --strict-ids"
 		['.SH OPTIONS']="-q --quiet -v --verbose -V --version -h -? --help --usage"
 	)

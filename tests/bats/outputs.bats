@@ -31,11 +31,11 @@ setup() {
 }
 
 @test "replay -n: one line per step, names escaped" {
-	run --separate-stderr "$MNTSNAP" replay -n --fresh --new="$BATS_TEST_TMPDIR/pins" \
+	run --separate-stderr "$MNTSNAP" replay -n --fresh --mkdir --new="$BATS_TEST_TMPDIR/pins" \
 		"$BATS_TEST_TMPDIR/plain.json"
 	assert_success
 	plain=${#lines[@]}
-	run --separate-stderr "$MNTSNAP" replay -n --fresh --new="$BATS_TEST_TMPDIR/pins" \
+	run --separate-stderr "$MNTSNAP" replay -n --fresh --mkdir --new="$BATS_TEST_TMPDIR/pins" \
 		"$BATS_TEST_TMPDIR/nl.json"
 	assert_success
 	assert_equal "${#lines[@]}" "$plain"
@@ -96,7 +96,7 @@ setup() {
 	run --separate-stderr "$MNTSNAP" replay -t $'1\n2' "$BATS_TEST_TMPDIR/plain.json"
 	assert_failure 2
 	assert_equal "${stderr_lines[0]}" "mntsnap replay: --target '1\\0122': not a process id"
-	run --separate-stderr "$MNTSNAP" replay -n --new="$BATS_TEST_TMPDIR/pins" --ns $'x\ny' \
+	run --separate-stderr "$MNTSNAP" replay -n --mkdir --new="$BATS_TEST_TMPDIR/pins" --ns $'x\ny' \
 		"$BATS_TEST_TMPDIR/plain.json"
 	assert_failure 2
 	assert_equal "$stderr" "mntsnap: replay: --ns 'x\\012y': no such namespace in the snapshot"

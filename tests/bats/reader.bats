@@ -218,7 +218,7 @@ edit() {
 	assert_equal "$status" 2
 	assert_equal "$stderr" \
 		"mntsnap: diff: cannot read '$BATS_TEST_TMPDIR/fifo': not a regular file (a FIFO)"
-	run --separate-stderr timeout 10 "$MNTSNAP" replay -n --new="$BATS_TEST_TMPDIR/new" "$BATS_TEST_TMPDIR/fifo"
+	run --separate-stderr timeout 10 "$MNTSNAP" replay -n --mkdir --new="$BATS_TEST_TMPDIR/new" "$BATS_TEST_TMPDIR/fifo"
 	assert_equal "$status" 2
 	assert_equal "$stderr" \
 		"mntsnap: replay: cannot read '$BATS_TEST_TMPDIR/fifo': not a regular file (a FIFO)"

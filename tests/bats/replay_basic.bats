@@ -90,7 +90,7 @@ export -f structure
 	in_private_ns "$build_layout"'
 		snapshot_self $TMP/snap.json
 		cat /proc/self/mountinfo >$TMP/before
-		"$MNTSNAP" replay --no-verify --new=$TMP/out $TMP/snap.json
+		"$MNTSNAP" replay --no-verify --mkdir --new=$TMP/out $TMP/snap.json
 		nsenter --mount=$TMP/out/ns0 cat /proc/self/mountinfo >$TMP/after
 		structure $TMP/before $TMP/w >$TMP/want
 		structure $TMP/after $TMP/w >$TMP/got
@@ -106,7 +106,7 @@ export -f structure
 	run --separate-stderr in_private_ns "$build_layout"'
 		source "$TOP/share/mntsnap/bats/mntsnap.bash"
 		snapshot_self $TMP/snap.json
-		"$MNTSNAP" replay --no-verify --new=$TMP/out2 $TMP/snap.json
+		"$MNTSNAP" replay --no-verify --mkdir --new=$TMP/out2 $TMP/snap.json
 		assert_mount_layout --target ns:$TMP/out2/ns0 <<-EOF
 			$W tmpfs source=wsrc private exact
 			  a tmpfs source=asrc opts=rw,relatime shared:a sbopts=rw,size=2048k,mode=700
@@ -129,7 +129,7 @@ export -f structure
 	require_root
 	run in_private_ns "$build_layout"'
 		snapshot_self $TMP/snap.json
-		"$MNTSNAP" replay --fresh --no-verify --new=$TMP/out $TMP/snap.json
+		"$MNTSNAP" replay --fresh --no-verify --mkdir --new=$TMP/out $TMP/snap.json
 		nsenter --mount=$TMP/out/ns0 cat /proc/self/mountinfo >$TMP/after
 		echo "old $(awk -v p=$TMP/w/a "\$5 == p { print \$3 }" /proc/self/mountinfo)"
 		echo "new $(awk -v p=$TMP/w/a "\$5 == p { print \$3 }" $TMP/after)"
@@ -150,7 +150,7 @@ export -f structure
 	run in_private_ns "$build_layout"'
 		snapshot_self $TMP/snap.json
 		cat /proc/self/mountinfo >$TMP/before
-		"$MNTSNAP" replay --dry-run --new=$TMP/out $TMP/snap.json
+		"$MNTSNAP" replay --dry-run --mkdir --new=$TMP/out $TMP/snap.json
 		diff $TMP/before /proc/self/mountinfo
 		[ ! -e $TMP/out ]'
 	assert_success
@@ -172,7 +172,7 @@ m[\"parent\"] = 999999999
 print(m[\"id\"])
 json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json
 		cat /proc/self/mountinfo >$TMP/before
-		rc=0; "$MNTSNAP" replay --no-verify --new=$TMP/out $TMP/snap.json || rc=$?
+		rc=0; "$MNTSNAP" replay --no-verify --mkdir --new=$TMP/out $TMP/snap.json || rc=$?
 		diff $TMP/before /proc/self/mountinfo
 		[ ! -e $TMP/out/ns0 ]
 		exit $rc'
@@ -185,12 +185,12 @@ mntsnap: replay: .*parent 999999999: no such mount in the namespace$"
 	require_root
 	run in_private_ns "$build_layout"'
 		snapshot_self $TMP/snap.json
-		n=$("$MNTSNAP" replay -n --new=$TMP/out $TMP/snap.json | wc -l)
+		n=$("$MNTSNAP" replay -n --mkdir --new=$TMP/out $TMP/snap.json | wc -l)
 		echo "steps $n"
 		cat /proc/self/mountinfo >$TMP/before
 		for i in $(seq 1 $n); do
 			rc=0
-			MNTSNAP_FAIL_AT_STEP=$i "$MNTSNAP" replay --no-verify --new=$TMP/out \
+			MNTSNAP_FAIL_AT_STEP=$i "$MNTSNAP" replay --no-verify --mkdir --new=$TMP/out \
 				$TMP/snap.json 2>$TMP/err || rc=$?
 			[ $rc = 2 ] || { echo "step $i: exit $rc"; exit 1; }
 			grep -q "^mntsnap: replay: step $i, .*: fault injected (MNTSNAP_FAIL_AT_STEP=$i)$" $TMP/err ||
@@ -202,7 +202,7 @@ mntsnap: replay: .*parent 999999999: no such mount in the namespace$"
 	assert_line --regexp "^steps [0-9]+$"
 }
 
-@test "unresolvable sources are all named in one error" {
+@test "unresolvable sources are all named, one line each" {
 	require_root
 	run in_private_ns "$build_layout"'
 		snapshot_self $TMP/snap.json
@@ -215,12 +215,13 @@ for m, mp in ((ms[-2], \"/gone/one\"), (ms[-1], \"/gone/two\")):
              shared_id=0, master_id=0, parent=ms[0][\"id\"])
 json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP
 		cat /proc/self/mountinfo >$TMP/before
-		rc=0; "$MNTSNAP" replay --no-verify --new=$TMP/out $TMP/snap.json || rc=$?
+		rc=0; "$MNTSNAP" replay --no-verify --mkdir --new=$TMP/out $TMP/snap.json || rc=$?
 		diff $TMP/before /proc/self/mountinfo
 		exit $rc'
 	assert_failure 2
-	assert_equal "${#lines[@]}" 1
-	assert_output --regexp "^mntsnap: replay: cannot replay 2 mounts: 'ns0:$BATS_TEST_TMPDIR/gone/one' \(xfs 8:250\): no live mount .*; 'ns0:$BATS_TEST_TMPDIR/gone/two' \(xfs 8:250\): "
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp "^mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/gone/one' \(xfs 8:250\): no live mount "
+	assert_line --index 1 --regexp "^mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/gone/two' \(xfs 8:250\): no live mount "
 }
 
 @test "replay --new refuses a DIR on a shared mount" {
@@ -231,12 +232,12 @@ json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP
 		mount -t tmpfs pins $TMP/pins
 		mount --make-shared $TMP/pins
 		cat /proc/self/mountinfo >$TMP/before
-		rc=0; "$MNTSNAP" replay --no-verify --new=$TMP/pins $TMP/snap.json || rc=$?
+		rc=0; "$MNTSNAP" replay --no-verify --mkdir --new=$TMP/pins $TMP/snap.json || rc=$?
 		diff $TMP/before /proc/self/mountinfo
 		[ -z "$(ls $TMP/pins)" ]
 		exit $rc'
 	assert_failure 2
-	assert_output "mntsnap: replay: --new '$BATS_TEST_TMPDIR/pins': is on a shared mount (the pins would propagate to its peers): make it private first"
+	assert_output --regexp "^mntsnap: replay: --new '$BATS_TEST_TMPDIR/pins': is on a shared mount \(peer group [0-9]+ of '$BATS_TEST_TMPDIR/pins'\): the pins would propagate to its peers; mount --bind $BATS_TEST_TMPDIR/pins $BATS_TEST_TMPDIR/pins && mount --make-private $BATS_TEST_TMPDIR/pins first\$"
 }
 
 @test "replay verifies: 0 when identical, 1 and the difference when not" {
@@ -244,7 +245,7 @@ json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP
 	"$MNTSNAP" capture -p $$ -o /dev/null 2>/dev/null || skip "capture not in this build"
 	run in_private_ns "$build_layout"'
 		"$MNTSNAP" capture -p $$ -o $TMP/snap.json
-		"$MNTSNAP" replay --new=$TMP/out $TMP/snap.json
+		"$MNTSNAP" replay --mkdir --new=$TMP/out $TMP/snap.json
 		echo "identical rc=$?"
 		# a slave whose master group is not in the snapshot cannot be a slave
 		python3 -c "
@@ -254,7 +255,7 @@ for m in d[\"namespaces\"][0][\"mounts\"]:
     if m[\"mountpoint\"] == sys.argv[2]:
         m[\"master_id\"] = 987654
 json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP/w/s
-		rc=0; "$MNTSNAP" replay --new=$TMP/out2 $TMP/snap.json || rc=$?
+		rc=0; "$MNTSNAP" replay --mkdir --new=$TMP/out2 $TMP/snap.json || rc=$?
 		echo "different rc=$rc"'
 	assert_success
 	assert_line "identical rc=0"
@@ -285,13 +286,13 @@ json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP/w/s
 		mount -t tmpfs -o mode=755 spaced "$d/with space"
 		"$MNTSNAP" capture -p $$ --subtree "$d" -o "$TMP/snap.json"
 		table() {
-			"$MNTSNAP" -vvv replay --dry-run --new="$TMP/none" "$TMP/snap.json" 2>&1 >/dev/null |
+			"$MNTSNAP" -vvv replay --dry-run --mkdir --new="$TMP/none" "$TMP/snap.json" 2>&1 >/dev/null |
 				grep "^mntsnap: live mount " |
 				sed "s/^\(mntsnap: live mount [0-9]* parent\) [0-9]* \(.* at \/ \)/\1 - \2/"
 		}
 		table >"$TMP/by-statmount"
 		MNTSNAP_LIVE_TABLE=mountinfo table >"$TMP/by-mountinfo"
-		"$MNTSNAP" -vvv replay --dry-run --new="$TMP/none" "$TMP/snap.json" 2>&1 |
+		"$MNTSNAP" -vvv replay --dry-run --mkdir --new="$TMP/none" "$TMP/snap.json" 2>&1 |
 			grep "^mntsnap: live mounts (statmount)"
 		diff -u "$TMP/by-mountinfo" "$TMP/by-statmount"
 		# the table has its cases: covered and tucked mounts are not
@@ -300,7 +301,7 @@ json.dump(d, open(sys.argv[1], \"w\"))" $TMP/snap.json $TMP/w/s
 		echo "spaced=$(grep -c " at $d/with space tmpfs reachable: yes" "$TMP/by-statmount")"
 		for reader in statmount mountinfo; do
 			mkdir "$TMP/out-$reader"
-			MNTSNAP_LIVE_TABLE=$reader "$MNTSNAP" replay --new="$TMP/out-$reader" \
+			MNTSNAP_LIVE_TABLE=$reader "$MNTSNAP" replay --mkdir --new="$TMP/out-$reader" \
 				"$TMP/snap.json"
 			"$MNTSNAP" capture --mount="$TMP/out-$reader/ns0" -o "$TMP/after.json"
 			"$MNTSNAP" diff "$TMP/snap.json" "$TMP/after.json" && echo "$reader: same"

@@ -47,7 +47,7 @@ EOF
 
 @test "replay: deleted roots of a live filesystem come back deleted, the filesystem as it was" {
 	run in_private_ns "$lay_deleted$stat_in"'
-		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json"
+		"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json"
 		echo "host-after: $(ls -A "$L" | tr "\n" " ")"
 		"$MNTSNAP" capture --mount="$TMP/out/ns0" -o "$TMP/after.json"
 		"$MNTSNAP" diff "$TMP/snap.json" "$TMP/after.json"
@@ -70,7 +70,7 @@ EOF
 @test "replay --fresh: deleted roots, the original torn down first" {
 	run in_private_ns "$lay_deleted"'
 		umount -R "$L"
-		"$MNTSNAP" replay --fresh --new="$TMP/out" "$TMP/snap.json"
+		"$MNTSNAP" replay --fresh --mkdir --new="$TMP/out" "$TMP/snap.json"
 		"$MNTSNAP" capture --mount="$TMP/out/ns0" -o "$TMP/after.json"
 		"$MNTSNAP" diff "$TMP/snap.json" "$TMP/after.json"
 		echo "diff-exit=$?"
@@ -89,7 +89,7 @@ EOF
 		mkdir "$L/d1"
 		: >"$L/d1/keep"
 		r=0
-		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
 		cat "$TMP/err"
 		echo "replay-exit=$r"
 		echo "host-after: $(ls -A "$L" "$L/d1" | tr "\n" " ")"
@@ -108,7 +108,7 @@ EOF
 		umount "$L/y"
 		rmdir "$L/y"
 		r=0
-		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
 		cat "$TMP/err"
 		echo "replay-exit=$r"
 		echo "host-after: $(ls -A "$L" | tr "\n" " ")"

@@ -34,10 +34,10 @@ cgroup2_super() {
 	for t in "${SHARED_TYPES[@]}"; do
 		snap_with "$t" 0:1048575 / "$BATS_TEST_TMPDIR/$t.json"
 		for mode in --fresh ""; do
-			run -2 "$MNTSNAP" replay -n $mode --new="$BATS_TEST_TMPDIR/out" \
+			run -2 "$MNTSNAP" replay -n $mode --mkdir --new="$BATS_TEST_TMPDIR/out" \
 				"$BATS_TEST_TMPDIR/$t.json"
 			refute_output --partial "create $t superblock"
-			assert_output --regexp "^mntsnap: replay: cannot replay 1 mount: 'ns0:/m' \($t 0:1048575\): no live mount of this superblock contains its root '/', and $t is shared [a-zA-Z -]+: replay never creates it \(give one with --external /m:PATH\)$"
+			assert_output --regexp "^mntsnap: replay: 'ns0:/m' \($t 0:1048575\): no live mount of this superblock contains its root '/', and $t is shared [a-zA-Z -]+: replay never creates it \(give one with --external /m:PATH\)$"
 			[ "${#lines[@]}" = 1 ]
 		done
 	done
@@ -45,9 +45,9 @@ cgroup2_super() {
 
 @test "fresh: a type nobody can create is refused the same way" {
 	snap_with fuse.sshfs 0:1048575 / "$BATS_TEST_TMPDIR/f.json"
-	run -2 "$MNTSNAP" replay -n --fresh --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/f.json"
+	run -2 "$MNTSNAP" replay -n --fresh --mkdir --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/f.json"
 	refute_output --partial "create fuse"
-	assert_output "mntsnap: replay: cannot replay 1 mount: 'ns0:/m' (fuse.sshfs 0:1048575): no live mount of this superblock contains its root '/', and fuse.sshfs cannot be created (give one with --external /m:PATH)"
+	assert_output "mntsnap: replay: 'ns0:/m' (fuse.sshfs 0:1048575): no live mount of this superblock contains its root '/', and fuse.sshfs cannot be created (give one with --external /m:PATH)"
 }
 
 @test "fresh: with two namespaces the --external key names the namespace" {
@@ -55,7 +55,7 @@ cgroup2_super() {
 	printf '1 0 0:1048573 / / rw - tmpfs tmpfs rw\n2 1 0:1048575 / /d rw - debugfs debugfs rw\n' \
 		>"$BATS_TEST_TMPDIR/b"
 	"$MNTSNAP" capture -F "$BATS_TEST_TMPDIR/a" -F "$BATS_TEST_TMPDIR/b" -o "$BATS_TEST_TMPDIR/s.json"
-	run -2 "$MNTSNAP" replay -n --fresh --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/s.json"
+	run -2 "$MNTSNAP" replay -n --fresh --mkdir --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/s.json"
 	assert_output --partial "'ns1:/d' (debugfs 0:1048575): no live mount of this superblock contains its root '/', and debugfs is shared machine-wide: replay never creates it"
 	assert_output --partial "(give one with --external ns1:/d:PATH)"
 }
@@ -74,7 +74,7 @@ cgroup2_super() {
 				$dev $root $t $t >$TMP/mi
 			"$MNTSNAP" capture -F $TMP/mi -o $TMP/$t.json
 			echo "type $t $dev"
-			"$MNTSNAP" replay -n --fresh --new=$TMP/out $TMP/$t.json
+			"$MNTSNAP" replay -n --fresh --mkdir --new=$TMP/out $TMP/$t.json
 		done'
 	assert_success
 	n=0
@@ -96,7 +96,7 @@ cgroup2_super() {
 		}
 		before=$(cgroup2_super)
 		"$MNTSNAP" capture -p $$ -o $TMP/me.json
-		"$MNTSNAP" replay -n --fresh --new=$TMP/out $TMP/me.json >$TMP/plan
+		"$MNTSNAP" replay -n --fresh --mkdir --new=$TMP/out $TMP/me.json >$TMP/plan
 		# not one superblock of a shared type is created: only then run it
 		for t in $types; do
 			if grep " create $t superblock" $TMP/plan; then
@@ -107,7 +107,7 @@ cgroup2_super() {
 		echo planned
 		mkdir -p $TMP/out
 		rc=0
-		"$MNTSNAP" replay --fresh --new=$TMP/out $TMP/me.json 2>$TMP/err || rc=$?
+		"$MNTSNAP" replay --fresh --mkdir --new=$TMP/out $TMP/me.json 2>$TMP/err || rc=$?
 		echo "rc $rc"
 		echo "err lines $(wc -l <$TMP/err)"
 		[ "$(cgroup2_super)" = "$before" ] && echo "cgroup2 unchanged: $before"'
@@ -140,10 +140,10 @@ cgroup2_super() {
 		[ -z "$cg" ] || umount /sys/fs/cgroup/cpu
 		"$MNTSNAP" capture -F $TMP/mi -o $TMP/s.json
 		echo "dev $dev cg $cg"
-		"$MNTSNAP" replay -n --new=$TMP/out $TMP/s.json
+		"$MNTSNAP" replay -n --mkdir --new=$TMP/out $TMP/s.json
 		mkdir $TMP/out
 		# verified: the result is the snapshot, /m on the overlay of B
-		"$MNTSNAP" replay --new=$TMP/out $TMP/s.json
+		"$MNTSNAP" replay --mkdir --new=$TMP/out $TMP/s.json
 		echo replayed'
 	assert_success
 	dev=$(sed -n 's/^dev \([^ ]*\) .*/\1/p' <<<"$output")

@@ -59,7 +59,7 @@ TARGET='
 		cat /proc/self/mountinfo >"$TMP/before"
 		for s in dotdot abs; do
 			r=0
-			"$MNTSNAP" replay --new="$TMP/out" "$TMP/$s.json" >/dev/null 2>"$TMP/err" || r=$?
+			"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/$s.json" >/dev/null 2>"$TMP/err" || r=$?
 			echo "$s-exit=$r"
 			echo "$s-lines=$(wc -l <"$TMP/err")"
 			sed "s/^/$s-err: /" "$TMP/err"
@@ -90,7 +90,7 @@ TARGET='
 		ln -s "$TMP/elsewhere" "$TMP/out/ns0"
 		cat /proc/self/mountinfo >"$TMP/before"
 		r=0
-		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" >/dev/null 2>"$TMP/err" || r=$?
+		"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" >/dev/null 2>"$TMP/err" || r=$?
 		echo "exit=$r"
 		sed "s/^/err: /" "$TMP/err"
 		cat /proc/self/mountinfo | cmp "$TMP/before" - && echo unchanged
@@ -124,7 +124,7 @@ TARGET='
 					"$MNTSNAP" replay -t $tpid --root="$root" "$TMP/snap.json" \
 						>/dev/null 2>"$TMP/err" || r=$?
 				else
-					"$MNTSNAP" replay --new="$TMP/out" --root="$root" "$TMP/snap.json" \
+					"$MNTSNAP" replay --mkdir --new="$TMP/out" --root="$root" "$TMP/snap.json" \
 						>/dev/null 2>"$TMP/err" || r=$?
 				fi
 				echo "$mode-$name-exit=$r lines=$(wc -l <"$TMP/err")"
@@ -174,7 +174,7 @@ TARGET='
 			seen[t$r]=1
 			rm -rf "$TMP/out"
 			r=0
-			"$MNTSNAP" replay --new="$TMP/out" --root="$TMP/tgt/d" --no-verify \
+			"$MNTSNAP" replay --mkdir --new="$TMP/out" --root="$TMP/tgt/d" --no-verify \
 				"$TMP/snap.json" >/dev/null 2>&1 || r=$?
 			seen[new$r]=1
 			if [ -e "$TMP/out/ns0" ]; then
@@ -218,7 +218,7 @@ interrupt() {
 		cat /proc/$tpid/mountinfo >"$TMP/tgt.before"
 		# a background job of a script starts with SIGINT ignored
 		if [ "$mode" = new ]; then
-			env --default-signal=INT "$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" \
+			env --default-signal=INT "$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" \
 				>/dev/null 2>"$TMP/err" &
 		else
 			env --default-signal=INT "$MNTSNAP" replay -t $tpid --root="$TMP/tgt" \
@@ -308,7 +308,7 @@ interrupt() {
 	snap 2 >"$BATS_TEST_TMPDIR/snap.json"
 	run in_private_ns '
 		r=0
-		MNTSNAP_FAIL_VERIFY=1 "$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" \
+		MNTSNAP_FAIL_VERIFY=1 "$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" \
 			>/dev/null 2>"$TMP/err" || r=$?
 		echo "exit=$r"
 		sed "s/^/err: /" "$TMP/err"
@@ -377,12 +377,12 @@ snap.json"
 		mkdir "$TMP/out"
 		cat /proc/self/mountinfo >"$TMP/before"
 		t0=$(date +%s%N)
-		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" >/dev/null
+		"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" >/dev/null
 		ms=$((($(date +%s%N) - t0) / 1000000))
 		umount "$TMP/out/ns0"
 		rm "$TMP/out/ns0"
 		for k in $(seq 1 10); do
-			"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" >/dev/null 2>"$TMP/err" &
+			"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" >/dev/null 2>"$TMP/err" &
 			pid=$!
 			sleep "$(awk -v ms="$ms" -v k="$k" "BEGIN { printf \"%.3f\", ms * k / 10000 }")"
 			kill -TERM $pid 2>/dev/null || true

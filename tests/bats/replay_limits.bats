@@ -63,7 +63,7 @@ stack_snapshot() {
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		n=20000
 		stack_snapshot "$n"
-		"$MNTSNAP" replay --new="$b/out" "$b/snap.json"
+		"$MNTSNAP" replay --mkdir --new="$b/out" "$b/snap.json"
 		ns_mountinfo "$b/out/ns0" >"$b/out.mi"
 		echo "mounts=$(wc -l <"$b/out.mi")"
 		echo "on-a=$(awk "\$5 == \"/a\"" "$b/out.mi" | wc -l)"'
@@ -82,7 +82,7 @@ stack_snapshot() {
 	run in_private_ns "$STACK_MOUNTS"'
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		stack_snapshot 1500 shared
-		(ulimit -n 1024 && "$MNTSNAP" replay --new="$b/out" "$b/snap.json")
+		(ulimit -n 1024 && "$MNTSNAP" replay --mkdir --new="$b/out" "$b/snap.json")
 		ns_mountinfo "$b/out/ns0" >"$b/out.mi"
 		echo "shared-on-a=$(awk "\$5 == \"/a\" && \$7 ~ /^shared:/" "$b/out.mi" | wc -l)"'
 	assert_success
@@ -115,17 +115,16 @@ PY
 
 # A new namespace holds its one seed tmpfs while the tree goes in: a tree of
 # fs.mount-max - 1 mounts fits, one more does not and is refused before
-# anything is made.  (A file where the pin goes stops the replay right
-# after the check, so nothing is mounted.)
+# anything is made.  (A directory where the pin goes stops the replay in
+# its preflight, so nothing is mounted.)
 @test "limits: --new takes a tree of fs.mount-max - 1 mounts and refuses one more up front" {
 	max=$(cat /proc/sys/fs/mount-max)
 	[ "$max" -le 200000 ] || skip "fs.mount-max is $max: too many to plan here"
 	snapshot_stacked "$((max - 1))" ns0 >"$BATS_TEST_TMPDIR/fits.json"
 	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/over.json"
-	mkdir "$BATS_TEST_TMPDIR/out"
-	touch "$BATS_TEST_TMPDIR/out/ns0"
+	mkdir -p "$BATS_TEST_TMPDIR/out/ns0" "$BATS_TEST_TMPDIR/empty"
 	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/fits.json"'
-	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': File exists"
-	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/over.json"'
+	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': exists and is not a pin (a regular file with nothing mounted on it)"
+	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/empty" "$TMP/over.json"'
 	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts (1 there already), fs.mount-max is $max: No space left on device"
 }

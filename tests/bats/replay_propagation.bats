@@ -42,7 +42,7 @@ mi_fields() {
 @test "propagation: a shared slave keeps its master live outside the snapshot (--new)" {
 	run in_private_ns "$LIVE_MASTER_LAYOUT$MI_FIELDS"'
 		source "$TOP/tests/bats/roundtrip_helper.bash"
-		"$MNTSNAP" replay --new="$b/out" "$b/snap.json"
+		"$MNTSNAP" replay --mkdir --new="$b/out" "$b/snap.json"
 		"$MNTSNAP" capture --mount="$b/out/ns0" -o "$b/after.json"
 		"$MNTSNAP" diff "$b/snap.json" "$b/after.json"
 		ns_mountinfo "$b/out/ns0" >"$b/out.mi"
@@ -91,7 +91,7 @@ LEAF_ROOT_LAYOUT='
 @test "propagation: a shared leaf root is made shared inside its namespace (--new)" {
 	run in_private_ns "$LEAF_ROOT_LAYOUT$MI_FIELDS"'
 		source "$TOP/tests/bats/roundtrip_helper.bash"
-		"$MNTSNAP" replay --new="$b/out" "$b/shared.json"
+		"$MNTSNAP" replay --mkdir --new="$b/out" "$b/shared.json"
 		source "$TOP/share/mntsnap/bats/mntsnap.bash"
 		assert_mount --target ns:"$b/out/ns0" / propagation=shared
 		"$MNTSNAP" capture --mount="$b/out/ns0" -o "$b/after.json"
@@ -113,7 +113,7 @@ LEAF_ROOT_LAYOUT='
 	run in_private_ns "$LEAF_ROOT_LAYOUT$MI_FIELDS"'
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		r=0
-		"$MNTSNAP" replay --new="$b/out2" "$b/slave.json" || r=$?
+		"$MNTSNAP" replay --mkdir --new="$b/out2" "$b/slave.json" || r=$?
 		echo "replay-exit=$r"
 		ns_mountinfo "$b/out2/ns0" >"$b/out.mi"
 		echo "root:$(mi_fields "$b/out.mi" /)"

@@ -98,7 +98,7 @@ ro_in() {
 		mount -o remount,ro "$b/r"
 		"$MNTSNAP" capture --pid=$$ --subtree="$b" -o "$TMP/snap.json"
 		mkdir "$TMP/out1" "$TMP/out2"
-		"$MNTSNAP" replay --new="$TMP/out1" --create-mountpoints "$TMP/snap.json"
+		"$MNTSNAP" replay --mkdir --new="$TMP/out1" --create-mountpoints "$TMP/snap.json"
 		echo "replay-with-mountpoint=ok"
 		# the mountpoint goes (the test may remount its own tmpfs)
 		umount "$b/r/c1"
@@ -106,7 +106,7 @@ ro_in() {
 		rmdir "$b/r/c1"
 		mount -o remount,ro "$b/r"
 		r=0
-		"$MNTSNAP" replay --new="$TMP/out2" --create-mountpoints "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		"$MNTSNAP" replay --mkdir --new="$TMP/out2" --create-mountpoints "$TMP/snap.json" 2>"$TMP/err" || r=$?
 		cat "$TMP/err"
 		echo "exit=$r"
 		awk -v mp="$b/r" "\$5 == mp { print \"super=\" \$NF }" /proc/self/mountinfo

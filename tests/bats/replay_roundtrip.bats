@@ -77,7 +77,7 @@ rt() {
 		"$MNTSNAP" capture --mount="${RT_NSFILES[0]}" -o "$st/snap.json"
 		mkdir "$st/out"
 		r=0
-		"$MNTSNAP" replay --new="$st/out" --fresh "$st/snap.json" 2>"$st/err" || r=$?
+		"$MNTSNAP" replay --mkdir --new="$st/out" --fresh "$st/snap.json" 2>"$st/err" || r=$?
 		cat "$st/err"
 		echo "replay-exit=$r"
 		"$MNTSNAP" capture --mount="$st/out/ns0" -o "$st/after.json"
@@ -112,7 +112,7 @@ rt() {
 		host_cg_before=$(awk "\$9 ~ /^cgroup/ { print \$5, \$NF }" /proc/1/mountinfo)
 		"$MNTSNAP" capture --pid=$$ -o "$st/snap.json"
 		cat /proc/self/mountinfo >"$st/orig/ns0.mi"
-		"$MNTSNAP" replay --new="$st/out" "$st/snap.json"
+		"$MNTSNAP" replay --mkdir --new="$st/out" "$st/snap.json"
 		"$MNTSNAP" capture --mount="$st/out/ns0" -o "$st/after.json"
 		"$MNTSNAP" diff "$st/snap.json" "$st/after.json"
 		# the replayed namespace reuses the host rootfs: its own cat can read it

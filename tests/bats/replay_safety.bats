@@ -55,7 +55,8 @@ bad_snapshot() {
 
 # check_rejected CASE REGEXP: replay of the broken snapshot, into a new
 # namespace and into an existing one (--root), exits 2 with one line
-# "mntsnap: replay: ..." matching REGEXP, and changes nothing: the caller's
+# "mntsnap: replay: ..." matching REGEXP (one line per problem, every line
+# so prefixed), and changes nothing: the caller's
 # and the target's mountinfo are byte-identical, the --new directory empty.
 check_rejected() {
 	bad_snapshot "$1" >"$BATS_TEST_TMPDIR/bad.json"
@@ -71,15 +72,17 @@ check_rejected() {
 		cat /proc/self/mountinfo >"$TMP/self.before"
 		cat /proc/$tpid/mountinfo >"$TMP/tgt.before"
 		r=0
-		"$MNTSNAP" replay --new="$TMP/out" "$bad" 2>"$TMP/err1" >/dev/null || r=$?
+		"$MNTSNAP" replay --mkdir --new="$TMP/out" "$bad" 2>"$TMP/err1" >/dev/null || r=$?
 		echo "new-exit=$r"
 		sed "s/^/new-err: /" "$TMP/err1"
 		echo "new-err-lines=$(wc -l <"$TMP/err1")"
+		grep -qv "^mntsnap: replay: " "$TMP/err1" || echo new-err-prefixed
 		r=0
 		"$MNTSNAP" replay --target=$tpid --root="$TMP/tgt" "$bad" 2>"$TMP/err2" >/dev/null || r=$?
 		echo "target-exit=$r"
 		sed "s/^/target-err: /" "$TMP/err2"
 		echo "target-err-lines=$(wc -l <"$TMP/err2")"
+		grep -qv "^mntsnap: replay: " "$TMP/err2" || echo target-err-prefixed
 		cat /proc/self/mountinfo | cmp "$TMP/self.before" - && echo self-unchanged
 		cat /proc/$tpid/mountinfo | cmp "$TMP/tgt.before" - && echo target-unchanged
 		[ -z "$(ls -A "$TMP/out")" ] && echo out-empty
@@ -88,10 +91,12 @@ check_rejected() {
 	'
 	assert_success
 	assert_line "new-exit=2"
-	assert_line "new-err-lines=1"
+	refute_line "new-err-lines=0"
+	assert_line new-err-prefixed
 	assert_line --regexp "^new-err: mntsnap: replay: .*($2)"
 	assert_line "target-exit=2"
-	assert_line "target-err-lines=1"
+	refute_line "target-err-lines=0"
+	assert_line target-err-prefixed
 	assert_line --regexp "^target-err: mntsnap: replay: .*($2)"
 	assert_line self-unchanged
 	assert_line target-unchanged
@@ -140,7 +145,7 @@ check_rejected() {
 	run in_private_ns '
 		mkdir "$TMP/out"
 		cat /proc/self/mountinfo >"$TMP/before"
-		"$MNTSNAP" replay --dry-run --new="$TMP/out" "$TMP/snap.json" >"$TMP/plan"
+		"$MNTSNAP" replay --dry-run --mkdir --new="$TMP/out" "$TMP/snap.json" >"$TMP/plan"
 		echo "plan-lines=$(grep -c . "$TMP/plan")"
 		cat /proc/self/mountinfo | cmp "$TMP/before" - && echo unchanged
 		[ -z "$(ls -A "$TMP/out")" ] && echo out-empty
@@ -175,7 +180,7 @@ fault_injection() {
 		rt_start "$layout" "$st"
 		"$MNTSNAP" capture "${RT_NSFILES[@]/#/--mount=}" -o "$st/snap.json"
 		mkdir "$st/out"
-		"$MNTSNAP" replay --dry-run --new="$st/out" "$@" "$st/snap.json" >"$st/plan"
+		"$MNTSNAP" replay --dry-run --mkdir --new="$st/out" "$@" "$st/snap.json" >"$st/plan"
 		steps=$(grep -c . "$st/plan")
 		echo "steps=$steps"
 		[ "$steps" -gt 0 ]
@@ -184,7 +189,7 @@ fault_injection() {
 		bad=0
 		for n in $(seq 1 "$stride" "$steps") "$steps"; do
 			r=0
-			MNTSNAP_FAIL_AT_STEP=$n "$MNTSNAP" replay --new="$st/out" "$@" "$st/snap.json" \
+			MNTSNAP_FAIL_AT_STEP=$n "$MNTSNAP" replay --mkdir --new="$st/out" "$@" "$st/snap.json" \
 				>/dev/null 2>"$st/err" || r=$?
 			if [ "$r" != 2 ]; then
 				echo "step $n: exit $r, expected 2: $(cat "$st/err")"
@@ -203,7 +208,7 @@ fault_injection() {
 		done
 		echo "bad=$bad"
 		r=0
-		MNTSNAP_FAIL_AT_STEP=$((steps + 1)) "$MNTSNAP" replay --new="$st/out" "$@" "$st/snap.json" || r=$?
+		MNTSNAP_FAIL_AT_STEP=$((steps + 1)) "$MNTSNAP" replay --mkdir --new="$st/out" "$@" "$st/snap.json" || r=$?
 		echo "beyond-exit=$r"
 	' "$@"
 	assert_success
@@ -308,7 +313,7 @@ fault_injection() {
 		for dir in "$st/out" "$st/out2"; do
 			mountinfo_no_ids /proc/self/mountinfo | sort >"$st/before"
 			r=0
-			"$MNTSNAP" replay --new="$dir" "$st/snap.json" 2>"$st/err" || r=$?
+			"$MNTSNAP" replay --mkdir --new="$dir" "$st/snap.json" 2>"$st/err" || r=$?
 			echo "$(basename "$dir")-exit=$r"
 			sed "s/^/err: /" "$st/err"
 			mountinfo_no_ids /proc/self/mountinfo | sort >"$st/after"

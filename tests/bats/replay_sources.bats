@@ -62,7 +62,7 @@ EOF
 				>"$TMP/snap.json"
 		mkdir "$TMP/out"
 		r=0
-		"$MNTSNAP" replay --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		"$MNTSNAP" replay --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
 		cat "$TMP/err"
 		echo "replay-exit=$r"
 		echo "warnings=$(grep -c "warning" "$TMP/err")"
@@ -100,7 +100,7 @@ EOF
 		umount -R "$L"
 		mkdir "$TMP/out"
 		r=0
-		"$MNTSNAP" replay --fresh --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
+		"$MNTSNAP" replay --fresh --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" || r=$?
 		cat "$TMP/err"
 		echo "replay-exit=$r"
 		echo "warnings=$(grep -c "warning" "$TMP/err")"

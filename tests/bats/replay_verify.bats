@@ -19,7 +19,7 @@ mount -t tmpfs tw "$TMP/w"; mkdir "$TMP/w/a"; mount -t tmpfs ta "$TMP/w/a"
 		jq ".namespaces[].mounts |= (to_entries
 			| map(.value.dev = \"4294967295:\(4294967295 - .key)\") | map(.value))" \
 			"$TMP/snap.json" >"$TMP/max.json"
-		rc=0; "$MNTSNAP" replay --fresh --new="$TMP/out" "$TMP/max.json" || rc=$?
+		rc=0; "$MNTSNAP" replay --fresh --mkdir --new="$TMP/out" "$TMP/max.json" || rc=$?
 		echo "rc=$rc"
 		"$MNTSNAP" diff --ignore=dev "$TMP/max.json" ns:"$TMP/out/ns0" && echo "same but dev"'
 	assert_equal "$stderr" ""

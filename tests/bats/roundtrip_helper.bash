@@ -290,7 +290,7 @@ rt_roundtrip() {
 	fi
 
 	mkdir "$st/out"
-	"$MNTSNAP" replay --new="$st/out" "$@" "$st/snap.json" || r=$?
+	"$MNTSNAP" replay --mkdir --new="$st/out" "$@" "$st/snap.json" || r=$?
 	if [ "$r" != 0 ]; then
 		echo "FAIL: replay $* of layout $name exited $r" >&2
 		return 1
