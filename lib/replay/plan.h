@@ -64,6 +64,11 @@ struct mnts_plan_opts {
 	 * namespace, whatever the snapshot says */
 	bool userns_none;
 	bool userns_given; /* --userns=PID|NSFILE, for descriptions only */
+	/* for the host facts (host.h): a dry run, which does not look for
+	 * master groups outside the snapshot; the target namespace's id (-t,
+	 * -m), looked at first for live mounts elsewhere (0: none) */
+	bool dry_run;
+	uint64_t target_ns_id;
 };
 
 enum mnts_sb_how {
@@ -201,18 +206,42 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		    struct mnts_error *err);
 void mnts_plan_done(struct mnts_plan *plan);
 
-/* Whether a plan of snap with opts may rejoin a live peer group outside the
- * snapshot (a slave whose master group has no member in it): then the host
- * gathers the live groups (host.h).  Pure; may say yes where the plan ends
- * up not asking, never the reverse. */
-bool mnts_plan_needs_live_groups(const struct mnts_snapshot *snap,
-				 const struct mnts_plan_opts *opts);
+/* What a plan may look for in the mount namespaces of this host, outside
+ * the snapshot (host.c reads only that, and stops once each is found):
+ * - group_id != 0: a live member of a master group that no replayed mount
+ *   belongs to (without --fresh; the slave then rejoins it);
+ * - group_id 0: a mount, outside the caller's namespace, of a superblock
+ *   replay never creates (features.h) that has no live mount here holding
+ *   its roots, nor --external (without one the plan refuses it).
+ * Either on superblock dev/fstype, with a root containing root, the deepest
+ * path holding every root replayed from that superblock. */
+struct mnts_live_want {
+	uint64_t group_id;
+	uint32_t dev_major, dev_minor;
+	const char *fstype; /* into the snapshot */
+	char *root;
+};
+
+struct mnts_live_wants {
+	struct mnts_live_want *v;
+	size_t n;
+};
+
+void mnts_live_wants_done(struct mnts_live_wants *w);
+
+/* Appends the master groups a plan of snap with opts may rejoin (pure; may
+ * list more than the plan ends up asking for, never fewer). */
+void mnts_plan_want_masters(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			    struct mnts_live_wants *w);
 
 struct mnts_live_table;
-/* Whether a superblock of snap that replay never creates (features.h) has
- * no live mount in live holding its roots, nor --external: then it may
- * come from another namespace, and the host gathers every namespace's
- * mounts.  Pure, and asks what the plan will ask. */
+/* Appends the superblocks a plan of snap with opts may clone from another
+ * namespace: those live has no mount of (pure, and asks what the plan will
+ * ask). */
+void mnts_plan_want_elsewhere(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live, struct mnts_live_wants *w);
+
+/* Whether mnts_plan_want_elsewhere() wants anything. */
 bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
 			      const struct mnts_live_table *live);
 

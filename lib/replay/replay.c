@@ -335,6 +335,25 @@ static int open_target(const struct mnts_replay_opts *opts, struct mnts_error *e
 	return fd;
 }
 
+/* The id of the -t/-m target's mount namespace, 0 when none or unknown
+ * (the planner only looks there first; open_target() reports errors). */
+static uint64_t target_ns_id(const struct mnts_replay_opts *opts)
+{
+	struct mnts_error ignored = {0};
+	uint64_t id = 0;
+	int fd;
+
+	if (opts->target == MNTS_REPLAY_NEW)
+		return 0;
+	fd = open_target(opts, &ignored);
+	if (fd >= 0) {
+		if (mnts_mnt_ns_id(fd, &id) < 0)
+			id = 0;
+		close(fd);
+	}
+	return id;
+}
+
 /* Plans snap on the facts of this host.  *ret_mount_max: fs.mount-max (0:
  * unknown).  Returns: 0 or -errno. */
 static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
@@ -541,6 +560,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    .create_mountpoints = opts->create_mountpoints,
 	    .userns_none = opts->userns && streq(opts->userns, "none"),
 	    .userns_given = opts->userns && !streq(opts->userns, "none"),
+	    .dry_run = opts->dry_run,
+	    .target_ns_id = target_ns_id(opts),
 	};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;

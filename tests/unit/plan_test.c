@@ -617,23 +617,46 @@ static void test_shared_elsewhere(void)
 	}
 }
 
+/* The master groups a plan of snap wants from the host: how many, and the
+ * first's group and root (into *ret_group, ret_root, size). */
+static size_t want_masters(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			   uint64_t *ret_group, char *ret_root, size_t size)
+{
+	struct mnts_live_wants w = {0};
+	size_t n;
+
+	mnts_plan_want_masters(snap, opts, &w);
+	n = w.n;
+	if (n) {
+		*ret_group = w.v[0].group_id;
+		snprintf(ret_root, size, "%s", w.v[0].root);
+	}
+	mnts_live_wants_done(&w);
+	return n;
+}
+
 static void test_needs_live_groups(void)
 {
-	TEST("live groups are gathered only for a master outside the snapshot")
+	TEST("live groups are wanted only for a master outside the snapshot, with the roots of "
+	     "its superblock")
 	{
 		_cleanup_snapshot_ struct mnts_snapshot *groups = load("groups.json");
 		_cleanup_snapshot_ struct mnts_snapshot *sources = load("sources.json");
 		struct mnts_plan_opts opts = new_opts();
-		char *ext[] = {"/o:/mnt/o"};
+		char *ext[] = {"/o:/mnt/o"}, root[64] = "";
+		uint64_t group = 0;
 
-		CHECK(mnts_plan_needs_live_groups(groups, &opts));
-		CHECK(!mnts_plan_needs_live_groups(sources, &opts));
+		/* /o: a slave of group 9, alone on 0:41 */
+		CHECK_INT(want_masters(groups, &opts, &group, root, sizeof(root)), 1);
+		CHECK_INT(group, 9);
+		CHECK_STR(root, "/");
+		CHECK_INT(want_masters(sources, &opts, &group, root, sizeof(root)), 0);
 		opts.fresh = true;
-		CHECK(!mnts_plan_needs_live_groups(groups, &opts));
+		CHECK_INT(want_masters(groups, &opts, &group, root, sizeof(root)), 0);
 		opts.fresh = false;
 		opts.externals = ext;
 		opts.n_externals = 1;
-		CHECK(!mnts_plan_needs_live_groups(groups, &opts));
+		CHECK_INT(want_masters(groups, &opts, &group, root, sizeof(root)), 0);
 	}
 }
 
