@@ -83,12 +83,9 @@ static int sb_ns_fd(struct mnts_exec *x, int sb)
  * (mount_setattr's check_mnt). */
 static int propagation_ns(const struct mnts_exec *x, int mount)
 {
-	const struct mnts_mount *m = x->plan->mounts[mount].m;
+	int n = mnts_plan_ns_index(x->plan, x->plan->mounts[mount].m->ns);
 
-	for (size_t n = 0; n < x->plan->n_nss; n++)
-		if (x->plan->nss[n].ns == m->ns)
-			return x->populated[n] ? (int)n : -1;
-	return -1;
+	return n >= 0 && x->populated[n] ? n : -1;
 }
 
 static int setattr(int fd, uint64_t set, uint64_t clr, uint64_t propagation, int userns)
@@ -162,8 +159,7 @@ static int clone_below(int fd, const char *rel)
 
 /* The clone of the source's s->rel into s->dst, from at (an O_PATH fd of
  * it; -1: opened here, which takes it). */
-static int clone_at(struct mnts_exec *x, const struct mnts_step *s, int at,
-		    struct mnts_error *err)
+static int clone_at(struct mnts_exec *x, const struct mnts_step *s, int at, struct mnts_error *err)
 {
 	_cleanup_close_ int fd_at = at >= 0 ? at : mnts_open_beneath(*slot(x, s->src), s->rel);
 	int fd;
@@ -452,8 +448,7 @@ int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	int fd;
 
 	snprintf(fstype, sizeof(fstype), "%.*s", (int)strcspn(sb->fstype, "."), sb->fstype);
-	fd = mnts_sb_create(fstype, sb->first->source, &sb->first->super_options, sb->options,
-			    err);
+	fd = mnts_sb_create(fstype, sb->first->source, &sb->first->super_options, sb->options, err);
 	if (fd < 0)
 		return fd;
 	*slot(x, s->dst) = fd;

@@ -184,6 +184,7 @@ struct mnts_plan {
 	size_t n_groups;
 	struct mnts_plan_ns *nss; /* in creation order: holders of nsfs pins first */
 	size_t n_nss;
+	int *ns_by_snap; /* per namespace of snap (its index there): index into nss, -1 */
 	struct mnts_step *steps;
 	size_t n_steps, cap_steps;
 	int n_slots;
@@ -244,6 +245,10 @@ void mnts_plan_want_elsewhere(const struct mnts_snapshot *snap, const struct mnt
 /* Whether mnts_plan_want_elsewhere() wants anything. */
 bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
 			      const struct mnts_live_table *live);
+
+/* Index into plan->nss of ns (a namespace of plan->snap), -1 when it is
+ * not replayed. */
+int mnts_plan_ns_index(const struct mnts_plan *plan, const struct mnts_ns *ns);
 
 /* Printing a plan (steps.c, from the table of step kinds). */
 
