@@ -543,6 +543,12 @@ int mnts_run_idmap(struct mnts_exec *x, const struct mnts_step *s, struct mnts_e
 
 int mnts_run_attach(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
+	/* the last child of a new namespace's root goes in from inside it
+	 * (plan_steps.c: hold_last_root_child()) */
+	int r = enter_ns(x, propagation_ns(x, s->obj), err);
+
+	if (r < 0)
+		return r;
 	if (s->rel)
 		return do_attach_at(x, s, err);
 	if (mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), "",

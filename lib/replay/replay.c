@@ -215,15 +215,16 @@ static char *userns_pin_name(const struct mnts_plan *plan, size_t n)
 }
 
 /* fs.mount-max counts every mount of a namespace: a new namespace holds one
- * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
- * copy of the caller's mounts; a graft adds to the target's.  The kernel
- * refuses a tree that would take a namespace above the limit, so a tree of
- * fs.mount-max - 1 mounts is the largest --new takes (the tmpfs is detached
- * right after, the namespace then holds the tree alone). */
+ * seed mount when its tree goes in (replay_ns.c), but the tree's root goes
+ * in without the last subtree of its children, which follows once the
+ * seed is detached (plan_steps.c), so a tree of fs.mount-max mounts fits.
+ * With --root the namespace keeps its copy of the caller's mounts; a graft
+ * adds to the target's.  The kernel refuses a tree that would take a
+ * namespace above the limit. */
 static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int base_ns,
 			   struct mnts_error *err)
 {
-	uint32_t present = 1;
+	uint32_t present = 0;
 
 	if (!max)
 		return 0; /* no limit known: the kernel will say ENOSPC */
@@ -232,6 +233,10 @@ static int check_mount_max(const struct mnts_plan *plan, unsigned long max, int 
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		size_t need = plan->nss[n].ns->n_mounts + present;
 
+		if (need > max && !present)
+			return mnts_err(err, ENOSPC,
+					"namespace '%s': needs %zu mounts, fs.mount-max is %lu",
+					plan->nss[n].ns->label, need, max);
 		if (need > max)
 			return mnts_err(err, ENOSPC,
 					"namespace '%s': needs %zu mounts (%u there already), "

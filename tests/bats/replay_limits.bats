@@ -113,19 +113,51 @@ json.dump({"capture": {"method": "mountinfo", "selection": "pid", "subtree": Non
 PY
 }
 
-# A new namespace holds its one seed tmpfs while the tree goes in: a tree of
-# fs.mount-max - 1 mounts fits, one more does not and is refused before
-# anything is made.  (A file where the pin goes stops the replay right
-# after the check, so nothing is mounted.)
-@test "limits: --new takes a tree of fs.mount-max - 1 mounts and refuses one more up front" {
+# A new namespace holds its one seed mount when its tree goes in, but the
+# tree goes in without the subtree of its root's last child, which follows
+# once the seed is gone: a tree of exactly fs.mount-max mounts fits, one
+# more is refused before anything is made.  (A file where the pin goes
+# stops the replay right after the check, so nothing is mounted.)
+@test "limits: --new takes a tree of fs.mount-max mounts and refuses one more up front" {
 	max=$(cat /proc/sys/fs/mount-max)
 	[ "$max" -le 200000 ] || skip "fs.mount-max is $max: too many to plan here"
-	snapshot_stacked "$((max - 1))" ns0 >"$BATS_TEST_TMPDIR/fits.json"
-	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/over.json"
+	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/fits.json"
+	snapshot_stacked "$((max + 1))" ns0 >"$BATS_TEST_TMPDIR/over.json"
 	mkdir "$BATS_TEST_TMPDIR/out"
 	touch "$BATS_TEST_TMPDIR/out/ns0"
 	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/fits.json"'
 	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': File exists"
 	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/over.json"'
-	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts (1 there already), fs.mount-max is $max: No space left on device"
+	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts, fs.mount-max is $max: No space left on device"
+}
+
+# What makes that true, at a size that does not hog the machine: the most
+# mounts a new namespace ever holds (-vv prints it) is the tree's, never
+# the tree's and the seed's.  A root with /a, /b and /c, /c holding /c/d
+# and /c/e: the seed, the root, /a and /b (5), then /c's subtree; a stack
+# of 20 on /a: the seed and the root (2), then the stack.
+@test "limits: a new namespace never holds its tree and its seed mount at once" {
+	run in_private_ns "$STACK_MOUNTS"'
+		source "$TOP/tests/bats/roundtrip_helper.bash"
+		L=$TMP/l
+		mkdir -p "$L" "$TMP/out" "$TMP/out2"
+		mount -t tmpfs layout "$L"
+		mkdir "$L/a" "$L/b" "$L/c"
+		for d in a b c; do mount -t tmpfs "$d" "$L/$d"; done
+		mkdir "$L/c/d" "$L/c/e"
+		mount -t tmpfs d "$L/c/d"
+		mount -t tmpfs e "$L/c/e"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/tree.json"
+		"$MNTSNAP" -vv replay --new="$TMP/out" "$TMP/tree.json" 2>&1 |
+			grep "new namespace:" | sed "s/^/tree: /"
+		echo "tree-mounts=$(ns_mountinfo "$TMP/out/ns0" | wc -l)"
+		stack_snapshot 20
+		"$MNTSNAP" -vv replay --new="$TMP/out2" "$b/snap.json" 2>&1 |
+			grep "new namespace:" | sed "s/^/stack: /"
+		echo "stack-mounts=$(ns_mountinfo "$TMP/out2/ns0" | wc -l)"'
+	assert_success
+	assert_line "tree: mntsnap: new namespace: 4 mounts with its seed, the most it holds"
+	assert_line "tree-mounts=6"
+	assert_line "stack: mntsnap: new namespace: 2 mounts with its seed, the most it holds"
+	assert_line "stack-mounts=21"
 }
