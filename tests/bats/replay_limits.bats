@@ -161,3 +161,36 @@ PY
 	assert_line "stack: mntsnap: new namespace: 2 mounts with its seed, the most it holds"
 	assert_line "stack-mounts=21"
 }
+
+# The root's last child goes in from inside its namespace: the next
+# namespace is still populated from the caller's, and the first root's
+# unbindable (set from inside it, after every namespace is populated)
+# reaches it.  Two namespaces: ns0 an unbindable root with /a, ns1 a root
+# alone (no child to hold).
+@test "limits: a held last child leaves the replay in the caller's namespace for the next one" {
+	python3 - "$BATS_TEST_TMPDIR/two.json" <<"PY"
+import json, sys
+def m(i, parent, mp, dev, unbindable=False):
+    return {"deleted": False, "dev": dev, "fstype": "tmpfs", "id": i, "idmap": None,
+            "master_id": 0, "mnt_id": i, "mount_options": ["rw", "relatime"], "mountpoint": mp,
+            "nsfs": None, "parent": parent, "propagate_from": 0, "root": "/", "shared_id": 0,
+            "source": "none", "super_options": ["rw"], "unbindable": unbindable}
+def ns(label, ino, mounts):
+    return {"label": label, "mnt_ns_id": None, "mounts": mounts, "ns_ino": ino, "nsfs_paths": [],
+            "owner_userns_ino": None, "pids": [], "root_mount": mounts[0]["id"]}
+json.dump({"capture": {"method": "mountinfo", "selection": "pid", "subtree": None},
+           "created": "2026-01-01T00:00:00Z", "format": "mntsnap", "format_version": 1,
+           "host": {"arch": "x86_64", "hostname": "h", "kernel": "6.18"},
+           "namespaces": [ns("ns0", 4026532300, [m(1, None, "/", "0:7001", True), m(2, 1, "/a", "0:7002")]),
+                          ns("ns1", 4026532301, [m(3, None, "/", "0:7003")])],
+           "tool": {"name": "mntsnap", "version": "0.1.0"}, "warnings": []}, open(sys.argv[1], "w"))
+PY
+	run in_private_ns '
+		source "$TOP/tests/bats/roundtrip_helper.bash"
+		mkdir "$TMP/out"
+		"$MNTSNAP" replay --fresh --new="$TMP/out" "$TMP/two.json"
+		ns_mountinfo "$TMP/out/ns0" | awk "{ print \"ns0\", \$5, \$7 }"'
+	assert_success
+	assert_line "ns0 / unbindable"
+	assert_line "ns0 /a -"
+}
