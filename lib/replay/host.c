@@ -14,6 +14,7 @@
 #include "lib/core/path.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/kernel/statmount.h"
+#include "lib/replay/features.h"
 #include "lib/replay/host.h"
 #include "lib/replay/sbsource.h"
 
@@ -507,6 +508,57 @@ static int read_live_groups(struct mnts_live_groups *lg, const struct mnts_live_
 	return 0;
 }
 
+/* Whether filesystem type `type` (the part before a ".subtype") is
+ * registered with the kernel: a type that is not has no mount anywhere. */
+static bool fs_registered(const char *fstype)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/filesystems", "re");
+	size_t len = strcspn(fstype, ".");
+	char line[256];
+
+	if (!f)
+		return true; /* cannot tell: look */
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strrchr(line, '\t');
+
+		name = name ? name + 1 : line;
+		name[strcspn(name, "\n")] = '\0';
+		if (strlen(name) == len && !strncmp(name, fstype, len))
+			return true;
+	}
+	return false;
+}
+
+/* Drops the wants no namespace can satisfy, known without reading any
+ * (each statmount waits for the kernel's namespace lock, which another
+ * process building or tearing down a big namespace holds for seconds): a
+ * type the kernel does not know, or another superblock of a type that has
+ * only one machine-wide, when the caller's namespace shows that one. */
+static void drop_impossible(struct mnts_live_wants *w, const struct mnts_live_table *live)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct mnts_live_want *want = &w->v[i];
+		const struct mnts_fs_feature *feat = mnts_fs_feature(want->fstype);
+		bool other_sb = false;
+
+		if (!want->group_id && feat->shared && streq(feat->shared, "machine-wide"))
+			for (size_t j = 0; j < live->n && !other_sb; j++)
+				other_sb = streq(live->v[j].fstype, want->fstype) &&
+					   (live->v[j].dev_major != want->dev_major ||
+					    live->v[j].dev_minor != want->dev_minor);
+		if (other_sb || !fs_registered(want->fstype)) {
+			mnts_debug(1, "live mounts of %s %u:%u: none can exist on this host",
+				   want->fstype, want->dev_major, want->dev_minor);
+			free(want->root);
+			continue;
+		}
+		w->v[k++] = *want;
+	}
+	w->n = k;
+}
+
 /* fs.mount-max, or 0 when it cannot be read. */
 static unsigned long read_mount_max(void)
 {
@@ -542,6 +594,7 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		n_masters = 0;
 	}
 	mnts_plan_want_elsewhere(snap, opts, &h->live, &w);
+	drop_impossible(&w, &h->live);
 	if (w.n) {
 		struct mnts_error lerr = {0};
 

@@ -24,7 +24,10 @@
  * it before it is attached, others at the end.  A namespace's root gets
  * its flags (read-only, for a container) after its children.  Then
  * read-only superblocks, once everything in them exists,
- * the trees moved into their namespaces (pivot_root) or grafted, the roots'
+ * the trees moved into their namespaces (pivot_root) or grafted, a new
+ * namespace's tree without the subtree of its root's last child, attached
+ * right after from inside it (so the namespace never holds the tree and its
+ * seed mount at once: a tree of fs.mount-max mounts fits), the roots'
  * propagation and the remaining unbindables from inside each namespace,
  * drop, pins.
  *

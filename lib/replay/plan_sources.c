@@ -369,7 +369,10 @@ static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
 		for (size_t k = 0; k < ns->n_mounts; k++) {
 			const struct mnts_mount *m = &ns->mounts[k];
 
-			if (m->nsfs_type)
+			/* nsfs mounts are pins, made from the namespaces they pin or
+			 * --external, never cloned from a live nsfs mount (whose
+			 * root is no path: none would hold theirs) */
+			if (m->nsfs_type || streq(m->fstype, "nsfs"))
 				continue;
 			/* one look-up per run of one type, not per mount */
 			if (!type || !streq(type, m->fstype)) {

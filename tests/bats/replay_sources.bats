@@ -169,3 +169,29 @@ EOF
 	assert_line --regexp "^real: mntsnap: live groups: 1 of 1 wanted found in 1 of [0-9]+ mount namespaces \([0-9]+ mounts looked at\)$"
 	refute_line --partial "real: mntsnap: replay: warning"
 }
+
+# An nsfs mount is a pin, never cloned from a live nsfs mount elsewhere
+# (their roots are no paths): one without its namespace (no "nsfs" object)
+# is refused without reading any other namespace (every pin on the host has
+# nsfs's device: each was read, and the look-up never ended early).
+@test "replay -n: an nsfs mount without its namespace is refused without reading other namespaces" {
+	python3 - "$BATS_TEST_TMPDIR/pin.json" <<"PY"
+import json, sys
+def m(i, parent, mp, dev, fstype):
+    return {"deleted": False, "dev": dev, "fstype": fstype, "id": i, "idmap": None,
+            "master_id": 0, "mnt_id": i, "mount_options": ["rw", "relatime"], "mountpoint": mp,
+            "nsfs": None, "parent": parent, "propagate_from": 0, "root": "/", "shared_id": 0,
+            "source": "nsfs" if fstype == "nsfs" else "none", "super_options": ["rw"],
+            "unbindable": False}
+json.dump({"capture": {"method": "mountinfo", "selection": "pid", "subtree": None},
+           "created": "2026-01-01T00:00:00Z", "format": "mntsnap", "format_version": 1,
+           "host": {"arch": "x86_64", "hostname": "h", "kernel": "6.18"},
+           "namespaces": [{"label": "ns0", "mnt_ns_id": None, "ns_ino": 4026532300,
+                           "nsfs_paths": [], "owner_userns_ino": None, "pids": [], "root_mount": 1,
+                           "mounts": [m(1, None, "/", "0:7001", "tmpfs"), m(2, 1, "/p", "0:4", "nsfs")]}],
+           "tool": {"name": "mntsnap", "version": "0.1.0"}, "warnings": []}, open(sys.argv[1], "w"))
+PY
+	run -2 "$MNTSNAP" -v replay -n --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/pin.json"
+	refute_line --partial "live groups:"
+	assert_line --partial "mntsnap: replay: cannot replay 1 mount: 'ns0:/p' (nsfs 0:4)"
+}
