@@ -26,6 +26,7 @@ static const struct mnts_cmd cmds[] = {
 	{ "capture", cmd_capture, "write a JSON snapshot of mount namespaces" },
 	{ "replay", cmd_replay, "recreate a snapshot's mount namespaces" },
 	{ "diff", cmd_diff, "compare two mount layouts modulo renumbering" },
+	{ "check", cmd_check, "check a mount layout against a spec" },
 };
 
 static void print_version(FILE *f, struct argp_state *state _unused_)
@@ -39,30 +40,24 @@ static const char doc[] =
 	"Commands:\n"
 	"  capture   write a JSON snapshot of mount namespaces\n"
 	"  replay    recreate a snapshot's mount namespaces\n"
-	"  diff      compare two mount layouts modulo renumbering\n\n"
+	"  diff      compare two mount layouts modulo renumbering\n"
+	"  check     check a mount layout against a spec\n\n"
 	"Run 'mntsnap COMMAND --help' for a command's options."
-	"\vExit status: 0 success (diff: same), 1 diff found differences or replay's "
-	"verification failed, 2 trouble.";
+	"\vExit status: 0 success (diff: same; check: met), 1 diff found differences, check "
+	"found unmet expectations, or replay's verification failed, 2 trouble.";
 
+/* -q and -h: the options every command has (cmd/usage.c) */
 static const struct argp_option options[] = {
-	{ "quiet", 'q', NULL, 0, "Print no warnings (errors still print)", 0 },
 	{ "verbose", 'v', NULL, 0, "Explain what is done on stderr (repeat for more)", 0 },
-	{ NULL, 'h', NULL, OPTION_HIDDEN, "Give this help list", -1 },
 	{ 0 }
 };
 
 static error_t parse_opt(int key, char *arg _unused_, struct argp_state *state)
 {
 	switch (key) {
-	case 'q':
-		mnts_verbosity = -1;
-		break;
 	case 'v':
 		if (mnts_verbosity >= 0)
 			mnts_verbosity++;
-		break;
-	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		/* the command word: stop here, the command parses the rest */
@@ -76,8 +71,8 @@ static error_t parse_opt(int key, char *arg _unused_, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp argp = { options, parse_opt, "COMMAND [OPTION...]", doc, NULL, NULL,
-				  NULL };
+static const struct argp argp = { options, parse_opt, "COMMAND [OPTION...]", doc,
+				  mnts_common_children, NULL, NULL };
 
 /* capture holds one fd per mount namespace while it reads them: raise the
  * soft limit on open files to the hard one (as systemd and Go do), so that a

@@ -16,12 +16,14 @@
 #include "lib/core/macros.h"
 #include "lib/json/snapjson.h"
 #include "lib/report/tree.h"
+#include "lib/spec/write.h"
 
 enum {
 	OPT_SUBTREE = 1000,
 	OPT_KERNEL,
 	OPT_COMPACT,
 	OPT_TREE,
+	OPT_FORMAT,
 };
 
 struct capture_opts {
@@ -33,10 +35,12 @@ struct capture_opts {
 	const char *output;
 	bool compact;
 	bool tree;
+	bool spec; /* --format=spec */
 };
 
 static const char doc[] =
-    "Write a JSON snapshot of mount namespaces (all of them when none is selected)."
+    "Write a JSON snapshot (or a spec) of mount namespaces (all of them when none is "
+    "selected)."
     "\vNamespace labels are ns0, ns1, ... in ascending mnt_ns_id order for --all, in "
     "command-line order otherwise.  Exit status: 0 success, 2 trouble.";
 
@@ -55,6 +59,10 @@ static const struct argp_option options[] = {
     {"kernel", OPT_KERNEL, "auto|listmount|mountinfo", 0,
      "Data source (default auto: listmount where available)", 1},
     {"output", 'o', "FILE", 0, "Write atomically to FILE (\"-\" = stdout, the default)", 2},
+    {"format", OPT_FORMAT, "json|spec", 0,
+     "json: a snapshot (the default); spec: a full mount-tree spec (spec/SPEC.md), every "
+     "mount and property, to trim into a check or replay",
+     2},
     {"compact", OPT_COMPACT, NULL, 0, "One-line JSON", 2},
     {"tree", OPT_TREE, NULL, 0,
      "A findmnt-like tree for humans (propagation as shared:N master:M) instead of JSON", 2},
@@ -117,6 +125,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TREE:
 		o->tree = true;
 		break;
+	case OPT_FORMAT:
+		if (streq(arg, "json"))
+			o->spec = false;
+		else if (streq(arg, "spec"))
+			o->spec = true;
+		else
+			mnts_usage_error(state, "--format '%s': expected json or spec", arg);
+		break;
 	case ARGP_KEY_ARG:
 		mnts_usage_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -124,6 +140,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (o->all && o->n_targets)
 			argp_error(state, "--all cannot be combined with --pid, --mount or "
 					  "--mountinfo");
+		if (o->spec && (o->tree || o->compact))
+			argp_error(state, "--format=spec cannot be combined with --tree or "
+					  "--compact");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -131,13 +150,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp argp = {options, parse_opt, NULL, doc, NULL, NULL, NULL};
+static const struct argp argp = {options, parse_opt, NULL, doc, mnts_common_children, NULL, NULL};
 
 /* The snapshot once written: the process ends right after, and freeing
  * 50,000 mounts (half a million heap blocks) cost 7% of a capture.  Kept
  * reachable so that leak checkers do not count it as lost (volatile: or
  * the compiler drops a store that nothing reads). */
 static struct mnts_snapshot *volatile left_to_exit;
+
+static int emit_spec(FILE *f, void *snap, struct mnts_error *err)
+{
+	return mnts_spec_write(snap, f, err);
+}
 
 static int emit_text(FILE *f, void *text, struct mnts_error *err)
 {
@@ -173,10 +197,15 @@ int cmd_capture(int argc, char **argv)
 		mnts_err_print("capture", &err);
 		return MNTS_EXIT_TROUBLE;
 	}
-	if (o.tree) {
+	if (mnts_quiet() && (!o.output || streq(o.output, "-"))) {
+		/* -q: nothing on stdout; the capture ran, the status tells */
+		r = 0;
+	} else if (o.tree) {
 		_cleanup_free_ char *text = mnts_tree_render(snap);
 
 		r = mnts_write_atomic(o.output, emit_text, text, &err);
+	} else if (o.spec) {
+		r = mnts_write_atomic(o.output, emit_spec, snap, &err);
 	} else {
 		r = mnts_snapshot_write(snap, o.output, o.compact, &err);
 	}

@@ -14,10 +14,22 @@
 #define MNTS_EXIT_TROUBLE 2
 #define MNTS_EXIT_UNVERIFIED 3 /* replay: replayed (and kept), verification could not run */
 
+#include <stdbool.h>
+
 #include "lib/core/macros.h"
 #include "lib/version.h"
 
 struct argp_state;
+struct argp_child;
+
+/* The options every command shares, as an argp child (put it in the
+ * command's struct argp): -q/--quiet (nothing but errors on stdout and
+ * stderr, as the global -q) and a hidden -h (--help: argp gives the command
+ * --help and -? only). */
+extern const struct argp_child mnts_common_children[];
+
+/* true under -q (global or the command's): print nothing but errors. */
+bool mnts_quiet(void);
 
 /* argp_error() with the message escaped (lib/core/error.h): an argument may
  * hold a newline, and a usage error is one line like every error.  Exits
@@ -27,3 +39,4 @@ void mnts_usage_error(struct argp_state *state, const char *fmt, ...) _printf_(2
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_check(int argc, char **argv);

@@ -29,7 +29,7 @@ enum {
 struct diff_args {
 	const char *sides[2];
 	size_t n_sides;
-	bool json, quiet;
+	bool json;
 	struct mnts_compare_opts cmp;
 	struct mnts_strv ns_labels;
 };
@@ -48,7 +48,6 @@ static const char doc[] =
 
 static const struct argp_option options[] = {
     {"json", OPT_JSON, NULL, 0, "Print the differences as a JSON array", 0},
-    {"quiet", 'q', NULL, 0, "Print nothing; exit status only", 0},
     {"subtree", OPT_SUBTREE, "PATH", 0, "Only mounts at or below PATH", 0},
     {"ns", OPT_NS, "LABEL", 0, "Only this namespace of A (repeatable)", 0},
     {"ignore", OPT_IGNORE, "FIELD,...", 0,
@@ -65,9 +64,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case OPT_JSON:
 		args->json = true;
-		break;
-	case 'q':
-		args->quiet = true;
 		break;
 	case OPT_SUBTREE:
 		if (!mnts_path_is_normal(arg))
@@ -110,7 +106,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp argp = {options, parse_opt, "A [B]", doc, NULL, NULL, NULL};
+static const struct argp argp = {options, parse_opt, "A [B]", doc, mnts_common_children, NULL,
+				 NULL};
 
 int cmd_diff(int argc, char **argv)
 {
@@ -139,7 +136,7 @@ int cmd_diff(int argc, char **argv)
 		mnts_sides_align_subtrees(a, b);
 		r = mnts_compare(a, b, &args.cmp, &d, &err);
 	}
-	if (r >= 0 && !args.quiet && mnts_verbosity >= 0)
+	if (r >= 0 && !mnts_quiet())
 		r = mnts_diff_report(&d, stdout, args.json ? MNTS_DIFF_JSON : MNTS_DIFF_TEXT, &err);
 	mnts_strv_clear(&args.ns_labels);
 	if (r < 0) {

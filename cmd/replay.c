@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/compare/compare.h"
+#include "lib/compare/side.h"
 #include "lib/core/log.h"
 #include "lib/core/macros.h"
 #include "lib/replay/replay.h"
@@ -24,6 +25,10 @@ enum {
 	OPT_CREATE_MP,
 	OPT_NO_VERIFY,
 	OPT_USERNS,
+	OPT_TARGET,
+	OPT_DRY_RUN,
+	OPT_MAP_SOURCE,
+	OPT_MAP_FILE,
 };
 
 struct replay_args {
@@ -32,19 +37,31 @@ struct replay_args {
 	int n_targets;
 	bool no_verify;
 	struct mnts_strv ns_labels, externals;
+	struct mnts_map_rules map_rules;
 };
 
 static const struct argp_option options[] = {
     {NULL, 0, NULL, 0, "Target (exactly one):", 1},
     {"new", OPT_NEW, "DIR", 0,
      "One new mount namespace per snapshot namespace, pinned at DIR/LABEL", 1},
-    {"target", 't', "PID", 0, "Replay into PID's existing mount namespace", 1},
+    {"target", OPT_TARGET, "PID", 0, "Replay into PID's existing mount namespace", 1},
+    /* -t and -n are findmnt's --types and --noheadings (and show's): the
+     * long forms are the documented ones, the short ones still work */
+    {NULL, 't', "PID", OPTION_HIDDEN, NULL, 1},
     {"mount", 'm', "NSFILE", 0, "Replay into the mount namespace of an nsfs file", 1},
     {NULL, 0, NULL, 0, "Options:", 2},
     {"root", OPT_ROOT, "DIR", 0, "Graft the snapshot's tree under DIR in the target", 2},
     {"ns", OPT_NS, "LABEL", 0, "Replay only this snapshot namespace (repeatable)", 2},
     {"external", OPT_EXTERNAL, "KEY:PATH", 0,
      "Source of the mount at KEY ([LABEL:]MOUNTPOINT) is host PATH (repeatable)", 2},
+    {"map-source", OPT_MAP_SOURCE, "OLD=NEW", 0,
+     "Mounts whose source was at host path OLD or below it come from the same place "
+     "below NEW here: binds of it, overlay layers (repeatable)",
+     2},
+    {"map-file", OPT_MAP_FILE, "FILE", 0,
+     "Read mappings from FILE: one a line, OLD=NEW or --external KEY:PATH; # comments "
+     "(repeatable)",
+     2},
     {"fresh", OPT_FRESH, NULL, 0, "Create anew every superblock that can be created", 2},
     {"create-mountpoints", OPT_CREATE_MP, NULL, 0,
      "Create missing mountpoints in reused filesystems too", 2},
@@ -53,7 +70,8 @@ static const struct argp_option options[] = {
      "namespace, or none (the caller's); default: the live one, else a new one with the "
      "captured maps",
      2},
-    {"dry-run", 'n', NULL, 0, "Print the plan, one line per step; change nothing", 2},
+    {"dry-run", OPT_DRY_RUN, NULL, 0, "Print the plan, one line per step; change nothing", 2},
+    {NULL, 'n', NULL, OPTION_HIDDEN, NULL, 2},
     {"no-verify", OPT_NO_VERIFY, NULL, 0, "Skip capturing and comparing the result", 2},
     {0}};
 
@@ -69,6 +87,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->opts.new_dir = arg;
 		a->n_targets++;
 		break;
+	case OPT_TARGET:
 	case 't':
 		errno = 0;
 		pid = strtol(arg, &end, 10);
@@ -92,12 +111,29 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_EXTERNAL:
 		mnts_strv_push(&a->externals, arg);
 		break;
+	case OPT_MAP_SOURCE: {
+		struct mnts_error err = {0};
+		_cleanup_free_ char *what = xasprintf("--map-source '%s'", arg);
+
+		if (mnts_map_rule_add(&a->map_rules, arg, what, &err) < 0)
+			mnts_usage_error(state, "%s", err.msg);
+		break;
+	}
+	case OPT_MAP_FILE: {
+		struct mnts_error err = {0};
+
+		if (mnts_map_file_read(arg, &a->map_rules, &a->externals, &err) < 0)
+			mnts_usage_error(state, "%s%s%s", err.msg, err.code ? ": " : "",
+					 err.code ? strerror(err.code) : "");
+		break;
+	}
 	case OPT_FRESH:
 		a->opts.fresh = true;
 		break;
 	case OPT_CREATE_MP:
 		a->opts.create_mountpoints = true;
 		break;
+	case OPT_DRY_RUN:
 	case 'n':
 		a->opts.dry_run = true;
 		break;
@@ -134,11 +170,10 @@ static const char doc[] =
     "superblock sharing and its propagation.\v"
     "Exit status: 0 replayed and identical, 1 replayed but different, 2 error or interrupted "
     "(the target is left unchanged), 3 replayed but the verification could not run (the "
-    "replay is kept).\n"
-    "Test only: the environment variable MNTSNAP_FAIL_AT_STEP=N makes plan step N fail, and "
-    "MNTSNAP_FAIL_VERIFY=1 makes the verification fail to run.";
+    "replay is kept).";
 
-static const struct argp argp = {options, parse_opt, "SNAPSHOT", doc, NULL, NULL, NULL};
+static const struct argp argp = {options, parse_opt, "SNAPSHOT", doc, mnts_common_children,
+				 NULL, NULL};
 
 static int fail_at_step_from_env(struct mnts_error *err)
 {
@@ -158,6 +193,8 @@ static int fail_at_step_from_env(struct mnts_error *err)
 /* --userns=none: the replay will differ where the snapshot says so. */
 static void warn_userns_none(const struct mnts_snapshot *snap)
 {
+	if (mnts_quiet())
+		return;
 	for (size_t n = 0; n < snap->n_ns; n++)
 		if (snap->nss[n].owner.known && !snap->nss[n].owner.initial)
 			fprintf(stderr,
@@ -175,15 +212,27 @@ int cmd_replay(int argc, char **argv)
 	struct mnts_diff diff = {0};
 	struct mnts_replay_txn *txn = NULL;
 	struct mnts_error verr = {0};
+	_cleanup_fclose_ FILE *devnull = NULL;
 	int r, rc = MNTS_EXIT_TROUBLE;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a) != 0)
 		goto out;
 	a.opts.ns_labels = a.ns_labels.v;
 	a.opts.n_ns_labels = a.ns_labels.n;
+	a.opts.map_rules = &a.map_rules;
 	a.opts.externals = a.externals.v;
 	a.opts.n_externals = a.externals.n;
-	a.opts.plan_out = stdout;
+	/* -q -n: the plan is made and checked, not printed (/dev/null: the
+	 * plan printer writes to a FILE) */
+	if (mnts_quiet() && a.opts.dry_run) {
+		devnull = fopen("/dev/null", "we");
+		if (!devnull) {
+			mnts_err(&err, errno, "open '/dev/null'");
+			mnts_err_print("replay", &err);
+			goto out;
+		}
+	}
+	a.opts.plan_out = devnull ? devnull : stdout;
 	r = fail_at_step_from_env(&err);
 	if (r < 0) {
 		mnts_err_print("replay", &err);
@@ -191,7 +240,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	a.opts.fail_at_step = r;
 
-	r = mnts_snapshot_read(a.snapshot, &snap, &err);
+	r = mnts_side_read(a.snapshot, &snap, &err);
 	if (r >= 0 && a.opts.userns && streq(a.opts.userns, "none"))
 		warn_userns_none(snap);
 	if (r >= 0)
@@ -223,7 +272,9 @@ int cmd_replay(int argc, char **argv)
 	rc = MNTS_EXIT_OK;
 	if (a.opts.dry_run || a.no_verify)
 		goto out;
-	if (diff.n) {
+	if (diff.n && mnts_quiet()) {
+		rc = MNTS_EXIT_DIFFER;
+	} else if (diff.n) {
 		printf("replayed, but the result differs from the snapshot:\n");
 		/* stdout's write errors are checked by main() at exit */
 		(void)mnts_diff_report(&diff, stdout, MNTS_DIFF_LINES, &err);
@@ -233,5 +284,6 @@ int cmd_replay(int argc, char **argv)
 out:
 	mnts_strv_clear(&a.ns_labels);
 	mnts_strv_clear(&a.externals);
+	mnts_map_rules_done(&a.map_rules);
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "lib/version.h"
 #include "lib/capture/capture.h"
+#include "lib/capture/identity.h"
 #include "lib/core/log.h"
 #include "lib/core/lookup.h"
 #include "lib/core/macros.h"
@@ -622,6 +623,7 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		goto out;
 	}
 	resolve_nsfs(snap, live);
+	mnts_capture_identity(snap, live);
 	r = mnts_snapshot_link(snap, err);
 	if (r < 0) {
 		mnts_err_prefix(err, "captured snapshot is inconsistent");

@@ -91,8 +91,18 @@ char *mnts_cmp_group_words(const struct view *s, size_t cls, size_t here_ns)
 	return xasprintf("(group of %s)", who);
 }
 
+struct mnts_value mnts_cmp_mount_ref(const struct view *s, size_t g)
+{
+	struct mnts_value o = mnts_value_object();
+
+	mnts_value_set(&o, "layer", mnts_value_number(s->layer[g]));
+	mnts_value_set(&o, "mountpoint", mnts_value_string(s->mnt[g]->mountpoint));
+	mnts_value_set(&o, "ns", mnts_value_string(s->mnt[g]->ns->label));
+	return o;
+}
+
 /* Adds a "~ MOUNT: what: old -> new" line about paired mount ga (of A). */
-void mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *field,
+struct found *mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *field,
 			 const char *what, char *old_value, char *new_value)
 {
 	const struct mnts_mount *m = c->a.mnt[ga];
@@ -101,29 +111,44 @@ void mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *fie
 	char *text = xasprintf("~ %s: %s: %s -> %s", where, what, old_value ? old_value : "none",
 			       new_value ? new_value : "none");
 
-	mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
-			   c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint, c->a.layer[ga],
-			   seq, field, old_value, new_value, text);
+	return mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
+				  c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint,
+				  c->a.layer[ga], seq, field, old_value, new_value, text);
 }
 
 /* Like mnts_cmp_add_change, but the text after "MOUNT: what: " is given whole. */
-void mnts_cmp_add_change_text(struct ctx *c, size_t ga, enum seq seq, const char *field,
-			      const char *what, char *old_value, char *new_value, const char *tail)
+struct found *mnts_cmp_add_change_text(struct ctx *c, size_t ga, enum seq seq, const char *field,
+				       const char *what, char *old_value, char *new_value,
+				       const char *tail)
 {
 	const struct mnts_mount *m = c->a.mnt[ga];
 	size_t na = ns_of(&c->a, ga);
 	_cleanup_free_ char *where = mnts_cmp_mount_words(&c->a, ga, na);
 	char *text = xasprintf("~ %s: %s: %s", where, what, tail);
 
-	mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
-			   c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint, c->a.layer[ga],
-			   seq, field, old_value, new_value, text);
+	return mnts_cmp_add_found(c, MNTS_DIFF_CHANGED, na, m->ns->label,
+				  c->b.snap->nss[c->a.ns_partner[na]].label, m->mountpoint,
+				  c->a.layer[ga], seq, field, old_value, new_value, text);
 }
 
 /* ---- added, removed -------------------------------------------------------------- */
 
+/* An added or removed mount as data: what it is, not where (the item's
+ * mountpoint and layer say where). */
+static struct mnts_value mount_value(const struct mnts_mount *m)
+{
+	struct mnts_value o = mnts_value_object();
+
+	mnts_value_set(&o, "fstype", mnts_value_string(m->fstype));
+	mnts_value_set(&o, "root", mnts_value_string(m->root));
+	mnts_value_set(&o, "source", mnts_value_string(m->source));
+	return o;
+}
+
 static void add_mount_only(struct ctx *c, const struct view *s, size_t g, bool in_a)
 {
+	struct found *f;
+
 	const struct mnts_mount *m = s->mnt[g];
 	size_t ns = ns_of(s, g);
 	size_t ns_key = in_a ? ns : s->ns_partner[ns];
@@ -131,10 +156,14 @@ static void add_mount_only(struct ctx *c, const struct view *s, size_t g, bool i
 	const char *other = in_a ? c->b.snap->nss[s->ns_partner[ns]].label : m->ns->label;
 	_cleanup_free_ char *where = mnts_cmp_mount_words(s, g, ns);
 
-	mnts_cmp_add_found(c, in_a ? MNTS_DIFF_REMOVED : MNTS_DIFF_ADDED, ns_key, label, other,
-			   m->mountpoint, s->layer[g], SEQ_MOUNT, "mount",
-			   in_a ? xstrdup(m->fstype) : NULL, in_a ? NULL : xstrdup(m->fstype),
-			   xasprintf("%c %s %s", in_a ? '-' : '+', where, m->fstype));
+	f = mnts_cmp_add_found(c, in_a ? MNTS_DIFF_REMOVED : MNTS_DIFF_ADDED, ns_key, label,
+			       other, m->mountpoint, s->layer[g], SEQ_MOUNT, "mount",
+			       in_a ? xstrdup(m->fstype) : NULL, in_a ? NULL : xstrdup(m->fstype),
+			       xasprintf("%c %s %s", in_a ? '-' : '+', where, m->fstype));
+	if (in_a)
+		f->it.old_data = mount_value(m);
+	else
+		f->it.new_data = mount_value(m);
 }
 
 static void compare_namespaces(struct ctx *c)
@@ -148,19 +177,22 @@ static void compare_namespaces(struct ctx *c)
 		if (j == NONE) {
 			mnts_cmp_add_found(c, MNTS_DIFF_REMOVED, i, x->label, NULL, NULL, 0,
 					   SEQ_NAMESPACE, "namespace", xstrdup(x->label), NULL,
-					   xasprintf("- namespace %s", x->label));
+					   xasprintf("- namespace %s", x->label))
+			    ->it.old_data = mnts_value_string(x->label);
 			continue;
 		}
 		mnts_cmp_ns_owner(c, i, j);
 		if (c->opts->strict_ids && x->mnt_ns_id != c->b.snap->nss[j].mnt_ns_id) {
 			const struct mnts_ns *y = &c->b.snap->nss[j];
 
-			mnts_cmp_add_found(
-			    c, MNTS_DIFF_CHANGED, i, x->label, y->label, NULL, 0, SEQ_NAMESPACE,
-			    "mnt_ns_id", xasprintf("%" PRIu64, x->mnt_ns_id),
-			    xasprintf("%" PRIu64, y->mnt_ns_id),
-			    xasprintf("~ namespace %s: mnt_ns_id: %" PRIu64 " -> %" PRIu64,
-				      x->label, x->mnt_ns_id, y->mnt_ns_id));
+			mnts_cmp_set_data(
+			    mnts_cmp_add_found(
+				c, MNTS_DIFF_CHANGED, i, x->label, y->label, NULL, 0, SEQ_NAMESPACE,
+				"mnt_ns_id", xasprintf("%" PRIu64, x->mnt_ns_id),
+				xasprintf("%" PRIu64, y->mnt_ns_id),
+				xasprintf("~ namespace %s: mnt_ns_id: %" PRIu64 " -> %" PRIu64,
+					  x->label, x->mnt_ns_id, y->mnt_ns_id)),
+			    mnts_value_number(x->mnt_ns_id), mnts_value_number(y->mnt_ns_id));
 		}
 	}
 	if (c->opts->n_ns_labels)
@@ -172,7 +204,8 @@ static void compare_namespaces(struct ctx *c)
 			mnts_cmp_add_found(c, MNTS_DIFF_ADDED, c->a.snap->n_ns + j, y->label, NULL,
 					   NULL, 0, SEQ_NAMESPACE, "namespace", NULL,
 					   xstrdup(y->label),
-					   xasprintf("+ namespace %s", y->label));
+					   xasprintf("+ namespace %s", y->label))
+			    ->it.new_data = mnts_value_string(y->label);
 	}
 }
 
@@ -263,6 +296,7 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 		ret->items[i] = c.found[i].it;
 	free(c.found);
 	free(c.sb_reported);
+	mnts_cmp_members_done(&c);
 	mnts_cmp_view_done(&c.a);
 	mnts_cmp_view_done(&c.b);
 	return 0;
@@ -280,6 +314,8 @@ void mnts_diff_done(struct mnts_diff *d)
 		free(it->old_value);
 		free(it->new_value);
 		free(it->text);
+		mnts_value_done(&it->old_data);
+		mnts_value_done(&it->new_data);
 	}
 	free(d->items);
 	*d = (struct mnts_diff){0};

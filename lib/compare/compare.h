@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/compare/value.h"
 #include "lib/core/error.h"
 #include "lib/core/model.h"
 
@@ -30,6 +31,9 @@ struct mnts_diff_item {
 	char *text; /* the line diff prints, e.g. "~ /mnt/a: master: (group of /mnt/b) -> none" */
 	char *ns_other;	    /* B's label of the namespace when it differs from ns, else NULL */
 	unsigned int layer; /* 1, or N for the Nth mount stacked on mountpoint (0: namespace) */
+	/* A's and B's side as data (diff --json; spec/DIFF-JSON.md): null
+	 * where a side has none */
+	struct mnts_value old_data, new_data;
 };
 
 struct mnts_diff {

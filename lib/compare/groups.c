@@ -50,6 +50,64 @@ static int cmp_cls_by_first(const void *x, const void *y, void *arg)
 	return a < b ? -1 : a > b;
 }
 
+/* Builds the member lists of p's classes once: a counting sort of the
+ * mounts in canonical order by class. */
+static const struct members *members_of(struct ctx *c, const struct view *s,
+					const struct partition *p)
+{
+	struct members *m = &c->members[(s == &c->b) * 2 + (p == &s->sbs)];
+
+	if (m->off)
+		return m;
+	/* off[k + 2] counts class k; after the sums off[k + 1] is where class
+	 * k starts, then (as it is filled) where it ends */
+	m->off = xcalloc(p->n_classes + 2, sizeof(*m->off));
+	m->list = xcalloc(s->n + 1, sizeof(*m->list));
+	for (size_t g = 0; g < s->n; g++)
+		if (p->cls[g] != NONE)
+			m->off[p->cls[g] + 2]++;
+	for (size_t k = 0; k < p->n_classes; k++)
+		m->off[k + 2] += m->off[k + 1];
+	for (size_t r = 0; r < s->n; r++) {
+		size_t g = s->by_rank[r];
+
+		if (p->cls[g] != NONE)
+			m->list[m->off[p->cls[g] + 1]++] = g;
+	}
+	return m;
+}
+
+struct mnts_value mnts_cmp_class_value(struct ctx *c, const struct view *s,
+				       const struct partition *p, size_t cls)
+{
+	const struct members *m = members_of(c, s, p);
+	struct mnts_value a = mnts_value_array();
+
+	for (size_t i = m->off[cls]; i < m->off[cls + 1]; i++)
+		mnts_value_push(&a, mnts_cmp_mount_ref(s, m->list[i]));
+	return a;
+}
+
+void mnts_cmp_members_done(struct ctx *c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(c->members); i++) {
+		free(c->members[i].off);
+		free(c->members[i].list);
+	}
+}
+
+/* Peer groups cls[0..n-1] of side s as data: an array of groups, each the
+ * array of its members; in the order of their first members. */
+static struct mnts_value groups_value(struct ctx *c, const struct view *s, size_t *cls, size_t n)
+{
+	struct mnts_value a = mnts_value_array();
+
+	qsort_r(cls, n, sizeof(*cls), cmp_cls_by_first, (void *)s);
+	for (size_t i = 0; i < n; i++)
+		mnts_value_push(&a, mnts_cmp_class_value(c, s, &s->groups, cls[i]));
+	return a;
+}
+
 static char *group_list_words(const struct view *s, size_t *cls, size_t n, size_t here_ns)
 {
 	struct mnts_strbuf sb = {0};
@@ -167,8 +225,9 @@ static void report_one_sided(struct ctx *c, const struct component *k)
 		old_w = xstrdup(k->n_a ? "yes" : "no");
 		new_w = xstrdup(k->n_b ? "yes" : "no");
 		tail = xasprintf("%s -> %s", old_w, new_w);
-		mnts_cmp_add_change_text(c, k->at, SEQ_SHARED, "shared", "shared", old_w, new_w,
-					 tail);
+		mnts_cmp_set_data(mnts_cmp_add_change_text(c, k->at, SEQ_SHARED, "shared",
+							   "shared", old_w, new_w, tail),
+				  mnts_value_bool(k->n_a), mnts_value_bool(k->n_b));
 		return;
 	}
 	for (size_t i = k->start; i < k->end; i++) {
@@ -184,7 +243,9 @@ static void report_one_sided(struct ctx *c, const struct component *k)
 		new_w = xstrdup("none");
 		tail = xasprintf("group dissolved: %s", old_w);
 	}
-	mnts_cmp_add_change_text(c, k->at, SEQ_PEERS, "peers", "peers", old_w, new_w, tail);
+	mnts_cmp_set_data(
+	    mnts_cmp_add_change_text(c, k->at, SEQ_PEERS, "peers", "peers", old_w, new_w, tail),
+	    groups_value(c, &c->a, k->list_a, k->n_a), groups_value(c, &c->b, k->list_b, k->n_b));
 }
 
 /* A component with groups on both sides: members moved, a split, a merge,
@@ -204,7 +265,9 @@ static void report_two_sided(struct ctx *c, const struct component *k, const cha
 		tail = xasprintf("groups merged: %s%s%s", old_w, sp, mv);
 	else
 		tail = xasprintf("regrouped: %s -> %s%s%s", old_w, new_w, sp, mv);
-	mnts_cmp_add_change_text(c, k->at, SEQ_PEERS, "peers", "peers", old_w, new_w, tail);
+	mnts_cmp_set_data(
+	    mnts_cmp_add_change_text(c, k->at, SEQ_PEERS, "peers", "peers", old_w, new_w, tail),
+	    groups_value(c, &c->a, k->list_a, k->n_a), groups_value(c, &c->b, k->list_b, k->n_b));
 }
 
 /* One line per changed component (see peer_components).  Components of one
@@ -297,6 +360,20 @@ static char *master_words(const struct view *s, uint64_t id, size_t here_ns)
 	return mnts_cmp_group_words(s, cls, here_ns);
 }
 
+/* A master (or propagate_from) group as data: null for none, its members,
+ * or [] for a group with no member in the snapshot. */
+static struct mnts_value master_value(struct ctx *c, const struct view *s, uint64_t id)
+{
+	size_t cls;
+
+	if (!id)
+		return (struct mnts_value){0};
+	cls = mnts_cmp_partition_find(&s->groups, id);
+	if (cls == NONE)
+		return mnts_value_array();
+	return mnts_cmp_class_value(c, s, &s->groups, cls);
+}
+
 /* A master is the same when B's master group is the one most members of
  * A's master group went to (a split or merge is reported once, as peers,
  * not again at every slave). */
@@ -318,8 +395,10 @@ static void compare_master_field(struct ctx *c, const size_t *main_b, size_t ga,
 		same = main_b[ca] == cb;
 	if (same)
 		return;
-	mnts_cmp_add_change(c, ga, seq, field, field, master_words(&c->a, ida, here),
-			    master_words(&c->b, idb, c->a.ns_partner[here]));
+	mnts_cmp_set_data(mnts_cmp_add_change(c, ga, seq, field, field,
+					      master_words(&c->a, ida, here),
+					      master_words(&c->b, idb, c->a.ns_partner[here])),
+			  master_value(c, &c->a, ida), master_value(c, &c->b, idb));
 }
 
 void mnts_cmp_masters(struct ctx *c)
@@ -395,8 +474,10 @@ void mnts_cmp_superblocks(struct ctx *c)
 		if (main_b[ca] == cb && main_a[cb] == ca)
 			continue;
 		here = ns_of(&c->a, ga);
-		mnts_cmp_add_change(c, ga, SEQ_SUPERBLOCK, "superblock", "superblock",
-				    sb_words(&c->a, ga, here),
-				    sb_words(&c->b, gb, c->a.ns_partner[here]));
+		mnts_cmp_set_data(mnts_cmp_add_change(c, ga, SEQ_SUPERBLOCK, "superblock",
+						      "superblock", sb_words(&c->a, ga, here),
+						      sb_words(&c->b, gb, c->a.ns_partner[here])),
+				  mnts_cmp_class_value(c, &c->a, &c->a.sbs, ca),
+				  mnts_cmp_class_value(c, &c->b, &c->b.sbs, cb));
 	}
 }

@@ -100,8 +100,17 @@ struct found {
 	size_t order; /* arrival, for a stable sort */
 };
 
+/* The members of each class of a partition, in canonical order: class k's
+ * are list[off[k]] .. list[off[k + 1] - 1].  Built on first use (only a
+ * difference about a group needs it). */
+struct members {
+	size_t *off, *list;
+};
+
 struct ctx {
 	struct view a, b;
+	/* A's groups, A's superblocks, B's groups, B's superblocks */
+	struct members members[4];
 	const struct mnts_compare_opts *opts;
 	struct found *found;
 	size_t n_found, cap_found;
@@ -125,16 +134,29 @@ void mnts_cmp_view_done(struct view *s);
 size_t mnts_cmp_partition_find(const struct partition *p, uint64_t key);
 
 /* compare.c: the differences found, and the words they are told in. */
+/* Sets a found difference's sides as data (taken). */
+static inline void mnts_cmp_set_data(struct found *f, struct mnts_value old_data,
+				     struct mnts_value new_data)
+{
+	f->it.old_data = old_data;
+	f->it.new_data = new_data;
+}
+
 struct found *mnts_cmp_add_found(struct ctx *c, enum mnts_diff_kind kind, size_t ns_key,
 				 const char *ns, const char *ns_other, const char *mountpoint,
 				 unsigned int layer, enum seq seq, const char *field,
 				 char *old_value, char *new_value, char *text);
 char *mnts_cmp_mount_words(const struct view *s, size_t g, size_t here_ns);
 char *mnts_cmp_group_words(const struct view *s, size_t cls, size_t here_ns);
-void mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *field,
-			 const char *what, char *old_value, char *new_value);
-void mnts_cmp_add_change_text(struct ctx *c, size_t ga, enum seq seq, const char *field,
-			      const char *what, char *old_value, char *new_value, const char *tail);
+/* A mount as data: {"layer", "mountpoint", "ns"}. */
+struct mnts_value mnts_cmp_mount_ref(const struct view *s, size_t g);
+/* The differences about paired mount ga (of A); the result is valid until
+ * the next difference is added. */
+struct found *mnts_cmp_add_change(struct ctx *c, size_t ga, enum seq seq, const char *field,
+				  const char *what, char *old_value, char *new_value);
+struct found *mnts_cmp_add_change_text(struct ctx *c, size_t ga, enum seq seq, const char *field,
+				       const char *what, char *old_value, char *new_value,
+				       const char *tail);
 
 /* match.c: namespaces paired, mounts paired, the scope marked. */
 void mnts_cmp_match_ns(struct ctx *c);
@@ -151,3 +173,8 @@ void mnts_cmp_ns_owner(struct ctx *c, size_t i, size_t j);
 void mnts_cmp_peers(struct ctx *c);
 void mnts_cmp_masters(struct ctx *c);
 void mnts_cmp_superblocks(struct ctx *c);
+/* groups.c: class cls of partition p (s->groups or s->sbs) as data: the
+ * array of its members (mnts_cmp_mount_ref), in canonical order. */
+struct mnts_value mnts_cmp_class_value(struct ctx *c, const struct view *s,
+				       const struct partition *p, size_t cls);
+void mnts_cmp_members_done(struct ctx *c);

@@ -10,6 +10,8 @@
 #include "lib/core/lookup.h"
 #include "lib/json/snapjson.h"
 #include "lib/kernel/nsenum.h"
+#include "lib/spec/spec.h"
+#include "lib/spec/spec_snap.h"
 
 bool mnts_side_is_live(const char *spec)
 {
@@ -43,11 +45,51 @@ static int open_live(const char *spec, struct mnts_snapshot **ret, struct mnts_e
 	return 0;
 }
 
+/* A spec by content (mnts_spec_detect: not '{'), except what is clearly
+ * not meant as one and is refused as JSON as before: nothing at all (an
+ * empty file, a pipe whose writer failed), binary (a NUL first: /dev/zero)
+ * and an array ('[' then no label: a spec's sections are "[LABEL"). */
+static bool is_spec(const char *text, size_t size)
+{
+	size_t i = 0;
+
+	while (i < size && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
+		i++;
+	if (i == size || text[i] == '\0')
+		return false;
+	if (text[i] == '[' && (i + 1 == size || !((text[i + 1] >= 'a' && text[i + 1] <= 'z') ||
+						(text[i + 1] >= 'A' && text[i + 1] <= 'Z') ||
+						(text[i + 1] >= '0' && text[i + 1] <= '9'))))
+		return false;
+	return mnts_spec_detect(text, size);
+}
+
+int mnts_side_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *what = streq(path, "-") ? "<stdin>" : path;
+	struct mnts_spec spec = {0};
+	size_t size;
+	int r;
+
+	r = mnts_snapshot_read_text(path, &text, &size, err);
+	if (r < 0)
+		return r;
+	if (!is_spec(text, size))
+		return mnts_snapshot_parse(text, size, what, ret, err);
+	r = mnts_spec_parse(&spec, what, text, size, err);
+	if (r < 0)
+		return r;
+	r = mnts_spec_to_snapshot(&spec, ret, err);
+	mnts_spec_free(&spec);
+	return r;
+}
+
 int mnts_side_open(const char *spec, struct mnts_snapshot **ret, struct mnts_error *err)
 {
 	if (mnts_side_is_live(spec))
 		return open_live(spec, ret, err);
-	return mnts_snapshot_read(spec, ret, err);
+	return mnts_side_read(spec, ret, err);
 }
 
 struct file_load {
@@ -61,7 +103,7 @@ static void *file_load_thread(void *data)
 {
 	struct file_load *l = data;
 
-	l->r = mnts_snapshot_read(l->path, &l->snap, &l->err);
+	l->r = mnts_side_read(l->path, &l->snap, &l->err);
 	return NULL;
 }
 
@@ -75,10 +117,10 @@ static int open_files(const char *path_a, const char *path_b, struct mnts_snapsh
 	int r;
 
 	if (pthread_create(&thread, NULL, file_load_thread, &lb) != 0) {
-		r = mnts_snapshot_read(path_a, ret_a, err);
-		return r < 0 ? r : mnts_snapshot_read(path_b, ret_b, err);
+		r = mnts_side_read(path_a, ret_a, err);
+		return r < 0 ? r : mnts_side_read(path_b, ret_b, err);
 	}
-	r = mnts_snapshot_read(path_a, ret_a, err);
+	r = mnts_side_read(path_a, ret_a, err);
 	pthread_join(thread, NULL);
 	if (r < 0) {
 		mnts_snapshot_free(lb.snap);

@@ -15,7 +15,13 @@
 /* Returns: true when spec names a live namespace (pid:PID, ns:FILE). */
 bool mnts_side_is_live(const char *spec);
 
-/* Opens one side: a snapshot file or "-" read and linked, or pid:PID /
+/* Reads path ("-": stdin): a JSON snapshot, or a spec (spec/SPEC.md, told
+ * by content: its first non-space byte is not '{') made into a snapshot
+ * with the defaults of SPEC.md §6.  The one place either is opened: diff's
+ * sides and replay's input.  Returns: 0 or -errno, *ret set (linked). */
+int mnts_side_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err);
+
+/* Opens one side: a snapshot file (or spec) or "-" read and linked, or pid:PID /
  * ns:FILE captured now.  Returns: 0 or -errno, *ret set on success. */
 int mnts_side_open(const char *spec, struct mnts_snapshot **ret, struct mnts_error *err);
 

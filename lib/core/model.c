@@ -180,6 +180,8 @@ static void mount_done(const struct mnts_snapshot *snap, struct mnts_mount *m)
 	mnts_snapshot_free_str(snap, m->mountpoint);
 	mnts_snapshot_free_str(snap, m->fstype);
 	mnts_snapshot_free_str(snap, m->source);
+	mnts_snapshot_free_str(snap, m->fs_uuid);
+	mnts_snapshot_free_str(snap, m->fs_label);
 	strv_done(snap, &m->mount_options);
 	strv_done(snap, &m->super_options);
 	mnts_snapshot_free_str(snap, m->nsfs_type);
@@ -216,6 +218,7 @@ void mnts_snapshot_free(struct mnts_snapshot *snap)
 	mnts_snapshot_free_str(snap, snap->host_kernel);
 	mnts_snapshot_free_str(snap, snap->host_arch);
 	mnts_snapshot_free_str(snap, snap->host_name);
+	mnts_snapshot_free_str(snap, snap->boot_id);
 	mnts_snapshot_free_str(snap, snap->method);
 	mnts_snapshot_free_str(snap, snap->subtree);
 	mnts_snapshot_free_str(snap, snap->selection);

@@ -28,7 +28,7 @@
 #include "lib/core/error.h"
 
 #define MNTS_FORMAT_NAME "mntsnap"
-#define MNTS_FORMAT_VERSION 2
+#define MNTS_FORMAT_VERSION 3
 /* The oldest format_version still read (FORMAT.md §11). */
 #define MNTS_FORMAT_VERSION_MIN 1
 
@@ -70,6 +70,10 @@ struct mnts_mount {
 	char *source;                  /* field 10 unescaped; "none" when the fs has none */
 	struct mnts_strv mount_options; /* per-mount: rw|ro, nosuid, nodev, noexec, atime, ... */
 	struct mnts_strv super_options; /* superblock: rw|ro first, then fs options, unescaped */
+	/* what identifies the superblock beyond this boot (format 3): the
+	 * filesystem's UUID and label as libblkid reads them from its block
+	 * device; NULL when it has none or it was not recorded */
+	char *fs_uuid, *fs_label;
 
 	/* propagation; 0 = none */
 	uint64_t shared_id;
@@ -137,6 +141,10 @@ struct mnts_snapshot {
 	char *created;      /* RFC 3339 UTC, or NULL */
 	char *tool_version; /* version of the mntsnap that wrote it */
 	char *host_kernel, *host_arch, *host_name;
+	/* /proc/sys/kernel/random/boot_id of the capturing machine (format 3):
+	 * device numbers mean the same superblock only within one boot; NULL
+	 * when not recorded */
+	char *boot_id;
 	char *method;  /* "listmount" or "mountinfo" */
 	char *subtree; /* --subtree PATH, or NULL */
 	char *selection; /* "all", "pid", "mount", "mountinfo" */

@@ -29,6 +29,12 @@ int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 #define MNTS_SNAPSHOT_MAX_SIZE ((size_t)1 << 30)
 #define MNTS_SNAPSHOT_MAX_SIZE_TEXT "1 GiB"
 
+/* Reads the text of path as mnts_snapshot_read() does (below), NUL-terminated,
+ * without parsing it (it may be a spec: lib/compare/side.c tells).
+ * Returns: 0 or -errno, *ret_text (free it) and *ret_size set on success. */
+int mnts_snapshot_read_text(const char *path, char **ret_text, size_t *ret_size,
+			    struct mnts_error *err);
+
 /* Reads path ("-": stdin), a regular file or an anonymous pipe (`<(...)`)
  * of at most MNTS_SNAPSHOT_MAX_SIZE bytes; anything else (a directory, a
  * device, a named FIFO) is refused without being opened for reading.

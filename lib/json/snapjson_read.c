@@ -85,13 +85,14 @@ static int read_idmap(struct reader *rd, struct mnts_mount *m)
 }
 
 enum {
-	M_DELETED, M_DEV, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID, M_MOUNT_OPTIONS,
+	M_DELETED, M_DEV, M_FS_LABEL, M_FS_UUID, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID, M_MOUNT_OPTIONS,
 	M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_SHARED_ID, M_SOURCE,
 	M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
 };
 
 static const struct key mount_keys[M_COUNT] = {
-	KEY("deleted"), KEY("dev"), KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
+	KEY("deleted"), KEY("dev"), KEY_SINCE("fs_label", 3), KEY_SINCE("fs_uuid", 3),
+	KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
 	KEY("mnt_id"), KEY("mount_options"), KEY("mountpoint"), KEY("nsfs"), KEY("parent"),
 	KEY("propagate_from"), KEY("root"), KEY("shared_id"), KEY("source"),
 	KEY("super_options"), KEY("unbindable"),
@@ -145,6 +146,12 @@ static int read_mount(struct reader *rd, void *data, ssize_t idx)
 			break;
 		case M_SOURCE:
 			r = rd_str(rd, key, false, &m->source);
+			break;
+		case M_FS_LABEL:
+			r = rd_str(rd, key, true, &m->fs_label);
+			break;
+		case M_FS_UUID:
+			r = rd_str(rd, key, true, &m->fs_uuid);
 			break;
 		case M_ID:
 			r = rd_u64(rd, key, false, &m->id);
@@ -376,7 +383,8 @@ static const struct key top_keys[T_COUNT] = {
 	KEY("namespaces"), KEY("tool"), KEY("warnings"),
 };
 static const struct key capture_keys[] = {KEY("method"), KEY("selection"), KEY("subtree")};
-static const struct key host_keys[] = {KEY("arch"), KEY("hostname"), KEY("kernel")};
+static const struct key host_keys[] = {KEY("arch"), KEY_SINCE("boot_id", 3), KEY("hostname"),
+				       KEY("kernel")};
 static const struct key tool_keys[] = {KEY("name"), KEY("version")};
 
 static int check_subtree(struct reader *rd)
@@ -427,7 +435,8 @@ static int read_top(struct reader *rd)
 {
 	struct mnts_snapshot *snap = rd->snap;
 	char **const capture_out[] = {&snap->method, &snap->selection, &snap->subtree};
-	char **const host_out[] = {&snap->host_arch, &snap->host_name, &snap->host_kernel};
+	char **const host_out[] = {&snap->host_arch, &snap->boot_id, &snap->host_name,
+				   &snap->host_kernel};
 	char **const tool_out[] = {NULL, &snap->tool_version};
 	uint32_t seen = 0;
 	int k = -1, r;
@@ -625,13 +634,12 @@ static int open_input(const char *path, struct mnts_error *err)
 	return TAKE_FD(fd);
 }
 
-int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
+int mnts_snapshot_read_text(const char *path, char **ret_text, size_t *ret_size,
+			    struct mnts_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	bool is_stdin = streq(path, "-");
 	const char *what = is_stdin ? "<stdin>" : path;
-	_cleanup_free_ char *text = NULL;
-	size_t size;
 	int r;
 
 	if (!is_stdin) {
@@ -639,12 +647,24 @@ int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts
 		if (fd < 0)
 			return fd;
 	}
-	r = mnts_read_fd_max(is_stdin ? STDIN_FILENO : fd, MNTS_SNAPSHOT_MAX_SIZE, true, &text,
-			     &size);
+	r = mnts_read_fd_max(is_stdin ? STDIN_FILENO : fd, MNTS_SNAPSHOT_MAX_SIZE, true, ret_text,
+			     ret_size);
 	if (r == -EFBIG)
 		return mnts_err(err, 0, "cannot read '%s': larger than %s, the most a snapshot may be",
 				what, MNTS_SNAPSHOT_MAX_SIZE_TEXT);
 	if (r < 0)
 		return mnts_err(err, -r, "cannot read '%s'", what);
-	return mnts_snapshot_parse(text, size, what, ret, err);
+	return 0;
+}
+
+int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size;
+	int r;
+
+	r = mnts_snapshot_read_text(path, &text, &size, err);
+	if (r < 0)
+		return r;
+	return mnts_snapshot_parse(text, size, streq(path, "-") ? "<stdin>" : path, ret, err);
 }

@@ -129,12 +129,14 @@ int rd_member(struct reader *rd, const struct key *keys, int n, const char *obj,
 		return kind;
 	if (kind == MNTS_JP_OBJECT_END) {
 		for (i = 0; i < n; i++)
-			if (!(*seen & 1u << i))
+			if (!(*seen & 1u << i) && keys[i].since <= rd->snap->format_version)
 				return rd_fail(rd, rd->tok.off, "%s%s%s: missing", obj, dot,
 					       keys[i].name);
 		return 0;
 	}
 	i = find_key(keys, n, rd->tok.str, rd->tok.len, *k + 1);
+	if (i >= 0 && keys[i].since > rd->snap->format_version)
+		i = -1; /* a newer version's key */
 	if (i < 0)
 		return rd_fail(rd, rd->tok.off, "%s%sunknown key '%s'", obj, colon,
 			       rd_shown(rd->tok.str, rd->tok.len, b));

@@ -26,9 +26,13 @@
 struct key {
 	const char *name;
 	size_t len;
+	int since; /* the first format_version with this key; 0: every one */
 };
 
-#define KEY(s) {s, sizeof(s) - 1}
+#define KEY(s) {s, sizeof(s) - 1, 0}
+/* A key added in format_version v: in an older file it is unknown, and
+ * not missing. */
+#define KEY_SINCE(s, v) {s, sizeof(s) - 1, v}
 
 struct reader {
 	struct mnts_jp jp;

@@ -86,6 +86,8 @@ static void write_mount(struct mnts_jw *w, const struct mnts_mount *m)
 	mnts_jw_begin_object(w);
 	w_bool(w, K("deleted"), m->deleted);
 	w_str(w, K("dev"), format_dev(dev, m->dev_major, m->dev_minor));
+	w_str(w, K("fs_label"), m->fs_label);
+	w_str(w, K("fs_uuid"), m->fs_uuid);
 	w_str(w, K("fstype"), m->fstype);
 	w_u64(w, K("id"), m->id);
 	w_key(w, K("idmap"));
@@ -192,6 +194,7 @@ static int dump_to(FILE *f, void *data, struct mnts_error *err)
 	w_key(&w, K("host"));
 	mnts_jw_begin_object(&w);
 	w_str(&w, K("arch"), snap->host_arch);
+	w_str(&w, K("boot_id"), snap->boot_id);
 	w_str(&w, K("hostname"), snap->host_name);
 	w_str(&w, K("kernel"), snap->host_kernel);
 	mnts_jw_end_object(&w);

@@ -448,7 +448,9 @@ int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	int fd;
 
 	snprintf(fstype, sizeof(fstype), "%.*s", (int)strcspn(sb->fstype, "."), sb->fstype);
-	fd = mnts_sb_create(fstype, sb->first->source, &sb->first->super_options, sb->options, err);
+	fd = mnts_sb_create(fstype, sb->source_here ? sb->source_here : sb->first->source,
+			    &sb->first->super_options, sb->options,
+			    sb->layered ? &sb->layers : NULL, err);
 	if (fd < 0)
 		return fd;
 	*slot(x, s->dst) = fd;
@@ -492,9 +494,39 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 		if ((r = enter_foreign(x, fd, err)) < 0)
 			return r;
 	}
-	fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
-			   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
-			   sb->dev_major, sb->dev_minor, err);
+	if (sb->map_base && s->src < 0) {
+		/* --map-source: below NEW, never through a symlink out of it */
+		/* NEW itself may be a file (OLD=NEW of one file) */
+		_cleanup_close_ int base =
+		    open(sb->map_base, O_PATH | O_CLOEXEC | (*sb->map_rel ? O_DIRECTORY : 0));
+		_cleanup_close_ int at = base < 0	    ? -errno
+					 : !*sb->map_rel ? fcntl(base, F_DUPFD_CLOEXEC, 3)
+							 : mnts_open_beneath(base, sb->map_rel);
+		struct stat st;
+
+		if (at == -1)
+			at = -errno;
+		/* O_PATH opens a last component that is a symlink as itself */
+		if (at >= 0 && fstat(at, &st) == 0 && S_ISLNK(st.st_mode)) {
+			close(at);
+			at = -ELOOP;
+		}
+
+		if (at < 0)
+			return mnts_err(err, -at, "--map-source: '%s'%s", sb->path,
+					at == -ELOOP || at == -EXDEV ? " (a symlink on the way)"
+								     : "");
+		/* its mounts show NEW's source: that is the mapping */
+		fd = mnts_sb_clone(at, "", false, 0, 0, err);
+		if (fd < 0)
+			return fd;
+		*slot(x, s->dst) = fd;
+		return 0;
+	} else {
+		fd = mnts_sb_clone(s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
+				   s->src >= 0 ? s->rel : sb->path, s->kind == MNTS_STEP_SB_LIVE,
+				   sb->here_major, sb->here_minor, err);
+	}
 	if (fd >= 0)
 		warn_sources(x, s->obj, s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
 			     s->src >= 0 ? s->rel : sb->path);

@@ -298,6 +298,23 @@ const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, ui
 	return best;
 }
 
+const struct mnts_live_mount *mnts_live_find_type(const struct mnts_live_table *t,
+						  const char *fstype, const char *root)
+{
+	const struct mnts_live_mount *best = NULL;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct mnts_live_mount *lm = &t->v[i];
+
+		if (!streq(lm->fstype, fstype) || lm->unbindable || lm->reach != MNTS_REACH_YES ||
+		    !mnts_path_at_or_below(root, lm->root))
+			continue;
+		if (!best || strlen(lm->root) < strlen(best->root))
+			best = lm;
+	}
+	return best;
+}
+
 /* Whether a path lookup of its mountpoint ends on it (not covered). */
 static bool reachable(const struct mnts_live_mount *lm)
 {
@@ -584,6 +601,7 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		return r;
 	}
 	ask_statx(&h->live, snap);
+	mnts_host_gather_ident(h, snap, opts);
 	mnts_plan_want_masters(snap, opts, &w);
 	n_masters = w.n;
 	/* the plan is valid with or without them (slaves only lose their
@@ -593,8 +611,11 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		h->groups.masters_unread = true;
 		n_masters = 0;
 	}
-	mnts_plan_want_elsewhere(snap, opts, &h->live, &w);
-	drop_impossible(&w, &h->live);
+	/* device numbers of another boot name nothing in any namespace */
+	if (!h->other_boot) {
+		mnts_plan_want_elsewhere(snap, opts, &h->live, &w);
+		drop_impossible(&w, &h->live);
+	}
 	if (w.n) {
 		struct mnts_error lerr = {0};
 
@@ -617,5 +638,6 @@ void mnts_host_done(struct mnts_host *h)
 {
 	mnts_live_table_done(&h->live);
 	mnts_snapshot_free(h->groups.all);
+	mnts_host_ident_done(h);
 	*h = (struct mnts_host){0};
 }

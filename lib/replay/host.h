@@ -50,11 +50,38 @@ struct mnts_live_table {
 	int *next_same_dev;
 };
 
+/* A block device of this host that holds a superblock of the snapshot,
+ * found by the filesystem's UUID or by the recorded source (host_ident.c). */
+struct mnts_host_dev {
+	uint32_t dev_major, dev_minor;	 /* the snapshot's */
+	uint32_t here_major, here_minor; /* the device's number here */
+	char *path;			 /* the device here, e.g. /dev/vdb */
+	bool by_uuid;			 /* found by UUID, else by the source path */
+};
+
 struct mnts_host {
 	struct mnts_live_table live;
 	struct mnts_live_groups groups; /* .all NULL: not needed, or unreadable (warned) */
 	unsigned long mount_max;	/* fs.mount-max; 0: unknown */
+	/* the snapshot's boot id is known and is not this boot's: its device
+	 * numbers name nothing here (FORMAT.md §2) */
+	bool other_boot;
+	struct mnts_host_dev *devs; /* by identity, for superblocks on block devices */
+	size_t n_devs;
+	/* overlay layer paths (as replay would open them here) that do not
+	 * exist: an overlay with one cannot be created */
+	struct mnts_strv missing_layers;
 };
+
+/* host_ident.c: the identity facts above, for snap's superblocks that may
+ * need them (every block one from another boot; one with no live mount
+ * from this boot), and the overlays' layers. */
+void mnts_host_gather_ident(struct mnts_host *h, const struct mnts_snapshot *snap,
+			    const struct mnts_plan_opts *opts);
+void mnts_host_ident_done(struct mnts_host *h);
+/* The device found here for superblock major:minor of the snapshot, or NULL. */
+const struct mnts_host_dev *mnts_host_dev_find(const struct mnts_host *h, uint32_t dev_major,
+					       uint32_t dev_minor);
 
 /* Gathers the facts a plan of snap with opts needs.  Returns: 0 or -errno
  * (then nothing is left to free). */
@@ -74,3 +101,7 @@ void mnts_live_table_done(struct mnts_live_table *t);
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,
 					     uint32_t dev_minor, const char *fstype,
 					     const char *root);
+/* The same for a superblock known by its type alone (a spec's: its device
+ * is made up), the first such mount with the shortest root. */
+const struct mnts_live_mount *mnts_live_find_type(const struct mnts_live_table *t,
+						  const char *fstype, const char *root);

@@ -255,7 +255,17 @@ void mnts_plan_done(struct mnts_plan *plan)
 		free(plan->sbs[i].path);
 		free(plan->sbs[i].root);
 		free(plan->sbs[i].roots_common);
+		free(plan->sbs[i].map_base);
+		free(plan->sbs[i].map_rel);
+		free(plan->sbs[i].source_here);
+		mnts_layers_done(&plan->sbs[i].layers);
 	}
+	for (size_t i = 0; i < plan->n_mappings; i++) {
+		free(plan->mappings[i].old_path);
+		free(plan->mappings[i].new_path);
+	}
+	free(plan->mappings);
+	mnts_strv_clear(&plan->warnings);
 	free(plan->sb_mounts);
 	free(plan->sb_mounts_off);
 	free(plan->sb_made);

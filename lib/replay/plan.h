@@ -44,6 +44,7 @@
 #include "lib/core/error.h"
 #include "lib/core/model.h"
 #include "lib/core/u64map.h"
+#include "lib/replay/mapping.h"
 
 struct mnts_host;
 
@@ -63,6 +64,8 @@ struct mnts_plan_opts {
 	size_t n_externals;
 	bool fresh;		 /* create anew every superblock that can be */
 	bool create_mountpoints; /* also in reused filesystems */
+	/* --map-source and --map-file rules; NULL: none */
+	const struct mnts_map_rules *map_rules;
 	/* --userns=none: every new namespace owned by the caller's user
 	 * namespace, whatever the snapshot says */
 	bool userns_none;
@@ -92,10 +95,33 @@ struct mnts_plan_sb {
 	char *roots_common; /* the deepest path containing every root cloned from it */
 	int next_same_dev;  /* another superblock with this device number (fs type differs), -1 */
 	uint64_t ns_id;	    /* LIVE: the other mount namespace path is in; 0: the caller's */
+	/* the device number a LIVE source must have here: dev_major:minor,
+	 * unless the superblock was found by identity (host_ident.c) */
+	uint32_t here_major, here_minor;
+	/* EXTERNAL by a --map-source rule (its index, else -1): path is
+	 * map_rel below the rule's NEW, resolved beneath it (no symlink) */
+	int map_rule;
+	char *map_base, *map_rel;
+	/* FRESH from a block device found here: its path (else the first
+	 * mount's source is the source) */
+	char *source_here;
+	/* FRESH overlay: its layers, each opened here and given by fd */
+	bool layered;
+	struct mnts_layers layers;
 	int slot;
 	int ns_slot; /* ns_id != 0: nsfs fd of that namespace, where every clone of
 		      * the source is made (the kernel lets only the namespace a
 		      * detached mount was made in clone it) */
+};
+
+/* What --map-source did: one entry per mount taken from a new path, and
+ * per overlay layer moved (for reports: replay -n). */
+struct mnts_plan_mapping {
+	const struct mnts_mount *m;
+	int rule;	 /* index into opts->map_rules */
+	const char *what; /* "bind", or the overlay layer's key ("upperdir", ...) */
+	char *old_path;	 /* the host path in the snapshot */
+	char *new_path;	 /* where it is taken from here */
 };
 
 struct mnts_plan_mount {
@@ -199,6 +225,13 @@ struct mnts_plan {
 	bool *sb_made, *group_made; /* steps emitted for its source / anchor */
 	int *group_uses; /* per group: members, slaves and slave groups */
 	bool *deferred;		    /* mounts whose unbindable waits until the end */
+	bool other_boot; /* the snapshot is from another boot (host.h) */
+	struct mnts_plan_mapping *mappings; /* what --map-source changed */
+	size_t n_mappings;
+	/* what the replay will do differently from the snapshot, one
+	 * sentence each (superblocks found by identity, ...); the caller
+	 * prints or reports them */
+	struct mnts_strv warnings;
 };
 
 /* Validates snap for host and opts, and builds the plan, without any I/O.

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lib/core/log.h"
+#include "lib/spec/spec_snap.h"
 #include "lib/replay/plan_internal.h"
 
 static int find_group(const struct mnts_plan *plan, uint64_t shared_id)
@@ -32,7 +33,9 @@ static int live_master(struct mnts_plan *plan, const struct mnts_live_groups *lg
 	struct mnts_plan_sb *sb = &plan->sbs[sb_index];
 	const struct mnts_mount *lm;
 
-	if (plan->opts->fresh || sb->how == MNTS_SB_EXTERNAL)
+	/* group ids and device numbers of another boot name nothing here */
+	if (plan->opts->fresh || sb->how == MNTS_SB_EXTERNAL || plan->other_boot || sb->layered ||
+	    sb->source_here)
 		return -1;
 	lm = mnts_live_group_member(lg, master_id, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
@@ -232,7 +235,9 @@ void mnts_plan_want_masters(const struct mnts_snapshot *snap, const struct mnts_
 			const struct mnts_mount *m = &ns->mounts[i];
 			int sb;
 
+			/* a spec's master group is never live: its device is made up */
 			if (!m->master_id || m->nsfs_type ||
+			    mnts_spec_dev_is_made_up(m->dev_major, m->dev_minor) ||
 			    mnts_u64map_get(&shared, m->master_id) >= 0 ||
 			    plan_on_external(snap, m, opts))
 				continue;

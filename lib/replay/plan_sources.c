@@ -4,9 +4,11 @@
 
 #include "lib/core/log.h"
 #include "lib/core/path.h"
+#include "lib/core/strbuf.h"
 #include "lib/replay/features.h"
 #include "lib/replay/plan_internal.h"
 #include "lib/replay/sbsource.h"
+#include "lib/spec/spec_snap.h"
 
 int plan_parse_external(const char *arg, char **ret_label, char **ret_key, const char **ret_path,
 			struct mnts_error *err)
@@ -83,13 +85,15 @@ int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_erro
 	return 0;
 }
 
-static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
+/* The superblock of m in the plan: one per (dev, fstype), and per
+ * --map-source rule (rule, or -1) its mounts are taken from. */
+static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m, int rule)
 {
 	uint64_t dev = (uint64_t)m->dev_major << 32 | m->dev_minor;
 	int first = mnts_u64map_get(&plan->sb_by_dev, dev);
 
 	for (int i = first; i >= 0; i = plan->sbs[i].next_same_dev)
-		if (streq(plan->sbs[i].fstype, m->fstype))
+		if (streq(plan->sbs[i].fstype, m->fstype) && plan->sbs[i].map_rule == rule)
 			return i;
 	plan->sbs = xreallocarray(plan->sbs, plan->n_sbs + 1, sizeof(*plan->sbs));
 	plan->sbs[plan->n_sbs] = (struct mnts_plan_sb){
@@ -100,6 +104,9 @@ static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m)
 	    .slot = -1,
 	    .ns_slot = -1,
 	    .next_same_dev = first,
+	    .here_major = m->dev_major,
+	    .here_minor = m->dev_minor,
+	    .map_rule = rule,
 	};
 	mnts_u64map_put(&plan->sb_by_dev, dev, (int)plan->n_sbs);
 	return (int)plan->n_sbs++;
@@ -149,16 +156,52 @@ static void index_sb_mounts(struct mnts_plan *plan)
 	}
 }
 
+/* The --map-source rule each mount is taken by (rule_of[i], -1: none),
+ * recorded in plan->mappings.  Not nsfs mounts, nor overlays (their layers
+ * are mapped), nor mounts given with --external. */
+static void map_mounts(struct mnts_plan *plan, char **ext_of, const struct mnts_host_paths *hp,
+		       int *rule_of)
+{
+	const struct mnts_map_rules *rules = plan->opts->map_rules;
+
+	for (size_t i = 0; i < plan->n_mounts; i++) {
+		const struct mnts_mount *m = plan->mounts[i].m;
+		_cleanup_free_ char *host_path = NULL;
+		const char *rest = NULL;
+		struct mnts_plan_mapping *pmap;
+
+		rule_of[i] = -1;
+		if (!hp || m->nsfs_type || ext_of[i] || mnts_fs_is_layered(m->fstype) ||
+		    !(host_path = mnts_host_path(hp, m, m->root, NULL)))
+			continue;
+		rule_of[i] = mnts_map_match(rules, host_path, &rest);
+		if (rule_of[i] < 0)
+			continue;
+		plan->mappings = xreallocarray(plan->mappings, plan->n_mappings + 1,
+					       sizeof(*plan->mappings));
+		pmap = &plan->mappings[plan->n_mappings++];
+		*pmap = (struct mnts_plan_mapping){
+		    .m = m,
+		    .rule = rule_of[i],
+		    .what = "bind",
+		    .old_path = TAKE_PTR(host_path),
+		    .new_path = *rest ? xasprintf("%s/%s", rules->v[rule_of[i]].new_path, rest)
+				      : xstrdup(rules->v[rule_of[i]].new_path),
+		};
+	}
+}
+
 /* Each mount's superblock; for an nsfs mount, the replayed namespace it
  * pins (or its --external file). */
-static void assign_superblocks(struct mnts_plan *plan, char **ext_of, struct mnts_strv *bad)
+static void assign_superblocks(struct mnts_plan *plan, char **ext_of, const int *rule_of,
+			       struct mnts_strv *bad)
 {
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		struct mnts_plan_mount *pm = &plan->mounts[i];
 		const struct mnts_mount *m = pm->m;
 
 		if (!m->nsfs_type) {
-			pm->sb = find_sb(plan, m);
+			pm->sb = find_sb(plan, m, rule_of[i]);
 			continue;
 		}
 		if (ext_of[i]) {
@@ -194,8 +237,13 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 {
 	const struct mnts_live_mount *lm = NULL;
 	const struct mnts_mount *fm;
+	/* a spec's superblock: a type replay creates is created, one it
+	 * never creates is the live one of that type (the caller's sysfs) */
+	bool made_up = mnts_spec_dev_is_made_up(sb->dev_major, sb->dev_minor);
 
-	if (mnts_fs_wants_live(feat, plan->opts->fresh))
+	if (made_up && feat->create != MNTS_FS_CREATE_NEW)
+		lm = mnts_live_find_type(&host->live, sb->fstype, sb->roots_common);
+	else if (!made_up && mnts_fs_wants_live(feat, plan->opts->fresh))
 		lm = mnts_live_find(&host->live, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
 	switch (mnts_fs_source(feat, plan->opts->fresh, lm != NULL)) {
@@ -206,10 +254,16 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		sb->how = MNTS_SB_LIVE;
 		sb->path = xstrdup(lm->target);
 		sb->root = xstrdup(lm->root);
+		/* a spec's made-up device becomes the one cloned (the clone
+		 * checks it has not changed since) */
+		sb->dev_major = lm->dev_major;
+		sb->dev_minor = lm->dev_minor;
 		return true;
 	case MNTS_FS_SOURCE_NONE:
 		break;
 	}
+	if (made_up)
+		return false;
 	fm = mnts_live_sb_elsewhere(&host->groups, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
 	if (!fm)
@@ -275,10 +329,187 @@ static void check_roots(const struct mnts_plan *plan, const struct mnts_plan_sb 
 	}
 }
 
+/* A superblock found here by identity (host_ident.c): its block device is
+ * mounted (a live mount of it holds every root), or it is mounted from the
+ * device with its recorded options, never reconfiguring a mounted one
+ * (CMD_CREATE_EXCL).  Returns: false when nothing identifies it here. */
+static bool source_by_identity(struct mnts_plan *plan, struct mnts_plan_sb *sb,
+			       const struct mnts_host *host)
+{
+	const struct mnts_host_dev *d = mnts_host_dev_find(host, sb->dev_major, sb->dev_minor);
+	const struct mnts_live_mount *lm;
+	char name[512];
+
+	if (!d)
+		return false;
+	mnts_plan_mount_name(sb->first, name, sizeof(name));
+	lm = mnts_live_find(&host->live, d->here_major, d->here_minor, sb->fstype,
+			    sb->roots_common);
+	if (lm) {
+		sb->how = MNTS_SB_LIVE;
+		sb->path = xstrdup(lm->target);
+		sb->root = xstrdup(lm->root);
+		sb->here_major = d->here_major;
+		sb->here_minor = d->here_minor;
+		mnts_strv_push_take(
+		    &plan->warnings,
+		    xasprintf("'%s' (%s %u:%u): captured in another boot: its superblock is taken "
+			      "from the mount of %s (%u:%u) at '%s' here, found by %s",
+			      name, sb->fstype, sb->dev_major, sb->dev_minor, d->path,
+			      d->here_major, d->here_minor, lm->target,
+			      d->by_uuid ? "its UUID" : "its source path"));
+		return true;
+	}
+	sb->how = MNTS_SB_FRESH;
+	sb->source_here = xstrdup(d->path);
+	if (host->other_boot)
+		mnts_strv_push_take(&plan->warnings,
+				    xasprintf("'%s' (%s %u:%u): captured in another boot: mounted "
+					      "from %s (%u:%u) here, found by %s",
+					      name, sb->fstype, sb->dev_major, sb->dev_minor,
+					      d->path, d->here_major, d->here_minor,
+					      d->by_uuid ? "its UUID" : "its source path"));
+	return true;
+}
+
+/* A superblock taken by --map-source: a clone of the path its common root
+ * has under the rule's NEW. */
+static bool source_mapped(struct mnts_plan *plan, struct mnts_plan_sb *sb,
+			  const struct mnts_host_paths *hp, const int *mine, int n_mine,
+			  struct mnts_strv *bad)
+{
+	const struct mnts_map_rule *rule = &plan->opts->map_rules->v[sb->map_rule];
+	_cleanup_free_ char *host_path = mnts_host_path(hp, sb->first, sb->roots_common, NULL);
+	const char *rest = host_path ? mnts_path_below(host_path, rule->old_path) : NULL;
+
+	if (!rest) {
+		/* its mounts' host paths are under OLD, their common root's is not */
+		for (int k = 0; k < n_mine; k++)
+			plan_unresolved(bad, plan->mounts[mine[k]].m,
+					"--map-source '%s=%s': its superblock is visible at "
+					"several host paths: map the other mounts of it too",
+					rule->old_path, rule->new_path);
+		return false;
+	}
+	sb->how = MNTS_SB_EXTERNAL;
+	sb->root = xstrdup(sb->roots_common);
+	sb->map_base = xstrdup(rule->new_path);
+	sb->map_rel = xstrdup(rest);
+	sb->path = *rest ? xasprintf("%s/%s", rule->new_path, rest) : xstrdup(rule->new_path);
+	return true;
+}
+
+/* An overlay: a live one of this boot is reused (a second overlay on the
+ * same upper and work directories would corrupt them), else it is made
+ * from its recorded options, its layers moved by --map-source; a layer
+ * that is not here is a mount that cannot be replayed. */
+static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
+			   const struct mnts_host *host, const int *mine, int n_mine,
+			   struct mnts_strv *bad)
+{
+	const struct mnts_live_mount *lm = NULL;
+	struct mnts_strbuf missing = {0};
+	size_t n_missing = 0;
+	bool ok = true;
+
+	if (!host->other_boot)
+		lm = mnts_live_find(&host->live, sb->dev_major, sb->dev_minor, sb->fstype,
+				    sb->roots_common);
+	if (lm) {
+		sb->how = MNTS_SB_LIVE;
+		sb->path = xstrdup(lm->target);
+		sb->root = xstrdup(lm->root);
+		return true;
+	}
+	sb->how = MNTS_SB_FRESH;
+	sb->layered = true;
+	mnts_layers_parse(&sb->first->super_options, plan->opts->map_rules, &sb->layers);
+	for (size_t i = 0; i < sb->layers.n; i++) {
+		const struct mnts_layer *l = &sb->layers.v[i];
+		_cleanup_free_ char *here = mnts_layer_here(l);
+
+		if (mnts_strv_contains(&host->missing_layers, here)) {
+			mnts_strbuf_addf(&missing, "%s%.*s '%s'", missing.len ? ", " : "",
+					 (int)strcspn(l->key, "+"), l->key, here);
+			n_missing++;
+			ok = false;
+		}
+		if (l->rule < 0)
+			continue;
+		plan->mappings = xreallocarray(plan->mappings, plan->n_mappings + 1,
+					       sizeof(*plan->mappings));
+		plan->mappings[plan->n_mappings++] = (struct mnts_plan_mapping){
+		    .m = sb->first,
+		    .rule = l->rule,
+		    .what = l->key,
+		    .old_path = xstrdup(l->path),
+		    .new_path = TAKE_PTR(here),
+		};
+	}
+	for (int k = 0; !ok && k < n_mine; k++)
+		plan_unresolved(bad, plan->mounts[mine[k]].m,
+				"overlay layer%s %s %s not here (map %s with --map-source OLD=NEW)",
+				n_missing > 1 ? "s" : "", missing.s, n_missing > 1 ? "are" : "is",
+				n_missing > 1 ? "them" : "it");
+	free(missing.s);
+	return ok;
+}
+
+/* A superblock captured in another boot: its device number names nothing
+ * here.  A type made anew per create is made anew, unless a mount binds a
+ * part of it (its content is elsewhere: map it); others come from a block
+ * device found by identity, or are external and must be mapped. */
+static bool source_other_boot(struct mnts_plan *plan, struct mnts_plan_sb *sb,
+			      const struct mnts_fs_feature *feat, const struct mnts_host *host,
+			      const int *mine, int n_mine, struct mnts_strv *bad)
+{
+	const char *bound = NULL;
+
+	if (feat->create == MNTS_FS_CREATE_NEW) {
+		/* a new one is empty: fine for a whole mount, not when a part
+		 * of it is bound somewhere (its content is what counts) */
+		for (int k = 0; k < n_mine && !bound; k++)
+			if (!streq(plan->mounts[mine[k]].m->root, "/"))
+				bound = plan->mounts[mine[k]].m->root;
+		sb->how = MNTS_SB_FRESH;
+		for (int k = 0; bound && k < n_mine; k++) {
+			const struct mnts_mount *m = plan->mounts[mine[k]].m;
+
+			if (streq(m->root, "/"))
+				plan_unresolved(bad, m,
+						"captured in another boot: a %s whose content "
+						"(bound as '%s') is not here (map its source with "
+						"--map-source OLD=NEW)",
+						sb->fstype, bound);
+			else
+				plan_unresolved(bad, m,
+						"captured in another boot: a bind of '%s' of a %s "
+						"whose content is not here (map its source with "
+						"--map-source OLD=NEW)",
+						m->root, sb->fstype);
+		}
+		return !bound;
+	}
+	if (source_by_identity(plan, sb, host))
+		return true;
+	for (int k = 0; k < n_mine; k++)
+		plan_unresolved(bad, plan->mounts[mine[k]].m,
+				"captured in another boot, and no UUID or block device finds its "
+				"superblock here (map its source with --map-source OLD=NEW, or "
+				"--external)");
+	return false;
+}
+
 void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host *host,
 			  struct mnts_strv *bad)
 {
-	assign_superblocks(plan, ext_of, bad);
+	const struct mnts_map_rules *rules = plan->opts->map_rules;
+	struct mnts_host_paths *hp = rules && rules->n ? mnts_host_paths_new(plan->snap) : NULL;
+	_cleanup_free_ int *rule_of = xcalloc(plan->n_mounts + 1, sizeof(*rule_of));
+
+	plan->other_boot = host->other_boot;
+	map_mounts(plan, ext_of, hp, rule_of);
+	assign_superblocks(plan, ext_of, rule_of, bad);
 	index_sb_mounts(plan);
 
 	for (size_t s = 0; s < plan->n_sbs; s++) {
@@ -298,19 +529,32 @@ void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mn
 			sb->how = MNTS_SB_EXTERNAL;
 			sb->path = xstrdup(ext_path);
 			sb->root = xstrdup(ext_mount->root);
-		} else if (!choose_source(plan, sb, feat, host)) {
+		} else if (sb->map_rule >= 0) {
+			source_mapped(plan, sb, hp, mine, n_mine, bad);
+			continue; /* its roots are inside by construction */
+		} else if (mnts_fs_is_layered(sb->fstype)) {
+			if (!source_layered(plan, sb, host, mine, n_mine, bad))
+				continue;
+		} else if (host->other_boot) {
+			if (!source_other_boot(plan, sb, feat, host, mine, n_mine, bad))
+				continue;
+		} else if (!choose_source(plan, sb, feat, host) &&
+			   !source_by_identity(plan, sb, host)) {
 			no_source(plan, feat, mine, n_mine, bad);
 			continue;
 		}
 		if (sb->how == MNTS_SB_FRESH) {
 			warn_sources(sb, mine, n_mine, plan);
 			sb->root = xstrdup("/");
-			sb->options = feat->create == MNTS_FS_CREATE_NEW;
+			/* a block device's or an overlay's options are its own */
+			sb->options = feat->create == MNTS_FS_CREATE_NEW || sb->source_here ||
+				      sb->layered;
 			sb->ro = sb->options && mnts_strv_contains(&sb->first->super_options, "ro");
 			continue;
 		}
 		check_roots(plan, sb, mine, n_mine, bad);
 	}
+	mnts_host_paths_free(hp);
 }
 
 bool plan_on_external(const struct mnts_snapshot *snap, const struct mnts_mount *m,
@@ -374,10 +618,12 @@ static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
 			 * root is no path: none would hold theirs) */
 			if (m->nsfs_type || streq(m->fstype, "nsfs"))
 				continue;
-			/* one look-up per run of one type, not per mount */
+			/* one look-up per run of one type, not per mount; an
+			 * overlay that is not live here is made, not looked for */
 			if (!type || !streq(type, m->fstype)) {
 				type = m->fstype;
-				created = mnts_fs_feature(type)->create == MNTS_FS_CREATE_NEW;
+				created = mnts_fs_feature(type)->create == MNTS_FS_CREATE_NEW ||
+					  mnts_fs_is_layered(type);
 			}
 			if (created)
 				continue;
@@ -407,7 +653,9 @@ void mnts_plan_want_elsewhere(const struct mnts_snapshot *snap, const struct mnt
 		for (j = i + 1; j < n && cmp_by_sb(&v[i], &v[j]) == 0; j++)
 			if (len > 1)
 				len = plan_common_ancestor_len(v[i]->root, len, v[j]->root);
-		if (plan_on_external(snap, v[i], opts))
+		/* a spec's superblock is looked for here only (choose_source) */
+		if (plan_on_external(snap, v[i], opts) ||
+		    mnts_spec_dev_is_made_up(v[i]->dev_major, v[i]->dev_minor))
 			continue;
 		common = xstrndup(v[i]->root, len);
 		if (mnts_live_find(live, v[i]->dev_major, v[i]->dev_minor, v[i]->fstype, common))

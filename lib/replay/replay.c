@@ -562,6 +562,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    .externals = opts->externals,
 	    .n_externals = opts->n_externals,
 	    .fresh = opts->fresh,
+	    .map_rules = opts->map_rules,
 	    .create_mountpoints = opts->create_mountpoints,
 	    .userns_none = opts->userns && streq(opts->userns, "none"),
 	    .userns_given = opts->userns && !streq(opts->userns, "none"),
@@ -588,6 +589,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	r = plan_here(&plan, snap, &popts, &mount_max, err);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < plan.warnings.n; i++)
+		mnts_warn("%s", plan.warnings.v[i]);
 	if (opts->dry_run) {
 		mnts_plan_print(&plan, opts->plan_out ? opts->plan_out : stdout);
 		goto out;

@@ -16,6 +16,7 @@
 
 #include "lib/core/error.h"
 #include "lib/core/model.h"
+#include "lib/replay/mapping.h"
 
 enum mnts_replay_target {
 	MNTS_REPLAY_NEW = 1, /* new namespaces pinned at dir/LABEL */
@@ -33,6 +34,8 @@ struct mnts_replay_opts {
 	size_t n_ns_labels;
 	char **externals; /* --external KEY:PATH */
 	size_t n_externals;
+	/* --map-source and --map-file rules (mapping.h); NULL: none */
+	const struct mnts_map_rules *map_rules;
 	bool fresh;		 /* create anew every superblock that can be */
 	bool create_mountpoints; /* also in reused filesystems */
 	/* who owns a namespace captured as owned by a user namespace other

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "lib/compare/side.h"
+#include "lib/core/u64map.h"
+#include "lib/replay/mapping.h"
 #include "lib/replay/replay_verify.h"
 #include "lib/replay/resolve.h"
 
@@ -15,6 +17,141 @@ static bool selected(const struct mnts_replay_opts *opts, const char *label)
 		if (streq(opts->ns_labels[i], label))
 			return true;
 	return false;
+}
+
+/* Stacked on how many mounts at its own mountpoint. */
+static unsigned int layer_of(const struct mnts_mount *m)
+{
+	unsigned int n = 0;
+
+	for (; m->parent && streq(m->parent->mountpoint, m->mountpoint); m = m->parent)
+		n++;
+	return n;
+}
+
+/* The mount of ns at the place of m (mountpoint and stacking), or NULL. */
+static struct mnts_mount *same_place(struct mnts_ns *ns, const struct mnts_mount *m)
+{
+	unsigned int layer = layer_of(m);
+
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		if (streq(ns->mounts[i].mountpoint, m->mountpoint) &&
+		    layer_of(&ns->mounts[i]) == layer)
+			return &ns->mounts[i];
+	return NULL;
+}
+
+static void set_str(struct mnts_snapshot *snap, char **dst, const char *src)
+{
+	mnts_snapshot_free_str(snap, *dst);
+	*dst = src ? xstrdup(src) : NULL;
+}
+
+static void set_strv(struct mnts_snapshot *snap, struct mnts_strv *dst, struct mnts_strv *src)
+{
+	for (size_t i = 0; i < dst->n; i++)
+		mnts_snapshot_free_str(snap, dst->v[i]);
+	free(dst->v);
+	*dst = *src;
+	*src = (struct mnts_strv){0};
+}
+
+/* The result as the snapshot would be without the mappings, so that the
+ * comparison sees what replay was asked to keep: a mount taken by
+ * --map-source gets the source, root, superblock and options it had (the
+ * new ones are the mapping), an overlay its recorded layer paths back, and
+ * its lower layers in one lowerdir= word as capture saw them (replay gives
+ * them one by one, lowerdir+). */
+/* The mounts of got not rewritten whose anonymous device number is one a
+ * rewritten mount now has (numbers are reused: host A's disk and host B's
+ * new overlay may have the same) move to numbers nobody has, one per
+ * device, so the partition into superblocks stays what it was. */
+static void renumber_clashes(struct mnts_snapshot *got, bool **done, struct mnts_u64map *taken)
+{
+	struct mnts_u64map moved = {0};
+	uint32_t next = UINT32_MAX;
+
+	for (size_t n = 0; n < got->n_ns; n++) {
+		for (size_t i = 0; i < got->nss[n].n_mounts; i++) {
+			struct mnts_mount *g = &got->nss[n].mounts[i];
+			uint64_t key = (uint64_t)g->dev_major << 32 | g->dev_minor;
+			int to;
+
+			if (done[n][i] || g->dev_major != 0 || mnts_u64map_get(taken, key) < 0)
+				continue;
+			to = mnts_u64map_get(&moved, key);
+			if (to < 0) {
+				while (mnts_u64map_get(taken, next) >= 0)
+					next--;
+				to = (int)(UINT32_MAX - next);
+				mnts_u64map_put(&moved, key, to);
+				mnts_u64map_put(taken, next--, 1);
+			}
+			g->dev_minor = UINT32_MAX - (uint32_t)to;
+		}
+	}
+	mnts_u64map_free(&moved);
+}
+
+static void unmap_result(const struct mnts_snapshot *snap, struct mnts_snapshot *got,
+			 const struct mnts_map_rules *rules)
+{
+	struct mnts_host_paths *hp = rules && rules->n ? mnts_host_paths_new(snap) : NULL;
+	bool **done = xcalloc(got->n_ns + 1, sizeof(*done));
+	struct mnts_u64map taken = {0};
+
+	for (size_t n = 0; n < got->n_ns; n++)
+		done[n] = xcalloc(got->nss[n].n_mounts + 1, sizeof(**done));
+	for (size_t n = 0; n < got->n_ns; n++) {
+		struct mnts_ns *gns = &got->nss[n];
+		const struct mnts_ns *ns = mnts_snapshot_find_ns(snap, gns->label);
+
+		for (size_t i = 0; ns && i < ns->n_mounts; i++) {
+			const struct mnts_mount *m = &ns->mounts[i];
+			_cleanup_free_ char *host_path = NULL;
+			struct mnts_mount *g;
+			const char *rest;
+
+			if (m->nsfs_type)
+				continue;
+			if (mnts_fs_is_layered(m->fstype)) {
+				struct mnts_strv back = {0};
+
+				g = same_place(gns, m);
+				if (g && streq(g->fstype, m->fstype) &&
+				    mnts_layers_rewrite(&g->super_options, rules, true, &back))
+					set_strv(got, &g->super_options, &back);
+				mnts_strv_clear(&back);
+				continue;
+			}
+			if (!hp || !(host_path = mnts_host_path(hp, m, m->root, NULL)) ||
+			    mnts_map_match(rules, host_path, &rest) < 0 || !(g = same_place(gns, m)))
+				continue;
+			set_str(got, &g->source, m->source);
+			set_str(got, &g->root, m->root);
+			set_str(got, &g->fstype, m->fstype);
+			set_str(got, &g->fs_uuid, m->fs_uuid);
+			set_str(got, &g->fs_label, m->fs_label);
+			g->dev_major = m->dev_major;
+			g->dev_minor = m->dev_minor;
+			done[n][g->index] = true;
+			mnts_u64map_put(&taken, (uint64_t)m->dev_major << 32 | m->dev_minor, 1);
+			{
+				struct mnts_strv opts = {0};
+
+				mnts_strv_push_n(&opts, (const char *const *)m->super_options.v,
+						 m->super_options.n, NULL);
+				set_strv(got, &g->super_options, &opts);
+			}
+		}
+	}
+	if (taken.n)
+		renumber_clashes(got, done, &taken);
+	for (size_t n = 0; n < got->n_ns; n++)
+		free(done[n]);
+	free(done);
+	mnts_u64map_free(&taken);
+	mnts_host_paths_free(hp);
 }
 
 int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
@@ -58,6 +195,7 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 		return mnts_err_prefix(err, "capture the result");
 
 	mnts_side_rebase_onto(got, snap);
+	unmap_result(snap, got, opts->map_rules);
 	cmp.ns_labels = labels;
 	cmp.n_ns_labels = n;
 	r = mnts_compare(snap, got, &cmp, ret, err);

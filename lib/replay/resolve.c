@@ -24,6 +24,11 @@ int mnts_open_beneath(int dirfd, const char *rel)
 	return openat2_beneath(dirfd, rel, O_PATH, 0);
 }
 
+int mnts_open_beneath_flags(int dirfd, const char *rel, int flags)
+{
+	return openat2_beneath(dirfd, rel, flags, 0);
+}
+
 bool mnts_plain_name(const char *name)
 {
 	return *name && !streq(name, ".") && !streq(name, "..") && !strchr(name, '/');

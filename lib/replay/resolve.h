@@ -19,6 +19,10 @@
 /* O_PATH fd of rel ("" = dirfd itself) beneath dirfd.  Returns: fd or -errno. */
 int mnts_open_beneath(int dirfd, const char *rel);
 
+/* The same opened with flags (O_RDONLY | O_DIRECTORY, ...).  Returns: fd
+ * or -errno. */
+int mnts_open_beneath_flags(int dirfd, const char *rel, int flags);
+
 /* True when name is one plain path component: not empty, ".", "..", and
  * no '/'.  Returns: true or false. */
 bool mnts_plain_name(const char *name);

@@ -8,6 +8,7 @@
 #include "lib/kernel/syscalls.h"
 #include "lib/kernel/userns.h"
 #include "lib/replay/fsopts.h"
+#include "lib/replay/resolve.h"
 #include "lib/replay/sbsource.h"
 
 int mnts_fd_mount_id(int fd, uint64_t *ret_id)
@@ -47,8 +48,53 @@ char *mnts_mount_source_at(int dirfd, const char *path)
 	return xstrdup((sm->mask & STATMOUNT_SB_SOURCE) ? sm->str + sm->sb_source : "");
 }
 
+/* The directory of layer l, opened here: below its NEW without following
+ * a symlink out of it, when mapped.  Returns: fd or -errno. */
+static int open_layer(const struct mnts_layer *l, struct mnts_error *err)
+{
+	_cleanup_close_ int base = -1;
+	int fd;
+
+	if (l->rule < 0) {
+		fd = open(l->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return mnts_err(err, errno, "overlay layer %s '%s'", l->key, l->path);
+		return fd;
+	}
+	base = open(l->new_base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return mnts_err(err, errno, "overlay layer %s: '%s'", l->key, l->new_base);
+	fd = mnts_open_beneath_flags(base, l->rel, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return mnts_err(err, -fd, "overlay layer %s: '%s' beneath '%s'%s", l->key, l->rel,
+				l->new_base,
+				fd == -ELOOP || fd == -EXDEV ? " (a symlink on the way)" : "");
+	return fd;
+}
+
+/* Each layer by fd (lowerdir+, datadir+, upperdir, workdir: Linux 6.13):
+ * no path is parsed or escaped, and what was opened is what is used. */
+static int set_layers(int fsfd, const struct mnts_layers *layers, struct mnts_error *err)
+{
+	for (size_t i = 0; i < layers->n; i++) {
+		_cleanup_close_ int fd = open_layer(&layers->v[i], err);
+
+		if (fd < 0)
+			return fd;
+		if (mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_FD, layers->v[i].key, NULL, fd) < 0) {
+			int saved = errno;
+			char log[256];
+
+			mnts_fsctx_message(fsfd, log, sizeof(log));
+			return mnts_err(err, saved, "overlay layer %s '%s'%s%s", layers->v[i].key,
+					layers->v[i].path, *log ? ": kernel says " : "", log);
+		}
+	}
+	return 0;
+}
+
 static int create_once(const char *fstype, const char *source, const struct mnts_strv *opts,
-		       unsigned int cmd, struct mnts_error *err)
+		       const struct mnts_layers *layers, unsigned int cmd, struct mnts_error *err)
 {
 	_cleanup_close_ int fsfd = mnts_sys_fsopen(fstype, FSOPEN_CLOEXEC);
 	int r;
@@ -60,6 +106,11 @@ static int create_once(const char *fstype, const char *source, const struct mnts
 	if (source && !streq(source, "none") &&
 	    mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_SET_STRING, "source", source, 0) < 0)
 		return mnts_err(err, errno, "fsconfig source '%s'", source);
+	if (layers) {
+		r = set_layers(fsfd, layers, err);
+		if (r < 0)
+			return r;
+	}
 	if (opts) {
 		r = mnts_fsopts_apply(fsfd, opts, err);
 		if (r < 0)
@@ -82,9 +133,10 @@ static int create_once(const char *fstype, const char *source, const struct mnts
 }
 
 int mnts_sb_create(const char *fstype, const char *source, const struct mnts_strv *super_options,
-		   bool options, struct mnts_error *err)
+		   bool options, const struct mnts_layers *layers, struct mnts_error *err)
 {
-	int fd = create_once(fstype, source, options ? super_options : NULL,
+	int fd = create_once(fstype, source,
+			     layers ? &layers->other : options ? super_options : NULL, layers,
 			     MNTS_FSCONFIG_CMD_CREATE_EXCL, err);
 
 	/* The kernel would hand back a superblock it already has: a shared
@@ -109,10 +161,12 @@ int mnts_sb_clone(int dirfd, const char *path, bool check, uint32_t dev_major, u
 	_cleanup_close_ int fd = -1;
 	struct statx stx;
 
-	fd = mnts_sys_open_tree_attr(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC, &attr,
-				     MNTS_MOUNT_ATTR_SIZE_VER0);
+	/* "": dirfd itself (an O_PATH fd resolved beneath a mapped source) */
+	unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*path ? 0 : AT_EMPTY_PATH);
+
+	fd = mnts_sys_open_tree_attr(dirfd, path, flags, &attr, MNTS_MOUNT_ATTR_SIZE_VER0);
 	if (fd < 0 && errno == ENOSYS) {
-		fd = mnts_sys_open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		fd = mnts_sys_open_tree(dirfd, path, flags);
 		if (fd >= 0 && mnts_sys_mount_setattr(fd, "", AT_EMPTY_PATH, &attr,
 						      MNTS_MOUNT_ATTR_SIZE_VER0) < 0)
 			return mnts_err(err, errno, "make clone of '%s' private", path);

@@ -16,16 +16,18 @@
 
 #include "lib/core/error.h"
 #include "lib/core/model.h"
+#include "lib/replay/mapping.h"
 
 /* The (old, mountinfo) mount id of the mount an fd is on.  Returns: 0 or -errno. */
 int mnts_fd_mount_id(int fd, uint64_t *ret_id);
 
 /* A new superblock of fstype as a detached private mount.  options: apply
- * the fs options of super_options.  Fails (EBUSY) when the kernel would
+ * the fs options of super_options.  layers (an overlay; NULL: none): its
+ * layers, given by fd, and its other options instead of super_options.  Fails (EBUSY) when the kernel would
  * hand back an existing superblock (FSCONFIG_CMD_CREATE_EXCL): replay never
  * uses, nor reconfigures, a shared one this way.  Returns: mount fd or -errno. */
 int mnts_sb_create(const char *fstype, const char *source, const struct mnts_strv *super_options,
-		   bool options, struct mnts_error *err);
+		   bool options, const struct mnts_layers *layers, struct mnts_error *err);
 
 /* A detached private non-recursive clone of path (relative to dirfd, or
  * AT_FDCWD), without per-mount flags; with check, it must be a mount of

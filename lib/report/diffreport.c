@@ -28,8 +28,42 @@ static void str_or_null(struct mnts_jw *w, const char *key, const char *s)
 		mnts_jw_null(w);
 }
 
-/* Keys in sorted order: the bytes diff --json printed when it was written
- * with jansson's JSON_SORT_KEYS | JSON_INDENT(2). */
+/* A value's depth is bounded (value.h): the recursion is. */
+static void write_value(struct mnts_jw *w, const struct mnts_value *v)
+{
+	switch (v->kind) {
+	case MNTS_VALUE_NULL:
+		mnts_jw_null(w);
+		break;
+	case MNTS_VALUE_BOOL:
+		mnts_jw_bool(w, v->b);
+		break;
+	case MNTS_VALUE_NUMBER:
+		mnts_jw_u64(w, v->num);
+		break;
+	case MNTS_VALUE_STRING:
+		mnts_jw_string(w, v->s);
+		break;
+	case MNTS_VALUE_ARRAY:
+		mnts_jw_begin_array(w);
+		for (size_t i = 0; i < v->n; i++) {
+			mnts_jw_elem(w);
+			write_value(w, &v->items[i]);
+		}
+		mnts_jw_end_array(w);
+		break;
+	case MNTS_VALUE_OBJECT:
+		mnts_jw_begin_object(w);
+		for (size_t i = 0; i < v->n; i++) {
+			mnts_jw_key(w, v->keys[i]);
+			write_value(w, &v->items[i]);
+		}
+		mnts_jw_end_object(w);
+		break;
+	}
+}
+
+/* Keys in sorted order, as every JSON mntsnap writes (spec/DIFF-JSON.md). */
 static int report_json(const struct mnts_diff *d, FILE *f, struct mnts_error *err)
 {
 	struct mnts_jw w;
@@ -43,10 +77,18 @@ static int report_json(const struct mnts_diff *d, FILE *f, struct mnts_error *er
 		mnts_jw_begin_object(&w);
 		str_or_null(&w, "field", it->field);
 		str_or_null(&w, "kind", kind_name(it->kind));
+		mnts_jw_key(&w, "layer");
+		if (it->mountpoint)
+			mnts_jw_u64(&w, it->layer);
+		else
+			mnts_jw_null(&w);
 		str_or_null(&w, "mountpoint", it->mountpoint);
-		str_or_null(&w, "new", it->new_value);
+		mnts_jw_key(&w, "new");
+		write_value(&w, &it->new_data);
 		str_or_null(&w, "ns", it->ns);
-		str_or_null(&w, "old", it->old_value);
+		str_or_null(&w, "ns_b", it->ns_other);
+		mnts_jw_key(&w, "old");
+		write_value(&w, &it->old_data);
 		str_or_null(&w, "text", it->text);
 		mnts_jw_end_object(&w);
 	}

@@ -14,7 +14,8 @@ enum mnts_diff_format {
 	/* the same lines without headers (replay's verification) */
 	MNTS_DIFF_LINES,
 	/* a JSON array of objects: field, kind (added|removed|changed),
-	 * mountpoint, new, ns, old, text (diff --json) */
+	 * layer, mountpoint, new, ns, ns_b, old, text, old and new typed
+	 * (diff --json; spec/DIFF-JSON.md) */
 	MNTS_DIFF_JSON,
 };
 

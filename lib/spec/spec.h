@@ -32,9 +32,11 @@ struct mnts_spec_mount {
 	bool bind;           /* `bind` or `bind=PATH` */
 	char *bind_path;     /* bind=PATH, absolute normalised; NULL for `bind` */
 
+	/* LIST items are split as mountinfo's (a ',' inside one is \054, decoded
+	 * here); each item appears once */
 	bool has_opts;               /* opts=LIST: the exact set */
 	struct mnts_strv opts;
-	bool has_sbopts;             /* sbopts=LIST: the exact list */
+	bool has_sbopts;             /* sbopts=LIST: the exact set */
 	struct mnts_strv sbopts;
 	struct mnts_strv fsopts;     /* fsopt=KEY[=VALUE]: each must be present */
 
@@ -87,6 +89,13 @@ bool mnts_spec_detect(const char *text, size_t len);
  * Returns: 0 or -EINVAL (syntax/rules), -ENOMEM. */
 int mnts_spec_parse(struct mnts_spec *spec, const char *file, const char *text,
 		    size_t len, struct mnts_error *err);
+
+/* Reads the spec file path ("-": standard input, named "-" in messages) and
+ * parses it.  At most MNTS_SPEC_MAX_SIZE bytes.  Returns: 0, -EINVAL (a
+ * syntax or rule error, "FILE:LINE:COL: RULE: message"), or -errno ("cannot
+ * read 'FILE'"). */
+#define MNTS_SPEC_MAX_SIZE ((size_t)256 << 20)
+int mnts_spec_read(struct mnts_spec *spec, const char *path, struct mnts_error *err);
 
 void mnts_spec_free(struct mnts_spec *spec);
 

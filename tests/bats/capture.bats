@@ -170,7 +170,8 @@ setup() {
 		 and .capture.selection == \"mixed\" and .namespaces[0].owner_userns_ino == \$u
 		 and (.namespaces[0].pids | index(\$pid)) != null and .namespaces[2].owner_userns_ino == null" $TMP/mix.json
 	jq -e --arg v "$("$MNTSNAP" --version | head -n1 | cut -d" " -f2)" --arg k "$(uname -r)" --arg h "$(uname -n)" \
-		".tool == {name: \"mntsnap\", version: \$v} and .host == {kernel: \$k, arch: \"$(uname -m)\", hostname: \$h}
+		--arg b "$(cat /proc/sys/kernel/random/boot_id)" \
+		".tool == {name: \"mntsnap\", version: \$v} and .host == {kernel: \$k, arch: \"$(uname -m)\", hostname: \$h, boot_id: \$b}
 		 and (.created | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$\"))" $TMP/mix.json
 	'
 }

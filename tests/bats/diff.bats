@@ -219,8 +219,8 @@ namespace ns1:
 	diff_to '(byid(106).fstype) = "ramfs" | del(byid(114))' --json
 	assert_equal "$status" 1
 	run jq -c '.[]' <<<"$output"
-	assert_output '{"field":"fstype","kind":"changed","mountpoint":"/mnt/a","new":"ramfs","ns":"ns0","old":"tmpfs","text":"~ /mnt/a: fstype: tmpfs -> ramfs"}
-{"field":"mount","kind":"removed","mountpoint":"/mnt/u","new":null,"ns":"ns0","old":"tmpfs","text":"- /mnt/u tmpfs"}'
+	assert_output '{"field":"fstype","kind":"changed","layer":1,"mountpoint":"/mnt/a","new":"ramfs","ns":"ns0","ns_b":null,"old":"tmpfs","text":"~ /mnt/a: fstype: tmpfs -> ramfs"}
+{"field":"mount","kind":"removed","layer":1,"mountpoint":"/mnt/u","new":null,"ns":"ns0","ns_b":null,"old":{"fstype":"tmpfs","root":"/","source":"tmpfs"},"text":"- /mnt/u tmpfs"}'
 	renumber >"$B"
 	run --separate-stderr "$MNTSNAP" diff --json "$BASE" "$B"
 	assert_equal "$status" 0
@@ -277,11 +277,11 @@ namespace ns1:
 }
 
 @test "wrong format_version: exit 2" {
-	variant '.format_version = 3' >"$B"
+	variant '.format_version = 4' >"$B"
 	run --separate-stderr "$MNTSNAP" diff "$B" "$BASE"
 	assert_equal "$status" 2
 	assert_output ""
-	assert_equal "$stderr" "mntsnap: diff: $B: format_version 3: unsupported (this mntsnap reads 1 to 2)"
+	assert_equal "$stderr" "mntsnap: diff: $B: format_version 4: unsupported (this mntsnap reads 1 to 3)"
 }
 
 @test "dangling parent id: exit 2 naming the mount" {
@@ -526,8 +526,8 @@ namespace ns1:
 		exit $rc'
 	assert_equal "$status" 2
 	bad="$BATS_TEST_TMPDIR/s/x"$'\xff'
-	assert_line --index 4 "    \"mountpoint\": \"$bad\","
-	assert_line --index 8 "    \"text\": \"- $bad tmpfs\""
+	assert_line --index 5 "    \"mountpoint\": \"$bad\","
+	assert_line --index 14 "    \"text\": \"- $bad tmpfs\""
 	# the one-line error escapes the byte, as every error does
 	assert_equal "$stderr" "mntsnap: diff: string '$BATS_TEST_TMPDIR/s/x\\377': not valid UTF-8, which JSON cannot carry"
 }

@@ -104,6 +104,10 @@ check_documented() {
 	check_documented '.SS "mntsnap diff' diff
 }
 
+@test "every option of mntsnap check --help is documented under check" {
+	check_documented '.SS "mntsnap check' check
+}
+
 @test "every option of the CLI contract is documented under its command" {
 	# the contract (cli.md) as data, so the page cannot lag behind it even
 	# while a command's --help is incomplete

@@ -108,8 +108,39 @@ static bool same_str(json_t *obj, const char *key, const char *want)
 	       memcmp(json_string_value(v), want, strlen(want)) == 0;
 }
 
+/* JSON's value v is the typed value want: the same kind, and the same
+ * members, recursively (values nest a few levels deep). */
+static bool same_value(json_t *v, const struct mnts_value *want)
+{
+	switch (want->kind) {
+	case MNTS_VALUE_NULL:
+		return json_is_null(v);
+	case MNTS_VALUE_BOOL:
+		return json_is_boolean(v) && json_boolean_value(v) == want->b;
+	case MNTS_VALUE_NUMBER:
+		return json_is_integer(v) && (uint64_t)json_integer_value(v) == want->num;
+	case MNTS_VALUE_STRING:
+		return json_is_string(v) && streq(json_string_value(v), want->s);
+	case MNTS_VALUE_ARRAY:
+		if (!json_is_array(v) || json_array_size(v) != want->n)
+			return false;
+		for (size_t i = 0; i < want->n; i++)
+			if (!same_value(json_array_get(v, i), &want->items[i]))
+				return false;
+		return true;
+	case MNTS_VALUE_OBJECT:
+		if (!json_is_object(v) || json_object_size(v) != want->n)
+			return false;
+		for (size_t i = 0; i < want->n; i++)
+			if (!same_value(json_object_get(v, want->keys[i]), &want->items[i]))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 /* Checks the JSON report of d with jansson (an independent parser): valid,
- * no duplicate keys, one object of seven keys per item with its values. */
+ * no duplicate keys, one object of nine keys per item with its values. */
 static void check_json_report(const struct mnts_diff *d)
 {
 	static const char *const kinds[] = {[MNTS_DIFF_ADDED] = "added",
@@ -129,13 +160,18 @@ static void check_json_report(const struct mnts_diff *d)
 		const struct mnts_diff_item *it = &d->items[i];
 		json_t *o = json_array_get(root, i);
 
-		CHECK_INT(json_object_size(o), 7);
+		CHECK_INT(json_object_size(o), 9);
 		CHECK(same_str(o, "kind", kinds[it->kind]));
 		CHECK(same_str(o, "field", it->field));
 		CHECK(same_str(o, "ns", it->ns));
 		CHECK(same_str(o, "mountpoint", it->mountpoint));
-		CHECK(same_str(o, "old", it->old_value));
-		CHECK(same_str(o, "new", it->new_value));
+		CHECK(same_str(o, "ns_b", it->ns_other));
+		CHECK(same_value(json_object_get(o, "old"), &it->old_data));
+		CHECK(same_value(json_object_get(o, "new"), &it->new_data));
+		if (it->mountpoint)
+			CHECK(json_integer_value(json_object_get(o, "layer")) == it->layer);
+		else
+			CHECK(json_is_null(json_object_get(o, "layer")));
 		CHECK(same_str(o, "text", it->text));
 	}
 	json_decref(root);
@@ -233,15 +269,22 @@ int main(void)
 					    .mountpoint = "/x\xff",
 					    .field = "mount",
 					    .old_value = "tmpfs",
-					    .text = "- /x\xff tmpfs"};
+					    .text = "- /x\xff tmpfs",
+					    .layer = 1};
 		struct mnts_diff one = {&it, 1};
-		char *t = report(&one, MNTS_DIFF_JSON, &r);
+		char *t;
 
+		it.old_data = mnts_value_object();
+		mnts_value_set(&it.old_data, "fstype", mnts_value_string("tmpfs"));
+		t = report(&one, MNTS_DIFF_JSON, &r);
 		CHECK(r < 0);
 		CHECK_STR(t, "[\n  {\n    \"field\": \"mount\",\n    \"kind\": \"removed\",\n"
+			     "    \"layer\": 1,\n"
 			     "    \"mountpoint\": \"/x\xff\",\n    \"new\": null,\n"
-			     "    \"ns\": \"ns0\",\n    \"old\": \"tmpfs\",\n"
+			     "    \"ns\": \"ns0\",\n    \"ns_b\": null,\n"
+			     "    \"old\": {\n      \"fstype\": \"tmpfs\"\n    },\n"
 			     "    \"text\": \"- /x\xff tmpfs\"\n  }\n]\n");
+		mnts_value_done(&it.old_data);
 		free(t);
 		t = report(&one, MNTS_DIFF_TEXT, &r);
 		CHECK_INT(r, 0);
