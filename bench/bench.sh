@@ -9,7 +9,7 @@ M=$here/../mntsnap
 
 case $mode in
 quick) shapes=${SHAPES:-"flat groups container"} sizes=${SIZES:-"1000 10000"} reps=${REPS:-3} ;;
-full) shapes=${SHAPES:-"flat binds groups deep container"} sizes=${SIZES:-"1000 10000 50000"} reps=${REPS:-5} ;;
+full) shapes=${SHAPES:-"flat binds groups deep container multi"} sizes=${SIZES:-"1000 10000 50000"} reps=${REPS:-5} ;;
 *) echo "usage: bench.sh quick|full" >&2; exit 2 ;;
 esac
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 2; }

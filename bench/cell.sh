@@ -12,6 +12,11 @@
 #            vs sort|diff of the two mountinfo dumps with ids stripped
 # Appends "shape n cmd rep wall_ms maxrss_kb status user_ms sys_ms" lines to RAW and
 # correctness notes to NOTES.
+#
+# Shape multi: the layout is N/50 namespaces pinned at BASE/pins/ns<k> (gen.c);
+# "cat" is `floor -i` of every pin (setns + read of each mountinfo: no process
+# lives in them), capture is `capture -m` of every pin, the snapshot replayed
+# is that capture, and every comparison covers every namespace.
 set -euo pipefail
 shape=$1 n=$2 reps=$3 host_ns=$4 raw=$5 notes=$6
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,10 +56,34 @@ fi
 # Pagecache and dentries warm for every command alike.
 cat /proc/self/mountinfo > /dev/null
 
+# multi: the pins, in order, and -m arguments for each
+pins=() margs=()
+if [ "$shape" = multi ]; then
+	for ((k = 0; ; k++)); do
+		[ -e "$W/base/pins/ns$k" ] || break
+		pins+=("$W/base/pins/ns$k")
+		margs+=(-m "$W/base/pins/ns$k")
+	done
+fi
+# multi_mountinfo PIN...: their mountinfo, each mountpoint prefixed /ns<k>
+multi_mountinfo() {
+	local k=0 p
+	for p in "$@"; do
+		"$here/bin/floor" -i "$p" | awk -v k=$k '{ $5 = "/ns" k ($5 == "/" ? "" : $5); print }'
+		k=$((k + 1))
+	done
+}
+
 # --- capture -------------------------------------------------------------
 have_capture=1
 "$M" capture -p $$ -o /dev/null 2>/dev/null || { have_capture=0; note "mntsnap capture unavailable"; }
 for r in $(seq 1 "$reps"); do
+	if [ "$shape" = multi ]; then
+		rec cat "$r" -- -o /dev/null "$here/bin/floor" -i "${pins[@]}" > /dev/null
+		[ $have_capture = 1 ] &&
+			rec capture "$r" -- "$M" capture "${margs[@]}" -o /dev/null > /dev/null
+		continue
+	fi
 	rec cat "$r" -- -o /dev/null cat /proc/self/mountinfo > /dev/null
 	rec findmnt-raw "$r" -- -o /dev/null findmnt --raw > /dev/null
 	rec findmnt-json-list "$r" -- -o /dev/null findmnt --json --list > /dev/null
@@ -63,25 +92,49 @@ for r in $(seq 1 "$reps"); do
 done
 
 # --- replay --------------------------------------------------------------
-if [ $have_capture = 1 ]; then
+live='{}'
+if [ "$shape" = multi ]; then
+	[ $have_capture = 1 ] || { note "multi needs mntsnap capture"; exit 1; }
+	"$M" capture "${margs[@]}" -o "$W/a.json"
+	# the volumes, live here: a device -> path map for desc.jq
+	live=$(awk -v b="$W/base/vol" 'index($5, b) == 1 { printf "%s\"%s\": \"%s\"", n++ ? ", " : "{", $3, $5 } END { print n ? "}" : "{}" }' /proc/self/mountinfo)
+elif [ $have_capture = 1 ]; then
 	"$M" capture -p $$ --subtree "$W/base" -o "$W/a.json"
 else
 	awk -v base="$W/base" -f "$here/mi2json.awk" /proc/self/mountinfo > "$W/a.json"
 fi
 prefix=$(jq -r --arg b "$W/base" '.namespaces[0].mounts[0].mountpoint | if . == "/" then $b else "" end' "$W/a.json")
-jq -r --arg prefix "$prefix" -f "$here/desc.jq" "$W/a.json" > "$W/desc.tsv"
-canon_mountinfo "$W/base" < /proc/self/mountinfo > "$W/orig.canon"
+jq -r --arg prefix "$prefix" --argjson live "$live" -f "$here/desc.jq" "$W/a.json" > "$W/desc.tsv"
+if [ "$shape" = multi ]; then
+	multi_mountinfo "${pins[@]}" | canon_mountinfo "" > "$W/orig.canon"
+else
+	canon_mountinfo "$W/base" < /proc/self/mountinfo > "$W/orig.canon"
+fi
+# copy_pins DIR: the pins a replay or the floor made in DIR, in order
+copy_pins() {
+	local k
+	for ((k = 0; k < ${#pins[@]} || k == 0; k++)); do echo "$1/ns$k"; done
+}
 
 # check_copy LABEL DIR: compares the replayed namespace pinned at DIR/ns0 with
 # the original layout (modulo ids), once per cell and command.
 check_copy() {
 	local d
-	"$here/bin/floor" -i "$2/ns0" | canon_mountinfo "" > "$W/copy.canon"
+	if [ "$shape" = multi ]; then
+		mapfile -t cp < <(copy_pins "$2")
+		multi_mountinfo "${cp[@]}" | canon_mountinfo "" > "$W/copy.canon"
+	else
+		"$here/bin/floor" -i "$2/ns0" | canon_mountinfo "" > "$W/copy.canon"
+	fi
 	d=$(diff "$W/orig.canon" "$W/copy.canon" | grep -c '^[<>]' || true)
 	if [ "$d" = 0 ]; then note "$1: copy identical to the original (modulo ids)"
 	else note "$1: copy differs from the original in $d mountinfo lines, e.g. $(diff "$W/orig.canon" "$W/copy.canon" | grep -m1 '^[<>]')"; fi
 }
-drop() { umount "$1/ns0" 2>/dev/null || true; rm -rf "$1"; }
+drop() {
+	local p
+	for p in "$1"/ns*; do umount "$p" 2>/dev/null || true; done
+	rm -rf "$1"
+}
 
 keep="" failed=" "
 for r in $(seq 1 "$reps"); do
@@ -115,10 +168,22 @@ done
 # --- diff ----------------------------------------------------------------
 [ -n "$keep" ] || { note "no replayed copy: diff not measured"; exit 0; }
 note "diff: B is a capture of the copy made by ${keep##*/}"
+mapfile -t kept < <(copy_pins "$keep")
+if [ "$shape" = multi ]; then
+	multi_mountinfo "${pins[@]}" > "$W/A.mi"
+	multi_mountinfo "${kept[@]}" > "$W/B.mi"
+	cp "$W/a.json" "$W/A.json"
+	bm=()
+	for p in "${kept[@]}"; do bm+=(-m "$p"); done
+	"$M" capture "${bm[@]}" -o "$W/B.json"
+	"$M" diff -q "$W/A.json" "$W/B.json" && note "mntsnap diff A B: same (exit 0)" ||
+		note "mntsnap diff A B: exit $? ($("$M" diff "$W/A.json" "$W/B.json" 2>&1 | grep -c . ) lines)"
+else
 awk -v b="$W/base" '$5 == b || index($5, b "/") == 1 {
 	sub(" " b "/", " /"); sub(" " b " ", " / "); print }' /proc/self/mountinfo > "$W/A.mi"
 "$here/bin/floor" -i "$keep/ns0" > "$W/B.mi"
-if [ $have_capture = 1 ]; then
+fi
+if [ $have_capture = 1 ] && [ "$shape" != multi ]; then
 	# A: the --subtree capture rebased (its mountpoints stay absolute)
 	jq --arg p "$W/base" '.namespaces[0].mounts |= map(.mountpoint |=
 		(if . == $p then "/" else ltrimstr($p) end))' "$W/a.json" > "$W/A.json"

@@ -3,15 +3,19 @@
  * does, with no JSON, no planning and no checks.
  *
  *   floor [-v] DIR DESC
- *   floor -i NSFILE        (prints that namespace's mountinfo)
+ *   floor -i NSFILE...     (prints those namespaces' mountinfo)
  *
  * DESC is the compact description the harness derives from a snapshot with
  * jq (desc.jq), one record per line, tab separated, parents before children:
  *
  *   S <src> live <path>      source <src>: clone of the live mount at <path>
- *   S <src> new <fstype>     source <src>: a new superblock, no options
+ *   S <src> new <fstype> [<source>]
+ *                            source <src>: a new superblock, no options, with
+ *                            that source (devname) when given
  *   M <idx> <parent> <src> <subpath> <relpath> <shared> <master>
- *                            mount <idx> (0-based; parent -1 for the root):
+ *                            mount <idx> (0-based; parent -1 for the root
+ *                            of a namespace: each starts the next one,
+ *                            pinned at DIR/ns0, DIR/ns1, ...):
  *                            a clone of <subpath> of source <src>, attached at
  *                            <relpath> of its parent ("." for the parent's root,
  *                            i.e. an overmount), in peer group <shared> and
@@ -30,12 +34,14 @@
  *   MS_SLAVE / MS_SHARED through mount_setattr.  A group of one with no
  *   slaves needs no anchor.  Fds are closed as soon as they are done with, so
  *   the number open stays far below the 20000 RLIMIT_NOFILE of this machine;
- * - then a child unshares a mount namespace, makes it rprivate (its copies
- *   of shared mounts are peers of the originals), pivots into a one-mount tmpfs
- *   (dropping the copied mounts first, or a 50k copy plus a 50k tree exceed
- *   fs.mount-max), attaches the tree, pivots into it and detaches the tmpfs;
- *   the parent pins the namespace at DIR/ns0 with a bind mount of
- *   /proc/CHILD/ns/mnt, as replay pins DIR/LABEL.
+ * - then a seed namespace: a copy of ours (unshare), made rprivate (its
+ *   copies of shared mounts are peers of the originals), emptied down to one
+ *   tmpfs (pivot_root into it, the copied mounts detached: a 50k copy plus a
+ *   50k tree would exceed fs.mount-max); per namespace, a copy of the seed
+ *   (setns + unshare: one mount copied, whatever ours holds), the tree
+ *   attached on its root, pivot_root into it, the seed's tmpfs detached; the
+ *   namespace pinned at DIR/ns<k> with an nsfs mount, as replay pins
+ *   DIR/LABEL.  All in this process, as replay's executor does.
  *
  * Mount flags (ro, nosuid, ...) are not replayed: the generated layouts use
  * none.  Safety: DIR must be on a private mount of a private namespace (the
@@ -50,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -59,9 +66,13 @@
 
 #include "lib/kernel/syscalls.h"
 
+static void die(const char *fmt, ...);
+#include "seedns.h"
+
 struct src {
 	bool is_new;
-	char *arg; /* live path or fstype */
+	char *arg;    /* live path or fstype */
+	char *source; /* new: its source, or NULL */
 	int fd;
 	long last; /* last step that uses it */
 	long uses; /* mounts cloned from it */
@@ -146,6 +157,9 @@ static void read_desc(const char *path)
 			field(&save); /* number: implied by the order */
 			s->is_new = !strcmp(field(&save), "new");
 			s->arg = strdup(field(&save));
+			s->source = strtok_r(NULL, "\t\n", &save);
+			if (s->source)
+				s->source = strdup(s->source);
 			s->fd = -1;
 			s->last = -1;
 		} else if (!strcmp(kind, "M")) {
@@ -165,7 +179,7 @@ static void read_desc(const char *path)
 			m->last_child = -1;
 			m->fd = -1;
 			if (m->parent >= n_mnts - 1 || m->src < 0 || m->src >= n_srcs ||
-			    (m->parent < 0 && n_mnts != 1))
+			    (m->parent < 0 && m->parent != -1) || (n_mnts == 1 && m->parent != -1))
 				die("bad mount line %ld", n_mnts - 1);
 		}
 	}
@@ -237,7 +251,10 @@ static void open_source(struct src *s)
 	if (s->is_new) {
 		int ctx = mnts_sys_fsopen(s->arg, FSOPEN_CLOEXEC);
 
-		if (ctx < 0 || mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		if (ctx < 0 ||
+		    (s->source && mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_SET_STRING, "source",
+						    s->source, 0) < 0) ||
+		    mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			die("new %s superblock: %m", s->arg);
 		s->fd = mnts_sys_fsmount(ctx, FSMOUNT_CLOEXEC, 0);
 		if (s->fd < 0)
@@ -409,12 +426,13 @@ static void build(void)
 		}
 		if (m->parent >= 0 && mnts[m->parent].last_child == i) {
 			propagate(m->parent, false);
-			if (m->parent > 0) {
+			/* a namespace's root is kept: it goes into its namespace */
+			if (mnts[m->parent].parent >= 0) {
 				close(mnts[m->parent].fd);
 				mnts[m->parent].fd = -1;
 			}
 		}
-		if (m->last_child < 0 && i > 0) {
+		if (m->last_child < 0 && m->parent >= 0) {
 			close(m->fd);
 			m->fd = -1;
 		}
@@ -422,128 +440,76 @@ static void build(void)
 	}
 }
 
-/* pivot_root into the mount just attached at `dir` and drop the old root. */
-static void enter_root(const char *dir)
+/* Each tree into a namespace of its own, pinned at DIR/ns<k>. */
+static void new_namespaces(const char *dir)
 {
-	if (chdir(dir) < 0 || mnts_sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
-	    chdir("/") < 0)
-		die("pivot into '%s': %m", dir);
-}
-
-static uint64_t mnt_ns_id(const char *nsfile)
-{
-	int fd = open(nsfile, O_RDONLY | O_CLOEXEC);
-	uint64_t id = 0;
-
-	if (fd < 0 || ioctl(fd, MNTS_NS_GET_MNTNS_ID, &id) < 0)
-		die("namespace id of '%s': %m", nsfile);
-	close(fd);
-	return id;
-}
-
-/* unshare(CLONE_NEWNS) such that the parent can pin the new namespace: the
- * kernel refuses to bind a mount namespace into one whose id is not smaller
- * (mnt_ns_loop), and ids come in per-CPU batches, so a new namespace can get
- * a smaller id than ours.  Then go back, move to the next CPU and retry. */
-static void new_mount_ns(void)
-{
-	uint64_t ours = mnt_ns_id("/proc/self/ns/mnt");
 	int orig = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int nsdir = open("/proc/thread-self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	uint64_t ours;
+	long k = 0;
+	int seed;
 
-	for (long attempt = 0; attempt < 4 * ncpu; attempt++) {
-		cpu_set_t set;
-
-		if (unshare(CLONE_NEWNS) < 0)
-			die("unshare: %m");
-		if (mnt_ns_id("/proc/self/ns/mnt") > ours) {
-			close(orig);
-			/* the copies of shared mounts are peers of the originals:
-			 * dropping them below would unmount the originals too */
-			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-				die("make / rprivate: %m");
-			return;
-		}
-		if (setns(orig, CLONE_NEWNS) < 0)
-			die("setns back: %m");
-		CPU_ZERO(&set);
-		CPU_SET((attempt + 1) % ncpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-	}
-	die("no new mount namespace with an id above %llu", (unsigned long long)ours);
-}
-
-static void new_namespace(const char *dir)
-{
-	char stage[4096], pin[4096], nspath[64], c;
-	int ready[2], done[2];
-	pid_t pid;
-
-	snprintf(stage, sizeof(stage), "%s/.floor-stage", dir);
-	snprintf(pin, sizeof(pin), "%s/ns0", dir);
-	if ((mkdir(stage, 0700) < 0 && errno != EEXIST) || pipe2(ready, O_CLOEXEC) < 0 ||
-	    pipe2(done, O_CLOEXEC) < 0)
+	if (orig < 0 || nsdir < 0 || dirfd < 0)
 		die("prepare '%s': %m", dir);
-	pid = fork();
-	if (pid < 0)
-		die("fork: %m");
-	if (pid == 0) {
-		int ctx, tmp;
+	ours = seed_ns_id(orig);
+	seed = seed_make(orig, nsdir, NULL);
+	for (long i = 0; i < n_mnts; i++) {
+		char pin[64];
+		int ns, nsmnt, file;
 
-		/* the parent's end: a read of EOF means the parent is gone */
-		close(done[1]);
-		close(ready[0]);
-		new_mount_ns();
-		ctx = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
-		if (ctx < 0 || mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-		    (tmp = mnts_sys_fsmount(ctx, FSMOUNT_CLOEXEC, 0)) < 0 ||
-		    mnts_sys_move_mount(tmp, "", AT_FDCWD, stage, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			die("staging tmpfs: %m");
-		enter_root(stage);
-		if (mkdir("/r", 0755) < 0 ||
-		    mnts_sys_move_mount(mnts[0].fd, "", AT_FDCWD, "/r", MOVE_MOUNT_F_EMPTY_PATH) < 0)
-			die("attach the tree: %m");
-		enter_root("/r");
-		if (write(ready[1], "r", 1) != 1 || read(done[0], &c, 1) != 1)
-			_exit(1);
-		_exit(0);
+		if (mnts[i].parent >= 0)
+			continue;
+		ns = seed_copy(seed, orig, nsdir, ours);
+		/* onto the seed's tmpfs, then it is the root */
+		if (mnts_sys_move_mount(mnts[i].fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die("attach tree %ld: %m", k);
+		seed_enter_root(mnts[i].fd);
+		close(mnts[i].fd);
+		mnts[i].fd = -1;
+		nsmnt = mnts_sys_open_tree(ns, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (nsmnt < 0 || setns(orig, CLONE_NEWNS) < 0)
+			die("namespace file %ld: %m", k);
+		snprintf(pin, sizeof(pin), "ns%ld", k++);
+		file = openat(dirfd, pin, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (file < 0 || mnts_sys_move_mount(nsmnt, "", dirfd, pin, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die("pin at '%s/%s': %m", dir, pin);
+		close(file);
+		close(nsmnt);
+		close(ns);
 	}
-	close(mnts[0].fd);
-	close(done[0]);
-	close(ready[1]);
-	if (read(ready[0], &c, 1) != 1)
-		die("the namespace child failed");
-	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", pid);
-	int fd = open(pin, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0 || mount(nspath, pin, NULL, MS_BIND, NULL) < 0)
-		die("pin at '%s': %m", pin);
-	close(fd);
-	if (write(done[1], "d", 1) != 1)
-		die("write: %m");
-	waitpid(pid, NULL, 0);
-	rmdir(stage);
+	close(seed);
+	close(dirfd);
+	close(nsdir);
+	close(orig);
 }
 
-/* floor -i NSFILE: prints the mountinfo of the namespace NSFILE pins (the
- * replayed root has no /proc and no cat of its own). */
-static int dump_mountinfo(const char *nsfile)
+/* floor -i NSFILE...: prints the mountinfo of the namespaces the files pin,
+ * one after the other (the replayed roots have no /proc and no cat of their
+ * own): the baseline of a capture of them, as cat is of one with a process. */
+static int dump_mountinfo(char **nsfiles, int n)
 {
 	int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int nsfd = open(nsfile, O_RDONLY | O_CLOEXEC);
 	char buf[65536];
-	ssize_t n;
-	int fd;
+	ssize_t got = 0;
 
-	if (procfd < 0 || nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0)
-		die("enter '%s': %m", nsfile);
-	fd = openat(procfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("open mountinfo: %m");
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (fwrite(buf, 1, n, stdout) != (size_t)n)
-			die("write: %m");
-	return n < 0 || fflush(stdout) ? 2 : 0;
+	for (int i = 0; i < n; i++) {
+		int nsfd = open(nsfiles[i], O_RDONLY | O_CLOEXEC), fd;
+
+		if (procfd < 0 || nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0)
+			die("enter '%s': %m", nsfiles[i]);
+		close(nsfd);
+		fd = openat(procfd, "thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die("open mountinfo: %m");
+		while ((got = read(fd, buf, sizeof(buf))) > 0)
+			if (fwrite(buf, 1, got, stdout) != (size_t)got)
+				die("write: %m");
+		close(fd);
+		if (got < 0)
+			break;
+	}
+	return got < 0 || fflush(stdout) ? 2 : 0;
 }
 
 int main(int argc, char **argv)
@@ -554,9 +520,9 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "vi:")) != -1) {
 		if (opt == 'i')
-			return dump_mountinfo(optarg);
+			return dump_mountinfo(argv + optind - 1, argc - optind + 1);
 		if (opt != 'v')
-			die("usage: floor [-v] DIR DESC | floor -i NSFILE");
+			die("usage: floor [-v] DIR DESC | floor -i NSFILE...");
 		verbose = true;
 	}
 	if (argc - optind != 2)
@@ -571,7 +537,7 @@ int main(int argc, char **argv)
 	t1 = now_ms();
 	build();
 	t2 = now_ms();
-	new_namespace(argv[optind]);
+	new_namespaces(argv[optind]);
 	t3 = now_ms();
 	if (verbose)
 		fprintf(stderr, "floor: %ld mounts, %ld sources: read %.1f ms, build %.1f ms, "

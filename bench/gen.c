@@ -2,9 +2,11 @@
  *
  *   gen [-H HOST_NS_INO] SHAPE N BASE
  *
- * SHAPE is flat, binds, groups, deep or container (README.md describes each).
- * BASE must be an existing directory; gen mounts a private tmpfs on it and
- * creates exactly N mounts below that tmpfs (N+1 mounts in all).
+ * SHAPE is flat, binds, groups, deep, container or multi (README.md describes
+ * each).  BASE must be an existing directory; gen mounts a private tmpfs on
+ * it and creates exactly N mounts below that tmpfs (N+1 mounts in all); for
+ * multi, N mounts in N / GEN_MULTI_PER mount namespaces of their own, pinned
+ * at BASE/pins/ns<k>, and GEN_MULTI_VOLUMES shared volumes under BASE.
  *
  * Safety: the mounts are made in the caller's mount namespace, so gen refuses
  * to run unless that namespace is provably not the host's: it must differ from
@@ -33,12 +35,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/kernel/syscalls.h"
+
+static void die(const char *fmt, ...);
+#include "seedns.h"
 
 #define INIT_MNT_NS_INO 0xEFFFFFF8UL
 #define EXIT_SKIP 3
 #define DEEP_MAX 256   /* chain length: keeps mount points near 520 bytes */
 #define GROUP_SIZE 10  /* members per peer group */
 #define FAMILY_GROUPS 5 /* groups per superblock: g0 shared, g1..g4 slaves */
+#define MULTI_PER 50    /* multi: mounts per namespace (GEN_MULTI_PER) */
+#define MULTI_VOLUMES 10 /* multi: the host's shared volumes (GEN_MULTI_VOLUMES) */
 
 static long made; /* mounts created under BASE so far */
 static long want; /* N */
@@ -279,6 +287,101 @@ static void gen_container(void)
 		container_one(c);
 }
 
+static long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 10) : def;
+}
+
+/* multi: K = N / PER mount namespaces of PER mounts each, a host of
+ * containers.  The host (the cell's namespace) has VOLUMES shared tmpfs
+ * volumes BASE/vol<j> (not counted in N).  Each namespace is a copy of a
+ * seed namespace holding one tmpfs (seedns.h: each copy is one mount,
+ * whatever the cell holds), whose root is that seed tmpfs (one superblock
+ * for every root, a rootfs pool); in it v0 and v1, clones of volumes k and
+ * k + 1 (mod VOLUMES: peers of them, so every volume's peer group spans
+ * 2K/VOLUMES namespaces and the host), and PER - 3 tmpfs m<i>.  Each
+ * namespace is pinned at BASE/pins/ns<k> (an nsfs mount of the cell, not
+ * counted). */
+static void gen_multi(int basefd)
+{
+	long per = env_long("GEN_MULTI_PER", MULTI_PER);
+	long vols = env_long("GEN_MULTI_VOLUMES", MULTI_VOLUMES);
+	int orig = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int nsdir = open("/proc/thread-self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	uint64_t orig_id;
+	int seed, root;
+	char p[64];
+
+	if (per < 3 || vols < 1 || want % per)
+		die("multi: N must be a multiple of GEN_MULTI_PER (%ld, at least 3)", per);
+	if (orig < 0 || nsdir < 0)
+		die("open /proc/self/ns: %m");
+	orig_id = seed_ns_id(orig);
+	xmkdir("pins");
+	for (long j = 0; j < vols; j++) {
+		snprintf(p, sizeof(p), "vol%ld", j);
+		xmkdir(p);
+		if (mount("tmpfs", p, "tmpfs", 0, NULL) < 0 || mount(NULL, p, NULL, MS_SHARED, NULL) < 0)
+			die("volume '%s': %m", p);
+	}
+	/* the seed, its tmpfs holding every namespace's mountpoints */
+	seed = seed_make(orig, nsdir, &root);
+	if (mkdirat(root, "v0", 0755) < 0 || mkdirat(root, "v1", 0755) < 0)
+		die("seed mountpoints: %m");
+	for (long i = 1; i <= per - 3; i++) {
+		snprintf(p, sizeof(p), "m%ld", i);
+		if (mkdirat(root, p, 0755) < 0)
+			die("seed mountpoint '%s': %m", p);
+	}
+	close(root);
+
+	for (long k = 0; !full(); k++) {
+		int v[2], ns, pin, file;
+
+		/* clones of the volumes, in the namespace that holds them: the
+		 * only one that may clone them */
+		if (fchdir(basefd) < 0)
+			die("fchdir BASE: %m");
+		for (int x = 0; x < 2; x++) {
+			snprintf(p, sizeof(p), "vol%ld", (k + x) % vols);
+			v[x] = mnts_sys_open_tree(AT_FDCWD, p, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+			if (v[x] < 0)
+				die("clone '%s': %m", p);
+		}
+		ns = seed_copy(seed, orig, nsdir, orig_id);
+		made++; /* its root */
+		for (int x = 0; x < 2; x++) {
+			snprintf(p, sizeof(p), "/v%d", x);
+			if (mnts_sys_move_mount(v[x], "", AT_FDCWD, p, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+				die("attach '%s' in namespace %ld: %m", p, k);
+			close(v[x]);
+			made++;
+		}
+		for (long i = 1; i <= per - 3; i++) {
+			snprintf(p, sizeof(p), "/m%ld", i);
+			xmount("tmpfs", p, "tmpfs", 0, NULL);
+		}
+		pin = mnts_sys_open_tree(ns, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (pin < 0 || setns(orig, CLONE_NEWNS) < 0)
+			die("the namespace file: %m");
+		snprintf(p, sizeof(p), "pins/ns%ld", k);
+		if (fchdir(basefd) < 0 || (file = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0444)) < 0)
+			die("create '%s': %m", p);
+		close(file);
+		if (mnts_sys_move_mount(pin, "", basefd, p, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			die("pin '%s': %m", p);
+		close(pin);
+		close(ns);
+	}
+	close(seed);
+	close(nsdir);
+	close(orig);
+	if (fchdir(basefd) < 0)
+		die("fchdir BASE: %m");
+}
+
 static unsigned long ns_ino(const char *path)
 {
 	struct stat st;
@@ -357,10 +460,11 @@ int main(int argc, char **argv)
 		die("needs root");
 	check_namespace(host_ino);
 
-	/* +1 for BASE itself; the kernel also counts the hidden rootfs */
+	/* +1 for BASE itself; the kernel also counts the hidden rootfs (multi:
+	 * the pins and volumes stay here, the mounts go elsewhere) */
 	have = count_mounts();
 	limit = mount_max();
-	if (have + want + 2 > limit) {
+	if (strcmp(shape, "multi") && have + want + 2 > limit) {
 		fprintf(stderr,
 			"gen: skip: %ld mounts present + %ld wanted exceed fs.mount-max=%ld "
 			"(a global sysctl; not changed)\n",
@@ -387,8 +491,10 @@ int main(int argc, char **argv)
 		gen_deep(basefd);
 	else if (!strcmp(shape, "container"))
 		gen_container();
+	else if (!strcmp(shape, "multi"))
+		gen_multi(basefd);
 	else
-		die("unknown shape '%s' (flat, binds, groups, deep, container)", shape);
+		die("unknown shape '%s' (flat, binds, groups, deep, container, multi)", shape);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	fprintf(stderr, "gen: %s: %ld mounts under %s in %.0f ms\n", shape, made, base,

@@ -546,3 +546,49 @@ void mnts_statmount_propagate_from(struct mnts_ns *ns, struct mnts_master_graph 
 	}
 	free(local.v);
 }
+
+long mnts_statmount_ns_select(struct mnts_ns *ns, uint64_t ns_id,
+			      bool (*keep)(void *data, const struct mnts_mount *basic), void *data,
+			      struct mnts_error *err)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+	size_t n = 0;
+	int r = list_ids(ns_id, &ids, &n, err);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		struct mnts_mount basic = {0};
+		const struct mnts_statmount *sm;
+
+		/* a small record first: most mounts are not wanted */
+		r = smbuf_stat(&b, ids[i], ns_id, STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC);
+		if (r == -ENOENT)
+			continue; /* gone meanwhile */
+		if (r < 0)
+			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
+		sm = b.sm;
+		basic.id = sm->mnt_id;
+		basic.mnt_id = sm->mnt_id_old;
+		basic.dev_major = sm->sb_dev_major;
+		basic.dev_minor = sm->sb_dev_minor;
+		if (sm->mnt_propagation & MS_SHARED)
+			basic.shared_id = sm->mnt_peer_group;
+		if (sm->mnt_propagation & MS_SLAVE)
+			basic.master_id = sm->mnt_master;
+		basic.unbindable = (sm->mnt_propagation & MS_UNBINDABLE) != 0;
+		if (!keep(data, &basic))
+			continue;
+		r = smbuf_stat(&b, ids[i], ns_id,
+			       STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT |
+				   STATMOUNT_MNT_POINT | STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
+		if (b.sm->mask & STATMOUNT_MNT_POINT)
+			fill_mount(mnts_ns_add_mount(ns), b.sm, ns->snap);
+	}
+	return (long)n;
+}

@@ -34,6 +34,16 @@ int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_erro
  * Returns: as mnts_statmount_ns(). */
 int mnts_statmount_ns_setns(struct mnts_ns *ns, int nsfd, struct mnts_error *err);
 
+/* Appends to ns the mounts of namespace ns_id (0: the caller's) that keep()
+ * wants, judged from a small record of each (ids, device, propagation:
+ * STATMOUNT_SB_BASIC|MNT_BASIC); only those kept are asked for their root,
+ * mountpoint and fstype, as mnts_statmount_ns_basic() gives them.  Mounts
+ * that vanish meanwhile are skipped; parent ids are the kernel's, not linked.
+ * Returns: the number of mounts looked at, or -errno. */
+long mnts_statmount_ns_select(struct mnts_ns *ns, uint64_t ns_id,
+			      bool (*keep)(void *data, const struct mnts_mount *basic), void *data,
+			      struct mnts_error *err);
+
 /* The master relation between peer groups, for propagate_from.  Built from
  * the namespace at hand and, lazily, once per capture, from every live
  * namespace (only when a master chain leaves the namespace). */

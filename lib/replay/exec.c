@@ -189,6 +189,13 @@ back:
 
 int mnts_run_ns_populate(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
+	/* from the caller's namespace, and back there: an ATTACH after the
+	 * namespace before may have entered that one (plan_steps.c) */
+	if (x->cur_ns != -1) {
+		if (setns(x->env->orig_ns, CLONE_NEWNS) < 0)
+			return mnts_err(err, errno, "setns back to the caller's namespace");
+		x->cur_ns = -1;
+	}
 	x->populated[s->obj] = true;
 	return mnts_ns_populate(x->env->orig_ns, *slot(x, s->aux), *slot(x, s->src),
 				x->env->root_dir, err);

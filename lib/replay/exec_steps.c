@@ -83,12 +83,9 @@ static int sb_ns_fd(struct mnts_exec *x, int sb)
  * (mount_setattr's check_mnt). */
 static int propagation_ns(const struct mnts_exec *x, int mount)
 {
-	const struct mnts_mount *m = x->plan->mounts[mount].m;
+	int n = mnts_plan_ns_index(x->plan, x->plan->mounts[mount].m->ns);
 
-	for (size_t n = 0; n < x->plan->n_nss; n++)
-		if (x->plan->nss[n].ns == m->ns)
-			return x->populated[n] ? (int)n : -1;
-	return -1;
+	return n >= 0 && x->populated[n] ? n : -1;
 }
 
 static int setattr(int fd, uint64_t set, uint64_t clr, uint64_t propagation, int userns)
@@ -162,8 +159,7 @@ static int clone_below(int fd, const char *rel)
 
 /* The clone of the source's s->rel into s->dst, from at (an O_PATH fd of
  * it; -1: opened here, which takes it). */
-static int clone_at(struct mnts_exec *x, const struct mnts_step *s, int at,
-		    struct mnts_error *err)
+static int clone_at(struct mnts_exec *x, const struct mnts_step *s, int at, struct mnts_error *err)
 {
 	_cleanup_close_ int fd_at = at >= 0 ? at : mnts_open_beneath(*slot(x, s->src), s->rel);
 	int fd;
@@ -579,6 +575,12 @@ int mnts_run_idmap(struct mnts_exec *x, const struct mnts_step *s, struct mnts_e
 
 int mnts_run_attach(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
+	/* the last child of a new namespace's root goes in from inside it
+	 * (plan_steps.c: hold_last_root_child()) */
+	int r = enter_ns(x, propagation_ns(x, s->obj), err);
+
+	if (r < 0)
+		return r;
 	if (s->rel)
 		return do_attach_at(x, s, err);
 	if (mnts_sys_move_mount(*slot(x, s->src), "", *slot(x, s->aux), "",

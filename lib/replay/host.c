@@ -14,6 +14,7 @@
 #include "lib/core/path.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/kernel/statmount.h"
+#include "lib/replay/features.h"
 #include "lib/replay/host.h"
 #include "lib/replay/sbsource.h"
 
@@ -354,17 +355,225 @@ static void ask_statx(struct mnts_live_table *t, const struct mnts_snapshot *sna
 	mnts_u64map_free(&devs);
 }
 
-/* Every mount namespace, captured, for the live members of peer groups. */
-static int read_live_groups(struct mnts_live_groups *lg, struct mnts_error *err)
+/* Every mount namespace, captured: kernels without statmount by namespace
+ * id (before 6.15) only. */
+static int capture_all(struct mnts_live_groups *lg, struct mnts_error *err)
 {
 	struct mnts_capture_opts opts = {.backend = MNTS_BACKEND_AUTO};
 	int r;
 
-	lg->self_ns_id = mnts_nsenum_self_id();
 	r = mnts_capture(&opts, &lg->all, err);
 	if (r < 0)
 		return mnts_err_prefix(err, "capture the live peer groups");
 	return 0;
+}
+
+/* What the look-up of the wanted mounts keeps of a namespace. */
+struct want_scan {
+	const struct mnts_live_wants *w;
+	struct mnts_u64map groups;  /* wanted master groups */
+	struct mnts_u64map sb_devs; /* devices of superblocks wanted elsewhere */
+	bool *found;		    /* per want */
+	size_t n_found;
+	bool self; /* the namespace is the caller's */
+};
+
+static uint64_t dev_key(uint32_t major, uint32_t minor)
+{
+	return (uint64_t)major << 32 | minor;
+}
+
+/* From a mount's small record: the mounts that might be wanted. */
+static bool keep_wanted(void *data, const struct mnts_mount *m)
+{
+	const struct want_scan *ws = data;
+
+	if (m->unbindable)
+		return false;
+	return (m->shared_id && mnts_u64map_get(&ws->groups, m->shared_id) >= 0) ||
+	       (!ws->self &&
+		mnts_u64map_get(&ws->sb_devs, dev_key(m->dev_major, m->dev_minor)) >= 0);
+}
+
+/* Marks the wants the mounts of ns (just read) satisfy as mnts_live_group_member()
+ * and mnts_live_sb_elsewhere() will ask, and keeps only the mounts that might be
+ * picked: a deleted root is "/x//deleted" from statmount. */
+static void mark_found(struct want_scan *ws, struct mnts_ns *ns)
+{
+	static const char deleted[] = "//deleted";
+	_cleanup_free_ bool *keep = xcalloc(ns->n_mounts + 1, sizeof(bool));
+
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		size_t len = strlen(m->root);
+
+		m->deleted = len >= sizeof(deleted) - 1 &&
+			     streq(m->root + len - (sizeof(deleted) - 1), deleted);
+		for (size_t k = 0; k < ws->w->n && !m->deleted; k++) {
+			const struct mnts_live_want *want = &ws->w->v[k];
+
+			if ((want->group_id ? m->shared_id != want->group_id : ws->self) ||
+			    m->dev_major != want->dev_major || m->dev_minor != want->dev_minor ||
+			    !streq(m->fstype, want->fstype) ||
+			    !mnts_path_at_or_below(want->root, m->root))
+				continue;
+			keep[i] = true;
+			if (!ws->found[k]) {
+				ws->found[k] = true;
+				ws->n_found++;
+			}
+		}
+	}
+	mnts_ns_remove_mounts(ns, keep);
+}
+
+/* The mounts of one namespace that keep_wanted() keeps, into a namespace of
+ * lg->all: listed by id, or from inside it when the kernel cannot list it
+ * by id (statmount.h).  Returns: the mounts looked at, or -errno. */
+static long read_wanted(struct mnts_live_groups *lg, struct want_scan *ws,
+			const struct mnts_nsref *ref, struct mnts_error *err)
+{
+	struct mnts_ns *ns = mnts_snapshot_add_ns(lg->all, "live");
+	long r;
+
+	ns->mnt_ns_id = ref->ns_id;
+	r = mnts_statmount_ns_select(ns, ws->self ? 0 : ref->ns_id, keep_wanted, ws, err);
+	if (r == -ENOENT && ref->fd >= 0) {
+		bool *keep;
+
+		r = mnts_statmount_ns_setns(ns, ref->fd, err);
+		if (r < 0)
+			return r;
+		keep = xcalloc(ns->n_mounts + 1, sizeof(bool));
+		for (size_t i = 0; i < ns->n_mounts; i++)
+			keep[i] = keep_wanted(ws, &ns->mounts[i]);
+		r = (long)ns->n_mounts;
+		mnts_ns_remove_mounts(ns, keep);
+		free(keep);
+	}
+	if (r >= 0)
+		mark_found(ws, ns);
+	return r;
+}
+
+/* The live mounts the wants name, from the mount namespaces of this host:
+ * the caller's first (for master groups), then the target's, then the
+ * others by id, each asked only for the few fields that tell whether a
+ * mount is wanted, and only until every want is found.  Namespaces that
+ * vanish or cannot be listed meanwhile are skipped. */
+static int read_live_groups(struct mnts_live_groups *lg, const struct mnts_live_wants *w,
+			    uint64_t first_ns_id, struct mnts_error *err)
+{
+	struct want_scan ws = {.w = w};
+	struct mnts_nslist list = {0};
+	size_t n_read = 0, n_mounts = 0;
+	bool want_groups = false;
+	int r;
+
+	lg->self_ns_id = mnts_nsenum_self_id();
+	if (!lg->self_ns_id || !mnts_statmount_supported())
+		return capture_all(lg, err);
+	r = mnts_nslist_all(&list, NULL, err);
+	if (r < 0)
+		return mnts_err_prefix(err, "find the live peer groups");
+	ws.found = xcalloc(w->n + 1, sizeof(bool));
+	for (size_t k = 0; k < w->n; k++) {
+		if (w->v[k].group_id) {
+			mnts_u64map_put(&ws.groups, w->v[k].group_id, 0);
+			want_groups = true;
+		} else {
+			mnts_u64map_put(&ws.sb_devs, dev_key(w->v[k].dev_major, w->v[k].dev_minor),
+					0);
+		}
+	}
+	lg->all = mnts_snapshot_new();
+	/* pass 0: the caller's namespace (only masters may be there); pass 1:
+	 * the target's; pass 2: the others */
+	for (int pass = 0; pass < 3 && ws.n_found < w->n; pass++) {
+		for (size_t i = 0; i < list.n && ws.n_found < w->n; i++) {
+			const struct mnts_nsref *ref = &list.v[i];
+			bool self = ref->ns_id == lg->self_ns_id;
+			int want_pass = self ? 0 : ref->ns_id == first_ns_id ? 1 : 2;
+			struct mnts_error ignored = {0};
+			long got;
+
+			if (!ref->ns_id || want_pass != pass || (self && !want_groups))
+				continue;
+			ws.self = self;
+			got = read_wanted(lg, &ws, ref, &ignored);
+			if (got < 0) {
+				mnts_debug(2, "live groups: mount namespace %" PRIu64 ": %s",
+					   ref->ns_id, ignored.msg);
+				continue;
+			}
+			n_read++;
+			n_mounts += (size_t)got;
+		}
+	}
+	/* mnts_live_group_member() names a mount's namespace */
+	for (size_t n = 0; n < lg->all->n_ns; n++)
+		for (size_t i = 0; i < lg->all->nss[n].n_mounts; i++)
+			lg->all->nss[n].mounts[i].ns = &lg->all->nss[n];
+	mnts_debug(1,
+		   "live groups: %zu of %zu wanted found in %zu of %zu mount namespaces "
+		   "(%zu mounts looked at)",
+		   ws.n_found, w->n, n_read, list.n, n_mounts);
+	mnts_nslist_free(&list);
+	mnts_u64map_free(&ws.groups);
+	mnts_u64map_free(&ws.sb_devs);
+	free(ws.found);
+	return 0;
+}
+
+/* Whether filesystem type `type` (the part before a ".subtype") is
+ * registered with the kernel: a type that is not has no mount anywhere. */
+static bool fs_registered(const char *fstype)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/filesystems", "re");
+	size_t len = strcspn(fstype, ".");
+	char line[256];
+
+	if (!f)
+		return true; /* cannot tell: look */
+	while (fgets(line, sizeof(line), f)) {
+		char *name = strrchr(line, '\t');
+
+		name = name ? name + 1 : line;
+		name[strcspn(name, "\n")] = '\0';
+		if (strlen(name) == len && !strncmp(name, fstype, len))
+			return true;
+	}
+	return false;
+}
+
+/* Drops the wants no namespace can satisfy, known without reading any
+ * (each statmount waits for the kernel's namespace lock, which another
+ * process building or tearing down a big namespace holds for seconds): a
+ * type the kernel does not know, or another superblock of a type that has
+ * only one machine-wide, when the caller's namespace shows that one. */
+static void drop_impossible(struct mnts_live_wants *w, const struct mnts_live_table *live)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct mnts_live_want *want = &w->v[i];
+		const struct mnts_fs_feature *feat = mnts_fs_feature(want->fstype);
+		bool other_sb = false;
+
+		if (!want->group_id && feat->shared && streq(feat->shared, "machine-wide"))
+			for (size_t j = 0; j < live->n && !other_sb; j++)
+				other_sb = streq(live->v[j].fstype, want->fstype) &&
+					   (live->v[j].dev_major != want->dev_major ||
+					    live->v[j].dev_minor != want->dev_minor);
+		if (other_sb || !fs_registered(want->fstype)) {
+			mnts_debug(1, "live mounts of %s %u:%u: none can exist on this host",
+				   want->fstype, want->dev_major, want->dev_minor);
+			free(want->root);
+			continue;
+		}
+		w->v[k++] = *want;
+	}
+	w->n = k;
 }
 
 /* fs.mount-max, or 0 when it cannot be read. */
@@ -381,7 +590,8 @@ static unsigned long read_mount_max(void)
 int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *opts, struct mnts_error *err)
 {
-	bool masters;
+	struct mnts_live_wants w = {0};
+	size_t n_masters;
 	int r;
 
 	*h = (struct mnts_host){0};
@@ -392,21 +602,34 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 	}
 	ask_statx(&h->live, snap);
 	mnts_host_gather_ident(h, snap, opts);
-	masters = mnts_plan_needs_live_groups(snap, opts);
+	mnts_plan_want_masters(snap, opts, &w);
+	n_masters = w.n;
+	/* the plan is valid with or without them (slaves only lose their
+	 * master): a dry run does not read other namespaces for them */
+	if (opts->dry_run && n_masters) {
+		mnts_live_wants_done(&w);
+		h->groups.masters_unread = true;
+		n_masters = 0;
+	}
 	/* device numbers of another boot name nothing in any namespace */
-	if (masters || (!h->other_boot && mnts_plan_needs_other_ns(snap, opts, &h->live))) {
+	if (!h->other_boot) {
+		mnts_plan_want_elsewhere(snap, opts, &h->live, &w);
+		drop_impossible(&w, &h->live);
+	}
+	if (w.n) {
 		struct mnts_error lerr = {0};
 
 		/* without them, such slaves are replayed without their master
 		 * (the planner warns for each), and such superblocks are
 		 * refused */
-		if (read_live_groups(&h->groups, &lerr) < 0) {
-			if (masters)
+		if (read_live_groups(&h->groups, &w, opts->target_ns_id, &lerr) < 0) {
+			if (n_masters)
 				mnts_warn("%s", lerr.msg);
 			else
 				mnts_debug(1, "%s", lerr.msg);
 		}
 	}
+	mnts_live_wants_done(&w);
 	h->mount_max = read_mount_max();
 	return 0;
 }

@@ -4,9 +4,12 @@
  *
  * - the caller's live mounts: the superblocks replay may clone instead of
  *   creating, with whether a path lookup of each one's mountpoint ends on it;
- * - the live members of peer groups outside the snapshot (every mount
- *   namespace captured), only when the snapshot has a slave of such a group
- *   that replay could rejoin to it;
+ * - the live mounts the plan may want from other mount namespaces
+ *   (plan.h, mnts_live_want): members of master groups outside the
+ *   snapshot (not for a dry run), mounts of superblocks replay never creates
+ *   and the caller's namespace lacks.  Only those are read, from a small
+ *   statmount record of each mount, the caller's and the target's namespace
+ *   first, until each is found: never a capture of every namespace;
  * - fs.mount-max.
  *
  * What the snapshot decides to ask (which devices, which groups) is worked

@@ -25,12 +25,37 @@ struct mnts_step *plan_add_step(struct mnts_plan *plan, enum mnts_step_kind kind
 	return s;
 }
 
-int plan_ns_index(const struct mnts_plan *plan, const struct mnts_ns *ns)
+int mnts_plan_ns_index(const struct mnts_plan *plan, const struct mnts_ns *ns)
 {
+	const struct mnts_snapshot *snap = plan->snap;
+
+	/* once per mount and step: a search of 1,000 namespaces per mount
+	 * made planning quadratic in the number of namespaces */
+	if (plan->ns_by_snap && ns >= snap->nss && ns < snap->nss + snap->n_ns)
+		return plan->ns_by_snap[ns - snap->nss];
 	for (size_t i = 0; i < plan->n_nss; i++)
 		if (plan->nss[i].ns == ns)
 			return (int)i;
 	return -1;
+}
+
+int plan_ns_index(const struct mnts_plan *plan, const struct mnts_ns *ns)
+{
+	return mnts_plan_ns_index(plan, ns);
+}
+
+/* plan->ns_by_snap from plan->nss, after each change of their order. */
+static void index_namespaces(struct mnts_plan *plan)
+{
+	const struct mnts_snapshot *snap = plan->snap;
+
+	if (!plan->ns_by_snap)
+		plan->ns_by_snap = xcalloc(snap->n_ns + 1, sizeof(*plan->ns_by_snap));
+	for (size_t i = 0; i < snap->n_ns; i++)
+		plan->ns_by_snap[i] = -1;
+	for (size_t n = 0; n < plan->n_nss; n++)
+		if (plan->nss[n].ns >= snap->nss && plan->nss[n].ns < snap->nss + snap->n_ns)
+			plan->ns_by_snap[plan->nss[n].ns - snap->nss] = (int)n;
 }
 
 int plan_mount_index(const struct mnts_plan *plan, const struct mnts_mount *m)
@@ -267,6 +292,7 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 	r = select_namespaces(plan, err);
 	if (r < 0)
 		goto out;
+	index_namespaces(plan);
 	list_mounts(plan);
 	ext_of = xcalloc(plan->n_mounts + 1, sizeof(*ext_of));
 	r = plan_apply_externals(plan, ext_of, err);
@@ -283,6 +309,7 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 	r = order_namespaces(plan, err);
 	if (r < 0)
 		goto out;
+	index_namespaces(plan);
 	r = plan_build_steps(plan, err);
 out:
 	for (size_t i = 0; i < plan->n_mounts; i++)
@@ -340,6 +367,7 @@ void mnts_plan_done(struct mnts_plan *plan)
 	for (size_t i = 0; i < plan->n_nss; i++)
 		free(plan->nss[i].pinned_by);
 	free(plan->nss);
+	free(plan->ns_by_snap);
 	free(plan->steps);
 	for (size_t i = 0; i < plan->n_mappings; i++) {
 		free(plan->mappings[i].from);

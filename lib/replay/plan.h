@@ -24,7 +24,10 @@
  * it before it is attached, others at the end.  A namespace's root gets
  * its flags (read-only, for a container) after its children.  Then
  * read-only superblocks, once everything in them exists,
- * the trees moved into their namespaces (pivot_root) or grafted, the roots'
+ * the trees moved into their namespaces (pivot_root) or grafted, a new
+ * namespace's tree without the subtree of its root's last child, attached
+ * right after from inside it (so the namespace never holds the tree and its
+ * seed mount at once: a tree of fs.mount-max mounts fits), the roots'
  * propagation and the remaining unbindables from inside each namespace,
  * drop, pins.
  *
@@ -86,6 +89,11 @@ struct mnts_plan_opts {
 	/* when set, every mount that cannot be replayed is added here too,
 	 * one finding each (the error names them all on one line) */
 	struct mnts_findings *problems;
+	/* for the host facts (host.h): a dry run, which does not look for
+	 * master groups outside the snapshot; the target namespace's id (-t,
+	 * -m), looked at first for live mounts elsewhere (0: none) */
+	bool dry_run;
+	uint64_t target_ns_id;
 };
 
 /* A mapping the plan applies: the mounts the snapshot has at (or from)
@@ -235,6 +243,7 @@ struct mnts_plan {
 	size_t n_groups;
 	struct mnts_plan_ns *nss; /* in creation order: holders of nsfs pins first */
 	size_t n_nss;
+	int *ns_by_snap; /* per namespace of snap (its index there): index into nss, -1 */
 	struct mnts_step *steps;
 	size_t n_steps, cap_steps;
 	int n_slots;
@@ -272,18 +281,42 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		    struct mnts_error *err);
 void mnts_plan_done(struct mnts_plan *plan);
 
-/* Whether a plan of snap with opts may rejoin a live peer group outside the
- * snapshot (a slave whose master group has no member in it): then the host
- * gathers the live groups (host.h).  Pure; may say yes where the plan ends
- * up not asking, never the reverse. */
-bool mnts_plan_needs_live_groups(const struct mnts_snapshot *snap,
-				 const struct mnts_plan_opts *opts);
+/* What a plan may look for in the mount namespaces of this host, outside
+ * the snapshot (host.c reads only that, and stops once each is found):
+ * - group_id != 0: a live member of a master group that no replayed mount
+ *   belongs to (without --fresh; the slave then rejoins it);
+ * - group_id 0: a mount, outside the caller's namespace, of a superblock
+ *   replay never creates (features.h) that has no live mount here holding
+ *   its roots, nor --external (without one the plan refuses it).
+ * Either on superblock dev/fstype, with a root containing root, the deepest
+ * path holding every root replayed from that superblock. */
+struct mnts_live_want {
+	uint64_t group_id;
+	uint32_t dev_major, dev_minor;
+	const char *fstype; /* into the snapshot */
+	char *root;
+};
+
+struct mnts_live_wants {
+	struct mnts_live_want *v;
+	size_t n;
+};
+
+void mnts_live_wants_done(struct mnts_live_wants *w);
+
+/* Appends the master groups a plan of snap with opts may rejoin (pure; may
+ * list more than the plan ends up asking for, never fewer). */
+void mnts_plan_want_masters(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			    struct mnts_live_wants *w);
 
 struct mnts_live_table;
-/* Whether a superblock of snap that replay never creates (features.h) has
- * no live mount in live holding its roots, nor --external: then it may
- * come from another namespace, and the host gathers every namespace's
- * mounts.  Pure, and asks what the plan will ask. */
+/* Appends the superblocks a plan of snap with opts may clone from another
+ * namespace: those live has no mount of (pure, and asks what the plan will
+ * ask). */
+void mnts_plan_want_elsewhere(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live, struct mnts_live_wants *w);
+
+/* Whether mnts_plan_want_elsewhere() wants anything. */
 bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
 			      const struct mnts_live_table *live);
 
@@ -291,6 +324,10 @@ bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnt
  * n (plan_steps.c: add_owner_step): "LABEL.userns", or NULL when it makes
  * none.  Free it. */
 char *mnts_plan_userns_pin(const struct mnts_plan *plan, size_t n);
+
+/* Index into plan->nss of ns (a namespace of plan->snap), -1 when it is
+ * not replayed. */
+int mnts_plan_ns_index(const struct mnts_plan *plan, const struct mnts_ns *ns);
 
 /* Printing a plan (steps.c, from the table of step kinds). */
 

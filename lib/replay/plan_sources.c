@@ -619,7 +619,10 @@ static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
 		for (size_t k = 0; k < ns->n_mounts; k++) {
 			const struct mnts_mount *m = &ns->mounts[k];
 
-			if (m->nsfs_type)
+			/* nsfs mounts are pins, made from the namespaces they pin or
+			 * --external, never cloned from a live nsfs mount (whose
+			 * root is no path: none would hold theirs) */
+			if (m->nsfs_type || streq(m->fstype, "nsfs"))
 				continue;
 			/* one look-up per run of one type, not per mount; an
 			 * overlay that is not live here is made, not looked for */
@@ -639,18 +642,17 @@ static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
 	return v;
 }
 
-bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
-			      const struct mnts_live_table *live)
+void mnts_plan_want_elsewhere(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live, struct mnts_live_wants *w)
 {
 	size_t n = 0, j;
 	_cleanup_free_ const struct mnts_mount **v = never_created(snap, opts, &n);
-	bool need = false;
 
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_by_sb);
 	/* per superblock, as choose_source() asks: a live mount here holding
 	 * the common ancestor of its roots */
-	for (size_t i = 0; i < n && !need; i = j) {
+	for (size_t i = 0; i < n; i = j) {
 		size_t len = strlen(v[i]->root);
 		_cleanup_free_ char *common = NULL;
 
@@ -662,8 +664,34 @@ bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnt
 		    mnts_spec_dev_is_made_up(v[i]->dev_major, v[i]->dev_minor))
 			continue;
 		common = xstrndup(v[i]->root, len);
-		need =
-		    !mnts_live_find(live, v[i]->dev_major, v[i]->dev_minor, v[i]->fstype, common);
+		if (mnts_live_find(live, v[i]->dev_major, v[i]->dev_minor, v[i]->fstype, common))
+			continue;
+		w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+		w->v[w->n++] = (struct mnts_live_want){
+		    .dev_major = v[i]->dev_major,
+		    .dev_minor = v[i]->dev_minor,
+		    .fstype = v[i]->fstype,
+		    .root = TAKE_PTR(common),
+		};
 	}
+}
+
+bool mnts_plan_needs_other_ns(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			      const struct mnts_live_table *live)
+{
+	struct mnts_live_wants w = {0};
+	bool need;
+
+	mnts_plan_want_elsewhere(snap, opts, live, &w);
+	need = w.n > 0;
+	mnts_live_wants_done(&w);
 	return need;
+}
+
+void mnts_live_wants_done(struct mnts_live_wants *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i].root);
+	free(w->v);
+	*w = (struct mnts_live_wants){0};
 }

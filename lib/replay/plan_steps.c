@@ -496,8 +496,53 @@ static int add_owner_step(struct mnts_plan *plan, size_t n)
 	return s->dst;
 }
 
+/* Takes the ATTACH of root's last child (and what hangs from it) out of
+ * the steps of root's tree (from step first on), to be run once the rest
+ * of the tree is in its new namespace: that namespace then holds its seed
+ * mount (replay_ns.h) and the tree less that subtree, then the tree alone,
+ * so a tree of exactly fs.mount-max mounts fits.  Its mountpoint is made
+ * and opened where the ATTACH was, before read-only superblocks are made
+ * so.  Returns: the step to run after NS_POPULATE (kind MNTS_STEP__COUNT:
+ * none, root has no child). */
+static struct mnts_step hold_last_root_child(struct mnts_plan *plan, const struct mnts_mount *root,
+					     size_t first)
+{
+	struct mnts_step held = {.kind = MNTS_STEP__COUNT};
+	size_t i = plan->n_steps;
+	bool found = false;
+
+	while (!found && i > first) {
+		const struct mnts_step *s = &plan->steps[--i];
+
+		found = s->kind == MNTS_STEP_ATTACH && plan->mounts[s->obj].m->parent == root;
+	}
+	if (!found)
+		return held;
+	held = plan->steps[i];
+	if (held.rel && *held.rel) {
+		/* one component onto the root: open it now, attach later */
+		struct mnts_step *mp = &plan->steps[i];
+
+		plan->mounts[held.obj].mp_slot = plan_new_slot(plan);
+		mp->kind = MNTS_STEP_MOUNTPOINT;
+		mp->src = held.aux;
+		mp->aux = -1;
+		mp->dst = plan->mounts[held.obj].mp_slot;
+		held.aux = mp->dst;
+		held.rel = NULL;
+		held.create = false;
+		held.view = -1;
+		return held;
+	}
+	memmove(&plan->steps[i], &plan->steps[i + 1],
+		(plan->n_steps - i - 1) * sizeof(*plan->steps));
+	plan->n_steps--;
+	return held;
+}
+
 int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 {
+	_cleanup_free_ struct mnts_step *held = NULL;
 	const struct mnts_plan_opts *opts = plan->opts;
 	struct mnts_step *s;
 	int r;
@@ -521,13 +566,20 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 			s = plan_add_step(plan, MNTS_STEP_NS_CREATE, (int)n);
 			s->dst = plan->nss[n].slot;
 		}
+	held = xcalloc(plan->n_nss + 1, sizeof(*held));
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		const struct mnts_plan_mount *root =
 		    &plan->mounts[plan_mount_index(plan, plan->nss[n].ns->root)];
+		size_t first = plan->n_steps;
 
 		r = add_tree_steps(plan, plan->nss[n].ns->root, err);
 		if (r < 0)
 			return r;
+		held[n].kind = MNTS_STEP__COUNT;
+		/* with --root the tree goes into a copy of the caller's
+		 * namespace, whose mounts count anyway */
+		if (opts->target == MNTS_PLAN_TARGET_NEW && !opts->root_dir)
+			held[n] = hold_last_root_child(plan, plan->nss[n].ns->root, first);
 		/* a read-only root (a container's) once its children are
 		 * attached: it is still the root of its detached tree */
 		add_flags_step(plan, plan_mount_index(plan, plan->nss[n].ns->root));
@@ -555,6 +607,10 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 				  (int)n);
 		s->src = plan->mounts[root].slot;
 		s->aux = plan->nss[n].slot;
+		if (held[n].kind != MNTS_STEP__COUNT) {
+			s = plan_add_step(plan, MNTS_STEP_ATTACH, held[n].obj);
+			*s = held[n];
+		}
 	}
 	/* a root's propagation from inside its namespace: pivot_root refuses
 	 * shared parents, and nothing may propagate while the old root goes */

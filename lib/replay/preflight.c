@@ -325,15 +325,16 @@ static int ns_mount_count(int nsfd, uint32_t *ret)
 }
 
 /* fs.mount-max counts every mount of a namespace: a new namespace holds one
- * tmpfs when the tree goes in (replay_ns.c), but with --root it keeps its
- * copy of the caller's mounts; a graft adds to the target's.  The kernel
- * refuses a tree that would take a namespace above the limit, so a tree of
- * fs.mount-max - 1 mounts is the largest --new takes (the tmpfs is detached
- * right after, the namespace then holds the tree alone). */
+ * seed mount when its tree goes in (replay_ns.c), but the tree's root goes
+ * in without the last subtree of its children, which follows once the
+ * seed is detached (plan_steps.c), so a tree of fs.mount-max mounts fits.
+ * With --root the namespace keeps its copy of the caller's mounts; a graft
+ * adds to the target's.  The kernel refuses a tree that would take a
+ * namespace above the limit. */
 static void check_mount_max(struct mnts_preflight *pf, const struct mnts_plan *plan,
 			    unsigned long max, int base_ns)
 {
-	uint32_t present = 1;
+	uint32_t present = 0;
 
 	if (!max)
 		return; /* no limit known: the kernel will say ENOSPC */
@@ -346,9 +347,13 @@ static void check_mount_max(struct mnts_preflight *pf, const struct mnts_plan *p
 		if (need <= max)
 			continue;
 		item = xasprintf("namespace '%s'", plan->nss[n].ns->label);
-		mnts_findings_add(&pf->problems, item,
-				  "needs %zu mounts (%u there already), fs.mount-max is %lu: %s",
-				  need, present, max, strerror(ENOSPC));
+		if (!present)
+			mnts_findings_add(&pf->problems, item, "needs %zu mounts, fs.mount-max is %lu: %s",
+					  need, max, strerror(ENOSPC));
+		else
+			mnts_findings_add(&pf->problems, item,
+					  "needs %zu mounts (%u there already), fs.mount-max is %lu: %s",
+					  need, present, max, strerror(ENOSPC));
 	}
 }
 

@@ -172,6 +172,24 @@ static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts
 	_exit(res.rc < 0 ? 1 : 0);
 }
 
+/* The id of the -t/-m target's mount namespace, 0 when none or unknown
+ * (the planner only looks there first; the preflight reports errors). */
+static uint64_t target_ns_id(const struct mnts_replay_opts *opts)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	uint64_t id = 0;
+
+	if (opts->target == MNTS_REPLAY_NEW)
+		return 0;
+	path = opts->target == MNTS_REPLAY_PID ? xasprintf("/proc/%d/ns/mnt", (int)opts->pid)
+					       : xstrdup(opts->nsfile);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNS || mnts_mnt_ns_id(fd, &id) < 0)
+		return 0;
+	return id;
+}
+
 /* Plans snap on the facts of this host.  *ret_mount_max: fs.mount-max (0:
  * unknown).  Returns: 0 or -errno. */
 static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
@@ -427,6 +445,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    .userns_none = opts->userns && streq(opts->userns, "none"),
 	    .userns_given = opts->userns && !streq(opts->userns, "none"),
 	    .problems = &problems,
+	    .dry_run = opts->dry_run,
+	    .target_ns_id = target_ns_id(opts),
 	};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;

@@ -3,10 +3,10 @@
  * A slave whose master group has no member in the snapshot can still be
  * replayed as a slave of that group when the group is alive on this host:
  * its members may sit in any mount namespace.  A superblock replay never
- * creates may be mounted only in another namespace.  Every namespace is
- * captured (host.c, only when such a slave or superblock exists) and a
- * mount is picked here: for a master, a member on the same superblock with
- * a root containing the slave's root (the narrow-root rule of
+ * creates may be mounted only in another namespace.  The mounts that may
+ * be wanted are read (host.c, only when such a slave or superblock exists,
+ * and only until each is found) and a mount is picked here: for a master, a member on the same
+ * superblock with a root containing the slave's root (the narrow-root rule of
  * MOVE_MOUNT_SET_GROUP), the caller's namespace first.
  */
 #pragma once
@@ -19,6 +19,8 @@
 struct mnts_live_groups {
 	struct mnts_snapshot *all; /* every mount namespace, captured */
 	uint64_t self_ns_id;	   /* the caller's mount namespace */
+	/* a dry run did not look for the master groups outside the snapshot */
+	bool masters_unread;
 };
 
 /* A live member of peer group group_id on superblock dev/fstype whose root

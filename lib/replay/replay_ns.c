@@ -41,7 +41,9 @@ static int pivot_into(int tree_fd, struct mnts_error *err)
 }
 
 /* Swaps the copy's mounts for one empty tmpfs: a copy of a 50,000-mount
- * namespace plus a 50,000-mount tree would not fit fs.mount-max. */
+ * namespace plus a 50,000-mount tree would not fit fs.mount-max (nor does
+ * the seed plus a tree of fs.mount-max mounts: the tree's root goes in
+ * without its last child's subtree, plan_steps.c). */
 static int empty_namespace(struct mnts_error *err)
 {
 	_cleanup_close_ int fsfd = -1, tmpfs = -1;
@@ -177,6 +179,14 @@ int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *root_dir,
 				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
 		r = mnts_err(err, errno, "attach the tree in the new namespace");
 		goto back;
+	}
+	if (mnts_verbosity >= 2) {
+		/* the most it ever holds, against fs.mount-max (tests) */
+		struct mnts_mnt_ns_info info = {.size = MNTS_MNT_NS_INFO_SIZE_VER0};
+
+		if (ioctl(ns_fd, MNTS_NS_MNT_GET_INFO, &info) == 0)
+			mnts_debug(2, "new namespace: %u mounts with its seed, the most it holds",
+				   info.nr_mounts);
 	}
 	r = pivot_into(tree_fd, err);
 back:

@@ -113,18 +113,83 @@ json.dump({"capture": {"method": "mountinfo", "selection": "pid", "subtree": Non
 PY
 }
 
-# A new namespace holds its one seed tmpfs while the tree goes in: a tree of
-# fs.mount-max - 1 mounts fits, one more does not and is refused before
-# anything is made.  (A directory where the pin goes stops the replay in
-# its preflight, so nothing is mounted.)
-@test "limits: --new takes a tree of fs.mount-max - 1 mounts and refuses one more up front" {
+# A new namespace holds its one seed mount when its tree goes in, but the
+# tree goes in without the subtree of its root's last child, which follows
+# once the seed is gone: a tree of exactly fs.mount-max mounts fits, one
+# more is refused before anything is made.  (A directory where the pin goes
+# stops the replay in its preflight, so nothing is mounted.)
+@test "limits: --new takes a tree of fs.mount-max mounts and refuses one more up front" {
 	max=$(cat /proc/sys/fs/mount-max)
 	[ "$max" -le 200000 ] || skip "fs.mount-max is $max: too many to plan here"
-	snapshot_stacked "$((max - 1))" ns0 >"$BATS_TEST_TMPDIR/fits.json"
-	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/over.json"
+	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/fits.json"
+	snapshot_stacked "$((max + 1))" ns0 >"$BATS_TEST_TMPDIR/over.json"
 	mkdir -p "$BATS_TEST_TMPDIR/out/ns0" "$BATS_TEST_TMPDIR/empty"
 	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/out" "$TMP/fits.json"'
 	assert_output "mntsnap: replay: pin '$BATS_TEST_TMPDIR/out/ns0': exists and is not a pin (a regular file with nothing mounted on it)"
 	run -2 in_private_ns '"$MNTSNAP" replay --new="$TMP/empty" "$TMP/over.json"'
-	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts (1 there already), fs.mount-max is $max: No space left on device"
+	assert_output "mntsnap: replay: namespace 'ns0': needs $((max + 1)) mounts, fs.mount-max is $max: No space left on device"
+}
+
+# What makes that true, at a size that does not hog the machine: the most
+# mounts a new namespace ever holds (-vv prints it) is the tree's, never
+# the tree's and the seed's.  A root with /a, /b and /c, /c holding /c/d
+# and /c/e: the seed, the root, /a and /b (5), then /c's subtree; a stack
+# of 20 on /a: the seed and the root (2), then the stack.
+@test "limits: a new namespace never holds its tree and its seed mount at once" {
+	run in_private_ns "$STACK_MOUNTS"'
+		source "$TOP/tests/bats/roundtrip_helper.bash"
+		L=$TMP/l
+		mkdir -p "$L" "$TMP/out" "$TMP/out2"
+		mount -t tmpfs layout "$L"
+		mkdir "$L/a" "$L/b" "$L/c"
+		for d in a b c; do mount -t tmpfs "$d" "$L/$d"; done
+		mkdir "$L/c/d" "$L/c/e"
+		mount -t tmpfs d "$L/c/d"
+		mount -t tmpfs e "$L/c/e"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/tree.json"
+		"$MNTSNAP" -vv replay --new="$TMP/out" "$TMP/tree.json" 2>&1 |
+			grep "new namespace:" | sed "s/^/tree: /"
+		echo "tree-mounts=$(ns_mountinfo "$TMP/out/ns0" | wc -l)"
+		stack_snapshot 20
+		"$MNTSNAP" -vv replay --new="$TMP/out2" "$b/snap.json" 2>&1 |
+			grep "new namespace:" | sed "s/^/stack: /"
+		echo "stack-mounts=$(ns_mountinfo "$TMP/out2/ns0" | wc -l)"'
+	assert_success
+	assert_line "tree: mntsnap: new namespace: 4 mounts with its seed, the most it holds"
+	assert_line "tree-mounts=6"
+	assert_line "stack: mntsnap: new namespace: 2 mounts with its seed, the most it holds"
+	assert_line "stack-mounts=21"
+}
+
+# The root's last child goes in from inside its namespace: the next
+# namespace is still populated from the caller's, and the first root's
+# unbindable (set from inside it, after every namespace is populated)
+# reaches it.  Two namespaces: ns0 an unbindable root with /a, ns1 a root
+# alone (no child to hold).
+@test "limits: a held last child leaves the replay in the caller's namespace for the next one" {
+	python3 - "$BATS_TEST_TMPDIR/two.json" <<"PY"
+import json, sys
+def m(i, parent, mp, dev, unbindable=False):
+    return {"deleted": False, "dev": dev, "fstype": "tmpfs", "id": i, "idmap": None,
+            "master_id": 0, "mnt_id": i, "mount_options": ["rw", "relatime"], "mountpoint": mp,
+            "nsfs": None, "parent": parent, "propagate_from": 0, "root": "/", "shared_id": 0,
+            "source": "none", "super_options": ["rw"], "unbindable": unbindable}
+def ns(label, ino, mounts):
+    return {"label": label, "mnt_ns_id": None, "mounts": mounts, "ns_ino": ino, "nsfs_paths": [],
+            "owner_userns_ino": None, "pids": [], "root_mount": mounts[0]["id"]}
+json.dump({"capture": {"method": "mountinfo", "selection": "pid", "subtree": None},
+           "created": "2026-01-01T00:00:00Z", "format": "mntsnap", "format_version": 1,
+           "host": {"arch": "x86_64", "hostname": "h", "kernel": "6.18"},
+           "namespaces": [ns("ns0", 4026532300, [m(1, None, "/", "0:7001", True), m(2, 1, "/a", "0:7002")]),
+                          ns("ns1", 4026532301, [m(3, None, "/", "0:7003")])],
+           "tool": {"name": "mntsnap", "version": "0.1.0"}, "warnings": []}, open(sys.argv[1], "w"))
+PY
+	run in_private_ns '
+		source "$TOP/tests/bats/roundtrip_helper.bash"
+		mkdir "$TMP/out"
+		"$MNTSNAP" replay --fresh --new="$TMP/out" "$TMP/two.json"
+		ns_mountinfo "$TMP/out/ns0" | awk "{ print \"ns0\", \$5, \$7 }"'
+	assert_success
+	assert_line "ns0 / unbindable"
+	assert_line "ns0 /a -"
 }

@@ -115,3 +115,83 @@ EOF
 	assert_line "source: []"
 	refute_line --partial "source: [tmpfs]"
 }
+
+# What replay looks for in other mount namespaces (a live mount of a
+# superblock it never creates, a live member of a master group outside the
+# snapshot) it reads there alone, the caller's and the target's namespace
+# first, and only until each is found; -v says how many namespaces it read.
+
+# A bind of sysfs (no superblock made) in a layout; the target namespace
+# (a copy made before) keeps sysfs, the caller's namespace then has none.
+@test "replay -t: a superblock mounted only in the target namespace is looked up there alone" {
+	run in_private_ns '
+		L=$TMP/lay
+		mkdir -p "$L" "$TMP/tgt"
+		mount -t tmpfs -o mode=755 lay "$L"
+		mkdir "$L/s"
+		mount --bind /sys "$L/s"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+		unshare --mount --propagation private sleep 600 &
+		pid=$!
+		while [ "$(readlink /proc/$pid/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ]; do sleep 0.1; done
+		umount -R "$L"
+		umount -l /sys
+		echo "sysfs-here=$(findmnt -n -t sysfs | wc -l)"
+		r=0
+		"$MNTSNAP" -v replay -n -t $pid --root "$TMP/tgt" "$TMP/snap.json" >"$TMP/plan" 2>"$TMP/err" || r=$?
+		kill $pid
+		echo "replay-exit=$r"
+		grep "live groups:" "$TMP/err" || true'
+	assert_success
+	assert_line "sysfs-here=0"
+	assert_line "replay-exit=0"
+	assert_line --regexp "^mntsnap: live groups: 1 of 1 wanted found in 1 of [0-9]+ mount namespaces \([0-9]+ mounts looked at\)$"
+}
+
+# A slave of a group outside the layout: a real replay finds a member in the
+# caller's namespace, first; a dry run does not look (its plan is valid
+# either way), and says so.
+@test "replay: a master group outside the snapshot is looked up in the caller's namespace first; -n does not look" {
+	run in_private_ns '
+		mkdir -p "$TMP/a" "$TMP/lay" "$TMP/out"
+		mount -t tmpfs a "$TMP/a"
+		mount --make-shared "$TMP/a"
+		mount -t tmpfs -o mode=755 lay "$TMP/lay"
+		mkdir "$TMP/lay/s"
+		mount --bind "$TMP/a" "$TMP/lay/s"
+		mount --make-slave "$TMP/lay/s"
+		"$MNTSNAP" capture -p $$ --subtree "$TMP/lay" -o "$TMP/snap.json"
+		"$MNTSNAP" -v replay -n --new="$TMP/out" "$TMP/snap.json" 2>&1 >/dev/null | sed "s/^/dry: /"
+		"$MNTSNAP" -v replay --new="$TMP/out" "$TMP/snap.json" 2>&1 >/dev/null | sed "s/^/real: /"'
+	assert_success
+	assert_line --regexp "^dry: mntsnap: replay: warning: 'ns0:$BATS_TEST_TMPDIR/lay/s': its master group [0-9]+ has no member in the replay: replayed private \(unless it is alive on this host: a dry run does not look\)$"
+	refute_line --partial "dry: mntsnap: live groups:"
+	assert_line --regexp "^real: mntsnap: live groups: 1 of 1 wanted found in 1 of [0-9]+ mount namespaces \([0-9]+ mounts looked at\)$"
+	refute_line --partial "real: mntsnap: replay: warning"
+}
+
+# An nsfs mount is a pin, never cloned from a live nsfs mount elsewhere
+# (their roots are no paths): one without its namespace (no "nsfs" object)
+# is refused without reading any other namespace (every pin on the host has
+# nsfs's device: each was read, and the look-up never ended early).
+@test "replay -n: an nsfs mount without its namespace is refused without reading other namespaces" {
+	python3 - "$BATS_TEST_TMPDIR/pin.json" <<"PY"
+import json, sys
+def m(i, parent, mp, dev, fstype):
+    return {"deleted": False, "dev": dev, "fstype": fstype, "id": i, "idmap": None,
+            "master_id": 0, "mnt_id": i, "mount_options": ["rw", "relatime"], "mountpoint": mp,
+            "nsfs": None, "parent": parent, "propagate_from": 0, "root": "/", "shared_id": 0,
+            "source": "nsfs" if fstype == "nsfs" else "none", "super_options": ["rw"],
+            "unbindable": False}
+json.dump({"capture": {"method": "mountinfo", "selection": "pid", "subtree": None},
+           "created": "2026-01-01T00:00:00Z", "format": "mntsnap", "format_version": 1,
+           "host": {"arch": "x86_64", "hostname": "h", "kernel": "6.18"},
+           "namespaces": [{"label": "ns0", "mnt_ns_id": None, "ns_ino": 4026532300,
+                           "nsfs_paths": [], "owner_userns_ino": None, "pids": [], "root_mount": 1,
+                           "mounts": [m(1, None, "/", "0:7001", "tmpfs"), m(2, 1, "/p", "0:4", "nsfs")]}],
+           "tool": {"name": "mntsnap", "version": "0.1.0"}, "warnings": []}, open(sys.argv[1], "w"))
+PY
+	run -2 "$MNTSNAP" -v replay -n --new="$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/pin.json"
+	refute_line --partial "live groups:"
+	assert_line --partial "mntsnap: replay: cannot replay 1 mount: 'ns0:/p' (nsfs 0:4)"
+}

@@ -290,8 +290,11 @@ static void test_live_source(void)
 		/* /data is below its source's root: a clone of it; /run is its
 		 * source's root: the source itself */
 		_cleanup_free_ char *k = kinds(&plan);
-		CHECK_STR(k, "NS_CREATE SB_FRESH SB_LIVE CLONE ATTACH SB_LIVE ATTACH NS_POPULATE "
-			     "DROP PIN");
+		/* the root's last child goes in after the rest of the tree
+		 * (its mountpoint opened before): a tree of fs.mount-max fits */
+		CHECK_STR(k,
+			  "NS_CREATE SB_FRESH SB_LIVE CLONE ATTACH SB_LIVE MOUNTPOINT NS_POPULATE "
+			  "ATTACH DROP PIN");
 		mnts_plan_done(&plan);
 		mnts_host_done(&h);
 	}
@@ -366,8 +369,9 @@ static void test_deleted(void)
 		CHECK_STR(sb ? sb->path : NULL, "/");
 		_cleanup_free_ char *k = kinds(&plan);
 		/* /x and /y share /srv/gone: one makes it, one removal */
-		CHECK_STR(k, "NS_CREATE SB_FRESH SB_LIVE CLONE ATTACH CLONE ATTACH CLONE ATTACH "
-			     "NS_POPULATE UNLINK_ROOT UNLINK_ROOT DROP PIN");
+		CHECK_STR(k,
+			  "NS_CREATE SB_FRESH SB_LIVE CLONE ATTACH CLONE ATTACH CLONE MOUNTPOINT "
+			  "NS_POPULATE ATTACH UNLINK_ROOT UNLINK_ROOT DROP PIN");
 		for (size_t i = 0; i < plan.n_steps; i++)
 			if (plan.steps[i].kind == MNTS_STEP_CLONE && plan.steps[i].create) {
 				n_create++;
@@ -617,23 +621,46 @@ static void test_shared_elsewhere(void)
 	}
 }
 
+/* The master groups a plan of snap wants from the host: how many, and the
+ * first's group and root (into *ret_group, ret_root, size). */
+static size_t want_masters(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			   uint64_t *ret_group, char *ret_root, size_t size)
+{
+	struct mnts_live_wants w = {0};
+	size_t n;
+
+	mnts_plan_want_masters(snap, opts, &w);
+	n = w.n;
+	if (n) {
+		*ret_group = w.v[0].group_id;
+		snprintf(ret_root, size, "%s", w.v[0].root);
+	}
+	mnts_live_wants_done(&w);
+	return n;
+}
+
 static void test_needs_live_groups(void)
 {
-	TEST("live groups are gathered only for a master outside the snapshot")
+	TEST("live groups are wanted only for a master outside the snapshot, with the roots of "
+	     "its superblock")
 	{
 		_cleanup_snapshot_ struct mnts_snapshot *groups = load("groups.json");
 		_cleanup_snapshot_ struct mnts_snapshot *sources = load("sources.json");
 		struct mnts_plan_opts opts = new_opts();
-		char *ext[] = {"/o:/mnt/o"};
+		char *ext[] = {"/o:/mnt/o"}, root[64] = "";
+		uint64_t group = 0;
 
-		CHECK(mnts_plan_needs_live_groups(groups, &opts));
-		CHECK(!mnts_plan_needs_live_groups(sources, &opts));
+		/* /o: a slave of group 9, alone on 0:41 */
+		CHECK_INT(want_masters(groups, &opts, &group, root, sizeof(root)), 1);
+		CHECK_INT(group, 9);
+		CHECK_STR(root, "/");
+		CHECK_INT(want_masters(sources, &opts, &group, root, sizeof(root)), 0);
 		opts.fresh = true;
-		CHECK(!mnts_plan_needs_live_groups(groups, &opts));
+		CHECK_INT(want_masters(groups, &opts, &group, root, sizeof(root)), 0);
 		opts.fresh = false;
 		opts.externals = ext;
 		opts.n_externals = 1;
-		CHECK(!mnts_plan_needs_live_groups(groups, &opts));
+		CHECK_INT(want_masters(groups, &opts, &group, root, sizeof(root)), 0);
 	}
 }
 
@@ -658,9 +685,10 @@ static void test_depth(void)
 		pthread_join(t, NULL);
 		pthread_attr_destroy(&attr);
 		CHECK_INT(d.stacked_rc, 0);
-		/* namespace, root, a superblock and an attach each, populate,
+		/* namespace, root, a superblock and an attach each, the root's
+		 * child's mountpoint (it goes in after populate), populate,
 		 * drop, pin */
-		CHECK_INT(d.stacked_steps, 1 + 1 + 2 * d.n + 3);
+		CHECK_INT(d.stacked_steps, 1 + 1 + 2 * d.n + 1 + 3);
 		CHECK_INT(d.chained_rc, 0);
 		/* an anchor for every group with a slave group: all but the last */
 		CHECK_INT(d.anchors, d.n_chained);
@@ -748,9 +776,13 @@ static void test_readonly(void)
 		k = step_of(&plan, MNTS_STEP_FLAGS, root);
 		CHECK(k > 0 && k < populate);
 		CHECK(plan.steps[k].attr_set & MOUNT_ATTR_RDONLY);
+		/* all but the root's last child, which goes in right after
+		 * the rest, inside the namespace */
 		for (size_t i = 0; i < plan.n_mounts; i++)
-			if (plan.mounts[i].m->parent)
+			if (plan.mounts[i].m->parent && (int)i != bind)
 				CHECK(step_of(&plan, MNTS_STEP_ATTACH, (int)i) < k);
+		CHECK_INT(step_of(&plan, MNTS_STEP_ATTACH, bind), populate + 1);
+		CHECK(step_of(&plan, MNTS_STEP_MOUNTPOINT, bind) < k);
 		/* a mount with a parent: its flags before it is attached
 		 * (mount_setattr refuses it after), its children after */
 		k = step_of(&plan, MNTS_STEP_FLAGS, ro);
@@ -764,7 +796,7 @@ static void test_readonly(void)
 		CHECK(step_of(&plan, MNTS_STEP_ATTACH, child) < sb_ro);
 		for (size_t i = 0; i < plan.n_steps; i++)
 			if (plan.steps[i].kind == MNTS_STEP_MOUNTPOINT ||
-			    plan.steps[i].kind == MNTS_STEP_ATTACH ||
+			    (plan.steps[i].kind == MNTS_STEP_ATTACH && plan.steps[i].obj != bind) ||
 			    plan.steps[i].kind == MNTS_STEP_CLONE)
 				CHECK((ssize_t)i < sb_ro);
 		mnts_plan_done(&plan);
