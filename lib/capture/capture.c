@@ -483,6 +483,21 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 	return 0;
 }
 
+/* Which mounts of ns, owned by the user namespace ufd (not the initial
+ * one), are locked: the ones it inherited, which replay copies in; the
+ * others the container made.  Unknown (null, and said) when the probe
+ * fails: replay then copies every mount in, locked. */
+static void probe_locked(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsfd, int ufd)
+{
+	struct mnts_error perr = {0};
+
+	if (mnts_userns_probe_locked(nsfd, ufd, ns, &perr) < 0)
+		warn_gap(snap, xasprintf("namespace '%s': which mounts are locked could not be "
+					 "probed (%s%s%s): not recorded",
+					 ns->label, perr.msg, perr.code ? ": " : "",
+					 perr.code ? strerror(perr.code) : ""));
+}
+
 /* The user namespace owning the namespace nsfd: whether it is the initial
  * one, and its maps.  A namespace owned by another one is what a rootless
  * or unprivileged container has: its inherited mounts are locked. */
@@ -501,6 +516,8 @@ static int capture_owner(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsf
 	if (!ns->owner_userns_ino)
 		ns->owner_userns_ino = ino;
 	ns->owner.initial = ino == MNTS_INIT_USERNS_INO;
+	if (!ns->owner.initial)
+		probe_locked(snap, ns, nsfd, ufd);
 	/* many namespaces share an owner: read its maps once (a fork) */
 	for (size_t i = 0; i < snap->n_ns; i++) {
 		const struct mnts_ns *o = &snap->nss[i];

@@ -1,6 +1,6 @@
 /* fields.c - a paired mount's own fields compared with its partner's (see
  * internal.h): fstype, source, root, options as sets, dev, unbindable, the
- * namespace an nsfs mount pins, idmaps, and ids under strict_ids; and a
+ * namespace an nsfs mount pins, idmaps, locks, and ids under strict_ids; and a
  * paired namespace's owning user namespace. */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -150,6 +150,12 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 	    !mnts_strv_equal(&x->gid_map, &y->gid_map))
 		mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap", idmap_words(x),
 				    idmap_words(y));
+	/* MNT_LOCKED, where both sides probed it (capture of a namespace
+	 * owned by another user namespace) */
+	if (x->ns->owner.locked_known && y->ns->owner.locked_known && x->locked != y->locked)
+		mnts_cmp_add_change(c, ga, SEQ_LOCKED, "locked", "locked",
+				    xstrdup(x->locked ? "yes" : "no"),
+				    xstrdup(y->locked ? "yes" : "no"));
 	if (c->opts->strict_ids)
 		compare_ids(c, ga, x, y);
 }

@@ -78,6 +78,10 @@ struct mnts_mount {
 	bool unbindable;
 
 	bool deleted; /* root ended in "//deleted": the bind source was removed */
+	/* MNT_LOCKED: inherited by a namespace owned by a less privileged user
+	 * namespace (cannot be unmounted alone); meaningful only when its
+	 * namespace's owner.locked_known */
+	bool locked;
 
 	/* nsfs mounts (a bind mount of /proc/PID/ns/X) */
 	char *nsfs_type;   /* "mnt", "net", ...; NULL when not an nsfs mount */
@@ -112,6 +116,13 @@ struct mnts_ns {
 		bool known;
 		bool initial; /* the machine's initial user namespace */
 		struct mnts_strv uid_map, gid_map;
+		/* which mounts are locked was probed (capture) or read: each
+		 * mount's locked says it; false: not known */
+		bool locked_known;
+		/* the ids read from owner_userns.locked, until linking sets
+		 * each mount's locked */
+		uint64_t *locked_ids;
+		size_t n_locked_ids;
 	} owner;
 	uint64_t *pids;            /* pids seen in it, ascending */
 	size_t n_pids;

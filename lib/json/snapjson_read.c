@@ -225,9 +225,26 @@ static int read_pid(struct reader *rd, void *data, ssize_t idx)
 	return 0;
 }
 
-static const struct key owner_keys[] = {KEY("gid_map"), KEY("initial"), KEY("uid_map")};
+static const struct key owner_keys[] = {KEY("gid_map"), KEY("initial"), KEY("locked"),
+					KEY("uid_map")};
 
-/* owner_userns: null, or {"gid_map": [...], "initial": bool, "uid_map": [...]} */
+static int read_locked_id(struct reader *rd, void *data, ssize_t idx)
+{
+	struct mnts_ns *ns = data;
+	uint64_t id;
+	int r = rd_tok_u64(rd, "owner_userns.locked", idx, false, &id);
+
+	if (r < 0)
+		return r;
+	if (!(ns->owner.n_locked_ids & (ns->owner.n_locked_ids + 1)))
+		ns->owner.locked_ids = xrealloc(ns->owner.locked_ids,
+						(ns->owner.n_locked_ids + 1) * 2 * sizeof(uint64_t));
+	ns->owner.locked_ids[ns->owner.n_locked_ids++] = id;
+	return 0;
+}
+
+/* owner_userns: null, or {"gid_map": [...], "initial": bool, "locked":
+ * [id...] or null, "uid_map": [...]} */
 static int read_owner(struct reader *rd, struct mnts_ns *ns)
 {
 	uint32_t seen = 0;
@@ -238,11 +255,15 @@ static int read_owner(struct reader *rd, struct mnts_ns *ns)
 	ns->owner.known = true;
 	while ((r = rd_member(rd, owner_keys, ARRAY_SIZE(owner_keys), "owner_userns", &seen, &k)) >
 	       0) {
-		if (k == 1)
+		if (k == 1) {
 			r = rd_bool(rd, "owner_userns.initial", &ns->owner.initial);
-		else
+		} else if (k == 2) {
+			r = rd_array_or_null(rd, "owner_userns.locked", read_locked_id, ns);
+			ns->owner.locked_known = r == 1;
+		} else {
 			r = rd_strv(rd, k == 0 ? "owner_userns.gid_map" : "owner_userns.uid_map",
 				    k == 0 ? &ns->owner.gid_map : &ns->owner.uid_map);
+		}
 		if (r < 0)
 			return r;
 	}
