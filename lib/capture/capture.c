@@ -469,9 +469,10 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 					 "for: namespace walk: %s",
 					 strerror(gaps->walk_errno)));
 	if (gaps->n_procs)
-		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s could not be "
-					 "read: %s",
+		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
+					 "could not be read: %s",
 					 gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
+					 gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
 					 strerror(gaps->procs_errno)));
 	for (size_t k = 0; k < sk->n_kinds; k++) {
 		const struct skip_kind *kind = &sk->kinds[k];

@@ -151,8 +151,9 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 		mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap", idmap_words(x),
 				    idmap_words(y));
 	/* MNT_LOCKED, where both sides probed it (capture of a namespace
-	 * owned by another user namespace) */
-	if (x->ns->owner.locked_known && y->ns->owner.locked_known && x->locked != y->locked)
+	 * owned by another user namespace); a root is never unmounted alone */
+	if (x->ns->owner.locked_known && y->ns->owner.locked_known && x->parent && y->parent &&
+	    x->locked != y->locked)
 		mnts_cmp_add_change(c, ga, SEQ_LOCKED, "locked", "locked",
 				    xstrdup(x->locked ? "yes" : "no"),
 				    xstrdup(y->locked ? "yes" : "no"));

@@ -180,6 +180,17 @@ static bool same_mount(int fd, const struct mnts_mount *m)
 	return !strncmp(root, m->root, len) && (!root[len] || !strcmp(root + len, "//deleted"));
 }
 
+/* Whether fd is the caller's own namespace of that kind ("mnt", "user"). */
+static bool same_ns(int fd, const char *kind)
+{
+	char path[32];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 /* In the child: 'L' (locked) or 'u' (not) per mount of ns, in order. */
 static int probe_child(const struct mnts_ns *ns, int out)
 {
@@ -187,8 +198,12 @@ static int probe_child(const struct mnts_ns *ns, int out)
 	size_t n = 0;
 
 	/* the copy must not propagate anything back to the namespace */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -errno;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		int e = errno;
+
+		(void)!write(out, "p", 1);
+		return -e;
+	}
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		const struct mnts_mount *m = &ns->mounts[i];
 		int fd = -1;
@@ -238,14 +253,21 @@ int mnts_userns_probe_locked(int nsfd, int userns_fd, struct mnts_ns *ns, struct
 	}
 	if (pid == 0) {
 		/* the namespace, then its owner (root of the initial user
-		 * namespace may enter both): a copy by the same owner keeps
-		 * every lock, and is ours to try umount in */
+		 * namespace may enter both; setns refuses one's own user
+		 * namespace): a copy by the same owner keeps every lock, and
+		 * is ours to try umount in */
+		char stage = 'm';
+
 		close(p[0]);
-		if (setns(nsfd, CLONE_NEWNS) < 0 || setns(userns_fd, CLONE_NEWUSER) < 0 ||
-		    unshare(CLONE_NEWNS) < 0)
-			_exit(errno & 0x7f);
-		r = probe_child(ns, p[1]);
-		_exit(r < 0 ? -r & 0x7f : 0);
+		if ((same_ns(nsfd, "mnt") || setns(nsfd, CLONE_NEWNS) == 0) &&
+		    (stage = 'u', same_ns(userns_fd, "user") || setns(userns_fd, CLONE_NEWUSER) == 0) &&
+		    (stage = 'c', unshare(CLONE_NEWNS) == 0)) {
+			r = probe_child(ns, p[1]);
+			_exit(r < 0 ? -r & 0xff : 0);
+		}
+		r = errno;
+		(void)!write(p[1], &stage, 1);
+		_exit(r & 0xff);
 	}
 	close(p[1]);
 	while (got < ns->n_mounts) {
@@ -260,9 +282,16 @@ int mnts_userns_probe_locked(int nsfd, int userns_fd, struct mnts_ns *ns, struct
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || got != ns->n_mounts)
-		return mnts_err(err, WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : EIO,
-				"probe which mounts are locked");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || got != ns->n_mounts) {
+		static const char *const stages[] = {
+		    ['m'] = "enter the namespace", ['u'] = "enter its owning user namespace",
+		    ['c'] = "copy the namespace", ['p'] = "make the copy private"};
+		unsigned char st = got == 1 ? (unsigned char)res[0] : 0;
+
+		return mnts_err(err,
+				WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : EIO,
+				"%s", st < ARRAY_SIZE(stages) && stages[st] ? stages[st] : "probe");
+	}
 	for (size_t i = 0; i < ns->n_mounts; i++)
 		ns->mounts[i].locked = res[i] == 'L';
 	ns->owner.locked_known = true;

@@ -312,3 +312,18 @@ export check_made
 		echo done'
 	assert_line done
 }
+
+@test "userns: capture -A inside a user namespace warns about the namespaces it could not see (how many, a pid), exit 0" {
+	require_root
+	run --separate-stderr unshare --user --map-root-user --mount "$MNTSNAP" capture -A
+	assert_success
+	jq -e '.namespaces | length >= 1' <<<"$output"
+	# its own namespace, probed: the locks are recorded
+	jq -e '.namespaces[0].owner_userns.locked | length >= 1' <<<"$output"
+	[ "${#stderr_lines[@]}" -ge 1 ]
+	for line in "${stderr_lines[@]}"; do
+		[[ "$line" == "mntsnap: capture: warning: "* ]]
+	done
+	[[ "$stderr" =~ "mntsnap: capture: warning: the mount namespaces of "[0-9]+" process"(es)?" (pid "[0-9]+(" and others")?") could not be read: "(Permission denied|Operation not permitted) ]]
+	jq -e '[.warnings[] | select(test("^the mount namespaces of [0-9]+ process(es)? \\(pid [0-9]+"))] | length == 1' <<<"$output"
+}
