@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -255,6 +256,50 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 	/* their pooled strings go with them */
 	mnts_snapshot_take_pool(ns->snap, tmp);
 	return 0;
+}
+
+/* Whether the root of each mount of the linked, live namespace ns is a
+ * directory: replay must make a file bind's root (a deleted one, or in a
+ * new superblock) a file.  From the tree where it tells (a filesystem's
+ * root, a mount with mounts below it, a namespace file), else, for a live
+ * namespace, by fstatat of its mountpoint through /proc/PID/root (the
+ * caller's own root for its namespace), on the mount's device (a chrooted
+ * process's root is not the namespace's): only bind mounts without mounts
+ * below them pay a call. */
+static void fill_root_types(struct mnts_ns *ns, bool live, bool self)
+{
+	_cleanup_close_ int rootfd = -1;
+	char base[64];
+
+	if (!live)
+		;
+	else if (self)
+		rootfd = open("/proc/self/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (ns->n_pids) {
+		snprintf(base, sizeof(base), "/proc/%" PRIu64 "/root", ns->pids[0]);
+		rootfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		struct stat st;
+		bool below = false;
+
+		if (m->nsfs_type) {
+			m->root_type = MNTS_ROOT_FILE;
+			continue;
+		}
+		for (size_t k = 0; k < m->n_children && !below; k++)
+			below = !streq(m->children[k]->mountpoint, m->mountpoint);
+		if (below || streq(m->root, "/")) {
+			m->root_type = MNTS_ROOT_DIR;
+			continue;
+		}
+		if (rootfd >= 0 &&
+		    fstatat(rootfd, m->mountpoint[1] ? m->mountpoint + 1 : ".", &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    major(st.st_dev) == m->dev_major && minor(st.st_dev) == m->dev_minor)
+			m->root_type = S_ISDIR(st.st_mode) ? MNTS_ROOT_DIR : MNTS_ROOT_FILE;
+	}
 }
 
 /* nsfs mounts of a mount namespace we captured name it and pin it. */
@@ -645,6 +690,8 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		mnts_err_prefix(err, "captured snapshot is inconsistent");
 		goto out;
 	}
+	for (size_t i = 0; i < snap->n_ns; i++)
+		fill_root_types(&snap->nss[i], live[i], live[i] && snap->nss[i].ns_ino == c.self_ino);
 	*ret = TAKE_PTR(snap);
 out:
 	mnts_master_graph_free(c.graph);

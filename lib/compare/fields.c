@@ -100,6 +100,12 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 	if (!ignored(c, MNTS_FIELD_ROOT) && !streq(x->root, y->root))
 		mnts_cmp_add_change(c, ga, SEQ_ROOT, "root", "root", xstrdup(x->root),
 				    xstrdup(y->root));
+	/* where both sides recorded it (format 3) */
+	if (!ignored(c, MNTS_FIELD_ROOT) && x->root_type && y->root_type &&
+	    x->root_type != y->root_type)
+		mnts_cmp_add_change(c, ga, SEQ_DELETED, "root_type", "root type",
+				    xstrdup(x->root_type == MNTS_ROOT_DIR ? "dir" : "file"),
+				    xstrdup(y->root_type == MNTS_ROOT_DIR ? "dir" : "file"));
 	if (!ignored(c, MNTS_FIELD_ROOT) && x->deleted != y->deleted)
 		mnts_cmp_add_change(c, ga, SEQ_DELETED, "deleted", "deleted",
 				    xstrdup(x->deleted ? "yes" : "no"),

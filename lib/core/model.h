@@ -28,7 +28,7 @@
 #include "lib/core/error.h"
 
 #define MNTS_FORMAT_NAME "mntsnap"
-#define MNTS_FORMAT_VERSION 2
+#define MNTS_FORMAT_VERSION 3
 /* The oldest format_version still read (FORMAT.md §11). */
 #define MNTS_FORMAT_VERSION_MIN 1
 
@@ -78,6 +78,9 @@ struct mnts_mount {
 	bool unbindable;
 
 	bool deleted; /* root ended in "//deleted": the bind source was removed */
+	/* what the root is: a directory, or anything else (a file bind);
+	 * unknown when not recorded (format 1 and 2, a failed stat) */
+	enum mnts_root_type { MNTS_ROOT_UNKNOWN, MNTS_ROOT_DIR, MNTS_ROOT_FILE } root_type;
 	/* MNT_LOCKED: inherited by a namespace owned by a less privileged user
 	 * namespace (cannot be unmounted alone); meaningful only when its
 	 * namespace's owner.locked_known */

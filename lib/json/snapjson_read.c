@@ -86,16 +86,42 @@ static int read_idmap(struct reader *rd, struct mnts_mount *m)
 
 enum {
 	M_DELETED, M_DEV, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID, M_MOUNT_OPTIONS,
-	M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_SHARED_ID, M_SOURCE,
-	M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
+	M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_ROOT_TYPE, M_SHARED_ID,
+	M_SOURCE, M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
 };
 
 static const struct key mount_keys[M_COUNT] = {
 	KEY("deleted"), KEY("dev"), KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
 	KEY("mnt_id"), KEY("mount_options"), KEY("mountpoint"), KEY("nsfs"), KEY("parent"),
+	KEY("propagate_from"), KEY("root"), KEY("root_type"), KEY("shared_id"), KEY("source"),
+	KEY("super_options"), KEY("unbindable"),
+};
+/* formats 1 and 2 had no root_type: the same keys without it, and their
+ * indexes in mount_keys */
+static const struct key mount_keys_v2[M_COUNT - 1] = {
+	KEY("deleted"), KEY("dev"), KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
+	KEY("mnt_id"), KEY("mount_options"), KEY("mountpoint"), KEY("nsfs"), KEY("parent"),
 	KEY("propagate_from"), KEY("root"), KEY("shared_id"), KEY("source"),
 	KEY("super_options"), KEY("unbindable"),
 };
+
+/* root_type: "dir", "file" or null */
+static int read_root_type(struct reader *rd, struct mnts_mount *m)
+{
+	int kind = rd_next(rd);
+
+	if (kind < 0)
+		return kind;
+	if (kind == MNTS_JP_NULL)
+		return 0;
+	if (kind == MNTS_JP_STRING && rd->tok.len == 3 && !memcmp(rd->tok.str, "dir", 3))
+		m->root_type = MNTS_ROOT_DIR;
+	else if (kind == MNTS_JP_STRING && rd->tok.len == 4 && !memcmp(rd->tok.str, "file", 4))
+		m->root_type = MNTS_ROOT_FILE;
+	else
+		return rd_fail(rd, rd->tok.off, "root_type: expected \"dir\", \"file\" or null");
+	return 0;
+}
 
 /* One element of "mounts", its first token read.  A bad dev is reported
  * once the object is read, to name the mount by its id. */
@@ -103,6 +129,7 @@ static int read_mount(struct reader *rd, void *data, ssize_t idx)
 {
 	struct mnts_ns *ns = data;
 	struct mnts_mount *m = mnts_ns_add_mount(ns);
+	bool v2 = rd->snap->format_version < 3;
 	size_t bad_dev = 0;
 	char dev[80];
 	uint32_t seen = 0;
@@ -111,10 +138,15 @@ static int read_mount(struct reader *rd, void *data, ssize_t idx)
 	rd->mount = idx;
 	if (rd->tok.kind != MNTS_JP_OBJECT)
 		return rd_fail(rd, rd->tok.off, "expected an object");
-	while ((r = rd_member(rd, mount_keys, M_COUNT, NULL, &seen, &k)) > 0) {
-		const char *key = mount_keys[k].name;
+	while ((r = v2 ? rd_member(rd, mount_keys_v2, M_COUNT - 1, NULL, &seen, &k)
+		       : rd_member(rd, mount_keys, M_COUNT, NULL, &seen, &k)) > 0) {
+		int field = v2 && k >= M_ROOT_TYPE ? k + 1 : k;
+		const char *key = mount_keys[field].name;
 
-		switch (k) {
+		switch (field) {
+		case M_ROOT_TYPE:
+			r = read_root_type(rd, m);
+			break;
 		case M_DEV:
 			r = rd_next(rd);
 			if (r < 0)

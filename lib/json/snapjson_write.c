@@ -114,6 +114,11 @@ static void write_mount(struct mnts_jw *w, const struct mnts_mount *m)
 	w_u64_or_null(w, K("parent"), m->parent_id);
 	w_u64(w, K("propagate_from"), m->propagate_from);
 	w_str(w, K("root"), m->root);
+	w_key(w, K("root_type"));
+	if (m->root_type == MNTS_ROOT_UNKNOWN)
+		mnts_jw_null(w);
+	else
+		mnts_jw_string(w, m->root_type == MNTS_ROOT_DIR ? "dir" : "file");
 	w_u64(w, K("shared_id"), m->shared_id);
 	w_str(w, K("source"), m->source ? m->source : "none");
 	w_strv(w, K("super_options"), &m->super_options);

@@ -113,8 +113,9 @@ static int set_group(int from, int to)
 /* Whether the mountpoint of a mount is a file in its parent (cloned
  * before it): move_mount refuses to put a directory on a file and the
  * reverse (EINVAL), and a fresh filesystem must give the mount a root of the
- * same kind (an lxcfs-style file bind onto /proc/cpuinfo).  Unknown (no
- * parent, or a mountpoint still to be created) means a directory. */
+ * same kind (an lxcfs-style file bind onto /proc/cpuinfo).  The captured
+ * root_type says; without it, unknown (no parent, or a mountpoint still to
+ * be created) means a directory. */
 static bool mountpoint_is_file(struct mnts_exec *x, const struct mnts_step *s)
 {
 	const struct mnts_mount *m = x->plan->mounts[s->obj].m;
@@ -122,6 +123,10 @@ static bool mountpoint_is_file(struct mnts_exec *x, const struct mnts_step *s)
 	const char *rel;
 	struct stat st;
 
+	/* recorded (format 3): the parent of a new superblock has no
+	 * mountpoint yet to tell */
+	if (m->root_type != MNTS_ROOT_UNKNOWN)
+		return m->root_type == MNTS_ROOT_FILE;
 	if (s->aux < 0 || *slot(x, s->aux) < 0 || !m->parent)
 		return false;
 	rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);

@@ -277,11 +277,11 @@ namespace ns1:
 }
 
 @test "wrong format_version: exit 2" {
-	variant '.format_version = 3' >"$B"
+	variant '.format_version = 4' >"$B"
 	run --separate-stderr "$MNTSNAP" diff "$B" "$BASE"
 	assert_equal "$status" 2
 	assert_output ""
-	assert_equal "$stderr" "mntsnap: diff: $B: format_version 3: unsupported (this mntsnap reads 1 to 2)"
+	assert_equal "$stderr" "mntsnap: diff: $B: format_version 4: unsupported (this mntsnap reads 1 to 3)"
 }
 
 @test "dangling parent id: exit 2 naming the mount" {

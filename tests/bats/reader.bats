@@ -190,10 +190,10 @@ edit() {
 }
 
 @test "format_version is checked before anything else" {
-	edit '9s/1/3/; 27a\          "propagation": "shared",'
-	rejected "$F" "$F: format_version 3: unsupported (this mntsnap reads 1 to 2)"
+	edit '9s/1/4/; 27a\          "propagation": "shared",'
+	rejected "$F" "$F: format_version 4: unsupported (this mntsnap reads 1 to 3)"
 	edit '9s/1/4294967297/'
-	rejected "$F" "$F: format_version 4294967297: unsupported (this mntsnap reads 1 to 2)"
+	rejected "$F" "$F: format_version 4294967297: unsupported (this mntsnap reads 1 to 3)"
 	edit '9s/1/"1"/'
 	rejected "$F" "$F: not a mntsnap snapshot: format_version: expected an integer"
 }

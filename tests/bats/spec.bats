@@ -11,7 +11,7 @@ SPEC="$BATS_TEST_DIRNAME/../../spec"
 # file, and whether the schema alone can see the problem ("schema") or only
 # mntsnap's semantic checks can ("semantic").
 declare -gA INVALID_ERROR=(
-	[bad-format-version]="format_version 3: unsupported (this mntsnap reads 1 to 2)"
+	[bad-format-version]="format_version 4: unsupported (this mntsnap reads 1 to 3)"
 	[cycle]="namespace 'ns0' mount 4: parent: cycle"
 	[dangling-parent]="namespace 'ns0' mount 3: parent 99: no such mount in the namespace"
 	[duplicate-id]="namespace 'ns0': mount id 2 appears twice"

@@ -48,7 +48,7 @@ export build_container
 	run -0 in_private_ns '
 		eval "$build_container"
 		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
-		jq -e ".format_version == 2" $TMP/c.json
+		jq -e ".format_version == 3" $TMP/c.json
 		jq -e ".namespaces[0].owner_userns | del(.locked) == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/c.json
 		# every mount of the container is inherited: locked
 		jq -e ".namespaces[0] | .owner_userns.locked == [.mounts[].id]" $TMP/c.json
