@@ -24,7 +24,7 @@ LIBS := $(shell $(PKG_CONFIG) --libs mount 2>/dev/null || echo -lmount)
 JANSSON_LIBS := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 
 # lib/ is layered, lowest first (lib/README.md): each folder is a module.
-LIB_DIRS := core json kernel capture compare report replay
+LIB_DIRS := core json kernel spec capture compare report replay check
 SRCS := mntsnap.c $(sort $(wildcard cmd/*.c)) $(foreach d,$(LIB_DIRS),$(sort $(wildcard lib/$(d)/*.c)))
 OBJS := $(SRCS:.c=.o)
 

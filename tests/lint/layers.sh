@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-declare -A rank=([core]=0 [json]=1 [kernel]=1 [capture]=2 [compare]=3 [report]=4 [replay]=4)
+declare -A rank=([core]=0 [json]=1 [kernel]=1 [capture]=2 [compare]=3 [report]=4 [replay]=4 [spec]=1 [check]=4)
 bad=0
 for f in lib/*/*.[ch]; do
 	dir=${f#lib/}
