@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 
@@ -258,6 +259,50 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 	return 0;
 }
 
+/* Whether the root of each mount of the linked, live namespace ns is a
+ * directory: replay must make a file bind's root (a deleted one, or in a
+ * new superblock) a file.  From the tree where it tells (a filesystem's
+ * root, a mount with mounts below it, a namespace file), else, for a live
+ * namespace, by fstatat of its mountpoint through /proc/PID/root (the
+ * caller's own root for its namespace), on the mount's device (a chrooted
+ * process's root is not the namespace's): only bind mounts without mounts
+ * below them pay a call. */
+static void fill_root_types(struct mnts_ns *ns, bool live, bool self)
+{
+	_cleanup_close_ int rootfd = -1;
+	char base[64];
+
+	if (!live)
+		;
+	else if (self)
+		rootfd = open("/proc/self/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (ns->n_pids) {
+		snprintf(base, sizeof(base), "/proc/%" PRIu64 "/root", ns->pids[0]);
+		rootfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		struct mnts_mount *m = &ns->mounts[i];
+		struct stat st;
+		bool below = false;
+
+		if (m->nsfs_type) {
+			m->root_type = MNTS_ROOT_FILE;
+			continue;
+		}
+		for (size_t k = 0; k < m->n_children && !below; k++)
+			below = !streq(m->children[k]->mountpoint, m->mountpoint);
+		if (below || streq(m->root, "/")) {
+			m->root_type = MNTS_ROOT_DIR;
+			continue;
+		}
+		if (rootfd >= 0 &&
+		    fstatat(rootfd, m->mountpoint[1] ? m->mountpoint + 1 : ".", &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    major(st.st_dev) == m->dev_major && minor(st.st_dev) == m->dev_minor)
+			m->root_type = S_ISDIR(st.st_mode) ? MNTS_ROOT_DIR : MNTS_ROOT_FILE;
+	}
+}
+
 /* nsfs mounts of a mount namespace we captured name it and pin it. */
 static void resolve_nsfs(struct mnts_snapshot *snap, const bool *live)
 {
@@ -470,9 +515,10 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 					 "for: namespace walk: %s",
 					 strerror(gaps->walk_errno)));
 	if (gaps->n_procs)
-		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s could not be "
-					 "read: %s",
+		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
+					 "could not be read: %s",
 					 gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
+					 gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
 					 strerror(gaps->procs_errno)));
 	for (size_t k = 0; k < sk->n_kinds; k++) {
 		const struct skip_kind *kind = &sk->kinds[k];
@@ -482,6 +528,21 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 					 kind->code ? strerror(kind->code) : sk->first.msg));
 	}
 	return 0;
+}
+
+/* Which mounts of ns, owned by the user namespace ufd (not the initial
+ * one), are locked: the ones it inherited, which replay copies in; the
+ * others the container made.  Unknown (null, and said) when the probe
+ * fails: replay then copies every mount in, locked. */
+static void probe_locked(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsfd, int ufd)
+{
+	struct mnts_error perr = {0};
+
+	if (mnts_userns_probe_locked(nsfd, ufd, ns, &perr) < 0)
+		warn_gap(snap, xasprintf("namespace '%s': which mounts are locked could not be "
+					 "probed (%s%s%s): not recorded",
+					 ns->label, perr.msg, perr.code ? ": " : "",
+					 perr.code ? strerror(perr.code) : ""));
 }
 
 /* The user namespace owning the namespace nsfd: whether it is the initial
@@ -502,6 +563,8 @@ static int capture_owner(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsf
 	if (!ns->owner_userns_ino)
 		ns->owner_userns_ino = ino;
 	ns->owner.initial = ino == MNTS_INIT_USERNS_INO;
+	if (!ns->owner.initial)
+		probe_locked(snap, ns, nsfd, ufd);
 	/* many namespaces share an owner: read its maps once (a fork) */
 	for (size_t i = 0; i < snap->n_ns; i++) {
 		const struct mnts_ns *o = &snap->nss[i];
@@ -629,6 +692,8 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		mnts_err_prefix(err, "captured snapshot is inconsistent");
 		goto out;
 	}
+	for (size_t i = 0; i < snap->n_ns; i++)
+		fill_root_types(&snap->nss[i], live[i], live[i] && snap->nss[i].ns_ino == c.self_ino);
 	*ret = TAKE_PTR(snap);
 out:
 	mnts_master_graph_free(c.graph);

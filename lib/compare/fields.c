@@ -1,6 +1,6 @@
 /* fields.c - a paired mount's own fields compared with its partner's (see
  * internal.h): fstype, source, root, options as sets, dev, unbindable, the
- * namespace an nsfs mount pins, idmaps, and ids under strict_ids; and a
+ * namespace an nsfs mount pins, idmaps, locks, and ids under strict_ids; and a
  * paired namespace's owning user namespace. */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -156,6 +156,16 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 		mnts_cmp_set_data(mnts_cmp_add_change(c, ga, SEQ_ROOT, "root", "root",
 						      xstrdup(x->root), xstrdup(y->root)),
 				  mnts_value_string(x->root), mnts_value_string(y->root));
+	/* where both sides recorded it (format 3) */
+	if (!ignored(c, MNTS_FIELD_ROOT) && x->root_type && y->root_type &&
+	    x->root_type != y->root_type) {
+		const char *tx = x->root_type == MNTS_ROOT_DIR ? "dir" : "file";
+		const char *ty = y->root_type == MNTS_ROOT_DIR ? "dir" : "file";
+
+		mnts_cmp_set_data(mnts_cmp_add_change(c, ga, SEQ_DELETED, "root_type", "root type",
+						      xstrdup(tx), xstrdup(ty)),
+				  mnts_value_string(tx), mnts_value_string(ty));
+	}
 	if (!ignored(c, MNTS_FIELD_ROOT) && x->deleted != y->deleted)
 		mnts_cmp_set_data(mnts_cmp_add_change(c, ga, SEQ_DELETED, "deleted", "deleted",
 						      xstrdup(x->deleted ? "yes" : "no"),
@@ -227,6 +237,14 @@ void mnts_cmp_fields(struct ctx *c, size_t ga, size_t gb)
 		mnts_cmp_set_data(mnts_cmp_add_change(c, ga, SEQ_IDMAP, "idmap", "idmap",
 						      idmap_words(x), idmap_words(y)),
 				  idmap_value(x), idmap_value(y));
+	/* MNT_LOCKED, where both sides probed it (capture of a namespace
+	 * owned by another user namespace); a root is never unmounted alone */
+	if (x->ns->owner.locked_known && y->ns->owner.locked_known && x->parent && y->parent &&
+	    x->locked != y->locked)
+		mnts_cmp_set_data(mnts_cmp_add_change(c, ga, SEQ_LOCKED, "locked", "locked",
+						      xstrdup(x->locked ? "yes" : "no"),
+						      xstrdup(y->locked ? "yes" : "no")),
+				  mnts_value_bool(x->locked), mnts_value_bool(y->locked));
 	if (c->opts->strict_ids)
 		compare_ids(c, ga, x, y);
 }

@@ -90,6 +90,7 @@ enum seq {
 	SEQ_UNBINDABLE,
 	SEQ_NSFS,
 	SEQ_IDMAP,
+	SEQ_LOCKED,
 	SEQ_IDS,
 };
 

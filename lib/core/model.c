@@ -196,6 +196,7 @@ static void ns_done(const struct mnts_snapshot *snap, struct mnts_ns *ns)
 	free(ns->pids);
 	strv_done(snap, &ns->owner.uid_map);
 	strv_done(snap, &ns->owner.gid_map);
+	free(ns->owner.locked_ids);
 	for (size_t i = 0; i < ns->n_pins; i++) {
 		mnts_snapshot_free_str(snap, ns->pins[i].ns);
 		mnts_snapshot_free_str(snap, ns->pins[i].path);

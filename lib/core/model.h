@@ -82,6 +82,13 @@ struct mnts_mount {
 	bool unbindable;
 
 	bool deleted; /* root ended in "//deleted": the bind source was removed */
+	/* what the root is: a directory, or anything else (a file bind);
+	 * unknown when not recorded (format 1 and 2, a failed stat) */
+	enum mnts_root_type { MNTS_ROOT_UNKNOWN, MNTS_ROOT_DIR, MNTS_ROOT_FILE } root_type;
+	/* MNT_LOCKED: inherited by a namespace owned by a less privileged user
+	 * namespace (cannot be unmounted alone); meaningful only when its
+	 * namespace's owner.locked_known */
+	bool locked;
 
 	/* nsfs mounts (a bind mount of /proc/PID/ns/X) */
 	char *nsfs_type;   /* "mnt", "net", ...; NULL when not an nsfs mount */
@@ -116,6 +123,13 @@ struct mnts_ns {
 		bool known;
 		bool initial; /* the machine's initial user namespace */
 		struct mnts_strv uid_map, gid_map;
+		/* which mounts are locked was probed (capture) or read: each
+		 * mount's locked says it; false: not known */
+		bool locked_known;
+		/* the ids read from owner_userns.locked, until linking sets
+		 * each mount's locked */
+		uint64_t *locked_ids;
+		size_t n_locked_ids;
 	} owner;
 	uint64_t *pids;            /* pids seen in it, ascending */
 	size_t n_pids;

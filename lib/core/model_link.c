@@ -305,12 +305,30 @@ static int check_reachable(struct mnts_ns *ns, struct mnts_error *err)
 	return 0;
 }
 
+/* owner_userns.locked as read: each id names a mount, which is locked. */
+static int mark_locked(struct mnts_ns *ns, struct mnts_error *err)
+{
+	for (size_t i = 0; i < ns->owner.n_locked_ids; i++) {
+		struct mnts_mount *m = mnts_ns_find(ns, ns->owner.locked_ids[i]);
+
+		if (!m)
+			return mnts_err(err, 0,
+					"namespace '%s': owner_userns.locked[%zu]: no mount %" PRIu64,
+					ns->label, i, ns->owner.locked_ids[i]);
+		m->locked = true;
+	}
+	return 0;
+}
+
 /* Sorts ids, finds duplicates, resolves parents and the root, fills children,
  * and proves the tree acyclic by reaching every mount from the root. */
 static int link_ns(struct mnts_ns *ns, struct mnts_error *err)
 {
 	int r = index_ns(ns, err);
 
+	if (r < 0)
+		return r;
+	r = mark_locked(ns, err);
 	if (r < 0)
 		return r;
 	r = find_parents(ns, err);

@@ -85,18 +85,36 @@ static int read_idmap(struct reader *rd, struct mnts_mount *m)
 }
 
 enum {
-	M_DELETED, M_DEV, M_FS_LABEL, M_FS_UUID, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID, M_MOUNT_OPTIONS,
-	M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_SHARED_ID, M_SOURCE,
-	M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
+	M_DELETED, M_DEV, M_FS_LABEL, M_FS_UUID, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID,
+	M_MOUNT_OPTIONS, M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_ROOT_TYPE,
+	M_SHARED_ID, M_SOURCE, M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
 };
 
 static const struct key mount_keys[M_COUNT] = {
 	KEY("deleted"), KEY("dev"), KEY_SINCE("fs_label", 3), KEY_SINCE("fs_uuid", 3),
 	KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
 	KEY("mnt_id"), KEY("mount_options"), KEY("mountpoint"), KEY("nsfs"), KEY("parent"),
-	KEY("propagate_from"), KEY("root"), KEY("shared_id"), KEY("source"),
-	KEY("super_options"), KEY("unbindable"),
+	KEY("propagate_from"), KEY("root"), KEY_SINCE("root_type", 3), KEY("shared_id"),
+	KEY("source"), KEY("super_options"), KEY("unbindable"),
 };
+
+/* root_type: "dir", "file" or null */
+static int read_root_type(struct reader *rd, struct mnts_mount *m)
+{
+	int kind = rd_next(rd);
+
+	if (kind < 0)
+		return kind;
+	if (kind == MNTS_JP_NULL)
+		return 0;
+	if (kind == MNTS_JP_STRING && rd->tok.len == 3 && !memcmp(rd->tok.str, "dir", 3))
+		m->root_type = MNTS_ROOT_DIR;
+	else if (kind == MNTS_JP_STRING && rd->tok.len == 4 && !memcmp(rd->tok.str, "file", 4))
+		m->root_type = MNTS_ROOT_FILE;
+	else
+		return rd_fail(rd, rd->tok.off, "root_type: expected \"dir\", \"file\" or null");
+	return 0;
+}
 
 /* One element of "mounts", its first token read.  A bad dev is reported
  * once the object is read, to name the mount by its id. */
@@ -116,6 +134,9 @@ static int read_mount(struct reader *rd, void *data, ssize_t idx)
 		const char *key = mount_keys[k].name;
 
 		switch (k) {
+		case M_ROOT_TYPE:
+			r = read_root_type(rd, m);
+			break;
 		case M_DEV:
 			r = rd_next(rd);
 			if (r < 0)
@@ -232,9 +253,26 @@ static int read_pid(struct reader *rd, void *data, ssize_t idx)
 	return 0;
 }
 
-static const struct key owner_keys[] = {KEY("gid_map"), KEY("initial"), KEY("uid_map")};
+static const struct key owner_keys[] = {KEY("gid_map"), KEY("initial"), KEY_SINCE("locked", 3),
+					KEY("uid_map")};
 
-/* owner_userns: null, or {"gid_map": [...], "initial": bool, "uid_map": [...]} */
+static int read_locked_id(struct reader *rd, void *data, ssize_t idx)
+{
+	struct mnts_ns *ns = data;
+	uint64_t id;
+	int r = rd_tok_u64(rd, "owner_userns.locked", idx, false, &id);
+
+	if (r < 0)
+		return r;
+	if (!(ns->owner.n_locked_ids & (ns->owner.n_locked_ids + 1)))
+		ns->owner.locked_ids = xrealloc(ns->owner.locked_ids,
+						(ns->owner.n_locked_ids + 1) * 2 * sizeof(uint64_t));
+	ns->owner.locked_ids[ns->owner.n_locked_ids++] = id;
+	return 0;
+}
+
+/* owner_userns: null, or {"gid_map": [...], "initial": bool, "locked":
+ * [id...] or null, "uid_map": [...]} */
 static int read_owner(struct reader *rd, struct mnts_ns *ns)
 {
 	uint32_t seen = 0;
@@ -245,11 +283,15 @@ static int read_owner(struct reader *rd, struct mnts_ns *ns)
 	ns->owner.known = true;
 	while ((r = rd_member(rd, owner_keys, ARRAY_SIZE(owner_keys), "owner_userns", &seen, &k)) >
 	       0) {
-		if (k == 1)
+		if (k == 1) {
 			r = rd_bool(rd, "owner_userns.initial", &ns->owner.initial);
-		else
+		} else if (k == 2) {
+			r = rd_array_or_null(rd, "owner_userns.locked", read_locked_id, ns);
+			ns->owner.locked_known = r == 1;
+		} else {
 			r = rd_strv(rd, k == 0 ? "owner_userns.gid_map" : "owner_userns.uid_map",
 				    k == 0 ? &ns->owner.gid_map : &ns->owner.uid_map);
+		}
 		if (r < 0)
 			return r;
 	}

@@ -251,15 +251,11 @@ int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv)
 	}
 }
 
-int rd_array(struct reader *rd, const char *key,
-		    int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data)
+static int array_elems(struct reader *rd, int (*one_elem)(struct reader *rd, void *data, ssize_t idx),
+		       void *data)
 {
-	int kind = rd_next(rd), r;
+	int kind, r;
 
-	if (kind < 0)
-		return kind;
-	if (kind != MNTS_JP_ARRAY)
-		return rd_fail(rd, rd->tok.off, "%s: expected an array", key);
 	for (ssize_t i = 0;; i++) {
 		kind = rd_next(rd);
 		if (kind < 0)
@@ -270,5 +266,32 @@ int rd_array(struct reader *rd, const char *key,
 		if (r < 0)
 			return r;
 	}
+}
+
+int rd_array(struct reader *rd, const char *key,
+	     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data)
+{
+	int kind = rd_next(rd);
+
+	if (kind < 0)
+		return kind;
+	if (kind != MNTS_JP_ARRAY)
+		return rd_fail(rd, rd->tok.off, "%s: expected an array", key);
+	return array_elems(rd, one_elem, data);
+}
+
+int rd_array_or_null(struct reader *rd, const char *key,
+		     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data)
+{
+	int kind = rd_next(rd), r;
+
+	if (kind < 0)
+		return kind;
+	if (kind == MNTS_JP_NULL)
+		return 0;
+	if (kind != MNTS_JP_ARRAY)
+		return rd_fail(rd, rd->tok.off, "%s: expected an array or null", key);
+	r = array_elems(rd, one_elem, data);
+	return r < 0 ? r : 1;
 }
 

@@ -93,3 +93,6 @@ int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv);
  * their first token. */
 int rd_array(struct reader *rd, const char *key,
 	     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data);
+/* The same, or null.  Returns: 1 after an array, 0 at null, or -errno. */
+int rd_array_or_null(struct reader *rd, const char *key,
+		     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data);

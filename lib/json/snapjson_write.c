@@ -116,6 +116,11 @@ static void write_mount(struct mnts_jw *w, const struct mnts_mount *m)
 	w_u64_or_null(w, K("parent"), m->parent_id);
 	w_u64(w, K("propagate_from"), m->propagate_from);
 	w_str(w, K("root"), m->root);
+	w_key(w, K("root_type"));
+	if (m->root_type == MNTS_ROOT_UNKNOWN)
+		mnts_jw_null(w);
+	else
+		mnts_jw_string(w, m->root_type == MNTS_ROOT_DIR ? "dir" : "file");
 	w_u64(w, K("shared_id"), m->shared_id);
 	w_str(w, K("source"), m->source ? m->source : "none");
 	w_strv(w, K("super_options"), &m->super_options);
@@ -153,6 +158,18 @@ static void write_ns(struct mnts_jw *w, const struct mnts_ns *ns)
 		mnts_jw_begin_object(w);
 		w_strv(w, K("gid_map"), &ns->owner.gid_map);
 		w_bool(w, K("initial"), ns->owner.initial);
+		w_key(w, K("locked"));
+		if (!ns->owner.locked_known) {
+			mnts_jw_null(w);
+		} else {
+			mnts_jw_begin_array(w);
+			for (size_t i = 0; i < ns->n_mounts; i++)
+				if (ns->mounts[i].locked) {
+					mnts_jw_elem(w);
+					mnts_jw_u64(w, ns->mounts[i].id);
+				}
+			mnts_jw_end_array(w);
+		}
 		w_strv(w, K("uid_map"), &ns->owner.uid_map);
 		mnts_jw_end_object(w);
 	}

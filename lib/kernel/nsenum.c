@@ -166,10 +166,12 @@ static bool is_pid_name(const char *s)
 	return true;
 }
 
-static void count_gap(struct mnts_nsenum_gaps *gaps, int e)
+static void count_gap(struct mnts_nsenum_gaps *gaps, int e, const char *pid)
 {
-	if (!gaps->n_procs++)
+	if (!gaps->n_procs++) {
 		gaps->procs_errno = e;
+		gaps->procs_example = strtol(pid, NULL, 10);
+	}
 }
 
 /* Fallback: the namespaces of every readable process (misses namespaces
@@ -196,7 +198,7 @@ static int scan_proc(struct mnts_nslist *list, struct mnts_nsenum_gaps *gaps,
 		snprintf(path, sizeof(path), "/proc/%s/ns/mnt", de->d_name);
 		if (stat(path, &st) < 0) {
 			if (errno != ENOENT && errno != ESRCH)
-				count_gap(gaps, errno);
+				count_gap(gaps, errno, de->d_name);
 			continue;
 		}
 		for (size_t i = 0; i < list->n && !seen; i++)
@@ -208,7 +210,7 @@ static int scan_proc(struct mnts_nslist *list, struct mnts_nsenum_gaps *gaps,
 			return mnts_err(err, errno, "cannot open '%s'", path);
 		if (fd < 0) {
 			if (errno != ENOENT && errno != ESRCH)
-				count_gap(gaps, errno);
+				count_gap(gaps, errno, de->d_name);
 			continue;
 		}
 		if (mnts_nsref_from_fd(fd, path, &ref, &ignored) < 0)

@@ -47,6 +47,7 @@ struct mnts_nsenum_gaps {
 	int walk_errno;	 /* the walk was refused (EPERM) and /proc scanned instead */
 	size_t n_procs;	 /* processes whose namespace could not be identified */
 	int procs_errno; /* why, for the first of them */
+	long procs_example; /* the pid of the first of them */
 };
 
 /* Every mount namespace the caller may see, ascending ns id (by inode when

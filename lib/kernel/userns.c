@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -152,4 +154,146 @@ int mnts_userns_open_live(uint64_t ino)
 		}
 	}
 	return -ENOENT;
+}
+
+/* The copy's mount at fd is the snapshot's m: same superblock and root (a
+ * mount covered by another one is not reachable by its path). */
+static bool same_mount(int fd, const struct mnts_mount *m)
+{
+	struct statx stx;
+	struct {
+		struct mnts_statmount sm;
+		char buf[2 * PATH_MAX + 64];
+	} b;
+	const char *root;
+	size_t len = strlen(m->root);
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+		return false;
+	if (stx.stx_dev_major != m->dev_major || stx.stx_dev_minor != m->dev_minor)
+		return false;
+	if (mnts_sys_statmount(stx.stx_mnt_id, 0, STATMOUNT_MNT_ROOT, &b.sm, sizeof(b)) < 0 ||
+	    !(b.sm.mask & STATMOUNT_MNT_ROOT))
+		return true; /* no statmount: the device has to do */
+	root = b.sm.str + b.sm.mnt_root;
+	return !strncmp(root, m->root, len) && (!root[len] || !strcmp(root + len, "//deleted"));
+}
+
+/* Whether fd is the caller's own namespace of that kind ("mnt", "user"). */
+static bool same_ns(int fd, const char *kind)
+{
+	char path[32];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* In the child: 'L' (locked) or 'u' (not) per mount of ns, in order. */
+static int probe_child(const struct mnts_ns *ns, int out)
+{
+	char buf[4096];
+	size_t n = 0;
+
+	/* the copy must not propagate anything back to the namespace */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		int e = errno;
+
+		(void)!write(out, "p", 1);
+		return -e;
+	}
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		const struct mnts_mount *m = &ns->mounts[i];
+		int fd = -1;
+		char c = 'L';
+
+		/* the root: not unmountable alone whatever its lock (and
+		 * umount2 of one's own root remounts it read-only); a mount
+		 * the path does not reach: as the kernel's copy would have it */
+		if (m->parent_id && m->nsfs_type == NULL &&
+		    (fd = open(m->mountpoint, O_PATH | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+		    same_mount(fd, m)) {
+			/* by its path (the namespace may have no /proc): the
+			 * fd holds the mount, so an unlocked one is busy
+			 * (EBUSY) and stays; a locked one is refused first
+			 * (EINVAL) */
+			if (umount2(m->mountpoint, UMOUNT_NOFOLLOW) == 0 || errno == EBUSY)
+				c = 'u';
+		}
+		if (fd >= 0)
+			close(fd);
+		buf[n++] = c;
+		if (n == sizeof(buf) || i + 1 == ns->n_mounts) {
+			if (write(out, buf, n) != (ssize_t)n)
+				return -EIO;
+			n = 0;
+		}
+	}
+	return 0;
+}
+
+int mnts_userns_probe_locked(int nsfd, int userns_fd, struct mnts_ns *ns, struct mnts_error *err)
+{
+	int p[2], r = 0;
+	_cleanup_free_ char *res = xmalloc(ns->n_mounts + 1);
+	size_t got = 0;
+	pid_t pid;
+	int status;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return mnts_err(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		r = mnts_err(err, errno, "fork");
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		/* the namespace, then its owner (root of the initial user
+		 * namespace may enter both; setns refuses one's own user
+		 * namespace): a copy by the same owner keeps every lock, and
+		 * is ours to try umount in */
+		char stage = 'm';
+
+		close(p[0]);
+		if ((same_ns(nsfd, "mnt") || setns(nsfd, CLONE_NEWNS) == 0) &&
+		    (stage = 'u', same_ns(userns_fd, "user") || setns(userns_fd, CLONE_NEWUSER) == 0) &&
+		    (stage = 'c', unshare(CLONE_NEWNS) == 0)) {
+			r = probe_child(ns, p[1]);
+			_exit(r < 0 ? -r & 0xff : 0);
+		}
+		r = errno;
+		(void)!write(p[1], &stage, 1);
+		_exit(r & 0xff);
+	}
+	close(p[1]);
+	while (got < ns->n_mounts) {
+		ssize_t k = read(p[0], res + got, ns->n_mounts - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || got != ns->n_mounts) {
+		static const char *const stages[] = {
+		    ['m'] = "enter the namespace", ['u'] = "enter its owning user namespace",
+		    ['c'] = "copy the namespace", ['p'] = "make the copy private"};
+		unsigned char st = got == 1 ? (unsigned char)res[0] : 0;
+
+		return mnts_err(err,
+				WIFEXITED(status) && WEXITSTATUS(status) ? WEXITSTATUS(status) : EIO,
+				"%s", st < ARRAY_SIZE(stages) && stages[st] ? stages[st] : "probe");
+	}
+	for (size_t i = 0; i < ns->n_mounts; i++)
+		ns->mounts[i].locked = res[i] == 'L';
+	ns->owner.locked_known = true;
+	return 0;
 }

@@ -35,3 +35,14 @@ bool mnts_userns_self_initial(void);
 /* The live user namespace with this nsfs inode, found among the processes
  * in /proc.  Returns: fd or -ENOENT. */
 int mnts_userns_open_live(uint64_t ino);
+
+/* Which mounts of ns, read from the live mount namespace nsfd owned by the
+ * user namespace userns_fd (not the initial one), are locked (MNT_LOCKED):
+ * a child enters both and copies the namespace (a copy by the same owner
+ * keeps every lock, and takes no new one), makes the copy private, and
+ * tries umount2() of each mount by its path while an O_PATH fd holds it: EINVAL is
+ * locked, EBUSY (the fd holds it) is not.  The root, nsfs mounts and a
+ * mount its path does not reach (covered) count as locked, as a copy of
+ * the namespace makes them.  Sets each mount's locked and
+ * ns->owner.locked_known.  Returns: 0 or -errno (nothing set). */
+int mnts_userns_probe_locked(int nsfd, int userns_fd, struct mnts_ns *ns, struct mnts_error *err);

@@ -145,6 +145,9 @@ int mnts_run_ns_own(struct mnts_exec *x, const struct mnts_step *s, struct mnts_
 		return fd;
 	close_slot(x, s->aux);
 	*slot(x, s->aux) = fd;
+	/* entering the namespace now means entering the copy */
+	if (x->cur_ns == s->obj)
+		x->cur_ns = -2;
 	(void)mnts_mnt_ns_id(fd, &x->ns_ids[s->obj]);
 	if (created)
 		*slot(x, s->dst) = TAKE_FD(userns);

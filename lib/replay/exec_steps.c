@@ -110,8 +110,9 @@ static int set_group(int from, int to)
 /* Whether the mountpoint of a mount is a file in its parent (cloned
  * before it): move_mount refuses to put a directory on a file and the
  * reverse (EINVAL), and a fresh filesystem must give the mount a root of the
- * same kind (an lxcfs-style file bind onto /proc/cpuinfo).  Unknown (no
- * parent, or a mountpoint still to be created) means a directory. */
+ * same kind (an lxcfs-style file bind onto /proc/cpuinfo).  The captured
+ * root_type says; without it, unknown (no parent, or a mountpoint still to
+ * be created) means a directory. */
 static bool mountpoint_is_file(struct mnts_exec *x, const struct mnts_step *s)
 {
 	const struct mnts_mount *m = x->plan->mounts[s->obj].m;
@@ -119,6 +120,10 @@ static bool mountpoint_is_file(struct mnts_exec *x, const struct mnts_step *s)
 	const char *rel;
 	struct stat st;
 
+	/* recorded (format 3): the parent of a new superblock has no
+	 * mountpoint yet to tell */
+	if (m->root_type != MNTS_ROOT_UNKNOWN)
+		return m->root_type == MNTS_ROOT_FILE;
 	if (s->aux < 0 || *slot(x, s->aux) < 0 || !m->parent)
 		return false;
 	rel = mnts_path_below(m->mountpoint, m->parent->mountpoint);
@@ -398,6 +403,18 @@ int mnts_run_mountpoint(struct mnts_exec *x, const struct mnts_step *s, struct m
 	return 0;
 }
 
+/* The mount of step s (its src) onto the mountpoint fd at (or -errno, as
+ * returned by what opened it). */
+static int move_onto(struct mnts_exec *x, const struct mnts_step *s, int at, struct mnts_error *err)
+{
+	if (at < 0)
+		return at;
+	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
+				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return mnts_err(err, errno, "move_mount");
+	return 0;
+}
+
 /* ATTACH onto the parent (aux) at rel, one component (plan.c). */
 static int do_attach_at(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
@@ -410,12 +427,7 @@ static int do_attach_at(struct mnts_exec *x, const struct mnts_step *s, struct m
 	if (errno != ENOENT)
 		return mnts_err(err, errno, "move_mount");
 	at = open_mountpoint(x, s->obj, *slot(x, s->aux), s->rel, s->create, s->view, err);
-	if (at < 0)
-		return at;
-	if (mnts_sys_move_mount(*slot(x, s->src), "", at, "",
-				MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return mnts_err(err, errno, "move_mount");
-	return 0;
+	return move_onto(x, s, at, err);
 }
 
 int mnts_run_ns_create(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
@@ -688,5 +700,76 @@ int mnts_run_drop(struct mnts_exec *x, const struct mnts_step *s, struct mnts_er
 		close_slot(x, plan->sbs[k].slot);
 		close_slot(x, plan->sbs[k].ns_slot);
 	}
+	return 0;
+}
+
+/* Inside the owned copy of mount obj's namespace (entered): an O_PATH fd
+ * of its mountpoint (of the mount itself, when it is attached), checked
+ * to be on the superblock of same (the fd of a mount of it, or of its
+ * parent): a path only reaches the topmost mount.  Returns: fd or -errno. */
+static int open_inside(struct mnts_exec *x, int obj, int same, struct mnts_error *err)
+{
+	const struct mnts_mount *m = x->plan->mounts[obj].m;
+	_cleanup_close_ int root = open("/", O_PATH | O_CLOEXEC | O_DIRECTORY);
+	struct stat want, got;
+	const char *rel;
+	int fd;
+
+	if (root < 0)
+		return mnts_err(err, errno, "open the namespace's root");
+	/* the snapshot's paths are below its root's mountpoint (--subtree) */
+	rel = mnts_path_below(m->mountpoint, m->ns->root->mountpoint);
+	if (!rel)
+		return mnts_err(err, EINVAL, "'%s': not below the namespace's root", m->mountpoint);
+	fd = mnts_open_beneath(root, rel);
+	if (fd < 0)
+		return mnts_err(err, -fd, "open '%s' in the owned namespace", m->mountpoint);
+	if (fstat(*slot(x, same), &want) < 0 || fstat(fd, &got) < 0 || want.st_dev != got.st_dev) {
+		close(fd);
+		return mnts_err(err, EXDEV,
+				"open '%s' in the owned namespace: another mount covers it",
+				m->mountpoint);
+	}
+	return fd;
+}
+
+/* The namespace (index into plan->nss) of mount i. */
+static int ns_of_mount(const struct mnts_exec *x, int i)
+{
+	for (size_t n = 0; n < x->plan->n_nss; n++)
+		if (x->plan->nss[n].ns == x->plan->mounts[i].m->ns)
+			return (int)n;
+	return -1;
+}
+
+/* Enters the owned copy of step s's mount's namespace: an O_PATH fd of
+ * its mountpoint (open_inside(), checked against the slot aux).  Returns:
+ * fd or -errno. */
+static int enter_inside(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	int r = enter_ns(x, ns_of_mount(x, s->obj), err);
+
+	return r < 0 ? r : open_inside(x, s->obj, s->aux, err);
+}
+
+int mnts_run_attach_inside(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int at = enter_inside(x, s, err);
+
+	return move_onto(x, s, at, err);
+}
+
+int mnts_run_rejoin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
+{
+	_cleanup_close_ int fd = enter_inside(x, s, err);
+
+	if (fd < 0)
+		return fd;
+	/* set-group wants a private mount: the copy made this one a slave
+	 * of the mount it was copied from */
+	if (setattr(fd, 0, 0, MS_PRIVATE, -1) < 0)
+		return mnts_err(err, errno, "make private");
+	if (set_group(*slot(x, s->src), fd) < 0)
+		return mnts_err(err, errno, "move_mount set-group");
 	return 0;
 }

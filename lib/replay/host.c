@@ -550,7 +550,9 @@ static bool fs_registered(const char *fstype)
  * (each statmount waits for the kernel's namespace lock, which another
  * process building or tearing down a big namespace holds for seconds): a
  * type the kernel does not know, or another superblock of a type that has
- * only one machine-wide, when the caller's namespace shows that one. */
+ * only one machine-wide (get_tree_single, devtmpfs: not cgroup, whose v1
+ * hierarchies and per-cgroup-namespace v2 roots are superblocks of their
+ * own), when the caller's namespace shows that one. */
 static void drop_impossible(struct mnts_live_wants *w, const struct mnts_live_table *live)
 {
 	size_t k = 0;
@@ -560,7 +562,10 @@ static void drop_impossible(struct mnts_live_wants *w, const struct mnts_live_ta
 		const struct mnts_fs_feature *feat = mnts_fs_feature(want->fstype);
 		bool other_sb = false;
 
-		if (!want->group_id && feat->shared && streq(feat->shared, "machine-wide"))
+		bool single = feat->reason && (strstr(feat->reason, "get_tree_single") ||
+					       streq(want->fstype, "devtmpfs"));
+
+		if (!want->group_id && single)
 			for (size_t j = 0; j < live->n && !other_sb; j++)
 				other_sb = streq(live->v[j].fstype, want->fstype) &&
 					   (live->v[j].dev_major != want->dev_major ||

@@ -354,6 +354,7 @@ void mnts_plan_done(struct mnts_plan *plan)
 	free(plan->sb_made);
 	free(plan->group_made);
 	free(plan->deferred);
+	free(plan->inside_tops);
 	free(plan->group_uses);
 	mnts_u64map_free(&plan->sb_by_dev);
 	mnts_u64map_free(&plan->group_by_id);

@@ -165,6 +165,10 @@ struct mnts_plan_mount {
 	int slave_of; /* pure slave: index of the master group, else -1 */
 	bool unlink_root; /* its root was deleted and its CLONE makes it: UNLINK_ROOT
 			   * removes it again once the trees are in place */
+	/* made by the container: in a namespace replay copies into its owner
+	 * (NS_OWN), a mount captured as not locked; built detached and attached
+	 * inside the copy (ATTACH_INSIDE), so the copy does not lock it */
+	bool inside;
 };
 
 struct mnts_plan_group {
@@ -214,6 +218,8 @@ enum mnts_step_kind {
 	MNTS_STEP_LIVE_MEMBER,
 	MNTS_STEP_UNLINK_ROOT,
 	MNTS_STEP_NS_OWN,
+	MNTS_STEP_ATTACH_INSIDE,
+	MNTS_STEP_REJOIN,
 	MNTS_STEP__COUNT
 };
 
@@ -266,6 +272,8 @@ struct mnts_plan {
 	 * --map-source), for reports */
 	struct mnts_plan_mapping *mappings;
 	size_t n_mappings;
+	int *inside_tops; /* the inside mounts whose parent is not, in attach order */
+	size_t n_inside_tops;
 };
 
 /* Adds a mapping to the plan (its strings copied). */

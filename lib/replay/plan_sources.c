@@ -412,6 +412,7 @@ static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 			   struct mnts_strv *bad)
 {
 	const struct mnts_live_mount *lm = NULL;
+	const struct mnts_mount *fm;
 	struct mnts_strbuf missing = {0};
 	size_t n_missing = 0;
 	bool ok = true;
@@ -423,6 +424,19 @@ static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		sb->how = MNTS_SB_LIVE;
 		sb->path = xstrdup(lm->target);
 		sb->root = xstrdup(lm->root);
+		return true;
+	}
+	/* live in another namespace (same boot, not --fresh): cloned there,
+	 * never a second overlay on the same upper directory */
+	fm = host->other_boot || plan->opts->fresh
+		     ? NULL
+		     : mnts_live_sb_elsewhere(&host->groups, sb->dev_major, sb->dev_minor,
+					      sb->fstype, sb->roots_common);
+	if (fm) {
+		sb->how = MNTS_SB_LIVE;
+		sb->path = xstrdup(fm->mountpoint);
+		sb->root = xstrdup(fm->root);
+		sb->ns_id = fm->ns->mnt_ns_id;
 		return true;
 	}
 	sb->how = MNTS_SB_FRESH;
@@ -625,11 +639,12 @@ static const struct mnts_mount **never_created(const struct mnts_snapshot *snap,
 			if (m->nsfs_type || streq(m->fstype, "nsfs"))
 				continue;
 			/* one look-up per run of one type, not per mount; an
-			 * overlay that is not live here is made, not looked for */
+			 * overlay is looked for elsewhere (not with --fresh):
+			 * made only when it is live nowhere */
 			if (!type || !streq(type, m->fstype)) {
 				type = m->fstype;
 				created = mnts_fs_feature(type)->create == MNTS_FS_CREATE_NEW ||
-					  mnts_fs_is_layered(type);
+					  (mnts_fs_is_layered(type) && opts->fresh);
 			}
 			if (created)
 				continue;

@@ -426,8 +426,10 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 	if (!rel)
 		return mnts_err(err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
 				mnts_plan_mount_name(m, name, sizeof(name)), m->parent->mountpoint);
-	if (strchr(rel, '/')) {
-		/* a longer path is resolved RESOLVE_BENEATH first (exec.c) */
+	/* made by the container on an inherited mount: its mountpoint now,
+	 * the attachment from inside the owned copy (add_owner_steps()); a
+	 * longer path is resolved RESOLVE_BENEATH first (exec.c) */
+	if ((pm->inside && !pp->inside) || strchr(rel, '/')) {
 		pm->mp_slot = plan_new_slot(plan);
 		s = plan_add_step(plan, MNTS_STEP_MOUNTPOINT, i);
 		s->src = pp->slot;
@@ -435,6 +437,10 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 		s->rel = rel;
 		s->create = create;
 		s->view = view;
+		if (pm->inside && !pp->inside) {
+			plan->inside_tops[plan->n_inside_tops++] = i;
+			return 0;
+		}
 		s = plan_add_step(plan, MNTS_STEP_ATTACH, i);
 		s->src = pm->slot;
 		s->aux = pm->mp_slot;
@@ -478,22 +484,83 @@ static void chain_live_sources(struct mnts_plan *plan)
 	}
 }
 
-/* A namespace captured as owned by a user namespace other than the initial
- * one is built as usual, then copied by a process in its owner (NS_OWN):
- * so the inherited mounts are locked, as in a container.  Returns: the
- * slot of the user namespace the step may create (pinned next to the
- * namespace), or -1 without the step. */
-static int add_owner_step(struct mnts_plan *plan, size_t n)
+/* Whether namespace n is copied into its owning user namespace (NS_OWN):
+ * captured as owned by one other than the initial one. */
+static bool owned(const struct mnts_plan *plan, size_t n)
 {
 	const struct mnts_ns *ns = plan->nss[n].ns;
-	struct mnts_step *s;
 
-	if (plan->opts->userns_none || !ns->owner.known || ns->owner.initial)
+	return plan->opts->target == MNTS_PLAN_TARGET_NEW && !plan->opts->userns_none &&
+	       ns->owner.known && !ns->owner.initial;
+}
+
+/* The mounts a container made (FORMAT.md §3, owner_userns.locked): in an
+ * owned namespace whose locks were probed, every mount but the root that
+ * is not locked.  They are built as usual but attached only inside the
+ * copy; an inherited member of a peer group joins it through an anchor
+ * (the copy makes it a slave: REJOIN), never by sharing itself. */
+static void mark_inside(struct mnts_plan *plan)
+{
+	plan->inside_tops = xcalloc(plan->n_mounts + 1, sizeof(int));
+	for (size_t n = 0; n < plan->n_nss; n++) {
+		const struct mnts_ns *ns = plan->nss[n].ns;
+
+		if (!owned(plan, n))
+			continue;
+		for (size_t k = 0; k < ns->n_mounts; k++) {
+			struct mnts_plan_mount *pm = &plan->mounts[plan->nss[n].base + (int)k];
+
+			pm->inside = ns->owner.locked_known && pm->m->parent && !pm->m->locked;
+			if (!pm->inside && pm->group >= 0)
+				plan->group_uses[pm->group]++;
+		}
+	}
+}
+
+/* A namespace captured as owned by a user namespace other than the initial
+ * one is built as usual, then copied by a process in its owner (NS_OWN):
+ * so the inherited mounts are locked, as in a container.  Then, inside the
+ * copy, what the container made: its mounts attached (ATTACH_INSIDE, not
+ * locked: they were never copied), the inherited members of peer groups
+ * put back in their groups (REJOIN: the copy made them slaves), and the
+ * unbindable of those mounts.  Returns: the slot of the user namespace
+ * NS_OWN may create (pinned next to the namespace), or -1 without it. */
+static int add_owner_steps(struct mnts_plan *plan, size_t n)
+{
+	const struct mnts_plan_ns *pn = &plan->nss[n];
+	struct mnts_step *s;
+	int userns_slot;
+
+	if (!owned(plan, n))
 		return -1;
 	s = plan_add_step(plan, MNTS_STEP_NS_OWN, (int)n);
-	s->aux = plan->nss[n].slot;
-	s->dst = plan_new_slot(plan);
-	return s->dst;
+	s->aux = pn->slot;
+	s->dst = userns_slot = plan_new_slot(plan);
+	for (size_t k = 0; k < plan->n_inside_tops; k++) {
+		int i = plan->inside_tops[k];
+		const struct mnts_plan_mount *pm = &plan->mounts[i];
+
+		if (pm->m->ns != pn->ns)
+			continue;
+		s = plan_add_step(plan, MNTS_STEP_ATTACH_INSIDE, i);
+		s->src = pm->slot;
+		s->aux = plan->mounts[plan_mount_index(plan, pm->m->parent)].slot;
+	}
+	for (size_t k = 0; k < pn->ns->n_mounts; k++) {
+		int i = pn->base + (int)k;
+		const struct mnts_plan_mount *pm = &plan->mounts[i];
+
+		if (!pm->inside && pm->group >= 0) {
+			s = plan_add_step(plan, MNTS_STEP_REJOIN, i);
+			s->src = plan->groups[pm->group].anchor_slot;
+			s->aux = pm->slot;
+		}
+		if (pm->inside && plan->deferred[i]) {
+			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, i);
+			s->aux = pm->slot;
+		}
+	}
+	return userns_slot;
 }
 
 /* Takes the ATTACH of root's last child (and what hangs from it) out of
@@ -545,6 +612,7 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	_cleanup_free_ struct mnts_step *held = NULL;
 	const struct mnts_plan_opts *opts = plan->opts;
 	struct mnts_step *s;
+	int *userns_slots;
 	int r;
 
 	plan->sb_made = xcalloc(plan->n_sbs + 1, sizeof(bool));
@@ -560,6 +628,7 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	for (size_t g = 0; g < plan->n_groups; g++)
 		if (plan->groups[g].master >= 0)
 			plan->group_uses[plan->groups[g].master]++;
+	mark_inside(plan);
 	if (opts->target == MNTS_PLAN_TARGET_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
 			plan->nss[n].slot = plan_new_slot(plan);
@@ -619,7 +688,8 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		const struct mnts_plan_mount *pm = &plan->mounts[i];
 
-		if (plan->deferred[i]) {
+		/* an inside mount's once it is inside (add_owner_steps()) */
+		if (plan->deferred[i] && !pm->inside) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
 			s->aux = pm->slot;
 		}
@@ -631,14 +701,17 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		}
 	}
 	chain_live_sources(plan);
+	/* before DROP: what happens inside an owned copy uses the anchors */
+	userns_slots = xcalloc(plan->n_nss + 1, sizeof(int));
+	for (size_t n = 0; n < plan->n_nss; n++)
+		userns_slots[n] = add_owner_steps(plan, n);
 	plan_add_step(plan, MNTS_STEP_DROP, -1);
 	if (opts->target == MNTS_PLAN_TARGET_NEW)
 		for (size_t n = 0; n < plan->n_nss; n++) {
-			int userns_slot = add_owner_step(plan, n);
-
 			s = plan_add_step(plan, MNTS_STEP_PIN, (int)n);
 			s->aux = plan->nss[n].slot;
-			s->src = userns_slot;
+			s->src = userns_slots[n];
 		}
+	free(userns_slots);
 	return 0;
 }

@@ -453,6 +453,11 @@ static void check_source(struct mnts_preflight *pf, const struct mnts_plan *plan
 
 		if (m->deleted || !rel)
 			continue; /* made again (plan_steps.c), or refused by the plan */
+		if (!*rel) {
+			/* the source itself: it may be a file (a mapped file bind) */
+			sf->root_kind[i] = kind_of(fd);
+			continue;
+		}
 		at = mnts_open_beneath(fd, rel);
 		if (at >= 0) {
 			sf->root_kind[i] = kind_of(at);

@@ -211,6 +211,19 @@ static void describe_ns_own(const struct mnts_step_ref *r, char *buf, size_t siz
 			 ns->label, ns->owner.uid_map.n ? ns->owner.uid_map.v[0] : "");
 }
 
+static void describe_attach_inside(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "attach '%s' from inside the owned copy (made by the container: not locked)",
+		 r->name);
+}
+
+static void describe_rejoin(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "put '%s' back in peer group %" PRIu64 " inside the owned copy (the copy made it a slave)",
+		 r->name, r->m->shared_id);
+}
+
 static void describe_live_member(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	const struct mnts_plan_group *g = r->g;
@@ -306,6 +319,13 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
      * child's unshare CLONE_NEWUSER with the maps written; then a child
      * setns to the namespace, setns to the owner, unshare CLONE_NEWNS */
     [MNTS_STEP_NS_OWN] = {"ns_own", MNTS_STEP_OBJ_NS, mnts_run_ns_own, describe_ns_own},
+    /* setns into the owned copy, openat2 RESOLVE_BENEATH O_PATH of the
+     * mountpoint from its root (fstat: the parent's superblock), move_mount */
+    [MNTS_STEP_ATTACH_INSIDE] = {"attach_inside", MNTS_STEP_OBJ_MOUNT, mnts_run_attach_inside,
+				 describe_attach_inside},
+    /* setns into the owned copy, openat2 as for ATTACH_INSIDE, mount_setattr
+     * MS_PRIVATE, move_mount MOVE_MOUNT_SET_GROUP from the group's anchor */
+    [MNTS_STEP_REJOIN] = {"rejoin", MNTS_STEP_OBJ_MOUNT, mnts_run_rejoin, describe_rejoin},
 };
 _Static_assert(ARRAY_SIZE(mnts_step_kinds) == MNTS_STEP__COUNT,
 	       "mnts_step_kinds: one entry per enum mnts_step_kind");

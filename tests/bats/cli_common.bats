@@ -74,14 +74,14 @@ EX="$TOP/spec/examples/group-tree.json"
 }
 
 @test "replay -q --dry-run: the plan is made, not printed, exit 0" {
-	run --separate-stderr "$MNTSNAP" replay --dry-run --new=/nonexistent "$EX"
+	run --separate-stderr "$MNTSNAP" replay --dry-run --mkdir --new=/nonexistent "$EX"
 	assert_success
 	[ "${#lines[@]}" -gt 2 ]
-	run --separate-stderr "$MNTSNAP" replay -q --dry-run --new=/nonexistent "$EX"
+	run --separate-stderr "$MNTSNAP" replay -q --dry-run --mkdir --new=/nonexistent "$EX"
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
-	run --separate-stderr "$MNTSNAP" -q replay --dry-run --new=/nonexistent "$EX"
+	run --separate-stderr "$MNTSNAP" -q replay --dry-run --mkdir --new=/nonexistent "$EX"
 	assert_success
 	assert_output ""
 }
@@ -110,10 +110,10 @@ without -q rc=1"
 	assert_line --regexp '^ +--target=PID +'
 	assert_line --regexp '^ +--dry-run +'
 	refute_output --regexp '(^| )-[tn],'
-	run --separate-stderr "$MNTSNAP" replay --dry-run --new=/nonexistent "$EX"
+	run --separate-stderr "$MNTSNAP" replay --dry-run --mkdir --new=/nonexistent "$EX"
 	assert_success
 	local plan=$output
-	run --separate-stderr "$MNTSNAP" replay -n --new=/nonexistent "$EX"
+	run --separate-stderr "$MNTSNAP" replay -n --mkdir --new=/nonexistent "$EX"
 	assert_success
 	assert_equal "$output" "$plan"
 	# -t is still --target: two targets are refused the same way

@@ -217,7 +217,7 @@ as_nobody() {
 	for line in "${stderr_lines[@]}"; do
 		[[ "$line" == "mntsnap: capture: warning: "* ]]
 	done
-	[[ "$stderr" =~ "mntsnap: capture: warning: the mount namespaces of "[0-9]+" process"(es)?" could not be read: Permission denied" ]]
+	[[ "$stderr" =~ "mntsnap: capture: warning: the mount namespaces of "[0-9]+" process"(es)?" (pid "[0-9]+(" and others")?") could not be read: Permission denied" ]]
 	# -q: the snapshot still says so, stderr does not
 	run --separate-stderr as_nobody "$MNTSNAP" -q capture -A
 	assert_success

@@ -16,7 +16,7 @@ is_stripped() { ! readelf -S "$1" | grep -q '\.symtab'; }
 		./usr/share/bash-completion/completions/mntsnap)
 	local f
 	for f in "$TOP"/spec/*.md; do want+=("./usr/share/doc/mntsnap/$(basename "$f")"); done
-	want+=(./usr/share/man/man8/mntsnap.8)
+	want+=(./usr/share/man/man8/mntsnap.8 ./usr/share/mntsnap/bats/mntsnap.bash)
 	for f in "$TOP"/spec/*.schema.json; do want+=("./usr/share/mntsnap/$(basename "$f")"); done
 	assert_output "$(printf '%s\n' "${want[@]}" | sort)"
 	# the specifications are there, FORMAT.md and DIFF-JSON.md among them

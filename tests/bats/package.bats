@@ -44,6 +44,7 @@ Architecture: $(dpkg --print-architecture)"
 	# the specifications (FORMAT.md, DIFF-JSON.md, SPEC.md, ...), compressed
 	for f in "$TOP"/spec/*.md; do want+=("./usr/share/doc/mntsnap/$(basename "$f").gz"); done
 	for f in "$TOP"/spec/*.schema.json; do want+=("./usr/share/mntsnap/$(basename "$f")"); done
+	want+=(./usr/share/mntsnap/bats/mntsnap.bash)
 	run bash -c 'dpkg-deb -c "$1" | awk "{ print \$NF }" | grep -v "/$" | sort' bash "$DEB"
 	assert_output "$(printf '%s\n' "${want[@]}" | sort)"
 	assert_line ./usr/share/doc/mntsnap/FORMAT.md.gz

@@ -13,7 +13,8 @@ setup() {
 }
 
 # The layout under $L, a tmpfs of the test's namespace: /x and /y share the
-# deleted directory /d1, /fx is a bind of the deleted file /f.
+# deleted directory /d1, /fx and /fy the deleted file /f; /gx is a bind of
+# the file /g, not deleted.
 lay_deleted='
 	L=$TMP/lay
 	mkdir -p "$L"
@@ -21,9 +22,14 @@ lay_deleted='
 	mkdir "$L/d1" "$L/x" "$L/y"
 	: >"$L/f"
 	: >"$L/fx"
+	: >"$L/fy"
+	: >"$L/g"
+	: >"$L/gx"
 	mount --bind "$L/d1" "$L/x"
 	mount --bind "$L/d1" "$L/y"
 	mount --bind "$L/f" "$L/fx"
+	mount --bind "$L/f" "$L/fy"
+	mount --bind "$L/g" "$L/gx"
 	rmdir "$L/d1"
 	rm "$L/f"
 	"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
@@ -55,20 +61,23 @@ EOF
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		ns_mountinfo "$TMP/out/ns0" | awk "{ print \"mi: \" \$5, \$4 }"
 		echo "fx-is: $(stat_in "$TMP/out/ns0" /fx)"
+		echo "fy-is: $(stat_in "$TMP/out/ns0" /fy)"
 		echo "x-is: $(stat_in "$TMP/out/ns0" /x)"
 	'
 	assert_success
-	assert_line "host-after: fx x y "
+	assert_line "host-after: fx fy g gx x y "
 	assert_line "diff-exit=0"
 	assert_line "mi: /x /d1//deleted"
 	assert_line "mi: /y /d1//deleted"
 	assert_line "mi: /fx /f//deleted"
+	assert_line "mi: /fy /f//deleted"
 	assert_line "fx-is: file"
+	assert_line "fy-is: file"
 	assert_line "x-is: dir"
 }
 
-@test "replay --fresh: deleted roots, the original torn down first" {
-	run in_private_ns "$lay_deleted"'
+@test "replay --fresh: deleted roots, the original torn down first: directories and files as they were" {
+	run in_private_ns "$lay_deleted$stat_in"'
 		umount -R "$L"
 		"$MNTSNAP" replay --fresh --mkdir --new="$TMP/out" "$TMP/snap.json"
 		"$MNTSNAP" capture --mount="$TMP/out/ns0" -o "$TMP/after.json"
@@ -76,12 +85,42 @@ EOF
 		echo "diff-exit=$?"
 		source "$TOP/tests/bats/roundtrip_helper.bash"
 		ns_mountinfo "$TMP/out/ns0" | awk "{ print \"mi: \" \$5, \$4 }"
+		for p in /x /y /fx /fy /gx; do
+			echo "$p-is: $(stat_in "$TMP/out/ns0" $p)"
+		done
+		jq -r ".namespaces[0].mounts[] | \"type: \(.mountpoint) \(.root_type)\"" "$TMP/snap.json"
 	'
 	assert_success
 	assert_line "diff-exit=0"
 	assert_line "mi: /x /d1//deleted"
 	assert_line "mi: /y /d1//deleted"
 	assert_line "mi: /fx /f//deleted"
+	assert_line "mi: /fy /f//deleted"
+	assert_line "mi: /gx /g"
+	assert_line "/x-is: dir"
+	assert_line "/y-is: dir"
+	assert_line "/fx-is: file"
+	assert_line "/fy-is: file"
+	assert_line "/gx-is: file"
+	assert_line "type: $BATS_TEST_TMPDIR/lay/x dir"
+	assert_line "type: $BATS_TEST_TMPDIR/lay/fx file"
+	assert_line "type: $BATS_TEST_TMPDIR/lay/gx file"
+}
+
+@test "diff: a root that became a directory, or a file, is a difference (exit 1)" {
+	run in_private_ns "$lay_deleted"'
+		jq "(.namespaces[0].mounts[] | select(.mountpoint | endswith(\"/fx\")) | .root_type) = \"dir\"" \
+			"$TMP/snap.json" > "$TMP/dir.json"
+		r=0
+		"$MNTSNAP" diff "$TMP/snap.json" "$TMP/dir.json" || r=$?
+		echo "diff-exit=$r"
+		# not recorded on one side (an older snapshot): not compared
+		jq ".namespaces[0].mounts[].root_type = null" "$TMP/dir.json" > "$TMP/none.json"
+		"$MNTSNAP" diff "$TMP/snap.json" "$TMP/none.json"
+	'
+	assert_success
+	assert_line "diff-exit=1"
+	assert_line "~ $BATS_TEST_TMPDIR/lay/fx: root type: file -> dir"
 }
 
 @test "replay: a deleted root made again on the host is not replaced, nor removed" {
@@ -98,7 +137,7 @@ EOF
 	assert_success
 	assert_line "replay-exit=2"
 	assert_line --regexp "^mntsnap: replay: .*/lay/x.*: make the deleted root '/d1' again in its source: something else is there now.*$"
-	assert_line --partial "host-after: $BATS_TEST_TMPDIR/lay: d1 fx x y  $BATS_TEST_TMPDIR/lay/d1: keep"
+	assert_line --partial "host-after: $BATS_TEST_TMPDIR/lay: d1 fx fy g gx x y  $BATS_TEST_TMPDIR/lay/d1: keep"
 	assert_line "out: "
 }
 
@@ -116,7 +155,7 @@ EOF
 	assert_success
 	assert_line "replay-exit=2"
 	assert_line --regexp "^mntsnap: replay: .*/lay/y.*mountpoint '/y' is missing.*$"
-	assert_line "host-after: fx x "
+	assert_line "host-after: fx fy g gx x "
 }
 
 @test "capture: both kernel interfaces record a deleted root the same way" {

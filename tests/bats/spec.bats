@@ -35,6 +35,7 @@ declare -gA INVALID_ERROR=(
 	[nsfs-ns-not-mnt]="namespace 'ns0' mount 2147484754: nsfs.ns 'ns1': set for a 'net' namespace"
 	[pin-missing]="namespace 'ns0' mount 2147484754: nsfs.ns 'ns1': the pin is missing from that namespace's nsfs_paths"
 	[pin-no-nsfs-mount]="namespace 'ns1': nsfs_paths[1]: path '/run/ns2': no nsfs mount of this namespace there in 'ns0'"
+	[locked-unknown-mount]="namespace 'ns0': owner_userns.locked[1]: no mount 99"
 )
 declare -gA INVALID_KIND=(
 	[bad-format-version]=schema [cycle]=semantic [dangling-parent]=semantic
@@ -45,7 +46,7 @@ declare -gA INVALID_KIND=(
 	[pin-unnormalised-path]=schema [propagate-from-without-master]=semantic
 	[bad-capture-method]=schema [bad-capture-selection]=schema [unknown-mount-option]=schema
 	[nsfs-on-tmpfs]=semantic [nsfs-ns-not-mnt]=semantic [pin-missing]=semantic
-	[pin-no-nsfs-mount]=semantic
+	[pin-no-nsfs-mount]=semantic [locked-unknown-mount]=semantic
 )
 
 setup_file() {

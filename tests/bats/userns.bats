@@ -48,11 +48,13 @@ export build_container
 	run -0 in_private_ns '
 		eval "$build_container"
 		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
-		jq -e ".format_version >= 2" $TMP/c.json
-		jq -e ".namespaces[0].owner_userns == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/c.json
+		jq -e ".format_version == 3" $TMP/c.json
+		jq -e ".namespaces[0].owner_userns | del(.locked) == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/c.json
+		# every mount of the container is inherited: locked
+		jq -e ".namespaces[0] | .owner_userns.locked == [.mounts[].id]" $TMP/c.json
 		jq -e --argjson i $(stat -L -c %i /proc/$CPID/ns/user) ".namespaces[0].owner_userns_ino == \$i" $TMP/c.json
 		"$MNTSNAP" capture -p $$ --subtree $W > $TMP/h.json
-		jq -e ".namespaces[0].owner_userns == {initial: true, uid_map: [\"0 0 4294967295\"], gid_map: [\"0 0 4294967295\"]}" $TMP/h.json
+		jq -e ".namespaces[0].owner_userns == {initial: true, locked: null, uid_map: [\"0 0 4294967295\"], gid_map: [\"0 0 4294967295\"]}" $TMP/h.json
 		echo done'
 	assert_line done
 }
@@ -66,7 +68,8 @@ export build_container
 		test -e $W/out/ns0.userns
 		# the owner, as a user checks it: capture the pin
 		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
-		jq -e ".namespaces[0].owner_userns == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/r.json
+		jq -e ".namespaces[0].owner_userns | del(.locked) == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/r.json
+		jq -e ".namespaces[0] | .owner_userns.locked == [.mounts[].id]" $TMP/r.json
 		jq -e --argjson i $(stat -c %i $W/out/ns0.userns) ".namespaces[0].owner_userns_ino == \$i" $TMP/r.json
 		[ $(stat -c %i $W/out/ns0.userns) != $(stat -L -c %i /proc/self/ns/user) ]
 		"$MNTSNAP" diff $TMP/c.json $TMP/r.json
@@ -87,7 +90,8 @@ export build_container
 		umount -R $W/c
 		"$MNTSNAP" replay --fresh --new $W/out $TMP/c.json
 		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
-		jq -e ".namespaces[0].owner_userns == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/r.json
+		jq -e ".namespaces[0].owner_userns | del(.locked) == {initial: false, uid_map: [\"0 100000 65536\"], gid_map: [\"0 200000 1000\"]}" $TMP/r.json
+		jq -e ".namespaces[0] | .owner_userns.locked == [.mounts[].id]" $TMP/r.json
 		jq -e --argjson i $(stat -c %i $W/out/ns0.userns) ".namespaces[0].owner_userns_ino == \$i" $TMP/r.json
 		"$MNTSNAP" diff $TMP/c.json $TMP/r.json
 		echo done'
@@ -154,9 +158,9 @@ export build_container
 		set -e
 		[ $rc = 1 ]
 		# format 1: no owner_userns (unknown, not compared); rewritten as 2
-		jq "del(.namespaces[].owner_userns) | .format_version = 1" $TMP/c.json > $TMP/v1.json
+		jq "del(.namespaces[].owner_userns, .namespaces[].mounts[].root_type) | .format_version = 1" $TMP/c.json > $TMP/v1.json
 		"$MNTSNAP" diff $TMP/v1.json $TMP/c.json
-		jq ".format_version = 1" $TMP/c.json > $TMP/bad.json
+		jq "del(.namespaces[].mounts[].root_type) | .format_version = 1" $TMP/c.json > $TMP/bad.json
 		set +e
 		"$MNTSNAP" diff $TMP/bad.json $TMP/c.json 2> $TMP/err
 		rc=$?
@@ -182,4 +186,144 @@ export build_container
 		echo done'
 	assert_line rc=2
 	assert_line done
+}
+
+# A container that made mounts itself (issue 11 §5): inherited from the
+# test's namespace, so locked, are C, C/x (private) and C/h; made inside,
+# after the copy, by root of the container's user namespace: the tmpfs
+# C/y, the shared tmpfs C/y/s with its peer C/y/t, and C/y/u, a bind of
+# C/h, which the container made shared first (a group mixing an
+# inherited and a made member).  nsumount (outside the container's files)
+# enters a user and a mount namespace and unmounts one mount alone.
+build_made='
+	# root of the container (uid 100000 outside) must reach W: not under
+	# the private TMP of the test
+	W=$(mktemp -d /tmp/mntsnap-userns.XXXXXX)
+	chmod 755 $W
+	mount -t tmpfs -o size=1m wsrc $W
+	mkdir $W/c $W/out $W/out2
+	mount -t tmpfs -o size=1m ctr $W/c
+	mkdir $W/c/x $W/c/y $W/c/h
+	mount -t tmpfs -o ro,nosuid,size=1m inner $W/c/x
+	mount -t tmpfs -o size=1m hin $W/c/h
+	printf "%s\n" "#define _GNU_SOURCE" "#include <errno.h>" "#include <fcntl.h>" "#include <sched.h>" \
+		"#include <stdio.h>" "#include <string.h>" "#include <sys/mount.h>" \
+		"int main(int c, char **v) { int u = open(v[1], O_RDONLY), m = open(v[2], O_RDONLY);" \
+		"(void)c; if (u < 0 || m < 0 || setns(m, CLONE_NEWNS) < 0 || setns(u, CLONE_NEWUSER) < 0) {" \
+		"perror(\"setns\"); return 2; } if (umount2(v[3], 0) < 0) {" \
+		"printf(\"%s\\n\", strerror(errno)); return 1; } puts(\"unmounted\"); return 0; }" \
+		> $TMP/nsumount.c
+	cc -o $TMP/nsumount $TMP/nsumount.c
+	unshare --user --mount --propagation unchanged sleep 60 &
+	CPID=$!
+	trap "kill $CPID 2>/dev/null || :; umount -R $W 2>/dev/null || :; rmdir $W" EXIT
+	for _ in $(seq 50); do
+		[ "$(readlink /proc/$CPID/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
+		sleep 0.1
+	done
+	echo "0 100000 65536" > /proc/$CPID/uid_map
+	echo "0 100000 65536" > /proc/$CPID/gid_map
+	nsenter -t $CPID --user --mount sh -ec "
+		mount -t tmpfs made $W/c/y
+		mkdir $W/c/y/s $W/c/y/t $W/c/y/u
+		mount -t tmpfs -o size=1m sh $W/c/y/s
+		mount --make-shared $W/c/y/s
+		mount --bind $W/c/y/s $W/c/y/t
+		mount --make-shared $W/c/h
+		mount --bind $W/c/h $W/c/y/u"
+'
+export build_made
+
+# The replayed namespace DIR/ns0 against the snapshot: the same layout, the
+# inherited mounts locked and the others not (captured, and tried).
+check_made='
+	"$MNTSNAP" capture -m $OUT/ns0 > $TMP/r.json
+	"$MNTSNAP" diff $TMP/c.json $TMP/r.json
+	jq -e "[.namespaces[0] | .owner_userns.locked[] as \$i | .mounts[] | select(.id == \$i) | .mountpoint] == [\"/\", \"/x\", \"/h\"]" $TMP/r.json
+	jq -e "[.namespaces[0].mounts[] | select(.mountpoint == (\"/y/s\", \"/y/t\")) | .shared_id] | .[0] == .[1] and .[0] > 0" $TMP/r.json
+	jq -e "[.namespaces[0].mounts[] | select(.mountpoint == (\"/h\", \"/y/u\")) | .shared_id] | .[0] == .[1] and .[0] > 0" $TMP/r.json
+	jq -e "[.namespaces[0].mounts[] | select(.mountpoint == (\"/h\", \"/y/s\")) | .master_id] == [0, 0]" $TMP/r.json
+	[ "$($TMP/nsumount $USERNS $OUT/ns0 /x)" = "Invalid argument" ]
+	[ "$($TMP/nsumount $USERNS $OUT/ns0 /h)" = "Invalid argument" ]
+	[ "$($TMP/nsumount $USERNS $OUT/ns0 /y/t)" = unmounted ]
+	[ "$($TMP/nsumount $USERNS $OUT/ns0 /y/u)" = unmounted ]
+'
+export check_made
+
+@test "userns: capture records which mounts are locked: the inherited ones, not those the container made" {
+	run -0 in_private_ns '
+		eval "$build_made"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		jq -e "[.namespaces[0] | .owner_userns.locked[] as \$i | .mounts[] | select(.id == \$i) | .mountpoint] == [\"$W/c\", \"$W/c/x\", \"$W/c/h\"]" $TMP/c.json
+		jq -e "[.namespaces[0].mounts[] | select(.mountpoint == (\"$W/c/y/s\", \"$W/c/y/t\")) | .shared_id] | .[0] == .[1] and .[0] > 0" $TMP/c.json
+		# the locks are part of the layout: diff reports one that changed
+		jq "(.namespaces[0].owner_userns.locked) |= .[:2]" $TMP/c.json > $TMP/d.json
+		set +e
+		"$MNTSNAP" diff $TMP/c.json $TMP/d.json > $TMP/out
+		rc=$?
+		set -e
+		cat $TMP/out
+		[ $rc = 1 ]
+		grep -qx "~ $W/c/h: locked: yes -> no" $TMP/out
+		echo done'
+	assert_line done
+}
+
+@test "userns: replay locks the inherited mounts only; the container's own are unlocked and stay shared" {
+	run -0 in_private_ns '
+		eval "$build_made"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		kill $CPID; wait $CPID || :
+		"$MNTSNAP" replay --new $W/out $TMP/c.json
+		OUT=$W/out USERNS=$W/out/ns0.userns
+		eval "$check_made"
+		echo done'
+	assert_line done
+}
+
+@test "userns: --fresh, the original torn down: the inherited mounts locked, the container's own not, groups shared" {
+	run -0 in_private_ns '
+		eval "$build_made"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		kill $CPID; wait $CPID || :
+		umount -R $W/c
+		"$MNTSNAP" replay --fresh --new $W/out $TMP/c.json
+		OUT=$W/out USERNS=$W/out/ns0.userns
+		eval "$check_made"
+		echo done'
+	assert_line done
+}
+
+@test "userns: with the live owner, and without recorded locks (every mount inherited, groups still shared)" {
+	run -0 in_private_ns '
+		eval "$build_made"
+		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+		"$MNTSNAP" replay --new $W/out $TMP/c.json
+		OUT=$W/out USERNS=/proc/$CPID/ns/user
+		eval "$check_made"
+		# locks not recorded (a file written before they were): all
+		# copied in, locked, as a container started the usual way
+		jq ".namespaces[0].owner_userns.locked = null" $TMP/c.json > $TMP/n.json
+		"$MNTSNAP" replay --new $W/out2 $TMP/n.json
+		"$MNTSNAP" capture -m $W/out2/ns0 > $TMP/r2.json
+		jq -e "[.namespaces[0] | .owner_userns.locked | length] == [7]" $TMP/r2.json
+		jq -e "[.namespaces[0].mounts[] | select(.mountpoint == (\"/y/s\", \"/y/t\")) | .shared_id] | .[0] == .[1] and .[0] > 0" $TMP/r2.json
+		[ "$($TMP/nsumount /proc/$CPID/ns/user $W/out2/ns0 /y/t)" = "Invalid argument" ]
+		echo done'
+	assert_line done
+}
+
+@test "userns: capture -A inside a user namespace warns about the namespaces it could not see (how many, a pid), exit 0" {
+	require_root
+	run --separate-stderr unshare --user --map-root-user --mount "$MNTSNAP" capture -A
+	assert_success
+	jq -e '.namespaces | length >= 1' <<<"$output"
+	# its own namespace, probed: the locks are recorded
+	jq -e '.namespaces[0].owner_userns.locked | length >= 1' <<<"$output"
+	[ "${#stderr_lines[@]}" -ge 1 ]
+	for line in "${stderr_lines[@]}"; do
+		[[ "$line" == "mntsnap: capture: warning: "* ]]
+	done
+	[[ "$stderr" =~ "mntsnap: capture: warning: the mount namespaces of "[0-9]+" process"(es)?" (pid "[0-9]+(" and others")?") could not be read: "(Permission denied|Operation not permitted) ]]
+	jq -e '[.warnings[] | select(test("^the mount namespaces of [0-9]+ process(es)? \\(pid [0-9]+"))] | length == 1' <<<"$output"
 }

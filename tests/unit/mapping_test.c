@@ -16,18 +16,22 @@ static const char snap_json[] =
     "\"format\":\"mntsnap\",\"format_version\":3,"
     "\"host\":{\"arch\":null,\"boot_id\":\"b\",\"hostname\":null,\"kernel\":null},"
     "\"namespaces\":[{\"label\":\"ns0\",\"mnt_ns_id\":null,\"mounts\":["
-#define M(id, parent, dev, root, mp, fstype)                                                        \
-	"{\"deleted\":false,\"dev\":\"" dev "\",\"fs_label\":null,\"fs_uuid\":null,\"fstype\":\"" fstype \
-	"\",\"id\":" #id ",\"idmap\":null,\"master_id\":0,\"mnt_id\":" #id                          \
+#define M(id, parent, dev, root, mp, fstype)                                                       \
+	"{\"deleted\":false,\"dev\":\"" dev                                                        \
+	"\",\"fs_label\":null,\"fs_uuid\":null,\"fstype\":\"" fstype "\",\"id\":" #id              \
+	",\"idmap\":null,\"master_id\":0,\"mnt_id\":" #id                                          \
 	",\"mount_options\":[\"rw\"],\"mountpoint\":\"" mp "\",\"nsfs\":null,\"parent\":" parent   \
-	",\"propagate_from\":0,\"root\":\"" root "\",\"shared_id\":0,\"source\":\"s\","            \
+	",\"propagate_from\":0,\"root\":\"" root                                                   \
+	"\",\"root_type\":null,\"shared_id\":0,\"source\":\"s\","                                  \
 	"\"super_options\":[\"rw\"],\"unbindable\":false}"
-    M(1, "null", "0:40", "/", "/", "tmpfs") "," M(2, "1", "0:50", "/", "/srv/a", "tmpfs") ","
-    M(3, "1", "0:50", "/vol1", "/ct/data", "tmpfs") ","
-    M(4, "1", "254:0", "/etc/resolv.conf", "/ct/resolv.conf", "ext4")
-    "],\"ns_ino\":null,\"nsfs_paths\":[],\"owner_userns\":null,\"owner_userns_ino\":null,"
-    "\"pids\":[],\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\",\"version\":null},"
-    "\"warnings\":[]}";
+    M(1, "null", "0:40", "/", "/", "tmpfs") "," M(2, "1", "0:50", "/", "/srv/a", "tmpfs") "," M(
+	3, "1", "0:50", "/vol1", "/ct/data",
+	"tmpfs") "," M(4, "1", "254:0", "/etc/resolv.conf", "/ct/resolv.conf",
+		       "ext4") "],\"ns_ino\":null,\"nsfs_paths\":[],\"owner_userns\":null,\"owner_"
+			       "userns_ino\":null,"
+			       "\"pids\":[],\"root_mount\":1}],\"tool\":{\"name\":\"mntsnap\","
+			       "\"version\":null},"
+			       "\"warnings\":[]}";
 
 int main(void)
 {
@@ -40,7 +44,8 @@ int main(void)
 		CHECK_INT(mnts_map_rule_add(&rules, "/srv/a/vol1=/v=1", "x", &err), 0);
 		CHECK_STR(rules.v[1].new_path, "/v=1");
 		CHECK(mnts_map_rule_add(&rules, "srv=/x", "--map-source 'srv=/x'", &err) < 0);
-		CHECK_STR(err.msg, "--map-source 'srv=/x': OLD 'srv': not an absolute normalised path");
+		CHECK_STR(err.msg,
+			  "--map-source 'srv=/x': OLD 'srv': not an absolute normalised path");
 		CHECK(mnts_map_rule_add(&rules, "/a", "y", &err) < 0);
 		CHECK_STR(err.msg, "y: expected OLD=NEW");
 		CHECK(mnts_map_rule_add(&rules, "/a=/b/", "y", &err) < 0);
