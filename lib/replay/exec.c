@@ -131,6 +131,14 @@ int mnts_run_ns_own(struct mnts_exec *x, const struct mnts_step *s, struct mnts_
 	bool created = false;
 	int fd;
 
+	/* from the caller's namespace: the user namespace is found or made
+	 * through its /proc (a namespace being built has none, and an ATTACH
+	 * before may have entered one: plan_steps.c) */
+	if (x->cur_ns != -1) {
+		if (setns(x->env->orig_ns, CLONE_NEWNS) < 0)
+			return mnts_err(err, errno, "setns back to the caller's namespace");
+		x->cur_ns = -1;
+	}
 	if (x->env->userns_fd >= 0) {
 		userns = fcntl(x->env->userns_fd, F_DUPFD_CLOEXEC, 3);
 		if (userns < 0)

@@ -260,8 +260,8 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		sb->root = xstrdup(lm->root);
 		/* a spec's made-up device becomes the one cloned (the clone
 		 * checks it has not changed since) */
-		sb->dev_major = lm->dev_major;
-		sb->dev_minor = lm->dev_minor;
+		sb->dev_major = sb->here_major = lm->dev_major;
+		sb->dev_minor = sb->here_minor = lm->dev_minor;
 		return true;
 	case MNTS_FS_SOURCE_NONE:
 		break;
