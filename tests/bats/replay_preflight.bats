@@ -52,7 +52,9 @@ both_refuse='
 	assert_line "n-exit=2"
 	assert_line --regexp "^n-err: mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/w/b' \(tmpfs [0-9]+:[0-9]+\): its root '/src/a' is not in its source '$BATS_TEST_TMPDIR/w' .*: No such file or directory$"
 	assert_line "real-exit=2"
-	assert_line --regexp "^real-err: mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/w/b' .*its root '/src/a' is not in its source"
+	# the real run meets it at its step (the preflight of a real run does not
+	# look up every source: replay undoes everything on a failed step)
+	assert_line --regexp "^real-err: mntsnap: replay: step [0-9]+, clone mount 'ns0:$BATS_TEST_TMPDIR/w/b' .*'/src/a'.*: No such file or directory$"
 	assert_line unchanged
 }
 
@@ -64,7 +66,7 @@ both_refuse='
 	assert_line "n-exit=2"
 	assert_line "n-err: mntsnap: replay: --external '$BATS_TEST_TMPDIR/nonexistent': its source: open_tree '$BATS_TEST_TMPDIR/nonexistent': No such file or directory"
 	assert_line "real-exit=2"
-	assert_line "real-err: mntsnap: replay: --external '$BATS_TEST_TMPDIR/nonexistent': its source: open_tree '$BATS_TEST_TMPDIR/nonexistent': No such file or directory"
+	assert_line --regexp "^real-err: mntsnap: replay: step [0-9]+, .* external '$BATS_TEST_TMPDIR/nonexistent': open_tree '$BATS_TEST_TMPDIR/nonexistent': No such file or directory$"
 	assert_line unchanged
 }
 
@@ -81,8 +83,7 @@ both_refuse='
 	assert_line --regexp "^n-err: mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/w/mp' \(tmpfs [0-9:]+\): its mountpoint '/mp' is missing in the reused filesystem of '$BATS_TEST_TMPDIR/w' \(--create-mountpoints creates it\): No such file or directory$"
 	assert_line --regexp "^n-err: mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/w/ff' \(tmpfs [0-9:]+\): its root is a file, its mountpoint '/ff' in '$BATS_TEST_TMPDIR/w' a directory "
 	assert_line "real-exit=2"
-	assert_line --regexp "^real-err: .*'ns0:$BATS_TEST_TMPDIR/w/mp' .*its mountpoint '/mp' is missing"
-	assert_line --regexp "^real-err: .*'ns0:$BATS_TEST_TMPDIR/w/ff' .*its root is a file"
+	assert_line --regexp "^real-err: mntsnap: replay: step [0-9]+, .*'ns0:$BATS_TEST_TMPDIR/w/(ff|mp)'"
 	assert_line unchanged
 }
 
@@ -99,8 +100,7 @@ both_refuse='
 	assert_line --regexp "^n-err: mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/w/b' .*its root '/src/a'"
 	assert_line "real-exit=2"
 	assert_line "real-err: mntsnap: replay: --new '$BATS_TEST_TMPDIR/missing': does not exist (create it, or give --mkdir)"
-	assert_line --regexp "^real-err: mntsnap: replay: --external '$BATS_TEST_TMPDIR/nonexistent': "
-	assert_line --regexp "^real-err: mntsnap: replay: 'ns0:$BATS_TEST_TMPDIR/w/b' .*its root '/src/a'"
+
 	assert_line unchanged
 	[ ! -e "$BATS_TEST_TMPDIR/missing" ]
 }
