@@ -792,7 +792,9 @@ static int parse_keyval(struct parser *p, struct mnts_spec_mount *m, const struc
 		return perr(p, t->col, "attribute", "unknown attribute '%s'", t->val);
 	memcpy(key, t->val, (size_t)t->eq);
 	key[t->eq] = '\0';
-	if (!*v && !streq(key, "fsopt"))
+	/* an empty source is a source (mount -t tmpfs "" DIR): the others
+	 * have none */
+	if (!*v && !streq(key, "fsopt") && !streq(key, "source"))
 		return perr(p, t->col, "attribute", "'%s': an empty value", t->val);
 
 	if (streq(key, "type")) {

@@ -332,7 +332,7 @@ int main(void)
 		CHECK(fails_with("/a tmpfs \"ro\"\n", "t.spec:1:10: attribute: unknown attribute 'ro'"));
 		CHECK(fails_with("/a b \"type\"=x\n", "t.spec:1:6: attribute: unknown attribute 'type=x'"));
 		CHECK(fails_with("/a source\n", "t.spec:1:4: attribute: 'source' needs a value (source=...)"));
-		CHECK(fails_with("/a source=\n", "t.spec:1:4: attribute: 'source=': an empty value"));
+		CHECK(fails_with("/a root=\n", "t.spec:1:4: attribute: 'root=': an empty value"));
 		CHECK(fails_with("/a root=rel\n", "t.spec:1:4: attribute: 'root=rel': not an absolute normalised path"));
 		CHECK(fails_with("/a bind=/x/\n", "t.spec:1:4: attribute: 'bind=/x/': "));
 		CHECK(fails_with("/a opts=ro,frob\n", "t.spec:1:4: attribute: 'opts=ro,frob': 'frob' is not a per-mount option"));
