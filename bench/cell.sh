@@ -191,11 +191,22 @@ if [ $have_capture = 1 ] && [ "$shape" != multi ]; then
 	"$M" diff -q "$W/A.json" "$W/B.json" && note "mntsnap diff A B: same (exit 0)" ||
 		note "mntsnap diff A B: exit $? ($("$M" diff "$W/A.json" "$W/B.json" 2>&1 | grep -c . ) lines)"
 fi
+# check (issue 12): the full spec of A (capture --format=spec of A's
+# mountinfo) checked against B: the comparison diff A B makes
+if [ $have_capture = 1 ]; then
+	"$M" capture -F "$W/A.mi" --format=spec -o "$W/A.spec" 2>/dev/null || true
+	[ -s "$W/A.spec" ] || note "check: no full spec of A"
+	[ ! -s "$W/A.spec" ] || { "$M" check -q "$W/A.spec" "$W/B.json" &&
+		note "mntsnap check A.spec B: met (exit 0)" ||
+		note "mntsnap check A.spec B: exit $?"; }
+fi
 for r in $(seq 1 "$reps"); do
 	rec sort-diff "$r" -- -o /dev/null bash -c 'export LC_ALL=C; diff <(awk -f "$1" "$2" | sort) <(awk -f "$1" "$3" | sort)' \
 		bash "$here/strip.awk" "$W/A.mi" "$W/B.mi" > /dev/null
 	[ $have_capture = 1 ] &&
 		rec diff "$r" -- -o /dev/null "$M" diff "$W/A.json" "$W/B.json" > /dev/null
+	[ $have_capture = 1 ] && [ -s "$W/A.spec" ] &&
+		rec check "$r" -- -o /dev/null "$M" check "$W/A.spec" "$W/B.json" > /dev/null
 done
 [ -z "${BENCH_KEEP_SNAPS:-}" ] || cp "$W/A.json" "$W/B.json" "$BENCH_KEEP_SNAPS/"
 drop "$keep"
