@@ -115,10 +115,13 @@ PY
 
 # A new namespace holds its one seed mount when its tree goes in, but the
 # tree goes in without the subtree of its root's last child, which follows
-# once the seed is gone: a tree of exactly fs.mount-max mounts fits, one
-# more is refused before anything is made.  (A directory where the pin goes
-# stops the replay in its preflight, so nothing is mounted.)
-@test "limits: --new takes a tree of fs.mount-max mounts and refuses one more up front" {
+# once the seed is gone: the up-front check lets a tree of exactly
+# fs.mount-max mounts through and refuses one more before anything is made.
+# (A directory where the pin goes stops the replay in its preflight, so
+# nothing is mounted.)  Known gap (issue 11 §6): the executor's last attach
+# of such a tree still fails with ENOSPC (seen with fs.mount-max 2000: a
+# 2,000-mount stack fails, 1,999 replays), so this checks the plan only.
+@test "limits: the up-front check passes a tree of fs.mount-max mounts and refuses one more" {
 	max=$(cat /proc/sys/fs/mount-max)
 	[ "$max" -le 200000 ] || skip "fs.mount-max is $max: too many to plan here"
 	snapshot_stacked "$max" ns0 >"$BATS_TEST_TMPDIR/fits.json"
