@@ -87,9 +87,9 @@ static int pin_at(struct mnts_exec *x, const char *label, int nsfd, struct mnts_
 		int state = mnts_pin_state(x->env->new_dir_fd, label);
 
 		if (state != MNTS_PIN_STALE)
-			return mnts_err(err, state < 0 ? -state : EEXIST,
-					"pin '%s/%s'%s", x->env->new_dir, label,
-					state == MNTS_PIN_LIVE ? ": a namespace is pinned there" : "");
+			return mnts_err(
+			    err, state < 0 ? -state : EEXIST, "pin '%s/%s'%s", x->env->new_dir,
+			    label, state == MNTS_PIN_LIVE ? ": a namespace is pinned there" : "");
 	} else if (file < 0) {
 		return mnts_err(err, -file, "create '%s/%s'", x->env->new_dir, label);
 	} else {
@@ -176,7 +176,7 @@ static int do_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_
 		r = mnts_root_dir_error(err, at, root_dir, " in the target namespace");
 		goto back;
 	}
-	shared = mnts_fd_on_shared_mount(at);
+	shared = mnts_fd_shared_mount(at, NULL, NULL);
 	if (shared != 0) {
 		r = shared < 0
 			? mnts_err(err, -shared, "--root '%s': statmount", root_dir)

@@ -18,6 +18,7 @@
 #include "lib/kernel/syscalls.h"
 #include "lib/replay/exec.h"
 #include "lib/replay/preflight.h"
+#include "lib/replay/replay_ns.h"
 #include "lib/replay/resolve.h"
 #include "lib/replay/sbsource.h"
 
@@ -63,29 +64,6 @@ int mnts_pin_state(int dirfd, const char *name)
 	return MNTS_PIN_OTHER;
 }
 
-/* The peer group and the mountpoint (as the caller sees it) of the mount
- * fd is on, when it is shared.  Returns: 1 shared, 0 not, or -errno. */
-static int shared_mount_of(int fd, uint64_t *ret_group, char **ret_mountpoint)
-{
-	struct statx stx;
-	struct {
-		struct mnts_statmount sm;
-		char buf[4096];
-	} b;
-
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &stx) < 0)
-		return -errno;
-	if (mnts_sys_statmount(stx.stx_mnt_id, 0, STATMOUNT_MNT_BASIC | STATMOUNT_MNT_POINT, &b.sm,
-			       sizeof(b)) < 0)
-		return -errno;
-	if (!(b.sm.mnt_propagation & MS_SHARED))
-		return 0;
-	*ret_group = b.sm.mnt_peer_group;
-	*ret_mountpoint =
-	    xstrdup((b.sm.mask & STATMOUNT_MNT_POINT) ? b.sm.str + b.sm.mnt_point : "?");
-	return 1;
-}
-
 /* The directory dir is in: "." for a relative name. */
 static char *parent_of(const char *dir)
 {
@@ -109,7 +87,7 @@ static void check_pin_dir_shared(struct mnts_preflight *pf, int fd, const char *
 {
 	_cleanup_free_ char *item = xasprintf("--new '%s'", dir), *mp = NULL;
 	uint64_t group = 0;
-	int r = shared_mount_of(fd, &group, &mp);
+	int r = mnts_fd_shared_mount(fd, &group, &mp);
 
 	if (r < 0)
 		mnts_findings_add(&pf->problems, item, "statmount: %s", strerror(-r));
@@ -294,7 +272,7 @@ static int check_root_dir(struct mnts_preflight *pf, const char *root_dir, int t
 		mnts_root_dir_error(&err, at, root_dir,
 				    target_ns >= 0 ? " in the target namespace" : "");
 	} else if (target_ns >= 0) {
-		shared = shared_mount_of(at, &group, &mp);
+		shared = mnts_fd_shared_mount(at, &group, &mp);
 		if (shared < 0)
 			mnts_err(&err, -shared, "--root '%s': statmount", root_dir);
 		else if (shared)
@@ -348,12 +326,14 @@ static void check_mount_max(struct mnts_preflight *pf, const struct mnts_plan *p
 			continue;
 		item = xasprintf("namespace '%s'", plan->nss[n].ns->label);
 		if (!present)
-			mnts_findings_add(&pf->problems, item, "needs %zu mounts, fs.mount-max is %lu: %s",
-					  need, max, strerror(ENOSPC));
-		else
 			mnts_findings_add(&pf->problems, item,
-					  "needs %zu mounts (%u there already), fs.mount-max is %lu: %s",
-					  need, present, max, strerror(ENOSPC));
+					  "needs %zu mounts, fs.mount-max is %lu: %s", need, max,
+					  strerror(ENOSPC));
+		else
+			mnts_findings_add(
+			    &pf->problems, item,
+			    "needs %zu mounts (%u there already), fs.mount-max is %lu: %s", need,
+			    present, max, strerror(ENOSPC));
 	}
 }
 

@@ -278,19 +278,27 @@ out:
 	return r < 0 ? r : fd;
 }
 
-int mnts_fd_on_shared_mount(int fd)
+int mnts_fd_shared_mount(int fd, uint64_t *ret_group, char **ret_mountpoint)
 {
 	struct statx stx;
 	struct {
 		struct mnts_statmount sm;
-		char buf[256];
+		char buf[4096];
 	} b;
+	uint64_t mask = STATMOUNT_MNT_BASIC | (ret_mountpoint ? STATMOUNT_MNT_POINT : 0);
 
 	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &stx) < 0)
 		return -errno;
-	if (mnts_sys_statmount(stx.stx_mnt_id, 0, STATMOUNT_MNT_BASIC, &b.sm, sizeof(b)) < 0)
+	if (mnts_sys_statmount(stx.stx_mnt_id, 0, mask, &b.sm, sizeof(b)) < 0)
 		return -errno;
-	return (b.sm.mnt_propagation & MS_SHARED) ? 1 : 0;
+	if (!(b.sm.mnt_propagation & MS_SHARED))
+		return 0;
+	if (ret_group)
+		*ret_group = b.sm.mnt_peer_group;
+	if (ret_mountpoint)
+		*ret_mountpoint =
+		    xstrdup((b.sm.mask & STATMOUNT_MNT_POINT) ? b.sm.str + b.sm.mnt_point : "?");
+	return 1;
 }
 
 int mnts_userns_for(const struct mnts_ns *ns, bool *ret_created, struct mnts_error *err)

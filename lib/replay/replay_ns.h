@@ -25,8 +25,8 @@ int mnts_ns_seed(int orig_ns, struct mnts_error *err);
  * namespace hold an nsfs mount of a younger one, and ids come in per-CPU
  * batches, so creation is retried on each CPU.  It is a copy of seed_ns
  * (mnts_ns_seed(): one empty tmpfs, so that a tree of up to fs.mount-max
- * mounts fits, its last subtree attached after the rest), or with seed_ns -1 a private copy of orig_ns.
- * Returns: ns fd or -errno. */
+ * mounts fits, its last subtree attached after the rest), or with seed_ns -1 a private copy of
+ * orig_ns. Returns: ns fd or -errno. */
 int mnts_ns_create(int orig_ns, int seed_ns, uint64_t min_id, uint64_t *ret_id,
 		   struct mnts_error *err);
 
@@ -42,9 +42,10 @@ int mnts_ns_populate(int orig_ns, int ns_fd, int tree_fd, const char *root_dir,
 int mnts_userns_from_maps(const struct mnts_strv *uid_map, const struct mnts_strv *gid_map,
 			  struct mnts_error *err);
 
-/* True when the mount under fd is shared (it would propagate what is
- * mounted on it).  Returns: 1, 0 or -errno. */
-int mnts_fd_on_shared_mount(int fd);
+/* Whether the mount fd is on is shared: 1 (and, each when not NULL, its
+ * peer group and its mountpoint as the caller sees it, "?" when the kernel
+ * does not say; free it), 0 not, or -errno. */
+int mnts_fd_shared_mount(int fd, uint64_t *ret_group, char **ret_mountpoint);
 
 /* The user namespace to own a replayed namespace that ns's capture says
  * was owned by a user namespace other than the initial one: the live one

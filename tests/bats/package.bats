@@ -13,7 +13,7 @@ setup_file() {
 	export VERSION DEB
 	# reuse a package newer than the binary and every file that goes in it
 	if [ -f "$DEB" ] && [ -z "$(find "$TOP/mntsnap" "$TOP/Makefile" "$TOP/debian" "$TOP/man" \
-		"$TOP/completion" "$TOP/spec" "$TOP/cmd" "$TOP/lib" -newer "$DEB" -print -quit)" ]; then
+		"$TOP/completion" "$TOP/share" "$TOP/spec" "$TOP/cmd" "$TOP/lib" -newer "$DEB" -print -quit)" ]; then
 		return 0
 	fi
 	make -s -C "$TOP" deb >"$BATS_FILE_TMPDIR/deb.log" 2>&1 || {
