@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 
 #include "lib/version.h"
 #include "lib/capture/capture.h"
 #include "lib/capture/identity.h"
+#include "lib/capture/roottype.h"
 #include "lib/core/log.h"
 #include "lib/core/lookup.h"
 #include "lib/core/macros.h"
@@ -217,7 +217,7 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 		if (src->file)
 			r = read_file(src, tns, err);
 		else if (c->use_listmount && src->ref.ns_id) {
-			r = mnts_statmount_ns(tns, src->ref.ns_id, err);
+			r = mnts_statmount_ns(tns, src->ref.ns_id, src->ref.fd, err);
 			if (r == -ENOENT && src->ref.fd >= 0) {
 				mnts_debug(1, "%s: %s; listing it from inside", src->what,
 					   err->msg);
@@ -259,14 +259,9 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 	return 0;
 }
 
-/* Whether the root of each mount of the linked, live namespace ns is a
- * directory: replay must make a file bind's root (a deleted one, or in a
- * new superblock) a file.  From the tree where it tells (a filesystem's
- * root, a mount with mounts below it, a namespace file), else, for a live
- * namespace, by fstatat of its mountpoint through /proc/PID/root (the
- * caller's own root for its namespace), on the mount's device (a chrooted
- * process's root is not the namespace's): only bind mounts without mounts
- * below them pay a call. */
+/* Whether the root of each mount of the linked namespace ns is a
+ * directory (roottype.h), through the namespace's root: the caller's own
+ * for its namespace, else a process's in it. */
 static void fill_root_types(struct mnts_ns *ns, bool live, bool self)
 {
 	_cleanup_close_ int rootfd = -1;
@@ -280,27 +275,7 @@ static void fill_root_types(struct mnts_ns *ns, bool live, bool self)
 		snprintf(base, sizeof(base), "/proc/%" PRIu64 "/root", ns->pids[0]);
 		rootfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		struct mnts_mount *m = &ns->mounts[i];
-		struct stat st;
-		bool below = false;
-
-		if (m->nsfs_type) {
-			m->root_type = MNTS_ROOT_FILE;
-			continue;
-		}
-		for (size_t k = 0; k < m->n_children && !below; k++)
-			below = !streq(m->children[k]->mountpoint, m->mountpoint);
-		if (below || streq(m->root, "/")) {
-			m->root_type = MNTS_ROOT_DIR;
-			continue;
-		}
-		if (rootfd >= 0 &&
-		    fstatat(rootfd, m->mountpoint[1] ? m->mountpoint + 1 : ".", &st,
-			    AT_SYMLINK_NOFOLLOW) == 0 &&
-		    major(st.st_dev) == m->dev_major && minor(st.st_dev) == m->dev_minor)
-			m->root_type = S_ISDIR(st.st_mode) ? MNTS_ROOT_DIR : MNTS_ROOT_FILE;
-	}
+	mnts_capture_root_types(ns, rootfd);
 }
 
 /* nsfs mounts of a mount namespace we captured name it and pin it. */

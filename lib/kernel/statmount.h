@@ -13,13 +13,14 @@
 bool mnts_statmount_supported(void);
 
 /* Fills ns->mounts (ns must have none) with the mounts of namespace ns_id
- * in kernel order.  Strings are raw; root and fstype are not post-processed
+ * in kernel order; nsfd (or -1) is that namespace, whose mount count lets
+ * the statmount calls start before the whole list is in.  Strings are raw; root and fstype are not post-processed
  * (no "//deleted" or nsfs handling); propagate_from is left 0 (statmount
  * across namespaces always reports 0: see mnts_statmount_propagate_from()).
  * Returns: 0; -EAGAIN when the namespace changed under us (a mount vanished
  * between listmount and statmount, or a parent is missing): retry; or
  * -errno. */
-int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err);
+int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_error *err);
 
 /* The same with only what replay needs of the caller's live mounts (ns_id 0:
  * the caller's namespace): ids, device, propagation, root, mountpoint and

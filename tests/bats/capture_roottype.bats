@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# mntsnap capture: root_type of bind mounts, which the capture answers with
+# one call per root dentry or per directory of many mountpoints instead of an
+# fstatat() per mount (lib/capture/roottype.c).  The answers must be those of
+# the per-mount rule: the mount in sight at the mountpoint, on the mount's
+# device; null when what is in sight there is something else.
+
+load test_helper
+
+# types_below SNAP BASE: "MOUNTPOINT-relative-to-BASE ROOT_TYPE" lines
+types_below() {
+	jq -r --arg b "$2/" '.namespaces[0].mounts[] | select(.mountpoint | startswith($b))
+		| "\(.mountpoint | ltrimstr($b)) \(.root_type)"' "$1" | sort
+}
+
+setup() {
+	export -f types_below
+}
+
+@test "capture: root_type of many file and directory binds in one directory (one listing)" {
+	require_root
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	mkdir $B/src $B/fb $B/db; mount -t tmpfs src $B/src
+	for i in $(seq 0 39); do
+		touch $B/src/f$i $B/fb/f$i; mkdir $B/src/d$i $B/db/d$i
+		mount --bind $B/src/f$i $B/fb/f$i; mount --bind $B/src/d$i $B/db/d$i
+	done
+	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+	types_below $TMP/snap.json $B > $TMP/types
+	[ "$(grep -c "^fb/f[0-9]* file$" $TMP/types)" = 40 ]
+	[ "$(grep -c "^db/d[0-9]* dir$" $TMP/types)" = 40 ]
+	[ "$(grep -c "^src dir$" $TMP/types)" = 1 ]
+	[ "$(wc -l < $TMP/types)" = 81 ]
+	'
+}
+
+@test "capture: root_type of many binds of one file (one answer per root), covered ones apart" {
+	require_root
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	mkdir $B/src $B/sh $B/ov; mount -t tmpfs src $B/src
+	touch $B/src/one $B/src/two
+	for k in 0 1 2 3 4; do touch $B/r$k; mount --bind $B/src/one $B/r$k; done
+	# a bind of the same file under a directory covered later: the rule finds
+	# nothing there, so unknown (null), whatever the visible ones say
+	touch $B/sh/x; mount --bind $B/src/one $B/sh/x
+	mount -t tmpfs cover $B/sh
+	# a bind with another on top of it: the rule sees the top one
+	touch $B/ov/f; mount --bind $B/src/one $B/ov/f; mount --bind $B/src/two $B/ov/f
+	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+	types_below $TMP/snap.json $B > $TMP/types
+	cat $TMP/types
+	[ "$(grep -c "^r[0-4] file$" $TMP/types)" = 5 ]
+	[ "$(grep -c "^sh/x null$" $TMP/types)" = 1 ]
+	[ "$(grep -c "^sh dir$" $TMP/types)" = 1 ]
+	[ "$(grep -c "^ov/f file$" $TMP/types)" = 2 ]
+	'
+}
+
+@test "capture: root_type of many binds in a directory covered later: unknown, as the rule says" {
+	require_root
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	mkdir $B/src $B/g; mount -t tmpfs src $B/src
+	for i in $(seq 0 39); do
+		touch $B/src/f$i $B/g/f$i; mount --bind $B/src/f$i $B/g/f$i
+	done
+	# a second directory of binds whose parent mount is covered at its root
+	mkdir $B/h; mount -t tmpfs hbase $B/h
+	for i in $(seq 0 39); do
+		mkdir $B/src/d$i $B/h/d$i; mount --bind $B/src/d$i $B/h/d$i
+	done
+	mount -t tmpfs cover $B/g
+	mount -t tmpfs cover2 $B/h
+	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+	types_below $TMP/snap.json $B > $TMP/types
+	[ "$(grep -c "^g/f[0-9]* null$" $TMP/types)" = 40 ]
+	[ "$(grep -c "^h/d[0-9]* null$" $TMP/types)" = 40 ]
+	[ "$(grep -c "^g dir$" $TMP/types)" = 1 ]
+	[ "$(grep -c "^h dir$" $TMP/types)" = 2 ]
+	'
+}
