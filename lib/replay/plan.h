@@ -124,6 +124,10 @@ struct mnts_plan_sb {
 	char *roots_common; /* the deepest path containing every root cloned from it */
 	int next_same_dev;  /* another superblock with this device number (fs type differs), -1 */
 	uint64_t ns_id;	    /* LIVE: the other mount namespace path is in; 0: the caller's */
+	/* LIVE from the caller's live table: the source (devname) of the
+	 * mount at path, which every clone of it shows; NULL: unknown (the
+	 * executor asks the kernel) */
+	char *live_source;
 	/* the device number a LIVE source must have here: dev_major:minor,
 	 * unless the superblock was found by identity (host_ident.c) */
 	uint32_t here_major, here_minor;
