@@ -195,9 +195,14 @@ static void make_seed(void *data)
 struct mnts_replay_seed *mnts_replay_seed_start(const struct mnts_replay_opts *opts)
 {
 	struct mnts_replay_seed *s;
+	struct rlimit rl;
 
 	if (opts->target != MNTS_REPLAY_NEW || opts->root_dir || opts->dry_run ||
 	    !mnts_split_worth_it())
+		return NULL;
+	/* its few fds beside the reader's: under a tight limit the reader or
+	 * the preflight would meet EMFILE, which the preflight must report */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 256)
 		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->fd = -1;
