@@ -27,7 +27,7 @@
  * the trees moved into their namespaces (pivot_root) or grafted, a new
  * namespace's tree without the subtree of its root's last child, attached
  * right after from inside it (so the namespace never holds the tree and its
- * seed mount at once: a tree of fs.mount-max mounts fits), the roots'
+ * seed mount at once: a tree as large as a namespace holds fits), the roots'
  * propagation and the remaining unbindables from inside each namespace,
  * drop, pins.
  *

@@ -567,7 +567,8 @@ static int add_owner_steps(struct mnts_plan *plan, size_t n)
  * the steps of root's tree (from step first on), to be run once the rest
  * of the tree is in its new namespace: that namespace then holds its seed
  * mount (replay_ns.h) and the tree less that subtree, then the tree alone,
- * so a tree of exactly fs.mount-max mounts fits.  Its mountpoint is made
+ * so a tree as large as a namespace can hold (fs.mount-max - 1 mounts,
+ * preflight.c) fits.  Its mountpoint is made
  * and opened where the ATTACH was, before read-only superblocks are made
  * so.  Returns: the step to run after NS_POPULATE (kind MNTS_STEP__COUNT:
  * none, root has no child). */

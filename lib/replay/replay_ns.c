@@ -42,7 +42,7 @@ static int pivot_into(int tree_fd, struct mnts_error *err)
 
 /* Swaps the copy's mounts for one empty tmpfs: a copy of a 50,000-mount
  * namespace plus a 50,000-mount tree would not fit fs.mount-max (nor does
- * the seed plus a tree of fs.mount-max mounts: the tree's root goes in
+ * the seed plus a tree as large as a namespace holds: the tree's root goes in
  * without its last child's subtree, plan_steps.c). */
 static int empty_namespace(struct mnts_error *err)
 {

@@ -24,8 +24,8 @@ int mnts_ns_seed(int orig_ns, struct mnts_error *err);
 /* A new mount namespace whose id is above min_id: the kernel only lets a
  * namespace hold an nsfs mount of a younger one, and ids come in per-CPU
  * batches, so creation is retried on each CPU.  It is a copy of seed_ns
- * (mnts_ns_seed(): one empty tmpfs, so that a tree of up to fs.mount-max
- * mounts fits, its last subtree attached after the rest), or with seed_ns -1 a private copy of
+ * (mnts_ns_seed(): one empty tmpfs, so that a tree as large as a namespace
+ * holds fits, its last subtree attached after the rest), or with seed_ns -1 a private copy of
  * orig_ns. Returns: ns fd or -errno. */
 int mnts_ns_create(int orig_ns, int seed_ns, uint64_t min_id, uint64_t *ret_id,
 		   struct mnts_error *err);
