@@ -153,6 +153,32 @@ PY
 	assert_line same
 }
 
+# ... stacked on one path too (the "stack" of the top of this file at the
+# kernel's limit): the chain is built in detached segments (plan_steps.c),
+# or the kernel's walks along it make this take minutes.  Reading such a
+# namespace is quadratic in the kernel (each mount's path is found by a
+# walk down the stack), so the replay is not verified here, and the count
+# comes from NS_MNT_GET_INFO.
+@test "limits: a stack of the most mounts a namespace holds replays into a new namespace" {
+	max=$(cat /proc/sys/fs/mount-max)
+	[ "$max" -le 100000 ] || skip "fs.mount-max is $max: too many to replay here"
+	snapshot_stacked "$((max - 1))" ns0 >"$BATS_TEST_TMPDIR/stack.json"
+	run in_private_ns '
+		mkdir "$TMP/out"
+		mount -t tmpfs out "$TMP/out"
+		"$MNTSNAP" replay --fresh --no-verify --mkdir --new="$TMP/out" "$TMP/stack.json"
+		python3 - "$TMP/out/ns0" <<"PY"
+import fcntl, os, struct, sys
+NS_MNT_GET_INFO = (2 << 30) | (16 << 16) | (0xb7 << 8) | 10  # _IOR(0xb7, 10, 16 bytes)
+fd = os.open(sys.argv[1], os.O_RDONLY)
+info = fcntl.ioctl(fd, NS_MNT_GET_INFO, struct.pack("=IIQ", 16, 0, 0))
+print("mounts=%d" % struct.unpack("=IIQ", info)[1])
+PY
+		umount -l "$TMP/out/ns0"'
+	assert_success
+	assert_line "mounts=$((max - 1))"
+}
+
 # What makes that true, at a size that does not hog the machine: the most
 # mounts a new namespace ever holds (-vv prints it) is the tree's, never
 # the tree's and the seed's.  A root with /a, /b and /c, /c holding /c/d
