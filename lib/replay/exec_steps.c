@@ -789,6 +789,18 @@ int mnts_run_attach_carried(struct mnts_exec *x, const struct mnts_step *s,
 	return mnts_run_attach_inside(x, s, err);
 }
 
+int mnts_run_unbindable_inside(struct mnts_exec *x, const struct mnts_step *s,
+			       struct mnts_error *err)
+{
+	_cleanup_close_ int fd = enter_inside(x, s, err);
+
+	if (fd < 0)
+		return fd;
+	if (setattr(fd, 0, 0, MS_UNBINDABLE, -1) < 0)
+		return mnts_err(err, errno, "make unbindable");
+	return 0;
+}
+
 int mnts_run_rejoin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)
 {
 	_cleanup_close_ int fd = enter_inside(x, s, err);

@@ -100,4 +100,6 @@ int mnts_run_attach_inside(struct mnts_exec *x, const struct mnts_step *s, struc
 int mnts_run_attach_carried(struct mnts_exec *x, const struct mnts_step *s,
 			    struct mnts_error *err);
 int mnts_run_rejoin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
+int mnts_run_unbindable_inside(struct mnts_exec *x, const struct mnts_step *s,
+			       struct mnts_error *err);
 int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);

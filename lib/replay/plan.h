@@ -174,6 +174,10 @@ struct mnts_plan_mount {
 	 * owner and is cloned back (ATTACH_CARRIED), so that those are locked
 	 * and it is not; its inside children are attached after */
 	bool carrier;
+	/* in such a namespace, any other mount but the root: inherited, it
+	 * goes through a copy into the owner, which makes it private if it
+	 * was unbindable (UNBINDABLE_INSIDE puts that back) */
+	bool copied;
 };
 
 struct mnts_plan_group {
@@ -226,6 +230,7 @@ enum mnts_step_kind {
 	MNTS_STEP_ATTACH_INSIDE,
 	MNTS_STEP_REJOIN,
 	MNTS_STEP_ATTACH_CARRIED,
+	MNTS_STEP_UNBINDABLE_INSIDE,
 	MNTS_STEP__COUNT
 };
 

@@ -341,7 +341,7 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 	/* a leaf is done: its propagation now, while mount_setattr can still
 	 * reach it (a detached tree's root) */
 	if (!m->n_children)
-		add_propagation_steps(plan, i, true);
+		add_propagation_steps(plan, i, !pm->copied);
 	return add_attach_steps(plan, i, err);
 }
 
@@ -524,6 +524,7 @@ static void mark_inside(struct mnts_plan *plan)
 			struct mnts_plan_mount *pm = &base[k];
 
 			pm->inside = ns->owner.locked_known && pm->m->parent && !pm->m->locked;
+			pm->copied = pm->m->parent && !pm->inside;
 		}
 		/* an inherited mount below one the container made (an rbind
 		 * or pivot_root inside it): that one carries it (plan.h) */
@@ -547,7 +548,8 @@ static void mark_inside(struct mnts_plan *plan)
  * locked: they were never copied; a carrier with the inherited mounts
  * below it locked: ATTACH_CARRIED), the inherited members of peer groups
  * and the carriers put back in their groups (REJOIN: the copy made them
- * slaves), and the unbindable of the container's mounts.  Returns: the slot of the user namespace
+ * slaves), and the unbindable of every mount but the root (the copy
+ * made the inherited ones private).  Returns: the slot of the user namespace
  * NS_OWN may create (pinned next to the namespace), or -1 without it. */
 static int add_owner_steps(struct mnts_plan *plan, size_t n)
 {
@@ -582,6 +584,10 @@ static int add_owner_steps(struct mnts_plan *plan, size_t n)
 		}
 		if (pm->inside && plan->deferred[i]) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, i);
+			s->aux = pm->slot;
+		}
+		if (pm->copied && pm->m->unbindable) {
+			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE_INSIDE, i);
 			s->aux = pm->slot;
 		}
 	}
@@ -714,7 +720,7 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		const struct mnts_plan_mount *pm = &plan->mounts[i];
 
 		/* an inside mount's once it is inside (add_owner_steps()) */
-		if (plan->deferred[i] && !pm->inside) {
+		if (plan->deferred[i] && !pm->inside && !pm->copied) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
 			s->aux = pm->slot;
 		}

@@ -225,6 +225,12 @@ static void describe_attach_carried(const struct mnts_step_ref *r, char *buf, si
 		 r->name);
 }
 
+static void describe_unbindable_inside(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "make '%s' unbindable inside the owned copy (the copy made it private)",
+		 r->name);
+}
+
 static void describe_rejoin(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	snprintf(buf, size,
@@ -340,6 +346,10 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
      * as ATTACH_INSIDE */
     [MNTS_STEP_ATTACH_CARRIED] = {"attach_carried", MNTS_STEP_OBJ_MOUNT,
 				  mnts_run_attach_carried, describe_attach_carried},
+    /* setns into the owned copy, openat2 as for ATTACH_INSIDE, mount_setattr
+     * MS_UNBINDABLE */
+    [MNTS_STEP_UNBINDABLE_INSIDE] = {"unbindable_inside", MNTS_STEP_OBJ_MOUNT,
+				     mnts_run_unbindable_inside, describe_unbindable_inside},
 };
 _Static_assert(ARRAY_SIZE(mnts_step_kinds) == MNTS_STEP__COUNT,
 	       "mnts_step_kinds: one entry per enum mnts_step_kind");

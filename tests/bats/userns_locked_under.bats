@@ -115,3 +115,47 @@ export check_under
 		echo done'
 	assert_line done
 }
+
+# The same container, which then made the inherited C/h (with children)
+# and C/h/k (a leaf) unbindable, the locked C/n/old/k too, and shared the
+# locked C/n/p/k: the copy into the owner makes unbindable mounts private
+# and shared ones slaves; replay puts both back, from inside.
+propagation_under='
+	nsenter -t $CPID --user --mount sh -ec "
+		mount --make-unbindable $W/c/h
+		mount --make-unbindable $W/c/h/k
+		mount --make-unbindable $W/c/n/old/k
+		mount --make-shared $W/c/n/p/k"
+	"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
+	jq -e "[.namespaces[0].mounts[] | select(.unbindable) | .mountpoint] == [\"$W/c/h\", \"$W/c/h/k\", \"$W/c/n/old/k\"]" $TMP/c.json
+	kill $CPID; wait $CPID || :
+'
+export propagation_under
+
+@test "userns locked-under: inherited mounts made unbindable or shared by the container, above and below its own" {
+	run -0 in_private_ns '
+		eval "$build_under"
+		eval "$propagation_under"
+		"$MNTSNAP" replay --mkdir --new $W/out $TMP/c.json
+		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
+		"$MNTSNAP" diff $TMP/c.json $TMP/r.json
+		jq -e "[.namespaces[0].mounts[] | select(.unbindable) | .mountpoint] == [\"/h\", \"/h/k\", \"/n/old/k\"]" $TMP/r.json
+		jq -e "[.namespaces[0].mounts[] | select(.mountpoint == \"/n/p/k\") | .shared_id > 0] == [true]" $TMP/r.json
+		[ "$($TMP/nsumount $W/out/ns0.userns $W/out/ns0 /n/old/k)" = "Invalid argument" ]
+		[ "$($TMP/nsumount $W/out/ns0.userns $W/out/ns0 /n/p/k)" = "Invalid argument" ]
+		echo done'
+	assert_line done
+}
+
+@test "userns locked-under: --fresh, unbindable and shared inherited mounts" {
+	run -0 in_private_ns '
+		eval "$build_under"
+		eval "$propagation_under"
+		umount -R $W/c
+		"$MNTSNAP" replay --fresh --mkdir --new $W/out $TMP/c.json
+		"$MNTSNAP" capture -m $W/out/ns0 > $TMP/r.json
+		"$MNTSNAP" diff $TMP/c.json $TMP/r.json
+		[ "$($TMP/nsumount $W/out/ns0.userns $W/out/ns0 /n/old/k)" = "Invalid argument" ]
+		echo done'
+	assert_line done
+}
