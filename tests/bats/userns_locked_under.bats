@@ -96,6 +96,9 @@ export check_under
 		eval "$build_under"
 		"$MNTSNAP" capture -p $CPID --subtree $W/c > $TMP/c.json
 		kill $CPID; wait $CPID || :
+		# the plan says how: C/n/old and C/n/p carry their locked k
+		"$MNTSNAP" replay -n --new $W/out $TMP/c.json > $TMP/plan
+		[ "$(grep -c "attach .ns0:$W/c/n/\(old\|p\). from inside .*(the inherited mounts below it: locked)" $TMP/plan)" = 2 ]
 		"$MNTSNAP" replay --mkdir --new $W/out $TMP/c.json
 		OUT=$W/out USERNS=$W/out/ns0.userns
 		eval "$check_under"
