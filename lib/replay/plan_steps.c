@@ -342,7 +342,7 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m, b
 	/* a leaf is done: its propagation now, while mount_setattr can still
 	 * reach it (a detached tree's root) */
 	if (!m->n_children)
-		add_propagation_steps(plan, i, true);
+		add_propagation_steps(plan, i, !pm->copied);
 	return attach ? add_attach_steps(plan, i, err) : 0;
 }
 
@@ -454,6 +454,15 @@ static int add_tree_steps(struct mnts_plan *plan, const struct mnts_mount *root,
 	return r;
 }
 
+/* Whether mount pm (parent pp) is attached from inside the owned copy
+ * rather than in its parent's detached tree: made by the container on an
+ * inherited mount, or a carrier, or on one (a carrier's tree goes through
+ * a copy into the owner, which would lock its inside children). */
+static bool attached_inside(const struct mnts_plan_mount *pm, const struct mnts_plan_mount *pp)
+{
+	return pm->inside && (!pp->inside || pp->carrier || pm->carrier);
+}
+
 /* Steps that attach mount i onto its parent at its mountpoint. */
 static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err)
 {
@@ -467,16 +476,18 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 	 * source, writable (sbsource.c) while the parent may be read-only,
 	 * per mount or (a new superblock, until SB_RO) at all */
 	int view = create && pp->sb >= 0 ? plan->sbs[pp->sb].slot : -1;
+	bool later = attached_inside(pm, pp);
 	struct mnts_step *s;
 	char name[512];
 
 	if (!rel)
 		return mnts_err(err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
 				mnts_plan_mount_name(m, name, sizeof(name)), m->parent->mountpoint);
-	/* made by the container on an inherited mount: its mountpoint now,
-	 * the attachment from inside the owned copy (add_owner_steps()); a
-	 * longer path is resolved RESOLVE_BENEATH first (exec.c) */
-	if ((pm->inside && !pp->inside) || strchr(rel, '/')) {
+	/* made by the container on an inherited mount (or on or as a
+	 * carrier): its mountpoint now, the attachment from inside the owned
+	 * copy (add_owner_steps()); a longer path is resolved RESOLVE_BENEATH
+	 * first (exec.c) */
+	if (later || strchr(rel, '/')) {
 		pm->mp_slot = plan_new_slot(plan);
 		s = plan_add_step(plan, MNTS_STEP_MOUNTPOINT, i);
 		s->src = pp->slot;
@@ -484,7 +495,7 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 		s->rel = rel;
 		s->create = create;
 		s->view = view;
-		if (pm->inside && !pp->inside) {
+		if (later) {
 			plan->inside_tops[plan->n_inside_tops++] = i;
 			return 0;
 		}
@@ -545,22 +556,35 @@ static bool owned(const struct mnts_plan *plan, size_t n)
  * owned namespace whose locks were probed, every mount but the root that
  * is not locked.  They are built as usual but attached only inside the
  * copy; an inherited member of a peer group joins it through an anchor
- * (the copy makes it a slave: REJOIN), never by sharing itself. */
+ * (the copy makes it a slave: REJOIN), never by sharing itself, and so
+ * does a carrier (plan.h), which the copy of its tree makes one too. */
 static void mark_inside(struct mnts_plan *plan)
 {
 	plan->inside_tops = xcalloc(plan->n_mounts + 1, sizeof(int));
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		const struct mnts_ns *ns = plan->nss[n].ns;
+		struct mnts_plan_mount *base = &plan->mounts[plan->nss[n].base];
 
 		if (!owned(plan, n))
 			continue;
 		for (size_t k = 0; k < ns->n_mounts; k++) {
-			struct mnts_plan_mount *pm = &plan->mounts[plan->nss[n].base + (int)k];
+			struct mnts_plan_mount *pm = &base[k];
 
 			pm->inside = ns->owner.locked_known && pm->m->parent && !pm->m->locked;
-			if (!pm->inside && pm->group >= 0)
-				plan->group_uses[pm->group]++;
+			pm->copied = pm->m->parent && !pm->inside;
 		}
+		/* an inherited mount below one the container made (an rbind
+		 * or pivot_root inside it): that one carries it (plan.h) */
+		for (size_t k = 0; k < ns->n_mounts; k++) {
+			const struct mnts_mount *m = base[k].m;
+
+			if (!base[k].inside && m->parent && base[m->parent->index].inside)
+				base[m->parent->index].carrier = true;
+		}
+		/* those the copy makes slaves take an anchor to REJOIN */
+		for (size_t k = 0; k < ns->n_mounts; k++)
+			if ((!base[k].inside || base[k].carrier) && base[k].group >= 0)
+				plan->group_uses[base[k].group]++;
 	}
 }
 
@@ -568,9 +592,11 @@ static void mark_inside(struct mnts_plan *plan)
  * one is built as usual, then copied by a process in its owner (NS_OWN):
  * so the inherited mounts are locked, as in a container.  Then, inside the
  * copy, what the container made: its mounts attached (ATTACH_INSIDE, not
- * locked: they were never copied), the inherited members of peer groups
- * put back in their groups (REJOIN: the copy made them slaves), and the
- * unbindable of those mounts.  Returns: the slot of the user namespace
+ * locked: they were never copied; a carrier with the inherited mounts
+ * below it locked: ATTACH_CARRIED), the inherited members of peer groups
+ * and the carriers put back in their groups (REJOIN: the copy made them
+ * slaves), and the unbindable of every mount but the root (the copy
+ * made the inherited ones private).  Returns: the slot of the user namespace
  * NS_OWN may create (pinned next to the namespace), or -1 without it. */
 static int add_owner_steps(struct mnts_plan *plan, size_t n)
 {
@@ -589,7 +615,8 @@ static int add_owner_steps(struct mnts_plan *plan, size_t n)
 
 		if (pm->m->ns != pn->ns)
 			continue;
-		s = plan_add_step(plan, MNTS_STEP_ATTACH_INSIDE, i);
+		s = plan_add_step(plan, pm->carrier ? MNTS_STEP_ATTACH_CARRIED : MNTS_STEP_ATTACH_INSIDE,
+				  i);
 		s->src = pm->slot;
 		s->aux = plan->mounts[plan_mount_index(plan, pm->m->parent)].slot;
 	}
@@ -597,13 +624,17 @@ static int add_owner_steps(struct mnts_plan *plan, size_t n)
 		int i = pn->base + (int)k;
 		const struct mnts_plan_mount *pm = &plan->mounts[i];
 
-		if (!pm->inside && pm->group >= 0) {
+		if ((!pm->inside || pm->carrier) && pm->group >= 0) {
 			s = plan_add_step(plan, MNTS_STEP_REJOIN, i);
 			s->src = plan->groups[pm->group].anchor_slot;
 			s->aux = pm->slot;
 		}
 		if (pm->inside && plan->deferred[i]) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, i);
+			s->aux = pm->slot;
+		}
+		if (pm->copied && pm->m->unbindable) {
+			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE_INSIDE, i);
 			s->aux = pm->slot;
 		}
 	}
@@ -737,7 +768,7 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		const struct mnts_plan_mount *pm = &plan->mounts[i];
 
 		/* an inside mount's once it is inside (add_owner_steps()) */
-		if (plan->deferred[i] && !pm->inside) {
+		if (plan->deferred[i] && !pm->inside && !pm->copied) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
 			s->aux = pm->slot;
 		}
