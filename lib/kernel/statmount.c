@@ -456,7 +456,8 @@ int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_erro
 {
 	return statmount_ns(ns, ns_id, -1,
 			    STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT |
-				STATMOUNT_MNT_POINT | STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE,
+				STATMOUNT_MNT_POINT | STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE |
+				STATMOUNT_SB_SOURCE,
 			    err);
 }
 

@@ -23,8 +23,9 @@ bool mnts_statmount_supported(void);
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_error *err);
 
 /* The same with only what replay needs of the caller's live mounts (ns_id 0:
- * the caller's namespace): ids, device, propagation, root, mountpoint and
- * fstype; no source, options or idmaps, which the kernel formats at a cost. */
+ * the caller's namespace): ids, device, propagation, root, mountpoint, fstype
+ * and source (a string copy: the executor then need not look each source up);
+ * no options or idmaps, which the kernel formats at a cost. */
 int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err);
 
 /* The same from inside the namespace: a child setns()es into nsfd and runs

@@ -289,7 +289,7 @@ size_t mnts_exec_peak_fds(const struct mnts_plan *plan)
 int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env, size_t *ret_step,
 		  struct mnts_error *err)
 {
-	struct mnts_exec x = {.plan = plan, .env = env, .cur_ns = -1, .seed_ns = -1};
+	struct mnts_exec x = {.plan = plan, .env = env, .cur_ns = -1, .seed_ns = env->seed_ns};
 	_cleanup_free_ ssize_t *last_use = NULL;
 	int r = 0;
 

@@ -24,6 +24,9 @@ struct mnts_exec_env {
 	 * captured as owned by one other than the initial, else -1 */
 	int userns_fd;
 	int fail_at_step;    /* test-only: this step (from 1) fails; 0 = none */
+	/* the seed namespace made beforehand (replay.h), or -1; the run
+	 * closes it */
+	int seed_ns;
 	/* The caller's say in the replay's lifetime (replay.c), each NULL
 	 * for "always go on": cancelled() is read before every step (true:
 	 * stop and undo); parent_alive() before a pin, which would outlive

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -477,7 +478,12 @@ int mnts_run_sb_fresh(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 static void warn_sources(const struct mnts_exec *x, int sb, int dirfd, const char *path)
 {
 	const struct mnts_plan *plan = x->plan;
-	_cleanup_free_ char *live = mnts_mount_source_at(dirfd, path);
+	/* known from the live table (the mount at path when planned), else
+	 * asked: a statx and a statmount per superblock were a tenth of a
+	 * 50,000-mount replay */
+	const char *known = plan->sbs[sb].live_source;
+	_cleanup_free_ char *asked = known ? NULL : mnts_mount_source_at(dirfd, path);
+	const char *live = known ? known : asked;
 	char name[512];
 
 	for (int k = plan->sb_mounts_off[sb]; live && k < plan->sb_mounts_off[sb + 1]; k++) {
@@ -757,6 +763,47 @@ int mnts_run_attach_inside(struct mnts_exec *x, const struct mnts_step *s, struc
 	_cleanup_close_ int at = enter_inside(x, s, err);
 
 	return move_onto(x, s, at, err);
+}
+
+int mnts_run_attach_carried(struct mnts_exec *x, const struct mnts_step *s,
+			    struct mnts_error *err)
+{
+	const struct mnts_plan_ns *pn = &x->plan->nss[ns_of_mount(x, s->obj)];
+	_cleanup_close_ int userns = -1;
+	int r = enter_ns(x, -1, err), fd;
+
+	if (r < 0)
+		return r;
+	/* the owner the copy (NS_OWN) went to, found or made there */
+	userns = ioctl(*slot(x, pn->slot), NS_GET_USERNS);
+	if (userns < 0)
+		return mnts_err(err, errno, "the owner of the owned copy");
+	if (x->seed_ns < 0) {
+		x->seed_ns = mnts_ns_seed(x->env->orig_ns, err);
+		if (x->seed_ns < 0)
+			return x->seed_ns;
+	}
+	/* the inherited mounts below: locked, as the container's clone of
+	 * them is (replay_ns.c says which operations lock); the slots of
+	 * those mounts still name their superblocks (open_inside()) */
+	fd = mnts_tree_lock_below(x->env->orig_ns, x->seed_ns, userns, *slot(x, s->src), err);
+	if (fd < 0)
+		return fd;
+	close_slot(x, s->src);
+	*slot(x, s->src) = fd;
+	return mnts_run_attach_inside(x, s, err);
+}
+
+int mnts_run_unbindable_inside(struct mnts_exec *x, const struct mnts_step *s,
+			       struct mnts_error *err)
+{
+	_cleanup_close_ int fd = enter_inside(x, s, err);
+
+	if (fd < 0)
+		return fd;
+	if (setattr(fd, 0, 0, MS_UNBINDABLE, -1) < 0)
+		return mnts_err(err, errno, "make unbindable");
+	return 0;
 }
 
 int mnts_run_rejoin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err)

@@ -97,5 +97,9 @@ int mnts_run_graft(struct mnts_exec *x, const struct mnts_step *s, struct mnts_e
 int mnts_run_ns_own(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
 /* inside an owned copy (NS_OWN): what the container made */
 int mnts_run_attach_inside(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
+int mnts_run_attach_carried(struct mnts_exec *x, const struct mnts_step *s,
+			    struct mnts_error *err);
 int mnts_run_rejoin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);
+int mnts_run_unbindable_inside(struct mnts_exec *x, const struct mnts_step *s,
+			       struct mnts_error *err);
 int mnts_run_pin(struct mnts_exec *x, const struct mnts_step *s, struct mnts_error *err);

@@ -208,13 +208,16 @@ static int read_statmount(struct mnts_live_table *t)
 		lm->parent_id = p >= 0 ? ns->mounts[p].mnt_id : 0;
 		lm->dev_major = m->dev_major;
 		lm->dev_minor = m->dev_minor;
-		lm->root = xstrdup(m->root);
-		lm->target = xstrdup(m->mountpoint);
-		lm->fstype = xstrdup(m->fstype);
+		/* the snapshot's strings, not copies: it stays with the table */
+		lm->root = m->root;
+		lm->target = m->mountpoint;
+		lm->fstype = m->fstype;
+		lm->source = m->source;
 		lm->shared = m->shared_id != 0;
 		lm->unbindable = m->unbindable;
 	}
 	mnts_u64map_free(&old_id);
+	t->pool = TAKE_PTR(snap);
 	return 0;
 }
 
@@ -265,11 +268,13 @@ static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
 
 void mnts_live_table_done(struct mnts_live_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0; i < t->n && !t->pool; i++) {
 		free(t->v[i].root);
 		free(t->v[i].target);
 		free(t->v[i].fstype);
+		free(t->v[i].source);
 	}
+	mnts_snapshot_free(t->pool);
 	free(t->v);
 	free(t->next_same_dev);
 	mnts_u64map_free(&t->by_dev);

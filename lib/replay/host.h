@@ -33,6 +33,9 @@ struct mnts_live_mount {
 	uint64_t id, parent_id;
 	uint32_t dev_major, dev_minor;
 	char *root, *target, *fstype;
+	/* its source (devname): NULL when unknown (mountinfo's, which
+	 * libmount may normalise); a clone of it shows this one */
+	char *source;
 	bool shared;
 	bool unbindable; /* cannot be cloned */
 	/* whether a lookup of target ends on it, from the table alone
@@ -48,6 +51,9 @@ struct mnts_live_table {
 	 * linking to the next (-1 ends): one lookup per superblock */
 	struct mnts_u64map by_dev;
 	int *next_same_dev;
+	/* when set, the strings are in it (read by statmount), else each
+	 * is malloc'd */
+	struct mnts_snapshot *pool;
 };
 
 /* A block device of this host that holds a superblock of the snapshot,

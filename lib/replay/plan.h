@@ -27,7 +27,7 @@
  * the trees moved into their namespaces (pivot_root) or grafted, a new
  * namespace's tree without the subtree of its root's last child, attached
  * right after from inside it (so the namespace never holds the tree and its
- * seed mount at once: a tree of fs.mount-max mounts fits), the roots'
+ * seed mount at once: a tree as large as a namespace holds fits), the roots'
  * propagation and the remaining unbindables from inside each namespace,
  * drop, pins.
  *
@@ -124,6 +124,10 @@ struct mnts_plan_sb {
 	char *roots_common; /* the deepest path containing every root cloned from it */
 	int next_same_dev;  /* another superblock with this device number (fs type differs), -1 */
 	uint64_t ns_id;	    /* LIVE: the other mount namespace path is in; 0: the caller's */
+	/* LIVE from the caller's live table: the source (devname) of the
+	 * mount at path, which every clone of it shows; NULL: unknown (the
+	 * executor asks the kernel) */
+	char *live_source;
 	/* the device number a LIVE source must have here: dev_major:minor,
 	 * unless the superblock was found by identity (host_ident.c) */
 	uint32_t here_major, here_minor;
@@ -169,6 +173,15 @@ struct mnts_plan_mount {
 	 * (NS_OWN), a mount captured as not locked; built detached and attached
 	 * inside the copy (ATTACH_INSIDE), so the copy does not lock it */
 	bool inside;
+	/* an inside mount with an inherited (locked) child: its tree, the
+	 * inherited mounts below it attached, goes through a copy into the
+	 * owner and is cloned back (ATTACH_CARRIED), so that those are locked
+	 * and it is not; its inside children are attached after */
+	bool carrier;
+	/* in such a namespace, any other mount but the root: inherited, it
+	 * goes through a copy into the owner, which makes it private if it
+	 * was unbindable (UNBINDABLE_INSIDE puts that back) */
+	bool copied;
 };
 
 struct mnts_plan_group {
@@ -220,6 +233,8 @@ enum mnts_step_kind {
 	MNTS_STEP_NS_OWN,
 	MNTS_STEP_ATTACH_INSIDE,
 	MNTS_STEP_REJOIN,
+	MNTS_STEP_ATTACH_CARRIED,
+	MNTS_STEP_UNBINDABLE_INSIDE,
 	MNTS_STEP__COUNT
 };
 

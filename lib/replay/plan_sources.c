@@ -231,6 +231,15 @@ static void assign_superblocks(struct mnts_plan *plan, char **ext_of, const int 
 	}
 }
 
+/* sb is cloned from the caller's live mount lm. */
+static void use_live(struct mnts_plan_sb *sb, const struct mnts_live_mount *lm)
+{
+	sb->how = MNTS_SB_LIVE;
+	sb->path = xstrdup(lm->target);
+	sb->root = xstrdup(lm->root);
+	sb->live_source = lm->source ? xstrdup(lm->source) : NULL;
+}
+
 /* Where superblock sb comes from when no --external names it: features.c
  * decides between a new superblock and a live mount of it here (never a
  * new one for a type the kernel shares); a type replay never creates may
@@ -255,9 +264,7 @@ static bool choose_source(const struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		sb->how = MNTS_SB_FRESH;
 		return true;
 	case MNTS_FS_SOURCE_LIVE:
-		sb->how = MNTS_SB_LIVE;
-		sb->path = xstrdup(lm->target);
-		sb->root = xstrdup(lm->root);
+		use_live(sb, lm);
 		/* a spec's made-up device becomes the one cloned (the clone
 		 * checks it has not changed since) */
 		sb->dev_major = sb->here_major = lm->dev_major;
@@ -350,9 +357,7 @@ static bool source_by_identity(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 	lm = mnts_live_find(&host->live, d->here_major, d->here_minor, sb->fstype,
 			    sb->roots_common);
 	if (lm) {
-		sb->how = MNTS_SB_LIVE;
-		sb->path = xstrdup(lm->target);
-		sb->root = xstrdup(lm->root);
+		use_live(sb, lm);
 		sb->here_major = d->here_major;
 		sb->here_minor = d->here_minor;
 		mnts_strv_push_take(
@@ -421,9 +426,7 @@ static bool source_layered(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 		lm = mnts_live_find(&host->live, sb->dev_major, sb->dev_minor, sb->fstype,
 				    sb->roots_common);
 	if (lm) {
-		sb->how = MNTS_SB_LIVE;
-		sb->path = xstrdup(lm->target);
-		sb->root = xstrdup(lm->root);
+		use_live(sb, lm);
 		return true;
 	}
 	/* live in another namespace (same boot, not --fresh): cloned there,

@@ -295,9 +295,10 @@ static bool first_of_deleted_root(struct mnts_plan *plan, int i)
 /* Steps for mount m itself: its clone (or namespace file), idmap and flags
  * while it is the root of its own detached tree (a namespace's root gets
  * its flags once its children are attached: plan_build_steps()), then,
- * unless it is a namespace's root, a leaf's propagation and its attachment
- * to its parent. */
-static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
+ * unless it is a namespace's root, a leaf's propagation and (unless attach
+ * is false: add_tree_steps() attaches it later) its attachment to its
+ * parent. */
+static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m, bool attach,
 			   struct mnts_error *err)
 {
 	int i = plan_mount_index(plan, m);
@@ -341,8 +342,8 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m,
 	/* a leaf is done: its propagation now, while mount_setattr can still
 	 * reach it (a detached tree's root) */
 	if (!m->n_children)
-		add_propagation_steps(plan, i, true);
-	return add_attach_steps(plan, i, err);
+		add_propagation_steps(plan, i, !pm->copied);
+	return attach ? add_attach_steps(plan, i, err) : 0;
 }
 
 /* A mount of add_tree_steps()'s path from the root: its children in
@@ -351,7 +352,42 @@ struct tree_frame {
 	const struct mnts_mount *m;
 	size_t *order; /* child_order(m); NULL for a leaf */
 	size_t next;
+	const struct mnts_mount *later; /* its child attached once complete */
 };
+
+/* move_mount() walks from the mount it attaches onto up to the root of
+ * its tree (the kernel's check that a tree is not attached inside
+ * itself), and three times through the tree it attaches (nsfs mounts,
+ * fs.mount-max, adding it to the namespace): attached one at a time, a
+ * chain of N mounts (mounts stacked on one path) costs N^2/2 steps up,
+ * minutes at 100,000.  So every S-th mount of a chain starts a detached
+ * tree of its own, attached to its parent once complete: N*S/2 steps up
+ * plus 3*N^2/(2*S) through the trees attached, least about S = 2*sqrt(N)
+ * (perf of a 20,000-stack: the walks up at 1%, those through at 50%, with
+ * S = 64). */
+static size_t chain_segment(const struct mnts_plan *plan)
+{
+	size_t s = 64;
+
+	while (s * s < 4 * plan->n_mounts)
+		s *= 2;
+	return s;
+}
+
+/* Whether child, at depth in its namespace's tree (segment:
+ * chain_segment()), waits until its
+ * subtree is complete to be attached to its parent: only the one child
+ * of a mount (no sibling's attach order to keep, child_order()), not a
+ * leaf (nothing to gain), nor where the attach goes inside a user
+ * namespace's copy (add_owner_steps()). */
+static bool attach_later(const struct mnts_plan *plan, const struct mnts_mount *child,
+			 size_t depth, size_t segment)
+{
+	const struct mnts_plan_mount *pm = &plan->mounts[plan_mount_index(plan, child)];
+
+	return depth % segment == 0 && child->n_children && child->parent->n_children == 1 &&
+	       !pm->inside && !plan->mounts[plan_mount_index(plan, child->parent)].inside;
+}
 
 static void push_frame(struct tree_frame **stack, size_t *depth, size_t *cap,
 		       const struct mnts_mount *m)
@@ -374,8 +410,8 @@ static int add_tree_steps(struct mnts_plan *plan, const struct mnts_mount *root,
 			  struct mnts_error *err)
 {
 	struct tree_frame *stack = NULL;
-	size_t depth = 0, cap = 0;
-	int r = add_mount_steps(plan, root, err);
+	size_t depth = 0, cap = 0, segment = chain_segment(plan);
+	int r = add_mount_steps(plan, root, true, err);
 
 	if (r < 0)
 		return r;
@@ -385,12 +421,23 @@ static int add_tree_steps(struct mnts_plan *plan, const struct mnts_mount *root,
 		const struct mnts_mount *m = f->m, *child;
 
 		if (f->next < m->n_children) {
+			bool later;
+
 			child = m->children[f->order[f->next++]];
-			r = add_mount_steps(plan, child, err);
+			later = attach_later(plan, child, depth, segment);
+			r = add_mount_steps(plan, child, !later, err);
 			if (r < 0)
 				break;
+			if (later)
+				f->later = child;
 			push_frame(&stack, &depth, &cap, child);
 			continue;
+		}
+		/* before m's propagation: nothing may propagate from it */
+		if (f->later) {
+			r = add_attach_steps(plan, plan_mount_index(plan, f->later), err);
+			if (r < 0)
+				break;
 		}
 		if (m->parent && m->n_children) {
 			int i = plan_mount_index(plan, m);
@@ -407,6 +454,15 @@ static int add_tree_steps(struct mnts_plan *plan, const struct mnts_mount *root,
 	return r;
 }
 
+/* Whether mount pm (parent pp) is attached from inside the owned copy
+ * rather than in its parent's detached tree: made by the container on an
+ * inherited mount, or a carrier, or on one (a carrier's tree goes through
+ * a copy into the owner, which would lock its inside children). */
+static bool attached_inside(const struct mnts_plan_mount *pm, const struct mnts_plan_mount *pp)
+{
+	return pm->inside && (!pp->inside || pp->carrier || pm->carrier);
+}
+
 /* Steps that attach mount i onto its parent at its mountpoint. */
 static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err)
 {
@@ -420,16 +476,18 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 	 * source, writable (sbsource.c) while the parent may be read-only,
 	 * per mount or (a new superblock, until SB_RO) at all */
 	int view = create && pp->sb >= 0 ? plan->sbs[pp->sb].slot : -1;
+	bool later = attached_inside(pm, pp);
 	struct mnts_step *s;
 	char name[512];
 
 	if (!rel)
 		return mnts_err(err, 0, "mount '%s': mountpoint is not below its parent's '%s'",
 				mnts_plan_mount_name(m, name, sizeof(name)), m->parent->mountpoint);
-	/* made by the container on an inherited mount: its mountpoint now,
-	 * the attachment from inside the owned copy (add_owner_steps()); a
-	 * longer path is resolved RESOLVE_BENEATH first (exec.c) */
-	if ((pm->inside && !pp->inside) || strchr(rel, '/')) {
+	/* made by the container on an inherited mount (or on or as a
+	 * carrier): its mountpoint now, the attachment from inside the owned
+	 * copy (add_owner_steps()); a longer path is resolved RESOLVE_BENEATH
+	 * first (exec.c) */
+	if (later || strchr(rel, '/')) {
 		pm->mp_slot = plan_new_slot(plan);
 		s = plan_add_step(plan, MNTS_STEP_MOUNTPOINT, i);
 		s->src = pp->slot;
@@ -437,7 +495,7 @@ static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *er
 		s->rel = rel;
 		s->create = create;
 		s->view = view;
-		if (pm->inside && !pp->inside) {
+		if (later) {
 			plan->inside_tops[plan->n_inside_tops++] = i;
 			return 0;
 		}
@@ -498,22 +556,35 @@ static bool owned(const struct mnts_plan *plan, size_t n)
  * owned namespace whose locks were probed, every mount but the root that
  * is not locked.  They are built as usual but attached only inside the
  * copy; an inherited member of a peer group joins it through an anchor
- * (the copy makes it a slave: REJOIN), never by sharing itself. */
+ * (the copy makes it a slave: REJOIN), never by sharing itself, and so
+ * does a carrier (plan.h), which the copy of its tree makes one too. */
 static void mark_inside(struct mnts_plan *plan)
 {
 	plan->inside_tops = xcalloc(plan->n_mounts + 1, sizeof(int));
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		const struct mnts_ns *ns = plan->nss[n].ns;
+		struct mnts_plan_mount *base = &plan->mounts[plan->nss[n].base];
 
 		if (!owned(plan, n))
 			continue;
 		for (size_t k = 0; k < ns->n_mounts; k++) {
-			struct mnts_plan_mount *pm = &plan->mounts[plan->nss[n].base + (int)k];
+			struct mnts_plan_mount *pm = &base[k];
 
 			pm->inside = ns->owner.locked_known && pm->m->parent && !pm->m->locked;
-			if (!pm->inside && pm->group >= 0)
-				plan->group_uses[pm->group]++;
+			pm->copied = pm->m->parent && !pm->inside;
 		}
+		/* an inherited mount below one the container made (an rbind
+		 * or pivot_root inside it): that one carries it (plan.h) */
+		for (size_t k = 0; k < ns->n_mounts; k++) {
+			const struct mnts_mount *m = base[k].m;
+
+			if (!base[k].inside && m->parent && base[m->parent->index].inside)
+				base[m->parent->index].carrier = true;
+		}
+		/* those the copy makes slaves take an anchor to REJOIN */
+		for (size_t k = 0; k < ns->n_mounts; k++)
+			if ((!base[k].inside || base[k].carrier) && base[k].group >= 0)
+				plan->group_uses[base[k].group]++;
 	}
 }
 
@@ -521,9 +592,11 @@ static void mark_inside(struct mnts_plan *plan)
  * one is built as usual, then copied by a process in its owner (NS_OWN):
  * so the inherited mounts are locked, as in a container.  Then, inside the
  * copy, what the container made: its mounts attached (ATTACH_INSIDE, not
- * locked: they were never copied), the inherited members of peer groups
- * put back in their groups (REJOIN: the copy made them slaves), and the
- * unbindable of those mounts.  Returns: the slot of the user namespace
+ * locked: they were never copied; a carrier with the inherited mounts
+ * below it locked: ATTACH_CARRIED), the inherited members of peer groups
+ * and the carriers put back in their groups (REJOIN: the copy made them
+ * slaves), and the unbindable of every mount but the root (the copy
+ * made the inherited ones private).  Returns: the slot of the user namespace
  * NS_OWN may create (pinned next to the namespace), or -1 without it. */
 static int add_owner_steps(struct mnts_plan *plan, size_t n)
 {
@@ -542,7 +615,8 @@ static int add_owner_steps(struct mnts_plan *plan, size_t n)
 
 		if (pm->m->ns != pn->ns)
 			continue;
-		s = plan_add_step(plan, MNTS_STEP_ATTACH_INSIDE, i);
+		s = plan_add_step(plan, pm->carrier ? MNTS_STEP_ATTACH_CARRIED : MNTS_STEP_ATTACH_INSIDE,
+				  i);
 		s->src = pm->slot;
 		s->aux = plan->mounts[plan_mount_index(plan, pm->m->parent)].slot;
 	}
@@ -550,13 +624,17 @@ static int add_owner_steps(struct mnts_plan *plan, size_t n)
 		int i = pn->base + (int)k;
 		const struct mnts_plan_mount *pm = &plan->mounts[i];
 
-		if (!pm->inside && pm->group >= 0) {
+		if ((!pm->inside || pm->carrier) && pm->group >= 0) {
 			s = plan_add_step(plan, MNTS_STEP_REJOIN, i);
 			s->src = plan->groups[pm->group].anchor_slot;
 			s->aux = pm->slot;
 		}
 		if (pm->inside && plan->deferred[i]) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, i);
+			s->aux = pm->slot;
+		}
+		if (pm->copied && pm->m->unbindable) {
+			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE_INSIDE, i);
 			s->aux = pm->slot;
 		}
 	}
@@ -567,7 +645,8 @@ static int add_owner_steps(struct mnts_plan *plan, size_t n)
  * the steps of root's tree (from step first on), to be run once the rest
  * of the tree is in its new namespace: that namespace then holds its seed
  * mount (replay_ns.h) and the tree less that subtree, then the tree alone,
- * so a tree of exactly fs.mount-max mounts fits.  Its mountpoint is made
+ * so a tree as large as a namespace can hold (fs.mount-max - 1 mounts,
+ * preflight.c) fits.  Its mountpoint is made
  * and opened where the ATTACH was, before read-only superblocks are made
  * so.  Returns: the step to run after NS_POPULATE (kind MNTS_STEP__COUNT:
  * none, root has no child). */
@@ -689,7 +768,7 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		const struct mnts_plan_mount *pm = &plan->mounts[i];
 
 		/* an inside mount's once it is inside (add_owner_steps()) */
-		if (plan->deferred[i] && !pm->inside) {
+		if (plan->deferred[i] && !pm->inside && !pm->copied) {
 			s = plan_add_step(plan, MNTS_STEP_UNBINDABLE, (int)i);
 			s->aux = pm->slot;
 		}

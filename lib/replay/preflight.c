@@ -302,13 +302,15 @@ static int ns_mount_count(int nsfd, uint32_t *ret)
 	return 0;
 }
 
-/* fs.mount-max counts every mount of a namespace: a new namespace holds one
- * seed mount when its tree goes in (replay_ns.c), but the tree's root goes
- * in without the last subtree of its children, which follows once the
- * seed is detached (plan_steps.c), so a tree of fs.mount-max mounts fits.
- * With --root the namespace keeps its copy of the caller's mounts; a graft
- * adds to the target's.  The kernel refuses a tree that would take a
- * namespace above the limit. */
+/* fs.mount-max counts every mount of a namespace, and a namespace holds
+ * one fewer: measured on 6.18, mount(2) and move_mount() into a namespace
+ * of fs.mount-max - 1 mounts fail with ENOSPC (a detached tree takes
+ * fs.mount-max), so no live namespace has more to capture.  A new
+ * namespace holds one seed mount when its tree goes in (replay_ns.c), but
+ * the tree's root goes in without the last subtree of its children, which
+ * follows once the seed is detached (plan_steps.c), so a tree as large as
+ * any namespace can hold fits.  With --root the namespace keeps its copy
+ * of the caller's mounts; a graft adds to the target's. */
 static void check_mount_max(struct mnts_preflight *pf, const struct mnts_plan *plan,
 			    unsigned long max, int base_ns)
 {
@@ -322,18 +324,19 @@ static void check_mount_max(struct mnts_preflight *pf, const struct mnts_plan *p
 		size_t need = plan->nss[n].ns->n_mounts + present;
 		_cleanup_free_ char *item = NULL;
 
-		if (need <= max)
+		if (need < max)
 			continue;
 		item = xasprintf("namespace '%s'", plan->nss[n].ns->label);
 		if (!present)
 			mnts_findings_add(&pf->problems, item,
-					  "needs %zu mounts, fs.mount-max is %lu: %s", need, max,
-					  strerror(ENOSPC));
+					  "needs %zu mounts, a namespace holds at most %lu "
+					  "(fs.mount-max %lu): %s",
+					  need, max - 1, max, strerror(ENOSPC));
 		else
-			mnts_findings_add(
-			    &pf->problems, item,
-			    "needs %zu mounts (%u there already), fs.mount-max is %lu: %s", need,
-			    present, max, strerror(ENOSPC));
+			mnts_findings_add(&pf->problems, item,
+					  "needs %zu mounts (%u there already), a namespace holds at "
+					  "most %lu (fs.mount-max %lu): %s",
+					  need, present, max - 1, max, strerror(ENOSPC));
 	}
 }
 

@@ -16,6 +16,7 @@
 
 #include "lib/replay/exec.h"
 #include "lib/core/log.h"
+#include "lib/core/split.h"
 #include "lib/replay/host.h"
 #include "lib/replay/plan.h"
 #include "lib/replay/plan_json.h"
@@ -172,6 +173,74 @@ static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts
 	_exit(res.rc < 0 ? 1 : 0);
 }
 
+struct mnts_replay_seed {
+	struct mnts_helper thread;
+	int orig_ns; /* the caller's mount namespace */
+	int fd;	     /* the seed once the thread is joined, or -1 */
+	bool joined;
+};
+
+static void make_seed(void *data)
+{
+	struct mnts_replay_seed *s = data;
+	/* a seed that cannot be made is made again by the executor, which
+	 * says why */
+	struct mnts_error ignored = {0};
+
+	/* unshare(CLONE_NEWNS) gives this thread an fs_struct of its own:
+	 * the other threads stay in the caller's namespace, at its root */
+	s->fd = mnts_ns_seed(s->orig_ns, &ignored);
+}
+
+struct mnts_replay_seed *mnts_replay_seed_start(const struct mnts_replay_opts *opts)
+{
+	struct mnts_replay_seed *s;
+	struct rlimit rl;
+
+	if (opts->target != MNTS_REPLAY_NEW || opts->root_dir || opts->dry_run ||
+	    !mnts_split_worth_it())
+		return NULL;
+	/* its few fds beside the reader's: under a tight limit the reader or
+	 * the preflight would meet EMFILE, which the preflight must report */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 256)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->fd = -1;
+	s->orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (s->orig_ns >= 0)
+		mnts_helper_start(&s->thread, make_seed, s);
+	if (s->orig_ns < 0 || !s->thread.running) {
+		if (s->orig_ns >= 0)
+			close(s->orig_ns);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The seed (the caller closes it), or -1. */
+static int seed_take(struct mnts_replay_seed *s)
+{
+	if (!s)
+		return -1;
+	if (!s->joined)
+		mnts_helper_join(&s->thread);
+	s->joined = true;
+	return TAKE_FD(s->fd);
+}
+
+void mnts_replay_seed_free(struct mnts_replay_seed *s)
+{
+	int fd = seed_take(s);
+
+	if (!s)
+		return;
+	if (fd >= 0)
+		close(fd);
+	close(s->orig_ns);
+	free(s);
+}
+
 /* The id of the -t/-m target's mount namespace, 0 when none or unknown
  * (the planner only looks there first; the preflight reports errors). */
 static uint64_t target_ns_id(const struct mnts_replay_opts *opts)
@@ -322,9 +391,10 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
 	return r < 0 ? r : 0;
 }
 
-/* Forks the executor.  Returns: 0 with *ret_txn waiting for the verdict,
- * or -errno with everything undone. */
-static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env, char *dir_created,
+/* Forks the executor, and frees plan (the executor runs its own copy).
+ * Returns: 0 with *ret_txn waiting for the verdict, or -errno with
+ * everything undone. */
+static int execute(struct mnts_plan *plan, const struct mnts_exec_env *env, char *dir_created,
 		   struct mnts_replay_txn **ret_txn, struct mnts_error *err)
 {
 	struct mnts_replay_txn *t = xcalloc(1, sizeof(*t));
@@ -374,6 +444,10 @@ static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env
 	executor_pid = pid;
 	if (interrupted) /* it came before executor_pid was set */
 		kill(pid, SIGTERM);
+	/* while it runs, on another CPU: freeing the plan of 50,000 mounts
+	 * after it was a hundredth of the replay */
+	mnts_plan_done(plan);
+	plan = NULL;
 	r = executor_report(t, err);
 	if (r == RESULT_READY) {
 		*ret_txn = t;
@@ -382,6 +456,8 @@ static int execute(const struct mnts_plan *plan, const struct mnts_exec_env *env
 	if (r >= 0) /* DONE without READY: cannot happen */
 		r = mnts_err(err, EPROTO, "replay executor: no report of the replay");
 fail:
+	if (plan)
+		mnts_plan_done(plan);
 	if (t->dir_created)
 		rmdir(t->dir_created);
 	txn_free(t, false);
@@ -455,7 +531,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 				    .target_ns = -1,
 				    .new_dir_fd = -1,
 				    .root_dir = opts->root_dir,
-				    .userns_fd = -1};
+				    .userns_fd = -1,
+				    .seed_ns = -1};
 	bool planned;
 	int r;
 
@@ -524,7 +601,9 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	env.target_ns = pf.target_ns;
 	env.new_dir_fd = pf.new_dir_fd;
 	env.new_dir = pf.new_dir_abs;
+	env.seed_ns = seed_take(opts->seed);
 	r = execute(&plan, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn, err);
+	planned = false; /* freed by execute() */
 	if (r >= 0) {
 		if (ret_txn)
 			*ret_txn = txn;
@@ -542,6 +621,8 @@ out:
 	mnts_strv_clear(&warnings);
 	if (env.orig_ns >= 0)
 		close(env.orig_ns);
+	if (env.seed_ns >= 0)
+		close(env.seed_ns);
 	mnts_preflight_done(&pf);
 	if (planned)
 		mnts_plan_done(&plan);

@@ -51,7 +51,21 @@ struct mnts_replay_opts {
 	 * finding each, and the error says how many (cmd/ prints them) */
 	struct mnts_findings *problems;
 	int fail_at_step; /* test-only fault injection: step N fails; 0 = none */
+	/* the seed namespace, made beforehand (mnts_replay_seed_start()), or
+	 * NULL: the executor makes it */
+	struct mnts_replay_seed *seed;
 };
+
+/* The one-mount namespace a --new replay copies each new namespace from
+ * (replay_ns.h, mnts_ns_seed()), made on a helper thread while the snapshot
+ * is read and planned: it needs neither, and copying the caller's namespace
+ * to empty it is a fifth of a 50,000-mount replay.  NULL when a replay of
+ * opts needs none (--root, a dry run) or a single CPU would gain nothing;
+ * when it cannot be made, the executor makes it (and says why).  Start it
+ * before reading the snapshot, put it in opts->seed, free it after
+ * mnts_replay() (mnts_replay_seed_free() waits for the thread). */
+struct mnts_replay_seed *mnts_replay_seed_start(const struct mnts_replay_opts *opts);
+void mnts_replay_seed_free(struct mnts_replay_seed *seed);
 
 /* A replay done but not yet kept: its executor holds the undo log and
  * waits.  A SIGINT, SIGTERM or SIGHUP to the caller, or the caller's death,

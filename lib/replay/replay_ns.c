@@ -42,7 +42,7 @@ static int pivot_into(int tree_fd, struct mnts_error *err)
 
 /* Swaps the copy's mounts for one empty tmpfs: a copy of a 50,000-mount
  * namespace plus a 50,000-mount tree would not fit fs.mount-max (nor does
- * the seed plus a tree of fs.mount-max mounts: the tree's root goes in
+ * the seed plus a tree as large as a namespace holds: the tree's root goes in
  * without its last child's subtree, plan_steps.c). */
 static int empty_namespace(struct mnts_error *err)
 {
@@ -390,6 +390,61 @@ out:
 			close(ready[i]);
 		if (hold[i] >= 0)
 			close(hold[i]);
+	}
+	return r < 0 ? r : fd;
+}
+
+/* Kernel 6.18, probed (in a private namespace: copies into a user
+ * namespace U, umount2 with an O_PATH fd held: EINVAL locked, EBUSY not):
+ * copy_mnt_ns into U locks every copied mount; a copy by U again keeps
+ * each lock and adds none; open_tree(OPEN_TREE_CLONE) drops the lock of
+ * the clone's root, and with AT_RECURSIVE keeps it on every mount below
+ * (made by root of U or of the initial user namespace alike), without it
+ * refuses a mount with locked children (EINVAL); the clone keeps its locks
+ * when it is attached in another namespace owned by U and when moved
+ * there; the root keeps its MNT_LOCK_* flag locks (nosuid could not be
+ * cleared); mounts that propagate into a slave in U's namespace are not
+ * locked.  So the one way to a locked mount below an unlocked one is a
+ * recursive clone of a tree copied into the owner. */
+int mnts_tree_lock_below(int orig_ns, int seed_ns, int userns_fd, int tree_fd,
+			 struct mnts_error *err)
+{
+	_cleanup_close_ int carrier = -1, copy = -1, root = -1;
+	int fd = -1, r = 0;
+
+	/* a namespace of one empty tmpfs, the tree on its root */
+	carrier = create_once(orig_ns, seed_ns, err);
+	if (carrier < 0)
+		return carrier;
+	if (setns(carrier, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the carrier namespace");
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		r = mnts_err(err, errno, "open '/' in the carrier namespace");
+	else if (mnts_sys_move_mount(tree_fd, "", root, "",
+				     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		r = mnts_err(err, errno, "attach the tree in the carrier namespace");
+	if (setns(orig_ns, CLONE_NEWNS) < 0 && r == 0)
+		r = mnts_err(err, errno, "setns back to the caller's mount namespace");
+	if (r < 0)
+		return r;
+	copy = mnts_ns_copy_owned(carrier, userns_fd, err);
+	if (copy < 0)
+		return copy;
+	/* setns puts the root on the topmost mount there: the tree's copy */
+	if (setns(copy, CLONE_NEWNS) < 0)
+		return mnts_err(err, errno, "setns into the carrier's copy");
+	close(root);
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		r = mnts_err(err, errno, "open '/' in the carrier's copy");
+	else if ((fd = mnts_sys_open_tree(root, "",
+					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+					      AT_EMPTY_PATH)) < 0)
+		r = mnts_err(err, errno, "open_tree the tree in the carrier's copy");
+	if (setns(orig_ns, CLONE_NEWNS) < 0 && r == 0) {
+		close(fd);
+		r = mnts_err(err, errno, "setns back to the caller's mount namespace");
 	}
 	return r < 0 ? r : fd;
 }

@@ -24,8 +24,8 @@ int mnts_ns_seed(int orig_ns, struct mnts_error *err);
 /* A new mount namespace whose id is above min_id: the kernel only lets a
  * namespace hold an nsfs mount of a younger one, and ids come in per-CPU
  * batches, so creation is retried on each CPU.  It is a copy of seed_ns
- * (mnts_ns_seed(): one empty tmpfs, so that a tree of up to fs.mount-max
- * mounts fits, its last subtree attached after the rest), or with seed_ns -1 a private copy of
+ * (mnts_ns_seed(): one empty tmpfs, so that a tree as large as a namespace
+ * holds fits, its last subtree attached after the rest), or with seed_ns -1 a private copy of
  * orig_ns. Returns: ns fd or -errno. */
 int mnts_ns_create(int orig_ns, int seed_ns, uint64_t min_id, uint64_t *ret_id,
 		   struct mnts_error *err);
@@ -59,3 +59,15 @@ int mnts_userns_for(const struct mnts_ns *ns, bool *ret_created, struct mnts_err
  * unmounted alone, nor its ro/nosuid/nodev/noexec/atime cleared) and copies
  * of shared mounts are slaves of the originals.  Returns: ns fd or -errno. */
 int mnts_ns_copy_owned(int ns_fd, int userns_fd, struct mnts_error *err);
+
+/* The detached tree tree_fd again, with every mount below its root locked
+ * (MNT_LOCKED) and its root not, as when a container clones a subtree it
+ * inherited (mount --rbind): the tree goes onto the root of a namespace
+ * made from seed_ns, that namespace is copied into userns_fd (the copy
+ * locks it), and the copy's tree is cloned recursively (the clone's root
+ * loses its lock, the rest keep theirs).  tree_fd is left attached in the
+ * carrier namespace, gone once it is closed; the copies of shared mounts
+ * are slaves of the originals' groups.  Returns to orig_ns.
+ * Returns: the clone's fd or -errno. */
+int mnts_tree_lock_below(int orig_ns, int seed_ns, int userns_fd, int tree_fd,
+			 struct mnts_error *err);

@@ -217,6 +217,20 @@ static void describe_attach_inside(const struct mnts_step_ref *r, char *buf, siz
 		 r->name);
 }
 
+static void describe_attach_carried(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "attach '%s' from inside the owned copy (made by the container: not locked), "
+		 "its tree through a copy into the owner (the inherited mounts below it: locked)",
+		 r->name);
+}
+
+static void describe_unbindable_inside(const struct mnts_step_ref *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "make '%s' unbindable inside the owned copy (the copy made it private)",
+		 r->name);
+}
+
 static void describe_rejoin(const struct mnts_step_ref *r, char *buf, size_t size)
 {
 	snprintf(buf, size,
@@ -326,6 +340,16 @@ const struct mnts_step_kind_def mnts_step_kinds[] = {
     /* setns into the owned copy, openat2 as for ATTACH_INSIDE, mount_setattr
      * MS_PRIVATE, move_mount MOVE_MOUNT_SET_GROUP from the group's anchor */
     [MNTS_STEP_REJOIN] = {"rejoin", MNTS_STEP_OBJ_MOUNT, mnts_run_rejoin, describe_rejoin},
+    /* ioctl NS_GET_USERNS of the owned copy; unshare CLONE_NEWNS from the
+     * seed, move_mount the tree onto its root, the NS_OWN copy of that,
+     * setns into it, open_tree OPEN_TREE_CLONE|AT_RECURSIVE of "/"; then
+     * as ATTACH_INSIDE */
+    [MNTS_STEP_ATTACH_CARRIED] = {"attach_carried", MNTS_STEP_OBJ_MOUNT,
+				  mnts_run_attach_carried, describe_attach_carried},
+    /* setns into the owned copy, openat2 as for ATTACH_INSIDE, mount_setattr
+     * MS_UNBINDABLE */
+    [MNTS_STEP_UNBINDABLE_INSIDE] = {"unbindable_inside", MNTS_STEP_OBJ_MOUNT,
+				     mnts_run_unbindable_inside, describe_unbindable_inside},
 };
 _Static_assert(ARRAY_SIZE(mnts_step_kinds) == MNTS_STEP__COUNT,
 	       "mnts_step_kinds: one entry per enum mnts_step_kind");

@@ -196,3 +196,35 @@ PY
 	assert_line --partial "mntsnap: replay: 'ns0:/p' (nsfs 0:4): "
 
 }
+
+# The source a clone of a live mount comes back with is known from the table
+# of the caller's live mounts when listmount+statmount read it, and asked of
+# the kernel per superblock when it came from mountinfo: the same warnings
+# either way, an empty source included.
+@test "replay: live tmpfs mounts captured under other sources: the same warnings from either live table" {
+	run in_private_ns '
+		L=$TMP/lay
+		mkdir -p "$L"
+		mount -t tmpfs -o mode=755 lay "$L"
+		mkdir "$L/a" "$L/e"
+		mount -t tmpfs live-a "$L/a"
+		mount -t tmpfs "" "$L/e"
+		"$MNTSNAP" capture -p $$ --subtree "$L" |
+			jq "(.namespaces[0].mounts[] | select(.source == \"live-a\" or .source == \"\")).source |= \"was-\" + ." \
+				>"$TMP/snap.json"
+		for t in statmount mountinfo; do
+			mkdir "$TMP/out-$t"
+			r=0
+			MNTSNAP_LIVE_TABLE=$t "$MNTSNAP" replay --no-verify --new="$TMP/out-$t" \
+				"$TMP/snap.json" 2>"$TMP/err" || r=$?
+			echo "$t: exit=$r warnings=$(grep -c warning "$TMP/err")"
+			sed "s/^/$t: /" "$TMP/err"
+		done
+	'
+	assert_success
+	for t in statmount mountinfo; do
+		assert_line "$t: exit=0 warnings=2"
+		assert_line "$t: mntsnap: replay: warning: 'ns0:$BATS_TEST_TMPDIR/lay/a': its source 'was-live-a' comes back as 'live-a', the source of the live mount it is cloned from (replay never reconfigures a superblock it reuses)"
+		assert_line "$t: mntsnap: replay: warning: 'ns0:$BATS_TEST_TMPDIR/lay/e': its source 'was-' comes back as '', the source of the live mount it is cloned from (replay never reconfigures a superblock it reuses)"
+	done
+}
