@@ -66,23 +66,28 @@ static bool is_spec(const char *text, size_t size)
 
 int mnts_side_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	const char *what = streq(path, "-") ? "<stdin>" : path;
+	struct mnts_snapshot_text t;
 	struct mnts_spec spec = {0};
-	size_t size;
+	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
 	int r;
 
-	r = mnts_snapshot_read_text(path, &text, &size, err);
+	r = mnts_snapshot_read_text(path, &t, err);
 	if (r < 0)
 		return r;
-	if (!is_spec(text, size))
-		return mnts_snapshot_parse(text, size, what, ret, err);
-	r = mnts_spec_parse(&spec, what, text, size, err);
+	if (!is_spec(t.text, t.size)) {
+		r = mnts_snapshot_parse(t.text, t.size, t.what, &snap, err);
+	} else {
+		r = mnts_spec_parse(&spec, t.what, t.text, t.size, err);
+		if (r >= 0)
+			r = mnts_spec_to_snapshot(&spec, &snap, err);
+		mnts_spec_free(&spec);
+	}
+	r = mnts_snapshot_text_check(&t, r, err);
+	mnts_snapshot_text_done(&t);
 	if (r < 0)
 		return r;
-	r = mnts_spec_to_snapshot(&spec, ret, err);
-	mnts_spec_free(&spec);
-	return r;
+	*ret = TAKE_PTR(snap);
+	return 0;
 }
 
 int mnts_side_open(const char *spec, struct mnts_snapshot **ret, struct mnts_error *err)
