@@ -112,6 +112,24 @@ static void *file_load_thread(void *data)
 	return NULL;
 }
 
+/* The result of a load started with start_load(): r, the result of what
+ * was done meanwhile here, comes first. */
+static int join_load(int r, pthread_t thread, struct file_load *l, struct mnts_snapshot **ret,
+		     struct mnts_error *err)
+{
+	pthread_join(thread, NULL);
+	if (r < 0) {
+		mnts_snapshot_free(l->snap);
+		return r;
+	}
+	if (l->r < 0) {
+		*err = l->err;
+		return l->r;
+	}
+	*ret = l->snap;
+	return 0;
+}
+
 /* Two snapshot files: parsing is most of a large diff, and the two are
  * independent, so B is read on a second thread while A is read here. */
 static int open_files(const char *path_a, const char *path_b, struct mnts_snapshot **ret_a,
@@ -126,17 +144,35 @@ static int open_files(const char *path_a, const char *path_b, struct mnts_snapsh
 		return r < 0 ? r : mnts_side_read(path_b, ret_b, err);
 	}
 	r = mnts_side_read(path_a, ret_a, err);
-	pthread_join(thread, NULL);
 	if (r < 0) {
+		pthread_join(thread, NULL);
 		mnts_snapshot_free(lb.snap);
 		return r;
 	}
-	if (lb.r < 0) {
-		*err = lb.err;
-		return lb.r;
+	r = join_load(r, thread, &lb, ret_b, err);
+	if (r < 0) {
+		mnts_snapshot_free(*ret_a);
+		*ret_a = NULL;
 	}
-	*ret_b = lb.snap;
-	return 0;
+	return r;
+}
+
+int mnts_side_open_with_spec(const char *spec_path, struct mnts_spec *spec, const char *target,
+			     struct mnts_snapshot **ret, struct mnts_error *err)
+{
+	struct file_load lt = {.path = target};
+	pthread_t thread;
+	int r;
+
+	/* stdin is read by one of them only, and a live target is not
+	 * captured for a spec that does not parse */
+	if (mnts_side_is_live(target) || streq(target, "-") || streq(spec_path, "-") ||
+	    pthread_create(&thread, NULL, file_load_thread, &lt) != 0) {
+		r = mnts_spec_read(spec, spec_path, err);
+		return r < 0 ? r : mnts_side_open(target, ret, err);
+	}
+	r = mnts_spec_read(spec, spec_path, err);
+	return join_load(r, thread, &lt, ret, err);
 }
 
 int mnts_sides_open(const char *spec_a, const char *spec_b, struct mnts_snapshot **ret_a,
