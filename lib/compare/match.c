@@ -161,7 +161,6 @@ struct child_entry {
 	uint64_t hash;
 	size_t g; /* B global index + 1; 0 = empty */
 	size_t parent;
-	const char *mountpoint; /* the mount's: compared without reading the mount */
 };
 
 struct child_table {
@@ -175,10 +174,7 @@ static void child_table_build(struct child_table *t, const struct view *b)
 
 	while (size < b->n * 2)
 		size *= 2;
-	/* zeroed by writing: calloc's fresh pages, read first by the probes,
-	 * would each fault twice (the zero page, then a copy of it) */
-	t->slot = xmalloc(size * sizeof(*t->slot));
-	memset(t->slot, 0, size * sizeof(*t->slot));
+	t->slot = xcalloc(size, sizeof(*t->slot));
 	t->mask = size - 1;
 	for (size_t g = 0; g < b->n; g++) {
 		const struct mnts_mount *m = b->mnt[g];
@@ -191,18 +187,20 @@ static void child_table_build(struct child_table *t, const struct view *b)
 		hash = mnts_child_hash(parent, m->mountpoint);
 		for (h = hash & t->mask; t->slot[h].g; h = (h + 1) & t->mask)
 			;
-		t->slot[h] = (struct child_entry){hash, g + 1, parent, m->mountpoint};
+		t->slot[h] = (struct child_entry){hash, g + 1, parent};
 	}
 }
 
-static size_t child_table_find(const struct child_table *t, size_t parent, const char *mountpoint)
+static size_t child_table_find(const struct child_table *t, const struct view *b, size_t parent,
+			       const char *mountpoint)
 {
 	uint64_t hash = mnts_child_hash(parent, mountpoint);
 
 	for (size_t h = hash & t->mask; t->slot[h].g; h = (h + 1) & t->mask) {
 		const struct child_entry *e = &t->slot[h];
 
-		if (e->hash == hash && e->parent == parent && streq(e->mountpoint, mountpoint))
+		if (e->hash == hash && e->parent == parent &&
+		    streq(b->mnt[e->g - 1]->mountpoint, mountpoint))
 			return e->g - 1;
 	}
 	return NONE;
@@ -287,7 +285,7 @@ void mnts_cmp_pair_mounts(struct ctx *c)
 
 			for (size_t k = 0; k < m->n_children; k++) {
 				const struct mnts_mount *kid = m->children[k];
-				size_t kb = child_table_find(&t, pb, kid->mountpoint);
+				size_t kb = child_table_find(&t, &c->b, pb, kid->mountpoint);
 
 				if (kb == NONE)
 					continue;

@@ -9,28 +9,13 @@
 #include "lib/core/radixsort.h"
 
 /* The canonical order's key, copied out of the mounts: sorting 50,000 keys
- * that point into the mounts cost a cache miss per comparison.  The first
- * 8 bytes of the mountpoint are in the key too, as a big-endian number (NUL
- * padded): most comparisons end there, without reading the strings. */
+ * that point into the mounts cost a cache miss per comparison. */
 struct canonical_key {
-	uint64_t head;
 	const char *mountpoint;
 	uint32_t ns;
 	uint32_t layer;
 	size_t g;
 };
-
-/* s's first 8 bytes (up to its NUL, then zeros), big-endian: numbers in
- * the order strcmp() gives their strings. */
-static uint64_t string_head(const char *s)
-{
-	uint64_t h = 0;
-	size_t i = 0;
-
-	for (; i < 8 && s[i]; i++)
-		h = h << 8 | (unsigned char)s[i];
-	return i ? h << (8 * (8 - i)) : 0;
-}
 
 static int cmp_canonical(const void *x, const void *y)
 {
@@ -39,10 +24,7 @@ static int cmp_canonical(const void *x, const void *y)
 
 	if (a->ns != b->ns)
 		return a->ns < b->ns ? -1 : 1;
-	if (a->head != b->head)
-		return a->head < b->head ? -1 : 1;
-	/* the same 8 bytes: the same string if it ends there, else the rest tells */
-	c = (a->head & 0xff) ? strcmp(a->mountpoint + 8, b->mountpoint + 8) : 0;
+	c = strcmp(a->mountpoint, b->mountpoint);
 	if (c)
 		return c;
 	if (a->layer != b->layer)
@@ -176,8 +158,7 @@ static void view_init(struct view *s, const struct mnts_snapshot *snap)
 
 	keys = xcalloc(s->n ? s->n : 1, sizeof(*keys));
 	for (size_t i = 0; i < s->n; i++)
-		keys[i] = (struct canonical_key){string_head(s->mnt[i]->mountpoint),
-						 s->mnt[i]->mountpoint, (uint32_t)ns_of(s, i),
+		keys[i] = (struct canonical_key){s->mnt[i]->mountpoint, (uint32_t)ns_of(s, i),
 						 s->layer[i], i};
 	qsort(keys, s->n, sizeof(*keys), cmp_canonical);
 	order = xcalloc(s->n ? s->n : 1, sizeof(*order));
