@@ -140,5 +140,8 @@ int cmd_check(int argc, char **argv)
 	}
 	r = res.n ? MNTS_EXIT_DIFFER : MNTS_EXIT_OK;
 	mnts_check_result_free(&res);
+	/* the process ends with this command: its memory goes with it (the
+	 * model of a 50,000-mount target took 5 ms to free) */
+	TAKE_PTR(snap);
 	return r;
 }
