@@ -112,8 +112,8 @@ static void *file_load_thread(void *data)
 	return NULL;
 }
 
-/* The result of a load started with start_load(): r, the result of what
- * was done meanwhile here, comes first. */
+/* The result of file_load_thread() on thread; r, the result of what was
+ * done here meanwhile, comes first. */
 static int join_load(int r, pthread_t thread, struct file_load *l, struct mnts_snapshot **ret,
 		     struct mnts_error *err)
 {
@@ -135,6 +135,7 @@ static int join_load(int r, pthread_t thread, struct file_load *l, struct mnts_s
 static int open_files(const char *path_a, const char *path_b, struct mnts_snapshot **ret_a,
 		      struct mnts_snapshot **ret_b, struct mnts_error *err)
 {
+	_cleanup_snapshot_ struct mnts_snapshot *a = NULL;
 	struct file_load lb = {.path = path_b};
 	pthread_t thread;
 	int r;
@@ -143,18 +144,12 @@ static int open_files(const char *path_a, const char *path_b, struct mnts_snapsh
 		r = mnts_side_read(path_a, ret_a, err);
 		return r < 0 ? r : mnts_side_read(path_b, ret_b, err);
 	}
-	r = mnts_side_read(path_a, ret_a, err);
-	if (r < 0) {
-		pthread_join(thread, NULL);
-		mnts_snapshot_free(lb.snap);
-		return r;
-	}
+	r = mnts_side_read(path_a, &a, err);
 	r = join_load(r, thread, &lb, ret_b, err);
-	if (r < 0) {
-		mnts_snapshot_free(*ret_a);
-		*ret_a = NULL;
-	}
-	return r;
+	if (r < 0)
+		return r;
+	*ret_a = TAKE_PTR(a);
+	return 0;
 }
 
 int mnts_side_open_with_spec(const char *spec_path, struct mnts_spec *spec, const char *target,
