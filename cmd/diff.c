@@ -160,5 +160,10 @@ int cmd_diff(int argc, char **argv)
 	}
 	r = d.n ? MNTS_EXIT_DIFFER : MNTS_EXIT_OK;
 	mnts_diff_done(&d);
+	/* the process ends with this command: its memory goes with it, and
+	 * freeing two models of 50,000 mounts one string vector at a time
+	 * cost 9 ms of the 70 of such a diff */
+	TAKE_PTR(a);
+	TAKE_PTR(b);
 	return r;
 }

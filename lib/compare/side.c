@@ -66,23 +66,28 @@ static bool is_spec(const char *text, size_t size)
 
 int mnts_side_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	const char *what = streq(path, "-") ? "<stdin>" : path;
+	struct mnts_snapshot_text t;
 	struct mnts_spec spec = {0};
-	size_t size;
+	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
 	int r;
 
-	r = mnts_snapshot_read_text(path, &text, &size, err);
+	r = mnts_snapshot_read_text(path, &t, err);
 	if (r < 0)
 		return r;
-	if (!is_spec(text, size))
-		return mnts_snapshot_parse(text, size, what, ret, err);
-	r = mnts_spec_parse(&spec, what, text, size, err);
+	if (!is_spec(t.text, t.size)) {
+		r = mnts_snapshot_parse(t.text, t.size, t.what, &snap, err);
+	} else {
+		r = mnts_spec_parse(&spec, t.what, t.text, t.size, err);
+		if (r >= 0)
+			r = mnts_spec_to_snapshot(&spec, &snap, err);
+		mnts_spec_free(&spec);
+	}
+	r = mnts_snapshot_text_check(&t, r, err);
+	mnts_snapshot_text_done(&t);
 	if (r < 0)
 		return r;
-	r = mnts_spec_to_snapshot(&spec, ret, err);
-	mnts_spec_free(&spec);
-	return r;
+	*ret = TAKE_PTR(snap);
+	return 0;
 }
 
 int mnts_side_open(const char *spec, struct mnts_snapshot **ret, struct mnts_error *err)
@@ -107,11 +112,30 @@ static void *file_load_thread(void *data)
 	return NULL;
 }
 
+/* The result of file_load_thread() on thread; r, the result of what was
+ * done here meanwhile, comes first. */
+static int join_load(int r, pthread_t thread, struct file_load *l, struct mnts_snapshot **ret,
+		     struct mnts_error *err)
+{
+	pthread_join(thread, NULL);
+	if (r < 0) {
+		mnts_snapshot_free(l->snap);
+		return r;
+	}
+	if (l->r < 0) {
+		*err = l->err;
+		return l->r;
+	}
+	*ret = l->snap;
+	return 0;
+}
+
 /* Two snapshot files: parsing is most of a large diff, and the two are
  * independent, so B is read on a second thread while A is read here. */
 static int open_files(const char *path_a, const char *path_b, struct mnts_snapshot **ret_a,
 		      struct mnts_snapshot **ret_b, struct mnts_error *err)
 {
+	_cleanup_snapshot_ struct mnts_snapshot *a = NULL;
 	struct file_load lb = {.path = path_b};
 	pthread_t thread;
 	int r;
@@ -120,18 +144,30 @@ static int open_files(const char *path_a, const char *path_b, struct mnts_snapsh
 		r = mnts_side_read(path_a, ret_a, err);
 		return r < 0 ? r : mnts_side_read(path_b, ret_b, err);
 	}
-	r = mnts_side_read(path_a, ret_a, err);
-	pthread_join(thread, NULL);
-	if (r < 0) {
-		mnts_snapshot_free(lb.snap);
+	r = mnts_side_read(path_a, &a, err);
+	r = join_load(r, thread, &lb, ret_b, err);
+	if (r < 0)
 		return r;
-	}
-	if (lb.r < 0) {
-		*err = lb.err;
-		return lb.r;
-	}
-	*ret_b = lb.snap;
+	*ret_a = TAKE_PTR(a);
 	return 0;
+}
+
+int mnts_side_open_with_spec(const char *spec_path, struct mnts_spec *spec, const char *target,
+			     struct mnts_snapshot **ret, struct mnts_error *err)
+{
+	struct file_load lt = {.path = target};
+	pthread_t thread;
+	int r;
+
+	/* stdin is read by one of them only, and a live target is not
+	 * captured for a spec that does not parse */
+	if (mnts_side_is_live(target) || streq(target, "-") || streq(spec_path, "-") ||
+	    pthread_create(&thread, NULL, file_load_thread, &lt) != 0) {
+		r = mnts_spec_read(spec, spec_path, err);
+		return r < 0 ? r : mnts_side_open(target, ret, err);
+	}
+	r = mnts_spec_read(spec, spec_path, err);
+	return join_load(r, thread, &lt, ret, err);
 }
 
 int mnts_sides_open(const char *spec_a, const char *spec_b, struct mnts_snapshot **ret_a,

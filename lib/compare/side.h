@@ -11,6 +11,7 @@
 #include "lib/capture/capture.h"
 #include "lib/core/error.h"
 #include "lib/core/model.h"
+#include "lib/spec/spec.h"
 
 /* Returns: true when spec names a live namespace (pid:PID, ns:FILE). */
 bool mnts_side_is_live(const char *spec);
@@ -30,6 +31,14 @@ int mnts_side_open(const char *spec, struct mnts_snapshot **ret, struct mnts_err
  * only.  Returns: 0 or -errno, both set on success. */
 int mnts_sides_open(const char *spec_a, const char *spec_b, struct mnts_snapshot **ret_a,
 		    struct mnts_snapshot **ret_b, struct mnts_error *err);
+
+/* Reads the spec at spec_path into *spec (mnts_spec_read()), then opens
+ * target (mnts_side_open()); a target file is read on a second thread
+ * meanwhile.  Errors are reported as if read in order: the spec's first.
+ * Returns: 0 or -errno, *ret set on success (*spec is the caller's to free
+ * either way). */
+int mnts_side_open_with_spec(const char *spec_path, struct mnts_spec *spec, const char *target,
+			     struct mnts_snapshot **ret, struct mnts_error *err);
 
 /* Captures the live namespaces of targets (each with its label), cut to
  * subtree (NULL: whole); no target gives an empty snapshot, not every

@@ -138,7 +138,10 @@ static int check_mountpoints(struct mnts_ns *ns, struct mnts_error *err)
 	while (size < n * 2)
 		size *= 2;
 	mask = size - 1;
-	slot = xcalloc(size, sizeof(*slot));
+	/* zeroed by writing: calloc's fresh pages, read first by the probes,
+	 * would each fault twice (the zero page, then a copy of it) */
+	slot = xmalloc(size * sizeof(*slot));
+	memset(slot, 0, size * sizeof(*slot));
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
 		uint64_t hash;

@@ -29,11 +29,35 @@ int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 #define MNTS_SNAPSHOT_MAX_SIZE ((size_t)1 << 30)
 #define MNTS_SNAPSHOT_MAX_SIZE_TEXT "1 GiB"
 
-/* Reads the text of path as mnts_snapshot_read() does (below), NUL-terminated,
- * without parsing it (it may be a spec: lib/compare/side.c tells).
- * Returns: 0 or -errno, *ret_text (free it) and *ret_size set on success. */
-int mnts_snapshot_read_text(const char *path, char **ret_text, size_t *ret_size,
+/* The text of a snapshot file: text[0..size-1], then a NUL.  A large
+ * regular file is mapped, not copied (snapjson_read_map.c); anything else is
+ * read into a buffer. */
+struct mnts_snapshot_text {
+	const char *text;
+	size_t size;
+	/* private */
+	char *buf;     /* read: the buffer */
+	void *map;     /* mapped: the mapping */
+	size_t map_len;
+	int slot;      /* mapped: its place among the mappings in use, else -1 */
+	const char *what;
+};
+
+/* Reads the text of path as mnts_snapshot_read() does (below), without
+ * parsing it (it may be a spec: lib/compare/side.c tells).  Returns: 0 or
+ * -errno; on success *t is set, and mnts_snapshot_text_done() releases it. */
+int mnts_snapshot_read_text(const char *path, struct mnts_snapshot_text *t,
 			    struct mnts_error *err);
+/* The same from fd, at most max bytes (-EFBIG beyond).  Returns: 0 or
+ * -errno. */
+int mnts_snapshot_text_load(int fd, size_t max, struct mnts_snapshot_text *t);
+/* Whether the file was truncated while it was mapped: its bytes past the
+ * new end read as NUL, and whatever was made of them is to be dropped. */
+bool mnts_snapshot_text_truncated(const struct mnts_snapshot_text *t);
+/* After r, the result of using the text: r, or the truncation (-EIO with
+ * err set) when the file was truncated meanwhile. */
+int mnts_snapshot_text_check(const struct mnts_snapshot_text *t, int r, struct mnts_error *err);
+void mnts_snapshot_text_done(struct mnts_snapshot_text *t);
 
 /* Reads path ("-": stdin), a regular file or an anonymous pipe (`<(...)`)
  * of at most MNTS_SNAPSHOT_MAX_SIZE bytes; anything else (a directory, a

@@ -11,6 +11,7 @@
 #include <sys/statfs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "lib/core/path.h"
@@ -676,7 +677,7 @@ static int open_input(const char *path, struct mnts_error *err)
 	return TAKE_FD(fd);
 }
 
-int mnts_snapshot_read_text(const char *path, char **ret_text, size_t *ret_size,
+int mnts_snapshot_read_text(const char *path, struct mnts_snapshot_text *t,
 			    struct mnts_error *err)
 {
 	_cleanup_close_ int fd = -1;
@@ -689,24 +690,37 @@ int mnts_snapshot_read_text(const char *path, char **ret_text, size_t *ret_size,
 		if (fd < 0)
 			return fd;
 	}
-	r = mnts_read_fd_max(is_stdin ? STDIN_FILENO : fd, MNTS_SNAPSHOT_MAX_SIZE, true, ret_text,
-			     ret_size);
+	r = mnts_snapshot_text_load(is_stdin ? STDIN_FILENO : fd, MNTS_SNAPSHOT_MAX_SIZE, t);
 	if (r == -EFBIG)
 		return mnts_err(err, 0, "cannot read '%s': larger than %s, the most a snapshot may be",
 				what, MNTS_SNAPSHOT_MAX_SIZE_TEXT);
 	if (r < 0)
 		return mnts_err(err, -r, "cannot read '%s'", what);
+	t->what = what;
 	return 0;
+}
+
+int mnts_snapshot_text_check(const struct mnts_snapshot_text *t, int r, struct mnts_error *err)
+{
+	if (!mnts_snapshot_text_truncated(t))
+		return r;
+	return mnts_err(err, 0, "cannot read '%s': truncated while it was read", t->what);
 }
 
 int mnts_snapshot_read(const char *path, struct mnts_snapshot **ret, struct mnts_error *err)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t size;
+	struct mnts_snapshot_text t;
+	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
 	int r;
 
-	r = mnts_snapshot_read_text(path, &text, &size, err);
+	r = mnts_snapshot_read_text(path, &t, err);
 	if (r < 0)
 		return r;
-	return mnts_snapshot_parse(text, size, streq(path, "-") ? "<stdin>" : path, ret, err);
+	r = mnts_snapshot_parse(t.text, t.size, t.what, &snap, err);
+	r = mnts_snapshot_text_check(&t, r, err);
+	mnts_snapshot_text_done(&t);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(snap);
+	return 0;
 }
