@@ -19,6 +19,7 @@ setup() {
 # helper C/umount2 that unmounts its argument alone (umount(8) is not in
 # a replayed subtree) and prints the error.
 build_container='
+	source "$TOP/tests/bats/userns_helper.bash"
 	W=$TMP/w
 	mkdir -p $W
 	mount -t tmpfs -o size=1m wsrc $W
@@ -32,15 +33,7 @@ build_container='
 		"printf(\"%s\\n\", strerror(errno)); return 1; } puts(\"unmounted\"); return 0; }" \
 		> $TMP/umount2.c
 	cc -static -o $W/c/umount2 $TMP/umount2.c
-	unshare --user --mount --propagation unchanged sleep 60 &
-	CPID=$!
-	trap "kill $CPID 2>/dev/null || :" EXIT
-	for _ in $(seq 50); do
-		[ "$(readlink /proc/$CPID/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
-		sleep 0.1
-	done
-	echo "0 100000 65536" > /proc/$CPID/uid_map
-	echo "0 200000 1000" > /proc/$CPID/gid_map
+	container_start "0 100000 65536" "0 200000 1000"
 '
 export build_container
 
@@ -197,6 +190,7 @@ export build_container
 # inherited and a made member).  nsumount (outside the container's files)
 # enters a user and a mount namespace and unmounts one mount alone.
 build_made='
+	source "$TOP/tests/bats/userns_helper.bash"
 	# root of the container (uid 100000 outside) must reach W: not under
 	# the private TMP of the test
 	W=$(mktemp -d /tmp/mntsnap-userns.XXXXXX)
@@ -207,23 +201,8 @@ build_made='
 	mkdir $W/c/x $W/c/y $W/c/h
 	mount -t tmpfs -o ro,nosuid,size=1m inner $W/c/x
 	mount -t tmpfs -o size=1m hin $W/c/h
-	printf "%s\n" "#define _GNU_SOURCE" "#include <errno.h>" "#include <fcntl.h>" "#include <sched.h>" \
-		"#include <stdio.h>" "#include <string.h>" "#include <sys/mount.h>" \
-		"int main(int c, char **v) { int u = open(v[1], O_RDONLY), m = open(v[2], O_RDONLY);" \
-		"(void)c; if (u < 0 || m < 0 || setns(m, CLONE_NEWNS) < 0 || setns(u, CLONE_NEWUSER) < 0) {" \
-		"perror(\"setns\"); return 2; } if (umount2(v[3], 0) < 0) {" \
-		"printf(\"%s\\n\", strerror(errno)); return 1; } puts(\"unmounted\"); return 0; }" \
-		> $TMP/nsumount.c
-	cc -o $TMP/nsumount $TMP/nsumount.c
-	unshare --user --mount --propagation unchanged sleep 60 &
-	CPID=$!
-	trap "kill $CPID 2>/dev/null || :; umount -R $W 2>/dev/null || :; rmdir $W" EXIT
-	for _ in $(seq 50); do
-		[ "$(readlink /proc/$CPID/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
-		sleep 0.1
-	done
-	echo "0 100000 65536" > /proc/$CPID/uid_map
-	echo "0 100000 65536" > /proc/$CPID/gid_map
+	nsumount_build
+	container_start "0 100000 65536" "0 100000 65536" "umount -R $W 2>/dev/null || :; rmdir $W"
 	nsenter -t $CPID --user --mount sh -ec "
 		mount -t tmpfs made $W/c/y
 		mkdir $W/c/y/s $W/c/y/t $W/c/y/u

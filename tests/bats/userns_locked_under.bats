@@ -20,6 +20,7 @@ setup() {
 # and C/n/p/k/d not).
 # nsumount enters a user and a mount namespace and unmounts one mount alone.
 build_under='
+	source "$TOP/tests/bats/userns_helper.bash"
 	W=$(mktemp -d /tmp/mntsnap-lockunder.XXXXXX)
 	chmod 755 $W
 	mount -t tmpfs -o size=1m wsrc $W
@@ -31,23 +32,8 @@ build_under='
 	mkdir $W/c/h/k
 	mount -t tmpfs -o nodev,size=1m kin $W/c/h/k
 	mkdir $W/c/h/k/d
-	printf "%s\n" "#define _GNU_SOURCE" "#include <errno.h>" "#include <fcntl.h>" "#include <sched.h>" \
-		"#include <stdio.h>" "#include <string.h>" "#include <sys/mount.h>" \
-		"int main(int c, char **v) { int u = open(v[1], O_RDONLY), m = open(v[2], O_RDONLY);" \
-		"(void)c; if (u < 0 || m < 0 || setns(m, CLONE_NEWNS) < 0 || setns(u, CLONE_NEWUSER) < 0) {" \
-		"perror(\"setns\"); return 2; } if (umount2(v[3], 0) < 0) {" \
-		"printf(\"%s\\n\", strerror(errno)); return 1; } puts(\"unmounted\"); return 0; }" \
-		> $TMP/nsumount.c
-	cc -o $TMP/nsumount $TMP/nsumount.c
-	unshare --user --mount --propagation unchanged sleep 60 &
-	CPID=$!
-	trap "kill $CPID 2>/dev/null || :; umount -R $W 2>/dev/null || :; rmdir $W" EXIT
-	for _ in $(seq 50); do
-		[ "$(readlink /proc/$CPID/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
-		sleep 0.1
-	done
-	echo "0 100000 65536" > /proc/$CPID/uid_map
-	echo "0 100000 65536" > /proc/$CPID/gid_map
+	nsumount_build
+	container_start "0 100000 65536" "0 100000 65536" "umount -R $W 2>/dev/null || :; rmdir $W"
 	nsenter -t $CPID --user --mount sh -ec "
 		mount -t tmpfs -o size=1m newroot $W/c/n
 		mkdir $W/c/n/old $W/c/n/p
