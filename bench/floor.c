@@ -34,7 +34,8 @@
  *   MS_SLAVE / MS_SHARED through mount_setattr.  A group of one with no
  *   slaves needs no anchor.  Fds are closed as soon as they are done with, so
  *   the number open stays far below the 20000 RLIMIT_NOFILE of this machine;
- * - then a seed namespace: a copy of ours (unshare), made rprivate (its
+ * - then a seed namespace: a copy of ours (unshare), or of a much smaller
+ *   namespace when one is found (lib/kernel/nssmall.h, as replay's), made rprivate (its
  *   copies of shared mounts are peers of the originals), emptied down to one
  *   tmpfs (pivot_root into it, the copied mounts detached: a 50k copy plus a
  *   50k tree would exceed fs.mount-max); per namespace, a copy of the seed

@@ -1,7 +1,9 @@
 /* seedns.h - new mount namespaces of one mount, for gen.c and floor.c (each
  * defines die() before including it).
  *
- * A seed namespace is a copy of the caller's (unshare), made rprivate (its
+ * A seed namespace is a copy of the caller's (unshare), or of a much smaller
+ * namespace when there is one (lib/kernel/nssmall.h, as replay does; with
+ * FLOOR_SEED_OURS set in the environment, always the caller's), made rprivate (its
  * copies of shared mounts are peers of the originals: detaching them would
  * unmount the originals), emptied down to one tmpfs (pivot_root into it,
  * the copied mounts detached).  Each namespace made from it (setns into it,
@@ -11,10 +13,12 @@
 
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "lib/kernel/nssmall.h"
 #include "lib/kernel/syscalls.h"
 
 static void die(const char *fmt, ...);
@@ -40,8 +44,13 @@ static inline void seed_enter_root(int fd)
  * its tmpfs root is left there (to make mountpoints in it). */
 static inline int seed_make(int orig, int nsdir, int *ret_root)
 {
+	int from = getenv("FLOOR_SEED_OURS") ? -1 : mnts_mnt_ns_smaller(orig);
 	int ctx, root, fd;
 
+	if (from >= 0 && setns(from, CLONE_NEWNS) < 0)
+		die("setns into a smaller namespace to copy: %m");
+	if (from >= 0)
+		close(from);
 	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("seed namespace: %m");
 	ctx = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);

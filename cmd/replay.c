@@ -11,6 +11,7 @@
 #include "lib/compare/side.h"
 #include "lib/core/log.h"
 #include "lib/core/macros.h"
+#include "lib/replay/host.h"
 #include "lib/replay/replay.h"
 #include "lib/replay/replay_verify.h"
 #include "lib/json/snapjson.h"
@@ -51,7 +52,6 @@ static const struct argp_option options[] = {
      * long forms are the documented ones, the short ones still work */
     {NULL, 't', "PID", OPTION_HIDDEN, NULL, 1},
     {"mkdir", OPT_MKDIR, NULL, 0, "Create the --new DIR (mode 0700) when it is missing", 1},
-    {"target", 't', "PID", 0, "Replay into PID's existing mount namespace", 1},
     {"mount", 'm', "NSFILE", 0, "Replay into the mount namespace of an nsfs file", 1},
     {NULL, 0, NULL, 0, "Options:", 2},
     {"root", OPT_ROOT, "DIR", 0, "Graft the snapshot's tree under DIR in the target", 2},
@@ -284,6 +284,7 @@ int cmd_replay(int argc, char **argv)
 
 	/* made while the snapshot is read and planned */
 	a.opts.seed = mnts_replay_seed_start(&a.opts);
+	a.opts.live = mnts_live_prefetch_start();
 	r = mnts_side_read(a.snapshot, &snap, &err);
 	if (r >= 0 && a.opts.userns && streq(a.opts.userns, "none"))
 		warn_userns_none(snap);
@@ -328,6 +329,7 @@ int cmd_replay(int argc, char **argv)
 out:
 	left_to_exit = TAKE_PTR(snap);
 	mnts_replay_seed_free(a.opts.seed);
+	mnts_live_prefetch_free(a.opts.live);
 	mnts_strv_clear(&a.ns_labels);
 	mnts_strv_clear(&a.externals);
 	mnts_map_rules_done(&a.map_rules);

@@ -12,6 +12,7 @@
 #include "lib/capture/capture.h"
 #include "lib/core/log.h"
 #include "lib/core/path.h"
+#include "lib/core/split.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/kernel/statmount.h"
 #include "lib/replay/features.h"
@@ -264,6 +265,66 @@ static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
 			   lm->unbindable ? " unbindable" : "", reach_names[lm->reach]);
 	}
 	return 0;
+}
+
+/* The caller's live table read on a helper thread from the start of a
+ * replay: it needs nothing of the snapshot, and at 50,000 mounts reading it
+ * took as long as reading the snapshot, one after the other while the
+ * second CPU sat idle once the seed namespace was made. */
+struct mnts_live_prefetch {
+	struct mnts_helper thread;
+	bool joined;
+	int r;
+	struct mnts_live_table table;
+	struct mnts_error err;
+};
+
+static void prefetch_live(void *data)
+{
+	struct mnts_live_prefetch *p = data;
+
+	p->r = read_live_table(&p->table, &p->err);
+}
+
+struct mnts_live_prefetch *mnts_live_prefetch_start(void)
+{
+	struct mnts_live_prefetch *p;
+
+	if (!mnts_split_worth_it())
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
+	mnts_helper_start(&p->thread, prefetch_live, p);
+	return p;
+}
+
+static void prefetch_join(struct mnts_live_prefetch *p)
+{
+	if (!p->joined)
+		mnts_helper_join(&p->thread);
+	p->joined = true;
+}
+
+/* Moves the table read into *t (once), or returns the error met. */
+static int prefetch_take(struct mnts_live_prefetch *p, struct mnts_live_table *t,
+			 struct mnts_error *err)
+{
+	prefetch_join(p);
+	if (p->r < 0) {
+		*err = p->err;
+		return p->r;
+	}
+	*t = p->table;
+	p->table = (struct mnts_live_table){0};
+	return 0;
+}
+
+void mnts_live_prefetch_free(struct mnts_live_prefetch *p)
+{
+	if (!p)
+		return;
+	prefetch_join(p);
+	mnts_live_table_done(&p->table);
+	free(p);
 }
 
 void mnts_live_table_done(struct mnts_live_table *t)
@@ -598,14 +659,15 @@ static unsigned long read_mount_max(void)
 }
 
 int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
-		     const struct mnts_plan_opts *opts, struct mnts_error *err)
+		     const struct mnts_plan_opts *opts, struct mnts_live_prefetch *live,
+		     struct mnts_error *err)
 {
 	struct mnts_live_wants w = {0};
 	size_t n_masters;
 	int r;
 
 	*h = (struct mnts_host){0};
-	r = read_live_table(&h->live, err);
+	r = live ? prefetch_take(live, &h->live, err) : read_live_table(&h->live, err);
 	if (r < 0) {
 		mnts_host_done(h);
 		return r;

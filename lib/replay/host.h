@@ -89,10 +89,19 @@ void mnts_host_ident_done(struct mnts_host *h);
 const struct mnts_host_dev *mnts_host_dev_find(const struct mnts_host *h, uint32_t dev_major,
 					       uint32_t dev_minor);
 
-/* Gathers the facts a plan of snap with opts needs.  Returns: 0 or -errno
- * (then nothing is left to free). */
+/* The caller's live table, read on a helper thread while the snapshot is
+ * read (it needs nothing of it): NULL with one CPU, where it would gain
+ * nothing.  Free it after mnts_host_gather() (this waits for the thread). */
+struct mnts_live_prefetch;
+struct mnts_live_prefetch *mnts_live_prefetch_start(void);
+void mnts_live_prefetch_free(struct mnts_live_prefetch *p);
+
+/* Gathers the facts a plan of snap with opts needs, the live table from
+ * live when not NULL (once).  Returns: 0 or -errno (then nothing is left to
+ * free). */
 int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
-		     const struct mnts_plan_opts *opts, struct mnts_error *err);
+		     const struct mnts_plan_opts *opts, struct mnts_live_prefetch *live,
+		     struct mnts_error *err);
 void mnts_host_done(struct mnts_host *h);
 
 /* Builds the table's device index and works out reachability from the

@@ -262,13 +262,13 @@ static uint64_t target_ns_id(const struct mnts_replay_opts *opts)
 /* Plans snap on the facts of this host.  *ret_mount_max: fs.mount-max (0:
  * unknown).  Returns: 0 or -errno. */
 static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
-		     const struct mnts_plan_opts *popts, unsigned long *ret_mount_max,
-		     struct mnts_error *err)
+		     const struct mnts_plan_opts *popts, struct mnts_live_prefetch *live,
+		     unsigned long *ret_mount_max, struct mnts_error *err)
 {
 	struct mnts_host host;
 	int r;
 
-	r = mnts_host_gather(&host, snap, popts, err);
+	r = mnts_host_gather(&host, snap, popts, live, err);
 	if (r < 0)
 		return r;
 	r = mnts_plan_build(plan, snap, &host, popts, err);
@@ -551,7 +551,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		planned = false;
 		goto out;
 	}
-	r = plan_here(&plan, snap, &popts, &mount_max, err);
+	r = plan_here(&plan, snap, &popts, opts->live, &mount_max, err);
 	planned = r >= 0;
 	for (size_t i = 0; planned && i < plan.warnings.n; i++)
 		mnts_warn("%s", plan.warnings.v[i]);

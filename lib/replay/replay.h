@@ -19,6 +19,8 @@
 #include "lib/replay/mapping.h"
 #include "lib/replay/plan.h"
 
+struct mnts_live_prefetch; /* host.h */
+
 enum mnts_replay_target {
 	MNTS_REPLAY_NEW = 1, /* new namespaces pinned at dir/LABEL */
 	MNTS_REPLAY_PID,     /* pid's existing mount namespace */
@@ -54,6 +56,9 @@ struct mnts_replay_opts {
 	/* the seed namespace, made beforehand (mnts_replay_seed_start()), or
 	 * NULL: the executor makes it */
 	struct mnts_replay_seed *seed;
+	/* the caller's live mounts, being read (host.h), or NULL: read when
+	 * planning */
+	struct mnts_live_prefetch *live;
 };
 
 /* The one-mount namespace a --new replay copies each new namespace from

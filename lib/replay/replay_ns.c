@@ -12,6 +12,7 @@
 #include "lib/core/log.h"
 #include "lib/replay/replay_ns.h"
 #include "lib/replay/resolve.h"
+#include "lib/kernel/nssmall.h"
 #include "lib/kernel/syscalls.h"
 #include "lib/kernel/userns.h"
 
@@ -99,10 +100,40 @@ static int create_once(int orig_ns, int from_ns, struct mnts_error *err)
 	return fd;
 }
 
+/* The namespace the seed is copied from: the caller's, or a much smaller
+ * one (nssmall.h).  The copy is emptied at once, so which one is copied
+ * changes nothing but the cost: copying and then detaching a 50,000-mount
+ * namespace was a fifth of a replay of 50,000 mounts, while a host's own
+ * namespace usually holds a few dozen.  Returns an fd to close, or -1: the
+ * caller's. */
+static int smaller_source(int orig_ns)
+{
+	int fd = mnts_mnt_ns_smaller(orig_ns);
+
+	/* setns() wants an fs_struct of our own (a thread shares it) */
+	if (fd >= 0 && unshare(CLONE_FS) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int mnts_ns_seed(int orig_ns, struct mnts_error *err)
 {
-	int fd = create_once(orig_ns, orig_ns, err), r;
+	_cleanup_close_ int from = smaller_source(orig_ns);
+	int fd = from >= 0 ? create_once(orig_ns, from, err) : -1, r;
 
+	if (fd < 0 && from >= 0) {
+		mnts_debug(2, "seed namespace: a copy of a smaller namespace: %s", err->msg);
+		close(from);
+		from = -1;
+	}
+	if (fd < 0)
+		fd = create_once(orig_ns, orig_ns, err);
+	if (fd >= 0)
+		mnts_debug(2, "seed namespace: a copy of %s (%u mounts), emptied",
+			   from >= 0 ? "a smaller namespace" : "ours",
+			   mnts_mnt_ns_count(from >= 0 ? from : orig_ns));
 	if (fd < 0)
 		return fd;
 	if (setns(fd, CLONE_NEWNS) < 0)

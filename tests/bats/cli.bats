@@ -86,6 +86,19 @@ format_version() { sed -n 's/^#define MNTS_FORMAT_VERSION \([0-9]*\)$/\1/p' "$TO
 	done
 }
 
+# a long option listed twice in --help is two entries in a command's
+# option table (replay once had --target twice)
+@test "each command's --help lists each long option once" {
+	local cmd
+	for cmd in capture replay diff check show; do
+		run "$MNTSNAP" "$cmd" --help
+		assert_success
+		dups=$(printf '%s\n' "$output" | sed -n 's/^ \{2,6\}\(-., \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p' |
+			sort | uniq -d)
+		assert_equal "$cmd: $dups" "$cmd: "
+	done
+}
+
 @test "global options are accepted before a command" {
 	run --separate-stderr "$MNTSNAP" -q -v capture --help
 	assert_success

@@ -242,3 +242,28 @@ PY
 	assert_line "ns0 / unbindable"
 	assert_line "ns0 /a -"
 }
+
+# The seed every new namespace is copied from holds one mount, but making it
+# copies a namespace first (unshare) and detaches the copy: a caller's
+# namespace of thousands of mounts cost a fifth of a replay, so replay copies
+# a much smaller namespace of its own user namespace when there is one (the
+# one the tests started in holds a few dozen).  -vv says which was copied.
+@test "limits: the seed namespace is a copy of a small namespace, not of the caller's thousands of mounts" {
+	snapshot_stacked 3 ns0 flat >"$BATS_TEST_TMPDIR/small.json"
+	run in_private_ns "$STACK_MOUNTS"'
+		mkdir -p "$TMP/pile" "$TMP/out" "$TMP/out2"
+		mount -t tmpfs pile "$TMP/pile"
+		"$MNTSNAP" -vv replay --fresh --new="$TMP/out" "$TMP/small.json" 2>&1 |
+			grep "seed namespace:" | sed "s/^/few: /"
+		stack_mounts 2000 "$TMP/pile"
+		"$MNTSNAP" -vv replay --fresh --new="$TMP/out2" "$TMP/small.json" 2>&1 |
+			grep "seed namespace:" | sed "s/^/many: /"
+		"$MNTSNAP" capture -m "$TMP/out2/ns0" -o "$TMP/copy.json"
+		"$MNTSNAP" diff -q "$TMP/small.json" "$TMP/copy.json" && echo same'
+	assert_success
+	assert_line --regexp "^few: mntsnap: seed namespace: a copy of ours \([0-9]+ mounts\), emptied$"
+	assert_line --regexp "^many: mntsnap: seed namespace: a copy of a smaller namespace \([0-9]+ mounts\), emptied$"
+	copied=$(printf '%s\n' "${lines[@]}" | sed -n 's/^many: .*(\([0-9]*\) mounts).*/\1/p')
+	[ "$copied" -lt 500 ]
+	assert_line same
+}
