@@ -12,24 +12,107 @@
  * that point into the mounts cost a cache miss per comparison. */
 struct canonical_key {
 	const char *mountpoint;
-	uint32_t ns;
 	uint32_t layer;
 	size_t g;
 };
 
-static int cmp_canonical(const void *x, const void *y)
+/* The 8 bytes of a path from byte depth on (it has at least depth bytes),
+ * big-endian, zero-padded: ordered as strcmp() orders the rest of the paths
+ * as far as those bytes go. */
+static uint64_t path_chunk(const char *p, size_t depth)
+{
+	uint64_t key = 0;
+	size_t i = 0;
+
+	p += depth;
+	for (; i < 8 && p[i]; i++)
+		key = key << 8 | (unsigned char)p[i];
+	return i == 8 ? key : key << (8 * (8 - i));
+}
+
+/* Keys of one namespace whose paths agree on their first *depth bytes. */
+static int cmp_from_depth(const void *x, const void *y, void *depth)
 {
 	const struct canonical_key *a = x, *b = y;
-	int c;
+	int c = strcmp(a->mountpoint + *(const size_t *)depth, b->mountpoint + *(const size_t *)depth);
 
-	if (a->ns != b->ns)
-		return a->ns < b->ns ? -1 : 1;
-	c = strcmp(a->mountpoint, b->mountpoint);
 	if (c)
 		return c;
 	if (a->layer != b->layer)
 		return a->layer < b->layer ? -1 : 1;
 	return a->g < b->g ? -1 : a->g > b->g;
+}
+
+/* a run this short is sorted by comparison: a radix pass costs more */
+#define RADIX_MIN 32
+
+struct sort_task {
+	size_t lo, hi, depth;
+};
+
+/* Sorts v[lo, hi), one namespace's keys, into the canonical order: an MSD
+ * radix sort on 8 bytes of path at a time (mnts_radix_sort() per run),
+ * short runs by comparison from the bytes they share on.  A comparison
+ * sort of 50,000 absolute paths (a --subtree capture: every one starts
+ * with the same directories) walked their shared bytes in every strcmp(),
+ * and was most of building a view. */
+static void sort_paths(struct canonical_key *v, size_t n, struct mnts_keyed *k,
+		       struct canonical_key *tmp)
+{
+	_cleanup_free_ struct sort_task *stack = NULL;
+	size_t top = 0, cap = 0;
+
+	if (n < 2)
+		return;
+	stack = xreallocarray(NULL, cap = 64, sizeof(*stack));
+	stack[top++] = (struct sort_task){0, n, 0};
+	while (top > 0) {
+		struct sort_task t = stack[--top];
+
+		if (t.hi - t.lo <= RADIX_MIN) {
+			qsort_r(v + t.lo, t.hi - t.lo, sizeof(*v), cmp_from_depth, &t.depth);
+			continue;
+		}
+		for (size_t i = t.lo; i < t.hi; i++)
+			k[i] = (struct mnts_keyed){path_chunk(v[i].mountpoint, t.depth), i};
+		mnts_radix_sort(k + t.lo, t.hi - t.lo);
+		for (size_t i = t.lo; i < t.hi; i++)
+			tmp[i] = v[k[i].idx];
+		memcpy(v + t.lo, tmp + t.lo, (t.hi - t.lo) * sizeof(*v));
+		for (size_t i = t.lo, j; i < t.hi; i = j) {
+			for (j = i + 1; j < t.hi && k[j].key == k[i].key; j++)
+				;
+			if (j - i < 2)
+				continue;
+			/* the paths end within these 8 bytes: all the same path,
+			 * ordered by layer (and then index) alone */
+			if (strnlen(v[i].mountpoint + t.depth, 8) < 8) {
+				size_t end = strlen(v[i].mountpoint);
+
+				qsort_r(v + i, j - i, sizeof(*v), cmp_from_depth, &end);
+				continue;
+			}
+			if (top == cap)
+				stack = xreallocarray(stack, cap *= 2, sizeof(*stack));
+			stack[top++] = (struct sort_task){i, j, t.depth + 8};
+		}
+	}
+}
+
+/* The canonical order: by namespace, path (strcmp), layer, index.  keys[]
+ * is in namespace order (ns_off). */
+static void sort_canonical(struct view *s, struct canonical_key *keys, size_t *order)
+{
+	_cleanup_free_ struct mnts_keyed *k = xcalloc(s->n + 1, sizeof(*k));
+	_cleanup_free_ struct canonical_key *tmp = xcalloc(s->n + 1, sizeof(*tmp));
+
+	for (size_t ns = 0; ns < s->snap->n_ns; ns++) {
+		size_t off = s->ns_off[ns];
+
+		sort_paths(keys + off, s->snap->nss[ns].n_mounts, k + off, tmp + off);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		order[i] = keys[i].g;
 }
 
 /* key_of tells whether a mount is in a class, and its class's key. */
@@ -158,14 +241,11 @@ static void view_init(struct view *s, const struct mnts_snapshot *snap)
 
 	keys = xcalloc(s->n ? s->n : 1, sizeof(*keys));
 	for (size_t i = 0; i < s->n; i++)
-		keys[i] = (struct canonical_key){s->mnt[i]->mountpoint, (uint32_t)ns_of(s, i),
-						 s->layer[i], i};
-	qsort(keys, s->n, sizeof(*keys), cmp_canonical);
+		keys[i] = (struct canonical_key){s->mnt[i]->mountpoint, s->layer[i], i};
 	order = xcalloc(s->n ? s->n : 1, sizeof(*order));
-	for (size_t i = 0; i < s->n; i++) {
-		order[i] = keys[i].g;
+	sort_canonical(s, keys, order);
+	for (size_t i = 0; i < s->n; i++)
 		s->rank[order[i]] = i;
-	}
 	s->by_rank = order;
 
 	partition_build(s, &s->groups, key_shared);
