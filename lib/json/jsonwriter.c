@@ -19,6 +19,8 @@ void mnts_jw_init(struct mnts_jw *w, FILE *f, bool compact)
 
 static void flush(struct mnts_jw *w)
 {
+	if (!w->f)
+		return; /* a part: all of it is kept */
 	if (w->len)
 		fwrite_unlocked(w->buf, 1, w->len, w->f);
 	w->len = 0;
@@ -86,6 +88,34 @@ static inline bool *first_at(struct mnts_jw *w, int depth)
 	if (__builtin_expect(depth < MNTS_JW_MAX_DEPTH, 1))
 		return &w->first[depth];
 	return deep_first(w, depth);
+}
+
+void mnts_jw_init_part(struct mnts_jw *part, const struct mnts_jw *w, bool first, char *buf,
+		       size_t cap)
+{
+	memset(part, 0, sizeof(*part));
+	part->compact = w->compact;
+	part->depth = w->depth;
+	part->cap = buf ? cap : JW_BLOCK;
+	part->buf = buf ? buf : xmalloc(part->cap);
+	/* only the level of the items: deeper ones start as they open */
+	*first_at(part, part->depth) = first;
+}
+
+void mnts_jw_splice(struct mnts_jw *w, struct mnts_jw *part)
+{
+	free(part->deep_first);
+	part->deep_first = NULL;
+	part->deep_cap = 0;
+	if (!part->len)
+		return;
+	flush(w);
+	fwrite_unlocked(part->buf, 1, part->len, w->f);
+	part->len = 0;
+	/* an item was written at w's level: the next one takes a comma */
+	*first_at(w, w->depth) = false;
+	if (!w->bad_utf8)
+		w->bad_utf8 = part->bad_utf8;
 }
 
 static const char nl_spaces[] = ",\n                                ";

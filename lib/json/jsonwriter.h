@@ -26,7 +26,7 @@
 #define MNTS_JW_MAX_DEPTH 16
 
 struct mnts_jw {
-	FILE *f; /* where full buffers go */
+	FILE *f; /* where full buffers go; NULL: a part, kept in memory */
 	char *buf;
 	size_t len, cap;
 	bool compact;
@@ -46,6 +46,17 @@ void mnts_jw_finish(struct mnts_jw *w);
  * they are (nothing is dropped or altered) and the document is an error.
  * Returns: 0, or -EINVAL naming the first such string. */
 int mnts_jw_end_document(struct mnts_jw *w, struct mnts_error *err);
+
+/* A part of a document formatted apart (on another thread), to be spliced
+ * into it: the items that follow what w wrote so far, at its current level
+ * (the first ones there when first).  Its text grows in memory (buf and cap:
+ * an empty buffer to reuse, or NULL and 0). */
+void mnts_jw_init_part(struct mnts_jw *part, const struct mnts_jw *w, bool first, char *buf,
+		       size_t cap);
+/* Hands part's text to w's FILE as if w had written it (after what w holds),
+ * and the first string of it that was not UTF-8 when w had none.  part's
+ * buffer stays its own (part->buf, part->cap: free or reuse it). */
+void mnts_jw_splice(struct mnts_jw *w, struct mnts_jw *part);
 
 void mnts_jw_begin_object(struct mnts_jw *w);
 void mnts_jw_end_object(struct mnts_jw *w);

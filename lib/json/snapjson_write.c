@@ -3,9 +3,13 @@
  * the bytes equal jansson's JSON_SORT_KEYS output, which is what the spec's
  * examples are written in. */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "lib/core/atomicfile.h"
+#include "lib/core/macros.h"
+#include "lib/core/split.h"
 #include "lib/json/jsonwriter.h"
 #include "lib/json/snapjson.h"
 
@@ -128,6 +132,91 @@ static void write_mount(struct mnts_jw *w, const struct mnts_mount *m)
 	mnts_jw_end_object(w);
 }
 
+/* The mounts of a namespace, formatted a chunk at a time on both CPUs
+ * (split.h) and handed to the document in order as they are ready: the JSON
+ * of 50,000 mounts (33 MB) took 13 ms on one CPU after everything else.
+ * A worker stays at most AHEAD chunks ahead of the one due: a chunk's
+ * buffer in fresh memory costs more page faults than its formatting, so
+ * a few buffers go round (a worker that lost its CPU is waited for). */
+#define MOUNTS_CHUNK 256
+#define AHEAD 4
+
+struct mounts_job {
+	const struct mnts_ns *ns;
+	struct mnts_jw *w;     /* the document, written to under lock */
+	struct mnts_jw *parts; /* a chunk's text, until its turn */
+	bool *ready;
+	size_t next; /* the first chunk not handed on */
+	struct pool_buf {
+		char *buf;
+		size_t cap;
+	} pool[AHEAD + 1]; /* buffers of chunks handed on, to reuse */
+	size_t n_pool;
+	pthread_mutex_t lock;
+	pthread_cond_t moved; /* next went up */
+};
+
+static bool format_chunk(void *data, unsigned worker _unused_, size_t begin, size_t end)
+{
+	struct mounts_job *job = data;
+	size_t n_chunks = (job->ns->n_mounts + MOUNTS_CHUNK - 1) / MOUNTS_CHUNK;
+	size_t c = begin / MOUNTS_CHUNK;
+	struct mnts_jw *part = &job->parts[c];
+	struct pool_buf b = {0};
+
+	pthread_mutex_lock(&job->lock);
+	while (c >= job->next + AHEAD)
+		pthread_cond_wait(&job->moved, &job->lock);
+	if (job->n_pool)
+		b = job->pool[--job->n_pool];
+	pthread_mutex_unlock(&job->lock);
+	mnts_jw_init_part(part, job->w, c == 0, b.buf, b.cap);
+	for (size_t i = begin; i < end; i++) {
+		mnts_jw_elem(part);
+		write_mount(part, &job->ns->mounts[i]);
+	}
+	pthread_mutex_lock(&job->lock);
+	job->ready[c] = true;
+	while (job->next < n_chunks && job->ready[job->next]) {
+		struct mnts_jw *p = &job->parts[job->next++];
+
+		mnts_jw_splice(job->w, p);
+		if (job->n_pool < ARRAY_SIZE(job->pool))
+			job->pool[job->n_pool++] = (struct pool_buf){p->buf, p->cap};
+		else
+			free(p->buf);
+		pthread_cond_broadcast(&job->moved);
+	}
+	pthread_mutex_unlock(&job->lock);
+	return true;
+}
+
+/* The elements of the mounts array just begun in w. */
+static void write_mounts(struct mnts_jw *w, const struct mnts_ns *ns)
+{
+	size_t n_chunks = (ns->n_mounts + MOUNTS_CHUNK - 1) / MOUNTS_CHUNK;
+	struct mounts_job job = {.ns = ns, .w = w};
+
+	if (n_chunks < 2 || !mnts_split_worth_it()) {
+		for (size_t i = 0; i < ns->n_mounts; i++) {
+			mnts_jw_elem(w);
+			write_mount(w, &ns->mounts[i]);
+		}
+		return;
+	}
+	job.parts = xcalloc(n_chunks, sizeof(*job.parts));
+	job.ready = xcalloc(n_chunks, sizeof(*job.ready));
+	pthread_mutex_init(&job.lock, NULL);
+	pthread_cond_init(&job.moved, NULL);
+	mnts_split_run(ns->n_mounts, MOUNTS_CHUNK, format_chunk, &job);
+	pthread_cond_destroy(&job.moved);
+	pthread_mutex_destroy(&job.lock);
+	for (size_t i = 0; i < job.n_pool; i++)
+		free(job.pool[i].buf);
+	free(job.parts);
+	free(job.ready);
+}
+
 static void write_ns(struct mnts_jw *w, const struct mnts_ns *ns)
 {
 	mnts_jw_begin_object(w);
@@ -135,10 +224,7 @@ static void write_ns(struct mnts_jw *w, const struct mnts_ns *ns)
 	w_u64_or_null(w, K("mnt_ns_id"), ns->mnt_ns_id);
 	w_key(w, K("mounts"));
 	mnts_jw_begin_array(w);
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		mnts_jw_elem(w);
-		write_mount(w, &ns->mounts[i]);
-	}
+	write_mounts(w, ns);
 	mnts_jw_end_array(w);
 	w_u64_or_null(w, K("ns_ino"), ns->ns_ino);
 	w_key(w, K("nsfs_paths"));

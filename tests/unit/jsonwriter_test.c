@@ -52,12 +52,12 @@ static char *slurp(const char *path, size_t *ret_len)
 	return buf;
 }
 
-/* Reads example, writes it with snapjson (compact or indented) in dir, and
- * checks the file with jansson: it parses with duplicate keys rejected, has
- * the keys of the format, and jansson dumps it back to the same bytes. */
-static void check_roundtrip(const char *example, const char *dir, bool compact)
+/* Writes snap with snapjson (compact or indented) in dir, and checks the
+ * file with jansson: it parses with duplicate keys rejected, has the keys of
+ * the format, and jansson dumps it back to the same bytes. */
+static void check_written(const struct mnts_snapshot *snap, const char *example, const char *dir,
+			  bool compact)
 {
-	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
 	_cleanup_free_ char *path = xasprintf("%s/out.json", dir), *ours = NULL, *theirs = NULL;
 	static const char *const keys[] = {"capture", "created",    "format", "format_version",
 					   "host",    "namespaces", "tool",   "warnings"};
@@ -66,9 +66,6 @@ static void check_roundtrip(const char *example, const char *dir, bool compact)
 	json_t *root = NULL, *mounts;
 	size_t len = 0;
 
-	CHECK_INT(mnts_snapshot_read(example, &snap, &err), 0);
-	if (!snap)
-		return;
 	CHECK_INT(mnts_snapshot_write(snap, path, compact, &err), 0);
 	ours = slurp(path, &len);
 	CHECK(ours != NULL);
@@ -100,6 +97,54 @@ static void check_roundtrip(const char *example, const char *dir, bool compact)
 	}
 	json_decref(root);
 	unlink(path);
+}
+
+/* check_written() of the snapshot in example */
+static void check_roundtrip(const char *example, const char *dir, bool compact)
+{
+	_cleanup_snapshot_ struct mnts_snapshot *snap = NULL;
+	struct mnts_error err = {0};
+
+	CHECK_INT(mnts_snapshot_read(example, &snap, &err), 0);
+	if (snap)
+		check_written(snap, example, dir, compact);
+}
+
+/* A namespace of n mounts, more than one chunk of the writer (formatted on
+ * two CPUs): /m0 ... below a root, with options, escapes and UTF-8; the
+ * mountpoints of the mounts in bad[] (n_bad) are not UTF-8. */
+static struct mnts_snapshot *many_mounts(size_t n, const size_t *bad, size_t n_bad)
+{
+	struct mnts_snapshot *snap = mnts_snapshot_new();
+	struct mnts_ns *ns = mnts_snapshot_add_ns(snap, "ns0");
+
+	snap->created = xstrdup("2026-12-04T00:00:00Z");
+	ns->mnt_ns_id = 7;
+	for (size_t i = 0; i < n; i++) {
+		struct mnts_mount *m = mnts_ns_add_mount(ns);
+
+		m->id = 1000 + i;
+		m->mnt_id = 20 + (uint32_t)i;
+		m->parent_id = i ? 1000 : 0;
+		m->root = xstrdup(i % 7 ? "/" : "/sub/d\\u");
+		if (i == 0)
+			m->mountpoint = xstrdup("/");
+		else
+			m->mountpoint = xasprintf("/m%zu%s", i, i % 5 ? "" : "/caf\xc3\xa9\n\"");
+		m->fstype = xstrdup("tmpfs");
+		m->source = xstrdup("tmpfs");
+		m->root_type = i % 3 ? MNTS_ROOT_DIR : MNTS_ROOT_FILE;
+		m->shared_id = i % 4 ? 0 : i;
+		mnts_strv_push(&m->mount_options, "rw");
+		mnts_strv_push(&m->super_options, "rw");
+		mnts_strv_push(&m->super_options, "size=1024k");
+		for (size_t k = 0; k < n_bad; k++)
+			if (bad[k] == i) {
+				free(m->mountpoint);
+				m->mountpoint = xasprintf("/bad\xff%zu", i);
+			}
+	}
+	return snap;
 }
 
 int main(void)
@@ -155,7 +200,93 @@ int main(void)
 		}
 		rmdir(dir);
 	}
-	TEST("nesting deeper than the inline levels: the bytes jansson dumps (indented and compact)")
+	TEST("a document written in parts spliced in order has the bytes of one written straight")
+	{
+		for (int compact = 0; compact < 2; compact++) {
+			char *one = NULL, *parts = NULL;
+			size_t len1 = 0, len2 = 0;
+			FILE *f1 = open_memstream(&one, &len1), *f2 = open_memstream(&parts, &len2);
+			struct mnts_jw w1, w2, part[3];
+
+			mnts_jw_init(&w1, f1, compact);
+			mnts_jw_init(&w2, f2, compact);
+			mnts_jw_begin_object(&w1);
+			mnts_jw_begin_object(&w2);
+			mnts_jw_key(&w1, "items");
+			mnts_jw_key(&w2, "items");
+			mnts_jw_begin_array(&w1);
+			mnts_jw_begin_array(&w2);
+			for (int p = 0; p < 3; p++)
+				mnts_jw_init_part(&part[p], &w2, p == 0, NULL, 0);
+			/* parts formatted out of order, spliced in order */
+			for (int p = 2; p >= 0; p--)
+				for (int i = 0; i < 3; i++) {
+					mnts_jw_elem(&part[p]);
+					mnts_jw_begin_object(&part[p]);
+					mnts_jw_key(&part[p], "n");
+					mnts_jw_u64(&part[p], (uint64_t)(p * 3 + i));
+					mnts_jw_key(&part[p], "s");
+					mnts_jw_string(&part[p], p == 1 && i == 2 ? "\xfe" : "x");
+					mnts_jw_end_object(&part[p]);
+				}
+			for (int p = 0; p < 9; p++) {
+				mnts_jw_elem(&w1);
+				mnts_jw_begin_object(&w1);
+				mnts_jw_key(&w1, "n");
+				mnts_jw_u64(&w1, (uint64_t)p);
+				mnts_jw_key(&w1, "s");
+				mnts_jw_string(&w1, p == 5 ? "\xfe" : "x");
+				mnts_jw_end_object(&w1);
+			}
+			for (int p = 0; p < 3; p++) {
+				mnts_jw_splice(&w2, &part[p]);
+				free(part[p].buf);
+			}
+			mnts_jw_end_array(&w1);
+			mnts_jw_end_array(&w2);
+			mnts_jw_end_object(&w1);
+			mnts_jw_end_object(&w2);
+			CHECK(w2.bad_utf8 != NULL);
+			CHECK_STR(w2.bad_utf8, "\xfe");
+			mnts_jw_finish(&w1);
+			mnts_jw_finish(&w2);
+			fclose(f1);
+			fclose(f2);
+			CHECK_STR(parts, one);
+			free(one);
+			free(parts);
+		}
+	}
+	TEST("thousands of mounts (formatted in chunks on two CPUs): the bytes jansson dumps")
+	{
+		char dir[] = "/tmp/jsonwriter_test.XXXXXX";
+		struct mnts_snapshot *snap = many_mounts(3000, NULL, 0);
+
+		CHECK(mkdtemp(dir) != NULL);
+		check_written(snap, "3000 mounts", dir, false);
+		check_written(snap, "3000 mounts", dir, true);
+		rmdir(dir);
+		mnts_snapshot_free(snap);
+	}
+	TEST("thousands of mounts: the first string that is not UTF-8 is the one named")
+	{
+		static const size_t bad[] = {2900, 1300};
+		char dir[] = "/tmp/jsonwriter_test.XXXXXX";
+		struct mnts_snapshot *snap = many_mounts(3000, bad, ARRAY_SIZE(bad));
+		_cleanup_free_ char *path = NULL;
+		struct mnts_error err = {0};
+
+		CHECK(mkdtemp(dir) != NULL);
+		path = xasprintf("%s/out.json", dir);
+		CHECK(mnts_snapshot_write(snap, path, false, &err) < 0);
+		CHECK(strstr(err.msg, "'/bad\xff"
+				      "1300'") != NULL);
+		unlink(path);
+		rmdir(dir);
+		mnts_snapshot_free(snap);
+	}
+	TEST(
+	    "nesting deeper than the inline levels: the bytes jansson dumps (indented and compact)")
 	{
 		/* 40 levels of {"c": [ ... ]}: a findmnt-like tree of 20 mounts */
 		for (int compact = 0; compact < 2; compact++) {
