@@ -81,3 +81,25 @@ setup() {
 	[ "$(grep -c "^h dir$" $TMP/types)" = 2 ]
 	'
 }
+
+@test "capture: root_type of thousands of binds (directories listed ahead, while the tree is linked)" {
+	require_root
+	# more than 4,096 mounts: the listings start on a helper thread before link
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	cd $B; mkdir src db fb g; mount -t tmpfs src src
+	for i in $(seq 0 2099); do mkdir src/d$i db/d$i; touch src/f$i fb/f$i; done
+	for i in $(seq 0 2099); do mount --bind src/d$i db/d$i; mount --bind src/f$i fb/f$i; done
+	# a directory of binds covered later: listed ahead on the cover, not used
+	for i in $(seq 0 39); do touch g/f$i; mount --bind src/f$i g/f$i; done
+	mount -t tmpfs cover g
+	cd /
+	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+	types_below $TMP/snap.json $B > $TMP/types
+	[ "$(grep -c "^db/d[0-9]* dir$" $TMP/types)" = 2100 ]
+	[ "$(grep -c "^fb/f[0-9]* file$" $TMP/types)" = 2100 ]
+	[ "$(grep -c "^g/f[0-9]* null$" $TMP/types)" = 40 ]
+	[ "$(grep -c "^g dir$" $TMP/types)" = 1 ]
+	[ "$(wc -l < $TMP/types)" = 4242 ]
+	'
+}
