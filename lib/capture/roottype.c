@@ -514,13 +514,37 @@ static void list_dirs(struct ctx *c, const size_t *cand, size_t n_cand, bool *do
 	}
 }
 
+/* m's device as a table key: only compared, never followed */
+static const struct mnts_mount *dev_key(const struct mnts_mount *m)
+{
+	return id_key((uint64_t)m->dev_major << 32 | m->dev_minor);
+}
+
 /* A cache of answers by (superblock, root path). */
 static struct slot *answer_slot(const struct table *t, const struct mnts_mount *m)
 {
-	/* the device as a fake "parent" key: only compared, never followed */
-	return table_slot(
-	    t, (const struct mnts_mount *)(uintptr_t)((uint64_t)m->dev_major << 32 | m->dev_minor),
-	    m->root, strlen(m->root));
+	return table_slot(t, dev_key(m), m->root, strlen(m->root));
+}
+
+/* stat_one() of many mounts, shared by two workers (split.h): a call of a
+ * long path costs several microseconds, and a host of containers asks
+ * thousands (each writes only its own mount) */
+#define STAT_CHUNK 32
+
+struct stat_job {
+	const struct ctx *c;
+	struct mnts_mount **calls;
+	bool *ok; /* per call: an answer */
+	size_t n;
+};
+
+static bool stat_chunk(void *data, unsigned worker _unused_, size_t begin, size_t end)
+{
+	struct stat_job *job = data;
+
+	for (size_t i = begin; i < end; i++)
+		job->ok[i] = stat_one(job->c, job->calls[i]);
+	return true;
 }
 
 static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre *pre)
@@ -528,7 +552,9 @@ static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre 
 	_cleanup_free_ size_t *cand = xcalloc(ns->n_mounts + 1, sizeof(*cand));
 	_cleanup_free_ size_t *listable = NULL;
 	_cleanup_free_ bool *done = NULL;
+	_cleanup_free_ size_t *from = NULL, *call_of = NULL;
 	struct ctx c = {.ns = ns, .rootfd = rootfd};
+	struct stat_job job = {0};
 	struct table answers = {0};
 	size_t n_cand = 0, n_listable = 0;
 
@@ -586,15 +612,50 @@ static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre 
 	c.pre = pre;
 	list_dirs(&c, listable, n_listable, done);
 
+	/* who needs a call: each mount out of sight or with mounts below,
+	 * and the first in sight of each root dentry, whose answer the others
+	 * take; the calls are shared by two workers */
+	from = xcalloc(n_cand + 1, sizeof(*from));
+	call_of = xcalloc(n_cand + 1, sizeof(*call_of));
+	job.c = &c;
+	job.calls = xcalloc(n_cand + 1, sizeof(*job.calls));
 	table_init(&answers, n_cand);
 	for (size_t k = 0; k < n_cand; k++) {
 		struct mnts_mount *m = &ns->mounts[cand[k]];
 		struct slot *s;
 
-		if (done[m->index])
+		from[k] = k;
+		if (done[m->index]) {
+			from[k] = SIZE_MAX;
 			continue;
-		if (c.sight[m->index] != YES || m->n_children) {
-			stat_one(&c, m);
+		}
+		if (c.sight[m->index] == YES && !m->n_children) {
+			s = answer_slot(&answers, m);
+			if (s->path) {
+				from[k] = s->val;
+				continue;
+			}
+			s->path = m->root;
+			s->len = strlen(m->root);
+			s->parent = dev_key(m);
+			s->val = k;
+		}
+		call_of[k] = job.n;
+		job.calls[job.n++] = m;
+	}
+	job.ok = xcalloc(job.n + 1, sizeof(*job.ok));
+	mnts_split_run(job.n, STAT_CHUNK, stat_chunk, &job);
+	/* the others: the answer of the first, when its call gave one; else
+	 * the next in sight is asked, as if the first had not been */
+	memset(answers.v, 0, (answers.mask + 1) * sizeof(*answers.v));
+	for (size_t k = 0; k < n_cand; k++) {
+		struct mnts_mount *m = &ns->mounts[cand[k]];
+		struct slot *s;
+
+		if (from[k] == SIZE_MAX || from[k] == k)
+			continue;
+		if (job.ok[call_of[from[k]]]) {
+			m->root_type = ns->mounts[cand[from[k]]].root_type;
 			continue;
 		}
 		s = answer_slot(&answers, m);
@@ -606,10 +667,11 @@ static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre 
 			continue; /* not an answer to keep */
 		s->path = m->root;
 		s->len = strlen(m->root);
-		s->parent = (const struct mnts_mount *)(uintptr_t)((uint64_t)m->dev_major << 32 |
-								   m->dev_minor);
+		s->parent = dev_key(m);
 		s->val = m->root_type;
 	}
+	free(job.calls);
+	free(job.ok);
 	free(answers.v);
 	free(c.kids.v);
 	free(c.overmounted);
