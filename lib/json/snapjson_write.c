@@ -137,14 +137,16 @@ static void write_mount(struct mnts_jw *w, const struct mnts_mount *m)
  * of 50,000 mounts (33 MB) took 13 ms on one CPU after everything else.
  * A worker stays at most AHEAD chunks ahead of the one due: a chunk's
  * buffer in fresh memory costs more page faults than its formatting, so
- * a few buffers go round (a worker that lost its CPU is waited for). */
+ * a few buffers go round (a worker that lost its CPU is waited for).  Each
+ * formats into a writer on its own stack: two writers side by side in one
+ * cache line made both workers as slow as one. */
 #define MOUNTS_CHUNK 256
 #define AHEAD 4
 
 struct mounts_job {
 	const struct mnts_ns *ns;
 	struct mnts_jw *w;     /* the document, written to under lock */
-	struct mnts_jw *parts; /* a chunk's text, until its turn */
+	struct mnts_jw *parts; /* a chunk's text once formatted, until its turn */
 	bool *ready;
 	size_t next; /* the first chunk not handed on */
 	struct pool_buf {
@@ -161,7 +163,7 @@ static bool format_chunk(void *data, unsigned worker _unused_, size_t begin, siz
 	struct mounts_job *job = data;
 	size_t n_chunks = (job->ns->n_mounts + MOUNTS_CHUNK - 1) / MOUNTS_CHUNK;
 	size_t c = begin / MOUNTS_CHUNK;
-	struct mnts_jw *part = &job->parts[c];
+	struct mnts_jw part; /* on this thread's stack: its fields change at every token */
 	struct pool_buf b = {0};
 
 	pthread_mutex_lock(&job->lock);
@@ -170,12 +172,13 @@ static bool format_chunk(void *data, unsigned worker _unused_, size_t begin, siz
 	if (job->n_pool)
 		b = job->pool[--job->n_pool];
 	pthread_mutex_unlock(&job->lock);
-	mnts_jw_init_part(part, job->w, c == 0, b.buf, b.cap);
+	mnts_jw_init_part(&part, job->w, c == 0, b.buf, b.cap);
 	for (size_t i = begin; i < end; i++) {
-		mnts_jw_elem(part);
-		write_mount(part, &job->ns->mounts[i]);
+		mnts_jw_elem(&part);
+		write_mount(&part, &job->ns->mounts[i]);
 	}
 	pthread_mutex_lock(&job->lock);
+	job->parts[c] = part;
 	job->ready[c] = true;
 	while (job->next < n_chunks && job->ready[job->next]) {
 		struct mnts_jw *p = &job->parts[job->next++];
