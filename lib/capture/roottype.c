@@ -253,7 +253,7 @@ struct group {
 	uint64_t parent_id;
 	const char *dir; /* the mountpoint of the first, up to its last "/" */
 	size_t dir_len;
-	size_t n, first; /* members chained through next[] */
+	size_t n, first; /* members (by candidate) chained through next[] */
 };
 
 /* A parent's id as a table key: only compared, never followed. */
@@ -262,45 +262,75 @@ static const struct mnts_mount *id_key(uint64_t id)
 	return (const struct mnts_mount *)(uintptr_t)id;
 }
 
-/* Groups the mounts cand[] (n_cand) by (parent, directory of the
- * mountpoint), members chained through next[] (room for every mount).
- * Returns: the groups (free them), *ret_n of them. */
-static struct group *group_by_dir(const struct mnts_ns *ns, const size_t *cand, size_t n_cand,
-				  size_t *next, size_t *ret_n)
+/* Candidates for listings: mount indexes with their mountpoints and
+ * parents, copied out of the mounts (the helper thread then reads no mount
+ * that link writes: their cache lines went back and forth). */
+struct cands {
+	size_t *idx;
+	const char **mp;
+	uint64_t *parent_id;
+	size_t n;
+};
+
+static void cands_init(struct cands *cs, size_t cap)
 {
-	_cleanup_free_ size_t *last = xcalloc(n_cand + 1, sizeof(*last));
-	struct group *g = xcalloc(n_cand + 1, sizeof(*g));
+	cs->idx = xcalloc(cap + 1, sizeof(*cs->idx));
+	cs->mp = xcalloc(cap + 1, sizeof(*cs->mp));
+	cs->parent_id = xcalloc(cap + 1, sizeof(*cs->parent_id));
+	cs->n = 0;
+}
+
+static void cands_add(struct cands *cs, size_t i, const struct mnts_mount *m)
+{
+	cs->idx[cs->n] = i;
+	cs->mp[cs->n] = m->mountpoint;
+	cs->parent_id[cs->n++] = m->parent_id;
+}
+
+static void cands_done(struct cands *cs)
+{
+	free(cs->idx);
+	free(cs->mp);
+	free(cs->parent_id);
+}
+
+/* Groups the candidates by (parent, directory of the mountpoint), members
+ * chained through next[] (by candidate).  Returns: the groups (free them),
+ * *ret_n of them. */
+static struct group *group_by_dir(const struct cands *cs, size_t *next, size_t *ret_n)
+{
+	_cleanup_free_ size_t *last = xcalloc(cs->n + 1, sizeof(*last));
+	struct group *g = xcalloc(cs->n + 1, sizeof(*g));
 	struct table dirs;
 	size_t n_g = 0, cur = 0;
 
-	table_init(&dirs, n_cand);
-	for (size_t k = 0; k < n_cand; k++) {
-		const struct mnts_mount *m = &ns->mounts[cand[k]];
-		const char *slash = strrchr(m->mountpoint, '/');
-		size_t len = slash == m->mountpoint ? 1 : (size_t)(slash - m->mountpoint);
+	table_init(&dirs, cs->n);
+	for (size_t k = 0; k < cs->n; k++) {
+		const char *mp = cs->mp[k], *slash = strrchr(mp, '/');
+		size_t len = slash == mp ? 1 : (size_t)(slash - mp);
 		const struct group *prev = n_g ? &g[cur] : NULL;
 		struct slot *s;
 
-		next[cand[k]] = SIZE_MAX;
+		next[k] = SIZE_MAX;
 		/* mounts made one after the other in one directory: no hashing */
-		if (prev && prev->parent_id == m->parent_id && prev->dir_len == len &&
-		    memcmp(prev->dir, m->mountpoint, len) == 0) {
-			next[last[cur]] = cand[k];
-			last[cur] = cand[k];
+		if (prev && prev->parent_id == cs->parent_id[k] && prev->dir_len == len &&
+		    memcmp(prev->dir, mp, len) == 0) {
+			next[last[cur]] = k;
+			last[cur] = k;
 			g[cur].n++;
 			continue;
 		}
-		s = table_slot(&dirs, id_key(m->parent_id), m->mountpoint, len);
+		s = table_slot(&dirs, id_key(cs->parent_id[k]), mp, len);
 		if (!s->path) {
-			s->parent = id_key(m->parent_id);
-			s->path = m->mountpoint;
+			s->parent = id_key(cs->parent_id[k]);
+			s->path = mp;
 			s->len = len;
 			s->val = n_g;
-			g[n_g] = (struct group){m->parent_id, m->mountpoint, len, 0, cand[k]};
-			last[n_g++] = cand[k];
+			g[n_g] = (struct group){cs->parent_id[k], mp, len, 0, k};
+			last[n_g++] = k;
 		} else {
-			next[last[s->val]] = cand[k];
-			last[s->val] = cand[k];
+			next[last[s->val]] = k;
+			last[s->val] = k;
 		}
 		cur = s->val;
 		g[cur].n++;
@@ -314,10 +344,10 @@ static struct group *group_by_dir(const struct mnts_ns *ns, const size_t *cand, 
 #define NOT_LISTED 0xff
 
 /* Lists the directory of g through rootfd and gives the d_type of each of
- * its members in types[] (by index), but of those done[] says (NULL: none).
- * Listed only when the directory is on the mount expect (0: any).
+ * its members in types[] (by mount index), but of those done[] says (NULL:
+ * none).  Listed only when the directory is on the mount expect (0: any).
  * Returns: the id of the mount the directory was found on, or 0. */
-static uint64_t list_types(const struct mnts_ns *ns, int rootfd, const struct group *g,
+static uint64_t list_types(int rootfd, const struct cands *cs, const struct group *g,
 			   const size_t *next, const bool *done, uint64_t expect,
 			   unsigned char *types)
 {
@@ -334,14 +364,14 @@ static uint64_t list_types(const struct mnts_ns *ns, int rootfd, const struct gr
 	    !(stx.stx_mask & STATX_MNT_ID) || (expect && stx.stx_mnt_id != expect))
 		return 0;
 	table_init(&names, g->n);
-	for (size_t i = g->first; i != SIZE_MAX; i = next[i]) {
-		const char *base = ns->mounts[i].mountpoint + g->dir_len + (g->dir_len > 1);
+	for (size_t k = g->first; k != SIZE_MAX; k = next[k]) {
+		const char *base = cs->mp[k] + g->dir_len + (g->dir_len > 1);
 		struct slot *s = table_slot(&names, NULL, base, strlen(base));
 
 		s->path = base;
 		s->len = strlen(base);
-		s->val = i;
-		left += !done || !done[i];
+		s->val = cs->idx[k];
+		left += !done || !done[cs->idx[k]];
 	}
 	buf = xmalloc(bufsize);
 	while (left) {
@@ -377,8 +407,8 @@ static uint64_t list_types(const struct mnts_ns *ns, int rootfd, const struct gr
 
 struct mnts_roottype_pre {
 	struct mnts_helper h;
-	const struct mnts_ns *ns;
 	int rootfd;
+	struct cands cs;      /* what mnts_capture_root_types() may list */
 	unsigned char *types; /* each mount's d_type in its directory, or NOT_LISTED */
 	struct group *g;      /* the directories of many mountpoints */
 	uint64_t *mnt_ids;    /* per group: the mount its directory was on, or 0 */
@@ -397,26 +427,14 @@ static void pre_join(struct mnts_roottype_pre *pre)
 static void pre_run(void *data)
 {
 	struct mnts_roottype_pre *pre = data;
-	const struct mnts_ns *ns = pre->ns;
-	_cleanup_free_ size_t *cand = xcalloc(ns->n_mounts + 1, sizeof(*cand));
-	_cleanup_free_ size_t *next = xcalloc(ns->n_mounts + 1, sizeof(*next));
-	size_t n_cand = 0;
+	_cleanup_free_ size_t *next = xcalloc(pre->cs.n + 1, sizeof(*next));
 
-	/* what mnts_capture_root_types() may list, from the fields alone: a
-	 * few more (mounts with others below, or out of sight) */
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		const struct mnts_mount *m = &ns->mounts[i];
-
-		if (!m->nsfs_type && !m->deleted && m->parent_id && !streq(m->root, "/") &&
-		    reports_sb_dev(m->fstype))
-			cand[n_cand++] = i;
-	}
-	pre->g = group_by_dir(ns, cand, n_cand, next, &pre->n_g);
+	pre->g = group_by_dir(&pre->cs, next, &pre->n_g);
 	pre->mnt_ids = xcalloc(pre->n_g + 1, sizeof(*pre->mnt_ids));
 	for (size_t i = 0; i < pre->n_g; i++)
 		if (pre->g[i].n >= LIST_MIN)
-			pre->mnt_ids[i] =
-			    list_types(ns, pre->rootfd, &pre->g[i], next, NULL, 0, pre->types);
+			pre->mnt_ids[i] = list_types(pre->rootfd, &pre->cs, &pre->g[i], next, NULL,
+						     0, pre->types);
 }
 
 bool mnts_capture_root_types_ahead(const struct mnts_ns *ns)
@@ -431,10 +449,19 @@ struct mnts_roottype_pre *mnts_capture_root_types_start(const struct mnts_ns *ns
 	if (rootfd < 0 || !mnts_capture_root_types_ahead(ns))
 		return NULL;
 	pre = xcalloc(1, sizeof(*pre));
-	pre->ns = ns;
 	pre->rootfd = rootfd;
 	pre->types = xmalloc(ns->n_mounts);
 	memset(pre->types, NOT_LISTED, ns->n_mounts);
+	/* what the caller may list, from the fields alone: a few more (mounts
+	 * with others below, or out of sight) */
+	cands_init(&pre->cs, ns->n_mounts);
+	for (size_t i = 0; i < ns->n_mounts; i++) {
+		const struct mnts_mount *m = &ns->mounts[i];
+
+		if (!m->nsfs_type && !m->deleted && m->parent_id && !streq(m->root, "/") &&
+		    reports_sb_dev(m->fstype))
+			cands_add(&pre->cs, i, m);
+	}
 	mnts_helper_start(&pre->h, pre_run, pre);
 	return pre;
 }
@@ -444,6 +471,7 @@ void mnts_capture_root_types_drop(struct mnts_roottype_pre *pre)
 	if (!pre)
 		return;
 	pre_join(pre);
+	cands_done(&pre->cs);
 	free(pre->types);
 	free(pre->g);
 	free(pre->mnt_ids);
@@ -468,17 +496,20 @@ static const unsigned char *pre_types(const struct mnts_roottype_pre *pre, const
 /* The types of the members of g from one listing of their directory (the
  * one in the parent mount, checked by its mount id): made ahead, or now.
  * Members it does not answer for are left unknown, for stat_one(). */
-static void list_group(const struct ctx *c, const struct group *g, const size_t *next, bool *done)
+static void list_group(const struct ctx *c, const struct cands *cs, const struct group *g,
+		       const size_t *next, bool *done)
 {
-	const struct mnts_mount *parent = c->ns->mounts[g->first].parent;
+	const struct mnts_mount *parent = c->ns->mounts[cs->idx[g->first]].parent;
 	const unsigned char *types = pre_types(c->pre, g, parent->mnt_id);
 
 	if (!types) {
-		if (!list_types(c->ns, c->rootfd, g, next, done, parent->mnt_id, c->types))
+		if (!list_types(c->rootfd, cs, g, next, done, parent->mnt_id, c->types))
 			return;
 		types = c->types;
 	}
-	for (size_t i = g->first; i != SIZE_MAX; i = next[i]) {
+	for (size_t k = g->first; k != SIZE_MAX; k = next[k]) {
+		size_t i = cs->idx[k];
+
 		if (done[i] || types[i] == NOT_LISTED || types[i] == DT_UNKNOWN)
 			continue;
 		c->ns->mounts[i].root_type = types[i] == DT_DIR ? MNTS_ROOT_DIR : MNTS_ROOT_FILE;
@@ -488,16 +519,16 @@ static void list_group(const struct ctx *c, const struct group *g, const size_t 
 
 /* Groups the candidates that a listing may answer for by (parent,
  * directory) and lists the directories of the big groups. */
-static void list_dirs(struct ctx *c, const size_t *cand, size_t n_cand, bool *done)
+static void list_dirs(struct ctx *c, const struct cands *cs, bool *done)
 {
 	struct mnts_ns *ns = c->ns;
-	_cleanup_free_ size_t *next = xcalloc(ns->n_mounts, sizeof(*next));
+	_cleanup_free_ size_t *next = xcalloc(cs->n + 1, sizeof(*next));
 	_cleanup_free_ struct group *g = NULL;
 	size_t n_g = 0;
 
-	g = group_by_dir(ns, cand, n_cand, next, &n_g);
+	g = group_by_dir(cs, next, &n_g);
 	for (size_t i = 0; i < n_g; i++) {
-		struct mnts_mount *first = &ns->mounts[g[i].first];
+		struct mnts_mount *first = &ns->mounts[cs->idx[g[i].first]];
 
 		if (g[i].n < LIST_MIN)
 			continue;
@@ -510,7 +541,7 @@ static void list_dirs(struct ctx *c, const size_t *cand, size_t n_cand, bool *do
 			c->types = xmalloc(ns->n_mounts);
 			memset(c->types, NOT_LISTED, ns->n_mounts);
 		}
-		list_group(c, &g[i], next, done);
+		list_group(c, cs, &g[i], next, done);
 	}
 }
 
@@ -550,13 +581,13 @@ static bool stat_chunk(void *data, unsigned worker _unused_, size_t begin, size_
 static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre *pre)
 {
 	_cleanup_free_ size_t *cand = xcalloc(ns->n_mounts + 1, sizeof(*cand));
-	_cleanup_free_ size_t *listable = NULL;
 	_cleanup_free_ bool *done = NULL;
 	_cleanup_free_ size_t *from = NULL, *call_of = NULL;
 	struct ctx c = {.ns = ns, .rootfd = rootfd};
 	struct stat_job job = {0};
 	struct table answers = {0};
-	size_t n_cand = 0, n_listable = 0;
+	struct cands listable = {0};
+	size_t n_cand = 0;
 
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
@@ -595,14 +626,14 @@ static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre 
 	/* a candidate has no mount below it: in sight, its root is what the
 	 * rule stat()s */
 	done = xcalloc(ns->n_mounts, sizeof(*done));
-	listable = xcalloc(n_cand, sizeof(*listable));
+	cands_init(&listable, n_cand);
 	for (size_t k = 0; k < n_cand; k++) {
 		struct mnts_mount *m = &ns->mounts[cand[k]];
 
 		if (m->n_children == 0 && !m->deleted && in_sight(&c, m)) {
 			c.sight[m->index] = YES;
 			if (m->parent && reports_sb_dev(m->fstype))
-				listable[n_listable++] = cand[k];
+				cands_add(&listable, cand[k], m);
 		} else {
 			c.sight[m->index] = NO;
 		}
@@ -610,7 +641,8 @@ static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre 
 	/* the listings made ahead, from here on */
 	pre_join(pre);
 	c.pre = pre;
-	list_dirs(&c, listable, n_listable, done);
+	list_dirs(&c, &listable, done);
+	cands_done(&listable);
 
 	/* who needs a call: each mount out of sight or with mounts below,
 	 * and the first in sight of each root dentry, whose answer the others
