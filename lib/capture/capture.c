@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "lib/version.h"
 #include "lib/capture/capture.h"
@@ -260,76 +259,23 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 	return 0;
 }
 
-/* The namespace's root, where the root-type rule looks (roottype.h): the
- * caller's own for its namespace, else a process's in it; -1 for a file or
- * a namespace without a process. */
-static int open_ns_root(const struct mnts_ns *ns, bool live, bool self)
+/* Whether the root of each mount of the linked namespace ns is a
+ * directory (roottype.h), through the namespace's root: the caller's own
+ * for its namespace, else a process's in it. */
+static void fill_root_types(struct mnts_ns *ns, bool live, bool self)
 {
+	_cleanup_close_ int rootfd = -1;
 	char base[64];
 
 	if (!live)
-		return -1;
-	if (self)
-		return open("/proc/self/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (!ns->n_pids)
-		return -1;
-	snprintf(base, sizeof(base), "/proc/%" PRIu64 "/root", ns->pids[0]);
-	return open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
-/* The root types of every namespace: the directory listings they need
- * start on a helper thread (roottype.h) before link, which runs meanwhile;
- * at 50,000 binds they took 18 ms after it. */
-struct root_types {
-	int *fds;
-	struct mnts_roottype_pre **pre;
-	size_t n;
-	const bool *live;
-	uint64_t self_ino;
-};
-
-/* -1 in fds[]: not opened yet (only the namespaces listed ahead hold theirs
- * open meanwhile: -A may read thousands) */
-#define ROOT_LATER (-2)
-
-static void root_types_start(struct root_types *rt, const struct mnts_snapshot *snap,
-			     const bool *live, uint64_t self_ino)
-{
-	rt->n = snap->n_ns;
-	rt->fds = xcalloc(rt->n + 1, sizeof(*rt->fds));
-	rt->pre = xcalloc(rt->n + 1, sizeof(*rt->pre));
-	rt->live = live;
-	rt->self_ino = self_ino;
-	for (size_t i = 0; i < rt->n; i++) {
-		const struct mnts_ns *ns = &snap->nss[i];
-
-		rt->fds[i] = ROOT_LATER;
-		if (!mnts_capture_root_types_ahead(ns))
-			continue;
-		rt->fds[i] = open_ns_root(ns, live[i], live[i] && ns->ns_ino == self_ino);
-		rt->pre[i] = mnts_capture_root_types_start(ns, rt->fds[i]);
+		;
+	else if (self)
+		rootfd = open("/proc/self/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (ns->n_pids) {
+		snprintf(base, sizeof(base), "/proc/%" PRIu64 "/root", ns->pids[0]);
+		rootfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
-}
-
-/* Sets the root types of the linked snapshot (snap: NULL to drop them). */
-static void root_types_finish(struct root_types *rt, struct mnts_snapshot *snap)
-{
-	for (size_t i = 0; i < rt->n; i++) {
-		struct mnts_ns *ns = snap ? &snap->nss[i] : NULL;
-
-		if (ns && rt->fds[i] == ROOT_LATER)
-			rt->fds[i] = open_ns_root(ns, rt->live[i],
-						  rt->live[i] && ns->ns_ino == rt->self_ino);
-		if (ns)
-			mnts_capture_root_types(ns, rt->fds[i], rt->pre[i]);
-		else
-			mnts_capture_root_types_drop(rt->pre[i]);
-		if (rt->fds[i] >= 0)
-			close(rt->fds[i]);
-	}
-	free(rt->fds);
-	free(rt->pre);
-	*rt = (struct root_types){0};
+	mnts_capture_root_types(ns, rootfd);
 }
 
 /* nsfs mounts of a mount namespace we captured name it and pin it. */
@@ -502,7 +448,8 @@ struct skipped {
 	struct mnts_error first; /* the first failure, for when none was read */
 };
 
-static void skipped_add(struct skipped *sk, const struct source *src, const struct mnts_error *err)
+static void skipped_add(struct skipped *sk, const struct source *src,
+			const struct mnts_error *err)
 {
 	size_t k;
 
@@ -543,12 +490,11 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 					 "for: namespace walk: %s",
 					 strerror(gaps->walk_errno)));
 	if (gaps->n_procs)
-		warn_gap(snap,
-			 xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
-				   "could not be read: %s",
-				   gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
-				   gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
-				   strerror(gaps->procs_errno)));
+		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
+					 "could not be read: %s",
+					 gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
+					 gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
+					 strerror(gaps->procs_errno)));
 	for (size_t k = 0; k < sk->n_kinds; k++) {
 		const struct skip_kind *kind = &sk->kinds[k];
 
@@ -612,11 +558,10 @@ static int capture_owner(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsf
 	r = mnts_userns_read_maps(ufd, &ns->owner.uid_map, &ns->owner.gid_map, err);
 	if (r < 0) {
 		/* e.g. a user namespace we may not enter: unknown, and said */
-		mnts_strv_push_take(
-		    &snap->warnings,
-		    xasprintf("namespace '%s': the maps of its owning user namespace "
-			      "could not be read (%s): owner not recorded",
-			      ns->label, err->msg));
+		mnts_strv_push_take(&snap->warnings,
+				    xasprintf("namespace '%s': the maps of its owning user namespace "
+					      "could not be read (%s): owner not recorded",
+					      ns->label, err->msg));
 		mnts_strv_clear(&ns->owner.uid_map);
 		mnts_strv_clear(&ns->owner.gid_map);
 		return 0;
@@ -634,7 +579,6 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 	_cleanup_free_ bool *live = NULL;
 	_cleanup_free_ char *subtree = NULL;
 	struct sources srcs = {0};
-	struct root_types rt = {0};
 	struct ctx c = {0};
 	struct stat st;
 	int r = 0;
@@ -716,7 +660,6 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 			     subtree);
 		goto out;
 	}
-	root_types_start(&rt, snap, live, c.self_ino);
 	resolve_nsfs(snap, live);
 	mnts_capture_identity(snap, live);
 	r = mnts_snapshot_link(snap, err);
@@ -724,10 +667,10 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		mnts_err_prefix(err, "captured snapshot is inconsistent");
 		goto out;
 	}
-	root_types_finish(&rt, snap);
+	for (size_t i = 0; i < snap->n_ns; i++)
+		fill_root_types(&snap->nss[i], live[i], live[i] && snap->nss[i].ns_ino == c.self_ino);
 	*ret = TAKE_PTR(snap);
 out:
-	root_types_finish(&rt, NULL);
 	mnts_master_graph_free(c.graph);
 	sources_free(&srcs);
 	return r;

@@ -19,12 +19,7 @@
  * namespace root goes: into the top of each stack, never into a mount on
  * the root itself, and out of a mount only through its children.  The
  * walk starts at rootfd, which must be the root of the root mount (else
- * every mount is stat()ed as before).
- *
- * The listings need no tree: in a big namespace they start on a helper
- * thread while the caller links it (50,000 names listed cold took 18 ms
- * after link's 9), for the directories that the fields alone point to, and
- * a group uses one when its directory was found on its parent mount. */
+ * every mount is stat()ed as before). */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -101,12 +96,10 @@ static struct slot *table_slot(const struct table *t, const struct mnts_mount *p
 struct ctx {
 	struct mnts_ns *ns;
 	int rootfd;
-	struct table kids;		     /* (parent, mountpoint) of every mount, once needed */
-	bool *overmounted;		     /* a child on the mount's own root */
-	unsigned char *sight;		     /* UNSEEN, YES, NO */
-	size_t *chain;			     /* in_sight()'s, room for every mount */
-	const struct mnts_roottype_pre *pre; /* listings made ahead, or NULL */
-	unsigned char *types;		     /* list_group()'s, or NULL */
+	struct table kids;    /* (parent, mountpoint) of every mount, once needed */
+	bool *overmounted;    /* a child on the mount's own root */
+	unsigned char *sight; /* UNSEEN, YES, NO */
+	size_t *chain;	      /* in_sight()'s, room for every mount */
 };
 
 /* a parent with more children than this is looked up in kids */
@@ -250,106 +243,16 @@ static bool reports_sb_dev(const char *fstype)
 
 /* Mounts whose types one listing of their directory gives. */
 struct group {
-	uint64_t parent_id;
+	const struct mnts_mount *parent;
 	const char *dir; /* the mountpoint of the first, up to its last "/" */
 	size_t dir_len;
-	size_t n, first; /* members (by candidate) chained through next[] */
+	size_t n, first; /* members chained through next[] */
 };
 
-/* A parent's id as a table key: only compared, never followed. */
-static const struct mnts_mount *id_key(uint64_t id)
-{
-	return (const struct mnts_mount *)(uintptr_t)id;
-}
-
-/* Candidates for listings: mount indexes with their mountpoints and
- * parents, copied out of the mounts (the helper thread then reads no mount
- * that link writes: their cache lines went back and forth). */
-struct cands {
-	size_t *idx;
-	const char **mp;
-	uint64_t *parent_id;
-	size_t n;
-};
-
-static void cands_init(struct cands *cs, size_t cap)
-{
-	cs->idx = xcalloc(cap + 1, sizeof(*cs->idx));
-	cs->mp = xcalloc(cap + 1, sizeof(*cs->mp));
-	cs->parent_id = xcalloc(cap + 1, sizeof(*cs->parent_id));
-	cs->n = 0;
-}
-
-static void cands_add(struct cands *cs, size_t i, const struct mnts_mount *m)
-{
-	cs->idx[cs->n] = i;
-	cs->mp[cs->n] = m->mountpoint;
-	cs->parent_id[cs->n++] = m->parent_id;
-}
-
-static void cands_done(struct cands *cs)
-{
-	free(cs->idx);
-	free(cs->mp);
-	free(cs->parent_id);
-}
-
-/* Groups the candidates by (parent, directory of the mountpoint), members
- * chained through next[] (by candidate).  Returns: the groups (free them),
- * *ret_n of them. */
-static struct group *group_by_dir(const struct cands *cs, size_t *next, size_t *ret_n)
-{
-	_cleanup_free_ size_t *last = xcalloc(cs->n + 1, sizeof(*last));
-	struct group *g = xcalloc(cs->n + 1, sizeof(*g));
-	struct table dirs;
-	size_t n_g = 0, cur = 0;
-
-	table_init(&dirs, cs->n);
-	for (size_t k = 0; k < cs->n; k++) {
-		const char *mp = cs->mp[k], *slash = strrchr(mp, '/');
-		size_t len = slash == mp ? 1 : (size_t)(slash - mp);
-		const struct group *prev = n_g ? &g[cur] : NULL;
-		struct slot *s;
-
-		next[k] = SIZE_MAX;
-		/* mounts made one after the other in one directory: no hashing */
-		if (prev && prev->parent_id == cs->parent_id[k] && prev->dir_len == len &&
-		    memcmp(prev->dir, mp, len) == 0) {
-			next[last[cur]] = k;
-			last[cur] = k;
-			g[cur].n++;
-			continue;
-		}
-		s = table_slot(&dirs, id_key(cs->parent_id[k]), mp, len);
-		if (!s->path) {
-			s->parent = id_key(cs->parent_id[k]);
-			s->path = mp;
-			s->len = len;
-			s->val = n_g;
-			g[n_g] = (struct group){cs->parent_id[k], mp, len, 0, k};
-			last[n_g++] = k;
-		} else {
-			next[last[s->val]] = k;
-			last[s->val] = k;
-		}
-		cur = s->val;
-		g[cur].n++;
-	}
-	free(dirs.v);
-	*ret_n = n_g;
-	return g;
-}
-
-/* types[] of a member not listed */
-#define NOT_LISTED 0xff
-
-/* Lists the directory of g through rootfd and gives the d_type of each of
- * its members in types[] (by mount index), but of those done[] says (NULL:
- * none).  Listed only when the directory is on the mount expect (0: any).
- * Returns: the id of the mount the directory was found on, or 0. */
-static uint64_t list_types(int rootfd, const struct cands *cs, const struct group *g,
-			   const size_t *next, const bool *done, uint64_t expect,
-			   unsigned char *types)
+/* The types of the members of g from one listing of their directory (the
+ * one in the parent mount, checked by its mount id).  Members it does not
+ * answer for are left unknown, for stat_one(). */
+static void list_group(const struct ctx *c, const struct group *g, const size_t *next, bool *done)
 {
 	_cleanup_free_ char *rel = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -359,19 +262,19 @@ static uint64_t list_types(int rootfd, const struct cands *cs, const struct grou
 	size_t left = 0, bufsize = 256 * 1024;
 
 	rel = g->dir_len > 1 ? xstrndup(g->dir + 1, g->dir_len - 1) : xstrdup(".");
-	fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(c->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0 ||
-	    !(stx.stx_mask & STATX_MNT_ID) || (expect && stx.stx_mnt_id != expect))
-		return 0;
+	    !(stx.stx_mask & STATX_MNT_ID) || stx.stx_mnt_id != g->parent->mnt_id)
+		return;
 	table_init(&names, g->n);
-	for (size_t k = g->first; k != SIZE_MAX; k = next[k]) {
-		const char *base = cs->mp[k] + g->dir_len + (g->dir_len > 1);
+	for (size_t i = g->first; i != SIZE_MAX; i = next[i]) {
+		const char *base = c->ns->mounts[i].mountpoint + g->dir_len + (g->dir_len > 1);
 		struct slot *s = table_slot(&names, NULL, base, strlen(base));
 
 		s->path = base;
 		s->len = strlen(base);
-		s->val = cs->idx[k];
-		left += !done || !done[cs->idx[k]];
+		s->val = i;
+		left += !done[i];
 	}
 	buf = xmalloc(bufsize);
 	while (left) {
@@ -389,166 +292,80 @@ static uint64_t list_types(int rootfd, const struct cands *cs, const struct grou
 				s->hash = 0;
 				continue;
 			}
-			if ((done && done[s->val]) || types[s->val] != NOT_LISTED)
+			if (d->d_type == DT_UNKNOWN || done[s->val])
 				continue;
-			types[s->val] = d->d_type;
+			c->ns->mounts[s->val].root_type =
+			    d->d_type == DT_DIR ? MNTS_ROOT_DIR : MNTS_ROOT_FILE;
+			done[s->val] = true;
 			left--;
 		}
 	}
 	free(names.v);
-	return stx.stx_mnt_id;
-}
-
-/* ---- listings made ahead, while the namespace is linked ---- */
-
-/* below this many mounts a namespace's directories are listed when they
- * are needed: a thread would cost more than it saves */
-#define PRE_MIN 4096
-
-struct mnts_roottype_pre {
-	struct mnts_helper h;
-	int rootfd;
-	struct cands cs;      /* what mnts_capture_root_types() may list */
-	unsigned char *types; /* each mount's d_type in its directory, or NOT_LISTED */
-	struct group *g;      /* the directories of many mountpoints */
-	uint64_t *mnt_ids;    /* per group: the mount its directory was on, or 0 */
-	size_t n_g;
-	bool joined; /* the helper is done */
-};
-
-static void pre_join(struct mnts_roottype_pre *pre)
-{
-	if (pre && !pre->joined)
-		mnts_helper_join(&pre->h);
-	if (pre)
-		pre->joined = true;
-}
-
-static void pre_run(void *data)
-{
-	struct mnts_roottype_pre *pre = data;
-	_cleanup_free_ size_t *next = xcalloc(pre->cs.n + 1, sizeof(*next));
-
-	pre->g = group_by_dir(&pre->cs, next, &pre->n_g);
-	pre->mnt_ids = xcalloc(pre->n_g + 1, sizeof(*pre->mnt_ids));
-	for (size_t i = 0; i < pre->n_g; i++)
-		if (pre->g[i].n >= LIST_MIN)
-			pre->mnt_ids[i] = list_types(pre->rootfd, &pre->cs, &pre->g[i], next, NULL,
-						     0, pre->types);
-}
-
-bool mnts_capture_root_types_ahead(const struct mnts_ns *ns)
-{
-	return ns->n_mounts >= PRE_MIN && mnts_split_worth_it();
-}
-
-struct mnts_roottype_pre *mnts_capture_root_types_start(const struct mnts_ns *ns, int rootfd)
-{
-	struct mnts_roottype_pre *pre;
-
-	if (rootfd < 0 || !mnts_capture_root_types_ahead(ns))
-		return NULL;
-	pre = xcalloc(1, sizeof(*pre));
-	pre->rootfd = rootfd;
-	pre->types = xmalloc(ns->n_mounts);
-	memset(pre->types, NOT_LISTED, ns->n_mounts);
-	/* what the caller may list, from the fields alone: a few more (mounts
-	 * with others below, or out of sight) */
-	cands_init(&pre->cs, ns->n_mounts);
-	for (size_t i = 0; i < ns->n_mounts; i++) {
-		const struct mnts_mount *m = &ns->mounts[i];
-
-		if (!m->nsfs_type && !m->deleted && m->parent_id && !streq(m->root, "/") &&
-		    reports_sb_dev(m->fstype))
-			cands_add(&pre->cs, i, m);
-	}
-	mnts_helper_start(&pre->h, pre_run, pre);
-	return pre;
-}
-
-void mnts_capture_root_types_drop(struct mnts_roottype_pre *pre)
-{
-	if (!pre)
-		return;
-	pre_join(pre);
-	cands_done(&pre->cs);
-	free(pre->types);
-	free(pre->g);
-	free(pre->mnt_ids);
-	free(pre);
-}
-
-/* The types pre listed for the directory of g, when it was found on the
- * mount expect; else NULL. */
-static const unsigned char *pre_types(const struct mnts_roottype_pre *pre, const struct group *g,
-				      uint64_t expect)
-{
-	for (size_t i = 0; pre && i < pre->n_g; i++) {
-		const struct group *p = &pre->g[i];
-
-		if (p->parent_id == g->parent_id && p->dir_len == g->dir_len &&
-		    memcmp(p->dir, g->dir, g->dir_len) == 0)
-			return pre->mnt_ids[i] && pre->mnt_ids[i] == expect ? pre->types : NULL;
-	}
-	return NULL;
-}
-
-/* The types of the members of g from one listing of their directory (the
- * one in the parent mount, checked by its mount id): made ahead, or now.
- * Members it does not answer for are left unknown, for stat_one(). */
-static void list_group(const struct ctx *c, const struct cands *cs, const struct group *g,
-		       const size_t *next, bool *done)
-{
-	const struct mnts_mount *parent = c->ns->mounts[cs->idx[g->first]].parent;
-	const unsigned char *types = pre_types(c->pre, g, parent->mnt_id);
-
-	if (!types) {
-		if (!list_types(c->rootfd, cs, g, next, done, parent->mnt_id, c->types))
-			return;
-		types = c->types;
-	}
-	for (size_t k = g->first; k != SIZE_MAX; k = next[k]) {
-		size_t i = cs->idx[k];
-
-		if (done[i] || types[i] == NOT_LISTED || types[i] == DT_UNKNOWN)
-			continue;
-		c->ns->mounts[i].root_type = types[i] == DT_DIR ? MNTS_ROOT_DIR : MNTS_ROOT_FILE;
-		done[i] = true;
-	}
 }
 
 /* Groups the candidates that a listing may answer for by (parent,
  * directory) and lists the directories of the big groups. */
-static void list_dirs(struct ctx *c, const struct cands *cs, bool *done)
+static void list_dirs(struct ctx *c, const size_t *cand, size_t n_cand, bool *done)
 {
 	struct mnts_ns *ns = c->ns;
-	_cleanup_free_ size_t *next = xcalloc(cs->n + 1, sizeof(*next));
+	_cleanup_free_ size_t *next = xcalloc(ns->n_mounts, sizeof(*next));
+	_cleanup_free_ size_t *last = NULL;
 	_cleanup_free_ struct group *g = NULL;
-	size_t n_g = 0;
+	struct table dirs;
+	size_t n_g = 0, cur = 0;
 
-	g = group_by_dir(cs, next, &n_g);
+	table_init(&dirs, n_cand);
+	g = xcalloc(n_cand, sizeof(*g));
+	last = xcalloc(n_cand, sizeof(*last));
+	for (size_t k = 0; k < n_cand; k++) {
+		const struct mnts_mount *m = &ns->mounts[cand[k]];
+		const char *slash = strrchr(m->mountpoint, '/');
+		size_t len = slash == m->mountpoint ? 1 : (size_t)(slash - m->mountpoint);
+		const struct group *prev = n_g ? &g[cur] : NULL;
+		struct slot *s;
+
+		next[m->index] = SIZE_MAX;
+		/* mounts made one after the other in one directory: no hashing */
+		if (prev && prev->parent == m->parent && prev->dir_len == len &&
+		    memcmp(prev->dir, m->mountpoint, len) == 0) {
+			next[last[cur]] = m->index;
+			last[cur] = m->index;
+			g[cur].n++;
+			continue;
+		}
+		s = table_slot(&dirs, m->parent, m->mountpoint, len);
+		if (!s->path) {
+			s->parent = m->parent;
+			s->path = m->mountpoint;
+			s->len = len;
+			s->val = n_g;
+			g[n_g] = (struct group){m->parent, m->mountpoint, len, 0, m->index};
+			last[n_g++] = m->index;
+		} else {
+			next[last[s->val]] = m->index;
+			last[s->val] = m->index;
+		}
+		cur = s->val;
+		g[cur].n++;
+	}
 	for (size_t i = 0; i < n_g; i++) {
-		struct mnts_mount *first = &ns->mounts[cs->idx[g[i].first]];
+		struct mnts_mount *first = &ns->mounts[g[i].first];
 
 		if (g[i].n < LIST_MIN)
 			continue;
 		/* the rule once, on the first: its device must be its stat's */
 		stat_one(c, first);
 		done[first->index] = true;
-		if (first->root_type == MNTS_ROOT_UNKNOWN)
-			continue;
-		if (!c->types) {
-			c->types = xmalloc(ns->n_mounts);
-			memset(c->types, NOT_LISTED, ns->n_mounts);
-		}
-		list_group(c, cs, &g[i], next, done);
+		if (first->root_type != MNTS_ROOT_UNKNOWN)
+			list_group(c, &g[i], next, done);
 	}
+	free(dirs.v);
 }
 
 /* m's device as a table key: only compared, never followed */
 static const struct mnts_mount *dev_key(const struct mnts_mount *m)
 {
-	return id_key((uint64_t)m->dev_major << 32 | m->dev_minor);
+	return (const struct mnts_mount *)(uintptr_t)((uint64_t)m->dev_major << 32 | m->dev_minor);
 }
 
 /* A cache of answers by (superblock, root path). */
@@ -578,16 +395,16 @@ static bool stat_chunk(void *data, unsigned worker _unused_, size_t begin, size_
 	return true;
 }
 
-static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre *pre)
+void mnts_capture_root_types(struct mnts_ns *ns, int rootfd)
 {
 	_cleanup_free_ size_t *cand = xcalloc(ns->n_mounts + 1, sizeof(*cand));
+	_cleanup_free_ size_t *listable = NULL;
 	_cleanup_free_ bool *done = NULL;
 	_cleanup_free_ size_t *from = NULL, *call_of = NULL;
 	struct ctx c = {.ns = ns, .rootfd = rootfd};
 	struct stat_job job = {0};
 	struct table answers = {0};
-	struct cands listable = {0};
-	size_t n_cand = 0;
+	size_t n_cand = 0, n_listable = 0;
 
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
@@ -626,23 +443,19 @@ static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre 
 	/* a candidate has no mount below it: in sight, its root is what the
 	 * rule stat()s */
 	done = xcalloc(ns->n_mounts, sizeof(*done));
-	cands_init(&listable, n_cand);
+	listable = xcalloc(n_cand, sizeof(*listable));
 	for (size_t k = 0; k < n_cand; k++) {
 		struct mnts_mount *m = &ns->mounts[cand[k]];
 
 		if (m->n_children == 0 && !m->deleted && in_sight(&c, m)) {
 			c.sight[m->index] = YES;
 			if (m->parent && reports_sb_dev(m->fstype))
-				cands_add(&listable, cand[k], m);
+				listable[n_listable++] = cand[k];
 		} else {
 			c.sight[m->index] = NO;
 		}
 	}
-	/* the listings made ahead, from here on */
-	pre_join(pre);
-	c.pre = pre;
-	list_dirs(&c, &listable, done);
-	cands_done(&listable);
+	list_dirs(&c, listable, n_listable, done);
 
 	/* who needs a call: each mount out of sight or with mounts below,
 	 * and the first in sight of each root dentry, whose answer the others
@@ -709,11 +522,4 @@ static void root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre 
 	free(c.overmounted);
 	free(c.sight);
 	free(c.chain);
-	free(c.types);
-}
-
-void mnts_capture_root_types(struct mnts_ns *ns, int rootfd, struct mnts_roottype_pre *pre)
-{
-	root_types(ns, rootfd, pre);
-	mnts_capture_root_types_drop(pre);
 }

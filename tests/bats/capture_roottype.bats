@@ -82,15 +82,14 @@ setup() {
 	'
 }
 
-@test "capture: root_type of thousands of binds (directories listed ahead, while the tree is linked)" {
+@test "capture: root_type of thousands of file and directory binds, and of a covered directory of them" {
 	require_root
-	# more than 4,096 mounts: the listings start on a helper thread before link
 	in_private_ns '
 	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
 	cd $B; mkdir src db fb g; mount -t tmpfs src src
 	for i in $(seq 0 2099); do mkdir src/d$i db/d$i; touch src/f$i fb/f$i; done
 	for i in $(seq 0 2099); do mount --bind src/d$i db/d$i; mount --bind src/f$i fb/f$i; done
-	# a directory of binds covered later: listed ahead on the cover, not used
+	# a directory of binds covered later
 	for i in $(seq 0 39); do touch g/f$i; mount --bind src/f$i g/f$i; done
 	mount -t tmpfs cover g
 	cd /
@@ -101,5 +100,24 @@ setup() {
 	[ "$(grep -c "^g/f[0-9]* null$" $TMP/types)" = 40 ]
 	[ "$(grep -c "^g dir$" $TMP/types)" = 1 ]
 	[ "$(wc -l < $TMP/types)" = 4242 ]
+	'
+}
+
+@test "capture: root_type of binds answered one call each (calls shared by two threads)" {
+	require_root
+	# each in a directory of its own, of a root of its own: one stat each
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	cd $B; mkdir src; mount -t tmpfs src src
+	for i in $(seq 0 79); do
+		mkdir -p src/d$i f$i d$i/x; touch src/f$i f$i/x
+		mount --bind src/f$i f$i/x; mount --bind src/d$i d$i/x
+	done
+	cd /
+	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+	types_below $TMP/snap.json $B > $TMP/types
+	[ "$(grep -c "^f[0-9]*/x file$" $TMP/types)" = 80 ]
+	[ "$(grep -c "^d[0-9]*/x dir$" $TMP/types)" = 80 ]
+	[ "$(wc -l < $TMP/types)" = 161 ]
 	'
 }
