@@ -136,88 +136,126 @@ static void write_mount(struct mnts_jw *w, const struct mnts_mount *m)
  * (split.h) and handed to the document in order as they are ready: the JSON
  * of 50,000 mounts (33 MB) took 13 ms on one CPU after everything else.
  * A worker stays at most AHEAD chunks ahead of the one due: a chunk's
- * buffer in fresh memory costs more page faults than its formatting, so
- * a few buffers go round (a worker that lost its CPU is waited for).  Each
- * formats into a writer on its own stack: two writers side by side in one
- * cache line made both workers as slow as one. */
+ * buffer in fresh memory costs more page faults than its formatting, so a
+ * few buffers go round.  A worker that would wait for the chunk due (the
+ * other lost its CPU to another process) formats it too, and whichever
+ * copy is done first goes.  Each formats into a writer on its own stack:
+ * two writers side by side in one cache line made both as slow as one. */
 #define MOUNTS_CHUNK 256
 #define AHEAD 4
 
 struct mounts_job {
 	const struct mnts_ns *ns;
-	struct mnts_jw *w;     /* the document, written to under lock */
+	struct mnts_jw *w; /* the document, written to under lock */
+	size_t n_chunks;
 	struct mnts_jw *parts; /* a chunk's text once formatted, until its turn */
 	bool *ready;
-	size_t next; /* the first chunk not handed on */
+	bool *twice;	  /* the chunk due was taken by the second worker too */
+	size_t next;	  /* the first chunk not handed on */
+	size_t next_free; /* the first chunk no worker took */
 	struct pool_buf {
 		char *buf;
 		size_t cap;
-	} pool[AHEAD + 1]; /* buffers of chunks handed on, to reuse */
+	} pool[AHEAD + 2]; /* buffers of chunks handed on, to reuse */
 	size_t n_pool;
 	pthread_mutex_t lock;
-	pthread_cond_t moved; /* next went up */
 };
 
-static bool format_chunk(void *data, unsigned worker _unused_, size_t begin, size_t end)
+static void pool_put(struct mounts_job *job, char *buf, size_t cap)
 {
-	struct mounts_job *job = data;
-	size_t n_chunks = (job->ns->n_mounts + MOUNTS_CHUNK - 1) / MOUNTS_CHUNK;
-	size_t c = begin / MOUNTS_CHUNK;
-	struct mnts_jw part; /* on this thread's stack: its fields change at every token */
-	struct pool_buf b = {0};
+	if (job->n_pool < ARRAY_SIZE(job->pool))
+		job->pool[job->n_pool++] = (struct pool_buf){buf, cap};
+	else
+		free(buf);
+}
 
-	pthread_mutex_lock(&job->lock);
-	while (c >= job->next + AHEAD)
-		pthread_cond_wait(&job->moved, &job->lock);
-	if (job->n_pool)
-		b = job->pool[--job->n_pool];
-	pthread_mutex_unlock(&job->lock);
-	mnts_jw_init_part(&part, job->w, c == 0, b.buf, b.cap);
-	for (size_t i = begin; i < end; i++) {
-		mnts_jw_elem(&part);
-		write_mount(&part, &job->ns->mounts[i]);
-	}
-	pthread_mutex_lock(&job->lock);
-	job->parts[c] = part;
-	job->ready[c] = true;
-	while (job->next < n_chunks && job->ready[job->next]) {
-		struct mnts_jw *p = &job->parts[job->next++];
+/* Under the lock: the chunk this worker formats next, or SIZE_MAX when
+ * none is left; its buffer in *b. */
+static size_t take_chunk(struct mounts_job *job, struct pool_buf *b)
+{
+	size_t c;
 
-		mnts_jw_splice(job->w, p);
-		if (job->n_pool < ARRAY_SIZE(job->pool))
-			job->pool[job->n_pool++] = (struct pool_buf){p->buf, p->cap};
-		else
-			free(p->buf);
-		pthread_cond_broadcast(&job->moved);
+	if (job->next_free < job->n_chunks && job->next_free < job->next + AHEAD) {
+		c = job->next_free++;
+	} else if (job->next < job->next_free && !job->twice[job->next]) {
+		c = job->next; /* the other holds it: format it too */
+		job->twice[c] = true;
+	} else {
+		return SIZE_MAX;
+	}
+	*b = job->n_pool ? job->pool[--job->n_pool] : (struct pool_buf){0};
+	return c;
+}
+
+static void format_chunks(struct mounts_job *job)
+{
+	pthread_mutex_lock(&job->lock);
+	for (;;) {
+		struct pool_buf b;
+		size_t c = take_chunk(job, &b), end;
+		struct mnts_jw part;
+
+		if (c == SIZE_MAX)
+			break;
+		pthread_mutex_unlock(&job->lock);
+		end = (c + 1) * MOUNTS_CHUNK < job->ns->n_mounts ? (c + 1) * MOUNTS_CHUNK
+								 : job->ns->n_mounts;
+		mnts_jw_init_part(&part, job->w, c == 0, b.buf, b.cap);
+		for (size_t i = c * MOUNTS_CHUNK; i < end; i++) {
+			mnts_jw_elem(&part);
+			write_mount(&part, &job->ns->mounts[i]);
+		}
+		pthread_mutex_lock(&job->lock);
+		if (c < job->next || job->ready[c]) {
+			/* the other copy went first */
+			free(part.deep_first);
+			pool_put(job, part.buf, part.cap);
+			continue;
+		}
+		job->parts[c] = part;
+		job->ready[c] = true;
+		while (job->next < job->n_chunks && job->ready[job->next]) {
+			struct mnts_jw *p = &job->parts[job->next++];
+
+			mnts_jw_splice(job->w, p);
+			pool_put(job, p->buf, p->cap);
+		}
 	}
 	pthread_mutex_unlock(&job->lock);
-	return true;
+}
+
+static void format_helper(void *data)
+{
+	format_chunks(data);
 }
 
 /* The elements of the mounts array just begun in w. */
 static void write_mounts(struct mnts_jw *w, const struct mnts_ns *ns)
 {
-	size_t n_chunks = (ns->n_mounts + MOUNTS_CHUNK - 1) / MOUNTS_CHUNK;
 	struct mounts_job job = {.ns = ns, .w = w};
+	struct mnts_helper h;
 
-	if (n_chunks < 2 || !mnts_split_worth_it()) {
+	job.n_chunks = (ns->n_mounts + MOUNTS_CHUNK - 1) / MOUNTS_CHUNK;
+	if (job.n_chunks < 2 || !mnts_split_worth_it()) {
 		for (size_t i = 0; i < ns->n_mounts; i++) {
 			mnts_jw_elem(w);
 			write_mount(w, &ns->mounts[i]);
 		}
 		return;
 	}
-	job.parts = xcalloc(n_chunks, sizeof(*job.parts));
-	job.ready = xcalloc(n_chunks, sizeof(*job.ready));
+	job.parts = xcalloc(job.n_chunks, sizeof(*job.parts));
+	job.ready = xcalloc(job.n_chunks, sizeof(*job.ready));
+	job.twice = xcalloc(job.n_chunks, sizeof(*job.twice));
 	pthread_mutex_init(&job.lock, NULL);
-	pthread_cond_init(&job.moved, NULL);
-	mnts_split_run(ns->n_mounts, MOUNTS_CHUNK, format_chunk, &job);
-	pthread_cond_destroy(&job.moved);
+	mnts_helper_start(&h, format_helper, &job);
+	format_chunks(&job);
+	mnts_helper_join(&h);
 	pthread_mutex_destroy(&job.lock);
 	for (size_t i = 0; i < job.n_pool; i++)
 		free(job.pool[i].buf);
 	free(job.parts);
 	free(job.ready);
+	free(job.twice);
 }
 
 static void write_ns(struct mnts_jw *w, const struct mnts_ns *ns)
