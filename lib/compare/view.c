@@ -34,7 +34,8 @@ static uint64_t path_chunk(const char *p, size_t depth)
 static int cmp_from_depth(const void *x, const void *y, void *depth)
 {
 	const struct canonical_key *a = x, *b = y;
-	int c = strcmp(a->mountpoint + *(const size_t *)depth, b->mountpoint + *(const size_t *)depth);
+	int c =
+	    strcmp(a->mountpoint + *(const size_t *)depth, b->mountpoint + *(const size_t *)depth);
 
 	if (c)
 		return c;

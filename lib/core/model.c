@@ -181,8 +181,8 @@ static bool in_pool(const struct mnts_snapshot *snap, const char *s)
 		return false;
 	}
 	if (snap->n_pool_index != snap->n_pool) {
-		cache->pool_index = xreallocarray(cache->pool_index, snap->n_pool,
-						  sizeof(*cache->pool_index));
+		cache->pool_index =
+		    xreallocarray(cache->pool_index, snap->n_pool, sizeof(*cache->pool_index));
 		memcpy(cache->pool_index, snap->pool, snap->n_pool * sizeof(*snap->pool));
 		qsort(cache->pool_index, snap->n_pool, sizeof(*snap->pool), cmp_block);
 		cache->n_pool_index = snap->n_pool;
@@ -196,7 +196,8 @@ static bool in_pool(const struct mnts_snapshot *snap, const char *s)
 		else
 			hi = mid;
 	}
-	return lo > 0 && p < (uintptr_t)snap->pool_index[lo - 1].start + snap->pool_index[lo - 1].size;
+	return lo > 0 &&
+	       p < (uintptr_t)snap->pool_index[lo - 1].start + snap->pool_index[lo - 1].size;
 }
 
 void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s)
