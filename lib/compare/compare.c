@@ -172,7 +172,7 @@ static void compare_namespaces(struct ctx *c)
 		const struct mnts_ns *x = &c->a.snap->nss[i];
 		size_t j = c->a.ns_partner[i];
 
-		if (!mnts_cmp_ns_selected(c, x->label))
+		if (!mnts_cmp_ns_selected(c, i))
 			continue;
 		if (j == NONE) {
 			mnts_cmp_add_found(c, MNTS_DIFF_REMOVED, i, x->label, NULL, NULL, 0,
@@ -232,16 +232,47 @@ static int cmp_found(const void *x, const void *y)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
-static int check_opts(const struct mnts_snapshot *a, const struct mnts_compare_opts *o,
-		      struct mnts_error *err)
+struct label_at {
+	const char *label;
+	size_t ns;
+};
+
+static int cmp_label(const void *x, const void *y)
 {
+	return strcmp(((const struct label_at *)x)->label, ((const struct label_at *)y)->label);
+}
+
+/* The subtree, and which of A's namespaces opts->ns_labels selects (each
+ * label must name one), by a sorted list of A's labels: a replay's
+ * verification selects each of a thousand namespaces, and a search of the
+ * labels per mount was most of its comparison. */
+static int check_opts(struct ctx *c, const struct mnts_snapshot *a, struct mnts_error *err)
+{
+	const struct mnts_compare_opts *o = c->opts;
+	_cleanup_free_ struct label_at *sorted = NULL;
+
 	if (o->subtree && !mnts_path_is_normal(o->subtree))
 		return mnts_err(err, 0, "subtree '%s': not an absolute normalised path",
 				o->subtree);
-	for (size_t i = 0; i < o->n_ns_labels; i++)
-		if (!mnts_snapshot_find_ns(a, o->ns_labels[i]))
+	c->ns_selected = xcalloc(a->n_ns + 1, sizeof(*c->ns_selected));
+	if (!o->n_ns_labels) {
+		for (size_t i = 0; i < a->n_ns; i++)
+			c->ns_selected[i] = true;
+		return 0;
+	}
+	sorted = xcalloc(a->n_ns + 1, sizeof(*sorted));
+	for (size_t i = 0; i < a->n_ns; i++)
+		sorted[i] = (struct label_at){a->nss[i].label, i};
+	qsort(sorted, a->n_ns, sizeof(*sorted), cmp_label);
+	for (size_t i = 0; i < o->n_ns_labels; i++) {
+		struct label_at key = {o->ns_labels[i], 0};
+		const struct label_at *at = bsearch(&key, sorted, a->n_ns, sizeof(*sorted), cmp_label);
+
+		if (!at)
 			return mnts_err(err, 0, "namespace '%s': not in the first snapshot",
 					o->ns_labels[i]);
+		c->ns_selected[at->ns] = true;
+	}
 	return 0;
 }
 
@@ -256,9 +287,11 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 	*ret = (struct mnts_diff){0};
 	if (!a->linked || !b->linked)
 		return mnts_err(err, 0, "compare: snapshot not linked");
-	r = check_opts(a, c.opts, err);
-	if (r < 0)
+	r = check_opts(&c, a, err);
+	if (r < 0) {
+		free(c.ns_selected);
 		return r;
+	}
 
 	mnts_cmp_views_init(&c.a, a, &c.b, b);
 	mnts_cmp_match_ns(&c);
@@ -296,6 +329,7 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 		ret->items[i] = c.found[i].it;
 	free(c.found);
 	free(c.sb_reported);
+	free(c.ns_selected);
 	mnts_cmp_members_done(&c);
 	mnts_cmp_view_done(&c.a);
 	mnts_cmp_view_done(&c.b);

@@ -118,6 +118,9 @@ struct ctx {
 	/* per A superblock: 1 + the B superblock whose options were
 	 * reported, 0 for none */
 	size_t *sb_reported;
+	/* per A namespace: whether opts->ns_labels selects it (all when
+	 * there are none) */
+	bool *ns_selected;
 };
 
 static inline bool ignored(const struct ctx *c, unsigned int field)
@@ -162,7 +165,11 @@ struct found *mnts_cmp_add_change_text(struct ctx *c, size_t ga, enum seq seq, c
 /* match.c: namespaces paired, mounts paired, the scope marked. */
 void mnts_cmp_match_ns(struct ctx *c);
 void mnts_cmp_pair_mounts(struct ctx *c);
-bool mnts_cmp_ns_selected(const struct ctx *c, const char *label);
+/* Whether A's namespace i is compared (opts->ns_labels). */
+static inline bool mnts_cmp_ns_selected(const struct ctx *c, size_t i)
+{
+	return c->ns_selected[i];
+}
 void mnts_cmp_set_scope(struct ctx *c);
 
 /* fields.c: a paired mount's own fields. */

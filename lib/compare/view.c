@@ -34,7 +34,8 @@ static uint64_t path_chunk(const char *p, size_t depth)
 static int cmp_from_depth(const void *x, const void *y, void *depth)
 {
 	const struct canonical_key *a = x, *b = y;
-	int c = strcmp(a->mountpoint + *(const size_t *)depth, b->mountpoint + *(const size_t *)depth);
+	int c =
+	    strcmp(a->mountpoint + *(const size_t *)depth, b->mountpoint + *(const size_t *)depth);
 
 	if (c)
 		return c;
@@ -50,12 +51,15 @@ struct sort_task {
 	size_t lo, hi, depth;
 };
 
-/* Sorts v[lo, hi), one namespace's keys, into the canonical order: an MSD
- * radix sort on 8 bytes of path at a time (mnts_radix_sort() per run),
- * short runs by comparison from the bytes they share on.  A comparison
- * sort of 50,000 absolute paths (a --subtree capture: every one starts
- * with the same directories) walked their shared bytes in every strcmp(),
- * and was most of building a view. */
+/* Sorts v[0, n), one namespace's keys, into the canonical order: an MSD
+ * radix sort on 8 bytes of path at a time (mnts_radix_sort() per run), the
+ * rest by comparison from the bytes a run shares on.  A comparison sort of
+ * 50,000 absolute paths (a --subtree capture: every one starts with the same
+ * directories) walked their shared bytes in every strcmp(), and was most of
+ * building a view.  Bytes every path of a run shares are stepped over
+ * without sorting; a run that a radix pass barely splits (paths stacked one
+ * below the other, a deep chain: each 8 bytes end a few of them) is sorted
+ * by comparison, or each chain of 256 took 64 radix passes. */
 static void sort_paths(struct canonical_key *v, size_t n, struct mnts_keyed *k,
 		       struct canonical_key *tmp)
 {
@@ -68,18 +72,29 @@ static void sort_paths(struct canonical_key *v, size_t n, struct mnts_keyed *k,
 	stack[top++] = (struct sort_task){0, n, 0};
 	while (top > 0) {
 		struct sort_task t = stack[--top];
+		size_t len = t.hi - t.lo;
+		bool same = true;
 
-		if (t.hi - t.lo <= RADIX_MIN) {
-			qsort_r(v + t.lo, t.hi - t.lo, sizeof(*v), cmp_from_depth, &t.depth);
+		if (len <= RADIX_MIN) {
+			qsort_r(v + t.lo, len, sizeof(*v), cmp_from_depth, &t.depth);
 			continue;
 		}
-		for (size_t i = t.lo; i < t.hi; i++)
+		for (size_t i = t.lo; i < t.hi; i++) {
 			k[i] = (struct mnts_keyed){path_chunk(v[i].mountpoint, t.depth), i};
-		mnts_radix_sort(k + t.lo, t.hi - t.lo);
+			same = same && k[i].key == k[t.lo].key;
+		}
+		/* 8 bytes every path has (none ends in them): the next 8 */
+		if (same && strnlen(v[t.lo].mountpoint + t.depth, 8) == 8) {
+			stack[top++] = (struct sort_task){t.lo, t.hi, t.depth + 8};
+			continue;
+		}
+		mnts_radix_sort(k + t.lo, len);
 		for (size_t i = t.lo; i < t.hi; i++)
 			tmp[i] = v[k[i].idx];
-		memcpy(v + t.lo, tmp + t.lo, (t.hi - t.lo) * sizeof(*v));
+		memcpy(v + t.lo, tmp + t.lo, len * sizeof(*v));
 		for (size_t i = t.lo, j; i < t.hi; i = j) {
+			size_t depth = t.depth + 8;
+
 			for (j = i + 1; j < t.hi && k[j].key == k[i].key; j++)
 				;
 			if (j - i < 2)
@@ -87,14 +102,15 @@ static void sort_paths(struct canonical_key *v, size_t n, struct mnts_keyed *k,
 			/* the paths end within these 8 bytes: all the same path,
 			 * ordered by layer (and then index) alone */
 			if (strnlen(v[i].mountpoint + t.depth, 8) < 8) {
-				size_t end = strlen(v[i].mountpoint);
-
-				qsort_r(v + i, j - i, sizeof(*v), cmp_from_depth, &end);
-				continue;
+				depth = strlen(v[i].mountpoint);
+				qsort_r(v + i, j - i, sizeof(*v), cmp_from_depth, &depth);
+			} else if (j - i > len - len / 8) {
+				qsort_r(v + i, j - i, sizeof(*v), cmp_from_depth, &depth);
+			} else {
+				if (top == cap)
+					stack = xreallocarray(stack, cap *= 2, sizeof(*stack));
+				stack[top++] = (struct sort_task){i, j, depth};
 			}
-			if (top == cap)
-				stack = xreallocarray(stack, cap *= 2, sizeof(*stack));
-			stack[top++] = (struct sort_task){i, j, t.depth + 8};
 		}
 	}
 }

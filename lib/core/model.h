@@ -177,6 +177,11 @@ struct mnts_snapshot {
 	} *pool;
 	size_t n_pool;
 	size_t pool_used; /* bytes taken in the last block */
+	/* the blocks sorted by address, for ownership checks once there are
+	 * many (a capture of many namespaces takes each one's blocks); built
+	 * when n_pool_index != n_pool (the blocks only come and go in number) */
+	struct mnts_pool_block *pool_index;
+	size_t n_pool_index;
 };
 
 struct mnts_snapshot *mnts_snapshot_new(void);

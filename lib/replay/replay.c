@@ -259,22 +259,15 @@ static uint64_t target_ns_id(const struct mnts_replay_opts *opts)
 	return id;
 }
 
-/* Plans snap on the facts of this host.  *ret_mount_max: fs.mount-max (0:
- * unknown).  Returns: 0 or -errno. */
+/* Plans snap on the facts of this host, gathered into *host (the caller
+ * frees it: while the executor runs, off its path).  Returns: 0 or -errno. */
 static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *popts, struct mnts_live_prefetch *live,
-		     unsigned long *ret_mount_max, struct mnts_error *err)
+		     struct mnts_host *host, struct mnts_error *err)
 {
-	struct mnts_host host;
-	int r;
+	int r = mnts_host_gather(host, snap, popts, live, err);
 
-	r = mnts_host_gather(&host, snap, popts, live, err);
-	if (r < 0)
-		return r;
-	r = mnts_plan_build(plan, snap, &host, popts, err);
-	*ret_mount_max = host.mount_max;
-	mnts_host_done(&host);
-	return r;
+	return r < 0 ? r : mnts_plan_build(plan, snap, host, popts, err);
 }
 
 /* A replay done, its executor waiting for the verdict (replay.h). */
@@ -394,8 +387,8 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
 /* Forks the executor, and frees plan (the executor runs its own copy).
  * Returns: 0 with *ret_txn waiting for the verdict, or -errno with
  * everything undone. */
-static int execute(struct mnts_plan *plan, const struct mnts_exec_env *env, char *dir_created,
-		   struct mnts_replay_txn **ret_txn, struct mnts_error *err)
+static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct mnts_exec_env *env,
+		   char *dir_created, struct mnts_replay_txn **ret_txn, struct mnts_error *err)
 {
 	struct mnts_replay_txn *t = xcalloc(1, sizeof(*t));
 	int sv[2], r;
@@ -445,9 +438,11 @@ static int execute(struct mnts_plan *plan, const struct mnts_exec_env *env, char
 	if (interrupted) /* it came before executor_pid was set */
 		kill(pid, SIGTERM);
 	/* while it runs, on another CPU: freeing the plan of 50,000 mounts
-	 * after it was a hundredth of the replay */
+	 * after it was a hundredth of the replay, the live table before
+	 * the fork as much */
 	mnts_plan_done(plan);
 	plan = NULL;
+	mnts_host_done(host);
 	r = executor_report(t, err);
 	if (r == RESULT_READY) {
 		*ret_txn = t;
@@ -526,6 +521,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
+	struct mnts_host host = {0};
 	struct mnts_preflight pf = {0};
 	struct mnts_exec_env env = {.orig_ns = -1,
 				    .target_ns = -1,
@@ -551,7 +547,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		planned = false;
 		goto out;
 	}
-	r = plan_here(&plan, snap, &popts, opts->live, &mount_max, err);
+	r = plan_here(&plan, snap, &popts, opts->live, &host, err);
+	mount_max = host.mount_max;
 	planned = r >= 0;
 	for (size_t i = 0; planned && i < plan.warnings.n; i++)
 		mnts_warn("%s", plan.warnings.v[i]);
@@ -602,7 +599,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	env.new_dir_fd = pf.new_dir_fd;
 	env.new_dir = pf.new_dir_abs;
 	env.seed_ns = seed_take(opts->seed);
-	r = execute(&plan, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn, err);
+	r = execute(&plan, &host, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn, err);
 	planned = false; /* freed by execute() */
 	if (r >= 0) {
 		if (ret_txn)
@@ -626,5 +623,6 @@ out:
 	mnts_preflight_done(&pf);
 	if (planned)
 		mnts_plan_done(&plan);
+	mnts_host_done(&host);
 	return r;
 }

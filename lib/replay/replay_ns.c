@@ -118,22 +118,12 @@ static int smaller_source(int orig_ns)
 	return fd;
 }
 
-int mnts_ns_seed(int orig_ns, struct mnts_error *err)
+/* A copy of from_ns, emptied (empty_namespace()); back in orig_ns after.
+ * Returns: ns fd or -errno. */
+static int seed_from(int orig_ns, int from_ns, struct mnts_error *err)
 {
-	_cleanup_close_ int from = smaller_source(orig_ns);
-	int fd = from >= 0 ? create_once(orig_ns, from, err) : -1, r;
+	int fd = create_once(orig_ns, from_ns, err), r;
 
-	if (fd < 0 && from >= 0) {
-		mnts_debug(2, "seed namespace: a copy of a smaller namespace: %s", err->msg);
-		close(from);
-		from = -1;
-	}
-	if (fd < 0)
-		fd = create_once(orig_ns, orig_ns, err);
-	if (fd >= 0)
-		mnts_debug(2, "seed namespace: a copy of %s (%u mounts), emptied",
-			   from >= 0 ? "a smaller namespace" : "ours",
-			   mnts_mnt_ns_count(from >= 0 ? from : orig_ns));
 	if (fd < 0)
 		return fd;
 	if (setns(fd, CLONE_NEWNS) < 0)
@@ -145,7 +135,20 @@ int mnts_ns_seed(int orig_ns, struct mnts_error *err)
 		close(fd);
 		return r;
 	}
+	mnts_debug(2, "seed namespace: a copy of %s (%u mounts), emptied",
+		   from_ns != orig_ns ? "a smaller namespace" : "ours", mnts_mnt_ns_count(from_ns));
 	return fd;
+}
+
+int mnts_ns_seed(int orig_ns, struct mnts_error *err)
+{
+	_cleanup_close_ int from = smaller_source(orig_ns);
+	int fd = from >= 0 ? seed_from(orig_ns, from, err) : -1;
+
+	/* whatever went wrong with the other one, ours is copied as before */
+	if (fd < 0 && from >= 0)
+		mnts_debug(2, "seed namespace: a copy of a smaller namespace: %s", err->msg);
+	return fd >= 0 ? fd : seed_from(orig_ns, orig_ns, err);
 }
 
 int mnts_ns_create(int orig_ns, int seed_ns, uint64_t min_id, uint64_t *ret_id,

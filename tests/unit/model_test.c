@@ -225,6 +225,37 @@ int main(void)
 			add(ns, i, i - 1, "/s");
 		CHECK_STR(link_error(snap, &err), "");
 	}
+	/* a capture of many namespaces takes each one's pool blocks: the
+	 * ownership check looks them up by address once there are many; a
+	 * string it wrongly thinks is not the pool's is freed (an interior
+	 * pointer: glibc aborts) */
+	TEST("strings in any of many pool blocks stay the pool's when freed one by one")
+	{
+		struct mnts_snapshot *big = mnts_snapshot_new();
+		char *kept[20], *huge = xcalloc(100001, 1), *late, *own = xstrdup("own");
+
+		for (size_t i = 0; i < 20; i++) {
+			struct mnts_snapshot *part = mnts_snapshot_new();
+
+			mnts_snapshot_strndup(part, "first", 5);
+			kept[i] = mnts_snapshot_strndup(part, "second", 6);
+			mnts_snapshot_take_pool(big, part);
+			mnts_snapshot_free(part);
+		}
+		for (size_t i = 0; i < 20; i++)
+			mnts_snapshot_free_str(big, kept[i]);
+		for (size_t i = 0; i < 20; i++)
+			CHECK_STR(kept[i], "second");
+		/* a block added after the lookup: the index is rebuilt */
+		memset(huge, 'x', 100000);
+		mnts_snapshot_strndup(big, huge, 100000);
+		late = mnts_snapshot_strndup(big, "late", 4);
+		mnts_snapshot_free_str(big, late);
+		CHECK_STR(late, "late");
+		mnts_snapshot_free_str(big, own);
+		free(huge);
+		mnts_snapshot_free(big);
+	}
 	TEST("a cycle of masters names the first group, in shared_id order, that leads into it")
 	{
 		/* groups 2..5, masters 2 -> 3 -> 4 -> 5 -> 0 */
