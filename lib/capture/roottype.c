@@ -492,7 +492,8 @@ void mnts_capture_root_types(struct mnts_ns *ns, int rootfd)
 	mnts_split_run(job.n, STAT_CHUNK, stat_chunk, &job);
 	/* the others: the answer of the first, when its call gave one; else
 	 * the next in sight is asked, as if the first had not been */
-	memset(answers.v, 0, (answers.mask + 1) * sizeof(*answers.v));
+	free(answers.v);
+	answers.v = NULL;
 	for (size_t k = 0; k < n_cand; k++) {
 		struct mnts_mount *m = &ns->mounts[cand[k]];
 		struct slot *s;
@@ -503,6 +504,8 @@ void mnts_capture_root_types(struct mnts_ns *ns, int rootfd)
 			m->root_type = ns->mounts[cand[from[k]]].root_type;
 			continue;
 		}
+		if (!answers.v)
+			table_init(&answers, n_cand);
 		s = answer_slot(&answers, m);
 		if (s->path) {
 			m->root_type = (enum mnts_root_type)s->val;
