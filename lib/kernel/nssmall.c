@@ -46,7 +46,9 @@ int mnts_mnt_ns_smaller(int orig_ns)
 			cur = next;
 			if (next < 0)
 				break;
-			if (info.nr_mounts < best_n && ns_owned_by_ours(next)) {
+			/* none: one being torn down */
+			if (info.nr_mounts > 0 && info.nr_mounts < best_n &&
+			    ns_owned_by_ours(next)) {
 				if (best >= 0)
 					close(best);
 				best = next;

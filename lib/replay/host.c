@@ -273,7 +273,7 @@ static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
  * second CPU sat idle once the seed namespace was made. */
 struct mnts_live_prefetch {
 	struct mnts_helper thread;
-	bool joined;
+	bool joined, taken;
 	int r;
 	struct mnts_live_table table;
 	struct mnts_error err;
@@ -304,11 +304,15 @@ static void prefetch_join(struct mnts_live_prefetch *p)
 	p->joined = true;
 }
 
-/* Moves the table read into *t (once), or returns the error met. */
+/* Moves the table read into *t, or returns the error met; a second call
+ * reads the table anew (the first took it). */
 static int prefetch_take(struct mnts_live_prefetch *p, struct mnts_live_table *t,
 			 struct mnts_error *err)
 {
 	prefetch_join(p);
+	if (p->taken)
+		return read_live_table(t, err);
+	p->taken = true;
 	if (p->r < 0) {
 		*err = p->err;
 		return p->r;

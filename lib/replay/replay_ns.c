@@ -123,6 +123,7 @@ static int smaller_source(int orig_ns)
 static int seed_from(int orig_ns, int from_ns, struct mnts_error *err)
 {
 	int fd = create_once(orig_ns, from_ns, err), r;
+	uint32_t n;
 
 	if (fd < 0)
 		return fd;
@@ -135,8 +136,9 @@ static int seed_from(int orig_ns, int from_ns, struct mnts_error *err)
 		close(fd);
 		return r;
 	}
-	mnts_debug(2, "seed namespace: a copy of %s (%u mounts), emptied",
-		   from_ns != orig_ns ? "a smaller namespace" : "ours", mnts_mnt_ns_count(from_ns));
+	n = mnts_mnt_ns_count(from_ns);
+	mnts_debug(2, "seed namespace: a copy of %s (%u mount%s), emptied",
+		   from_ns != orig_ns ? "a smaller namespace" : "ours", n, n == 1 ? "" : "s");
 	return fd;
 }
 

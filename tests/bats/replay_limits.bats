@@ -261,9 +261,9 @@ PY
 		"$MNTSNAP" capture -m "$TMP/out2/ns0" -o "$TMP/copy.json"
 		"$MNTSNAP" diff -q "$TMP/small.json" "$TMP/copy.json" && echo same'
 	assert_success
-	assert_line --regexp "^few: mntsnap: seed namespace: a copy of ours \([0-9]+ mounts\), emptied$"
-	assert_line --regexp "^many: mntsnap: seed namespace: a copy of a smaller namespace \([0-9]+ mounts\), emptied$"
-	copied=$(printf '%s\n' "${lines[@]}" | sed -n 's/^many: .*(\([0-9]*\) mounts).*/\1/p')
+	assert_line --regexp "^few: mntsnap: seed namespace: a copy of ours \([0-9]+ mounts?\), emptied$"
+	assert_line --regexp "^many: mntsnap: seed namespace: a copy of a smaller namespace \([0-9]+ mounts?\), emptied$"
+	copied=$(printf '%s\n' "${lines[@]}" | sed -n 's/^many: .*(\([0-9]*\) mounts\{0,1\}).*/\1/p')
 	[ "$copied" -lt 500 ]
 	assert_line same
 }
