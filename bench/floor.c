@@ -288,6 +288,37 @@ static void open_source(struct src *s)
 	}
 }
 
+/* Anchors done with go into one detached tmpfs, closed at the end, as
+ * replay's do (lib/replay/exec.c): closing a detached tree's last fd waits
+ * for an RCU grace period, once per anchor otherwise.  FLOOR_TRASH_OFF=1
+ * closes each as before. */
+static int trash = -1;
+static unsigned n_trash;
+
+static void drop_anchor(int fd)
+{
+	char name[16];
+
+	if (fd < 0)
+		return;
+	if (trash == -1) {
+		int fs = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
+
+		trash = -2;
+		if (!getenv("FLOOR_TRASH_OFF") && fs >= 0 &&
+		    mnts_sys_fsconfig(fs, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+			trash = mnts_sys_fsmount(fs, FSMOUNT_CLOEXEC, 0);
+		if (trash < 0)
+			trash = -2;
+		if (fs >= 0)
+			close(fs);
+	}
+	snprintf(name, sizeof(name), "%u", n_trash++);
+	if (trash >= 0 && mkdirat(trash, name, 0700) == 0)
+		(void)mnts_sys_move_mount(fd, "", trash, name, MOVE_MOUNT_F_EMPTY_PATH);
+	close(fd);
+}
+
 static int anchor_of(unsigned long g, long src);
 static void make_anchor(struct group *gr, unsigned long master, long src)
 {
@@ -377,10 +408,8 @@ static void release(long step)
 		struct group *gr = all[k] ? &groups[all[k]] : NULL;
 
 		if (gr && gr->last <= step) {
-			if (gr->anchor >= 0)
-				close(gr->anchor);
-			if (gr->slave_anchor >= 0)
-				close(gr->slave_anchor);
+			drop_anchor(gr->anchor);
+			drop_anchor(gr->slave_anchor);
 			gr->anchor = gr->slave_anchor = -1;
 		}
 	}
@@ -539,6 +568,9 @@ int main(int argc, char **argv)
 	build();
 	t2 = now_ms();
 	new_namespaces(argv[optind]);
+	/* every anchor at once: one RCU grace period */
+	if (trash >= 0)
+		close(trash);
 	t3 = now_ms();
 	if (verbose)
 		fprintf(stderr, "floor: %ld mounts, %ld sources: read %.1f ms, build %.1f ms, "

@@ -700,8 +700,10 @@ int mnts_run_drop(struct mnts_exec *x, const struct mnts_step *s, struct mnts_er
 	(void)s;
 	if (r < 0)
 		return r;
-	for (size_t g = 0; g < plan->n_groups; g++)
-		close_slot(x, plan->groups[g].anchor_slot);
+	for (size_t g = 0; g < plan->n_groups; g++) {
+		mnts_exec_drop_slot(x, plan->groups[g].anchor_slot);
+		mnts_exec_drop_slot(x, plan->groups[g].slave_anchor_slot);
+	}
 	for (size_t k = 0; k < plan->n_sbs; k++) {
 		close_slot(x, plan->sbs[k].slot);
 		close_slot(x, plan->sbs[k].ns_slot);

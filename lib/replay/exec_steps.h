@@ -42,6 +42,11 @@ struct mnts_exec {
 	int cur_ns;	 /* index into plan->nss of the namespace we are in; -1: the caller's */
 	bool *populated; /* per namespace: its tree is in it */
 	int seed_ns;	 /* the namespace new ones are copied from, or -1 (mnts_ns_seed()) */
+	/* peer group anchors are put here when done (exec.c, drop_slot()):
+	 * a detached tree of its own; -1 not made yet, -2 cannot be */
+	int trash;
+	unsigned n_trash;
+	bool *anchor; /* per slot: a group's anchor or slave anchor */
 };
 
 static inline int *slot(struct mnts_exec *x, int i)
@@ -56,6 +61,9 @@ static inline void close_slot(struct mnts_exec *x, int i)
 		x->slots[i] = -1;
 	}
 }
+
+/* Closes slot i when done with it; an anchor goes into the trash first. */
+void mnts_exec_drop_slot(struct mnts_exec *x, int i);
 
 static inline void push_undo(struct mnts_exec *x, enum undo_kind kind, int fd, const char *path,
 			     int created_from)

@@ -128,3 +128,42 @@ LEAF_ROOT_LAYOUT='
 	assert_line --regexp "^~ /: master: external -> none\$"
 	assert_line "diff-exit=1"
 }
+
+# Closing the last fd of a detached tree waits for an RCU grace period, once
+# per tree: the detached anchors of peer groups (members made only to be the
+# source of MOVE_MOUNT_SET_GROUP, or of a slave) go into one detached tmpfs
+# as they are done with, and that is closed once (-vv counts them).  The
+# groups come back all the same: within the layout, a group of 3 binds and
+# a slave of it; the live master of LIVE_MASTER_LAYOUT's slaves is an
+# attached anchor, which cannot be moved and is closed as before.
+@test "propagation: peer group anchors are dropped at once, the groups are kept" {
+	run in_private_ns "$LIVE_MASTER_LAYOUT$MI_FIELDS"'
+		source "$TOP/tests/bats/roundtrip_helper.bash"
+		mkdir "$b/box/e" "$b/box/f" "$b/box/g" "$b/box/h" "$b/out2"
+		mount -t tmpfs e "$b/box/e"
+		mount --make-shared "$b/box/e"
+		mount --bind "$b/box/e" "$b/box/f"
+		mount --bind "$b/box/e" "$b/box/g"
+		mount --bind "$b/box/e" "$b/box/h"
+		mount --make-slave "$b/box/h"
+		"$MNTSNAP" capture --pid=$$ --subtree="$b/box" -o "$b/snap2.json"
+		"$MNTSNAP" -vv replay --mkdir --new="$b/out2" "$b/snap2.json" 2>&1 |
+			grep "peer group anchors:"
+		"$MNTSNAP" capture --mount="$b/out2/ns0" -o "$b/after2.json"
+		"$MNTSNAP" diff -q "$b/snap2.json" "$b/after2.json" && echo same
+		ns_mountinfo "$b/out2/ns0" >"$b/out2.mi"
+		echo "e:$(mi_fields "$b/out2.mi" /e)"
+		echo "g:$(mi_fields "$b/out2.mi" /g)"
+		echo "h:$(mi_fields "$b/out2.mi" /h)"
+		echo "d:$(mi_fields "$b/out2.mi" /d)"
+		echo "group_a=$group_a"'
+	assert_success
+	assert_line --regexp "^mntsnap: peer group anchors: [1-9][0-9]* dropped at once$"
+	assert_line same
+	group_e=$(sed -n "s/^e: shared:\([0-9]*\)$/\1/p" <<<"$output")
+	[ -n "$group_e" ]
+	assert_line "g: shared:$group_e"
+	assert_line "h: master:$group_e"
+	group_a=$(sed -n "s/^group_a=//p" <<<"$output")
+	assert_line "d: master:$group_a"
+}
