@@ -288,14 +288,14 @@ static void open_source(struct src *s)
 	}
 }
 
-/* Anchors done with go into one detached tmpfs, closed at the end, as
- * replay's do (lib/replay/exec.c): closing a detached tree's last fd waits
- * for an RCU grace period, once per anchor otherwise.  FLOOR_TRASH_OFF=1
- * closes each as before. */
+/* Anchors and sources done with go into one detached tmpfs, closed at the
+ * end, as replay's do (lib/replay/exec.c): an attached one cannot be moved
+ * and is closed.  Closing a detached tree's last fd waits for an RCU grace
+ * period, once per tree otherwise.  FLOOR_TRASH_OFF=1 closes each as before. */
 static int trash = -1;
 static unsigned n_trash;
 
-static void drop_anchor(int fd)
+static void drop_detached(int fd)
 {
 	char name[16];
 
@@ -395,7 +395,7 @@ static void release(long step)
 	long s = mnts[step].src;
 
 	if (srcs[s].last == step && srcs[s].fd >= 0) {
-		close(srcs[s].fd);
+		drop_detached(srcs[s].fd);
 		srcs[s].fd = -1;
 	}
 	/* anchors: only groups this step touched can end here */
@@ -408,14 +408,14 @@ static void release(long step)
 		struct group *gr = all[k] ? &groups[all[k]] : NULL;
 
 		if (gr && gr->last <= step) {
-			drop_anchor(gr->anchor);
-			drop_anchor(gr->slave_anchor);
+			drop_detached(gr->anchor);
+			drop_detached(gr->slave_anchor);
 			gr->anchor = gr->slave_anchor = -1;
 		}
 	}
 	if (p >= 0 && mnts[p].last_child == step && srcs[mnts[p].src].last == step &&
 	    srcs[mnts[p].src].fd >= 0) {
-		close(srcs[mnts[p].src].fd);
+		drop_detached(srcs[mnts[p].src].fd);
 		srcs[mnts[p].src].fd = -1;
 	}
 }

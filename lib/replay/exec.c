@@ -289,8 +289,8 @@ size_t mnts_exec_peak_fds(const struct mnts_plan *plan)
 }
 
 /* An anchor (a detached member of a peer group, only ever the source of
- * SET_GROUP or of a slave) is moved into one detached tmpfs, the trash,
- * before its fd is closed: closing the last fd of a detached tree dissolves
+ * SET_GROUP or of a slave) or a superblock's source clone is moved into one
+ * detached tmpfs, the trash, before its fd is closed: closing the last fd of a detached tree dissolves
  * it and waits for an RCU grace period (namespace_unlock()), and a layout of
  * containers has thousands of anchors (a 50,000-mount container layout:
  * 19,000 waits, a third of the replay's wall time).  The trash is closed
@@ -341,6 +341,11 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		if (plan->groups[g].slave_anchor_slot >= 0)
 			x.anchor[plan->groups[g].slave_anchor_slot] = true;
 	}
+	/* a superblock's source, once no mount is cloned from it any more:
+	 * when it is a mount of the tree itself, it is attached by then */
+	for (size_t k = 0; k < plan->n_sbs; k++)
+		if (plan->sbs[k].slot >= 0)
+			x.anchor[plan->sbs[k].slot] = true;
 	for (int i = 0; i < plan->n_slots; i++)
 		x.slots[i] = -1;
 	x.ns_ids = xcalloc(plan->n_nss + 1, sizeof(uint64_t));
@@ -404,7 +409,7 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		close_slot(&x, i);
 	/* every anchor at once: one wait for the RCU grace period */
 	if (x.trash >= 0) {
-		mnts_debug(2, "peer group anchors: %u dropped at once", x.n_trash);
+		mnts_debug(2, "peer group anchors and sources: %u dropped at once", x.n_trash);
 		close(x.trash);
 	}
 	free(x.anchor);

@@ -42,11 +42,11 @@ struct mnts_exec {
 	int cur_ns;	 /* index into plan->nss of the namespace we are in; -1: the caller's */
 	bool *populated; /* per namespace: its tree is in it */
 	int seed_ns;	 /* the namespace new ones are copied from, or -1 (mnts_ns_seed()) */
-	/* peer group anchors are put here when done (exec.c, drop_slot()):
+	/* anchors and sources are put here when done (exec.c, drop_slot()):
 	 * a detached tree of its own; -1 not made yet, -2 cannot be */
 	int trash;
 	unsigned n_trash;
-	bool *anchor; /* per slot: a group's anchor or slave anchor */
+	bool *anchor; /* per slot: a group's anchor or slave anchor, a source */
 };
 
 static inline int *slot(struct mnts_exec *x, int i)

@@ -148,7 +148,7 @@ LEAF_ROOT_LAYOUT='
 		mount --make-slave "$b/box/h"
 		"$MNTSNAP" capture --pid=$$ --subtree="$b/box" -o "$b/snap2.json"
 		"$MNTSNAP" -vv replay --mkdir --new="$b/out2" "$b/snap2.json" 2>&1 |
-			grep "peer group anchors:"
+			grep "peer group anchors and sources:"
 		"$MNTSNAP" capture --mount="$b/out2/ns0" -o "$b/after2.json"
 		"$MNTSNAP" diff -q "$b/snap2.json" "$b/after2.json" && echo same
 		ns_mountinfo "$b/out2/ns0" >"$b/out2.mi"
@@ -158,7 +158,7 @@ LEAF_ROOT_LAYOUT='
 		echo "d:$(mi_fields "$b/out2.mi" /d)"
 		echo "group_a=$group_a"'
 	assert_success
-	assert_line --regexp "^mntsnap: peer group anchors: [1-9][0-9]* dropped at once$"
+	assert_line --regexp "^mntsnap: peer group anchors and sources: [1-9][0-9]* dropped at once$"
 	assert_line same
 	group_e=$(sed -n "s/^e: shared:\([0-9]*\)$/\1/p" <<<"$output")
 	[ -n "$group_e" ]
