@@ -290,14 +290,15 @@ size_t mnts_exec_peak_fds(const struct mnts_plan *plan)
 
 /* An anchor (a detached member of a peer group, only ever the source of
  * SET_GROUP or of a slave) or a superblock's source clone is moved into one
- * detached tmpfs, the trash, before its fd is closed: closing the last fd of a detached tree dissolves
- * it and waits for an RCU grace period (namespace_unlock()), and a layout of
- * containers has thousands of anchors (a 50,000-mount container layout:
- * 19,000 waits, a third of the replay's wall time).  The trash is closed
- * once, at the end.  The kernel refuses to move a mount that is attached
- * (a live anchor) or is not the root of its tree: such a one is closed as
- * before.  Each gets a directory of its own: stacked on one, each move
- * would walk the whole stack. */
+ * detached tmpfs, the trash, before its fd is closed: closing the last fd
+ * of a detached tree dissolves it and waits for an RCU grace period
+ * (namespace_unlock()), and a layout of containers has thousands of them
+ * (a 50,000-mount container layout: 19,000 waits, half of the replay's
+ * wall time).  The trash is closed once, at the end.  The kernel refuses to
+ * move a mount that is attached (a live anchor, a source that is a mount of
+ * the tree) or is not the root of its tree: such a one is closed as before.
+ * Each gets a directory of its own: stacked on one, each move would walk
+ * the whole stack. */
 void mnts_exec_drop_slot(struct mnts_exec *x, int i)
 {
 	char name[16];
