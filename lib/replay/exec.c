@@ -318,10 +318,11 @@ void mnts_exec_drop_slot(struct mnts_exec *x, int i)
 		}
 	}
 	if (x->anchor[i] && x->trash >= 0) {
-		snprintf(name, sizeof(name), "%u", x->n_trash++);
-		if (mkdirat(x->trash, name, 0700) == 0)
-			(void)mnts_sys_move_mount(x->slots[i], "", x->trash, name,
-						  MOVE_MOUNT_F_EMPTY_PATH);
+		/* a directory that stayed empty is taken again */
+		snprintf(name, sizeof(name), "%u", x->n_trash);
+		if ((mkdirat(x->trash, name, 0700) == 0 || errno == EEXIST) &&
+		    !mnts_sys_move_mount(x->slots[i], "", x->trash, name, MOVE_MOUNT_F_EMPTY_PATH))
+			x->n_trash++;
 	}
 	close_slot(x, i);
 }
@@ -342,11 +343,15 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		if (plan->groups[g].slave_anchor_slot >= 0)
 			x.anchor[plan->groups[g].slave_anchor_slot] = true;
 	}
-	/* a superblock's source, once no mount is cloned from it any more:
-	 * when it is a mount of the tree itself, it is attached by then */
+	/* a superblock's source, once no mount is cloned from it any more,
+	 * unless it is a mount of the tree itself (attached: a move would fail,
+	 * two wasted calls per mount in a layout of one mount per superblock) */
 	for (size_t k = 0; k < plan->n_sbs; k++)
 		if (plan->sbs[k].slot >= 0)
 			x.anchor[plan->sbs[k].slot] = true;
+	for (size_t i = 0; i < plan->n_mounts; i++)
+		if (plan->mounts[i].slot >= 0)
+			x.anchor[plan->mounts[i].slot] = false;
 	for (int i = 0; i < plan->n_slots; i++)
 		x.slots[i] = -1;
 	x.ns_ids = xcalloc(plan->n_nss + 1, sizeof(uint64_t));
