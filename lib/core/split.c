@@ -32,9 +32,10 @@ void mnts_helper_join(struct mnts_helper *h)
 {
 	if (h->running)
 		pthread_join(h->thread, NULL);
-	else
+	else if (h->fn)
 		h->fn(h->data);
 	h->running = false;
+	h->fn = NULL;
 }
 
 struct split {

@@ -25,6 +25,7 @@ struct mnts_helper {
 };
 
 void mnts_helper_start(struct mnts_helper *h, void (*fn)(void *data), void *data);
+/* Waits for fn (or runs it); joining again does nothing. */
 void mnts_helper_join(struct mnts_helper *h);
 
 /* Calls fn(data, worker, begin, end) over [0, n) in chunks of chunk items,

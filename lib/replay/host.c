@@ -273,7 +273,7 @@ static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
  * second CPU sat idle once the seed namespace was made. */
 struct mnts_live_prefetch {
 	struct mnts_helper thread;
-	bool joined, taken;
+	bool taken;
 	int r;
 	struct mnts_live_table table;
 	struct mnts_error err;
@@ -297,19 +297,12 @@ struct mnts_live_prefetch *mnts_live_prefetch_start(void)
 	return p;
 }
 
-static void prefetch_join(struct mnts_live_prefetch *p)
-{
-	if (!p->joined)
-		mnts_helper_join(&p->thread);
-	p->joined = true;
-}
-
 /* Moves the table read into *t, or returns the error met; a second call
  * reads the table anew (the first took it). */
 static int prefetch_take(struct mnts_live_prefetch *p, struct mnts_live_table *t,
 			 struct mnts_error *err)
 {
-	prefetch_join(p);
+	mnts_helper_join(&p->thread);
 	if (p->taken)
 		return read_live_table(t, err);
 	p->taken = true;
@@ -326,7 +319,7 @@ void mnts_live_prefetch_free(struct mnts_live_prefetch *p)
 {
 	if (!p)
 		return;
-	prefetch_join(p);
+	mnts_helper_join(&p->thread);
 	mnts_live_table_done(&p->table);
 	free(p);
 }

@@ -177,7 +177,6 @@ struct mnts_replay_seed {
 	struct mnts_helper thread;
 	int orig_ns; /* the caller's mount namespace */
 	int fd;	     /* the seed once the thread is joined, or -1 */
-	bool joined;
 };
 
 static void make_seed(void *data)
@@ -223,9 +222,7 @@ static int seed_take(struct mnts_replay_seed *s)
 {
 	if (!s)
 		return -1;
-	if (!s->joined)
-		mnts_helper_join(&s->thread);
-	s->joined = true;
+	mnts_helper_join(&s->thread);
 	return TAKE_FD(s->fd);
 }
 
