@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/core/macros.h"
 #include "lib/kernel/fsctx.h"
+#include "lib/kernel/syscalls.h"
 
 /* the kernel keeps at most 8 messages per context */
 #define FSCTX_MAX_MESSAGES 8
@@ -43,4 +45,15 @@ void mnts_fsctx_message(int fsfd, char *buf, size_t size)
 			break; /* cut: what fits is kept */
 		len += (size_t)w;
 	}
+}
+
+int mnts_tmpfs_detached(void)
+{
+	_cleanup_close_ int fsfd = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
+	int fd;
+
+	if (fsfd < 0 || mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -errno;
+	fd = mnts_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
 }

@@ -10,3 +10,8 @@
  * level ("e ", "w ", "i "): errors lose the prefix; warnings and notes read
  * "warning: ..." and "info: ...".  Reading consumes them. */
 void mnts_fsctx_message(int fsfd, char *buf, size_t size);
+
+/* A new empty tmpfs, detached (fsopen, create, fsmount): tmpfs always gets a
+ * superblock of its own, with no options, nothing shared.  Returns: its
+ * mount fd (O_CLOEXEC), or -errno. */
+int mnts_tmpfs_detached(void);

@@ -19,6 +19,7 @@
 #include "lib/replay/replay_ns.h"
 #include "lib/replay/resolve.h"
 #include "lib/replay/steps.h"
+#include "lib/kernel/fsctx.h"
 #include "lib/kernel/syscalls.h"
 
 static void run_undo(struct mnts_exec *x)
@@ -305,19 +306,12 @@ void mnts_exec_drop_slot(struct mnts_exec *x, int i)
 
 	if (i < 0 || x->slots[i] < 0)
 		return;
-	if (x->anchor[i] && x->trash == -1) {
-		_cleanup_close_ int fs = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (x->trashable[i] && x->trash == -1) {
+		int fd = mnts_tmpfs_detached();
 
-		x->trash = -2;
-		if (fs >= 0 &&
-		    mnts_sys_fsconfig(fs, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0) {
-			int fd = mnts_sys_fsmount(fs, FSMOUNT_CLOEXEC, 0);
-
-			if (fd >= 0)
-				x->trash = fd;
-		}
+		x->trash = fd >= 0 ? fd : -2;
 	}
-	if (x->anchor[i] && x->trash >= 0) {
+	if (x->trashable[i] && x->trash >= 0) {
 		/* a directory that stayed empty is taken again */
 		snprintf(name, sizeof(name), "%u", x->n_trash);
 		if ((mkdirat(x->trash, name, 0700) == 0 || errno == EEXIST) &&
@@ -336,22 +330,22 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 
 	x.slots = xcalloc((size_t)plan->n_slots + 1, sizeof(int));
 	x.trash = -1;
-	x.anchor = xcalloc((size_t)plan->n_slots + 1, sizeof(bool));
+	x.trashable = xcalloc((size_t)plan->n_slots + 1, sizeof(bool));
 	for (size_t g = 0; g < plan->n_groups; g++) {
 		if (plan->groups[g].anchor_slot >= 0)
-			x.anchor[plan->groups[g].anchor_slot] = true;
+			x.trashable[plan->groups[g].anchor_slot] = true;
 		if (plan->groups[g].slave_anchor_slot >= 0)
-			x.anchor[plan->groups[g].slave_anchor_slot] = true;
+			x.trashable[plan->groups[g].slave_anchor_slot] = true;
 	}
 	/* a superblock's source, once no mount is cloned from it any more,
 	 * unless it is a mount of the tree itself (attached: a move would fail,
 	 * two wasted calls per mount in a layout of one mount per superblock) */
 	for (size_t k = 0; k < plan->n_sbs; k++)
 		if (plan->sbs[k].slot >= 0)
-			x.anchor[plan->sbs[k].slot] = true;
+			x.trashable[plan->sbs[k].slot] = true;
 	for (size_t i = 0; i < plan->n_mounts; i++)
 		if (plan->mounts[i].slot >= 0)
-			x.anchor[plan->mounts[i].slot] = false;
+			x.trashable[plan->mounts[i].slot] = false;
 	for (int i = 0; i < plan->n_slots; i++)
 		x.slots[i] = -1;
 	x.ns_ids = xcalloc(plan->n_nss + 1, sizeof(uint64_t));
@@ -418,7 +412,7 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 		mnts_debug(2, "peer group anchors and sources: %u dropped at once", x.n_trash);
 		close(x.trash);
 	}
-	free(x.anchor);
+	free(x.trashable);
 	if (x.seed_ns >= 0)
 		close(x.seed_ns);
 	free(x.slots);

@@ -705,7 +705,7 @@ int mnts_run_drop(struct mnts_exec *x, const struct mnts_step *s, struct mnts_er
 		mnts_exec_drop_slot(x, plan->groups[g].slave_anchor_slot);
 	}
 	for (size_t k = 0; k < plan->n_sbs; k++) {
-		close_slot(x, plan->sbs[k].slot);
+		mnts_exec_drop_slot(x, plan->sbs[k].slot);
 		close_slot(x, plan->sbs[k].ns_slot);
 	}
 	return 0;

@@ -46,7 +46,7 @@ struct mnts_exec {
 	 * a detached tree of its own; -1 not made yet, -2 cannot be */
 	int trash;
 	unsigned n_trash;
-	bool *anchor; /* per slot: a group's anchor or slave anchor, a source */
+	bool *trashable; /* per slot: a group's anchor or slave anchor, a source */
 };
 
 static inline int *slot(struct mnts_exec *x, int i)
@@ -62,7 +62,8 @@ static inline void close_slot(struct mnts_exec *x, int i)
 	}
 }
 
-/* Closes slot i when done with it; an anchor goes into the trash first. */
+/* Closes slot i when done with it; an anchor or a source goes into the
+ * trash first. */
 void mnts_exec_drop_slot(struct mnts_exec *x, int i);
 
 static inline void push_undo(struct mnts_exec *x, enum undo_kind kind, int fd, const char *path,

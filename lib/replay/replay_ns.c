@@ -12,6 +12,7 @@
 #include "lib/core/log.h"
 #include "lib/replay/replay_ns.h"
 #include "lib/replay/resolve.h"
+#include "lib/kernel/fsctx.h"
 #include "lib/kernel/nssmall.h"
 #include "lib/kernel/syscalls.h"
 #include "lib/kernel/userns.h"
@@ -47,17 +48,10 @@ static int pivot_into(int tree_fd, struct mnts_error *err)
  * without its last child's subtree, plan_steps.c). */
 static int empty_namespace(struct mnts_error *err)
 {
-	_cleanup_close_ int fsfd = -1, tmpfs = -1;
+	_cleanup_close_ int tmpfs = mnts_tmpfs_detached();
 
-	/* tmpfs always gets a new superblock: no options, nothing shared */
-	fsfd = mnts_sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fsfd < 0)
-		return mnts_err(err, errno, "fsopen 'tmpfs'");
-	if (mnts_sys_fsconfig(fsfd, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return mnts_err(err, errno, "create the new namespace's tmpfs");
-	tmpfs = mnts_sys_fsmount(fsfd, FSMOUNT_CLOEXEC, 0);
 	if (tmpfs < 0)
-		return mnts_err(err, errno, "fsmount the new namespace's tmpfs");
+		return mnts_err(err, -tmpfs, "make the new namespace's tmpfs");
 	if (mnts_sys_move_mount(tmpfs, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return mnts_err(err, errno, "attach the new namespace's tmpfs");
 	return pivot_into(tmpfs, err);
