@@ -101,16 +101,15 @@ static void sort_paths(struct canonical_key *v, size_t n, struct mnts_keyed *k,
 				continue;
 			/* the paths end within these 8 bytes: all the same path,
 			 * ordered by layer (and then index) alone */
-			if (strnlen(v[i].mountpoint + t.depth, 8) < 8) {
+			if (strnlen(v[i].mountpoint + t.depth, 8) < 8)
 				depth = strlen(v[i].mountpoint);
+			if (depth != t.depth + 8 || j - i > len - len / 8) {
 				qsort_r(v + i, j - i, sizeof(*v), cmp_from_depth, &depth);
-			} else if (j - i > len - len / 8) {
-				qsort_r(v + i, j - i, sizeof(*v), cmp_from_depth, &depth);
-			} else {
-				if (top == cap)
-					stack = xreallocarray(stack, cap *= 2, sizeof(*stack));
-				stack[top++] = (struct sort_task){i, j, depth};
+				continue;
 			}
+			if (top == cap)
+				stack = xreallocarray(stack, cap *= 2, sizeof(*stack));
+			stack[top++] = (struct sort_task){i, j, depth};
 		}
 	}
 }
