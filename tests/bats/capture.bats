@@ -500,6 +500,14 @@ while not os.path.exists(stop):
     libc.umount2(c, 2)
 " $B $TMP/stop &
 	churn=$!
+	# gave_up: the last capture refused in one line, naming the churn, and
+	# wrote nothing
+	gave_up() {
+		[ $rc = 2 ] || return 1
+		[ "$(wc -l < $TMP/err)" = 1 ] || return 1
+		grep -q "keeps changing during the capture" $TMP/err || return 1
+		[ ! -s $TMP/s.json ]
+	}
 	fails=0
 	for i in $(seq 1 10); do
 		for k in listmount mountinfo; do
@@ -508,10 +516,7 @@ while not os.path.exists(stop):
 			# must have every parent in the namespace
 			rc=0
 			"$MNTSNAP" -q capture --kernel=$k -p $$ --compact > $TMP/s.json 2> $TMP/err || rc=$?
-			if [ $rc = 2 ] && [ "$(wc -l < $TMP/err)" = 1 ] &&
-				grep -q "keeps changing during the capture" $TMP/err && [ ! -s $TMP/s.json ]; then
-				continue
-			fi
+			gave_up && continue
 			[ $rc = 0 ] || { cat $TMP/err; fails=$((fails + 1)); continue; }
 			jq -e ".namespaces[0] | (.mounts | map({key: (.id | tostring), value: 1}) | from_entries) as \$ids
 				| all(.mounts[]; .parent == null or \$ids[.parent | tostring] == 1)" $TMP/s.json > /dev/null \

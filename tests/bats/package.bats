@@ -6,16 +6,20 @@
 
 load test_helper
 
+# deb_is_fresh: $DEB exists and nothing that goes into it is newer
+deb_is_fresh() {
+	[ -f "$DEB" ] || return 1
+	[ -z "$(find "$TOP/mntsnap" "$TOP/Makefile" "$TOP/debian" "$TOP/man" "$TOP/completion" \
+		"$TOP/share" "$TOP/spec" "$TOP/cmd" "$TOP/lib" -newer "$DEB" -print -quit)" ]
+}
+
 setup_file() {
 	command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || return 0
 	VERSION=$(sed -n 's/^#define MNTSNAP_VERSION "\(.*\)"$/\1/p' "$TOP/lib/version.h")
 	DEB="$TOP/dist/mntsnap_${VERSION}_$(dpkg --print-architecture).deb"
 	export VERSION DEB
 	# reuse a package newer than the binary and every file that goes in it
-	if [ -f "$DEB" ] && [ -z "$(find "$TOP/mntsnap" "$TOP/Makefile" "$TOP/debian" "$TOP/man" \
-		"$TOP/completion" "$TOP/share" "$TOP/spec" "$TOP/cmd" "$TOP/lib" -newer "$DEB" -print -quit)" ]; then
-		return 0
-	fi
+	deb_is_fresh && return 0
 	make -s -C "$TOP" deb >"$BATS_FILE_TMPDIR/deb.log" 2>&1 || {
 		cat "$BATS_FILE_TMPDIR/deb.log" >&3
 		return 1
