@@ -255,6 +255,7 @@ struct stat_job {
 	struct mnts_mount *slots;
 	struct smbuf buf[2];
 	struct mnts_snapshot *pool[2]; /* the snapshot's; a helper's own */
+	const bool *stop;	       /* or NULL: set (atomic), the workers give up */
 	/* per worker: the index of its failure (SIZE_MAX: none) and its
 	 * -errno, or 0 when the kernel reported no mountpoint */
 	size_t fail_at[2];
@@ -266,6 +267,13 @@ static bool stat_chunk(void *data, unsigned worker, size_t begin, size_t end)
 	struct stat_job *job = data;
 	struct smbuf *b = &job->buf[worker];
 
+	if (job->stop && __atomic_load_n(job->stop, __ATOMIC_RELAXED)) {
+		if (begin < job->fail_at[worker]) {
+			job->fail_at[worker] = begin;
+			job->fail_r[worker] = -ECANCELED;
+		}
+		return false;
+	}
 	for (size_t i = begin; i < end; i++) {
 		int r = smbuf_stat(b, job->ids[i], job->ns_id, job->mask);
 
@@ -381,10 +389,11 @@ static size_t count_mounts(int nsfd)
 }
 
 static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t mask,
-			struct mnts_error *err)
+			const bool *stop, struct mnts_error *err)
 {
 	_cleanup_free_ uint64_t *ids = NULL;
-	struct stat_job job = {.ns_id = ns_id, .mask = mask, .fail_at = {SIZE_MAX, SIZE_MAX}};
+	struct stat_job job = {
+	    .ns_id = ns_id, .mask = mask, .stop = stop, .fail_at = {SIZE_MAX, SIZE_MAX}};
 	size_t hint = count_mounts(nsfd);
 	unsigned w;
 	size_t n = 0, at;
@@ -436,6 +445,8 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 	at = job.fail_at[w];
 	if (at != SIZE_MAX) {
 		r = job.fail_r[w];
+		if (r == -ECANCELED)
+			return mnts_err(err, ECANCELED, "statmount: given up");
 		if (r == -ENOENT)
 			return mnts_err(err, EAGAIN,
 					"mount %" PRIu64 " vanished during the capture", ids[at]);
@@ -449,16 +460,37 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_error *err)
 {
-	return statmount_ns(ns, ns_id, nsfd, NEEDED_MASK, err);
+	return statmount_ns(ns, ns_id, nsfd, NEEDED_MASK, NULL, err);
 }
 
-int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+/* what replay needs of a live mount (mnts_statmount_ns_basic()) */
+#define BASIC_MASK                                                                                 \
+	(STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT |     \
+	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE)
+
+int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, const bool *stop,
+			    struct mnts_error *err)
 {
-	return statmount_ns(ns, ns_id, -1,
-			    STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT |
-				STATMOUNT_MNT_POINT | STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE |
-				STATMOUNT_SB_SOURCE,
-			    err);
+	return statmount_ns(ns, ns_id, -1, BASIC_MASK, stop, err);
+}
+
+long mnts_statmount_ids_basic(struct mnts_ns *ns, const uint64_t *ids, size_t n,
+			      struct mnts_error *err)
+{
+	_cleanup_(smbuf_done) struct smbuf b = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		int r = smbuf_stat(&b, ids[i], 0, BASIC_MASK);
+
+		/* ENOENT: not a mount of this namespace (any more, or ever);
+		 * no mountpoint: not below our root */
+		if (r == -ENOENT || (r == 0 && !(b.sm->mask & STATMOUNT_MNT_POINT)))
+			return (long)i;
+		if (r < 0)
+			return mnts_err(err, -r, "statmount of mount %" PRIu64, ids[i]);
+		fill_mount(mnts_ns_add_mount(ns), b.sm, ns->snap);
+	}
+	return (long)n;
 }
 
 /* Child side of mnts_statmount_ns_setns(): the raw statmount records of the

@@ -25,8 +25,18 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_
 /* The same with only what replay needs of the caller's live mounts (ns_id 0:
  * the caller's namespace): ids, device, propagation, root, mountpoint, fstype
  * and source (a string copy: the executor then need not look each source up);
- * no options or idmaps, which the kernel formats at a cost. */
-int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err);
+ * no options or idmaps, which the kernel formats at a cost.  stop (or NULL):
+ * once set (atomically, by another thread), the calls stop and -ECANCELED
+ * is returned. */
+int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, const bool *stop,
+			    struct mnts_error *err);
+
+/* The same for the mounts of the caller's namespace with unique ids ids[],
+ * appended to ns in that order, up to the first id that names no mount of
+ * this namespace below our root.  Parent ids are the kernel's.  Returns:
+ * how many were appended (n: all), or -errno. */
+long mnts_statmount_ids_basic(struct mnts_ns *ns, const uint64_t *ids, size_t n,
+			      struct mnts_error *err);
 
 /* The same from inside the namespace: a child setns()es into nsfd and runs
  * listmount/statmount there.  For namespaces that the kernel cannot list by

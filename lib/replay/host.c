@@ -183,7 +183,7 @@ static int read_mountinfo(struct mnts_live_table *t, struct mnts_error *err)
  * ids are the old ones mountinfo and statx show.  Returns: 0, or -errno
  * when the kernel cannot list this namespace from here (too old, a root
  * below the namespace's): the caller reads mountinfo. */
-static int read_statmount(struct mnts_live_table *t)
+static int read_statmount(struct mnts_live_table *t, const bool *stop)
 {
 	_cleanup_snapshot_ struct mnts_snapshot *snap = mnts_snapshot_new();
 	struct mnts_ns *ns = mnts_snapshot_add_ns(snap, "live");
@@ -193,7 +193,9 @@ static int read_statmount(struct mnts_live_table *t)
 
 	if (!mnts_statmount_supported())
 		return -EOPNOTSUPP;
-	r = mnts_statmount_ns_basic(ns, 0, &ignored);
+	r = mnts_statmount_ns_basic(ns, 0, stop, &ignored);
+	if (r == -ECANCELED)
+		return r;
 	if (r < 0) {
 		mnts_debug(1, "live mounts by statmount: %s; reading mountinfo", ignored.msg);
 		return r;
@@ -224,7 +226,7 @@ static int read_statmount(struct mnts_live_table *t)
 
 static const char *const reach_names[] = {"unknown", "yes", "no", "ask statx"};
 
-void mnts_live_table_index(struct mnts_live_table *t)
+void mnts_live_table_index_devs(struct mnts_live_table *t)
 {
 	t->next_same_dev = xcalloc(t->n + 1, sizeof(*t->next_same_dev));
 	/* built backwards so that each chain is in mountinfo order */
@@ -234,25 +236,18 @@ void mnts_live_table_index(struct mnts_live_table *t)
 		t->next_same_dev[i] = mnts_u64map_get(&t->by_dev, dev);
 		mnts_u64map_put(&t->by_dev, dev, (int)i);
 	}
+}
+
+void mnts_live_table_index(struct mnts_live_table *t)
+{
+	mnts_live_table_index_devs(t);
 	compute_reachability(t);
 }
 
-static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
+/* -vvv: the table */
+static void debug_table(const struct mnts_live_table *t)
 {
-	/* for tests: the fallback, to compare the two (see the man page) */
-	const char *force = getenv("MNTSNAP_LIVE_TABLE");
-	bool by_statmount = !(force && streq(force, "mountinfo")) && read_statmount(t) == 0;
-
-	if (!by_statmount) {
-		int r;
-
-		mnts_live_table_done(t);
-		r = read_mountinfo(t, err);
-		if (r < 0)
-			return r;
-	}
-	mnts_live_table_index(t);
-	mnts_debug(3, "live mounts (%s): %zu", by_statmount ? "statmount" : "mountinfo", t->n);
+	mnts_debug(3, "live mounts (%s): %zu", t->read_by, t->n);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct mnts_live_mount *lm = &t->v[i];
 
@@ -264,6 +259,30 @@ static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
 			   lm->target, lm->fstype, lm->shared ? " shared" : "",
 			   lm->unbindable ? " unbindable" : "", reach_names[lm->reach]);
 	}
+}
+
+/* Every live mount of the caller's namespace.  Returns: 0, -ECANCELED
+ * when *stop was set meanwhile, or -errno. */
+static int read_live_table(struct mnts_live_table *t, const bool *stop, struct mnts_error *err)
+{
+	/* for tests: the fallback, to compare the two (see the man page) */
+	const char *force = getenv("MNTSNAP_LIVE_TABLE");
+	bool by_statmount = !(force && streq(force, "mountinfo"));
+	int r = by_statmount ? read_statmount(t, stop) : -1;
+
+	if (r == -ECANCELED) {
+		mnts_live_table_done(t);
+		return r;
+	}
+	if (r < 0) {
+		by_statmount = false;
+		mnts_live_table_done(t);
+		r = read_mountinfo(t, err);
+		if (r < 0)
+			return r;
+	}
+	mnts_live_table_index(t);
+	t->read_by = by_statmount ? "statmount" : "mountinfo";
 	return 0;
 }
 
@@ -273,6 +292,7 @@ static int read_live_table(struct mnts_live_table *t, struct mnts_error *err)
  * second CPU sat idle once the seed namespace was made. */
 struct mnts_live_prefetch {
 	struct mnts_helper thread;
+	bool stop; /* (atomic) not wanted any more: the thread gives up */
 	bool taken;
 	int r;
 	struct mnts_live_table table;
@@ -283,7 +303,7 @@ static void prefetch_live(void *data)
 {
 	struct mnts_live_prefetch *p = data;
 
-	p->r = read_live_table(&p->table, &p->err);
+	p->r = read_live_table(&p->table, &p->stop, &p->err);
 }
 
 struct mnts_live_prefetch *mnts_live_prefetch_start(void)
@@ -304,7 +324,7 @@ static int prefetch_take(struct mnts_live_prefetch *p, struct mnts_live_table *t
 {
 	mnts_helper_join(&p->thread);
 	if (p->taken)
-		return read_live_table(t, err);
+		return read_live_table(t, NULL, err);
 	p->taken = true;
 	if (p->r < 0) {
 		*err = p->err;
@@ -313,6 +333,20 @@ static int prefetch_take(struct mnts_live_prefetch *p, struct mnts_live_table *t
 	*t = p->table;
 	p->table = (struct mnts_live_table){0};
 	return 0;
+}
+
+/* The table is not wanted: the thread stops at its next batch of mounts
+ * rather than take a CPU from the planner, and is waited for (a thread
+ * shares our fs_struct, and setns() into a mount namespace refuses a
+ * process with another); a later take reads the table anew. */
+static void prefetch_drop(struct mnts_live_prefetch *p)
+{
+	if (!p)
+		return;
+	__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
+	mnts_helper_join(&p->thread);
+	mnts_live_table_done(&p->table);
+	p->taken = true;
 }
 
 void mnts_live_prefetch_free(struct mnts_live_prefetch *p)
@@ -664,11 +698,17 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 	int r;
 
 	*h = (struct mnts_host){0};
-	r = live ? prefetch_take(live, &h->live, err) : read_live_table(&h->live, err);
+	r = mnts_live_read_by_ids(&h->live, snap, opts);
+	if (r == 0)
+		prefetch_drop(live);
+	else
+		r = live ? prefetch_take(live, &h->live, err)
+			 : read_live_table(&h->live, NULL, err);
 	if (r < 0) {
 		mnts_host_done(h);
 		return r;
 	}
+	debug_table(&h->live);
 	ask_statx(&h->live, snap);
 	mnts_host_gather_ident(h, snap, opts);
 	mnts_plan_want_masters(snap, opts, &w);

@@ -54,6 +54,7 @@ struct mnts_live_table {
 	/* when set, the strings are in it (read by statmount), else each
 	 * is malloc'd */
 	struct mnts_snapshot *pool;
+	const char *read_by; /* how it was read, for -vvv */
 };
 
 /* A block device of this host that holds a superblock of the snapshot,
@@ -107,6 +108,17 @@ void mnts_host_done(struct mnts_host *h);
 /* Builds the table's device index and works out reachability from the
  * table alone (no I/O: for host facts made by hand too). */
 void mnts_live_table_index(struct mnts_live_table *t);
+/* The device index alone, for a table whose entries know their reach. */
+void mnts_live_table_index_devs(struct mnts_live_table *t);
+
+/* host_byid.c: the live table as the mounts the snapshot names by their
+ * unique ids, one per superblock, when that is enough for every question
+ * the planner will ask of the table, and cheaper than reading it whole.
+ * MNTSNAP_LIVE_TABLE=ids tries it whatever the cost; =statmount or
+ * =mountinfo never.  Returns: 0 (*t filled and indexed), or -errno with *t
+ * left empty: the caller reads the whole table. */
+int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot *snap,
+			  const struct mnts_plan_opts *opts);
 void mnts_live_table_done(struct mnts_live_table *t);
 
 /* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with

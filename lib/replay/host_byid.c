@@ -1,0 +1,231 @@
+/* host_byid.c - the caller's live mounts replay may clone, found by the
+ * snapshot's own mount ids instead of reading every live mount (host.h).
+ *
+ * A snapshot captured by listmount in this boot names each mount by its
+ * unique id, which the kernel does not reuse until it reboots: statmount()
+ * of that id in the caller's namespace describes the very mount the capture
+ * saw, as it is now, or fails when it is not here.  Reading the caller's
+ * whole table costs one statmount per live mount, 50,000 in a benchmark
+ * cell for a snapshot of one superblock bound 50,000 times; this costs one
+ * per superblock of the snapshot, and a statx of its mountpoint.
+ *
+ * Nothing is decided on a partial table: it stands for the whole one only
+ * when it answers every question the planner asks of the table
+ * (mnts_live_find() per superblock, host_ident.c with the root "/" for a
+ * block device, plan_sources.c with the common ancestor of its roots) with
+ * a mount, as the whole table would.  Otherwise the whole table is read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/capture/identity.h"
+#include "lib/core/log.h"
+#include "lib/core/path.h"
+#include "lib/core/u64map.h"
+#include "lib/kernel/nssmall.h"
+#include "lib/kernel/statmount.h"
+#include "lib/replay/host.h"
+#include "lib/replay/mapping.h"
+#include "lib/replay/plan_internal.h"
+#include "lib/spec/spec_snap.h"
+
+/* One superblock of the snapshot: the mount of it to look up (the one with
+ * the shortest root) and the root a live mount of it must hold. */
+struct sb_probe {
+	const struct mnts_mount *first, *shortest;
+	size_t common_len; /* of first->root: the common ancestor of the roots */
+};
+
+/* Whether a lookup of lm's mountpoint ends on it (ids of the old kind). */
+static bool ends_on(const struct mnts_mount *lm)
+{
+	struct statx stx;
+
+	return statx(AT_FDCWD, lm->mountpoint, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
+	       (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == lm->mnt_id;
+}
+
+/* The snapshot's superblocks, one probe each, into *ret; -EOPNOTSUPP when
+ * the table must be read whole whatever it holds, -E2BIG when there are
+ * more than max. */
+static int collect(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts, size_t max,
+		   struct sb_probe **ret, size_t *ret_n)
+{
+	struct mnts_u64map by_dev = {0};
+	struct sb_probe *v = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < snap->n_ns && r == 0; i++) {
+		const struct mnts_ns *ns = &snap->nss[i];
+
+		if (!plan_ns_wanted(opts, ns))
+			continue;
+		for (size_t k = 0; k < ns->n_mounts && r == 0; k++) {
+			const struct mnts_mount *m = &ns->mounts[k];
+			uint64_t dev = (uint64_t)m->dev_major << 32 | m->dev_minor;
+			int at;
+
+			/* pins are made from namespaces, never cloned */
+			if (m->nsfs_type || streq(m->fstype, "nsfs"))
+				continue;
+			/* a spec's made-up device is looked up by type, over
+			 * the whole table */
+			if (mnts_spec_dev_is_made_up(m->dev_major, m->dev_minor)) {
+				r = -EOPNOTSUPP;
+				break;
+			}
+			at = mnts_u64map_get(&by_dev, dev);
+			if (at < 0 && n == max) {
+				r = -E2BIG;
+				break;
+			}
+			if (at < 0) {
+				if ((n & (n - 1)) == 0)
+					v = xreallocarray(v, n ? 2 * n : 64, sizeof(*v));
+				v[n] = (struct sb_probe){
+				    .first = m, .shortest = m, .common_len = strlen(m->root)};
+				mnts_u64map_put(&by_dev, dev, (int)n++);
+				continue;
+			}
+			/* two types on one device: the planner's questions
+			 * differ from ours */
+			if (!streq(v[at].first->fstype, m->fstype)) {
+				r = -EOPNOTSUPP;
+				break;
+			}
+			if (v[at].common_len > 1)
+				v[at].common_len = plan_common_ancestor_len(
+				    v[at].first->root, v[at].common_len, m->root);
+			if (strlen(m->root) < strlen(v[at].shortest->root))
+				v[at].shortest = m;
+		}
+	}
+	mnts_u64map_free(&by_dev);
+	if (r < 0) {
+		free(v);
+		return r;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* How many superblocks are worth looking up one by one rather than reading
+ * the table: a statmount and a statx each against one statmount per live
+ * mount, with a margin (the table is read on another CPU meanwhile). */
+static size_t worth_it_max(void)
+{
+	_cleanup_close_ int nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	uint32_t here = nsfd < 0 ? UINT32_MAX : mnts_mnt_ns_count(nsfd);
+
+	return here == UINT32_MAX ? 0 : here / 4;
+}
+
+/* Whether a live mount of probe p's superblock with root live_root holds
+ * what the planner will ask for: the whole superblock for a block device
+ * (host_ident.c asks for "/"), else the common ancestor of its roots
+ * (plan_sources.c), first->root[0, common_len). */
+static bool holds_needed(const struct sb_probe *p, const char *live_root)
+{
+	const char *first = p->first->root;
+	size_t len = strlen(live_root);
+
+	if (p->first->dev_major != 0 && !mnts_fs_is_layered(p->first->fstype))
+		return streq(live_root, "/");
+	if (streq(live_root, "/"))
+		return true;
+	return len <= p->common_len && !strncmp(first, live_root, len) &&
+	       (len == p->common_len || first[len] == '/');
+}
+
+int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot *snap,
+			  const struct mnts_plan_opts *opts)
+{
+	const char *force = getenv("MNTSNAP_LIVE_TABLE");
+	bool forced = force && streq(force, "ids");
+	_cleanup_free_ struct sb_probe *probes = NULL;
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_free_ char *boot = NULL;
+	_cleanup_snapshot_ struct mnts_snapshot *pool = NULL;
+	struct mnts_error err = {0};
+	struct mnts_ns *ns;
+	size_t n = 0;
+	long got;
+	int r;
+
+	*t = (struct mnts_live_table){0};
+	if (force && !forced)
+		return -EOPNOTSUPP;
+	/* ids of this boot's listmount; externals and mappings take
+	 * superblocks from elsewhere, and are left to the whole table */
+	if (!snap->method || !streq(snap->method, "listmount") || !snap->boot_id ||
+	    opts->n_externals || (opts->map_rules && opts->map_rules->n) ||
+	    !mnts_statmount_supported())
+		return -EOPNOTSUPP;
+	boot = mnts_boot_id();
+	if (!boot || !streq(boot, snap->boot_id))
+		return -EOPNOTSUPP;
+	r = collect(snap, opts, forced ? SIZE_MAX : worth_it_max(), &probes, &n);
+	if (r < 0)
+		return r;
+	/* a shortest root that cannot hold what is needed: no mount of the
+	 * snapshot will do, the live table may have one */
+	for (size_t i = 0; i < n; i++)
+		if (!holds_needed(&probes[i], probes[i].shortest->root))
+			return -ENOENT;
+
+	ids = xcalloc(n + 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = probes[i].shortest->id;
+	pool = mnts_snapshot_new();
+	ns = mnts_snapshot_add_ns(pool, "live");
+	got = mnts_statmount_ids_basic(ns, ids, n, &err);
+	if (got < 0)
+		mnts_debug(1, "live mounts by the snapshot's ids: %s", err.msg);
+	if (got < (long)n) {
+		mnts_debug(2, "live mounts: not every superblock is where the snapshot saw it; "
+			      "reading them all");
+		return -ENOENT;
+	}
+	t->v = xcalloc(n + 1, sizeof(*t->v));
+	for (size_t i = 0; i < n; i++) {
+		const struct mnts_mount *m = &ns->mounts[i];
+		const struct mnts_mount *want = probes[i].shortest;
+
+		/* the same superblock, as the planner will look for it,
+		 * cloneable, and where a lookup of its mountpoint gets */
+		if (m->dev_major != want->dev_major || m->dev_minor != want->dev_minor ||
+		    !streq(m->fstype, want->fstype) || m->unbindable ||
+		    !holds_needed(&probes[i], m->root) || !ends_on(m)) {
+			mnts_debug(
+			    2,
+			    "live mounts: mount %s is not as the snapshot saw it; reading them all",
+			    want->mountpoint);
+			free(t->v); /* its strings are the pool's */
+			*t = (struct mnts_live_table){0};
+			return -ENOENT;
+		}
+		t->v[t->n++] = (struct mnts_live_mount){
+		    .id = m->mnt_id,
+		    .dev_major = m->dev_major,
+		    .dev_minor = m->dev_minor,
+		    /* the pool's strings: it stays with the table */
+		    .root = m->root,
+		    .target = m->mountpoint,
+		    .fstype = m->fstype,
+		    .source = m->source,
+		    .shared = m->shared_id != 0,
+		    .reach = MNTS_REACH_YES,
+		};
+	}
+	t->pool = TAKE_PTR(pool);
+	t->read_by = "by the snapshot's mount ids";
+	mnts_live_table_index_devs(t);
+	mnts_debug(2, "live mounts: the %zu superblocks of the snapshot found by its mount ids", n);
+	return 0;
+}
