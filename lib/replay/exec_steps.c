@@ -482,9 +482,14 @@ static void warn_sources(const struct mnts_exec *x, int sb, int dirfd, const cha
 	 * asked: a statx and a statmount per superblock were a tenth of a
 	 * 50,000-mount replay */
 	const char *known = plan->sbs[sb].live_source;
-	_cleanup_free_ char *asked = known ? NULL : mnts_mount_source_at(dirfd, path);
-	const char *live = known ? known : asked;
+	_cleanup_free_ char *asked = NULL;
+	const char *live;
 	char name[512];
+
+	if (plan->sbs[sb].live_sources_same)
+		return;
+	asked = known ? NULL : mnts_mount_source_at(dirfd, path);
+	live = known ? known : asked;
 
 	for (int k = plan->sb_mounts_off[sb]; live && k < plan->sb_mounts_off[sb + 1]; k++) {
 		const struct mnts_mount *m = plan->mounts[plan->sb_mounts[k]].m;

@@ -576,6 +576,10 @@ void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mn
 			continue;
 		}
 		check_roots(plan, sb, mine, n_mine, bad);
+		sb->live_sources_same = sb->live_source != NULL;
+		for (int k = 0; k < n_mine && sb->live_sources_same; k++)
+			sb->live_sources_same =
+			    streq(plan->mounts[mine[k]].m->source, sb->live_source);
 	}
 	mnts_host_paths_free(hp);
 }
