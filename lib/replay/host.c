@@ -183,19 +183,27 @@ static int read_mountinfo(struct mnts_live_table *t, struct mnts_error *err)
  * ids are the old ones mountinfo and statx show.  Returns: 0, or -errno
  * when the kernel cannot list this namespace from here (too old, a root
  * below the namespace's): the caller reads mountinfo. */
+/* Whether *stop (or NULL) was set by another thread. */
+static bool stopped(const bool *stop)
+{
+	return stop && __atomic_load_n(stop, __ATOMIC_RELAXED);
+}
+
 static int read_statmount(struct mnts_live_table *t, const bool *stop)
 {
-	_cleanup_snapshot_ struct mnts_snapshot *snap = mnts_snapshot_new();
-	struct mnts_ns *ns = mnts_snapshot_add_ns(snap, "live");
 	struct mnts_error ignored = {0}; /* only logged: mountinfo is read instead */
 	struct mnts_u64map old_id = {0};
+	struct mnts_ns *ns;
 	int r;
 
 	if (!mnts_statmount_supported())
 		return -EOPNOTSUPP;
+	/* the table's from the start: whatever happens, its owner frees it */
+	t->pool = mnts_snapshot_new();
+	ns = mnts_snapshot_add_ns(t->pool, "live");
 	r = mnts_statmount_ns_basic(ns, 0, stop, &ignored);
-	if (r == -ECANCELED)
-		return r;
+	if (r == -ECANCELED || stopped(stop))
+		return -ECANCELED;
 	if (r < 0) {
 		mnts_debug(1, "live mounts by statmount: %s; reading mountinfo", ignored.msg);
 		return r;
@@ -220,7 +228,6 @@ static int read_statmount(struct mnts_live_table *t, const bool *stop)
 		lm->unbindable = m->unbindable;
 	}
 	mnts_u64map_free(&old_id);
-	t->pool = TAKE_PTR(snap);
 	return 0;
 }
 
@@ -261,8 +268,8 @@ static void debug_table(const struct mnts_live_table *t)
 	}
 }
 
-/* Every live mount of the caller's namespace.  Returns: 0, -ECANCELED
- * when *stop was set meanwhile, or -errno. */
+/* Every live mount of the caller's namespace.  Returns: 0, or -ECANCELED
+ * when *stop was set meanwhile (what was read is left to free), or -errno. */
 static int read_live_table(struct mnts_live_table *t, const bool *stop, struct mnts_error *err)
 {
 	/* for tests: the fallback, to compare the two (see the man page) */
@@ -270,10 +277,8 @@ static int read_live_table(struct mnts_live_table *t, const bool *stop, struct m
 	bool by_statmount = !(force && streq(force, "mountinfo"));
 	int r = by_statmount ? read_statmount(t, stop) : -1;
 
-	if (r == -ECANCELED) {
-		mnts_live_table_done(t);
+	if (r == -ECANCELED)
 		return r;
-	}
 	if (r < 0) {
 		by_statmount = false;
 		mnts_live_table_done(t);
@@ -281,6 +286,8 @@ static int read_live_table(struct mnts_live_table *t, const bool *stop, struct m
 		if (r < 0)
 			return r;
 	}
+	if (stopped(stop))
+		return -ECANCELED;
 	mnts_live_table_index(t);
 	t->read_by = by_statmount ? "statmount" : "mountinfo";
 	return 0;
@@ -338,14 +345,16 @@ static int prefetch_take(struct mnts_live_prefetch *p, struct mnts_live_table *t
 /* The table is not wanted: the thread stops at its next batch of mounts
  * rather than take a CPU from the planner, and is waited for (a thread
  * shares our fs_struct, and setns() into a mount namespace refuses a
- * process with another); a later take reads the table anew. */
-static void prefetch_drop(struct mnts_live_prefetch *p)
+ * process with another).  What it read goes to *dropped, freed with the
+ * host facts while the executor runs; a later take reads the table anew. */
+static void prefetch_drop(struct mnts_live_prefetch *p, struct mnts_live_table *dropped)
 {
 	if (!p)
 		return;
 	__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
 	mnts_helper_join(&p->thread);
-	mnts_live_table_done(&p->table);
+	*dropped = p->table;
+	p->table = (struct mnts_live_table){0};
 	p->taken = true;
 }
 
@@ -700,7 +709,7 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 	*h = (struct mnts_host){0};
 	r = mnts_live_read_by_ids(&h->live, snap, opts);
 	if (r == 0)
-		prefetch_drop(live);
+		prefetch_drop(live, &h->dropped);
 	else
 		r = live ? prefetch_take(live, &h->live, err)
 			 : read_live_table(&h->live, NULL, err);
@@ -746,6 +755,7 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 void mnts_host_done(struct mnts_host *h)
 {
 	mnts_live_table_done(&h->live);
+	mnts_live_table_done(&h->dropped);
 	mnts_snapshot_free(h->groups.all);
 	mnts_host_ident_done(h);
 	*h = (struct mnts_host){0};

@@ -68,6 +68,8 @@ struct mnts_host_dev {
 
 struct mnts_host {
 	struct mnts_live_table live;
+	/* what the prefetch had read when it was not wanted, to free */
+	struct mnts_live_table dropped;
 	struct mnts_live_groups groups; /* .all NULL: not needed, or unreadable (warned) */
 	unsigned long mount_max;	/* fs.mount-max; 0: unknown */
 	/* the snapshot's boot id is known and is not this boot's: its device
