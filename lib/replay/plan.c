@@ -335,9 +335,11 @@ char *mnts_plan_userns_pin(const struct mnts_plan *plan, size_t n)
 void mnts_plan_done(struct mnts_plan *plan)
 {
 	for (size_t i = 0; i < plan->n_sbs; i++) {
-		free(plan->sbs[i].path);
-		free(plan->sbs[i].live_source);
-		free(plan->sbs[i].root);
+		if (!plan->sbs[i].live_strings) {
+			free(plan->sbs[i].path);
+			free(plan->sbs[i].live_source);
+			free(plan->sbs[i].root);
+		}
 		free(plan->sbs[i].roots_common);
 		free(plan->sbs[i].map_base);
 		free(plan->sbs[i].map_rel);

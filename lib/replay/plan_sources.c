@@ -239,9 +239,10 @@ static void assign_superblocks(struct mnts_plan *plan, char **ext_of, const int 
 static void use_live(struct mnts_plan_sb *sb, const struct mnts_live_mount *lm)
 {
 	sb->how = MNTS_SB_LIVE;
-	sb->path = xstrdup(lm->target);
-	sb->root = xstrdup(lm->root);
-	sb->live_source = lm->source ? xstrdup(lm->source) : NULL;
+	sb->path = lm->target;
+	sb->root = lm->root;
+	sb->live_source = lm->source;
+	sb->live_strings = true;
 }
 
 /* Where superblock sb comes from when no --external names it: features.c

@@ -238,7 +238,7 @@ static uint64_t mount_attr(const struct mnts_mount *m)
  * caller's namespace, and no group anchor may be cloned from the source.
  * Nor may the source, with children, be read-only or idmapped: their
  * mountpoints are made through the source (add_attach_steps()). */
-static bool source_is_mount(const struct mnts_plan *plan, int i)
+static bool source_is_mount(const struct mnts_plan *plan, int i, uint64_t attr)
 {
 	const struct mnts_plan_mount *pm = &plan->mounts[i];
 	const struct mnts_mount *m = pm->m;
@@ -248,7 +248,7 @@ static bool source_is_mount(const struct mnts_plan *plan, int i)
 	if (pm->sb < 0 || pm->slave_of >= 0 || (pm->group >= 0 && !shares_itself(plan, i)) ||
 	    pm->m->deleted)
 		return false;
-	if (m->n_children && ((mount_attr(m) & MOUNT_ATTR_RDONLY) || m->uid_map.n || m->gid_map.n))
+	if (m->n_children && ((attr & MOUNT_ATTR_RDONLY) || m->uid_map.n || m->gid_map.n))
 		return false;
 	sb = &plan->sbs[pm->sb];
 	if (plan->sb_mounts_off[pm->sb + 1] - plan->sb_mounts_off[pm->sb] != 1 || sb->ns_id)
@@ -259,11 +259,11 @@ static bool source_is_mount(const struct mnts_plan *plan, int i)
 
 static int add_attach_steps(struct mnts_plan *plan, int i, struct mnts_error *err);
 
-/* Mount i's per-mount flags; namespace files keep whatever nsfs gives. */
-static void add_flags_step(struct mnts_plan *plan, int i)
+/* Mount i's per-mount flags attr (mount_attr()); namespace files keep
+ * whatever nsfs gives. */
+static void add_flags_step(struct mnts_plan *plan, int i, uint64_t attr)
 {
 	const struct mnts_plan_mount *pm = &plan->mounts[i];
-	uint64_t attr = mount_attr(pm->m);
 	struct mnts_step *s;
 
 	if (attr || pm->sb < 0) {
@@ -305,9 +305,11 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m, b
 	struct mnts_plan_mount *pm = &plan->mounts[i];
 	const struct mnts_plan_mount *pp =
 	    m->parent ? &plan->mounts[plan_mount_index(plan, m->parent)] : NULL;
+	/* parsed once: the words were a tenth of building the steps */
+	uint64_t attr = mount_attr(m);
 	struct mnts_step *s;
 
-	if (source_is_mount(plan, i)) {
+	if (source_is_mount(plan, i, attr)) {
 		ensure_sb(plan, pm->sb);
 		pm->slot = plan->sbs[pm->sb].slot;
 	} else if (pm->sb >= 0) {
@@ -338,7 +340,7 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m, b
 	/* mount_setattr refuses a detached mount that has a parent: the
 	 * flags come now, and mountpoints below are made through the
 	 * superblock's source, not through this mount */
-	add_flags_step(plan, i);
+	add_flags_step(plan, i, attr);
 	/* a leaf is done: its propagation now, while mount_setattr can still
 	 * reach it (a detached tree's root) */
 	if (!m->n_children)
@@ -730,7 +732,8 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 			held[n] = hold_last_root_child(plan, plan->nss[n].ns->root, first);
 		/* a read-only root (a container's) once its children are
 		 * attached: it is still the root of its detached tree */
-		add_flags_step(plan, plan_mount_index(plan, plan->nss[n].ns->root));
+		add_flags_step(plan, plan_mount_index(plan, plan->nss[n].ns->root),
+			       mount_attr(plan->nss[n].ns->root));
 		/* anchors are made in the caller's namespace, where the
 		 * sources are: the roots' too */
 		if (root->group >= 0)
