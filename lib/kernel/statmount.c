@@ -54,23 +54,33 @@ static int smbuf_stat(struct smbuf *b, uint64_t id, uint64_t ns_id, uint64_t mas
 	}
 }
 
-bool mnts_statmount_supported(void)
+/* Whether the kernel has it all, asked once.  Threads may ask at once
+ * (replay's live-table prefetch and its planner): each asks the kernel
+ * until one has the answer, and none sees an answer before it is known. */
+static bool ask_supported(void)
 {
-	static int cached = -1;
 	_cleanup_(smbuf_done) struct smbuf b = {0};
 	uint64_t id;
 
-	if (cached >= 0)
-		return cached;
-	cached = 0;
 	if (mnts_sys_listmount(MNTS_LSMT_ROOT, 0, 0, &id, 1) != 1)
 		return false;
 	if (smbuf_stat(&b, id, 0, STATMOUNT_SUPPORTED_MASK) < 0 ||
 	    !(b.sm->mask & STATMOUNT_SUPPORTED_MASK))
 		return false;
-	cached = (b.sm->supported_mask & (NEEDED_MASK | STATMOUNT_MNT_NS_ID)) ==
-		 (NEEDED_MASK | STATMOUNT_MNT_NS_ID);
-	return cached;
+	return (b.sm->supported_mask & (NEEDED_MASK | STATMOUNT_MNT_NS_ID)) ==
+	       (NEEDED_MASK | STATMOUNT_MNT_NS_ID);
+}
+
+bool mnts_statmount_supported(void)
+{
+	static int cached = -1;
+	int known = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
+
+	if (known < 0) {
+		known = ask_supported();
+		__atomic_store_n(&cached, known, __ATOMIC_RELEASE);
+	}
+	return known;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -154,30 +154,49 @@ int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot 
 	_cleanup_snapshot_ struct mnts_snapshot *pool = NULL;
 	struct mnts_error err = {0};
 	struct mnts_ns *ns;
-	size_t n = 0;
+	size_t n = 0, max;
+	const char *why;
 	long got;
 	int r;
 
 	*t = (struct mnts_live_table){0};
 	if (force && !forced)
 		return -EOPNOTSUPP;
+	boot = mnts_boot_id();
 	/* ids of this boot's listmount; externals and mappings take
 	 * superblocks from elsewhere, and are left to the whole table */
-	if (!snap->method || !streq(snap->method, "listmount") || !snap->boot_id ||
-	    opts->n_externals || (opts->map_rules && opts->map_rules->n) ||
-	    !mnts_statmount_supported())
+	why = !snap->method || !streq(snap->method, "listmount")       ? "not captured by listmount"
+	      : !snap->boot_id || !boot || !streq(boot, snap->boot_id) ? "not captured in this boot"
+	      : opts->n_externals || (opts->map_rules && opts->map_rules->n)
+		  ? "--external or --map-source"
+	      : !mnts_statmount_supported() ? "statmount cannot"
+					    : NULL;
+	if (why) {
+		mnts_debug(2, "live mounts: reading them all (the snapshot: %s)", why);
 		return -EOPNOTSUPP;
-	boot = mnts_boot_id();
-	if (!boot || !streq(boot, snap->boot_id))
-		return -EOPNOTSUPP;
-	r = collect(snap, opts, forced ? SIZE_MAX : worth_it_max(), &probes, &n);
+	}
+	max = forced ? SIZE_MAX : worth_it_max();
+	r = collect(snap, opts, max, &probes, &n);
+	if (r == -E2BIG)
+		mnts_debug(2,
+			   "live mounts: reading them all (more than %zu superblocks, a quarter "
+			   "of the live mounts)",
+			   max);
+	else if (r < 0)
+		mnts_debug(2, "live mounts: reading them all (superblocks made up by a spec, or "
+			      "two types on one device)");
 	if (r < 0)
 		return r;
 	/* a shortest root that cannot hold what is needed: no mount of the
 	 * snapshot will do, the live table may have one */
 	for (size_t i = 0; i < n; i++)
-		if (!holds_needed(&probes[i], probes[i].shortest->root))
+		if (!holds_needed(&probes[i], probes[i].shortest->root)) {
+			mnts_debug(2,
+				   "live mounts: reading them all (no mount of %s holds the "
+				   "roots replayed from it)",
+				   probes[i].first->mountpoint);
 			return -ENOENT;
+		}
 
 	ids = xcalloc(n + 1, sizeof(*ids));
 	for (size_t i = 0; i < n; i++)
