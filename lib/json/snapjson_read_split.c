@@ -17,9 +17,18 @@
 #include <string.h>
 
 #include "lib/core/split.h"
+#include "lib/json/snapjson.h"
 #include "lib/json/snapjson_reader.h"
 
 size_t rd_split_min = 1U << 20;
+
+/* mnts_snapshot_parse_may_split(false) on this thread */
+static __thread bool no_split;
+
+void mnts_snapshot_parse_may_split(bool may)
+{
+	no_split = !may;
+}
 
 /* The containers open around a namespace's mount: the top-level object,
  * the namespaces array, the namespace object, its mounts array (bit i
@@ -99,7 +108,7 @@ struct rd_split *rd_split_start(const char *text, size_t size, const struct read
 	struct rd_split *s;
 	size_t at;
 
-	if (size < rd_split_min || !mnts_split_worth_it())
+	if (size < rd_split_min || no_split || !mnts_split_worth_it())
 		return NULL;
 	at = guess(text, size, size / 2);
 	if (at == SIZE_MAX)
