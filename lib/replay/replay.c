@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -440,6 +441,11 @@ static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct 
 	mnts_plan_done(plan);
 	plan = NULL;
 	mnts_host_done(host);
+	/* what is free goes back to the kernel: the executor shares our
+	 * pages until it exits, and memory malloc would hand out again (to
+	 * the verification) was copied on the first write, page by page.
+	 * Flat 50k: its comparison 35 -> 25 ms */
+	malloc_trim(0);
 	r = executor_report(t, err);
 	if (r == RESULT_READY) {
 		*ret_txn = t;
