@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/resource.h>
 #include <sys/sysmacros.h>
 
 #include <libmount.h>
@@ -307,19 +306,10 @@ struct mnts_live_prefetch {
 	struct mnts_error err;
 };
 
-/* the prefetch's nice value: a tenth of a CPU against a busy one */
-#define PREFETCH_NICE 10
-
 static void prefetch_live(void *data)
 {
 	struct mnts_live_prefetch *p = data;
 
-	/* the snapshot, read meanwhile on the other threads, is needed first
-	 * and always; the table only after it, and not when the snapshot's
-	 * mount ids find its superblocks (host_byid.c): read on both CPUs,
-	 * the snapshot came 20 ms sooner at 50,000 mounts.  Only this thread
-	 * and those it starts are niced (threads have their own nice value) */
-	setpriority(PRIO_PROCESS, 0, PREFETCH_NICE);
 	p->r = read_live_table(&p->table, &p->stop, &p->err);
 }
 
