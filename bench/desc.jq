@@ -6,6 +6,12 @@
 # namespaces (shape multi) their mounts are not reachable by path from here:
 # a superblock is cloned from the path $live names for its device (a mount
 # of this namespace), else made new.
+# the superblock options replay gives fsconfig for a new superblock (the
+# words lib/replay/fsopts.c skips left out), comma separated
+def fsopts($m):
+  [$m.super_options[] | select(. as $w | ["rw", "ro", "seclabel", "noatime", "relatime",
+     "strictatime", "nodiratime", "nosuid", "nodev", "noexec", "silent", "posixacl",
+     "iversion", "i_version"] | index([$w]) | not)] | join(",");
 def rel($path; $base):
   if $path == $base then "."
   elif $base == "/" then $path[1:]
@@ -27,17 +33,20 @@ def rel($path; $base):
      | (map(select($covered[.ns + ":" + (.id | tostring)] | not))) as $vis
      | if $nns > 1 then
          (if $livemap[.[0].dev] then {dev: .[0].dev, kind: "live", root: "/", arg: $livemap[.[0].dev]}
-          else {dev: .[0].dev, kind: "new", root: "/", arg: (.[0].fstype | split(".")[0]), source: .[0].source} end)
+          else {dev: .[0].dev, kind: "new", root: "/", arg: (.[0].fstype | split(".")[0]), source: .[0].source, opts: fsopts(.[0])} end)
        elif ($vis | length) > 0 then
          ($vis | min_by(.root | length)) as $s
          | {dev: $s.dev, kind: "live", root: $s.root,
             arg: (if $s.mountpoint == "/" then (if $prefix == "" then "/" else $prefix end)
                   else $prefix + $s.mountpoint end)}
        else
-         {dev: .[0].dev, kind: "new", root: "/", arg: (.[0].fstype | split(".")[0])}
+         {dev: .[0].dev, kind: "new", root: "/", arg: (.[0].fstype | split(".")[0]), source: .[0].source, opts: fsopts(.[0])}
        end]) as $srcs
 | ($srcs | to_entries | map({key: .value.dev, value: .key}) | from_entries) as $srcno
-| ($srcs | to_entries[] | ["S", .key, .value.kind, .value.arg] + (if .value.source then [.value.source] else [] end) | @tsv),
+| ($srcs | to_entries[] | ["S", .key, .value.kind, .value.arg]
+   + (if .value.kind == "new" then [(.value.source // "" | if . == "" then "-" else . end),
+                                    (if .value.opts == "" then "-" else .value.opts end)]
+      else [] end) | @tsv),
   ($m | to_entries[]
    | .value as $x
    | $srcs[$srcno[$x.dev]] as $s

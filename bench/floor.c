@@ -9,9 +9,11 @@
  * jq (desc.jq), one record per line, tab separated, parents before children:
  *
  *   S <src> live <path>      source <src>: clone of the live mount at <path>
- *   S <src> new <fstype> [<source>]
- *                            source <src>: a new superblock, no options, with
- *                            that source (devname) when given
+ *   S <src> new <fstype> <source> <options>
+ *                            source <src>: a new superblock with that source
+ *                            (devname) and those superblock options
+ *                            (comma separated; "-": none of either), given
+ *                            to fsconfig as replay gives them
  *   M <idx> <parent> <src> <subpath> <relpath> <shared> <master>
  *                            mount <idx> (0-based; parent -1 for the root
  *                            of a namespace: each starts the next one,
@@ -74,6 +76,7 @@ struct src {
 	bool is_new;
 	char *arg;    /* live path or fstype */
 	char *source; /* new: its source, or NULL */
+	char *opts;   /* new: its options, comma separated, or NULL */
 	int fd;
 	long last; /* last step that uses it */
 	long uses; /* mounts cloned from it */
@@ -158,9 +161,12 @@ static void read_desc(const char *path)
 			field(&save); /* number: implied by the order */
 			s->is_new = !strcmp(field(&save), "new");
 			s->arg = strdup(field(&save));
-			s->source = strtok_r(NULL, "\t\n", &save);
-			if (s->source)
-				s->source = strdup(s->source);
+			if (s->is_new) {
+				const char *src = field(&save), *opts = field(&save);
+
+				s->source = strcmp(src, "-") ? strdup(src) : NULL;
+				s->opts = strcmp(opts, "-") ? strdup(opts) : NULL;
+			}
 			s->fd = -1;
 			s->last = -1;
 		} else if (!strcmp(kind, "M")) {
@@ -254,8 +260,19 @@ static void open_source(struct src *s)
 
 		if (ctx < 0 ||
 		    (s->source && mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_SET_STRING, "source",
-						    s->source, 0) < 0) ||
-		    mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+						    s->source, 0) < 0))
+			die("new %s superblock: %m", s->arg);
+		for (char *save = NULL, *w = s->opts ? strtok_r(s->opts, ",", &save) : NULL; w;
+		     w = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(w, '=');
+
+			if (eq)
+				*eq = '\0';
+			if (mnts_sys_fsconfig(ctx, eq ? MNTS_FSCONFIG_SET_STRING : MNTS_FSCONFIG_SET_FLAG,
+					      w, eq ? eq + 1 : NULL, 0) < 0)
+				die("new %s superblock: option '%s': %m", s->arg, w);
+		}
+		if (mnts_sys_fsconfig(ctx, MNTS_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 			die("new %s superblock: %m", s->arg);
 		s->fd = mnts_sys_fsmount(ctx, FSMOUNT_CLOEXEC, 0);
 		if (s->fd < 0)
