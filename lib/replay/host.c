@@ -177,18 +177,19 @@ static int read_mountinfo(struct mnts_live_table *t, struct mnts_error *err)
 	return 0;
 }
 
-/* The same table from listmount+statmount, shared by two CPUs, without the
- * options and sources mountinfo formats and libmount parses: at 50,000
- * mounts, reading mountinfo was a fifth of a replay of a deep layout.  The
- * ids are the old ones mountinfo and statx show.  Returns: 0, or -errno
- * when the kernel cannot list this namespace from here (too old, a root
- * below the namespace's): the caller reads mountinfo. */
 /* Whether *stop (or NULL) was set by another thread. */
 static bool stopped(const bool *stop)
 {
 	return stop && __atomic_load_n(stop, __ATOMIC_RELAXED);
 }
 
+/* The same table from listmount+statmount, shared by two CPUs, without the
+ * options and sources mountinfo formats and libmount parses: at 50,000
+ * mounts, reading mountinfo was a fifth of a replay of a deep layout.  The
+ * ids are the old ones mountinfo and statx show.  Returns: 0, -ECANCELED
+ * once *stop is set, or -errno when the kernel cannot list this namespace
+ * from here (too old, a root below the namespace's): the caller reads
+ * mountinfo. */
 static int read_statmount(struct mnts_live_table *t, const bool *stop)
 {
 	struct mnts_error ignored = {0}; /* only logged: mountinfo is read instead */
