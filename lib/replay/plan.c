@@ -276,12 +276,34 @@ static int order_namespaces(struct mnts_plan *plan, struct mnts_error *err)
 	return 0;
 }
 
-int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
-		    const struct mnts_host *host, const struct mnts_plan_opts *opts,
-		    struct mnts_error *err)
+/* What mnts_plan_begin() leaves for mnts_plan_finish(). */
+struct mnts_plan_pending {
+	char **ext_of; /* per mount: its --external path, or NULL */
+	int *rule_of;  /* per mount: its --map-source rule, or -1 */
+	struct mnts_host_paths *hp;
+	struct mnts_strv bad; /* mounts that cannot be replayed, so far */
+};
+
+static void pending_free(struct mnts_plan *plan)
 {
-	struct mnts_strv bad = {0};
-	char **ext_of = NULL;
+	struct mnts_plan_pending *p = plan->pending;
+
+	if (!p)
+		return;
+	for (size_t i = 0; p->ext_of && i < plan->n_mounts; i++)
+		free(p->ext_of[i]);
+	free(p->ext_of);
+	free(p->rule_of);
+	mnts_host_paths_free(p->hp);
+	mnts_strv_clear(&p->bad);
+	free(p);
+	plan->pending = NULL;
+}
+
+int mnts_plan_begin(struct mnts_plan *plan, const struct mnts_snapshot *snap,
+		    const struct mnts_plan_opts *opts, struct mnts_error *err)
+{
+	struct mnts_plan_pending *p;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
@@ -290,20 +312,37 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 	if (!snap->linked)
 		return mnts_err(err, 0, "snapshot: not validated");
 	r = select_namespaces(plan, err);
-	if (r < 0)
-		goto out;
+	if (r < 0) {
+		mnts_plan_done(plan);
+		return r;
+	}
 	index_namespaces(plan);
 	list_mounts(plan);
-	ext_of = xcalloc(plan->n_mounts + 1, sizeof(*ext_of));
-	r = plan_apply_externals(plan, ext_of, err);
-	if (r < 0)
-		goto out;
-	plan_resolve_sources(plan, ext_of, host, &bad);
-	plan_build_groups(plan, &host->groups, &bad);
-	if (bad.n) {
-		if (opts->problems)
-			unresolved_findings(&bad, opts->problems);
-		r = unresolved_error(&bad, err);
+	p = plan->pending = xcalloc(1, sizeof(*p));
+	p->ext_of = xcalloc(plan->n_mounts + 1, sizeof(*p->ext_of));
+	p->rule_of = xcalloc(plan->n_mounts + 1, sizeof(*p->rule_of));
+	r = plan_apply_externals(plan, p->ext_of, err);
+	if (r < 0) {
+		mnts_plan_done(plan);
+		return r;
+	}
+	if (opts->map_rules && opts->map_rules->n)
+		p->hp = mnts_host_paths_new(snap);
+	plan_group_superblocks(plan, p->ext_of, p->rule_of, p->hp, &p->bad);
+	return 0;
+}
+
+int mnts_plan_finish(struct mnts_plan *plan, const struct mnts_host *host, struct mnts_error *err)
+{
+	struct mnts_plan_pending *p = plan->pending;
+	int r;
+
+	plan_resolve_sources(plan, p->ext_of, p->hp, host, &p->bad);
+	plan_build_groups(plan, &host->groups, &p->bad);
+	if (p->bad.n) {
+		if (plan->opts->problems)
+			unresolved_findings(&p->bad, plan->opts->problems);
+		r = unresolved_error(&p->bad, err);
 		goto out;
 	}
 	r = order_namespaces(plan, err);
@@ -312,14 +351,20 @@ int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 	index_namespaces(plan);
 	r = plan_build_steps(plan, err);
 out:
-	for (size_t i = 0; i < plan->n_mounts; i++)
-		free(ext_of ? ext_of[i] : NULL);
-	free(ext_of);
-	mnts_strv_clear(&bad);
+	pending_free(plan);
 	/* the caller owns a plan only when it was built */
 	if (r < 0)
 		mnts_plan_done(plan);
 	return r;
+}
+
+int mnts_plan_build(struct mnts_plan *plan, const struct mnts_snapshot *snap,
+		    const struct mnts_host *host, const struct mnts_plan_opts *opts,
+		    struct mnts_error *err)
+{
+	int r = mnts_plan_begin(plan, snap, opts, err);
+
+	return r < 0 ? r : mnts_plan_finish(plan, host, err);
 }
 
 char *mnts_plan_userns_pin(const struct mnts_plan *plan, size_t n)
@@ -334,6 +379,7 @@ char *mnts_plan_userns_pin(const struct mnts_plan *plan, size_t n)
 
 void mnts_plan_done(struct mnts_plan *plan)
 {
+	pending_free(plan);
 	for (size_t i = 0; i < plan->n_sbs; i++) {
 		if (!plan->sbs[i].live_strings) {
 			free(plan->sbs[i].path);

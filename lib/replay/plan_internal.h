@@ -45,10 +45,14 @@ bool plan_on_external(const struct mnts_snapshot *snap, const struct mnts_mount 
 size_t plan_common_ancestor_len(const char *a, size_t len, const char *b);
 /* ext_of[i]: the --external path of plan->mounts[i], or NULL.  Returns: 0 or -errno. */
 int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_error *err);
-/* Each mount's superblock and each superblock's source; mounts that cannot
- * be replayed are added to bad. */
-void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host *host,
-			  struct mnts_strv *bad);
+/* Each mount's superblock (rule_of[i]: the --map-source rule mount i is
+ * taken by, or -1, filled here; hp: the host paths, NULL without rules);
+ * mounts that cannot be replayed are added to bad. */
+void plan_group_superblocks(struct mnts_plan *plan, char **ext_of, int *rule_of,
+			    const struct mnts_host_paths *hp, struct mnts_strv *bad);
+/* Each superblock's source, after plan_group_superblocks(). */
+void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host_paths *hp,
+			  const struct mnts_host *host, struct mnts_strv *bad);
 
 /* plan_groups.c: peer groups, their masters and the masters of pure slaves,
  * rejoining live groups outside the snapshot where lg has them. */

@@ -528,18 +528,18 @@ static bool source_other_boot(struct mnts_plan *plan, struct mnts_plan_sb *sb,
 	return false;
 }
 
-void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host *host,
-			  struct mnts_strv *bad)
+void plan_group_superblocks(struct mnts_plan *plan, char **ext_of, int *rule_of,
+			    const struct mnts_host_paths *hp, struct mnts_strv *bad)
 {
-	const struct mnts_map_rules *rules = plan->opts->map_rules;
-	struct mnts_host_paths *hp = rules && rules->n ? mnts_host_paths_new(plan->snap) : NULL;
-	_cleanup_free_ int *rule_of = xcalloc(plan->n_mounts + 1, sizeof(*rule_of));
-
-	plan->other_boot = host->other_boot;
 	map_mounts(plan, ext_of, hp, rule_of);
 	assign_superblocks(plan, ext_of, rule_of, bad);
 	index_sb_mounts(plan);
+}
 
+void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mnts_host_paths *hp,
+			  const struct mnts_host *host, struct mnts_strv *bad)
+{
+	plan->other_boot = host->other_boot;
 	for (size_t s = 0; s < plan->n_sbs; s++) {
 		struct mnts_plan_sb *sb = &plan->sbs[s];
 		const struct mnts_fs_feature *feat = mnts_fs_feature(sb->fstype);
@@ -586,7 +586,6 @@ void plan_resolve_sources(struct mnts_plan *plan, char **ext_of, const struct mn
 			sb->live_sources_same =
 			    streq(plan->mounts[mine[k]].m->source, sb->live_source);
 	}
-	mnts_host_paths_free(hp);
 }
 
 bool plan_on_external(const struct mnts_snapshot *snap, const struct mnts_mount *m,

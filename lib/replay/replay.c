@@ -258,14 +258,23 @@ static uint64_t target_ns_id(const struct mnts_replay_opts *opts)
 }
 
 /* Plans snap on the facts of this host, gathered into *host (the caller
- * frees it: while the executor runs, off its path).  Returns: 0 or -errno. */
+ * frees it, after the plan: while the executor runs, off its path); what
+ * needs no host facts first, while the live table is still being read on
+ * the other CPU.  Returns: 0 or -errno. */
 static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *popts, struct mnts_live_prefetch *live,
 		     struct mnts_host *host, struct mnts_error *err)
 {
-	int r = mnts_host_gather(host, snap, popts, live, err);
+	int r = mnts_plan_begin(plan, snap, popts, err);
 
-	return r < 0 ? r : mnts_plan_build(plan, snap, host, popts, err);
+	if (r < 0)
+		return r;
+	r = mnts_host_gather(host, snap, popts, live, err);
+	if (r < 0) {
+		mnts_plan_done(plan);
+		return r;
+	}
+	return mnts_plan_finish(plan, host, err);
 }
 
 /* A replay done, its executor waiting for the verdict (replay.h). */
