@@ -422,8 +422,7 @@ const struct mnts_live_mount *mnts_live_find_type(const struct mnts_live_table *
 	return best;
 }
 
-/* Whether a path lookup of its mountpoint ends on it (not covered). */
-static bool reachable(const struct mnts_live_mount *lm)
+bool mnts_live_reachable(const struct mnts_live_mount *lm)
 {
 	struct statx stx;
 
@@ -457,7 +456,7 @@ static void ask_statx(struct mnts_live_table *t, const struct mnts_snapshot *sna
 
 		if (lm->reach == MNTS_REACH_ASK && !lm->unbindable &&
 		    mnts_u64map_get(&devs, (uint64_t)lm->dev_major << 32 | lm->dev_minor) >= 0)
-			lm->reach = reachable(lm) ? MNTS_REACH_YES : MNTS_REACH_NO;
+			lm->reach = mnts_live_reachable(lm) ? MNTS_REACH_YES : MNTS_REACH_NO;
 	}
 	mnts_u64map_free(&devs);
 }

@@ -112,6 +112,9 @@ void mnts_host_done(struct mnts_host *h);
 void mnts_live_table_index(struct mnts_live_table *t);
 /* The device index alone, for a table whose entries know their reach. */
 void mnts_live_table_index_devs(struct mnts_live_table *t);
+/* Whether a path lookup of lm's mountpoint ends on it (not covered): a
+ * statx, a walk of the whole path. */
+bool mnts_live_reachable(const struct mnts_live_mount *lm);
 
 /* host_byid.c: the live table as the mounts the snapshot names by their
  * unique ids, one per superblock, when that is enough for every question

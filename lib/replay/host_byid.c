@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/capture/identity.h"
@@ -38,15 +37,14 @@
 struct sb_probe {
 	const struct mnts_mount *first, *shortest;
 	size_t common_len; /* of first->root: the common ancestor of the roots */
+	char *needed;	   /* what a live mount of it must hold (holds_needed()) */
 };
 
-/* Whether a lookup of lm's mountpoint ends on it (ids of the old kind). */
-static bool ends_on(const struct mnts_mount *lm)
+static void probes_free(struct sb_probe *v, size_t n)
 {
-	struct statx stx;
-
-	return statx(AT_FDCWD, lm->mountpoint, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
-	       (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == lm->mnt_id;
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].needed);
+	free(v);
 }
 
 /* The snapshot's superblocks, one probe each, into *ret; -EOPNOTSUPP when
@@ -110,6 +108,13 @@ static int collect(const struct mnts_snapshot *snap, const struct mnts_plan_opts
 		free(v);
 		return r;
 	}
+	/* what the planner will ask a live mount of it to hold: the whole
+	 * superblock for a block device (host_ident.c asks for "/"), else
+	 * the common ancestor of its roots (plan_sources.c) */
+	for (size_t i = 0; i < n; i++)
+		v[i].needed = v[i].first->dev_major != 0 && !mnts_fs_is_layered(v[i].first->fstype)
+				  ? xstrdup("/")
+				  : xstrndup(v[i].first->root, v[i].common_len);
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -127,20 +132,83 @@ static size_t worth_it_max(void)
 }
 
 /* Whether a live mount of probe p's superblock with root live_root holds
- * what the planner will ask for: the whole superblock for a block device
- * (host_ident.c asks for "/"), else the common ancestor of its roots
- * (plan_sources.c), first->root[0, common_len). */
+ * what the planner will ask for. */
 static bool holds_needed(const struct sb_probe *p, const char *live_root)
 {
-	const char *first = p->first->root;
-	size_t len = strlen(live_root);
+	return mnts_path_at_or_below(p->needed, live_root);
+}
 
-	if (p->first->dev_major != 0 && !mnts_fs_is_layered(p->first->fstype))
-		return streq(live_root, "/");
-	if (streq(live_root, "/"))
-		return true;
-	return len <= p->common_len && !strncmp(first, live_root, len) &&
-	       (len == p->common_len || first[len] == '/');
+/* The probes' mounts looked up by id into *t.  Returns: 0, or -ENOENT
+ * (*t left empty) when one of them will not do. */
+static int lookup(struct mnts_live_table *t, const struct sb_probe *probes, size_t n)
+{
+	_cleanup_free_ uint64_t *ids = NULL;
+	_cleanup_snapshot_ struct mnts_snapshot *pool = NULL;
+	struct mnts_error err = {0};
+	struct mnts_ns *ns;
+	long got;
+
+	/* a shortest root that cannot hold what is needed: no mount of the
+	 * snapshot will do, the live table may have one */
+	for (size_t i = 0; i < n; i++)
+		if (!holds_needed(&probes[i], probes[i].shortest->root)) {
+			mnts_debug(2,
+				   "live mounts: reading them all (no mount of %s holds the "
+				   "roots replayed from it)",
+				   probes[i].first->mountpoint);
+			return -ENOENT;
+		}
+	ids = xcalloc(n + 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = probes[i].shortest->id;
+	pool = mnts_snapshot_new();
+	ns = mnts_snapshot_add_ns(pool, "live");
+	got = mnts_statmount_ids_basic(ns, ids, n, &err);
+	if (got < 0)
+		mnts_debug(1, "live mounts by the snapshot's ids: %s", err.msg);
+	if (got < (long)n) {
+		mnts_debug(2, "live mounts: not every superblock is where the snapshot saw it; "
+			      "reading them all");
+		return -ENOENT;
+	}
+	t->v = xcalloc(n + 1, sizeof(*t->v));
+	for (size_t i = 0; i < n; i++) {
+		const struct mnts_mount *m = &ns->mounts[i];
+		const struct mnts_mount *want = probes[i].shortest;
+		struct mnts_live_mount *lm = &t->v[t->n++];
+
+		*lm = (struct mnts_live_mount){
+		    .id = m->mnt_id,
+		    .dev_major = m->dev_major,
+		    .dev_minor = m->dev_minor,
+		    /* the pool's strings: it stays with the table */
+		    .root = m->root,
+		    .target = m->mountpoint,
+		    .fstype = m->fstype,
+		    .source = m->source,
+		    .shared = m->shared_id != 0,
+		    .unbindable = m->unbindable,
+		    .reach = MNTS_REACH_YES,
+		};
+		/* the same superblock, as the planner will look for it,
+		 * cloneable, and where a lookup of its mountpoint gets */
+		if (m->dev_major != want->dev_major || m->dev_minor != want->dev_minor ||
+		    !streq(m->fstype, want->fstype) || m->unbindable ||
+		    !holds_needed(&probes[i], m->root) || !mnts_live_reachable(lm)) {
+			mnts_debug(
+			    2,
+			    "live mounts: mount %s is not as the snapshot saw it; reading them all",
+			    want->mountpoint);
+			free(t->v); /* its strings are the pool's */
+			*t = (struct mnts_live_table){0};
+			return -ENOENT;
+		}
+	}
+	t->pool = TAKE_PTR(pool);
+	t->read_by = "by the snapshot's mount ids";
+	mnts_live_table_index_devs(t);
+	mnts_debug(2, "live mounts: the %zu superblocks of the snapshot found by its mount ids", n);
+	return 0;
 }
 
 int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot *snap,
@@ -148,15 +216,10 @@ int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot 
 {
 	const char *force = getenv("MNTSNAP_LIVE_TABLE");
 	bool forced = force && streq(force, "ids");
-	_cleanup_free_ struct sb_probe *probes = NULL;
-	_cleanup_free_ uint64_t *ids = NULL;
+	struct sb_probe *probes = NULL;
 	_cleanup_free_ char *boot = NULL;
-	_cleanup_snapshot_ struct mnts_snapshot *pool = NULL;
-	struct mnts_error err = {0};
-	struct mnts_ns *ns;
 	size_t n = 0, max;
 	const char *why;
-	long got;
 	int r;
 
 	*t = (struct mnts_live_table){0};
@@ -187,64 +250,7 @@ int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot 
 			      "two types on one device)");
 	if (r < 0)
 		return r;
-	/* a shortest root that cannot hold what is needed: no mount of the
-	 * snapshot will do, the live table may have one */
-	for (size_t i = 0; i < n; i++)
-		if (!holds_needed(&probes[i], probes[i].shortest->root)) {
-			mnts_debug(2,
-				   "live mounts: reading them all (no mount of %s holds the "
-				   "roots replayed from it)",
-				   probes[i].first->mountpoint);
-			return -ENOENT;
-		}
-
-	ids = xcalloc(n + 1, sizeof(*ids));
-	for (size_t i = 0; i < n; i++)
-		ids[i] = probes[i].shortest->id;
-	pool = mnts_snapshot_new();
-	ns = mnts_snapshot_add_ns(pool, "live");
-	got = mnts_statmount_ids_basic(ns, ids, n, &err);
-	if (got < 0)
-		mnts_debug(1, "live mounts by the snapshot's ids: %s", err.msg);
-	if (got < (long)n) {
-		mnts_debug(2, "live mounts: not every superblock is where the snapshot saw it; "
-			      "reading them all");
-		return -ENOENT;
-	}
-	t->v = xcalloc(n + 1, sizeof(*t->v));
-	for (size_t i = 0; i < n; i++) {
-		const struct mnts_mount *m = &ns->mounts[i];
-		const struct mnts_mount *want = probes[i].shortest;
-
-		/* the same superblock, as the planner will look for it,
-		 * cloneable, and where a lookup of its mountpoint gets */
-		if (m->dev_major != want->dev_major || m->dev_minor != want->dev_minor ||
-		    !streq(m->fstype, want->fstype) || m->unbindable ||
-		    !holds_needed(&probes[i], m->root) || !ends_on(m)) {
-			mnts_debug(
-			    2,
-			    "live mounts: mount %s is not as the snapshot saw it; reading them all",
-			    want->mountpoint);
-			free(t->v); /* its strings are the pool's */
-			*t = (struct mnts_live_table){0};
-			return -ENOENT;
-		}
-		t->v[t->n++] = (struct mnts_live_mount){
-		    .id = m->mnt_id,
-		    .dev_major = m->dev_major,
-		    .dev_minor = m->dev_minor,
-		    /* the pool's strings: it stays with the table */
-		    .root = m->root,
-		    .target = m->mountpoint,
-		    .fstype = m->fstype,
-		    .source = m->source,
-		    .shared = m->shared_id != 0,
-		    .reach = MNTS_REACH_YES,
-		};
-	}
-	t->pool = TAKE_PTR(pool);
-	t->read_by = "by the snapshot's mount ids";
-	mnts_live_table_index_devs(t);
-	mnts_debug(2, "live mounts: the %zu superblocks of the snapshot found by its mount ids", n);
-	return 0;
+	r = lookup(t, probes, n);
+	probes_free(probes, n);
+	return r;
 }

@@ -113,3 +113,47 @@ EOF
 	assert_line "ids: mntsnap: live mounts (by the snapshot's mount ids): 2"
 	refute_line --regexp "^ids: mntsnap: live mounts \((statmount|mountinfo)\)"
 }
+
+@test "replay: a snapshot of more superblocks than a quarter of the live mounts reads the whole table" {
+	run in_private_ns '
+		L=$TMP/lay
+		mkdir -p "$L"
+		mount -t tmpfs lay "$L"
+		for i in $(seq 1 60); do
+			mkdir "$L/t$i"
+			mount -t tmpfs "t$i" "$L/t$i"
+		done
+		echo "live mounts $(wc -l </proc/self/mountinfo)"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+		"$MNTSNAP" -vv replay --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err"
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	live=$(awk "/^live mounts /{ print \$3 }" <<<"$output")
+	assert_line "mntsnap: live mounts: reading them all (more than $((live / 4)) superblocks, a quarter of the live mounts)"
+	refute_line --partial "found by its mount ids"
+}
+
+@test "replay: a superblock the snapshot has only narrow binds of is found in the whole live table" {
+	run in_private_ns '
+		L=$TMP/lay
+		mkdir -p "$L" "$TMP/src"
+		mount -t tmpfs lay "$L"
+		mount -t tmpfs src "$TMP/src"
+		mkdir "$TMP/src/s1" "$TMP/src/s2" "$L/b1" "$L/b2"
+		mount --bind "$TMP/src/s1" "$L/b1"
+		mount --bind "$TMP/src/s2" "$L/b2"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+		"$MNTSNAP" -vv replay --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err"
+		grep "live mounts" "$TMP/err"
+		"$MNTSNAP" capture --mount="$TMP/out/ns0" |
+			jq -r ".namespaces[0].mounts[] | select(.mountpoint == \"/b1\") | \"b1 dev \(.dev)\""
+		echo "src dev $(stat -c %Hd:%Ld "$TMP/src")"
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: reading them all (no mount of $BATS_TEST_TMPDIR/lay/b1 holds the roots replayed from it)"
+	refute_line --partial "found by its mount ids"
+	# cloned from the live superblock all the same
+	src_dev=$(awk "/^src dev /{ print \$3 }" <<<"$output")
+	assert_line "b1 dev $src_dev"
+}
