@@ -264,8 +264,8 @@ struct stat_job {
 	uint64_t mask;
 	struct mnts_mount *slots;
 	struct smbuf buf[2];
-	struct mnts_snapshot *pool[2]; /* the snapshot's; a helper's own */
-	const bool *stop;	       /* or NULL: set (atomic), the workers give up */
+	struct mnts_snapshot *pool[2];	/* the snapshot's; a helper's own */
+	struct mnts_statmount_ctl *ctl; /* or NULL */
 	/* per worker: the index of its failure (SIZE_MAX: none) and its
 	 * -errno, or 0 when the kernel reported no mountpoint */
 	size_t fail_at[2];
@@ -277,7 +277,7 @@ static bool stat_chunk(void *data, unsigned worker, size_t begin, size_t end)
 	struct stat_job *job = data;
 	struct smbuf *b = &job->buf[worker];
 
-	if (job->stop && __atomic_load_n(job->stop, __ATOMIC_RELAXED)) {
+	if (job->ctl && __atomic_load_n(&job->ctl->stop, __ATOMIC_RELAXED)) {
 		if (begin < job->fail_at[worker]) {
 			job->fail_at[worker] = begin;
 			job->fail_r[worker] = -ECANCELED;
@@ -298,6 +298,8 @@ static bool stat_chunk(void *data, unsigned worker, size_t begin, size_t end)
 		}
 		fill_mount(&job->slots[i], b->sm, job->pool[worker]);
 	}
+	if (job->ctl)
+		__atomic_fetch_add(&job->ctl->done, end - begin, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -399,11 +401,11 @@ static size_t count_mounts(int nsfd)
 }
 
 static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t mask,
-			const bool *stop, struct mnts_error *err)
+			struct mnts_statmount_ctl *ctl, struct mnts_error *err)
 {
 	_cleanup_free_ uint64_t *ids = NULL;
 	struct stat_job job = {
-	    .ns_id = ns_id, .mask = mask, .stop = stop, .fail_at = {SIZE_MAX, SIZE_MAX}};
+	    .ns_id = ns_id, .mask = mask, .ctl = ctl, .fail_at = {SIZE_MAX, SIZE_MAX}};
 	size_t hint = count_mounts(nsfd);
 	unsigned w;
 	size_t n = 0, at;
@@ -414,6 +416,9 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 	if (hint > LIST_BATCH && mnts_split_worth_it()) {
 		/* room to grow meanwhile; pages never touched cost nothing */
 		struct pipe_job p = {.job = &job, .cap = hint + hint / 8 + LIST_BATCH};
+
+		if (ctl)
+			__atomic_store_n(&ctl->total, hint, __ATOMIC_RELAXED);
 		struct mnts_helper h;
 		long got;
 
@@ -438,6 +443,8 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 			ns->cap_mounts = n;
 			job.ids = ids;
 			job.slots = ns->mounts;
+			if (ctl)
+				__atomic_store_n(&ctl->total, n, __ATOMIC_RELAXED);
 			mnts_split_run(n, STAT_CHUNK, stat_chunk, &job);
 		}
 	}
@@ -478,10 +485,10 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_
 	(STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT |     \
 	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE)
 
-int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, const bool *stop,
+int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_statmount_ctl *ctl,
 			    struct mnts_error *err)
 {
-	return statmount_ns(ns, ns_id, -1, BASIC_MASK, stop, err);
+	return statmount_ns(ns, ns_id, -1, BASIC_MASK, ctl, err);
 }
 
 long mnts_statmount_ids_basic(struct mnts_ns *ns, const uint64_t *ids, size_t n,

@@ -22,13 +22,20 @@ bool mnts_statmount_supported(void);
  * -errno. */
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_error *err);
 
+/* Another thread's say in a long mnts_statmount_ns_basic(), and how far it
+ * is (each field atomic). */
+struct mnts_statmount_ctl {
+	bool stop;    /* once set, the calls stop and -ECANCELED is returned */
+	size_t done;  /* mounts read so far */
+	size_t total; /* of how many (0: not listed yet) */
+};
+
 /* The same with only what replay needs of the caller's live mounts (ns_id 0:
  * the caller's namespace): ids, device, propagation, root, mountpoint, fstype
  * and source (a string copy: the executor then need not look each source up);
- * no options or idmaps, which the kernel formats at a cost.  stop (or NULL):
- * once set (atomically, by another thread), the calls stop and -ECANCELED
- * is returned. */
-int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, const bool *stop,
+ * no options or idmaps, which the kernel formats at a cost.  ctl may be
+ * NULL. */
+int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_statmount_ctl *ctl,
 			    struct mnts_error *err);
 
 /* The same for the mounts of the caller's namespace with unique ids ids[],

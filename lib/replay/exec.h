@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "lib/core/error.h"
+#include "lib/replay/livecheck.h"
 #include "lib/replay/plan.h"
 
 struct mnts_exec_env {
@@ -27,6 +28,9 @@ struct mnts_exec_env {
 	/* the seed namespace made beforehand (replay.h), or -1; the run
 	 * closes it */
 	int seed_ns;
+	/* the checks of the live mounts the plan assumed (livecheck.h), or
+	 * NULL when it assumed none */
+	const struct mnts_livecheck *livecheck;
 	/* The caller's say in the replay's lifetime (replay.c), each NULL
 	 * for "always go on": cancelled() is read before every step (true:
 	 * stop and undo); parent_alive() before a pin, which would outlive

@@ -508,6 +508,19 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	const struct mnts_plan_sb *sb = &x->plan->sbs[s->obj];
 	int fd, r;
 
+	if (sb->assumed_id) {
+		/* assumed where the snapshot saw it: cloned once confirmed */
+		r = x->env->livecheck
+			? mnts_livecheck_wait(x->env->livecheck, s->obj, x->env->cancelled)
+			: -ESTALE;
+		if (r == -EINTR)
+			return mnts_err(err, EINTR, "interrupted");
+		if (r < 0)
+			return mnts_err(
+			    err, ESTALE,
+			    "'%s': no longer the mount of superblock %u:%u the snapshot saw there",
+			    sb->path, sb->dev_major, sb->dev_minor);
+	}
 	if (s->aux >= 0) {
 		/* a live mount in another namespace: cloned there */
 		fd = open_ns_id(sb->ns_id, err);
@@ -553,6 +566,10 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	if (fd >= 0)
 		warn_sources(x, s->obj, s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
 			     s->src >= 0 ? s->rel : sb->path);
+	else if (sb->assumed_id && x->env->livecheck)
+		/* unbindable now, or gone since the check: the whole live
+		 * table may have another mount of it */
+		mnts_livecheck_fail(x->env->livecheck);
 	if (s->aux >= 0)
 		fd = leave_foreign(x, fd, err);
 	if (fd < 0)

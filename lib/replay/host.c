@@ -1,8 +1,10 @@
 /* host.c - the host facts a replay plan needs (see host.h) */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -177,10 +179,10 @@ static int read_mountinfo(struct mnts_live_table *t, struct mnts_error *err)
 	return 0;
 }
 
-/* Whether *stop (or NULL) was set by another thread. */
-static bool stopped(const bool *stop)
+/* Whether ctl (or NULL) was told to stop by another thread. */
+static bool stopped(struct mnts_statmount_ctl *ctl)
 {
-	return stop && __atomic_load_n(stop, __ATOMIC_RELAXED);
+	return ctl && __atomic_load_n(&ctl->stop, __ATOMIC_RELAXED);
 }
 
 /* The same table from listmount+statmount, shared by two CPUs, without the
@@ -190,7 +192,7 @@ static bool stopped(const bool *stop)
  * once *stop is set, or -errno when the kernel cannot list this namespace
  * from here (too old, a root below the namespace's): the caller reads
  * mountinfo. */
-static int read_statmount(struct mnts_live_table *t, const bool *stop)
+static int read_statmount(struct mnts_live_table *t, struct mnts_statmount_ctl *ctl)
 {
 	struct mnts_error ignored = {0}; /* only logged: mountinfo is read instead */
 	struct mnts_u64map old_id = {0};
@@ -202,8 +204,8 @@ static int read_statmount(struct mnts_live_table *t, const bool *stop)
 	/* the table's from the start: whatever happens, its owner frees it */
 	t->pool = mnts_snapshot_new();
 	ns = mnts_snapshot_add_ns(t->pool, "live");
-	r = mnts_statmount_ns_basic(ns, 0, stop, &ignored);
-	if (r == -ECANCELED || stopped(stop))
+	r = mnts_statmount_ns_basic(ns, 0, ctl, &ignored);
+	if (r == -ECANCELED || stopped(ctl))
 		return -ECANCELED;
 	if (r < 0) {
 		mnts_debug(1, "live mounts by statmount: %s; reading mountinfo", ignored.msg);
@@ -271,12 +273,13 @@ static void debug_table(const struct mnts_live_table *t)
 
 /* Every live mount of the caller's namespace.  Returns: 0, or -ECANCELED
  * when *stop was set meanwhile (what was read is left to free), or -errno. */
-static int read_live_table(struct mnts_live_table *t, const bool *stop, struct mnts_error *err)
+static int read_live_table(struct mnts_live_table *t, struct mnts_statmount_ctl *ctl,
+			   struct mnts_error *err)
 {
 	/* for tests: the fallback, to compare the two (see the man page) */
 	const char *force = getenv("MNTSNAP_LIVE_TABLE");
 	bool by_statmount = !(force && streq(force, "mountinfo"));
-	int r = by_statmount ? read_statmount(t, stop) : -1;
+	int r = by_statmount ? read_statmount(t, ctl) : -1;
 
 	if (r == -ECANCELED)
 		return r;
@@ -287,7 +290,7 @@ static int read_live_table(struct mnts_live_table *t, const bool *stop, struct m
 		if (r < 0)
 			return r;
 	}
-	if (stopped(stop))
+	if (stopped(ctl))
 		return -ECANCELED;
 	mnts_live_table_index(t);
 	t->read_by = by_statmount ? "statmount" : "mountinfo";
@@ -300,7 +303,10 @@ static int read_live_table(struct mnts_live_table *t, const bool *stop, struct m
  * second CPU sat idle once the seed namespace was made. */
 struct mnts_live_prefetch {
 	struct mnts_helper thread;
-	bool stop; /* (atomic) not wanted any more: the thread gives up */
+	/* stop: not wanted any more, the thread gives up; and its progress */
+	struct mnts_statmount_ctl ctl;
+	struct timespec started;
+	bool finished; /* (atomic) */
 	bool taken;
 	int r;
 	struct mnts_live_table table;
@@ -311,7 +317,8 @@ static void prefetch_live(void *data)
 {
 	struct mnts_live_prefetch *p = data;
 
-	p->r = read_live_table(&p->table, &p->stop, &p->err);
+	p->r = read_live_table(&p->table, &p->ctl, &p->err);
+	__atomic_store_n(&p->finished, true, __ATOMIC_RELEASE);
 }
 
 struct mnts_live_prefetch *mnts_live_prefetch_start(void)
@@ -321,8 +328,35 @@ struct mnts_live_prefetch *mnts_live_prefetch_start(void)
 	if (!mnts_split_worth_it())
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
 	mnts_helper_start(&p->thread, prefetch_live, p);
 	return p;
+}
+
+/* How many more milliseconds the table will take, from the thread's pace so
+ * far: its statmount calls, and a fifth as long again to index them (a
+ * plain guess when it has read nothing yet); 0 once read. */
+static double prefetch_wait_ms(struct mnts_live_prefetch *p)
+{
+	size_t done, total;
+	struct timespec now;
+	double elapsed;
+
+	if (!p || p->taken)
+		return HUGE_VAL;
+	if (__atomic_load_n(&p->finished, __ATOMIC_ACQUIRE))
+		return 0;
+	done = __atomic_load_n(&p->ctl.done, __ATOMIC_RELAXED);
+	total = __atomic_load_n(&p->ctl.total, __ATOMIC_RELAXED);
+	if (!done || !total)
+		return HUGE_VAL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed = (double)(now.tv_sec - p->started.tv_sec) * 1e3 +
+		  (double)(now.tv_nsec - p->started.tv_nsec) / 1e6;
+	if (done > total)
+		done = total;
+	return elapsed * (double)(total - done) / (double)done +
+	       0.2 * elapsed * (double)total / (double)done;
 }
 
 /* Moves the table read into *t, or returns the error met; a second call
@@ -352,7 +386,7 @@ static void prefetch_drop(struct mnts_live_prefetch *p, struct mnts_live_table *
 {
 	if (!p)
 		return;
-	__atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->ctl.stop, true, __ATOMIC_RELAXED);
 	mnts_helper_join(&p->thread);
 	*dropped = p->table;
 	p->table = (struct mnts_live_table){0};
@@ -370,7 +404,7 @@ void mnts_live_prefetch_free(struct mnts_live_prefetch *p)
 
 void mnts_live_table_done(struct mnts_live_table *t)
 {
-	for (size_t i = 0; i < t->n && !t->pool; i++) {
+	for (size_t i = 0; i < t->n && !t->pool && !t->assumed; i++) {
 		free(t->v[i].root);
 		free(t->v[i].target);
 		free(t->v[i].fstype);
@@ -707,7 +741,7 @@ int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 	int r;
 
 	*h = (struct mnts_host){0};
-	r = mnts_live_read_by_ids(&h->live, snap, opts);
+	r = mnts_live_read_by_ids(&h->live, snap, opts, prefetch_wait_ms(live));
 	if (r == 0)
 		prefetch_drop(live, &h->dropped);
 	else

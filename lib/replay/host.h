@@ -42,6 +42,9 @@ struct mnts_live_mount {
 	 * (MNTS_REACH_ASK: the table cannot tell; mnts_host_gather() asks
 	 * statx for the superblocks of the snapshot) */
 	enum mnts_reach_state reach;
+	/* in an assumed table: the snapshot's unique id of the mount, which
+	 * livecheck.c finds in sight at target before it is cloned; else 0 */
+	uint64_t assumed_id;
 };
 
 struct mnts_live_table {
@@ -54,6 +57,9 @@ struct mnts_live_table {
 	/* when set, the strings are in it (read by statmount), else each
 	 * is malloc'd */
 	struct mnts_snapshot *pool;
+	/* the entries are the snapshot's own mounts, their strings the
+	 * snapshot's (not freed), each checked while the plan runs */
+	bool assumed;
 	const char *read_by; /* how it was read, for -vvv */
 };
 
@@ -118,12 +124,17 @@ bool mnts_live_reachable(const struct mnts_live_mount *lm);
 
 /* host_byid.c: the live table as the mounts the snapshot names by their
  * unique ids, one per superblock, when that is enough for every question
- * the planner will ask of the table, and cheaper than reading it whole.
- * MNTSNAP_LIVE_TABLE=ids tries it whatever the cost; =statmount or
- * =mountinfo never.  Returns: 0 (*t filled and indexed), or -errno with *t
- * left empty: the caller reads the whole table. */
+ * the planner will ask of the table, and cheaper than reading it whole:
+ * looked up by id when few, else (opts->assume_live, a snapshot of the
+ * caller's namespace) assumed as the snapshot saw them, and checked while
+ * the plan runs (livecheck.h), when the whole table is table_wait_ms away
+ * (HUGE_VAL: not being read), longer than the checks would slow the
+ * executor down.  MNTSNAP_LIVE_TABLE=ids looks them up
+ * whatever the cost, =assume assumes them whenever it may; =statmount or
+ * =mountinfo neither.  Returns: 0 (*t filled and indexed), or -errno with
+ * *t left empty: the caller reads the whole table. */
 int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot *snap,
-			  const struct mnts_plan_opts *opts);
+			  const struct mnts_plan_opts *opts, double table_wait_ms);
 void mnts_live_table_done(struct mnts_live_table *t);
 
 /* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with

@@ -94,6 +94,9 @@ struct mnts_plan_opts {
 	 * -m), looked at first for live mounts elsewhere (0: none) */
 	bool dry_run;
 	uint64_t target_ns_id;
+	/* the live table may be assumed from the snapshot (host.h): only for
+	 * a run whose executor checks it (livecheck.h) */
+	bool assume_live;
 };
 
 /* A mapping the plan applies: the mounts the snapshot has at (or from)
@@ -136,6 +139,10 @@ struct mnts_plan_sb {
 	 * no warning to give (worked out here, where the mounts are hot in
 	 * the cache: a tenth of the executor's own time at 50,000 mounts) */
 	bool live_sources_same;
+	/* LIVE from an assumed table (host.h): the unique id the mount at
+	 * path must have; the executor waits for livecheck.c to confirm it
+	 * before cloning.  0: the table was read */
+	uint64_t assumed_id;
 	/* the device number a LIVE source must have here: dev_major:minor,
 	 * unless the superblock was found by identity (host_ident.c) */
 	uint32_t here_major, here_minor;

@@ -243,6 +243,7 @@ static void use_live(struct mnts_plan_sb *sb, const struct mnts_live_mount *lm)
 	sb->root = lm->root;
 	sb->live_source = lm->source;
 	sb->live_strings = true;
+	sb->assumed_id = lm->assumed_id;
 }
 
 /* Where superblock sb comes from when no --external names it: features.c

@@ -19,6 +19,7 @@
 #include "lib/core/log.h"
 #include "lib/core/split.h"
 #include "lib/replay/host.h"
+#include "lib/replay/livecheck.h"
 #include "lib/replay/plan.h"
 #include "lib/replay/plan_json.h"
 #include "lib/replay/preflight.h"
@@ -393,14 +394,19 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
 
 /* Forks the executor, and frees plan (the executor runs its own copy).
  * Returns: 0 with *ret_txn waiting for the verdict, or -errno with
- * everything undone. */
+ * everything undone; *ret_assumed_wrong tells a failure because a live
+ * mount the plan assumed is not as the snapshot saw it (livecheck.h). */
 static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct mnts_exec_env *env,
-		   char *dir_created, struct mnts_replay_txn **ret_txn, struct mnts_error *err)
+		   char *dir_created, struct mnts_replay_txn **ret_txn, bool *ret_assumed_wrong,
+		   struct mnts_error *err)
 {
 	struct mnts_replay_txn *t = xcalloc(1, sizeof(*t));
+	struct mnts_livecheck *lc = NULL;
+	struct mnts_exec_env e = *env;
 	int sv[2], r;
 	pid_t pid;
 
+	*ret_assumed_wrong = false;
 	t->sock = -1;
 	t->new_dir_fd = -1;
 	t->dir_created = dir_created;
@@ -419,6 +425,10 @@ static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct 
 			free(userns_pin);
 		}
 	}
+	r = mnts_livecheck_new(plan, &lc, err);
+	if (r < 0)
+		goto fail;
+	e.livecheck = lc;
 	interrupted = 0;
 	caller_pid = getpid();
 	catch_signals(on_caller_signal, SA_RESTART, t->old_sa);
@@ -436,8 +446,9 @@ static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct 
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		run_child(plan, env, sv[1]);
+		run_child(plan, &e, sv[1]);
 	}
+	mnts_livecheck_start(lc);
 	close(sv[1]);
 	t->sock = sv[0];
 	t->pid = pid;
@@ -457,18 +468,54 @@ static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct 
 	malloc_trim(0);
 	r = executor_report(t, err);
 	if (r == RESULT_READY) {
+		/* every assumed mount was confirmed before it was cloned */
+		mnts_livecheck_free(lc);
 		*ret_txn = t;
 		return 0;
 	}
 	if (r >= 0) /* DONE without READY: cannot happen */
 		r = mnts_err(err, EPROTO, "replay executor: no report of the replay");
+	*ret_assumed_wrong = r < 0 && !interrupted && mnts_livecheck_failed(lc);
 fail:
+	mnts_livecheck_free(lc);
 	if (plan)
 		mnts_plan_done(plan);
 	if (t->dir_created)
 		rmdir(t->dir_created);
 	txn_free(t, false);
 	return r;
+}
+
+/* The warnings of a first plan that assumed a live mount wrongly: the
+ * second plan says the same again (sorted for it, looked up by bsearch:
+ * there may be one per mount). */
+struct said {
+	struct mnts_strv v;
+	bool again;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void said_again(struct said *said)
+{
+	said->again = true;
+	if (said->v.n)
+		qsort(said->v.v, said->v.n, sizeof(*said->v.v), cmp_str);
+}
+
+/* A warning, unless the first plan said it already. */
+static void warn_once(struct said *said, const char *msg)
+{
+	if (said->again) {
+		if (said->v.n && bsearch(&msg, said->v.v, said->v.n, sizeof(*said->v.v), cmp_str))
+			return;
+	} else {
+		mnts_strv_push(&said->v, msg);
+	}
+	mnts_warn("%s", msg);
 }
 
 /* replay -n --json: the warnings, for the document */
@@ -513,7 +560,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 {
 	struct mnts_replay_txn *txn = NULL;
 	struct mnts_findings problems = {0};
-	const struct mnts_plan_opts popts = {
+	struct mnts_plan_opts popts = {
 	    .target =
 		opts->target == MNTS_REPLAY_NEW ? MNTS_PLAN_TARGET_NEW : MNTS_PLAN_TARGET_EXISTING,
 	    .new_dir = opts->new_dir,
@@ -530,7 +577,10 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    .problems = &problems,
 	    .dry_run = opts->dry_run,
 	    .target_ns_id = target_ns_id(opts),
+	    /* a dry run has no executor to check them */
+	    .assume_live = !opts->dry_run,
 	};
+	struct said said = {0};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
 	struct mnts_host host = {0};
@@ -541,7 +591,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 				    .root_dir = opts->root_dir,
 				    .userns_fd = -1,
 				    .seed_ns = -1};
-	bool planned;
+	bool planned, assumed_wrong;
 	int r;
 
 	/* warnings said while planning go into the JSON too */
@@ -559,11 +609,12 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		planned = false;
 		goto out;
 	}
+again:
 	r = plan_here(&plan, snap, &popts, opts->live, &host, err);
 	mount_max = host.mount_max;
 	planned = r >= 0;
 	for (size_t i = 0; planned && i < plan.warnings.n; i++)
-		mnts_warn("%s", plan.warnings.v[i]);
+		warn_once(&said, plan.warnings.v[i]);
 	/* a plan refused for its mounts is checked on: every problem at once;
 	 * any other error (a bad option, the host unreadable) stops here */
 	if (!planned && !problems.n)
@@ -574,8 +625,12 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	r = 0;
 	for (size_t i = 0; i < pf.problems.n; i++)
 		mnts_findings_add(&problems, pf.problems.v[i].item, "%s", pf.problems.v[i].text);
-	for (size_t i = 0; i < pf.warnings.n; i++)
-		mnts_warn("%s: %s", pf.warnings.v[i].item, pf.warnings.v[i].text);
+	for (size_t i = 0; i < pf.warnings.n; i++) {
+		_cleanup_free_ char *msg =
+		    xasprintf("%s: %s", pf.warnings.v[i].item, pf.warnings.v[i].text);
+
+		warn_once(&said, msg);
+	}
 	if (opts->dry_run && opts->plan_json) {
 		struct mnts_error jerr = {0};
 
@@ -596,7 +651,8 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		goto out;
 
 	env.fail_at_step = opts->fail_at_step;
-	env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (env.orig_ns < 0)
+		env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (env.orig_ns < 0) {
 		r = mnts_err(err, errno, "open '/proc/self/ns/mnt'");
 		goto out;
@@ -610,9 +666,21 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	env.target_ns = pf.target_ns;
 	env.new_dir_fd = pf.new_dir_fd;
 	env.new_dir = pf.new_dir_abs;
-	env.seed_ns = seed_take(opts->seed);
-	r = execute(&plan, &host, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn, err);
+	if (env.seed_ns < 0)
+		env.seed_ns = seed_take(opts->seed);
+	r = execute(&plan, &host, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn,
+		    &assumed_wrong, err);
 	planned = false; /* freed by execute() */
+	if (assumed_wrong && popts.assume_live) {
+		/* undone: planned again on the whole live table (once) */
+		mnts_debug(2, "live mounts: %s; reading them all", err->msg);
+		*err = (struct mnts_error){0};
+		popts.assume_live = false;
+		said_again(&said);
+		mnts_host_done(&host);
+		mnts_preflight_done(&pf);
+		goto again;
+	}
 	if (r >= 0) {
 		if (ret_txn)
 			*ret_txn = txn;
@@ -626,6 +694,7 @@ out:
 		problems = (struct mnts_findings){0};
 	}
 	mnts_findings_clear(&problems);
+	mnts_strv_clear(&said.v);
 	mnts_warn_hook = NULL;
 	mnts_strv_clear(&warnings);
 	if (env.orig_ns >= 0)

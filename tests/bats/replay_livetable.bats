@@ -115,6 +115,7 @@ EOF
 }
 
 @test "replay: a snapshot of more superblocks than a quarter of the live mounts reads the whole table" {
+	# a dry run: a real one may assume them instead (the tests below)
 	run in_private_ns '
 		L=$TMP/lay
 		mkdir -p "$L"
@@ -125,13 +126,14 @@ EOF
 		done
 		echo "live mounts $(wc -l </proc/self/mountinfo)"
 		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
-		"$MNTSNAP" -vv replay --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err"
+		"$MNTSNAP" -vv replay -n --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" >/dev/null
 		grep "live mounts" "$TMP/err"
 	'
 	assert_success
 	live=$(awk "/^live mounts /{ print \$3 }" <<<"$output")
 	assert_line "mntsnap: live mounts: reading them all (more than $((live / 4)) superblocks, a quarter of the live mounts)"
 	refute_line --partial "found by its mount ids"
+	refute_line --partial "assumed"
 }
 
 @test "replay: a superblock the snapshot has only narrow binds of is found in the whole live table" {
@@ -156,4 +158,98 @@ EOF
 	# cloned from the live superblock all the same
 	src_dev=$(awk "/^src dev /{ print \$3 }" <<<"$output")
 	assert_line "b1 dev $src_dev"
+}
+
+# The layout of the tests of assumed live mounts: 30 tmpfs m1..m30 under
+# $TMP/lay, each holding a file named after it, m1 also bound at
+# $TMP/elsewhere (outside the snapshot); the snapshot of $TMP/lay in
+# $TMP/snap.json.  MNTSNAP_LIVE_TABLE=assume: replay assumes the mounts are
+# where the snapshot saw them, whatever the timing says (host_byid.c).
+assumed_layout=$(
+	cat <<'EOF'
+L=$TMP/lay
+mkdir -p "$L" "$TMP/elsewhere"
+mount -t tmpfs lay "$L"
+for i in $(seq 1 30); do
+	mkdir "$L/m$i"
+	mount -t tmpfs "m$i" "$L/m$i"
+	touch "$L/m$i/file-m$i"
+done
+mount --bind "$L/m1" "$TMP/elsewhere"
+"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+# replay_assumed DIR: replays into new namespaces pinned in DIR, -vv on
+# stderr in $TMP/err; "same" when the replay is the snapshot; the root and
+# device of the replayed /m1, and those of the live m1 (its superblock)
+replay_assumed() {
+	MNTSNAP_LIVE_TABLE=assume "$MNTSNAP" -vv replay --mkdir --new="$1" "$TMP/snap.json" 2>>"$TMP/err"
+	"$MNTSNAP" capture --mount="$1/ns0" -o "$TMP/after.json"
+	"$MNTSNAP" diff "$TMP/snap.json" "$TMP/after.json" >/dev/null && echo same
+	jq -r ".namespaces[0].mounts[] | select(.mountpoint == \"/m1\") | \"m1 root \(.root) dev \(.dev)\"" "$TMP/after.json"
+	echo "live m1 dev $(stat -c %Hd:%Ld "$TMP/elsewhere")"
+}
+EOF
+)
+
+@test "replay: the live mounts of a snapshot of the caller's namespace are assumed, each checked before it is cloned" {
+	run in_private_ns "$assumed_layout"'
+		replay_assumed "$TMP/out"
+		grep "live mounts" "$TMP/err"
+		echo "live m7 dev $(stat -c %Hd:%Ld "$L/m7")"
+		"$MNTSNAP" capture --mount="$TMP/out/ns0" |
+			jq -r ".namespaces[0].mounts[] | select(.mountpoint == \"/m7\") | \"m7 dev \(.dev)\""
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: the 31 superblocks of the snapshot assumed where it saw them, each checked while replaying"
+	assert_line "same"
+	# cloned from the live superblock, not made anew
+	m1_dev=$(awk "/^live m1 dev /{ print \$4 }" <<<"$output")
+	assert_line "m1 root / dev $m1_dev"
+	m7_dev=$(awk "/^live m7 dev /{ print \$4 }" <<<"$output")
+	assert_line "m7 dev $m7_dev"
+}
+
+@test "replay: a live mount assumed but changed since the capture makes replay plan again on the whole table" {
+	# m1 covered by a bind of its own subdirectory: the same superblock
+	# (the executor's check of the device passes), another root
+	run in_private_ns "$assumed_layout"'
+		mkdir "$L/m1/sub"
+		touch "$L/m1/sub/wrong"
+		mount --bind "$L/m1/sub" "$L/m1"
+		replay_assumed "$TMP/out"
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: the 31 superblocks of the snapshot assumed where it saw them, each checked while replaying"
+	assert_line --regexp "^mntsnap: live mounts: .*'$BATS_TEST_TMPDIR/lay/m1': no longer the mount of superblock [0-9]+:[0-9]+ the snapshot saw there; reading them all$"
+	# from the whole table: cloned from $TMP/elsewhere, the whole of m1
+	assert_line "same"
+	m1_dev=$(awk "/^live m1 dev /{ print \$4 }" <<<"$output")
+	assert_line "m1 root / dev $m1_dev"
+}
+
+@test "replay: a live mount assumed but gone since the capture makes replay plan again on the whole table" {
+	run in_private_ns "$assumed_layout"'
+		umount "$L/m1"
+		replay_assumed "$TMP/out"
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	assert_line --regexp "^mntsnap: live mounts: .*'$BATS_TEST_TMPDIR/lay/m1': no longer the mount of superblock [0-9]+:[0-9]+ the snapshot saw there; reading them all$"
+	assert_line "same"
+	m1_dev=$(awk "/^live m1 dev /{ print \$4 }" <<<"$output")
+	assert_line "m1 root / dev $m1_dev"
+}
+
+@test "replay: a snapshot with a mount over another is not assumed, and a dry run never assumes" {
+	run in_private_ns "$assumed_layout"'
+		mount -t tmpfs over "$L/m2"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+		replay_assumed "$TMP/out"
+		MNTSNAP_LIVE_TABLE=assume "$MNTSNAP" -vv replay -n --mkdir --new="$TMP/out2" "$TMP/snap.json" 2>>"$TMP/err" >/dev/null
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: reading them all (a mount of it covers another)"
+	assert_line "same"
+	refute_line --partial "assumed where"
 }
