@@ -284,7 +284,10 @@ int cmd_replay(int argc, char **argv)
 
 	/* made while the snapshot is read and planned */
 	a.opts.seed = mnts_replay_seed_start(&a.opts);
-	a.opts.live = mnts_live_prefetch_start();
+	/* the second CPU reads the live table, or half the snapshot: both
+	 * at once took turns on it (see bench/README.md) */
+	a.opts.live = mnts_live_prefetch_start(a.snapshot);
+	mnts_snapshot_parse_may_split(!a.opts.live);
 	r = mnts_side_read(a.snapshot, &snap, &err);
 	if (r >= 0 && a.opts.userns && streq(a.opts.userns, "none"))
 		warn_userns_none(snap);

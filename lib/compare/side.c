@@ -108,6 +108,8 @@ static void *file_load_thread(void *data)
 {
 	struct file_load *l = data;
 
+	/* one CPU each with what the caller reads meanwhile */
+	mnts_snapshot_parse_may_split(false);
 	l->r = mnts_side_read(l->path, &l->snap, &l->err);
 	return NULL;
 }
@@ -144,7 +146,9 @@ static int open_files(const char *path_a, const char *path_b, struct mnts_snapsh
 		r = mnts_side_read(path_a, ret_a, err);
 		return r < 0 ? r : mnts_side_read(path_b, ret_b, err);
 	}
+	mnts_snapshot_parse_may_split(false);
 	r = mnts_side_read(path_a, &a, err);
+	mnts_snapshot_parse_may_split(true);
 	r = join_load(r, thread, &lb, ret_b, err);
 	if (r < 0)
 		return r;

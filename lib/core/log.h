@@ -16,5 +16,8 @@ extern void (*mnts_warn_hook)(const char *msg);
 
 /* "mntsnap: <command>: warning: ...", unless -q. */
 void mnts_warn(const char *fmt, ...) _printf_(1, 2);
+/* While on, a warning said before is not said again (replay planning
+ * again what it planned once says the same things); off forgets them. */
+void mnts_warn_once(bool on);
 /* "mntsnap: ...", only with -v (level 1) or -vv (level 2). */
 void mnts_debug(int level, const char *fmt, ...) _printf_(2, 3);

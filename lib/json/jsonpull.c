@@ -60,6 +60,37 @@ void mnts_jp_init(struct mnts_jp *jp, const char *buf, size_t size)
 	jp->state = S_VALUE;
 }
 
+void mnts_jp_init_inside(struct mnts_jp *jp, const char *buf, size_t size, size_t pos,
+			 unsigned depth, uint64_t in_object)
+{
+	mnts_jp_init(jp, buf, size);
+	for (unsigned i = 0; i < depth && i < 64; i++)
+		if (in_object >> i & 1)
+			jp->in_object[i / 8] |= (uint8_t)(1u << (i % 8));
+	jp->depth = depth < MNTS_JP_MAX_DEPTH ? depth : MNTS_JP_MAX_DEPTH;
+	jp->pos = pos < size ? pos : size;
+	jp->state = S_VALUE;
+}
+
+void mnts_jp_resume_at(struct mnts_jp *jp, size_t pos, unsigned depth)
+{
+	if (depth < jp->depth)
+		jp->depth = depth;
+	jp->state = jp->depth ? S_COMMA_OR_CLOSE : S_END;
+	jp->pos = pos;
+}
+
+uint64_t mnts_jp_containers(const struct mnts_jp *jp, unsigned *depth)
+{
+	uint64_t bits = 0;
+
+	for (unsigned i = 0; i < jp->depth && i < 64; i++)
+		if (jp->in_object[i / 8] >> (i % 8) & 1)
+			bits |= (uint64_t)1 << i;
+	*depth = jp->depth;
+	return bits;
+}
+
 void mnts_jp_done(struct mnts_jp *jp)
 {
 	free(jp->scratch);

@@ -71,6 +71,21 @@ struct mnts_jp {
 void mnts_jp_init(struct mnts_jp *jp, const char *buf, size_t size);
 void mnts_jp_done(struct mnts_jp *jp);
 
+/* For reading part of a document on another thread: as mnts_jp_init(),
+ * but as if depth containers were open (bit i of in_object, from the
+ * outermost: the i-th is an object; the innermost must be an array) and a
+ * value of the innermost came at pos, just after a ','.  The tokens end
+ * with that array's MNTS_JP_ARRAY_END; the caller stops there. */
+void mnts_jp_init_inside(struct mnts_jp *jp, const char *buf, size_t size, size_t pos,
+			 unsigned depth, uint64_t in_object);
+/* Another tokenizer (mnts_jp_init_inside()) read on up to a close that
+ * ends at pos and leaves depth of jp's containers open: carry on after it,
+ * as if jp had read it. */
+void mnts_jp_resume_at(struct mnts_jp *jp, size_t pos, unsigned depth);
+/* The open containers as mnts_jp_init_inside() takes them: *depth, and
+ * the returned bits (only the first 64 levels). */
+uint64_t mnts_jp_containers(const struct mnts_jp *jp, unsigned *depth);
+
 /* Reads the next token into *t.  Returns t->kind. */
 enum mnts_jp_kind mnts_jp_next(struct mnts_jp *jp, struct mnts_jp_token *t);
 

@@ -23,6 +23,12 @@ int mnts_snapshot_write(const struct mnts_snapshot *snap, const char *path, bool
 int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 			struct mnts_snapshot **ret, struct mnts_error *err);
 
+/* Whether parsing on this thread may read a large file's mounts on a
+ * second CPU too (the default; snapjson_read_split.c).  A caller that
+ * reads two files at once, one per CPU, says no on both threads: a third
+ * thread would only take turns with them. */
+void mnts_snapshot_parse_may_split(bool may);
+
 /* The largest snapshot read (spec/FORMAT.md §9): 1 GiB, ten times a file
  * of the most mounts a namespace can hold (fs.mount-max, 100,000) at the
  * longest paths seen in practice. */

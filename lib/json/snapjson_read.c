@@ -119,7 +119,7 @@ static int read_root_type(struct reader *rd, struct mnts_mount *m)
 
 /* One element of "mounts", its first token read.  A bad dev is reported
  * once the object is read, to name the mount by its id. */
-static int read_mount(struct reader *rd, void *data, ssize_t idx)
+int rd_mount(struct reader *rd, void *data, ssize_t idx)
 {
 	struct mnts_ns *ns = data;
 	struct mnts_mount *m = mnts_ns_add_mount(ns);
@@ -215,6 +215,17 @@ static int read_mount(struct reader *rd, void *data, ssize_t idx)
 		return rd_fail(rd, bad_dev, "dev '%s': expected MAJOR:MINOR", dev);
 	rd->mount = -1;
 	return 0;
+}
+
+/* A mount of namespace data; from the offset where a split of the file
+ * started (snapjson_read_split.c) on, the helper's mounts when it read
+ * them, and then the rest of the array is read (returns 1). */
+static int read_mount_or_rest(struct reader *rd, void *data, ssize_t idx)
+{
+	if (rd->split && rd->tok.off >= rd_split_offset(rd->split) &&
+	    rd_split_take(rd->split, rd, data))
+		return 1;
+	return rd_mount(rd, data, idx);
 }
 
 static const struct key pin_keys[] = {KEY("ns"), KEY("path")};
@@ -370,7 +381,7 @@ static int read_ns(struct reader *rd, void *data, ssize_t idx)
 			r = rd_u64(rd, key, false, &ns->root_mount);
 			break;
 		case N_MOUNTS:
-			r = rd_array(rd, key, read_mount, ns);
+			r = rd_array(rd, key, read_mount_or_rest, ns);
 			break;
 		case N_NSFS_PATHS:
 			r = rd_array(rd, key, read_pin, ns);
@@ -603,8 +614,10 @@ int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 	if (r >= 0) {
 		mnts_jp_done(&rd.jp);
 		mnts_jp_init(&rd.jp, text, size);
+		rd.split = rd_split_start(text, size, &rd);
 		r = read_top(&rd);
 	}
+	rd_split_free(rd.split); /* before rd_drain(): it takes a while */
 	if (r < 0)
 		r = rd_drain(&rd, r);
 	mnts_jp_done(&rd.jp);

@@ -263,8 +263,8 @@ static int array_elems(struct reader *rd, int (*one_elem)(struct reader *rd, voi
 		if (kind == MNTS_JP_ARRAY_END)
 			return 0;
 		r = one_elem(rd, data, i);
-		if (r < 0)
-			return r;
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
 }
 

@@ -49,6 +49,7 @@ struct reader {
 	bool ns_labelled;
 	char **words; /* rd_strv()'s elements until the array ends */
 	size_t cap_words;
+	struct rd_split *split; /* or NULL: snapjson_read_split.c */
 };
 
 /* s[0..len-1] fit for a one-line message: control characters replaced,
@@ -90,9 +91,36 @@ int rd_bool(struct reader *rd, const char *key, bool *out);
 /* An array of strings into sv (empty), its vector allocated once. */
 int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv);
 /* An array whose elements are read by one_elem(rd, data, index) after
- * their first token. */
+ * their first token; it returns 0, -errno, or 1 when it read the rest of
+ * the array, its ']' included. */
 int rd_array(struct reader *rd, const char *key,
 	     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data);
 /* The same, or null.  Returns: 1 after an array, 0 at null, or -errno. */
 int rd_array_or_null(struct reader *rd, const char *key,
 		     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data);
+
+/* One element of a namespace's mounts (snapjson_read.c), after its first
+ * token; data is the namespace. */
+int rd_mount(struct reader *rd, void *data, ssize_t idx);
+
+/* snapjson_read_split.c: a large file's mounts read on two CPUs.  Started
+ * once the format is known (rd: the reader that will read the file), it
+ * guesses where a mount object starts halfway through text and reads the
+ * mounts from there to the end of their array on a helper thread.  The
+ * reader, reading from the start, hands over when it meets a mount at
+ * that very offset (rd_split_take()), which proves the guess right; a
+ * helper that met any error is not taken, and the reader reads on itself,
+ * so errors and their messages are the same as without.  NULL when the
+ * file is small, one CPU is all there is, or no guess was found. */
+struct rd_split *rd_split_start(const char *text, size_t size, const struct reader *rd);
+/* Where the helper started (SIZE_MAX once given up). */
+size_t rd_split_offset(const struct rd_split *s);
+/* rd is at the first token of a mount of ns at or after that offset.  At
+ * it, and when the helper read the rest of the array without error: its
+ * mounts are appended to ns, rd carries on after the array, and true is
+ * returned.  Otherwise false, and the split is given up. */
+bool rd_split_take(struct rd_split *s, struct reader *rd, struct mnts_ns *ns);
+/* Stops the helper, waits for it and frees what it read and was not taken. */
+void rd_split_free(struct rd_split *s);
+/* Files smaller than this are read on one CPU (tests set it to 0). */
+extern size_t rd_split_min;

@@ -416,11 +416,11 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 	if (hint > LIST_BATCH && mnts_split_worth_it()) {
 		/* room to grow meanwhile; pages never touched cost nothing */
 		struct pipe_job p = {.job = &job, .cap = hint + hint / 8 + LIST_BATCH};
+		struct mnts_helper h;
+		long got;
 
 		if (ctl)
 			__atomic_store_n(&ctl->total, hint, __ATOMIC_RELAXED);
-		struct mnts_helper h;
-		long got;
 
 		ids = xmalloc(p.cap * sizeof(*ids));
 		ns->mounts = xcalloc(p.cap, sizeof(*ns->mounts));

@@ -386,6 +386,20 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 			break;
 		}
 	}
+	if (r >= 0 && env->livecheck) {
+		/* what the plan assumed holds to the end, those that must stay
+		 * out of sight too (no step waits for them) */
+		r = mnts_livecheck_wait_all(env->livecheck, env->cancelled);
+		if (r < 0) {
+			r = mnts_err(err, -r,
+				     r == -EINTR ? "interrupted"
+						 : "a live mount is not as the snapshot saw it");
+			*ret_step = 0;
+			if (x.cur_ns >= 0 && setns(env->orig_ns, CLONE_NEWNS) == 0)
+				x.cur_ns = -1;
+			run_undo(&x);
+		}
+	}
 	if (r >= 0 && env->commit) {
 		/* back in the caller's namespace, where the undo starts */
 		if (x.cur_ns != -1 && setns(env->orig_ns, CLONE_NEWNS) < 0)

@@ -566,9 +566,10 @@ int mnts_run_sb_clone(struct mnts_exec *x, const struct mnts_step *s, struct mnt
 	if (fd >= 0)
 		warn_sources(x, s->obj, s->src >= 0 ? *slot(x, s->src) : AT_FDCWD,
 			     s->src >= 0 ? s->rel : sb->path);
-	else if (sb->assumed_id && x->env->livecheck)
-		/* unbindable now, or gone since the check: the whole live
-		 * table may have another mount of it */
+	else if (sb->assumed_id && x->env->livecheck &&
+		 (err->code == ESTALE || err->code == ENOENT || err->code == EINVAL))
+		/* another superblock there, gone or unbindable since the
+		 * check: the whole live table may have another mount of it */
 		mnts_livecheck_fail(x->env->livecheck);
 	if (s->aux >= 0)
 		fd = leave_foreign(x, fd, err);

@@ -1,13 +1,13 @@
 /* host.c - the host facts a replay plan needs (see host.h) */
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 #include <libmount.h>
 
@@ -49,8 +49,12 @@ static enum mnts_reach_state route_of(struct reach_walk *w, int i)
 	/* up to the first mount whose answer is known, or the process root */
 	while (w->route[x] == MNTS_REACH_UNKNOWN) {
 		if (w->parent_of[x] < 0) { /* the process root: its parent is not in the table */
-			w->route[x] =
-			    streq(w->t->v[x].target, "/") ? MNTS_REACH_YES : MNTS_REACH_ASK;
+			/* an assumed table's is the root of the snapshot's
+			 * subtree, which capture saw in sight (and which is
+			 * checked as the others) */
+			w->route[x] = streq(w->t->v[x].target, "/") || w->t->assumed
+					  ? MNTS_REACH_YES
+					  : MNTS_REACH_ASK;
 			break;
 		}
 		w->route[x] = MNTS_REACH_ASK; /* for now: a cycle in the table ends here */
@@ -321,11 +325,11 @@ static void prefetch_live(void *data)
 	__atomic_store_n(&p->finished, true, __ATOMIC_RELEASE);
 }
 
-struct mnts_live_prefetch *mnts_live_prefetch_start(void)
+struct mnts_live_prefetch *mnts_live_prefetch_start(const char *snapshot_path)
 {
 	struct mnts_live_prefetch *p;
 
-	if (!mnts_split_worth_it())
+	if (!mnts_split_worth_it() || mnts_live_byid_likely(snapshot_path))
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
 	clock_gettime(CLOCK_MONOTONIC, &p->started);
@@ -411,10 +415,19 @@ void mnts_live_table_done(struct mnts_live_table *t)
 		free(t->v[i].source);
 	}
 	mnts_snapshot_free(t->pool);
+	free(t->hidden);
 	free(t->v);
 	free(t->next_same_dev);
 	mnts_u64map_free(&t->by_dev);
 	*t = (struct mnts_live_table){0};
+}
+
+void mnts_live_hide(struct mnts_live_table *t, const struct mnts_live_mount *lm)
+{
+	if ((t->n_hidden & (t->n_hidden - 1)) == 0)
+		t->hidden =
+		    xreallocarray(t->hidden, t->n_hidden ? 2 * t->n_hidden : 1, sizeof(*t->hidden));
+	t->hidden[t->n_hidden++] = lm;
 }
 
 const struct mnts_live_mount *mnts_live_find(const struct mnts_live_table *t, uint32_t dev_major,

@@ -58,8 +58,12 @@ struct mnts_live_table {
 	 * is malloc'd */
 	struct mnts_snapshot *pool;
 	/* the entries are the snapshot's own mounts, their strings the
-	 * snapshot's (not freed), each checked while the plan runs */
+	 * snapshot's (not freed), each checked while the plan runs; and the
+	 * mounts that must stay out of sight, the only ones of superblocks
+	 * the plan cannot clone (mnts_live_hide()) */
 	bool assumed;
+	const struct mnts_live_mount **hidden;
+	size_t n_hidden;
 	const char *read_by; /* how it was read, for -vvv */
 };
 
@@ -98,11 +102,13 @@ void mnts_host_ident_done(struct mnts_host *h);
 const struct mnts_host_dev *mnts_host_dev_find(const struct mnts_host *h, uint32_t dev_major,
 					       uint32_t dev_minor);
 
-/* The caller's live table, read on a helper thread while the snapshot is
- * read (it needs nothing of it): NULL with one CPU, where it would gain
- * nothing.  Free it after mnts_host_gather() (this waits for the thread). */
+/* The caller's live table, read on a helper thread while the snapshot at
+ * snapshot_path is read (it needs nothing of it): NULL with one CPU, where
+ * it would gain nothing, and for a snapshot whose live mounts are likely
+ * found without it (mnts_live_byid_likely()), which is read on both CPUs
+ * instead.  Free it after mnts_host_gather() (this waits for the thread). */
 struct mnts_live_prefetch;
-struct mnts_live_prefetch *mnts_live_prefetch_start(void);
+struct mnts_live_prefetch *mnts_live_prefetch_start(const char *snapshot_path);
 void mnts_live_prefetch_free(struct mnts_live_prefetch *p);
 
 /* Gathers the facts a plan of snap with opts needs, the live table from
@@ -122,6 +128,14 @@ void mnts_live_table_index_devs(struct mnts_live_table *t);
  * statx, a walk of the whole path. */
 bool mnts_live_reachable(const struct mnts_live_mount *lm);
 
+/* host_byid.c: whether the snapshot file at path looks, from its first
+ * bytes, like a listmount capture of the caller's namespace in this boot
+ * (our writer puts the method, the boot id and the first namespace's id
+ * there): then its live mounts are most likely found by its ids or
+ * assumed, without the whole table.  A guess of where the second CPU
+ * helps most, nothing else. */
+bool mnts_live_byid_likely(const char *path);
+
 /* host_byid.c: the live table as the mounts the snapshot names by their
  * unique ids, one per superblock, when that is enough for every question
  * the planner will ask of the table, and cheaper than reading it whole:
@@ -136,6 +150,10 @@ bool mnts_live_reachable(const struct mnts_live_mount *lm);
 int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot *snap,
 			  const struct mnts_plan_opts *opts, double table_wait_ms);
 void mnts_live_table_done(struct mnts_live_table *t);
+
+/* In an assumed table: lm (an entry of it) must stay out of sight while
+ * the plan runs, checked as the mounts it clones are. */
+void mnts_live_hide(struct mnts_live_table *t, const struct mnts_live_mount *lm);
 
 /* The live mount of superblock dev/fstype, bindable, reachable at its mountpoint, with
  * the shortest root containing root (the common ancestor of every root to be

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/capture/identity.h"
@@ -28,6 +29,7 @@
 #include "lib/core/u64map.h"
 #include "lib/kernel/nssmall.h"
 #include "lib/kernel/statmount.h"
+#include "lib/kernel/syscalls.h"
 #include "lib/replay/host.h"
 #include "lib/replay/mapping.h"
 #include "lib/replay/plan_internal.h"
@@ -220,44 +222,6 @@ static int lookup(struct mnts_live_table *t, const struct sb_probe *probes, size
 	return 0;
 }
 
-/* Whether a mount of a namespace of snap that opts replays covers another:
- * one on the same mountpoint of the same parent, or on its parent's root.
- * Keyed by parent and last component (mountpoints along a deep chain are
- * long, and a hash of each whole one was 20 ms at 50,000); two keys alike
- * but for their paths count as a cover too: a rare false yes only reads
- * the table. */
-static bool any_overmount(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts)
-{
-	struct mnts_u64map seen = {0};
-	bool found = false;
-
-	for (size_t i = 0; i < snap->n_ns && !found; i++) {
-		const struct mnts_ns *ns = &snap->nss[i];
-		_cleanup_free_ size_t *len = NULL;
-
-		if (!plan_ns_wanted(opts, ns))
-			continue;
-		len = xcalloc(ns->n_mounts + 1, sizeof(*len));
-		for (size_t k = 0; k < ns->n_mounts; k++)
-			len[k] = strlen(ns->mounts[k].mountpoint);
-		for (size_t k = 0; k < ns->n_mounts && !found; k++) {
-			const struct mnts_mount *m = &ns->mounts[k];
-			const char *last = strrchr(m->mountpoint, '/');
-			uint64_t h = 1469598103934665603ULL ^
-				     (m->parent_id * 0x9E3779B97F4A7C15ULL) ^ len[k];
-
-			for (const char *c = last ? last : m->mountpoint; *c; c++)
-				h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-			found = (m->parent && len[m->parent->index] == len[k] &&
-				 streq(m->parent->mountpoint, m->mountpoint)) ||
-				mnts_u64map_get(&seen, h) >= 0;
-			mnts_u64map_put(&seen, h, 0);
-		}
-	}
-	mnts_u64map_free(&seen);
-	return found;
-}
-
 /* Whether every namespace of snap that opts replays is the caller's: the
  * one whose mounts a path here leads to. */
 static bool callers_own(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts)
@@ -273,44 +237,168 @@ static bool callers_own(const struct mnts_snapshot *snap, const struct mnts_plan
 	return true;
 }
 
-/* Why the probes' mounts may not be assumed to be as the snapshot saw them
- * (in sight, cloneable), or NULL. */
-static const char *why_not_assumed(const struct mnts_snapshot *snap,
-				   const struct mnts_plan_opts *opts, const struct sb_probe *probes,
-				   size_t n)
+/* The mounts of the namespaces opts replays (the caller's) as a live table
+ * into *t: every one, so that which are in sight is worked out as for a
+ * table read (host.c; the root of a --subtree capture is taken as in sight:
+ * capture chose the mount in sight there), their strings the snapshot's. */
+static void table_of_snapshot(struct mnts_live_table *t, const struct mnts_snapshot *snap,
+			      const struct mnts_plan_opts *opts)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!holds_needed(&probes[i], probes[i].shortest->root) ||
-		    probes[i].shortest->unbindable || !probes[i].shortest->id)
-			return "a superblock of it has no mount to clone it from";
-	if (any_overmount(snap, opts))
-		return "a mount of it covers another";
-	return NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < snap->n_ns; i++)
+		if (plan_ns_wanted(opts, &snap->nss[i]))
+			n += snap->nss[i].n_mounts;
+	t->v = xcalloc(n + 1, sizeof(*t->v));
+	for (size_t i = 0; i < snap->n_ns; i++) {
+		const struct mnts_ns *ns = &snap->nss[i];
+
+		if (!plan_ns_wanted(opts, ns))
+			continue;
+		for (size_t k = 0; k < ns->n_mounts; k++) {
+			const struct mnts_mount *m = &ns->mounts[k];
+			struct mnts_live_mount *lm = &t->v[t->n++];
+
+			*lm = live_entry(m);
+			lm->parent_id = m->parent ? m->parent->mnt_id : 0;
+			lm->assumed_id = m->id;
+		}
+	}
+	t->assumed = true;
+	mnts_live_table_index(t);
 }
 
-/* The probes' mounts as the snapshot saw them into *t, unchecked: only
- * for a plan whose executor checks each before it clones it
- * (livecheck.h).  Returns: 0, or -ENOENT (*t left empty). */
+/* Up to max ids of the caller's namespace's mounts into *ret (sorted).
+ * Returns: how many, or -1 (more than max, or listmount failed). */
+static long list_live_ids(size_t max, uint64_t **ret)
+{
+	size_t n = 0, cap = 4096;
+	uint64_t *ids = xmalloc(cap * sizeof(*ids));
+
+	for (;;) {
+		long got;
+
+		if (n == cap) {
+			cap *= 2;
+			ids = xreallocarray(ids, cap, sizeof(*ids));
+		}
+		got = mnts_sys_listmount(MNTS_LSMT_ROOT, 0, n ? ids[n - 1] : 0, ids + n, cap - n);
+		if (got < 0 || n + (size_t)got > max) {
+			free(ids);
+			return -1;
+		}
+		n += (size_t)got;
+		if (n < cap)
+			break;
+	}
+	*ret = ids;
+	return (long)n;
+}
+
+/* Whether a mount of the caller's namespace the snapshot does not have
+ * (outside its subtree, or made since) is of one of the devices in devs:
+ * the whole table would clone that superblock from it, where the snapshot
+ * shows no mount of it to clone.  Returns: 0 (none), 1, or -1 when there
+ * are too many such mounts to look at. */
+static int outside_mount_of(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
+			    const struct mnts_u64map *devs)
+{
+	_cleanup_snapshot_ struct mnts_snapshot *pool = NULL;
+	_cleanup_free_ uint64_t *live = NULL, *outside = NULL;
+	struct mnts_u64map known = {0};
+	struct mnts_error ignored = {0};
+	size_t n_snap = 0, n_out = 0;
+	struct mnts_ns *ns;
+	long n_live, got;
+	int r = 0;
+
+	for (size_t i = 0; i < snap->n_ns; i++)
+		for (size_t k = 0; plan_ns_wanted(opts, &snap->nss[i]) && k < snap->nss[i].n_mounts;
+		     k++, n_snap++)
+			mnts_u64map_put(&known, snap->nss[i].mounts[k].id, 0);
+	/* a quarter more than the snapshot's: past that, read the table */
+	n_live = list_live_ids(n_snap + n_snap / 4 + 64, &live);
+	if (n_live < 0) {
+		mnts_u64map_free(&known);
+		return -1;
+	}
+	outside = xcalloc((size_t)n_live + 1, sizeof(*outside));
+	for (long i = 0; i < n_live; i++)
+		if (mnts_u64map_get(&known, live[i]) < 0)
+			outside[n_out++] = live[i];
+	mnts_u64map_free(&known);
+	pool = mnts_snapshot_new();
+	ns = mnts_snapshot_add_ns(pool, "outside");
+	got = mnts_statmount_ids_basic(ns, outside, n_out, &ignored);
+	if (got < (long)n_out)
+		return -1; /* one went away meanwhile: the table tells */
+	for (size_t i = 0; i < n_out && !r; i++)
+		if (mnts_u64map_get(devs, (uint64_t)ns->mounts[i].dev_major << 32 |
+					      ns->mounts[i].dev_minor) >= 0)
+			r = 1;
+	return r;
+}
+
+/* The superblocks of the probes that no mount of the assumed table t may
+ * be cloned from (all covered, say: the lower of two tmpfs on /run): the
+ * mounts of them a clone could come from must stay out of sight, each
+ * checked as the others (t->hidden).  Returns: NULL, or why the table is
+ * read instead. */
+static const char *keep_hidden(struct mnts_live_table *t, const struct mnts_snapshot *snap,
+			       const struct mnts_plan_opts *opts, const struct sb_probe *probes,
+			       size_t n)
+{
+	struct mnts_u64map devs = {0};
+	const char *why = NULL;
+	int outside;
+
+	for (size_t i = 0; i < n && !why; i++) {
+		const struct mnts_mount *m = probes[i].first;
+		uint64_t dev = (uint64_t)m->dev_major << 32 | m->dev_minor;
+
+		if (mnts_live_find(t, m->dev_major, m->dev_minor, m->fstype, probes[i].needed))
+			continue;
+		mnts_u64map_put(&devs, dev, 0);
+		for (int e = mnts_u64map_get(&t->by_dev, dev); e >= 0 && !why;
+		     e = t->next_same_dev[e]) {
+			const struct mnts_live_mount *lm = &t->v[e];
+
+			if (!streq(lm->fstype, m->fstype) || !holds_needed(&probes[i], lm->root))
+				continue; /* never a source of it, wherever it is */
+			if (lm->reach == MNTS_REACH_YES)
+				why = "a superblock of it is mounted unbindable";
+			else
+				mnts_live_hide(t, lm);
+		}
+	}
+	if (!why && devs.n) {
+		outside = outside_mount_of(snap, opts, &devs);
+		why = outside < 0 ? "too many mounts outside it to look at"
+		      : outside > 0
+			  ? "a superblock it has no mount to clone from is mounted outside it"
+			  : NULL;
+	}
+	mnts_u64map_free(&devs);
+	return why;
+}
+
+/* The mounts of the snapshot as the live table (table_of_snapshot()),
+ * unchecked: only for a plan whose executor checks each it clones, and
+ * that those it may not clone stay out of sight (livecheck.h).  Returns:
+ * 0, or -ENOENT (*t left empty). */
 static int assume(struct mnts_live_table *t, const struct mnts_snapshot *snap,
 		  const struct mnts_plan_opts *opts, const struct sb_probe *probes, size_t n)
 {
-	const char *why = why_not_assumed(snap, opts, probes, n);
+	const char *why;
 
+	table_of_snapshot(t, snap, opts);
+	why = keep_hidden(t, snap, opts, probes, n);
 	if (why) {
 		mnts_debug(2, "live mounts: reading them all (%s)", why);
+		mnts_live_table_done(t);
 		return -ENOENT;
 	}
-	t->v = xcalloc(n + 1, sizeof(*t->v));
-	for (size_t i = 0; i < n; i++) {
-		const struct mnts_mount *m = probes[i].shortest;
-
-		/* the snapshot's strings: it outlives the table */
-		t->v[t->n] = live_entry(m);
-		t->v[t->n++].assumed_id = m->id;
-	}
-	t->assumed = true;
 	t->read_by = "assumed from the snapshot, each checked before it is cloned";
-	mnts_live_table_index_devs(t);
 	mnts_debug(2,
 		   "live mounts: the %zu superblocks of the snapshot assumed where it saw them, "
 		   "each checked while replaying",
@@ -383,4 +471,56 @@ int mnts_live_read_by_ids(struct mnts_live_table *t, const struct mnts_snapshot 
 	}
 	probes_free(probes, n);
 	return r;
+}
+
+/* The string value of key in the JSON text buf (its first occurrence,
+ * written "key": "value"), into out; false when not there so. */
+static bool peek_string(const char *buf, const char *key, char *out, size_t size)
+{
+	const char *p = strstr(buf, key), *end;
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	p += strspn(p, " \t\r\n");
+	if (*p++ != ':')
+		return false;
+	p += strspn(p, " \t\r\n");
+	if (*p++ != '"' || !(end = strchr(p, '"')) || (size_t)(end - p) >= size)
+		return false;
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+	return true;
+}
+
+bool mnts_live_byid_likely(const char *path)
+{
+	_cleanup_close_ int fd = -1, nsfd = -1;
+	_cleanup_free_ char *boot = NULL;
+	char buf[4096], method[32], boot_id[64];
+	const char *ns_id;
+	uint64_t self = 0;
+	struct stat st;
+	ssize_t n;
+
+	if (!path || streq(path, "-"))
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	nsfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	boot = mnts_boot_id();
+	ns_id = strstr(buf, "\"mnt_ns_id\"");
+	if (!peek_string(buf, "\"method\"", method, sizeof(method)) ||
+	    !streq(method, "listmount") ||
+	    !peek_string(buf, "\"boot_id\"", boot_id, sizeof(boot_id)) || !boot ||
+	    !streq(boot, boot_id) || !ns_id || nsfd < 0 || mnts_mnt_ns_id(nsfd, &self) < 0)
+		return false;
+	ns_id += strlen("\"mnt_ns_id\"");
+	ns_id += strspn(ns_id, " \t\r\n:");
+	return strtoull(ns_id, NULL, 10) == self;
 }

@@ -11,6 +11,13 @@
  *
  * The verdicts live in a shared anonymous mapping made before the fork: the
  * thread writes them in the caller, the executor reads them in its child.
+ *
+ * A check is made before its clone, by as much as the thread is ahead (up
+ * to a few hundred ms at 50,000): a mount changed in between goes unseen,
+ * as one changed after a whole table was read always did; the executor's
+ * check of each clone's device still holds.  The check follows no last
+ * symlink where the executor's open_tree() would: a mountpoint made a
+ * symlink since only fails it, and replay plans again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,22 +27,26 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/core/macros.h"
 #include "lib/core/split.h"
 #include "lib/kernel/syscalls.h"
+#include "lib/replay/host.h"
 #include "lib/replay/livecheck.h"
 
 enum { VERDICT_UNKNOWN = 0, VERDICT_SAME, VERDICT_CHANGED };
 
-/* One assumed mount: the unique id the mount in sight at path must have.
- * rel: where the part of path looked up from the previous item's begins
- * (path extends that one's), 0 for a lookup of the whole path.  path is
- * the snapshot's (an assumed table's strings are), which outlives the
- * checks: replay.c frees them before it returns. */
+/* One assumed mount: the unique id the mount in sight at path must have
+ * (hidden: must not have), and the superblock of the plan whose clone
+ * waits for it (-1: none).  rel: where the part of path looked up from the
+ * previous item's begins (path extends that one's), 0 for a lookup of the
+ * whole path.  path is the snapshot's (an assumed table's strings are),
+ * which outlives the checks: replay.c frees them before it returns. */
 struct check_item {
 	int sb;
+	bool hidden;
 	const char *path;
 	size_t rel;
 	uint64_t id;
@@ -44,6 +55,7 @@ struct check_item {
 /* Shared with the executor. */
 struct check_shared {
 	int failed;		 /* (atomic) something assumed is not so */
+	int done;		 /* (atomic) every check passed */
 	unsigned char verdict[]; /* per superblock of the plan (atomic) */
 };
 
@@ -55,11 +67,26 @@ struct mnts_livecheck {
 	struct mnts_helper thread;
 };
 
-int mnts_livecheck_new(const struct mnts_plan *plan, struct mnts_livecheck **ret,
-		       struct mnts_error *err)
+/* Item i of lc: looked up from the previous one when its path extends that
+ * one's. */
+static void chain(struct mnts_livecheck *lc, size_t i)
+{
+	struct check_item *it = &lc->items[i];
+	size_t prev_len;
+
+	if (!i)
+		return;
+	prev_len = strlen(it[-1].path);
+	if (!strncmp(it->path, it[-1].path, prev_len) && it->path[prev_len] == '/' &&
+	    it->path[prev_len + 1])
+		it->rel = prev_len + 1;
+}
+
+int mnts_livecheck_new(const struct mnts_plan *plan, const struct mnts_live_table *live,
+		       struct mnts_livecheck **ret, struct mnts_error *err)
 {
 	struct mnts_livecheck *lc;
-	size_t n = 0;
+	size_t n = live->n_hidden;
 	void *map;
 
 	*ret = NULL;
@@ -83,21 +110,20 @@ int mnts_livecheck_new(const struct mnts_plan *plan, struct mnts_livecheck **ret
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct mnts_step *s = &plan->steps[i];
 		const struct mnts_plan_sb *sb = &plan->sbs[s->obj];
-		struct check_item *it = &lc->items[lc->n];
-		size_t prev_len;
 
 		if (s->kind != MNTS_STEP_SB_LIVE || !sb->assumed_id)
 			continue;
-		*it =
+		lc->items[lc->n] =
 		    (struct check_item){.sb = (int)s->obj, .path = sb->path, .id = sb->assumed_id};
-		/* a path below the previous one's: looked up from it */
-		if (lc->n) {
-			prev_len = strlen(it[-1].path);
-			if (!strncmp(sb->path, it[-1].path, prev_len) &&
-			    sb->path[prev_len] == '/' && sb->path[prev_len + 1])
-				it->rel = prev_len + 1;
-		}
-		lc->n++;
+		chain(lc, lc->n++);
+	}
+	/* then those that must stay out of sight: only the commit waits */
+	for (size_t i = 0; i < live->n_hidden; i++) {
+		lc->items[lc->n] = (struct check_item){.sb = -1,
+						       .hidden = true,
+						       .path = live->hidden[i]->target,
+						       .id = live->hidden[i]->assumed_id};
+		chain(lc, lc->n++);
 	}
 	*ret = lc;
 	return 0;
@@ -132,9 +158,14 @@ static void check_all(void *data)
 		if (prev >= 0)
 			close(prev);
 		prev = fd;
-		same = r == 0 && (stx.stx_mask & STATX_MNT_ID_UNIQUE) && stx.stx_mnt_id == it->id;
-		__atomic_store_n(&lc->shared->verdict[it->sb],
-				 same ? VERDICT_SAME : VERDICT_CHANGED, __ATOMIC_RELEASE);
+		if (r == 0 && !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
+			r = -1;
+		/* a hidden one: anything else in sight there, or nothing */
+		same = it->hidden ? r < 0 || stx.stx_mnt_id != it->id
+				  : r == 0 && stx.stx_mnt_id == it->id;
+		if (it->sb >= 0)
+			__atomic_store_n(&lc->shared->verdict[it->sb],
+					 same ? VERDICT_SAME : VERDICT_CHANGED, __ATOMIC_RELEASE);
 		if (!same) {
 			mnts_livecheck_fail(lc);
 			break;
@@ -142,6 +173,8 @@ static void check_all(void *data)
 	}
 	if (prev >= 0)
 		close(prev);
+	if (!stopped(lc))
+		__atomic_store_n(&lc->shared->done, 1, __ATOMIC_RELEASE);
 }
 
 void mnts_livecheck_start(struct mnts_livecheck *lc)
@@ -154,9 +187,24 @@ void mnts_livecheck_start(struct mnts_livecheck *lc)
 		mnts_helper_join(&lc->thread);
 }
 
+/* A wait of the executor for the thread: on the other CPU (host_byid.c
+ * assumes only with two) it is ahead but at the start, so a yield is
+ * enough; a thread held up longer (a stopped caller, a slow filesystem)
+ * gets the CPU back from sleeps. */
+static void pause_for(unsigned *spins)
+{
+	if (++*spins < 1000) {
+		sched_yield();
+	} else {
+		struct timespec ts = {.tv_nsec = 100 * 1000};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 int mnts_livecheck_wait(const struct mnts_livecheck *lc, int sb, bool (*cancelled)(void))
 {
-	for (;;) {
+	for (unsigned spins = 0;; pause_for(&spins)) {
 		unsigned char v = __atomic_load_n(&lc->shared->verdict[sb], __ATOMIC_ACQUIRE);
 
 		if (v == VERDICT_SAME)
@@ -165,9 +213,18 @@ int mnts_livecheck_wait(const struct mnts_livecheck *lc, int sb, bool (*cancelle
 			return -ESTALE;
 		if (cancelled && cancelled())
 			return -EINTR;
-		/* the thread is on the other CPU (host_byid.c assumes only
-		 * with two), and ahead but at the start */
-		sched_yield();
+	}
+}
+
+int mnts_livecheck_wait_all(const struct mnts_livecheck *lc, bool (*cancelled)(void))
+{
+	for (unsigned spins = 0;; pause_for(&spins)) {
+		if (__atomic_load_n(&lc->shared->done, __ATOMIC_ACQUIRE))
+			return 0;
+		if (stopped(lc))
+			return -ESTALE;
+		if (cancelled && cancelled())
+			return -EINTR;
 	}
 }
 

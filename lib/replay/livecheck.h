@@ -19,17 +19,23 @@
 
 struct mnts_livecheck;
 
-/* The checks plan needs, their verdicts in memory the executor forked
- * later shares: *ret NULL when the plan assumed nothing.  Returns: 0 or
- * -errno. */
-int mnts_livecheck_new(const struct mnts_plan *plan, struct mnts_livecheck **ret,
-		       struct mnts_error *err);
+struct mnts_live_table;
+
+/* The checks plan needs, made on the live table live (host.h): the mounts
+ * it clones, then those that must stay out of sight; their verdicts in
+ * memory the executor forked later shares.  *ret NULL when the plan
+ * assumed nothing.  Returns: 0 or -errno. */
+int mnts_livecheck_new(const struct mnts_plan *plan, const struct mnts_live_table *live,
+		       struct mnts_livecheck **ret, struct mnts_error *err);
 /* Starts the checks on a thread (in the caller, after the fork). */
 void mnts_livecheck_start(struct mnts_livecheck *lc);
 /* In the executor: waits for the verdict on superblock sb of the plan.
  * Returns: 0 when its mount is as assumed, -ESTALE when it is not (or
  * another was not), -EINTR when cancelled() said so meanwhile. */
 int mnts_livecheck_wait(const struct mnts_livecheck *lc, int sb, bool (*cancelled)(void));
+/* In the executor, before it keeps what it did: waits for every check.
+ * Returns: as mnts_livecheck_wait(). */
+int mnts_livecheck_wait_all(const struct mnts_livecheck *lc, bool (*cancelled)(void));
 /* Something assumed is not so (the executor met it): the replay must be
  * planned again.  Also stops the checks. */
 void mnts_livecheck_fail(const struct mnts_livecheck *lc);

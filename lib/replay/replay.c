@@ -287,7 +287,7 @@ struct mnts_replay_txn {
 	int new_dir_fd; /* or -1 */
 	struct mnts_strv labels;
 	struct mnts_strv stale; /* those a stale pin file stood at: kept */
-	char *dir_created; /* DIR, when replay made it */
+	char *dir_created;	/* DIR, when replay made it */
 };
 
 /* kept: whether the replay was kept; then the signals stay caught (they
@@ -425,7 +425,7 @@ static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct 
 			free(userns_pin);
 		}
 	}
-	r = mnts_livecheck_new(plan, &lc, err);
+	r = mnts_livecheck_new(plan, &host->live, &lc, err);
 	if (r < 0)
 		goto fail;
 	e.livecheck = lc;
@@ -484,38 +484,6 @@ fail:
 		rmdir(t->dir_created);
 	txn_free(t, false);
 	return r;
-}
-
-/* The warnings of a first plan that assumed a live mount wrongly: the
- * second plan says the same again (sorted for it, looked up by bsearch:
- * there may be one per mount). */
-struct said {
-	struct mnts_strv v;
-	bool again;
-};
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void said_again(struct said *said)
-{
-	said->again = true;
-	if (said->v.n)
-		qsort(said->v.v, said->v.n, sizeof(*said->v.v), cmp_str);
-}
-
-/* A warning, unless the first plan said it already. */
-static void warn_once(struct said *said, const char *msg)
-{
-	if (said->again) {
-		if (said->v.n && bsearch(&msg, said->v.v, said->v.n, sizeof(*said->v.v), cmp_str))
-			return;
-	} else {
-		mnts_strv_push(&said->v, msg);
-	}
-	mnts_warn("%s", msg);
 }
 
 /* replay -n --json: the warnings, for the document */
@@ -580,7 +548,6 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	    /* a dry run has no executor to check them */
 	    .assume_live = !opts->dry_run,
 	};
-	struct said said = {0};
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
 	struct mnts_host host = {0};
@@ -609,77 +576,76 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		planned = false;
 		goto out;
 	}
-again:
-	r = plan_here(&plan, snap, &popts, opts->live, &host, err);
-	mount_max = host.mount_max;
-	planned = r >= 0;
-	for (size_t i = 0; planned && i < plan.warnings.n; i++)
-		warn_once(&said, plan.warnings.v[i]);
-	/* a plan refused for its mounts is checked on: every problem at once;
-	 * any other error (a bad option, the host unreadable) stops here */
-	if (!planned && !problems.n)
-		goto out;
-	r = mnts_preflight_run(&pf, planned ? &plan : NULL, opts, mount_max, err);
-	if (r < 0)
-		goto out;
-	r = 0;
-	for (size_t i = 0; i < pf.problems.n; i++)
-		mnts_findings_add(&problems, pf.problems.v[i].item, "%s", pf.problems.v[i].text);
-	for (size_t i = 0; i < pf.warnings.n; i++) {
-		_cleanup_free_ char *msg =
-		    xasprintf("%s: %s", pf.warnings.v[i].item, pf.warnings.v[i].text);
-
-		warn_once(&said, msg);
-	}
-	if (opts->dry_run && opts->plan_json) {
-		struct mnts_error jerr = {0};
-
-		if (mnts_plan_json(planned ? &plan : NULL, opts, &warnings, &problems,
-				   opts->plan_out ? opts->plan_out : stdout, &jerr) < 0 &&
-		    !problems.n) {
-			*err = jerr;
-			r = mnts_err_ret(err);
-		}
-	} else if (opts->dry_run && planned && !problems.n) {
-		mnts_plan_print(&plan, opts->plan_out ? opts->plan_out : stdout);
-	}
-	if (problems.n) {
-		r = problems_error(&problems, err);
-		goto out;
-	}
-	if (r < 0 || opts->dry_run)
-		goto out;
-
-	env.fail_at_step = opts->fail_at_step;
-	if (env.orig_ns < 0)
-		env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
-	if (env.orig_ns < 0) {
-		r = mnts_err(err, errno, "open '/proc/self/ns/mnt'");
-		goto out;
-	}
-	if (pf.new_dir_make) {
-		r = make_new_dir(&pf, opts->new_dir, err);
+	/* the same warnings from a second plan are not said again */
+	mnts_warn_once(popts.assume_live);
+	for (;;) {
+		r = plan_here(&plan, snap, &popts, opts->live, &host, err);
+		mount_max = host.mount_max;
+		planned = r >= 0;
+		for (size_t i = 0; planned && i < plan.warnings.n; i++)
+			mnts_warn("%s", plan.warnings.v[i]);
+		/* a plan refused for its mounts is checked on: every problem at once;
+		 * any other error (a bad option, the host unreadable) stops here */
+		if (!planned && !problems.n)
+			goto out;
+		r = mnts_preflight_run(&pf, planned ? &plan : NULL, opts, mount_max, err);
 		if (r < 0)
 			goto out;
-	}
-	env.userns_fd = pf.userns_fd;
-	env.target_ns = pf.target_ns;
-	env.new_dir_fd = pf.new_dir_fd;
-	env.new_dir = pf.new_dir_abs;
-	if (env.seed_ns < 0)
-		env.seed_ns = seed_take(opts->seed);
-	r = execute(&plan, &host, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn,
-		    &assumed_wrong, err);
-	planned = false; /* freed by execute() */
-	if (assumed_wrong && popts.assume_live) {
-		/* undone: planned again on the whole live table (once) */
+		r = 0;
+		for (size_t i = 0; i < pf.problems.n; i++)
+			mnts_findings_add(&problems, pf.problems.v[i].item, "%s",
+					  pf.problems.v[i].text);
+		for (size_t i = 0; i < pf.warnings.n; i++)
+			mnts_warn("%s: %s", pf.warnings.v[i].item, pf.warnings.v[i].text);
+		if (opts->dry_run && opts->plan_json) {
+			struct mnts_error jerr = {0};
+
+			if (mnts_plan_json(planned ? &plan : NULL, opts, &warnings, &problems,
+					   opts->plan_out ? opts->plan_out : stdout, &jerr) < 0 &&
+			    !problems.n) {
+				*err = jerr;
+				r = mnts_err_ret(err);
+			}
+		} else if (opts->dry_run && planned && !problems.n) {
+			mnts_plan_print(&plan, opts->plan_out ? opts->plan_out : stdout);
+		}
+		if (problems.n) {
+			r = problems_error(&problems, err);
+			goto out;
+		}
+		if (r < 0 || opts->dry_run)
+			goto out;
+
+		env.fail_at_step = opts->fail_at_step;
+		if (env.orig_ns < 0)
+			env.orig_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (env.orig_ns < 0) {
+			r = mnts_err(err, errno, "open '/proc/self/ns/mnt'");
+			goto out;
+		}
+		if (pf.new_dir_make) {
+			r = make_new_dir(&pf, opts->new_dir, err);
+			if (r < 0)
+				goto out;
+		}
+		env.userns_fd = pf.userns_fd;
+		env.target_ns = pf.target_ns;
+		env.new_dir_fd = pf.new_dir_fd;
+		env.new_dir = pf.new_dir_abs;
+		if (env.seed_ns < 0)
+			env.seed_ns = seed_take(opts->seed);
+		r = execute(&plan, &host, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL,
+			    &txn, &assumed_wrong, err);
+		planned = false; /* freed by execute() */
+		/* a live mount the plan assumed is not as the snapshot saw it:
+		 * undone, and planned again on the whole live table (once) */
+		if (!assumed_wrong || !popts.assume_live || interrupted)
+			break;
 		mnts_debug(2, "live mounts: %s; reading them all", err->msg);
 		*err = (struct mnts_error){0};
 		popts.assume_live = false;
-		said_again(&said);
 		mnts_host_done(&host);
 		mnts_preflight_done(&pf);
-		goto again;
 	}
 	if (r >= 0) {
 		if (ret_txn)
@@ -694,7 +660,7 @@ out:
 		problems = (struct mnts_findings){0};
 	}
 	mnts_findings_clear(&problems);
-	mnts_strv_clear(&said.v);
+	mnts_warn_once(false);
 	mnts_warn_hook = NULL;
 	mnts_strv_clear(&warnings);
 	if (env.orig_ns >= 0)

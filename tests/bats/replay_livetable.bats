@@ -240,16 +240,69 @@ EOF
 	assert_line "m1 root / dev $m1_dev"
 }
 
-@test "replay: a snapshot with a mount over another is not assumed, and a dry run never assumes" {
-	run in_private_ns "$assumed_layout"'
-		mount -t tmpfs over "$L/m2"
-		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+# over_m2: m2 covered by a second tmpfs before the capture; "m2 lower dev"
+# of the replay (the covered one) after replay_assumed's lines
+over_m2='
+mount -t tmpfs over "$L/m2"
+"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+'
+lower_m2='
+jq -r "[.namespaces[0].mounts[] | select(.mountpoint == \"/m2\")][0] | \"m2 lower dev \(.dev)\"" "$TMP/after.json"
+'
+
+@test "replay: a snapshot with a mount over another is assumed, the covered one checked to stay covered" {
+	run in_private_ns "$assumed_layout$over_m2"'
 		replay_assumed "$TMP/out"
-		MNTSNAP_LIVE_TABLE=assume "$MNTSNAP" -vv replay -n --mkdir --new="$TMP/out2" "$TMP/snap.json" 2>>"$TMP/err" >/dev/null
 		grep "live mounts" "$TMP/err"
 	'
 	assert_success
-	assert_line "mntsnap: live mounts: reading them all (a mount of it covers another)"
+	assert_line "mntsnap: live mounts: the 32 superblocks of the snapshot assumed where it saw them, each checked while replaying"
 	assert_line "same"
-	refute_line --partial "assumed where"
+}
+
+@test "replay: a covered mount uncovered since the capture makes replay plan again on the whole table" {
+	# covered by a bind of m3, cloned from /m3: only the check that m2
+	# stays covered sees the change
+	run in_private_ns "$assumed_layout"'
+		mount --bind "$L/m3" "$L/m2"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+		umount "$L/m2"
+		replay_assumed "$TMP/out"
+		'"$lower_m2"'
+		echo "live m2 dev $(stat -c %Hd:%Ld "$L/m2")"
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: a live mount is not as the snapshot saw it; reading them all"
+	assert_line "same"
+	# the whole table has the uncovered m2: cloned, not made anew
+	m2_dev=$(awk "/^live m2 dev /{ print \$4 }" <<<"$output")
+	assert_line "m2 lower dev $m2_dev"
+}
+
+@test "replay: a covered superblock mounted outside the snapshot is found in the whole table" {
+	run in_private_ns "$assumed_layout"'
+		mkdir "$TMP/outside"
+		mount --bind "$L/m2" "$TMP/outside"
+		'"$over_m2"'
+		replay_assumed "$TMP/out"
+		'"$lower_m2"'
+		echo "live m2 dev $(stat -c %Hd:%Ld "$TMP/outside")"
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: reading them all (a superblock it has no mount to clone from is mounted outside it)"
+	assert_line "same"
+	m2_dev=$(awk "/^live m2 dev /{ print \$4 }" <<<"$output")
+	assert_line "m2 lower dev $m2_dev"
+}
+
+@test "replay: a dry run never assumes the live mounts" {
+	run in_private_ns "$assumed_layout"'
+		MNTSNAP_LIVE_TABLE=assume "$MNTSNAP" -vv replay -n --mkdir --new="$TMP/out" "$TMP/snap.json" 2>"$TMP/err" >/dev/null
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	refute_line --partial "assumed"
+	assert_line --partial "live mounts: reading them all"
 }

@@ -9,7 +9,10 @@
  * leak or undefined behaviour.  One that is read must compare equal to
  * itself (diff X X finds nothing): the reader refuses what the comparison
  * cannot pair (two siblings on one mountpoint, FORMAT.md §9), so a
- * difference is a bug in one of them.
+ * difference is a bug in one of them.  And every input is read a second
+ * time split between two threads however small it is
+ * (lib/json/snapjson_read_split.c): the same verdict, the same error, the
+ * same snapshot (ids included).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 
 #include "lib/compare/compare.h"
 #include "lib/json/snapjson.h"
+#include "lib/json/snapjson_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int fuzz_verdict(const char *text, size_t len, const char *path);
@@ -42,17 +46,54 @@ static void check_equal_to_itself(const struct mnts_snapshot *snap)
 	mnts_diff_done(&d);
 }
 
+/* The same text read split (as large files are): the same outcome. */
+static void check_split_same(const char *text, size_t size, int r, const struct mnts_snapshot *snap,
+			     const struct mnts_error *err)
+{
+	const struct mnts_compare_opts strict = {.strict_ids = true};
+	size_t saved = rd_split_min;
+	struct mnts_snapshot *split = NULL;
+	struct mnts_error serr;
+	struct mnts_diff d = {0};
+	int sr;
+
+	rd_split_min = 0;
+	sr = mnts_snapshot_parse(text, size, "fuzz", &split, &serr);
+	rd_split_min = saved;
+	if (sr != r || (r < 0 && strcmp(serr.msg, err->msg))) {
+		fprintf(stderr, "reader_fuzz: read split: %d '%s', whole: %d '%s'\n", sr,
+			sr < 0 ? serr.msg : "", r, r < 0 ? err->msg : "");
+		abort();
+	}
+	if (r < 0)
+		return;
+	for (size_t i = 0; i < snap->n_ns; i++)
+		if (split->n_ns != snap->n_ns || split->nss[i].n_mounts != snap->nss[i].n_mounts) {
+			fprintf(stderr, "reader_fuzz: read split: other mounts\n");
+			abort();
+		}
+	if (mnts_compare(snap, split, &strict, &d, &serr) < 0 || d.n) {
+		fprintf(stderr, "reader_fuzz: read split: a different snapshot\n");
+		abort();
+	}
+	mnts_diff_done(&d);
+	mnts_snapshot_free(split);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1);
 	struct mnts_snapshot *snap = NULL;
 	struct mnts_error err;
+	int r;
 
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (mnts_snapshot_parse(text, size, "fuzz", &snap, &err) == 0) {
+	r = mnts_snapshot_parse(text, size, "fuzz", &snap, &err);
+	check_split_same(text, size, r, snap, &err);
+	if (r == 0) {
 		check_equal_to_itself(snap);
 		mnts_snapshot_free(snap);
 	}

@@ -191,5 +191,39 @@ int main(void)
 		CHECK_INT(mnts_jp_next(&jp, &t), MNTS_JP_END);
 		mnts_jp_done(&jp);
 	}
+	TEST("a second tokenizer reads the rest of an array; the first carries on after it")
+	{
+		static const char doc[] = "{\"a\": [1, {\"b\": [2]}, 3], \"c\": 4}";
+		size_t elem = (size_t)(strstr(doc, "{\"b") - doc);
+		struct mnts_jp helper;
+		unsigned depth;
+
+		/* inside the top object (bit 0) and the array "a" */
+		mnts_jp_init_inside(&helper, doc, strlen(doc), elem, 2, 0x1);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_OBJECT);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_KEY);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_ARRAY);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_NUMBER);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_ARRAY_END);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_OBJECT_END);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_NUMBER);
+		CHECK_INT(mnts_jp_next(&helper, &t), MNTS_JP_ARRAY_END);
+		/* the first one, at that element: the containers match */
+		mnts_jp_init(&jp, doc, strlen(doc));
+		for (int i = 0; i < 5; i++) /* { "a" [ 1 { */
+			mnts_jp_next(&jp, &t);
+		CHECK_INT(t.kind, MNTS_JP_OBJECT);
+		CHECK_INT(t.off, elem);
+		CHECK_INT(mnts_jp_containers(&jp, &depth), 0x5);
+		CHECK_INT(depth, 3);
+		mnts_jp_resume_at(&jp, helper.pos, 1);
+		CHECK_INT(mnts_jp_next(&jp, &t), MNTS_JP_KEY);
+		CHECK(t.len == 1 && t.str[0] == 'c');
+		CHECK_INT(mnts_jp_next(&jp, &t), MNTS_JP_NUMBER);
+		CHECK_INT(mnts_jp_next(&jp, &t), MNTS_JP_OBJECT_END);
+		CHECK_INT(mnts_jp_next(&jp, &t), MNTS_JP_END);
+		mnts_jp_done(&jp);
+		mnts_jp_done(&helper);
+	}
 	return tap_done();
 }
