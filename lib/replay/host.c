@@ -23,11 +23,21 @@
 
 static uint64_t path_key(int parent, const char *path, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent;
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent ^ len;
+	size_t i = 0;
 
-	for (size_t i = 0; i < len; i++)
+	/* eight bytes a step: mountpoints along a deep chain are 500 bytes
+	 * long, and a byte a step was half of working out reachability */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, path + i, 8);
+		h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
 		h = (h ^ (unsigned char)path[i]) * 1099511628211ULL;
-	return h;
+	return h ^ (h >> 32);
 }
 
 struct reach_walk {
@@ -35,6 +45,7 @@ struct reach_walk {
 	int *parent_of;
 	bool *stacked, *tucked;
 	enum mnts_reach_state *route; /* the lookup gets to its mountpoint */
+	const char **rel;	      /* the mountpoint below its parent's, or NULL */
 	int *stack;		      /* route_of's walk up the parents, t->n at most */
 };
 
@@ -68,8 +79,7 @@ static enum mnts_reach_state route_of(struct reach_walk *w, int i)
 
 		/* stacked on its parent, it is where the lookup of the parent's
 		 * mountpoint goes; otherwise the parent must be the top of its stack */
-		if (up == MNTS_REACH_YES && !streq(w->t->v[c].target, w->t->v[p].target) &&
-		    w->stacked[p])
+		if (up == MNTS_REACH_YES && !(w->rel[c] && !*w->rel[c]) && w->stacked[p])
 			up = MNTS_REACH_NO;
 		w->route[c] = w->tucked[c] && up != MNTS_REACH_ASK ? MNTS_REACH_NO : up;
 	}
@@ -88,43 +98,50 @@ static void compute_reachability(struct mnts_live_table *t)
 	struct reach_walk w = {.t = t};
 	struct mnts_u64map by_id = {0}, by_place = {0};
 	_cleanup_free_ bool *ask = xcalloc(t->n + 1, sizeof(bool));
+	_cleanup_free_ const char **rel = xcalloc(t->n + 1, sizeof(*rel));
 
 	w.parent_of = xcalloc(t->n + 1, sizeof(int));
 	w.stacked = xcalloc(t->n + 1, sizeof(bool));
 	w.tucked = xcalloc(t->n + 1, sizeof(bool));
 	w.route = xcalloc(t->n + 1, sizeof(*w.route));
 	w.stack = xcalloc(t->n + 1, sizeof(*w.stack));
+	w.rel = rel;
 	for (size_t i = 0; i < t->n; i++)
 		mnts_u64map_put(&by_id, t->v[i].id, (int)i);
+	/* each mountpoint below its parent's, keyed by (parent, the rest):
+	 * along a deep chain the rest is a component, the whole 500 bytes */
 	for (size_t i = 0; i < t->n; i++) {
 		int p = mnts_u64map_get(&by_id, t->v[i].parent_id);
+		const char *key_path = t->v[i].target;
 		uint64_t key;
 		int other;
 
 		w.parent_of[i] = p == (int)i ? -1 : p;
 		if (w.parent_of[i] < 0)
 			continue;
-		if (streq(t->v[i].target, t->v[p].target))
+		rel[i] = mnts_path_below(t->v[i].target, t->v[p].target);
+		if (rel[i] && !*rel[i])
 			w.stacked[p] = true;
-		key = path_key(p, t->v[i].target, strlen(t->v[i].target));
+		if (rel[i])
+			key_path = rel[i];
+		key = path_key(p, key_path, strlen(key_path));
 		other = mnts_u64map_get(&by_place, key);
 		if (other >= 0)
 			ask[i] = ask[other] = true;
 		else
 			mnts_u64map_put(&by_place, key, (int)i);
 	}
+	/* tucked: a sibling sits on a directory the mountpoint is below */
 	for (size_t i = 0; i < t->n; i++) {
-		const char *mp = t->v[i].target;
 		int p = w.parent_of[i];
-		const char *rel = p < 0 ? NULL : mnts_path_below(mp, t->v[p].target);
 
-		for (const char *sl = rel ? strchr(rel, '/') : NULL; sl && !w.tucked[i];
+		for (const char *sl = rel[i] ? strchr(rel[i], '/') : NULL; sl && !w.tucked[i];
 		     sl = strchr(sl + 1, '/')) {
-			size_t len = (size_t)(sl - mp);
-			int s = mnts_u64map_get(&by_place, path_key(p, mp, len));
+			size_t len = (size_t)(sl - rel[i]);
+			int s = mnts_u64map_get(&by_place, path_key(p, rel[i], len));
 
-			w.tucked[i] =
-			    s >= 0 && !strncmp(t->v[s].target, mp, len) && !t->v[s].target[len];
+			w.tucked[i] = s >= 0 && w.parent_of[s] == p && rel[s] &&
+				      !strncmp(rel[s], rel[i], len) && !rel[s][len];
 		}
 	}
 	for (size_t i = 0; i < t->n; i++) {
@@ -745,16 +762,71 @@ static unsigned long read_mount_max(void)
 	return max;
 }
 
+struct mnts_host_ids {
+	struct mnts_helper thread;
+	const struct mnts_snapshot *snap;
+	const struct mnts_plan_opts *opts;
+	struct mnts_live_prefetch *live;
+	struct mnts_live_table table;
+	int r;
+};
+
+static void read_ids(void *data)
+{
+	struct mnts_host_ids *ids = data;
+
+	ids->r =
+	    mnts_live_read_by_ids(&ids->table, ids->snap, ids->opts, prefetch_wait_ms(ids->live));
+}
+
+struct mnts_host_ids *mnts_host_ids_start(const struct mnts_snapshot *snap,
+					  const struct mnts_plan_opts *opts,
+					  struct mnts_live_prefetch *live)
+{
+	struct mnts_host_ids *ids;
+
+	if (!mnts_split_worth_it())
+		return NULL;
+	ids = xcalloc(1, sizeof(*ids));
+	*ids = (struct mnts_host_ids){.snap = snap, .opts = opts, .live = live};
+	mnts_helper_start(&ids->thread, read_ids, ids);
+	return ids;
+}
+
+/* The result of ids into *t, and ids freed.  Returns: as
+ * mnts_live_read_by_ids(). */
+static int ids_take(struct mnts_host_ids *ids, struct mnts_live_table *t)
+{
+	int r;
+
+	mnts_helper_join(&ids->thread);
+	r = ids->r;
+	*t = ids->table;
+	free(ids);
+	return r;
+}
+
+void mnts_host_ids_free(struct mnts_host_ids *ids)
+{
+	struct mnts_live_table t;
+
+	if (!ids)
+		return;
+	ids_take(ids, &t);
+	mnts_live_table_done(&t);
+}
+
 int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *opts, struct mnts_live_prefetch *live,
-		     struct mnts_error *err)
+		     struct mnts_host_ids *ids, struct mnts_error *err)
 {
 	struct mnts_live_wants w = {0};
 	size_t n_masters;
 	int r;
 
 	*h = (struct mnts_host){0};
-	r = mnts_live_read_by_ids(&h->live, snap, opts, prefetch_wait_ms(live));
+	r = ids ? ids_take(ids, &h->live)
+		: mnts_live_read_by_ids(&h->live, snap, opts, prefetch_wait_ms(live));
 	if (r == 0)
 		prefetch_drop(live, &h->dropped);
 	else

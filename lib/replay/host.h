@@ -111,12 +111,24 @@ struct mnts_live_prefetch;
 struct mnts_live_prefetch *mnts_live_prefetch_start(const char *snapshot_path);
 void mnts_live_prefetch_free(struct mnts_live_prefetch *p);
 
-/* Gathers the facts a plan of snap with opts needs, the live table from
- * live when not NULL (once).  Returns: 0 or -errno (then nothing is left to
+/* The live mounts of snap found by its ids or assumed (host_byid.c), begun
+ * on a helper thread while the caller begins planning: NULL with one CPU.
+ * mnts_host_gather() takes the result. */
+struct mnts_host_ids;
+struct mnts_host_ids *mnts_host_ids_start(const struct mnts_snapshot *snap,
+					  const struct mnts_plan_opts *opts,
+					  struct mnts_live_prefetch *live);
+
+/* Waits for ids and frees it with what it found (NULL: nothing). */
+void mnts_host_ids_free(struct mnts_host_ids *ids);
+
+/* Gathers the facts a plan of snap with opts needs: the live table found by
+ * ids (NULL: looked up here; freed either way), else from live when not
+ * NULL (once), else read.  Returns: 0 or -errno (then nothing is left to
  * free). */
 int mnts_host_gather(struct mnts_host *h, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *opts, struct mnts_live_prefetch *live,
-		     struct mnts_error *err);
+		     struct mnts_host_ids *ids, struct mnts_error *err);
 void mnts_host_done(struct mnts_host *h);
 
 /* Builds the table's device index and works out reachability from the

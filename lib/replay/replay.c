@@ -266,11 +266,16 @@ static int plan_here(struct mnts_plan *plan, const struct mnts_snapshot *snap,
 		     const struct mnts_plan_opts *popts, struct mnts_live_prefetch *live,
 		     struct mnts_host *host, struct mnts_error *err)
 {
+	/* the live mounts by ids beside the planning that needs none: at
+	 * 50,000 superblocks 5 to 20 ms each */
+	struct mnts_host_ids *ids = mnts_host_ids_start(snap, popts, live);
 	int r = mnts_plan_begin(plan, snap, popts, err);
 
-	if (r < 0)
+	if (r < 0) {
+		mnts_host_ids_free(ids);
 		return r;
-	r = mnts_host_gather(host, snap, popts, live, err);
+	}
+	r = mnts_host_gather(host, snap, popts, live, ids, err);
 	if (r < 0) {
 		mnts_plan_done(plan);
 		return r;

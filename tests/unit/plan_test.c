@@ -804,6 +804,37 @@ static void test_readonly(void)
 	}
 }
 
+/* Reachability from the table alone (host.c): what a lookup of each
+ * mountpoint ends on, keyed by each mountpoint below its parent's. */
+static void test_reachability(void)
+{
+	TEST("live mounts in sight: stacked, tucked under a sibling, two on one place, below")
+	{
+		struct mnts_host h = {0};
+
+		live_add(&h, 1, 1, 0, 1, "tmpfs", "/", "/");
+		live_add(&h, 2, 1, 0, 2, "tmpfs", "/", "/c");	/* covered by 3 */
+		live_add(&h, 3, 2, 0, 3, "tmpfs", "/", "/c");	/* on 2's root */
+		live_add(&h, 4, 1, 0, 4, "tmpfs", "/", "/a/b"); /* under 5, mounted after */
+		live_add(&h, 5, 1, 0, 5, "tmpfs", "/", "/a");	/* hides 4 */
+		live_add(&h, 6, 5, 0, 6, "tmpfs", "/", "/a/b"); /* 5's own: in sight */
+		live_add(&h, 7, 1, 0, 7, "tmpfs", "/", "/e");	/* 7 and 8 on one place */
+		live_add(&h, 8, 1, 0, 8, "tmpfs", "/", "/e");
+		live_add(&h, 9, 3, 0, 9, "tmpfs", "/", "/c/d/e/f"); /* below the top of a stack */
+		mnts_live_table_index(&h.live);
+		CHECK(h.live.v[0].reach == MNTS_REACH_YES);
+		CHECK(h.live.v[1].reach == MNTS_REACH_NO);
+		CHECK(h.live.v[2].reach == MNTS_REACH_YES);
+		CHECK(h.live.v[3].reach == MNTS_REACH_NO);
+		CHECK(h.live.v[4].reach == MNTS_REACH_YES);
+		CHECK(h.live.v[5].reach == MNTS_REACH_YES);
+		CHECK(h.live.v[6].reach == MNTS_REACH_ASK);
+		CHECK(h.live.v[7].reach == MNTS_REACH_ASK);
+		CHECK(h.live.v[8].reach == MNTS_REACH_YES);
+		mnts_host_done(&h);
+	}
+}
+
 int main(void)
 {
 	test_live_source();
@@ -819,5 +850,6 @@ int main(void)
 	test_needs_live_groups();
 	test_depth();
 	test_readonly();
+	test_reachability();
 	return tap_done();
 }
