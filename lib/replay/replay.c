@@ -133,6 +133,9 @@ static ssize_t recv_all(int fd, void *buf, size_t len, bool restart)
 	return (ssize_t)got;
 }
 
+/* DONE sent by executor_commit(): the replay is kept, whatever is left */
+static bool done_sent;
+
 static int executor_commit(struct mnts_error *err)
 {
 	struct exec_result res = {.phase = RESULT_READY};
@@ -144,8 +147,14 @@ static int executor_commit(struct mnts_error *err)
 	if (send_result(executor_sock, &res) < 0)
 		return mnts_err(err, errno, "report to mntsnap");
 	n = recv_all(executor_sock, &verdict, 1, false);
-	if (n == 1 && verdict == 'c')
+	if (n == 1 && verdict == 'c') {
+		/* kept: what is left is closing what the replay no longer
+		 * needs (the detached trees, one RCU grace period: 10 ms of a
+		 * 50,000-mount replay), which mntsnap need not wait for */
+		res.phase = RESULT_DONE;
+		done_sent = send_result(executor_sock, &res) == 0;
 		return 0;
+	}
 	if (n == 0)
 		return mnts_err(err, ESRCH, "mntsnap went away before keeping the replay");
 	return mnts_err(err, EINTR, "interrupted");
@@ -170,7 +179,7 @@ static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts
 	e.parent_alive = executor_parent_alive;
 	e.commit = executor_commit;
 	res.rc = mnts_exec_run(plan, &e, &res.step, &res.err);
-	if (send_result(sock, &res) < 0)
+	if (!done_sent && send_result(sock, &res) < 0)
 		_exit(3);
 	_exit(res.rc < 0 ? 1 : 0);
 }
@@ -349,9 +358,13 @@ static int executor_report(struct mnts_replay_txn *t, struct mnts_error *err)
 	ssize_t n = recv_all(t->sock, &res, sizeof(res), true);
 	int status = 0;
 
+	bool kept = n == (ssize_t)sizeof(res) && res.rc >= 0;
+
 	if (n == (ssize_t)sizeof(res) && res.phase == RESULT_READY)
 		return RESULT_READY;
-	while (waitpid(t->pid, &status, 0) < 0 && errno == EINTR)
+	/* a replay kept: the executor still closes what it no longer needs
+	 * (executor_commit()), and is reaped with us if not done yet */
+	while (waitpid(t->pid, &status, kept ? WNOHANG : 0) < 0 && errno == EINTR)
 		;
 	executor_pid = 0;
 	t->pid = 0;
