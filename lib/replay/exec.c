@@ -421,11 +421,15 @@ int mnts_exec_run(const struct mnts_plan *plan, const struct mnts_exec_env *env,
 	free(x.undo);
 	for (int i = 0; i < plan->n_slots; i++)
 		close_slot(&x, i);
-	/* every anchor at once: one wait for the RCU grace period */
-	if (x.trash >= 0) {
+	if (x.trash >= 0)
 		mnts_debug(2, "peer group anchors and sources: %u dropped at once", x.n_trash);
+	/* kept, and nothing of it held any more (pins, grafts, namespaces):
+	 * the caller need not wait for the rest */
+	if (r >= 0 && env->kept)
+		env->kept();
+	/* every anchor at once: one wait for the RCU grace period */
+	if (x.trash >= 0)
 		close(x.trash);
-	}
 	free(x.trashable);
 	if (x.seed_ns >= 0)
 		close(x.seed_ns);

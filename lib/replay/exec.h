@@ -40,6 +40,10 @@ struct mnts_exec_env {
 	bool (*cancelled)(void);
 	bool (*parent_alive)(void);
 	int (*commit)(struct mnts_error *err);
+	/* kept() (or NULL), once the replay is kept and the run holds nothing
+	 * of it: before the detached trees it made are closed, which waits
+	 * for an RCU grace period */
+	void (*kept)(void);
 };
 
 /* Returns: 0, or -errno with err naming the step (and *ret_step its number

@@ -358,6 +358,12 @@ static const char *keep_hidden(struct mnts_live_table *t, const struct mnts_snap
 
 		if (mnts_live_find(t, m->dev_major, m->dev_minor, m->fstype, probes[i].needed))
 			continue;
+		/* a block device is also looked for by identity and mounted
+		 * anew (host_ident.c): a question this table cannot answer */
+		if (m->dev_major != 0 && !mnts_fs_is_layered(m->fstype)) {
+			why = "a block device of it has no mount to clone from";
+			break;
+		}
 		mnts_u64map_put(&devs, dev, 0);
 		for (int e = mnts_u64map_get(&t->by_dev, dev); e >= 0 && !why;
 		     e = t->next_same_dev[e]) {
@@ -367,6 +373,9 @@ static const char *keep_hidden(struct mnts_live_table *t, const struct mnts_snap
 				continue; /* never a source of it, wherever it is */
 			if (lm->reach == MNTS_REACH_YES)
 				why = "a superblock of it is mounted unbindable";
+			else if (lm->reach == MNTS_REACH_ASK)
+				/* statx decides later (host.c): it may be cloned */
+				why = "a mount of it shares its place with another";
 			else
 				mnts_live_hide(t, lm);
 		}
@@ -503,7 +512,8 @@ bool mnts_live_byid_likely(const char *path)
 	struct stat st;
 	ssize_t n;
 
-	if (!path || streq(path, "-"))
+	/* only a regular file is opened: a FIFO's writer would see us */
+	if (!path || streq(path, "-") || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -134,10 +135,26 @@ static bool stopped(const struct mnts_livecheck *lc)
 	return __atomic_load_n(&lc->shared->failed, __ATOMIC_ACQUIRE);
 }
 
+/* Whether hidden item it is still out of sight: not what the lookup of
+ * its path (r, stx) found, and not moved elsewhere since (statmount of its
+ * id gives the mountpoint the snapshot saw), or gone. */
+static bool still_hidden(const struct check_item *it, int r, const struct statx *stx,
+			 struct mnts_statmount *sm, size_t size)
+{
+	if (r == 0 && stx->stx_mnt_id == it->id)
+		return false;
+	if (mnts_sys_statmount(it->id, 0, STATMOUNT_MNT_POINT, sm, size) < 0)
+		return errno == ENOENT;
+	return (sm->mask & STATMOUNT_MNT_POINT) && streq(sm->str + sm->mnt_point, it->path);
+}
+
 static void check_all(void *data)
 {
 	struct mnts_livecheck *lc = data;
 	int prev = -1; /* O_PATH fd of the previous item, when this one needs it */
+	/* room for a mountpoint of PATH_MAX, and more */
+	size_t sm_size = sizeof(struct mnts_statmount) + 2 * PATH_MAX + 64;
+	_cleanup_free_ struct mnts_statmount *sm = xmalloc(sm_size);
 
 	for (size_t i = 0; i < lc->n && !stopped(lc); i++) {
 		const struct check_item *it = &lc->items[i];
@@ -160,8 +177,7 @@ static void check_all(void *data)
 		prev = fd;
 		if (r == 0 && !(stx.stx_mask & STATX_MNT_ID_UNIQUE))
 			r = -1;
-		/* a hidden one: anything else in sight there, or nothing */
-		same = it->hidden ? r < 0 || stx.stx_mnt_id != it->id
+		same = it->hidden ? still_hidden(it, r, &stx, sm, sm_size)
 				  : r == 0 && stx.stx_mnt_id == it->id;
 		if (it->sb >= 0)
 			__atomic_store_n(&lc->shared->verdict[it->sb],

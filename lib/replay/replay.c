@@ -30,7 +30,9 @@
 
 /* What the executor child sends back over its socket: plain bytes.  READY
  * once every step is done (it then waits for the verdict: 'c' keeps the
- * replay, anything else or EOF undoes it), DONE when it is about to exit. */
+ * replay, anything else or EOF undoes it), DONE with the outcome: once a
+ * kept replay is no longer held (executor_kept(); the executor may still
+ * be closing what it made), or when about to exit after an undo. */
 enum { RESULT_READY = 1, RESULT_DONE };
 
 struct exec_result {
@@ -49,6 +51,7 @@ static volatile sig_atomic_t interrupted; /* caller: the signal; executor: 1 */
 static volatile pid_t executor_pid;	  /* 0: none, or the verdict is given */
 static pid_t caller_pid;
 static int executor_sock = -1;
+static bool done_sent; /* executor: DONE said by executor_kept() */
 static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void on_caller_signal(int sig)
@@ -133,9 +136,6 @@ static ssize_t recv_all(int fd, void *buf, size_t len, bool restart)
 	return (ssize_t)got;
 }
 
-/* DONE sent by executor_commit(): the replay is kept, whatever is left */
-static bool done_sent;
-
 static int executor_commit(struct mnts_error *err)
 {
 	struct exec_result res = {.phase = RESULT_READY};
@@ -147,17 +147,21 @@ static int executor_commit(struct mnts_error *err)
 	if (send_result(executor_sock, &res) < 0)
 		return mnts_err(err, errno, "report to mntsnap");
 	n = recv_all(executor_sock, &verdict, 1, false);
-	if (n == 1 && verdict == 'c') {
-		/* kept: what is left is closing what the replay no longer
-		 * needs (the detached trees, one RCU grace period: 10 ms of a
-		 * 50,000-mount replay), which mntsnap need not wait for */
-		res.phase = RESULT_DONE;
-		done_sent = send_result(executor_sock, &res) == 0;
+	if (n == 1 && verdict == 'c')
 		return 0;
-	}
 	if (n == 0)
 		return mnts_err(err, ESRCH, "mntsnap went away before keeping the replay");
 	return mnts_err(err, EINTR, "interrupted");
+}
+
+/* The replay kept and nothing of it held: DONE at once.  What is left is
+ * closing the detached trees the run made (one RCU grace period: 10 ms of
+ * a 50,000-mount replay), which mntsnap need not wait for. */
+static void executor_kept(void)
+{
+	struct exec_result res = {.phase = RESULT_DONE};
+
+	done_sent = send_result(executor_sock, &res) == 0;
 }
 
 static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts_exec_env *env,
@@ -178,6 +182,7 @@ static _noreturn_ void run_child(const struct mnts_plan *plan, const struct mnts
 	e.cancelled = executor_cancelled;
 	e.parent_alive = executor_parent_alive;
 	e.commit = executor_commit;
+	e.kept = executor_kept;
 	res.rc = mnts_exec_run(plan, &e, &res.step, &res.err);
 	if (!done_sent && send_result(sock, &res) < 0)
 		_exit(3);
@@ -356,9 +361,8 @@ static int executor_report(struct mnts_replay_txn *t, struct mnts_error *err)
 {
 	struct exec_result res = {0};
 	ssize_t n = recv_all(t->sock, &res, sizeof(res), true);
-	int status = 0;
-
 	bool kept = n == (ssize_t)sizeof(res) && res.rc >= 0;
+	int status = 0;
 
 	if (n == (ssize_t)sizeof(res) && res.phase == RESULT_READY)
 		return RESULT_READY;

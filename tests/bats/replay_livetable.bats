@@ -187,6 +187,14 @@ replay_assumed() {
 	jq -r ".namespaces[0].mounts[] | select(.mountpoint == \"/m1\") | \"m1 root \(.root) dev \(.dev)\"" "$TMP/after.json"
 	echo "live m1 dev $(stat -c %Hd:%Ld "$TMP/elsewhere")"
 }
+# replay_m2 PATH: replay_assumed, then the device of the replay's covered
+# /m2 and that of the live mount at PATH, and the -vv lines on live mounts
+replay_m2() {
+	replay_assumed "$TMP/out"
+	jq -r "[.namespaces[0].mounts[] | select(.mountpoint == \"/m2\")][0] | \"m2 lower dev \(.dev)\"" "$TMP/after.json"
+	echo "live m2 dev $(stat -c %Hd:%Ld "$1")"
+	grep "live mounts" "$TMP/err"
+}
 EOF
 )
 
@@ -240,15 +248,19 @@ EOF
 	assert_line "m1 root / dev $m1_dev"
 }
 
-# over_m2: m2 covered by a second tmpfs before the capture; "m2 lower dev"
-# of the replay (the covered one) after replay_assumed's lines
+# over_m2: m2 covered by a second tmpfs before the capture
 over_m2='
 mount -t tmpfs over "$L/m2"
 "$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
 '
-lower_m2='
-jq -r "[.namespaces[0].mounts[] | select(.mountpoint == \"/m2\")][0] | \"m2 lower dev \(.dev)\"" "$TMP/after.json"
-'
+
+# assert_m2_cloned: the replay is the snapshot, its covered /m2 cloned from
+# the live superblock (replay_m2's lines), not made anew
+assert_m2_cloned() {
+	assert_line "same"
+	m2_dev=$(awk "/^live m2 dev /{ print \$4 }" <<<"$output")
+	assert_line "m2 lower dev $m2_dev"
+}
 
 @test "replay: a snapshot with a mount over another is assumed, the covered one checked to stay covered" {
 	run in_private_ns "$assumed_layout$over_m2"'
@@ -267,17 +279,12 @@ jq -r "[.namespaces[0].mounts[] | select(.mountpoint == \"/m2\")][0] | \"m2 lowe
 		mount --bind "$L/m3" "$L/m2"
 		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
 		umount "$L/m2"
-		replay_assumed "$TMP/out"
-		'"$lower_m2"'
-		echo "live m2 dev $(stat -c %Hd:%Ld "$L/m2")"
-		grep "live mounts" "$TMP/err"
+		replay_m2 "$L/m2"
 	'
 	assert_success
 	assert_line "mntsnap: live mounts: a live mount is not as the snapshot saw it; reading them all"
-	assert_line "same"
-	# the whole table has the uncovered m2: cloned, not made anew
-	m2_dev=$(awk "/^live m2 dev /{ print \$4 }" <<<"$output")
-	assert_line "m2 lower dev $m2_dev"
+	# the whole table has the uncovered m2
+	assert_m2_cloned
 }
 
 @test "replay: a covered superblock mounted outside the snapshot is found in the whole table" {
@@ -285,16 +292,11 @@ jq -r "[.namespaces[0].mounts[] | select(.mountpoint == \"/m2\")][0] | \"m2 lowe
 		mkdir "$TMP/outside"
 		mount --bind "$L/m2" "$TMP/outside"
 		'"$over_m2"'
-		replay_assumed "$TMP/out"
-		'"$lower_m2"'
-		echo "live m2 dev $(stat -c %Hd:%Ld "$TMP/outside")"
-		grep "live mounts" "$TMP/err"
+		replay_m2 "$TMP/outside"
 	'
 	assert_success
 	assert_line "mntsnap: live mounts: reading them all (a superblock it has no mount to clone from is mounted outside it)"
-	assert_line "same"
-	m2_dev=$(awk "/^live m2 dev /{ print \$4 }" <<<"$output")
-	assert_line "m2 lower dev $m2_dev"
+	assert_m2_cloned
 }
 
 @test "replay: a dry run never assumes the live mounts" {
@@ -305,4 +307,21 @@ jq -r "[.namespaces[0].mounts[] | select(.mountpoint == \"/m2\")][0] | \"m2 lowe
 	assert_success
 	refute_line --partial "assumed"
 	assert_line --partial "live mounts: reading them all"
+}
+
+@test "replay: a covered mount moved elsewhere since the capture makes replay plan again on the whole table" {
+	# uncovered, then moved out of the snapshot: its old place shows
+	# nothing of it, and the snapshot knows its id; its mountpoint tells
+	run in_private_ns "$assumed_layout"'
+		mount --bind "$L/m3" "$L/m2"
+		"$MNTSNAP" capture -p $$ --subtree "$L" -o "$TMP/snap.json"
+		umount "$L/m2"
+		mkdir "$TMP/moved"
+		mount --move "$L/m2" "$TMP/moved"
+		replay_m2 "$TMP/moved"
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: a live mount is not as the snapshot saw it; reading them all"
+	# the whole table has it where it was moved
+	assert_m2_cloned
 }
