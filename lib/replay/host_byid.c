@@ -295,29 +295,26 @@ static long list_live_ids(size_t max, uint64_t **ret)
 	return (long)n;
 }
 
-/* Whether a mount of the caller's namespace the snapshot does not have
- * (outside its subtree, or made since) is of one of the devices in devs:
- * the whole table would clone that superblock from it, where the snapshot
- * shows no mount of it to clone.  Returns: 0 (none), 1, or -1 when there
- * are too many such mounts to look at. */
-static int outside_mount_of(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts,
-			    const struct mnts_u64map *devs)
+/* Whether a mount of the caller's namespace that the assumed table t (the
+ * snapshot's) does not have (outside its subtree, or made since) is of one
+ * of the devices in devs: the whole table would clone that superblock from
+ * it, where the snapshot shows no mount of it to clone.  Returns: 0
+ * (none), 1, or -1 when there are too many such mounts to look at. */
+static int outside_mount_of(const struct mnts_live_table *t, const struct mnts_u64map *devs)
 {
 	_cleanup_snapshot_ struct mnts_snapshot *pool = NULL;
 	_cleanup_free_ uint64_t *live = NULL, *outside = NULL;
 	struct mnts_u64map known = {0};
 	struct mnts_error ignored = {0};
-	size_t n_snap = 0, n_out = 0;
 	struct mnts_ns *ns;
 	long n_live, got;
+	size_t n_out = 0;
 	int r = 0;
 
-	for (size_t i = 0; i < snap->n_ns; i++)
-		for (size_t k = 0; plan_ns_wanted(opts, &snap->nss[i]) && k < snap->nss[i].n_mounts;
-		     k++, n_snap++)
-			mnts_u64map_put(&known, snap->nss[i].mounts[k].id, 0);
+	for (size_t i = 0; i < t->n; i++)
+		mnts_u64map_put(&known, t->v[i].assumed_id, 0);
 	/* a quarter more than the snapshot's: past that, read the table */
-	n_live = list_live_ids(n_snap + n_snap / 4 + 64, &live);
+	n_live = list_live_ids(t->n + t->n / 4 + 64, &live);
 	if (n_live < 0) {
 		mnts_u64map_free(&known);
 		return -1;
@@ -344,9 +341,7 @@ static int outside_mount_of(const struct mnts_snapshot *snap, const struct mnts_
  * mounts of them a clone could come from must stay out of sight, each
  * checked as the others (t->hidden).  Returns: NULL, or why the table is
  * read instead. */
-static const char *keep_hidden(struct mnts_live_table *t, const struct mnts_snapshot *snap,
-			       const struct mnts_plan_opts *opts, const struct sb_probe *probes,
-			       size_t n)
+static const char *keep_hidden(struct mnts_live_table *t, const struct sb_probe *probes, size_t n)
 {
 	struct mnts_u64map devs = {0};
 	const char *why = NULL;
@@ -381,7 +376,7 @@ static const char *keep_hidden(struct mnts_live_table *t, const struct mnts_snap
 		}
 	}
 	if (!why && devs.n) {
-		outside = outside_mount_of(snap, opts, &devs);
+		outside = outside_mount_of(t, &devs);
 		why = outside < 0 ? "too many mounts outside it to look at"
 		      : outside > 0
 			  ? "a superblock it has no mount to clone from is mounted outside it"
@@ -401,7 +396,7 @@ static int assume(struct mnts_live_table *t, const struct mnts_snapshot *snap,
 	const char *why;
 
 	table_of_snapshot(t, snap, opts);
-	why = keep_hidden(t, snap, opts, probes, n);
+	why = keep_hidden(t, probes, n);
 	if (why) {
 		mnts_debug(2, "live mounts: reading them all (%s)", why);
 		mnts_live_table_done(t);

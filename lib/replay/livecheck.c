@@ -56,7 +56,7 @@ struct check_item {
 /* Shared with the executor. */
 struct check_shared {
 	int failed;		 /* (atomic) something assumed is not so */
-	int done;		 /* (atomic) every check passed */
+	unsigned char all;	 /* (atomic) VERDICT_SAME once every check passed */
 	unsigned char verdict[]; /* per superblock of the plan (atomic) */
 };
 
@@ -190,7 +190,7 @@ static void check_all(void *data)
 	if (prev >= 0)
 		close(prev);
 	if (!stopped(lc))
-		__atomic_store_n(&lc->shared->done, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&lc->shared->all, VERDICT_SAME, __ATOMIC_RELEASE);
 }
 
 void mnts_livecheck_start(struct mnts_livecheck *lc)
@@ -218,10 +218,12 @@ static void pause_for(unsigned *spins)
 	}
 }
 
-int mnts_livecheck_wait(const struct mnts_livecheck *lc, int sb, bool (*cancelled)(void))
+/* Waits for verdict (a byte of lc's shared mapping) to be given. */
+static int await(const struct mnts_livecheck *lc, const unsigned char *verdict,
+		 bool (*cancelled)(void))
 {
 	for (unsigned spins = 0;; pause_for(&spins)) {
-		unsigned char v = __atomic_load_n(&lc->shared->verdict[sb], __ATOMIC_ACQUIRE);
+		unsigned char v = __atomic_load_n(verdict, __ATOMIC_ACQUIRE);
 
 		if (v == VERDICT_SAME)
 			return 0;
@@ -232,16 +234,14 @@ int mnts_livecheck_wait(const struct mnts_livecheck *lc, int sb, bool (*cancelle
 	}
 }
 
+int mnts_livecheck_wait(const struct mnts_livecheck *lc, int sb, bool (*cancelled)(void))
+{
+	return await(lc, &lc->shared->verdict[sb], cancelled);
+}
+
 int mnts_livecheck_wait_all(const struct mnts_livecheck *lc, bool (*cancelled)(void))
 {
-	for (unsigned spins = 0;; pause_for(&spins)) {
-		if (__atomic_load_n(&lc->shared->done, __ATOMIC_ACQUIRE))
-			return 0;
-		if (stopped(lc))
-			return -ESTALE;
-		if (cancelled && cancelled())
-			return -EINTR;
-	}
+	return await(lc, &lc->shared->all, cancelled);
 }
 
 void mnts_livecheck_fail(const struct mnts_livecheck *lc)

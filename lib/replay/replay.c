@@ -367,7 +367,7 @@ static int executor_report(struct mnts_replay_txn *t, struct mnts_error *err)
 	if (n == (ssize_t)sizeof(res) && res.phase == RESULT_READY)
 		return RESULT_READY;
 	/* a replay kept: the executor still closes what it no longer needs
-	 * (executor_commit()), and is reaped with us if not done yet */
+	 * (executor_kept()), and is reaped with us if not done yet */
 	while (waitpid(t->pid, &status, kept ? WNOHANG : 0) < 0 && errno == EINTR)
 		;
 	executor_pid = 0;

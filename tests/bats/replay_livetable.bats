@@ -325,3 +325,19 @@ assert_m2_cloned() {
 	# the whole table has it where it was moved
 	assert_m2_cloned
 }
+
+@test "replay: a live mount assumed but made unbindable since the capture makes replay plan again on the whole table" {
+	# still in sight with its id (the check passes): the clone of it
+	# fails, and the whole table has m1 at $TMP/elsewhere too
+	run in_private_ns "$assumed_layout"'
+		mount --make-unbindable "$L/m1"
+		replay_assumed "$TMP/out"
+		grep "live mounts" "$TMP/err"
+	'
+	assert_success
+	assert_line "mntsnap: live mounts: the 31 superblocks of the snapshot assumed where it saw them, each checked while replaying"
+	assert_line --regexp "^mntsnap: live mounts: step [0-9]+, clone tmpfs superblock .*open_tree .*reading them all$"
+	assert_line "same"
+	m1_dev=$(awk "/^live m1 dev /{ print \$4 }" <<<"$output")
+	assert_line "m1 root / dev $m1_dev"
+}
