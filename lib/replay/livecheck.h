@@ -40,5 +40,8 @@ int mnts_livecheck_wait_all(const struct mnts_livecheck *lc, bool (*cancelled)(v
  * planned again.  Also stops the checks. */
 void mnts_livecheck_fail(const struct mnts_livecheck *lc);
 bool mnts_livecheck_failed(const struct mnts_livecheck *lc);
+/* In the caller: waits until the checks end, every verdict given or one
+ * not as assumed (NULL: nothing). */
+void mnts_livecheck_finish(struct mnts_livecheck *lc);
 /* Stops the checks, waits for the thread, frees (NULL: nothing). */
 void mnts_livecheck_free(struct mnts_livecheck *lc);

@@ -419,7 +419,8 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
  * everything undone; *ret_assumed_wrong tells a failure because a live
  * mount the plan assumed is not as the snapshot saw it (livecheck.h). */
 static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct mnts_exec_env *env,
-		   char *dir_created, struct mnts_replay_txn **ret_txn, bool *ret_assumed_wrong,
+		   const struct mnts_replay_opts *opts, char *dir_created,
+		   struct mnts_replay_txn **ret_txn, bool *ret_assumed_wrong,
 		   struct mnts_error *err)
 {
 	struct mnts_replay_txn *t = xcalloc(1, sizeof(*t));
@@ -488,6 +489,11 @@ static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct 
 	 * the verification) was copied on the first write, page by page.
 	 * Flat 50k with verification: 543 -> 525 ms */
 	malloc_trim(0);
+	if (opts->while_executing) {
+		/* after the checks: the executor may wait for them */
+		mnts_livecheck_finish(lc);
+		opts->while_executing(opts->while_executing_data);
+	}
 	r = executor_report(t, err);
 	if (r == RESULT_READY) {
 		/* every assumed mount was confirmed before it was cloned */
@@ -656,8 +662,9 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		env.new_dir = pf.new_dir_abs;
 		if (env.seed_ns < 0)
 			env.seed_ns = seed_take(opts->seed);
-		r = execute(&plan, &host, &env, pf.new_dir_make ? xstrdup(opts->new_dir) : NULL,
-			    &txn, &assumed_wrong, err);
+		r = execute(&plan, &host, &env, opts,
+			    pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn, &assumed_wrong,
+			    err);
 		planned = false; /* freed by execute() */
 		/* a live mount the plan assumed is not as the snapshot saw it:
 		 * undone, and planned again on the whole live table (once) */

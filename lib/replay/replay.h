@@ -59,6 +59,12 @@ struct mnts_replay_opts {
 	/* the caller's live mounts, being read (host.h), or NULL: read when
 	 * planning */
 	struct mnts_live_prefetch *live;
+	/* work of the caller's for the time the executor runs, when this
+	 * CPU would only wait for it (the verification's preparation):
+	 * called in the caller once the checks beside the executor are done
+	 * (livecheck.h), for each executor started; NULL: none */
+	void (*while_executing)(void *data);
+	void *while_executing_data;
 };
 
 /* The one-mount namespace a --new replay copies each new namespace from

@@ -1,5 +1,6 @@
 /* compare_test.c - the comparison engine (lib/compare) on small snapshots
  * parsed from JSON, and the diff report (lib/report/diffreport). */
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -177,6 +178,68 @@ static void check_json_report(const struct mnts_diff *d)
 	json_decref(root);
 }
 
+/* The texts of d's items, one per line (free it). */
+static char *texts(const struct mnts_diff *d)
+{
+	char *all = xstrdup("");
+
+	for (size_t i = 0; i < d->n; i++) {
+		char *more = xasprintf("%s%s\n", all, d->items[i].text);
+
+		free(all);
+		all = more;
+	}
+	return all;
+}
+
+/* A's side made once, ahead, serves comparison after comparison with what
+ * a side made by each comparison gives. */
+static void test_side_ahead(void)
+{
+	const size_t n = ARRAY_SIZE(base);
+	_cleanup_snapshot_ struct mnts_snapshot *sa = snap_of(base, n);
+	_cleanup_snapshot_ struct mnts_snapshot *other = snap_of(base, n);
+	struct mnts_compare_side *side = sa ? mnts_compare_side_new(sa) : NULL;
+	struct mnts_compare_opts ahead = {.a_side = side};
+	struct mnts_error err = {0};
+	struct m b[ARRAY_SIZE(base)];
+
+	CHECK(side != NULL);
+	if (!side)
+		return;
+	for (int variant = 0; variant < 4; variant++) {
+		_cleanup_snapshot_ struct mnts_snapshot *sb = NULL;
+		_cleanup_free_ char *want = NULL, *got = NULL;
+		struct mnts_diff d1 = {0}, d2 = {0};
+		size_t nb = n;
+
+		memcpy(b, base, sizeof(base));
+		if (variant == 1)
+			b[1].options = "\"ro\"";
+		if (variant == 2)
+			nb = n - 1;
+		if (variant == 3)
+			b[2].shared = 6;
+		sb = snap_of(b, nb);
+		CHECK_INT(mnts_compare(sa, sb, NULL, &d1, &err), 0);
+		CHECK_INT(mnts_compare(sa, sb, &ahead, &d2, &err), 0);
+		CHECK_INT(d2.n, d1.n);
+		want = texts(&d1);
+		got = texts(&d2);
+		CHECK_STR(got, want);
+		CHECK_INT(d1.n, variant ? 1 : 0);
+		mnts_diff_done(&d1);
+		mnts_diff_done(&d2);
+	}
+	{
+		struct mnts_diff d = {0};
+
+		CHECK_INT(mnts_compare(other, sa, &ahead, &d, &err), -EINVAL);
+		CHECK(strstr(err.msg, "another snapshot") != NULL);
+	}
+	mnts_compare_side_free(side);
+}
+
 int main(void)
 {
 	const size_t n = ARRAY_SIZE(base);
@@ -184,6 +247,8 @@ int main(void)
 	struct mnts_diff d;
 	int r;
 
+	TEST("A's side made ahead gives what a side made by each comparison gives")
+	test_side_ahead();
 	TEST("identical snapshots compare equal")
 	{
 		d = compare(base, n, base, n);
