@@ -175,8 +175,10 @@ struct mnts_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapsho
  * snapshot: the capture, B's side of the comparison, the pairing (flat
  * 50,000: 20 MB in 5,000 page faults) */
 #define VERIFY_BYTES_PER_MOUNT 512
-/* in pieces malloc takes from the heap, not from mmap() */
-#define RESERVE_PIECE (8u << 20)
+/* in pieces malloc takes from the heap: below the mmap() threshold, whose
+ * maximum (32 MiB on 64 bits) it is set to */
+#define RESERVE_PIECE (1u << 20)
+#define MMAP_THRESHOLD_MAX (32 << 20)
 
 /* Memory the verification will use, made this process's own while it
  * would wait.  The executor (a fork) shares our pages until it exits: a
@@ -192,10 +194,9 @@ static void reserve_memory(size_t n_mounts)
 	if (want < RESERVE_PIECE)
 		return;
 	pieces = xcalloc(want / RESERVE_PIECE + 1, sizeof(*pieces));
-	/* the heap keeps up to twice the reserve when freed; a piece is
-	 * below the mmap() threshold (its maximum: 32 MiB on 64 bits) */
+	/* the heap keeps up to twice the reserve when freed */
 	mallopt(M_TRIM_THRESHOLD, want < INT_MAX / 2 ? (int)(2 * want) : INT_MAX);
-	mallopt(M_MMAP_THRESHOLD, (int)(4 * RESERVE_PIECE));
+	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX);
 	for (; n * RESERVE_PIECE < want; n++) {
 		volatile char *p = malloc(RESERVE_PIECE);
 
