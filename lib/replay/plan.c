@@ -16,7 +16,13 @@ struct mnts_step *plan_add_step(struct mnts_plan *plan, enum mnts_step_kind kind
 	struct mnts_step *s;
 
 	if (plan->n_steps == plan->cap_steps) {
-		plan->cap_steps = plan->cap_steps ? 2 * plan->cap_steps : 256;
+		/* first room for about what a plan takes (a mount has a clone,
+		 * an attach and its propagation; a group an anchor or two):
+		 * the pages not written cost nothing, where doubling copied
+		 * and faulted in twice what it kept (groups 50k: 14 MB) */
+		plan->cap_steps = plan->cap_steps ? 2 * plan->cap_steps
+						  : 256 + 4 * plan->n_mounts + 2 * plan->n_sbs +
+							4 * plan->n_groups;
 		plan->steps = xreallocarray(plan->steps, plan->cap_steps, sizeof(*plan->steps));
 	}
 	s = &plan->steps[plan->n_steps++];
