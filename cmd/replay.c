@@ -294,7 +294,7 @@ int cmd_replay(int argc, char **argv)
 	if (r >= 0 && a.opts.userns && streq(a.opts.userns, "none"))
 		warn_userns_none(snap);
 	if (r >= 0 && !a.opts.dry_run && !a.no_verify) {
-		ahead = mnts_replay_verify_ahead_new(snap);
+		ahead = mnts_replay_verify_ahead_new(snap, &a.opts);
 		a.opts.while_executing = mnts_replay_verify_ahead_run;
 		a.opts.while_executing_data = ahead;
 	}

@@ -158,16 +158,21 @@ static void unmap_result(const struct mnts_snapshot *snap, struct mnts_snapshot 
 
 struct mnts_verify_ahead {
 	const struct mnts_snapshot *snap;
+	size_t n_mounts; /* of the namespaces replayed */
 	struct mnts_compare_side *side;
 	struct mnts_snapshot *got;
 	bool done;
 };
 
-struct mnts_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapshot *snap)
+struct mnts_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapshot *snap,
+						       const struct mnts_replay_opts *opts)
 {
 	struct mnts_verify_ahead *ahead = xcalloc(1, sizeof(*ahead));
 
 	ahead->snap = snap;
+	for (size_t i = 0; i < snap->n_ns; i++)
+		if (selected(opts, snap->nss[i].label))
+			ahead->n_mounts += snap->nss[i].n_mounts;
 	return ahead;
 }
 
@@ -213,15 +218,12 @@ static void reserve_memory(size_t n_mounts)
 void mnts_replay_verify_ahead_run(void *data)
 {
 	struct mnts_verify_ahead *ahead = data;
-	size_t n_mounts = 0;
 
 	if (ahead->done)
 		return;
 	ahead->done = true;
 	ahead->side = mnts_compare_side_new(ahead->snap);
-	for (size_t i = 0; i < ahead->snap->n_ns; i++)
-		n_mounts += ahead->snap->nss[i].n_mounts;
-	reserve_memory(n_mounts);
+	reserve_memory(ahead->n_mounts);
 }
 
 void mnts_replay_verify_ahead_free(struct mnts_verify_ahead *ahead)

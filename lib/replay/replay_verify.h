@@ -15,7 +15,9 @@
  * free when it likes (a process about to exit need not). */
 struct mnts_verify_ahead;
 
-struct mnts_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapshot *snap);
+/* For a replay of snap with opts (its --ns selection). */
+struct mnts_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapshot *snap,
+						       const struct mnts_replay_opts *opts);
 /* Does it (once; a second executor finds it done): the while_executing
  * hook, data an mnts_verify_ahead. */
 void mnts_replay_verify_ahead_run(void *data);
@@ -27,4 +29,3 @@ void mnts_replay_verify_ahead_free(struct mnts_verify_ahead *ahead);
 int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
 		       struct mnts_verify_ahead *ahead, struct mnts_diff *ret,
 		       struct mnts_error *err);
-
