@@ -243,7 +243,7 @@ static void print_problems(const struct mnts_findings *problems, const struct mn
  * 50,000 mounts is a hundredth of a replay (as capture does, cmd/capture.c:
  * kept reachable for leak checkers, volatile or the store is dropped). */
 static struct mnts_snapshot *volatile left_to_exit;
-static struct mnts_verify_ahead *volatile ahead_left_to_exit;
+static struct mnts_replay_verify_ahead *volatile ahead_left_to_exit;
 
 int cmd_replay(int argc, char **argv)
 {
@@ -252,7 +252,7 @@ int cmd_replay(int argc, char **argv)
 	struct mnts_error err = {0};
 	struct mnts_diff diff = {0};
 	struct mnts_replay_txn *txn = NULL;
-	struct mnts_verify_ahead *ahead = NULL;
+	struct mnts_replay_verify_ahead *ahead = NULL;
 	struct mnts_error verr = {0};
 	_cleanup_fclose_ FILE *devnull = NULL;
 	struct mnts_findings problems = {0};

@@ -287,16 +287,16 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 	*ret = (struct mnts_diff){0};
 	if (!a->linked || !b->linked)
 		return mnts_err(err, 0, "compare: snapshot not linked");
-	if (c.opts->a_side && mnts_cmp_side_snap(c.opts->a_side) != a)
-		return mnts_err(err, EINVAL, "compare: A's side was made of another snapshot");
+	if (c.opts->a_prepared && mnts_cmp_prepared_snap(c.opts->a_prepared) != a)
+		return mnts_err(err, 0, "compare: a_prepared was made of another snapshot");
 	r = check_opts(&c, a, err);
 	if (r < 0) {
 		free(c.ns_selected);
 		return r;
 	}
 
-	if (c.opts->a_side)
-		mnts_cmp_views_init_ahead(&c.a, c.opts->a_side, &c.b, b);
+	if (c.opts->a_prepared)
+		mnts_cmp_views_init_ahead(&c.a, c.opts->a_prepared, &c.b, b);
 	else
 		mnts_cmp_views_init(&c.a, a, &c.b, b);
 	mnts_cmp_match_ns(&c);
@@ -336,7 +336,7 @@ int mnts_compare(const struct mnts_snapshot *a, const struct mnts_snapshot *b,
 	free(c.sb_reported);
 	free(c.ns_selected);
 	mnts_cmp_members_done(&c);
-	if (!c.opts->a_side)
+	if (!c.opts->a_prepared)
 		mnts_cmp_view_done(&c.a);
 	mnts_cmp_view_done(&c.b);
 	return 0;

@@ -53,15 +53,16 @@ enum {
 	MNTS_FIELD_DEV = 1u << 7,
 };
 
-/* One side of a comparison worked out ahead (its canonical order and its
- * partitions into peer groups and superblocks: half of comparing two large
- * snapshots), by a caller that has the time before the other side exists:
- * replay builds the snapshot's while its executor runs. */
-struct mnts_compare_side;
+/* What a comparison derives from snapshot A alone (its canonical order
+ * and its partitions into peer groups and superblocks: half of comparing
+ * two large snapshots), worked out ahead by a caller that has the time
+ * before B exists: replay does it for the snapshot while its executor
+ * runs. */
+struct mnts_compare_prepared;
 
-/* A's side, for mnts_compare_opts.a_side; a must outlive it, unchanged. */
-struct mnts_compare_side *mnts_compare_side_new(const struct mnts_snapshot *a);
-void mnts_compare_side_free(struct mnts_compare_side *side);
+/* For mnts_compare_opts.a_prepared; a must outlive it, unchanged. */
+struct mnts_compare_prepared *mnts_compare_prepare(const struct mnts_snapshot *a);
+void mnts_compare_prepared_free(struct mnts_compare_prepared *prepared);
 
 struct mnts_compare_opts {
 	unsigned int ignore; /* MNTS_FIELD_* */
@@ -76,9 +77,9 @@ struct mnts_compare_opts {
 		MNTS_NS_MATCH_LABEL,
 		MNTS_NS_MATCH_STRUCTURE,
 	} ns_match;
-	/* A's side made by mnts_compare_side_new(a), or NULL: made here (it
-	 * can serve more than one comparison, one at a time) */
-	struct mnts_compare_side *a_side;
+	/* what mnts_compare_prepare(a) made, or NULL: made here (it serves
+	 * comparison after comparison, one at a time: each writes in it) */
+	struct mnts_compare_prepared *a_prepared;
 };
 
 /* The MNTS_FIELD_* bit of an --ignore word ("source", "mount_options", ...).

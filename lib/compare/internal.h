@@ -134,10 +134,12 @@ static inline bool ignored(const struct ctx *c, unsigned int field)
 void mnts_cmp_views_init(struct view *sa, const struct mnts_snapshot *a, struct view *sb,
 			 const struct mnts_snapshot *b);
 void mnts_cmp_view_done(struct view *s);
-/* B's view, with A's made ahead: *sa its copy, reset for a comparison
- * (released with the side, not with mnts_cmp_view_done()). */
-const struct mnts_snapshot *mnts_cmp_side_snap(const struct mnts_compare_side *side);
-void mnts_cmp_views_init_ahead(struct view *sa, const struct mnts_compare_side *side,
+/* The snapshot prepared was made of. */
+const struct mnts_snapshot *mnts_cmp_prepared_snap(const struct mnts_compare_prepared *prepared);
+/* B's view, with A's prepared: *sa is a copy of it, reset for a
+ * comparison; the arrays stay prepared's (not released by
+ * mnts_cmp_view_done()). */
+void mnts_cmp_views_init_ahead(struct view *sa, struct mnts_compare_prepared *prepared,
 			       struct view *sb, const struct mnts_snapshot *b);
 /* The class whose key is key, or NONE. */
 size_t mnts_cmp_partition_find(const struct partition *p, uint64_t key);

@@ -296,37 +296,37 @@ void mnts_cmp_views_init(struct view *sa, const struct mnts_snapshot *a, struct 
 		view_init(sb, b);
 }
 
-struct mnts_compare_side {
+struct mnts_compare_prepared {
 	struct view view;
 };
 
-struct mnts_compare_side *mnts_compare_side_new(const struct mnts_snapshot *a)
+struct mnts_compare_prepared *mnts_compare_prepare(const struct mnts_snapshot *a)
 {
-	struct mnts_compare_side *side = xcalloc(1, sizeof(*side));
+	struct mnts_compare_prepared *prepared = xcalloc(1, sizeof(*prepared));
 
-	view_init(&side->view, a);
-	return side;
+	view_init(&prepared->view, a);
+	return prepared;
 }
 
-void mnts_compare_side_free(struct mnts_compare_side *side)
+void mnts_compare_prepared_free(struct mnts_compare_prepared *prepared)
 {
-	if (!side)
+	if (!prepared)
 		return;
-	mnts_cmp_view_done(&side->view);
-	free(side);
+	mnts_cmp_view_done(&prepared->view);
+	free(prepared);
 }
 
-const struct mnts_snapshot *mnts_cmp_side_snap(const struct mnts_compare_side *side)
+const struct mnts_snapshot *mnts_cmp_prepared_snap(const struct mnts_compare_prepared *prepared)
 {
-	return side->view.snap;
+	return prepared->view.snap;
 }
 
-/* What a comparison writes in a view (scope, pairing) is set as
- * view_init() leaves it; the order and partitions are only read. */
-void mnts_cmp_views_init_ahead(struct view *sa, const struct mnts_compare_side *side,
+/* What a comparison writes in a view (scope, the pairing) is set back to
+ * what view_init() leaves; the order and partitions are only read. */
+void mnts_cmp_views_init_ahead(struct view *sa, struct mnts_compare_prepared *prepared,
 			       struct view *sb, const struct mnts_snapshot *b)
 {
-	*sa = side->view;
+	*sa = prepared->view;
 	memset(sa->scope, 0, sa->n * sizeof(*sa->scope));
 	memset(sa->outside, 0, sa->n * sizeof(*sa->outside));
 	for (size_t i = 0; i < sa->n; i++)

@@ -16,8 +16,9 @@ struct mnts_step *plan_add_step(struct mnts_plan *plan, enum mnts_step_kind kind
 	struct mnts_step *s;
 
 	if (plan->n_steps == plan->cap_steps) {
-		/* first room for about what a plan takes (a mount has a clone,
-		 * an attach and its propagation; a group an anchor or two):
+		/* first room for about what a plan takes (four steps a mount:
+		 * its clone, mountpoint, attach and propagation; two a
+		 * superblock, its source; four a group, its anchors):
 		 * the pages not written cost nothing, where doubling copied
 		 * and faulted in twice what it kept (groups 50k: 14 MB) */
 		plan->cap_steps = plan->cap_steps ? 2 * plan->cap_steps

@@ -357,6 +357,14 @@ static int interrupted_error(struct mnts_error *err)
 /* Reads the executor's next report and, on DONE or EOF, reaps it.
  * Returns: its phase, or -errno with err filled (it failed and undid what
  * it did, or it died). */
+/* Whether the executor wrote on sock already (or closed it). */
+static bool executor_spoke(int sock)
+{
+	char c;
+
+	return recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN;
+}
+
 static int executor_report(struct mnts_replay_txn *t, struct mnts_error *err)
 {
 	struct exec_result res = {0};
@@ -489,10 +497,13 @@ static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct 
 	 * the verification) was copied on the first write, page by page.
 	 * Flat 50k with verification: 543 -> 525 ms */
 	malloc_trim(0);
-	if (opts->while_executing) {
-		/* after the checks: the executor may wait for them */
+	/* after the checks: the executor waits for their verdicts, and the
+	 * hook would take the CPU they run on; not for an executor that
+	 * reported already (it failed) or a replay being undone */
+	if (opts->while_executing && !interrupted && !executor_spoke(t->sock)) {
 		mnts_livecheck_finish(lc);
-		opts->while_executing(opts->while_executing_data);
+		if (!interrupted && !mnts_livecheck_failed(lc) && !executor_spoke(t->sock))
+			opts->while_executing(opts->while_executing_data);
 	}
 	r = executor_report(t, err);
 	if (r == RESULT_READY) {

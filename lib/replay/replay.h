@@ -62,7 +62,8 @@ struct mnts_replay_opts {
 	/* work of the caller's for the time the executor runs, when this
 	 * CPU would only wait for it (the verification's preparation):
 	 * called in the caller once the checks beside the executor are done
-	 * (livecheck.h), for each executor started; NULL: none */
+	 * (livecheck.h), for each executor started (not when it failed or a
+	 * signal came already); NULL: none */
 	void (*while_executing)(void *data);
 	void *while_executing_data;
 };

@@ -1,6 +1,5 @@
 /* replay_verify.c - capture the result of a replay and compare (see replay_verify.h) */
 #include <errno.h>
-#include <limits.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,18 +155,17 @@ static void unmap_result(const struct mnts_snapshot *snap, struct mnts_snapshot 
 	mnts_host_paths_free(hp);
 }
 
-struct mnts_verify_ahead {
+struct mnts_replay_verify_ahead {
 	const struct mnts_snapshot *snap;
 	size_t n_mounts; /* of the namespaces replayed */
-	struct mnts_compare_side *side;
+	struct mnts_compare_prepared *prepared;
 	struct mnts_snapshot *got;
-	bool done;
 };
 
-struct mnts_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapshot *snap,
-						       const struct mnts_replay_opts *opts)
+struct mnts_replay_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapshot *snap,
+							      const struct mnts_replay_opts *opts)
 {
-	struct mnts_verify_ahead *ahead = xcalloc(1, sizeof(*ahead));
+	struct mnts_replay_verify_ahead *ahead = xcalloc(1, sizeof(*ahead));
 
 	ahead->snap = snap;
 	for (size_t i = 0; i < snap->n_ns; i++)
@@ -180,10 +178,13 @@ struct mnts_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_snapsho
  * snapshot: the capture, B's side of the comparison, the pairing (flat
  * 50,000: 20 MB in 5,000 page faults) */
 #define VERIFY_BYTES_PER_MOUNT 512
-/* in pieces malloc takes from the heap: below the mmap() threshold, whose
- * maximum (32 MiB on 64 bits) it is set to */
+/* in pieces malloc takes from the heap: below the mmap() threshold, set
+ * to its 64-bit maximum (glibc refuses it on 32 bits: no reserve there) */
 #define RESERVE_PIECE (1u << 20)
 #define MMAP_THRESHOLD_MAX (32 << 20)
+/* at most (500,000 mounts): beyond, a fault more a page matters less than
+ * holding the memory while the executor does */
+#define RESERVE_MAX ((size_t)256 << 20)
 
 /* Memory the verification will use, made this process's own while it
  * would wait.  The executor (a fork) shares our pages until it exits: a
@@ -198,10 +199,15 @@ static void reserve_memory(size_t n_mounts)
 
 	if (want < RESERVE_PIECE)
 		return;
+	if (want > RESERVE_MAX)
+		want = RESERVE_MAX;
+	/* for the rest of the process (replay's verification is the end of
+	 * it): the heap keeps up to twice the reserve when freed, and takes
+	 * blocks up to 32 MiB */
+	if (!mallopt(M_TRIM_THRESHOLD, (int)(2 * want)) ||
+	    !mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX))
+		return;
 	pieces = xcalloc(want / RESERVE_PIECE + 1, sizeof(*pieces));
-	/* the heap keeps up to twice the reserve when freed */
-	mallopt(M_TRIM_THRESHOLD, want < INT_MAX / 2 ? (int)(2 * want) : INT_MAX);
-	mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX);
 	for (; n * RESERVE_PIECE < want; n++) {
 		volatile char *p = malloc(RESERVE_PIECE);
 
@@ -217,26 +223,26 @@ static void reserve_memory(size_t n_mounts)
 
 void mnts_replay_verify_ahead_run(void *data)
 {
-	struct mnts_verify_ahead *ahead = data;
+	struct mnts_replay_verify_ahead *ahead = data;
 
-	if (ahead->done)
-		return;
-	ahead->done = true;
-	ahead->side = mnts_compare_side_new(ahead->snap);
+	if (!ahead->prepared)
+		ahead->prepared = mnts_compare_prepare(ahead->snap);
+	/* each time: replay.c gave the last reserve back to the kernel
+	 * before this executor started */
 	reserve_memory(ahead->n_mounts);
 }
 
-void mnts_replay_verify_ahead_free(struct mnts_verify_ahead *ahead)
+void mnts_replay_verify_ahead_free(struct mnts_replay_verify_ahead *ahead)
 {
 	if (!ahead)
 		return;
-	mnts_compare_side_free(ahead->side);
+	mnts_compare_prepared_free(ahead->prepared);
 	mnts_snapshot_free(ahead->got);
 	free(ahead);
 }
 
 int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_replay_opts *opts,
-		       struct mnts_verify_ahead *ahead, struct mnts_diff *ret,
+		       struct mnts_replay_verify_ahead *ahead, struct mnts_diff *ret,
 		       struct mnts_error *err)
 {
 	_cleanup_snapshot_ struct mnts_snapshot *got = NULL;
@@ -280,7 +286,7 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 	unmap_result(snap, got, opts->map_rules);
 	cmp.ns_labels = labels;
 	cmp.n_ns_labels = n;
-	cmp.a_side = ahead && ahead->snap == snap ? ahead->side : NULL;
+	cmp.a_prepared = ahead && ahead->snap == snap ? ahead->prepared : NULL;
 	r = mnts_compare(snap, got, &cmp, ret, err);
 	if (ahead && !ahead->got)
 		ahead->got = TAKE_PTR(got);

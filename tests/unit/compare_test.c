@@ -9,6 +9,7 @@
 #include "lib/compare/compare.h"
 #include "lib/core/macros.h"
 #include "lib/json/snapjson.h"
+#include "lib/replay/replay_verify.h"
 #include "lib/report/diffreport.h"
 #include "tests/unit/tap.h"
 
@@ -192,52 +193,88 @@ static char *texts(const struct mnts_diff *d)
 	return all;
 }
 
-/* A's side made once, ahead, serves comparison after comparison with what
- * a side made by each comparison gives. */
-static void test_side_ahead(void)
+/* A's side prepared once serves comparison after comparison with what a
+ * side made by each comparison gives: one with B's root deeper (A's
+ * mounts outside it marked), one of a namespace chosen by label, and the
+ * ones after them, which must not see what those left in it. */
+static void test_prepared(void)
 {
 	const size_t n = ARRAY_SIZE(base);
+	static const struct m deeper[] = {
+	    {1, 0, "/d", "0:41", 0, 0, NULL},
+	    {6, 1, "/d", "0:42", 0, 0, NULL},
+	};
+	char *labels[] = {"ns0"};
 	_cleanup_snapshot_ struct mnts_snapshot *sa = snap_of(base, n);
 	_cleanup_snapshot_ struct mnts_snapshot *other = snap_of(base, n);
-	struct mnts_compare_side *side = sa ? mnts_compare_side_new(sa) : NULL;
-	struct mnts_compare_opts ahead = {.a_side = side};
+	struct mnts_compare_prepared *prepared = sa ? mnts_compare_prepare(sa) : NULL;
 	struct mnts_error err = {0};
 	struct m b[ARRAY_SIZE(base)];
 
-	CHECK(side != NULL);
-	if (!side)
+	CHECK(prepared != NULL);
+	if (!prepared)
 		return;
-	for (int variant = 0; variant < 4; variant++) {
+	for (int variant = 0; variant < 6; variant++) {
 		_cleanup_snapshot_ struct mnts_snapshot *sb = NULL;
 		_cleanup_free_ char *want = NULL, *got = NULL;
+		struct mnts_compare_opts fresh = {0}, ahead = {.a_prepared = prepared};
 		struct mnts_diff d1 = {0}, d2 = {0};
 		size_t nb = n;
 
 		memcpy(b, base, sizeof(base));
 		if (variant == 1)
-			b[1].options = "\"ro\"";
+			sb = snap_of(deeper, ARRAY_SIZE(deeper));
 		if (variant == 2)
-			nb = n - 1;
+			b[1].options = "\"ro\"";
 		if (variant == 3)
+			nb = n - 1;
+		if (variant == 4)
 			b[2].shared = 6;
-		sb = snap_of(b, nb);
-		CHECK_INT(mnts_compare(sa, sb, NULL, &d1, &err), 0);
+		if (variant == 5) {
+			fresh.ns_labels = ahead.ns_labels = labels;
+			fresh.n_ns_labels = ahead.n_ns_labels = 1;
+		}
+		if (!sb)
+			sb = snap_of(b, nb);
+		CHECK_INT(mnts_compare(sa, sb, &fresh, &d1, &err), 0);
 		CHECK_INT(mnts_compare(sa, sb, &ahead, &d2, &err), 0);
 		CHECK_INT(d2.n, d1.n);
 		want = texts(&d1);
 		got = texts(&d2);
 		CHECK_STR(got, want);
-		CHECK_INT(d1.n, variant ? 1 : 0);
+		/* what each variant changed is found (B's deeper root is
+		 * paired with the top of A's stack there: what differs is
+		 * not the point) */
+		if (variant != 1)
+			CHECK_INT(d1.n, variant >= 2 && variant <= 4 ? 1 : 0);
 		mnts_diff_done(&d1);
 		mnts_diff_done(&d2);
 	}
 	{
+		struct mnts_compare_opts ahead = {.a_prepared = prepared};
 		struct mnts_diff d = {0};
 
 		CHECK_INT(mnts_compare(other, sa, &ahead, &d, &err), -EINVAL);
-		CHECK(strstr(err.msg, "another snapshot") != NULL);
+		CHECK_STR(err.msg, "compare: a_prepared was made of another snapshot");
 	}
-	mnts_compare_side_free(side);
+	mnts_compare_prepared_free(prepared);
+}
+
+/* Replay's verification ahead (replay_verify.h): run for a first executor
+ * and again for a second, then freed (valgrind: nothing left). */
+static void test_verify_ahead(void)
+{
+	_cleanup_snapshot_ struct mnts_snapshot *sa = snap_of(base, ARRAY_SIZE(base));
+	struct mnts_replay_opts opts = {0};
+	struct mnts_replay_verify_ahead *ahead =
+	    sa ? mnts_replay_verify_ahead_new(sa, &opts) : NULL;
+
+	CHECK(ahead != NULL);
+	if (!ahead)
+		return;
+	mnts_replay_verify_ahead_run(ahead);
+	mnts_replay_verify_ahead_run(ahead);
+	mnts_replay_verify_ahead_free(ahead);
 }
 
 int main(void)
@@ -247,8 +284,10 @@ int main(void)
 	struct mnts_diff d;
 	int r;
 
-	TEST("A's side made ahead gives what a side made by each comparison gives")
-	test_side_ahead();
+	TEST("A's side prepared gives, comparison after comparison, what each would make")
+	test_prepared();
+	TEST("replay's verification ahead: run twice, freed")
+	test_verify_ahead();
 	TEST("identical snapshots compare equal")
 	{
 		d = compare(base, n, base, n);
