@@ -161,6 +161,7 @@ struct child_entry {
 	uint64_t hash;
 	size_t g; /* B global index + 1; 0 = empty */
 	size_t parent;
+	const char *mountpoint; /* B's, read without its mount */
 };
 
 struct child_table {
@@ -168,39 +169,59 @@ struct child_table {
 	size_t mask;
 };
 
+/* B's mount g's key: its parent (NONE for a root) and hash. */
+static uint64_t child_key(const struct view *b, size_t g, size_t *ret_parent)
+{
+	const struct mnts_mount *m = b->mnt[g];
+
+	*ret_parent = m->parent ? gidx(b, m->parent) : NONE;
+	return m->parent ? mnts_child_hash(*ret_parent, m->mountpoint) : 0;
+}
+
+/* how many entries ahead a slot is fetched: at 50,000 mounts each insert
+ * and probe of the table is a cache miss, which the hashing of the next
+ * ones need not wait for */
+#define PREFETCH_AHEAD 8
+
 static void child_table_build(struct child_table *t, const struct view *b)
 {
+	uint64_t hashes[PREFETCH_AHEAD];
+	size_t parents[PREFETCH_AHEAD];
 	size_t size = 16;
 
 	while (size < b->n * 2)
 		size *= 2;
 	t->slot = xcalloc(size, sizeof(*t->slot));
 	t->mask = size - 1;
+	for (size_t g = 0; g < b->n && g < PREFETCH_AHEAD; g++) {
+		hashes[g] = child_key(b, g, &parents[g]);
+		__builtin_prefetch(&t->slot[hashes[g] & t->mask], 1);
+	}
 	for (size_t g = 0; g < b->n; g++) {
-		const struct mnts_mount *m = b->mnt[g];
-		size_t parent, h;
-		uint64_t hash;
+		uint64_t hash = hashes[g % PREFETCH_AHEAD];
+		size_t parent = parents[g % PREFETCH_AHEAD], h;
 
-		if (!m->parent)
+		if (g + PREFETCH_AHEAD < b->n) {
+			size_t i = g % PREFETCH_AHEAD;
+
+			hashes[i] = child_key(b, g + PREFETCH_AHEAD, &parents[i]);
+			__builtin_prefetch(&t->slot[hashes[i] & t->mask], 1);
+		}
+		if (parent == NONE)
 			continue;
-		parent = gidx(b, m->parent);
-		hash = mnts_child_hash(parent, m->mountpoint);
 		for (h = hash & t->mask; t->slot[h].g; h = (h + 1) & t->mask)
 			;
-		t->slot[h] = (struct child_entry){hash, g + 1, parent};
+		t->slot[h] = (struct child_entry){hash, g + 1, parent, b->mnt[g]->mountpoint};
 	}
 }
 
-static size_t child_table_find(const struct child_table *t, const struct view *b, size_t parent,
+static size_t child_table_find(const struct child_table *t, uint64_t hash, size_t parent,
 			       const char *mountpoint)
 {
-	uint64_t hash = mnts_child_hash(parent, mountpoint);
-
 	for (size_t h = hash & t->mask; t->slot[h].g; h = (h + 1) & t->mask) {
 		const struct child_entry *e = &t->slot[h];
 
-		if (e->hash == hash && e->parent == parent &&
-		    streq(b->mnt[e->g - 1]->mountpoint, mountpoint))
+		if (e->hash == hash && e->parent == parent && streq(e->mountpoint, mountpoint))
 			return e->g - 1;
 	}
 	return NONE;
@@ -282,11 +303,25 @@ void mnts_cmp_pair_mounts(struct ctx *c)
 		while (top > 0) {
 			const struct mnts_mount *m = stack[--top];
 			size_t pb = c->a.partner[gidx(&c->a, m)];
+			uint64_t hashes[PREFETCH_AHEAD];
 
+			for (size_t k = 0; k < m->n_children && k < PREFETCH_AHEAD; k++) {
+				hashes[k] = mnts_child_hash(pb, m->children[k]->mountpoint);
+				__builtin_prefetch(&t.slot[hashes[k] & t.mask]);
+			}
 			for (size_t k = 0; k < m->n_children; k++) {
 				const struct mnts_mount *kid = m->children[k];
-				size_t kb = child_table_find(&t, &c->b, pb, kid->mountpoint);
+				uint64_t hash = hashes[k % PREFETCH_AHEAD];
+				size_t kb;
 
+				if (k + PREFETCH_AHEAD < m->n_children) {
+					uint64_t next = mnts_child_hash(
+					    pb, m->children[k + PREFETCH_AHEAD]->mountpoint);
+
+					hashes[k % PREFETCH_AHEAD] = next;
+					__builtin_prefetch(&t.slot[next & t.mask]);
+				}
+				kb = child_table_find(&t, hash, pb, kid->mountpoint);
 				if (kb == NONE)
 					continue;
 				c->a.partner[gidx(&c->a, kid)] = kb;
