@@ -116,13 +116,34 @@ static int check_below_parent(struct mnts_ns *ns, struct mnts_mount *m, struct m
  * mountpoint goes on top of, or is tucked under, the one there), and diff
  * pairs mounts by that key.  Only children of parents with siblings are
  * hashed. */
+struct sibling_entry {
+	uint64_t hash; /* kept here: a probe reads no mount */
+	struct mnts_mount *m;
+};
+
+/* how many mounts ahead a slot is fetched: at 50,000 mounts a probe is a
+ * cache miss, which the hashing of the next ones need not wait for */
+#define PREFETCH_AHEAD 8
+
+/* Mount i's key in check_mountpoints()' table (0 when it is not hashed),
+ * its slot fetched. */
+static uint64_t sibling_key(const struct mnts_ns *ns, size_t i, size_t mask,
+			    const struct sibling_entry *slot)
+{
+	const struct mnts_mount *m = &ns->mounts[i];
+	uint64_t hash;
+
+	if (!m->parent || m->parent->n_children < 2)
+		return 0;
+	hash = mnts_child_hash(m->parent->index, m->mountpoint);
+	__builtin_prefetch(&slot[hash & mask]);
+	return hash;
+}
+
 static int check_mountpoints(struct mnts_ns *ns, struct mnts_error *err)
 {
-	struct entry {
-		uint64_t hash; /* kept here: a probe reads no mount */
-		struct mnts_mount *m;
-	};
-	_cleanup_free_ struct entry *slot = NULL;
+	_cleanup_free_ struct sibling_entry *slot = NULL;
+	uint64_t hashes[PREFETCH_AHEAD];
 	size_t n = 0, size = 16, mask;
 
 	for (size_t i = 0; i < ns->n_mounts; i++) {
@@ -142,14 +163,18 @@ static int check_mountpoints(struct mnts_ns *ns, struct mnts_error *err)
 	 * would each fault twice (the zero page, then a copy of it) */
 	slot = xmalloc(size * sizeof(*slot));
 	memset(slot, 0, size * sizeof(*slot));
+	for (size_t i = 0; i < ns->n_mounts && i < PREFETCH_AHEAD; i++)
+		hashes[i] = sibling_key(ns, i, mask, slot);
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
-		uint64_t hash;
+		uint64_t hash = hashes[i % PREFETCH_AHEAD];
 		size_t h;
 
+		if (i + PREFETCH_AHEAD < ns->n_mounts)
+			hashes[i % PREFETCH_AHEAD] =
+			    sibling_key(ns, i + PREFETCH_AHEAD, mask, slot);
 		if (!m->parent || m->parent->n_children < 2)
 			continue;
-		hash = mnts_child_hash(m->parent->index, m->mountpoint);
 		for (h = hash & mask; slot[h].m; h = (h + 1) & mask)
 			if (slot[h].hash == hash && slot[h].m->parent == m->parent &&
 			    streq(slot[h].m->mountpoint, m->mountpoint))
@@ -159,7 +184,7 @@ static int check_mountpoints(struct mnts_ns *ns, struct mnts_error *err)
 						" (a mount on an occupied mountpoint has the one there "
 						"as parent or child)",
 						ns->label, m->id, m->mountpoint, slot[h].m->id);
-		slot[h] = (struct entry){hash, m};
+		slot[h] = (struct sibling_entry){hash, m};
 	}
 	return 0;
 }
@@ -217,7 +242,10 @@ static int find_parents(struct mnts_ns *ns, struct mnts_error *err)
 			ns->root = m;
 			continue;
 		}
-		m->parent = mnts_ns_find(ns, m->parent_id);
+		/* siblings usually follow each other: one search for them */
+		m->parent = i > 0 && ns->mounts[i - 1].parent_id == m->parent_id
+				? ns->mounts[i - 1].parent
+				: mnts_ns_find(ns, m->parent_id);
 		if (!m->parent)
 			return mnts_err(err, 0,
 					"namespace '%s' mount %" PRIu64 ": parent %" PRIu64
