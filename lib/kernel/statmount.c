@@ -223,12 +223,18 @@ static void fill_mount(struct mnts_mount *m, const struct mnts_statmount *sm,
 static int find_root(struct mnts_ns *ns, const uint64_t *ids, size_t n, struct mnts_error *err)
 {
 	size_t n_roots = 0;
+	/* the last parent id found listed (ids are never 0) */
+	uint64_t listed_parent = 0;
 
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
 
-		if (sorted_has(ids, n, m->parent_id) && m->parent_id != m->id)
+		/* siblings usually follow each other: one search for them */
+		if (m->parent_id != m->id && ((listed_parent && m->parent_id == listed_parent) ||
+					      sorted_has(ids, n, m->parent_id))) {
+			listed_parent = m->parent_id;
 			continue;
+		}
 		if (++n_roots > 1)
 			return mnts_err(err, EAGAIN,
 					"mount %" PRIu64 ": parent %" PRIu64
