@@ -27,7 +27,9 @@ static uint64_t path_chunk(const char *p, size_t depth)
 	p += depth;
 	for (; i < 8 && p[i]; i++)
 		key = key << 8 | (unsigned char)p[i];
-	return i == 8 ? key : key << (8 * (8 - i));
+	/* a path that ends at depth has no bytes left: 0 (a shift by 64
+	 * is undefined) */
+	return i == 8 ? key : i == 0 ? 0 : key << (8 * (8 - i));
 }
 
 /* Keys of one namespace whose paths agree on their first *depth bytes. */
