@@ -354,9 +354,6 @@ static int interrupted_error(struct mnts_error *err)
 	return -EINTR;
 }
 
-/* Reads the executor's next report and, on DONE or EOF, reaps it.
- * Returns: its phase, or -errno with err filled (it failed and undid what
- * it did, or it died). */
 /* Whether the executor wrote on sock already (or closed it). */
 static bool executor_spoke(int sock)
 {
@@ -365,6 +362,9 @@ static bool executor_spoke(int sock)
 	return recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 || errno != EAGAIN;
 }
 
+/* Reads the executor's next report and, on DONE or EOF, reaps it.
+ * Returns: its phase, or -errno with err filled (it failed and undid what
+ * it did, or it died). */
 static int executor_report(struct mnts_replay_txn *t, struct mnts_error *err)
 {
 	struct exec_result res = {0};
