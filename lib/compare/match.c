@@ -178,33 +178,28 @@ static uint64_t child_key(const struct view *b, size_t g, size_t *ret_parent)
 	return m->parent ? mnts_child_hash(*ret_parent, m->mountpoint) : 0;
 }
 
-/* how many entries ahead a slot is fetched: at 50,000 mounts each insert
- * and probe of the table is a cache miss, which the hashing of the next
- * ones need not wait for */
-#define PREFETCH_AHEAD 8
-
 static void child_table_build(struct child_table *t, const struct view *b)
 {
-	uint64_t hashes[PREFETCH_AHEAD];
-	size_t parents[PREFETCH_AHEAD];
+	uint64_t hashes[MNTS_CHILD_PREFETCH];
+	size_t parents[MNTS_CHILD_PREFETCH];
 	size_t size = 16;
 
 	while (size < b->n * 2)
 		size *= 2;
 	t->slot = xcalloc(size, sizeof(*t->slot));
 	t->mask = size - 1;
-	for (size_t g = 0; g < b->n && g < PREFETCH_AHEAD; g++) {
+	for (size_t g = 0; g < b->n && g < MNTS_CHILD_PREFETCH; g++) {
 		hashes[g] = child_key(b, g, &parents[g]);
 		__builtin_prefetch(&t->slot[hashes[g] & t->mask], 1);
 	}
 	for (size_t g = 0; g < b->n; g++) {
-		uint64_t hash = hashes[g % PREFETCH_AHEAD];
-		size_t parent = parents[g % PREFETCH_AHEAD], h;
+		uint64_t hash = hashes[g % MNTS_CHILD_PREFETCH];
+		size_t parent = parents[g % MNTS_CHILD_PREFETCH], h;
 
-		if (g + PREFETCH_AHEAD < b->n) {
-			size_t i = g % PREFETCH_AHEAD;
+		if (g + MNTS_CHILD_PREFETCH < b->n) {
+			size_t i = g % MNTS_CHILD_PREFETCH;
 
-			hashes[i] = child_key(b, g + PREFETCH_AHEAD, &parents[i]);
+			hashes[i] = child_key(b, g + MNTS_CHILD_PREFETCH, &parents[i]);
 			__builtin_prefetch(&t->slot[hashes[i] & t->mask], 1);
 		}
 		if (parent == NONE)
@@ -303,22 +298,22 @@ void mnts_cmp_pair_mounts(struct ctx *c)
 		while (top > 0) {
 			const struct mnts_mount *m = stack[--top];
 			size_t pb = c->a.partner[gidx(&c->a, m)];
-			uint64_t hashes[PREFETCH_AHEAD];
+			uint64_t hashes[MNTS_CHILD_PREFETCH];
 
-			for (size_t k = 0; k < m->n_children && k < PREFETCH_AHEAD; k++) {
+			for (size_t k = 0; k < m->n_children && k < MNTS_CHILD_PREFETCH; k++) {
 				hashes[k] = mnts_child_hash(pb, m->children[k]->mountpoint);
 				__builtin_prefetch(&t.slot[hashes[k] & t.mask]);
 			}
 			for (size_t k = 0; k < m->n_children; k++) {
 				const struct mnts_mount *kid = m->children[k];
-				uint64_t hash = hashes[k % PREFETCH_AHEAD];
+				uint64_t hash = hashes[k % MNTS_CHILD_PREFETCH];
 				size_t kb;
 
-				if (k + PREFETCH_AHEAD < m->n_children) {
+				if (k + MNTS_CHILD_PREFETCH < m->n_children) {
 					uint64_t next = mnts_child_hash(
-					    pb, m->children[k + PREFETCH_AHEAD]->mountpoint);
+					    pb, m->children[k + MNTS_CHILD_PREFETCH]->mountpoint);
 
-					hashes[k % PREFETCH_AHEAD] = next;
+					hashes[k % MNTS_CHILD_PREFETCH] = next;
 					__builtin_prefetch(&t.slot[next & t.mask]);
 				}
 				kb = child_table_find(&t, hash, pb, kid->mountpoint);

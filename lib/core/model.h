@@ -224,6 +224,11 @@ int mnts_snapshot_link(struct mnts_snapshot *snap, struct mnts_error *err);
  * only the last 32 bytes and the length are hashed: deep trees have paths of
  * 500 bytes. */
 uint64_t mnts_child_hash(size_t parent, const char *mountpoint);
+/* How many children ahead the tables keyed by mnts_child_hash() (linking's
+ * sibling check, the comparison's pairing) hash and fetch a slot: at 50,000
+ * mounts every insert and probe is a cache miss, which the hashing of the
+ * next ones need not wait for. */
+#define MNTS_CHILD_PREFETCH 8
 
 /* Lookups on a linked snapshot. Returns NULL when absent. */
 struct mnts_mount *mnts_ns_find(const struct mnts_ns *ns, uint64_t id);

@@ -111,19 +111,10 @@ static int check_below_parent(struct mnts_ns *ns, struct mnts_mount *m, struct m
 			ns->label, m->id, m->mountpoint, m->parent->id, m->parent->mountpoint);
 }
 
-/* Each mount at or below its parent; and no two children of one parent on
- * one mountpoint: the kernel never makes them (a mount on an occupied
- * mountpoint goes on top of, or is tucked under, the one there), and diff
- * pairs mounts by that key.  Only children of parents with siblings are
- * hashed. */
 struct sibling_entry {
 	uint64_t hash; /* kept here: a probe reads no mount */
 	struct mnts_mount *m;
 };
-
-/* how many mounts ahead a slot is fetched: at 50,000 mounts a probe is a
- * cache miss, which the hashing of the next ones need not wait for */
-#define PREFETCH_AHEAD 8
 
 /* Mount i's key in check_mountpoints()' table (0 when it is not hashed),
  * its slot fetched. */
@@ -140,10 +131,15 @@ static uint64_t sibling_key(const struct mnts_ns *ns, size_t i, size_t mask,
 	return hash;
 }
 
+/* Each mount at or below its parent; and no two children of one parent on
+ * one mountpoint: the kernel never makes them (a mount on an occupied
+ * mountpoint goes on top of, or is tucked under, the one there), and diff
+ * pairs mounts by that key.  Only children of parents with siblings are
+ * hashed. */
 static int check_mountpoints(struct mnts_ns *ns, struct mnts_error *err)
 {
 	_cleanup_free_ struct sibling_entry *slot = NULL;
-	uint64_t hashes[PREFETCH_AHEAD];
+	uint64_t hashes[MNTS_CHILD_PREFETCH];
 	size_t n = 0, size = 16, mask;
 
 	for (size_t i = 0; i < ns->n_mounts; i++) {
@@ -163,16 +159,16 @@ static int check_mountpoints(struct mnts_ns *ns, struct mnts_error *err)
 	 * would each fault twice (the zero page, then a copy of it) */
 	slot = xmalloc(size * sizeof(*slot));
 	memset(slot, 0, size * sizeof(*slot));
-	for (size_t i = 0; i < ns->n_mounts && i < PREFETCH_AHEAD; i++)
+	for (size_t i = 0; i < ns->n_mounts && i < MNTS_CHILD_PREFETCH; i++)
 		hashes[i] = sibling_key(ns, i, mask, slot);
 	for (size_t i = 0; i < ns->n_mounts; i++) {
 		struct mnts_mount *m = &ns->mounts[i];
-		uint64_t hash = hashes[i % PREFETCH_AHEAD];
+		uint64_t hash = hashes[i % MNTS_CHILD_PREFETCH];
 		size_t h;
 
-		if (i + PREFETCH_AHEAD < ns->n_mounts)
-			hashes[i % PREFETCH_AHEAD] =
-			    sibling_key(ns, i + PREFETCH_AHEAD, mask, slot);
+		if (i + MNTS_CHILD_PREFETCH < ns->n_mounts)
+			hashes[i % MNTS_CHILD_PREFETCH] =
+			    sibling_key(ns, i + MNTS_CHILD_PREFETCH, mask, slot);
 		if (!m->parent || m->parent->n_children < 2)
 			continue;
 		for (h = hash & mask; slot[h].m; h = (h + 1) & mask)

@@ -174,9 +174,9 @@ struct mnts_replay_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_
 	return ahead;
 }
 
-/* What the verification allocates on this thread, per mount of the
- * snapshot: the capture, B's side of the comparison, the pairing (flat
- * 50,000: 20 MB in 5,000 page faults) */
+/* What the verification allocates on this thread, per mount replayed: the
+ * capture, B's side of the comparison, the pairing (flat 50,000: 20 MB in
+ * 5,000 page faults) */
 #define VERIFY_BYTES_PER_MOUNT 512
 /* in pieces malloc takes from the heap: below the mmap() threshold, set
  * to its 64-bit maximum (glibc refuses it on 32 bits: no reserve there) */
@@ -286,7 +286,8 @@ int mnts_replay_verify(const struct mnts_snapshot *snap, const struct mnts_repla
 	unmap_result(snap, got, opts->map_rules);
 	cmp.ns_labels = labels;
 	cmp.n_ns_labels = n;
-	cmp.a_prepared = ahead && ahead->snap == snap ? ahead->prepared : NULL;
+	/* made for snap: mnts_compare() refuses one made for another */
+	cmp.a_prepared = ahead ? ahead->prepared : NULL;
 	r = mnts_compare(snap, got, &cmp, ret, err);
 	if (ahead && !ahead->got)
 		ahead->got = TAKE_PTR(got);
