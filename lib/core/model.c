@@ -105,26 +105,82 @@ struct mnts_snapshot *mnts_snapshot_new(void)
  * has a few blocks (an ownership check walks them) and wastes at most half. */
 #define POOL_FIRST_BLOCK 65536
 
-char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t len)
+/* size bytes at an offset of the last block that is a multiple of align
+ * (a power of two; the blocks come from malloc(), aligned for anything) */
+static void *pool_take(struct mnts_snapshot *snap, size_t size, size_t align)
 {
 	struct mnts_pool_block *last = snap->n_pool ? &snap->pool[snap->n_pool - 1] : NULL;
-	char *d;
+	size_t at = (snap->pool_used + align - 1) & ~(align - 1);
 
-	if (!last || last->size - snap->pool_used < len + 1) {
-		size_t size = last ? last->size * 2 : POOL_FIRST_BLOCK;
+	if (!last || at > last->size || last->size - at < size) {
+		size_t block = last ? last->size * 2 : POOL_FIRST_BLOCK;
 
-		while (size < len + 1)
-			size *= 2;
+		while (block < size)
+			block *= 2;
 		snap->pool = xreallocarray(snap->pool, snap->n_pool + 1, sizeof(*snap->pool));
 		last = &snap->pool[snap->n_pool++];
-		*last = (struct mnts_pool_block){xmalloc(size), size};
-		snap->pool_used = 0;
+		*last = (struct mnts_pool_block){xmalloc(block), block};
+		at = 0;
 	}
-	d = last->start + snap->pool_used;
+	snap->pool_used = at + size;
+	return last->start + at;
+}
+
+char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t len)
+{
+	char *d = pool_take(snap, len + 1, 1);
+
 	memcpy(d, s, len);
 	d[len] = '\0';
-	snap->pool_used += len + 1;
 	return d;
+}
+
+/* The vector of snap's shared ones with the words w[0..n-1] (bytes long in
+ * all), or NULL.  A word with a NUL inside was cut there when pooled, and
+ * matches none. */
+static char **shared_find(const struct mnts_snapshot *snap, const struct mnts_word *w, size_t n,
+			  size_t bytes)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(snap->shared); i++) {
+		char **v = snap->shared[i].v;
+		size_t k;
+
+		if (!v || snap->shared[i].n != n || snap->shared[i].bytes != bytes)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strnlen(v[k], w[k].len + 1) != w[k].len ||
+			    memcmp(v[k], w[k].s, w[k].len) != 0)
+				break;
+		if (k == n)
+			return v;
+	}
+	return NULL;
+}
+
+void mnts_snapshot_strv_shared(struct mnts_snapshot *snap, struct mnts_strv *sv,
+			       const struct mnts_word *w, size_t n)
+{
+	size_t bytes = 0;
+	char **v;
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++)
+		bytes += w[i].len;
+	v = shared_find(snap, w, n, bytes);
+	if (!v) {
+		unsigned slot = snap->shared_next;
+
+		v = pool_take(snap, n * sizeof(*v), _Alignof(char *));
+		for (size_t i = 0; i < n; i++)
+			v[i] = mnts_snapshot_strndup(snap, w[i].s, w[i].len);
+		snap->shared[slot].v = v;
+		snap->shared[slot].n = n;
+		snap->shared[slot].bytes = bytes;
+		snap->shared_next = (slot + 1) % ARRAY_SIZE(snap->shared);
+	}
+	sv->v = v;
+	sv->n = n;
 }
 
 void mnts_snapshot_take_pool(struct mnts_snapshot *dst, struct mnts_snapshot *src)
@@ -146,6 +202,9 @@ void mnts_snapshot_take_pool(struct mnts_snapshot *dst, struct mnts_snapshot *sr
 	free(src->pool);
 	src->pool = NULL;
 	src->n_pool = src->pool_used = 0;
+	/* src's shared vectors are dst's now: src must not hand them out
+	 * (dst may be freed first) */
+	memset(src->shared, 0, sizeof(src->shared));
 	/* both indexes are stale: rebuilt when next needed */
 	free(src->pool_index);
 	src->pool_index = NULL;
@@ -206,11 +265,15 @@ void mnts_snapshot_free_str(const struct mnts_snapshot *snap, char *s)
 		free(s);
 }
 
-static void strv_done(const struct mnts_snapshot *snap, struct mnts_strv *sv)
+void mnts_snapshot_strv_done(const struct mnts_snapshot *snap, struct mnts_strv *sv)
 {
-	for (size_t i = 0; i < sv->n; i++)
-		mnts_snapshot_free_str(snap, sv->v[i]);
-	free(sv->v);
+	/* a pooled array may be shared, and holds pooled strings only */
+	if (sv->v && !in_pool(snap, (const char *)sv->v)) {
+		for (size_t i = 0; i < sv->n; i++)
+			mnts_snapshot_free_str(snap, sv->v[i]);
+		free(sv->v);
+	}
+	*sv = (struct mnts_strv){0};
 }
 
 static void mount_done(const struct mnts_snapshot *snap, struct mnts_mount *m)
@@ -221,20 +284,20 @@ static void mount_done(const struct mnts_snapshot *snap, struct mnts_mount *m)
 	mnts_snapshot_free_str(snap, m->source);
 	mnts_snapshot_free_str(snap, m->fs_uuid);
 	mnts_snapshot_free_str(snap, m->fs_label);
-	strv_done(snap, &m->mount_options);
-	strv_done(snap, &m->super_options);
+	mnts_snapshot_strv_done(snap, &m->mount_options);
+	mnts_snapshot_strv_done(snap, &m->super_options);
 	mnts_snapshot_free_str(snap, m->nsfs_type);
 	mnts_snapshot_free_str(snap, m->nsfs_ns);
-	strv_done(snap, &m->uid_map);
-	strv_done(snap, &m->gid_map);
+	mnts_snapshot_strv_done(snap, &m->uid_map);
+	mnts_snapshot_strv_done(snap, &m->gid_map);
 }
 
 static void ns_done(const struct mnts_snapshot *snap, struct mnts_ns *ns)
 {
 	mnts_snapshot_free_str(snap, ns->label);
 	free(ns->pids);
-	strv_done(snap, &ns->owner.uid_map);
-	strv_done(snap, &ns->owner.gid_map);
+	mnts_snapshot_strv_done(snap, &ns->owner.uid_map);
+	mnts_snapshot_strv_done(snap, &ns->owner.gid_map);
 	free(ns->owner.locked_ids);
 	for (size_t i = 0; i < ns->n_pins; i++) {
 		mnts_snapshot_free_str(snap, ns->pins[i].ns);
@@ -265,7 +328,7 @@ void mnts_snapshot_free(struct mnts_snapshot *snap)
 	for (size_t i = 0; i < snap->n_ns; i++)
 		ns_done(snap, &snap->nss[i]);
 	free(snap->nss);
-	strv_done(snap, &snap->warnings);
+	mnts_snapshot_strv_done(snap, &snap->warnings);
 	for (size_t i = 0; i < snap->n_pool; i++)
 		free(snap->pool[i].start);
 	free(snap->pool);
@@ -454,6 +517,7 @@ void mnts_options_from_mount_attr_in(struct mnts_strv *out, uint64_t attr,
 				     struct mnts_snapshot *pool)
 {
 	const char *words[ARRAY_SIZE(attr_words)];
+	struct mnts_word shared[ARRAY_SIZE(attr_words)];
 	size_t n = 0;
 
 	/* show_mnt_opts() order: ro/rw, nosuid, nodev, noexec, atime, nodiratime,
@@ -475,5 +539,11 @@ void mnts_options_from_mount_attr_in(struct mnts_strv *out, uint64_t attr,
 		words[n++] = "nosymfollow";
 	if (attr & MOUNT_ATTR_IDMAP)
 		words[n++] = "idmapped";
-	mnts_strv_push_n(out, words, n, pool);
+	if (!pool || out->n) {
+		mnts_strv_push_n(out, words, n, pool);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		shared[i] = (struct mnts_word){words[i], strlen(words[i])};
+	mnts_snapshot_strv_shared(pool, out, shared, n);
 }

@@ -17,7 +17,10 @@
  * each otherwise).  So a model string is freed or replaced through
  * mnts_snapshot_free_str() (or by mnts_snapshot_free()), never with a bare
  * free(), and a mount moves to another snapshot only if none of its strings
- * is pooled.
+ * is pooled.  A mount's option vectors may be pooled too, array and words,
+ * and then shared by the mounts with the same words (a reader keeps one
+ * copy of "rw","relatime" for 50,000 mounts): such a vector is replaced
+ * whole, never changed in place, and let go with mnts_snapshot_strv_done().
  */
 #pragma once
 
@@ -182,6 +185,13 @@ struct mnts_snapshot {
 	 * when n_pool_index != n_pool (the blocks only come and go in number) */
 	struct mnts_pool_block *pool_index;
 	size_t n_pool_index;
+	/* the pooled vectors mnts_snapshot_strv_shared() made last, to share;
+	 * bytes: their words' lengths summed */
+	struct {
+		char **v;
+		size_t n, bytes;
+	} shared[16];
+	unsigned shared_next; /* the slot the next new one takes */
 };
 
 struct mnts_snapshot *mnts_snapshot_new(void);
@@ -191,6 +201,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnts_snapshot *, mnts_snapshot_free)
 
 /* A copy of s[0..len-1], NUL-terminated, in snap's string pool. */
 char *mnts_snapshot_strndup(struct mnts_snapshot *snap, const char *s, size_t len);
+/* A word of an option vector being built: not NUL-terminated. */
+struct mnts_word {
+	const char *s;
+	size_t len;
+};
+
+/* Sets sv (empty) to a vector of the words w[0..n-1], pooled: one that
+ * snap made lately with the same words, else a new one (see Ownership
+ * above).  n = 0 leaves sv empty. */
+void mnts_snapshot_strv_shared(struct mnts_snapshot *snap, struct mnts_strv *sv,
+			       const struct mnts_word *w, size_t n);
+/* Frees a string vector of snap's model, pooled or not, and empties it. */
+void mnts_snapshot_strv_done(const struct mnts_snapshot *snap, struct mnts_strv *sv);
 /* Moves src's string pool to dst: src's pooled strings become dst's.  For
  * a model built apart (on another thread, or before a retry is decided)
  * then moved in: nothing left in src may free them afterwards. */
@@ -258,6 +281,7 @@ bool mnts_mount_option_is_known(const char *word);
 uint64_t mnts_mount_attr_from_options(const struct mnts_strv *opts);
 /* Writes the kernel's field-6 words for attr, in the kernel's order. */
 void mnts_options_from_mount_attr(struct mnts_strv *out, uint64_t attr);
-/* The same with the words in pool's string pool (NULL: malloc()ed). */
+/* The same with the words in pool's string pool (NULL: malloc()ed); an
+ * empty out gets a shared vector (mnts_snapshot_strv_shared()). */
 void mnts_options_from_mount_attr_in(struct mnts_strv *out, uint64_t attr,
 				     struct mnts_snapshot *pool);

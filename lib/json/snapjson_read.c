@@ -194,10 +194,10 @@ int rd_mount(struct reader *rd, void *data, ssize_t idx)
 			r = rd_u64(rd, key, false, &m->propagate_from);
 			break;
 		case M_MOUNT_OPTIONS:
-			r = rd_strv(rd, key, &m->mount_options);
+			r = rd_strv_shared(rd, key, &m->mount_options);
 			break;
 		case M_SUPER_OPTIONS:
-			r = rd_strv(rd, key, &m->super_options);
+			r = rd_strv_shared(rd, key, &m->super_options);
 			break;
 		case M_NSFS:
 			r = read_nsfs(rd, m);
@@ -620,8 +620,7 @@ int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 	rd_split_free(rd.split); /* before rd_drain(): it takes a while */
 	if (r < 0)
 		r = rd_drain(&rd, r);
-	mnts_jp_done(&rd.jp);
-	free(rd.words);
+	rd_done(&rd);
 	if (r < 0)
 		return r;
 	r = mnts_snapshot_link(snap, err);

@@ -170,8 +170,7 @@ void rd_split_free(struct rd_split *s)
 		return;
 	__atomic_store_n(&s->stop, true, __ATOMIC_RELAXED);
 	mnts_helper_join(&s->thread);
-	mnts_jp_done(&s->rd.jp);
-	free(s->rd.words);
+	rd_done(&s->rd);
 	mnts_snapshot_free(s->rd.snap);
 	free(s);
 }

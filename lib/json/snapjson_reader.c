@@ -219,8 +219,10 @@ int rd_bool(struct reader *rd, const char *key, bool *out)
 	return 0;
 }
 
-int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv)
+/* The strings of an array into rd->tokens; *n of them. */
+static int read_words(struct reader *rd, const char *key, size_t *n)
 {
+	const char *text_end = rd->jp.buf + rd->jp.size;
 	char b[96];
 	int kind = rd_next(rd);
 
@@ -228,27 +230,59 @@ int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv)
 		return kind;
 	if (kind != MNTS_JP_ARRAY)
 		return rd_fail(rd, rd->tok.off, "%s: expected an array of strings", key);
-	for (size_t n = 0;; n++) {
+	for (*n = 0;; ++*n) {
+		struct mnts_word *w;
+
 		kind = rd_next(rd);
 		if (kind < 0)
 			return kind;
-		if (kind == MNTS_JP_ARRAY_END) {
-			if (n) {
-				sv->v = xreallocarray(NULL, n, sizeof(*sv->v));
-				memcpy(sv->v, rd->words, n * sizeof(*sv->v));
-				sv->n = n;
-			}
+		if (kind == MNTS_JP_ARRAY_END)
 			return 0;
-		}
 		if (kind != MNTS_JP_STRING)
 			return rd_fail(rd, rd->tok.off, "%s: expected a string",
-				       rd_key_name(key, (ssize_t)n, b));
-		if (n == rd->cap_words) {
-			rd->cap_words = rd->cap_words ? rd->cap_words * 2 : 16;
-			rd->words = xreallocarray(rd->words, rd->cap_words, sizeof(*rd->words));
+				       rd_key_name(key, (ssize_t)*n, b));
+		if (*n == rd->cap_tokens) {
+			rd->cap_tokens = rd->cap_tokens ? rd->cap_tokens * 2 : 16;
+			rd->tokens = xreallocarray(rd->tokens, rd->cap_tokens, sizeof(*rd->tokens));
 		}
-		rd->words[n] = rd_tok_cstr(rd);
+		w = &rd->tokens[*n];
+		w->len = rd->tok.len;
+		if (rd->tok.str >= rd->jp.buf && rd->tok.str < text_end)
+			w->s = rd->tok.str;
+		else
+			w->s = rd_tok_cstr(rd);
 	}
+}
+
+int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv)
+{
+	size_t n;
+	int r = read_words(rd, key, &n);
+
+	if (r < 0 || !n)
+		return r;
+	sv->v = xreallocarray(NULL, n, sizeof(*sv->v));
+	for (size_t i = 0; i < n; i++)
+		sv->v[i] = mnts_snapshot_strndup(rd->snap, rd->tokens[i].s, rd->tokens[i].len);
+	sv->n = n;
+	return 0;
+}
+
+int rd_strv_shared(struct reader *rd, const char *key, struct mnts_strv *sv)
+{
+	size_t n;
+	int r = read_words(rd, key, &n);
+
+	if (r < 0)
+		return r;
+	mnts_snapshot_strv_shared(rd->snap, sv, rd->tokens, n);
+	return 0;
+}
+
+void rd_done(struct reader *rd)
+{
+	mnts_jp_done(&rd->jp);
+	free(rd->tokens);
 }
 
 static int array_elems(struct reader *rd, int (*one_elem)(struct reader *rd, void *data, ssize_t idx),

@@ -47,8 +47,11 @@ struct reader {
 	const char *section;
 	ssize_t ns, mount;
 	bool ns_labelled;
-	char **words; /* rd_strv()'s elements until the array ends */
-	size_t cap_words;
+	/* an array's strings until it ends: in the file's text, or copied to
+	 * the pool when the tokenizer decoded them (its scratch space is
+	 * reused) */
+	struct mnts_word *tokens;
+	size_t cap_tokens;
 	struct rd_split *split; /* or NULL: snapjson_read_split.c */
 };
 
@@ -90,6 +93,11 @@ int rd_u64(struct reader *rd, const char *key, bool nullable, uint64_t *out);
 int rd_bool(struct reader *rd, const char *key, bool *out);
 /* An array of strings into sv (empty), its vector allocated once. */
 int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv);
+/* The same, for a mount's option vector: pooled, and shared with the
+ * mounts before that have the same words (mnts_snapshot_strv_shared()). */
+int rd_strv_shared(struct reader *rd, const char *key, struct mnts_strv *sv);
+/* Frees what the reader allocated for itself (not the model). */
+void rd_done(struct reader *rd);
 /* An array whose elements are read by one_elem(rd, data, index) after
  * their first token; it returns 0, -errno, or 1 when it read the rest of
  * the array, its ']' included. */

@@ -132,23 +132,24 @@ static const char *sm_str(const struct mnts_statmount *sm, uint64_t bit, uint32_
 	return (sm->mask & bit) ? sm->str + off : NULL;
 }
 
-/* Appends the words of flags (n_flags) and the n1 + n2 NUL-separated
- * strings at p1 and p2 to sv, growing it once; the copies in pool. */
+/* Sets sv (empty) to the words of flags (n_flags) and the n1 + n2
+ * NUL-separated strings at p1 and p2; pooled, and shared with the mounts
+ * before that have the same (mnts_snapshot_strv_shared()). */
 static void push_words(struct mnts_strv *sv, struct mnts_snapshot *pool, const char *const *flags,
 		       size_t n_flags, const char *p1, uint32_t n1, const char *p2, uint32_t n2)
 {
-	const char *stack[32], **words = stack;
+	struct mnts_word stack[32], *words = stack;
 	size_t n = 0, total = n_flags + n1 + n2;
 
 	if (total > ARRAY_SIZE(stack))
 		words = xreallocarray(NULL, total, sizeof(*words));
 	for (size_t i = 0; i < n_flags; i++)
-		words[n++] = flags[i];
-	for (uint32_t i = 0; i < n1; i++, p1 += strlen(p1) + 1)
-		words[n++] = p1;
-	for (uint32_t i = 0; i < n2; i++, p2 += strlen(p2) + 1)
-		words[n++] = p2;
-	mnts_strv_push_n(sv, words, n, pool);
+		words[n++] = (struct mnts_word){flags[i], strlen(flags[i])};
+	for (uint32_t i = 0; i < n1; i++, p1 += words[n - 1].len + 1)
+		words[n++] = (struct mnts_word){p1, strlen(p1)};
+	for (uint32_t i = 0; i < n2; i++, p2 += words[n - 1].len + 1)
+		words[n++] = (struct mnts_word){p2, strlen(p2)};
+	mnts_snapshot_strv_shared(pool, sv, words, n);
 	if (words != stack)
 		free(words);
 }

@@ -50,9 +50,7 @@ static void set_str(struct mnts_snapshot *snap, char **dst, const char *src)
 
 static void set_strv(struct mnts_snapshot *snap, struct mnts_strv *dst, struct mnts_strv *src)
 {
-	for (size_t i = 0; i < dst->n; i++)
-		mnts_snapshot_free_str(snap, dst->v[i]);
-	free(dst->v);
+	mnts_snapshot_strv_done(snap, dst);
 	*dst = *src;
 	*src = (struct mnts_strv){0};
 }

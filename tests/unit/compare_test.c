@@ -288,6 +288,26 @@ int main(void)
 	test_prepared();
 	TEST("replay's verification ahead: run twice, freed")
 	test_verify_ahead();
+	TEST("reader: mounts with the same option words, escaped or not, share one vector")
+	{
+		static const struct m opts[] = {
+		    {1, 0, "/", "8:1", 0, 0, "\"rw\",\"relatime\""},
+		    {2, 1, "/a", "0:40", 0, 0, "\"r\\u0077\",\"rel\\u0061time\""},
+		    {3, 1, "/b", "0:41", 0, 0, "\"rw\",\"noatime\""},
+		};
+		_cleanup_snapshot_ struct mnts_snapshot *snap = snap_of(opts, ARRAY_SIZE(opts));
+		const struct mnts_mount *ms = snap ? snap->nss[0].mounts : NULL;
+
+		CHECK(snap != NULL);
+		if (snap) {
+			CHECK(ms[1].mount_options.v == ms[0].mount_options.v);
+			CHECK_STR(ms[1].mount_options.v[0], "rw");
+			CHECK_STR(ms[1].mount_options.v[1], "relatime");
+			CHECK(ms[2].mount_options.v != ms[0].mount_options.v);
+			CHECK_STR(ms[2].mount_options.v[1], "noatime");
+			CHECK(ms[2].super_options.v == ms[0].super_options.v);
+		}
+	}
 	TEST("identical snapshots compare equal")
 	{
 		d = compare(base, n, base, n);

@@ -256,6 +256,61 @@ int main(void)
 		free(huge);
 		mnts_snapshot_free(big);
 	}
+	/* a reader or a capture gives 50,000 mounts one vector of "rw",
+	 * "relatime": a vector freed as the mount's own would be freed once
+	 * a mount (an interior pointer of a pool block: glibc aborts) */
+	TEST("option vectors with the same words are one pooled vector, freed with the pool")
+	{
+		const char *text = "rw,relatime,relatimf,relat";
+		const struct mnts_word rw_relatime[] = {{text, 2}, {text + 3, 8}};
+		const struct mnts_word rw_relatimf[] = {{text, 2}, {text + 12, 8}};
+		const struct mnts_word rw_relat[] = {{text, 2}, {text + 21, 5}};
+		struct mnts_snapshot *part = mnts_snapshot_new();
+		struct mnts_ns *ns;
+		struct mnts_mount *m[5];
+		struct mnts_strv other[16] = {{0}}, again = {0}, moved = {0}, fresh = {0};
+
+		snap = mnts_snapshot_new();
+		ns = mnts_snapshot_add_ns(snap, "ns0");
+		for (size_t i = 0; i < 5; i++)
+			m[i] = add(ns, i + 1, i, i ? "/m" : "/");
+		mnts_snapshot_strv_shared(snap, &m[0]->mount_options, rw_relatime, 2);
+		mnts_snapshot_strv_shared(snap, &m[1]->mount_options, rw_relatime, 2);
+		mnts_snapshot_strv_shared(snap, &m[2]->mount_options, rw_relatimf, 2);
+		mnts_snapshot_strv_shared(snap, &m[3]->mount_options, rw_relat, 2);
+		mnts_snapshot_strv_shared(snap, &m[4]->mount_options, rw_relatime, 1);
+		CHECK(m[0]->mount_options.v == m[1]->mount_options.v);
+		CHECK_INT(m[1]->mount_options.n, 2);
+		CHECK_STR(m[1]->mount_options.v[1], "relatime");
+		CHECK(m[2]->mount_options.v != m[0]->mount_options.v);
+		CHECK_STR(m[2]->mount_options.v[1], "relatimf");
+		CHECK_STR(m[3]->mount_options.v[1], "relat");
+		CHECK_INT(m[4]->mount_options.n, 1);
+		CHECK(m[4]->mount_options.v != m[0]->mount_options.v);
+		/* sixteen other vectors later the first is made anew, the same */
+		for (size_t i = 0; i < 16; i++) {
+			char word[8];
+			const struct mnts_word w = {word, (size_t)snprintf(word, sizeof(word), "o%zu", i)};
+
+			mnts_snapshot_strv_shared(snap, &other[i], &w, 1);
+		}
+		mnts_snapshot_strv_shared(snap, &again, rw_relatime, 2);
+		CHECK(again.v != m[0]->mount_options.v);
+		CHECK_STR(again.v[0], "rw");
+		CHECK_STR(again.v[1], "relatime");
+		CHECK_STR(other[15].v[0], "o15");
+		/* what a part made is the whole's after the part's pool moved
+		 * there: the part makes its next vectors anew */
+		mnts_snapshot_strv_shared(part, &moved, rw_relatime, 2);
+		mnts_snapshot_take_pool(snap, part);
+		mnts_snapshot_strv_shared(part, &fresh, rw_relatime, 2);
+		CHECK(fresh.v != moved.v);
+		mnts_snapshot_strv_done(snap, &moved);
+		CHECK(moved.v == NULL);
+		mnts_snapshot_free(snap);
+		CHECK_STR(fresh.v[1], "relatime");
+		mnts_snapshot_free(part);
+	}
 	TEST("a cycle of masters names the first group, in shared_id order, that leads into it")
 	{
 		/* groups 2..5, masters 2 -> 3 -> 4 -> 5 -> 0 */
