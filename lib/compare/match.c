@@ -186,7 +186,10 @@ static void child_table_build(struct child_table *t, const struct view *b)
 
 	while (size < b->n * 2)
 		size *= 2;
-	t->slot = xcalloc(size, sizeof(*t->slot));
+	/* zeroed by writing: calloc's fresh pages, read first by the probes,
+	 * would each fault twice (the zero page, then a copy of it) */
+	t->slot = xreallocarray(NULL, size, sizeof(*t->slot));
+	memset(t->slot, 0, size * sizeof(*t->slot));
 	t->mask = size - 1;
 	for (size_t g = 0; g < b->n && g < MNTS_CHILD_PREFETCH; g++) {
 		hashes[g] = child_key(b, g, &parents[g]);
