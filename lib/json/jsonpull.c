@@ -206,6 +206,11 @@ static inline const char *plain_run(const struct mnts_jp *jp, const char *s)
 	return s;
 }
 
+const char *mnts_jp_plain_run(const struct mnts_jp *jp, const char *s)
+{
+	return plain_run(jp, s);
+}
+
 static bool in_object(const struct mnts_jp *jp)
 {
 	unsigned level = jp->depth - 1;

@@ -95,3 +95,8 @@ enum mnts_jp_kind mnts_jp_skip(struct mnts_jp *jp, const struct mnts_jp_token *t
 
 /* 1-based line and column (in characters) of a byte offset. */
 void mnts_jp_position(const struct mnts_jp *jp, size_t off, unsigned *line, unsigned *col);
+
+/* The first byte at or after s (in jp's buffer) that a string cannot hold
+ * as itself: '"', '\\', a control character or a byte above 0x7f (the
+ * sentinel stops it).  For a caller that reads a string it expects plain. */
+const char *mnts_jp_plain_run(const struct mnts_jp *jp, const char *s);

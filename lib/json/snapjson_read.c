@@ -20,7 +20,7 @@
 #include "lib/json/snapjson_reader.h"
 
 /* "MAJOR:MINOR", each a decimal below 2^32. */
-static bool parse_dev(const char *s, size_t len, uint32_t *maj, uint32_t *min)
+bool rd_parse_dev(const char *s, size_t len, uint32_t *maj, uint32_t *min)
 {
 	uint64_t v[2] = {0, 0};
 	size_t i = 0;
@@ -131,6 +131,12 @@ int rd_mount(struct reader *rd, void *data, ssize_t idx)
 	rd->mount = idx;
 	if (rd->tok.kind != MNTS_JP_OBJECT)
 		return rd_fail(rd, rd->tok.off, "expected an object");
+	if (rd_mount_fast(rd, m)) {
+		rd->mount = -1;
+		return 0;
+	}
+	/* what it made of the mount before it gave up: left in the pool */
+	*m = (struct mnts_mount){0};
 	while ((r = rd_member(rd, mount_keys, M_COUNT, NULL, &seen, &k)) > 0) {
 		const char *key = mount_keys[k].name;
 
@@ -146,7 +152,7 @@ int rd_mount(struct reader *rd, void *data, ssize_t idx)
 				r = rd_fail(rd, rd->tok.off, "dev: expected a string");
 				break;
 			}
-			if (!parse_dev(rd->tok.str, rd->tok.len, &m->dev_major, &m->dev_minor)) {
+			if (!rd_parse_dev(rd->tok.str, rd->tok.len, &m->dev_major, &m->dev_minor)) {
 				bad_dev = rd->tok.off;
 				rd_shown(rd->tok.str, rd->tok.len, dev);
 			}

@@ -219,6 +219,15 @@ int rd_bool(struct reader *rd, const char *key, bool *out)
 	return 0;
 }
 
+struct mnts_word *rd_word_slot(struct reader *rd, size_t n)
+{
+	if (n == rd->cap_tokens) {
+		rd->cap_tokens = rd->cap_tokens ? rd->cap_tokens * 2 : 16;
+		rd->tokens = xreallocarray(rd->tokens, rd->cap_tokens, sizeof(*rd->tokens));
+	}
+	return &rd->tokens[n];
+}
+
 /* The strings of an array into rd->tokens; *n of them. */
 static int read_words(struct reader *rd, const char *key, size_t *n)
 {
@@ -241,11 +250,7 @@ static int read_words(struct reader *rd, const char *key, size_t *n)
 		if (kind != MNTS_JP_STRING)
 			return rd_fail(rd, rd->tok.off, "%s: expected a string",
 				       rd_key_name(key, (ssize_t)*n, b));
-		if (*n == rd->cap_tokens) {
-			rd->cap_tokens = rd->cap_tokens ? rd->cap_tokens * 2 : 16;
-			rd->tokens = xreallocarray(rd->tokens, rd->cap_tokens, sizeof(*rd->tokens));
-		}
-		w = &rd->tokens[*n];
+		w = rd_word_slot(rd, *n);
 		w->len = rd->tok.len;
 		if (rd->tok.str >= rd->jp.buf && rd->tok.str < text_end)
 			w->s = rd->tok.str;

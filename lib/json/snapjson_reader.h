@@ -93,7 +93,9 @@ int rd_u64(struct reader *rd, const char *key, bool nullable, uint64_t *out);
 int rd_bool(struct reader *rd, const char *key, bool *out);
 /* An array of strings into sv (empty), its vector allocated once. */
 int rd_strv(struct reader *rd, const char *key, struct mnts_strv *sv);
-/* The same, for a mount's option vector: pooled, and shared with the
+/* rd->tokens[n], the array grown when n is its size. */
+struct mnts_word *rd_word_slot(struct reader *rd, size_t n);
+/* rd_strv(), for a mount's option vector: pooled, and shared with the
  * mounts before that have the same words (mnts_snapshot_strv_shared()). */
 int rd_strv_shared(struct reader *rd, const char *key, struct mnts_strv *sv);
 /* Frees what the reader allocated for itself (not the model). */
@@ -110,6 +112,17 @@ int rd_array_or_null(struct reader *rd, const char *key,
 /* One element of a namespace's mounts (snapjson_read.c), after its first
  * token; data is the namespace. */
 int rd_mount(struct reader *rd, void *data, ssize_t idx);
+
+/* "MAJOR:MINOR" into *maj, *min; false when s[0..len-1] is not that. */
+bool rd_parse_dev(const char *s, size_t len, uint32_t *maj, uint32_t *min);
+
+/* snapjson_read_fast.c: the members of mount m as capture writes them,
+ * after its '{' (rd->tok), through its '}'; false, with the tokenizer
+ * where it was, for anything else (the mount is then read through the
+ * tokenizer, which tells what is wrong). */
+bool rd_mount_fast(struct reader *rd, struct mnts_mount *m);
+/* For tests: every mount through the tokenizer. */
+extern bool rd_fast_off;
 
 /* snapjson_read_split.c: a large file's mounts read on two CPUs.  Started
  * once the format is known (rd: the reader that will read the file), it
