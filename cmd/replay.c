@@ -284,6 +284,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	a.opts.fail_at_step = r;
 
+	a.opts.leave_to_exit = true;
 	/* made while the snapshot is read and planned */
 	a.opts.seed = mnts_replay_seed_start(&a.opts);
 	/* the second CPU reads the live table, or half the snapshot: both

@@ -66,6 +66,9 @@ struct mnts_replay_opts {
 	 * signal came already); NULL: none */
 	void (*while_executing)(void *data);
 	void *while_executing_data;
+	/* the process ends with the replay (the command line): the plan and
+	 * the live table are not freed once the executor runs */
+	bool leave_to_exit;
 };
 
 /* The one-mount namespace a --new replay copies each new namespace from
