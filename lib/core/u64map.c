@@ -21,26 +21,36 @@ int mnts_u64map_get(const struct mnts_u64map *map, uint64_t key)
 	if (!map->cap)
 		return -1;
 	for (size_t i = slot_of(map, key);; i = (i + 1) & (map->cap - 1)) {
-		if (map->vals[i] < 0)
+		if (map->slots[i].val < 0)
 			return -1;
-		if (map->keys[i] == key)
-			return map->vals[i];
+		if (map->slots[i].key == key)
+			return (int)map->slots[i].val;
 	}
 }
 
-static void grow(struct mnts_u64map *map)
+/* Rehashed into cap slots (a power of two, more than twice n). */
+static void rehash(struct mnts_u64map *map, size_t cap)
 {
-	struct mnts_u64map bigger = {.cap = map->cap ? map->cap * 2 : 64};
+	struct mnts_u64map bigger = {.cap = cap};
 
-	bigger.keys = xcalloc(bigger.cap, sizeof(*bigger.keys));
-	bigger.vals = xcalloc(bigger.cap, sizeof(*bigger.vals));
-	for (size_t i = 0; i < bigger.cap; i++)
-		bigger.vals[i] = -1;
+	bigger.slots = xreallocarray(NULL, cap, sizeof(*bigger.slots));
+	for (size_t i = 0; i < cap; i++)
+		bigger.slots[i] = (struct mnts_u64map_slot){0, -1};
 	for (size_t i = 0; i < map->cap; i++)
-		if (map->vals[i] >= 0)
-			mnts_u64map_put(&bigger, map->keys[i], map->vals[i]);
+		if (map->slots[i].val >= 0)
+			mnts_u64map_put(&bigger, map->slots[i].key, (int)map->slots[i].val);
 	mnts_u64map_free(map);
 	*map = bigger;
+}
+
+void mnts_u64map_reserve(struct mnts_u64map *map, size_t n)
+{
+	size_t cap = map->cap ? map->cap : 64;
+
+	while (2 * n > cap)
+		cap *= 2;
+	if (cap > map->cap)
+		rehash(map, cap);
 }
 
 void mnts_u64map_put(struct mnts_u64map *map, uint64_t key, int val)
@@ -49,20 +59,18 @@ void mnts_u64map_put(struct mnts_u64map *map, uint64_t key, int val)
 
 	/* at most half full: probes stay short */
 	if (2 * (map->n + 1) > map->cap)
-		grow(map);
-	for (i = slot_of(map, key); map->vals[i] >= 0; i = (i + 1) & (map->cap - 1))
-		if (map->keys[i] == key) {
-			map->vals[i] = val;
+		rehash(map, map->cap ? map->cap * 2 : 64);
+	for (i = slot_of(map, key); map->slots[i].val >= 0; i = (i + 1) & (map->cap - 1))
+		if (map->slots[i].key == key) {
+			map->slots[i].val = val;
 			return;
 		}
-	map->keys[i] = key;
-	map->vals[i] = val;
+	map->slots[i] = (struct mnts_u64map_slot){key, val};
 	map->n++;
 }
 
 void mnts_u64map_free(struct mnts_u64map *map)
 {
-	free(map->keys);
-	free(map->vals);
+	free(map->slots);
 	*map = (struct mnts_u64map){0};
 }

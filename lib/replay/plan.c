@@ -393,7 +393,7 @@ void mnts_plan_done(struct mnts_plan *plan)
 			free(plan->sbs[i].live_source);
 			free(plan->sbs[i].root);
 		}
-		free(plan->sbs[i].roots_common);
+		free(plan->sbs[i].roots_own);
 		free(plan->sbs[i].map_base);
 		free(plan->sbs[i].map_rel);
 		free(plan->sbs[i].source_here);

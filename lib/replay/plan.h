@@ -124,7 +124,10 @@ struct mnts_plan_sb {
 	bool ro;	    /* FRESH: make the superblock read-only once mountpoints exist */
 	char *path;	    /* LIVE/EXTERNAL: path to clone */
 	char *root;	    /* the source's root inside the filesystem */
-	char *roots_common; /* the deepest path containing every root cloned from it */
+	/* the deepest path containing every root cloned from it: the first
+	 * mount's root (the snapshot's) when that is it, else roots_own */
+	const char *roots_common;
+	char *roots_own;
 	int next_same_dev;  /* another superblock with this device number (fs type differs), -1 */
 	uint64_t ns_id;	    /* LIVE: the other mount namespace path is in; 0: the caller's */
 	/* LIVE from the caller's live table: the source (devname) of the
@@ -294,6 +297,12 @@ struct mnts_plan {
 	int *group_uses; /* per group: members, slaves and slave groups */
 	bool *deferred;		    /* mounts whose unbindable waits until the end */
 	bool other_boot; /* the snapshot is from another boot (host.h) */
+	/* the per-mount flags of the last option vector parsed (plan_steps.c):
+	 * mounts with the same words share one (model.h) */
+	struct {
+		char *const *v;
+		uint64_t attr;
+	} attr_memo;
 	struct mnts_plan_remap *remaps; /* what --map-source changed */
 	size_t n_remaps;
 	/* what the replay will do differently from the snapshot, one

@@ -89,7 +89,8 @@ int plan_apply_externals(struct mnts_plan *plan, char **ext_of, struct mnts_erro
 }
 
 /* The superblock of m in the plan: one per (dev, fstype), and per
- * --map-source rule (rule, or -1) its mounts are taken from. */
+ * --map-source rule (rule, or -1) its mounts are taken from.  plan->sbs
+ * has room for one per mount. */
 static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m, int rule)
 {
 	uint64_t dev = (uint64_t)m->dev_major << 32 | m->dev_minor;
@@ -98,11 +99,6 @@ static int find_sb(struct mnts_plan *plan, const struct mnts_mount *m, int rule)
 	for (int i = first; i >= 0; i = plan->sbs[i].next_same_dev)
 		if (streq(plan->sbs[i].fstype, m->fstype) && plan->sbs[i].map_rule == rule)
 			return i;
-	/* doubling: one superblock per mount is common (50,000 tmpfs), and
-	 * growing by one was a tenth of planning */
-	if ((plan->n_sbs & (plan->n_sbs - 1)) == 0)
-		plan->sbs = xreallocarray(plan->sbs, plan->n_sbs ? 2 * plan->n_sbs : 16,
-					  sizeof(*plan->sbs));
 	plan->sbs[plan->n_sbs] = (struct mnts_plan_sb){
 	    .dev_major = m->dev_major,
 	    .dev_minor = m->dev_minor,
@@ -159,7 +155,12 @@ static void index_sb_mounts(struct mnts_plan *plan)
 		for (int k = off[sb] + 1; k < off[sb + 1] && len > 1; k++)
 			len = plan_common_ancestor_len(first, len,
 						       plan->mounts[plan->sb_mounts[k]].m->root);
-		plan->sbs[sb].roots_common = xstrndup(first, len);
+		/* one mount a superblock is common (50,000 tmpfs): a copy
+		 * each was a sixth of grouping them */
+		if (first[len])
+			plan->sbs[sb].roots_common = plan->sbs[sb].roots_own = xstrndup(first, len);
+		else
+			plan->sbs[sb].roots_common = first;
 	}
 }
 
@@ -204,6 +205,11 @@ static void map_mounts(struct mnts_plan *plan, char **ext_of, const struct mnts_
 static void assign_superblocks(struct mnts_plan *plan, char **ext_of, const int *rule_of,
 			       struct mnts_strv *bad)
 {
+	/* room for one each (find_sb()): one superblock per mount is
+	 * common (50,000 tmpfs), and copying a doubling array was half of
+	 * finding them; the pages not needed are never touched */
+	plan->sbs = xreallocarray(NULL, plan->n_mounts + 1, sizeof(*plan->sbs));
+	mnts_u64map_reserve(&plan->sb_by_dev, plan->n_mounts);
 	for (size_t i = 0; i < plan->n_mounts; i++) {
 		struct mnts_plan_mount *pm = &plan->mounts[i];
 		const struct mnts_mount *m = pm->m;

@@ -227,9 +227,14 @@ static size_t *child_order(const struct mnts_mount *m)
 
 /* The per-mount flags of mount m to set: sources come without any
  * (sbsource.c), so only set ones need a call. */
-static uint64_t mount_attr(const struct mnts_mount *m)
+static uint64_t mount_attr(struct mnts_plan *plan, const struct mnts_mount *m)
 {
-	return mnts_mount_attr_from_options(&m->mount_options) & ~(uint64_t)MOUNT_ATTR_IDMAP;
+	if (!m->mount_options.v || m->mount_options.v != plan->attr_memo.v) {
+		plan->attr_memo.v = m->mount_options.v;
+		plan->attr_memo.attr = mnts_mount_attr_from_options(&m->mount_options) &
+				       ~(uint64_t)MOUNT_ATTR_IDMAP;
+	}
+	return plan->attr_memo.attr;
 }
 
 /* Whether mount i can be its superblock's source itself, saving a clone and
@@ -306,7 +311,7 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m, b
 	const struct mnts_plan_mount *pp =
 	    m->parent ? &plan->mounts[plan_mount_index(plan, m->parent)] : NULL;
 	/* parsed once: the words were a tenth of building the steps */
-	uint64_t attr = mount_attr(m);
+	uint64_t attr = mount_attr(plan, m);
 	struct mnts_step *s;
 
 	if (source_is_mount(plan, i, attr)) {
@@ -733,7 +738,7 @@ int plan_build_steps(struct mnts_plan *plan, struct mnts_error *err)
 		/* a read-only root (a container's) once its children are
 		 * attached: it is still the root of its detached tree */
 		add_flags_step(plan, plan_mount_index(plan, plan->nss[n].ns->root),
-			       mount_attr(plan->nss[n].ns->root));
+			       mount_attr(plan, plan->nss[n].ns->root));
 		/* anchors are made in the caller's namespace, where the
 		 * sources are: the roots' too */
 		if (root->group >= 0)
