@@ -427,7 +427,8 @@ static int collect_sources(const struct mnts_capture_opts *opts, struct sources 
 				view.v = xreallocarray(view.v, view.n + 1, sizeof(*view.v));
 				view.v[view.n++] = out->v[i].ref;
 			}
-		mnts_nslist_attach_pids(&view, getpid());
+		if (!opts->no_pids)
+			mnts_nslist_attach_pids(&view, getpid());
 		for (size_t i = 0, k = 0; i < out->n; i++)
 			if (out->v[i].ref.fd >= 0)
 				out->v[i].ref = view.v[k++];

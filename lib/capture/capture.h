@@ -38,6 +38,9 @@ struct mnts_capture_opts {
 	const struct mnts_target *targets; /* none: every mount namespace (-A) */
 	size_t n_targets;
 	const char *subtree; /* keep only mounts at or below this path, or NULL */
+	/* the pids in each namespace are not wanted (a side of a comparison,
+	 * which ignores them): /proc is not walked */
+	bool no_pids;
 };
 
 /* Captures the selected namespaces into a new linked snapshot.

@@ -197,8 +197,11 @@ int mnts_sides_open(const char *spec_a, const char *spec_b, struct mnts_snapshot
 int mnts_side_open_targets(const struct mnts_target *targets, size_t n, const char *subtree,
 			   struct mnts_snapshot **ret, struct mnts_error *err)
 {
-	struct mnts_capture_opts copts = {
-	    .backend = MNTS_BACKEND_AUTO, .targets = targets, .n_targets = n, .subtree = subtree};
+	struct mnts_capture_opts copts = {.backend = MNTS_BACKEND_AUTO,
+					  .targets = targets,
+					  .n_targets = n,
+					  .subtree = subtree,
+					  .no_pids = true};
 	int r;
 
 	if (n == 0) {
