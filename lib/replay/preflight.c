@@ -605,5 +605,5 @@ void mnts_preflight_done(struct mnts_preflight *pf)
 	if (pf->userns_fd >= 0)
 		close(pf->userns_fd);
 	free(pf->new_dir_abs);
-	*pf = (struct mnts_preflight){.new_dir_fd = -1, .target_ns = -1, .userns_fd = -1};
+	*pf = (struct mnts_preflight)MNTS_PREFLIGHT_INIT;
 }

@@ -32,6 +32,9 @@ struct mnts_preflight {
 	int userns_fd;	   /* --userns=PID|NSFILE */
 };
 
+/* A preflight not run yet: no descriptors. */
+#define MNTS_PREFLIGHT_INIT {.new_dir_fd = -1, .target_ns = -1, .userns_fd = -1}
+
 /* Checks opts against this host, and plan (NULL when planning failed:
  * then only what needs no plan) with mount_max (fs.mount-max, 0:
  * unknown).  Raises RLIMIT_NOFILE as far as the plan needs and the limits

@@ -422,10 +422,6 @@ int mnts_replay_commit(struct mnts_replay_txn *t, struct mnts_error *err)
 	return r < 0 ? r : 0;
 }
 
-/* Forks the executor, and frees plan (the executor runs its own copy).
- * Returns: 0 with *ret_txn waiting for the verdict, or -errno with
- * everything undone; *ret_assumed_wrong tells a failure because a live
- * mount the plan assumed is not as the snapshot saw it (livecheck.h). */
 /* The plan and the live table of a replay the process ends with, once the
  * executor runs: kept (reachable) until the exit.  The executor shares
  * every page of ours until it exits, and freeing them wrote to those
@@ -450,6 +446,11 @@ static void leave_to_exit(struct mnts_plan *plan, struct mnts_host *host)
 	*host = (struct mnts_host){0};
 }
 
+/* Forks the executor, and lets go of plan and host (the executor runs
+ * its own copy): freed, or left to the exit (opts->leave_to_exit).
+ * Returns: 0 with *ret_txn waiting for the verdict, or -errno with
+ * everything undone; *ret_assumed_wrong tells a failure because a live
+ * mount the plan assumed is not as the snapshot saw it (livecheck.h). */
 static int execute(struct mnts_plan *plan, struct mnts_host *host, const struct mnts_exec_env *env,
 		   const struct mnts_replay_opts *opts, char *dir_created,
 		   struct mnts_replay_txn **ret_txn, bool *ret_assumed_wrong,
@@ -614,7 +615,9 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 	unsigned long mount_max = 0;
 	struct mnts_plan plan;
 	struct mnts_host host = {0};
-	struct mnts_preflight pf = {0};
+	/* its descriptors closed by mnts_preflight_done() on every way out:
+	 * 0 would be stdin */
+	struct mnts_preflight pf = MNTS_PREFLIGHT_INIT;
 	struct mnts_exec_env env = {.orig_ns = -1,
 				    .target_ns = -1,
 				    .new_dir_fd = -1,
@@ -700,7 +703,7 @@ int mnts_replay(const struct mnts_snapshot *snap, const struct mnts_replay_opts 
 		r = execute(&plan, &host, &env, opts,
 			    pf.new_dir_make ? xstrdup(opts->new_dir) : NULL, &txn, &assumed_wrong,
 			    err);
-		planned = false; /* freed by execute() */
+		planned = false; /* execute() let go of it */
 		/* a live mount the plan assumed is not as the snapshot saw it:
 		 * undone, and planned again on the whole live table (once) */
 		if (!assumed_wrong || !popts.assume_live || interrupted)

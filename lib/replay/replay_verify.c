@@ -188,8 +188,9 @@ struct mnts_replay_verify_ahead *mnts_replay_verify_ahead_new(const struct mnts_
  * would wait.  The executor (a fork) shares our pages until it exits: a
  * page written in the verification is copied first, with a flush of the
  * TLBs of both CPUs, and a fresh one is a fault each; malloc gives back
- * what replay.c trimmed.  Pages touched now and kept on malloc's heap
- * (freed, not trimmed) are neither. */
+ * what replay.c freed and trimmed (a library caller's replay), or fresh
+ * pages (the command line leaves the plan to the exit).  Pages touched now
+ * and kept on malloc's heap (freed, not trimmed) are neither. */
 static void reserve_memory(size_t n_mounts)
 {
 	size_t want = n_mounts * VERIFY_BYTES_PER_MOUNT, n = 0;

@@ -1,13 +1,16 @@
 /* plan_test.c - replay plans built from fixtures: a snapshot
  * (tests/unit/fixtures/plan/) and host facts made here, no root, no kernel. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "lib/json/snapjson.h"
 #include "lib/replay/host.h"
 #include "lib/replay/plan.h"
+#include "lib/replay/replay.h"
 #include "tests/unit/tap.h"
 
 static const char *const kind_names[] = {
@@ -835,8 +838,45 @@ static void test_reachability(void)
 	}
 }
 
+/* A replay refused before it looked at anything closes no descriptor of
+ * the caller's: its preflight's descriptors start at -1, not at 0, which
+ * is stdin (these ways out closed it). */
+static void test_refused_keeps_stdin(void)
+{
+	TEST("a replay refused at once closes none of the caller's descriptors (stdin)")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("shared.json");
+		const struct mnts_replay_opts no_root = {.target = MNTS_REPLAY_PID, .pid = 1};
+		const struct mnts_replay_opts relative_root = {
+		    .target = MNTS_REPLAY_PID, .pid = 1, .root_dir = "graft"};
+		int saved = fcntl(0, F_DUPFD_CLOEXEC, 10), null = open("/dev/null", O_RDONLY);
+		struct mnts_error err = {0};
+
+		CHECK(snap != NULL);
+		CHECK(null >= 0);
+		/* stdin is a descriptor the test owns, whatever ran it */
+		CHECK_INT(dup2(null, 0), 0);
+		if (snap) {
+			CHECK(mnts_replay(snap, &no_root, NULL, &err) < 0);
+			CHECK(strstr(err.msg, "--target/--mount") != NULL);
+			CHECK(fcntl(0, F_GETFD) >= 0);
+			CHECK(mnts_replay(snap, &relative_root, NULL, &err) < 0);
+			CHECK(strstr(err.msg, "not an absolute path") != NULL);
+			CHECK(fcntl(0, F_GETFD) >= 0);
+		}
+		if (saved >= 0) {
+			dup2(saved, 0);
+			close(saved);
+		} else {
+			close(0);
+		}
+		close(null);
+	}
+}
+
 int main(void)
 {
+	test_refused_keeps_stdin();
 	test_live_source();
 	test_fresh();
 	test_unresolvable();
