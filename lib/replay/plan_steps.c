@@ -357,7 +357,7 @@ static int add_mount_steps(struct mnts_plan *plan, const struct mnts_mount *m, b
  * attachment order, and the next one to add. */
 struct tree_frame {
 	const struct mnts_mount *m;
-	size_t *order; /* child_order(m); NULL for a leaf */
+	size_t *order; /* child_order(m); NULL: snapshot order (one child or none) */
 	size_t next;
 	const struct mnts_mount *later; /* its child attached once complete */
 };
@@ -403,8 +403,10 @@ static void push_frame(struct tree_frame **stack, size_t *depth, size_t *cap,
 		*cap = *cap ? 2 * *cap : 64;
 		*stack = xreallocarray(*stack, *cap, sizeof(**stack));
 	}
+	/* an only child is covered by no sibling: a chain (deep trees) made
+	 * an order and walked its path once a mount */
 	(*stack)[(*depth)++] =
-	    (struct tree_frame){.m = m, .order = m->n_children ? child_order(m) : NULL};
+	    (struct tree_frame){.m = m, .order = m->n_children > 1 ? child_order(m) : NULL};
 }
 
 /* Steps that build root's whole tree as one detached tree, depth first:
@@ -430,7 +432,8 @@ static int add_tree_steps(struct mnts_plan *plan, const struct mnts_mount *root,
 		if (f->next < m->n_children) {
 			bool later;
 
-			child = m->children[f->order[f->next++]];
+			child = m->children[f->order ? f->order[f->next] : f->next];
+			f->next++;
 			later = attach_later(plan, child, depth, segment);
 			r = add_mount_steps(plan, child, !later, err);
 			if (r < 0)
