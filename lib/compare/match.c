@@ -8,12 +8,22 @@
 #include "lib/core/lookup.h"
 #include "lib/core/path.h"
 
+/* The namespace of s labelled label, looked for first at index at: two
+ * captures list their namespaces in the same order, and a search for each
+ * of 1,000 namespaces was 7 ms of a diff. */
+static struct mnts_ns *find_ns_at(const struct mnts_snapshot *s, const char *label, size_t at)
+{
+	if (at < s->n_ns && streq(s->nss[at].label, label))
+		return &s->nss[at];
+	return mnts_snapshot_find_ns(s, label);
+}
+
 static bool label_sets_equal(const struct mnts_snapshot *a, const struct mnts_snapshot *b)
 {
 	if (a->n_ns != b->n_ns)
 		return false;
 	for (size_t i = 0; i < a->n_ns; i++)
-		if (!mnts_snapshot_find_ns(b, a->nss[i].label))
+		if (!find_ns_at(b, a->nss[i].label, i))
 			return false;
 	return true;
 }
@@ -21,7 +31,7 @@ static bool label_sets_equal(const struct mnts_snapshot *a, const struct mnts_sn
 static void match_ns_by_label(struct ctx *c)
 {
 	for (size_t i = 0; i < c->a.snap->n_ns; i++) {
-		struct mnts_ns *nb = mnts_snapshot_find_ns(c->b.snap, c->a.snap->nss[i].label);
+		struct mnts_ns *nb = find_ns_at(c->b.snap, c->a.snap->nss[i].label, i);
 
 		if (nb) {
 			size_t j = (size_t)(nb - c->b.snap->nss);

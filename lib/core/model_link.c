@@ -483,8 +483,36 @@ bool mnts_label_is_valid(const char *label)
 
 /* Labels name files (replay --new=DIR/LABEL): a strict pattern, so that
  * none is "..", absolute or has a '/'. */
+static int cmp_label_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether two namespaces of snap have one label (none is NULL): sorted,
+ * rather than each against those before it (1,000 namespaces: half a
+ * million comparisons, 5 ms of reading a snapshot). */
+static bool labels_repeat(const struct mnts_snapshot *snap)
+{
+	_cleanup_free_ const char **v = xreallocarray(NULL, snap->n_ns + 1, sizeof(*v));
+	bool repeat = false;
+
+	for (size_t i = 0; i < snap->n_ns; i++)
+		v[i] = snap->nss[i].label;
+	qsort(v, snap->n_ns, sizeof(*v), cmp_label_ptr);
+	for (size_t i = 1; i < snap->n_ns && !repeat; i++)
+		repeat = streq(v[i - 1], v[i]);
+	return repeat;
+}
+
 static int check_labels(struct mnts_snapshot *snap, struct mnts_error *err)
 {
+	bool look_back = false;
+
+	/* the first problem in namespace order is the one reported: only
+	 * when a label repeats is each compared with those before it */
+	for (size_t i = 0; i < snap->n_ns && !look_back; i++)
+		look_back = !snap->nss[i].label;
+	look_back = look_back || labels_repeat(snap);
 	for (size_t i = 0; i < snap->n_ns; i++) {
 		const char *label = snap->nss[i].label;
 
@@ -496,7 +524,7 @@ static int check_labels(struct mnts_snapshot *snap, struct mnts_error *err)
 					"letters, digits, '_', '.' or '-', the first a letter or digit)",
 					i, MNTS_LABEL_MAX, label,
 					strlen(label) > MNTS_LABEL_MAX ? "..." : "", MNTS_LABEL_MAX);
-		for (size_t j = 0; j < i; j++)
+		for (size_t j = 0; look_back && j < i; j++)
 			if (streq(snap->nss[j].label, label))
 				return mnts_err(err, 0, "namespace '%s': label: appears twice", label);
 	}
