@@ -85,13 +85,7 @@ static int read_idmap(struct reader *rd, struct mnts_mount *m)
 	return r;
 }
 
-enum {
-	M_DELETED, M_DEV, M_FS_LABEL, M_FS_UUID, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID,
-	M_MOUNT_OPTIONS, M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_ROOT_TYPE,
-	M_SHARED_ID, M_SOURCE, M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
-};
-
-static const struct key mount_keys[M_COUNT] = {
+const struct key rd_mount_keys[M_COUNT] = {
 	KEY("deleted"), KEY("dev"), KEY_SINCE("fs_label", 3), KEY_SINCE("fs_uuid", 3),
 	KEY("fstype"), KEY("id"), KEY("idmap"), KEY("master_id"),
 	KEY("mnt_id"), KEY("mount_options"), KEY("mountpoint"), KEY("nsfs"), KEY("parent"),
@@ -137,8 +131,8 @@ int rd_mount(struct reader *rd, void *data, ssize_t idx)
 	}
 	/* what it made of the mount before it gave up: left in the pool */
 	*m = (struct mnts_mount){0};
-	while ((r = rd_member(rd, mount_keys, M_COUNT, NULL, &seen, &k)) > 0) {
-		const char *key = mount_keys[k].name;
+	while ((r = rd_member(rd, rd_mount_keys, M_COUNT, NULL, &seen, &k)) > 0) {
+		const char *key = rd_mount_keys[k].name;
 
 		switch (k) {
 		case M_ROOT_TYPE:

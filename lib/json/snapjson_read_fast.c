@@ -19,6 +19,7 @@
 #include "lib/json/snapjson_reader.h"
 
 enum kind {
+	K_NONE, /* a key without an entry below: every mount goes to the tokenizer */
 	K_BOOL,
 	K_STR,
 	K_STR_OR_NULL,
@@ -30,36 +31,33 @@ enum kind {
 	K_ROOT_TYPE,
 };
 
-/* The members of a mount in the order capture writes them (the order of
- * mount_keys in snapjson_read.c, which rd_member() expects first too);
- * name with its quotes. */
+/* How each of a mount's keys (rd_mount_keys, in the order capture writes
+ * them and the order read here) is read, and into which field. */
 static const struct member {
-	const char *name;
-	size_t len;
 	enum kind kind;
 	size_t at; /* the field's offset in struct mnts_mount */
-} members[] = {
-#define M(key, kind, field) {"\"" key "\"", sizeof(key) + 1, kind, offsetof(struct mnts_mount, field)}
-    M("deleted", K_BOOL, deleted),
-    M("dev", K_DEV, dev_major),
-    M("fs_label", K_STR_OR_NULL, fs_label),
-    M("fs_uuid", K_STR_OR_NULL, fs_uuid),
-    M("fstype", K_STR, fstype),
-    M("id", K_U64, id),
-    M("idmap", K_NULL, uid_map),
-    M("master_id", K_U64, master_id),
-    M("mnt_id", K_U64, mnt_id),
-    M("mount_options", K_STRV, mount_options),
-    M("mountpoint", K_STR, mountpoint),
-    M("nsfs", K_NULL, nsfs_type),
-    M("parent", K_U64_OR_NULL, parent_id),
-    M("propagate_from", K_U64, propagate_from),
-    M("root", K_STR, root),
-    M("root_type", K_ROOT_TYPE, root_type),
-    M("shared_id", K_U64, shared_id),
-    M("source", K_STR, source),
-    M("super_options", K_STRV, super_options),
-    M("unbindable", K_BOOL, unbindable),
+} members[M_COUNT] = {
+#define M(key, kind, field) [key] = {kind, offsetof(struct mnts_mount, field)}
+    M(M_DELETED, K_BOOL, deleted),
+    M(M_DEV, K_DEV, dev_major),
+    M(M_FS_LABEL, K_STR_OR_NULL, fs_label),
+    M(M_FS_UUID, K_STR_OR_NULL, fs_uuid),
+    M(M_FSTYPE, K_STR, fstype),
+    M(M_ID, K_U64, id),
+    M(M_IDMAP, K_NULL, uid_map),
+    M(M_MASTER_ID, K_U64, master_id),
+    M(M_MNT_ID, K_U64, mnt_id),
+    M(M_MOUNT_OPTIONS, K_STRV, mount_options),
+    M(M_MOUNTPOINT, K_STR, mountpoint),
+    M(M_NSFS, K_NULL, nsfs_type),
+    M(M_PARENT, K_U64_OR_NULL, parent_id),
+    M(M_PROPAGATE_FROM, K_U64, propagate_from),
+    M(M_ROOT, K_STR, root),
+    M(M_ROOT_TYPE, K_ROOT_TYPE, root_type),
+    M(M_SHARED_ID, K_U64, shared_id),
+    M(M_SOURCE, K_STR, source),
+    M(M_SUPER_OPTIONS, K_STRV, super_options),
+    M(M_UNBINDABLE, K_BOOL, unbindable),
 #undef M
 };
 
@@ -207,6 +205,8 @@ static bool value(struct scan *s, const struct member *mb, struct mnts_mount *m)
 	size_t len;
 
 	switch (mb->kind) {
+	case K_NONE:
+		return false;
 	case K_BOOL:
 		*(bool *)field = *s->p == 't';
 		return literal(s, "true", 4) || literal(s, "false", 5);
@@ -250,9 +250,12 @@ bool rd_mount_fast(struct reader *rd, struct mnts_mount *m)
 
 	if (rd_fast_off || rd->snap->format_version != MNTS_FORMAT_VERSION)
 		return false;
-	for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+	for (size_t i = 0; i < M_COUNT; i++) {
 		skip_ws(&s);
-		if (!literal(&s, members[i].name, members[i].len))
+		if (*s.p != '"')
+			return false;
+		s.p++;
+		if (!literal(&s, rd_mount_keys[i].name, rd_mount_keys[i].len) || *s.p++ != '"')
 			return false;
 		skip_ws(&s);
 		if (*s.p++ != ':')
@@ -261,7 +264,7 @@ bool rd_mount_fast(struct reader *rd, struct mnts_mount *m)
 		if (!value(&s, &members[i], m))
 			return false;
 		skip_ws(&s);
-		if (*s.p++ != (i + 1 < sizeof(members) / sizeof(members[0]) ? ',' : '}'))
+		if (*s.p++ != (i + 1 < M_COUNT ? ',' : '}'))
 			return false;
 	}
 	/* past the '}': the tokenizer goes on from there, the object closed */

@@ -109,6 +109,14 @@ int rd_array(struct reader *rd, const char *key,
 int rd_array_or_null(struct reader *rd, const char *key,
 		     int (*one_elem)(struct reader *rd, void *data, ssize_t idx), void *data);
 
+/* A mount's keys (snapjson_read.c), in the order capture writes them. */
+enum {
+	M_DELETED, M_DEV, M_FS_LABEL, M_FS_UUID, M_FSTYPE, M_ID, M_IDMAP, M_MASTER_ID, M_MNT_ID,
+	M_MOUNT_OPTIONS, M_MOUNTPOINT, M_NSFS, M_PARENT, M_PROPAGATE_FROM, M_ROOT, M_ROOT_TYPE,
+	M_SHARED_ID, M_SOURCE, M_SUPER_OPTIONS, M_UNBINDABLE, M_COUNT
+};
+extern const struct key rd_mount_keys[M_COUNT];
+
 /* One element of a namespace's mounts (snapjson_read.c), after its first
  * token; data is the namespace. */
 int rd_mount(struct reader *rd, void *data, ssize_t idx);
