@@ -121,3 +121,28 @@ setup() {
 	[ "$(wc -l < $TMP/types)" = 161 ]
 	'
 }
+
+@test "capture: root_type of binds mounted in another order than their directory lists them" {
+	require_root
+	# a listing answers in its own order: here neither the mounts' order nor
+	# its reverse, with other entries between the mountpoints
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	cd $B; mkdir src m; mount -t tmpfs src src
+	for i in $(seq 0 59); do
+		mkdir src/d$i; touch src/f$i
+		if [ $((i % 2)) = 0 ]; then mkdir m/e$i; else touch m/e$i; fi
+		touch m/other$i
+	done
+	for i in $(seq 0 59); do
+		k=$(( (i * 37) % 60 ))
+		if [ $((k % 2)) = 0 ]; then mount --bind src/d$k m/e$k; else mount --bind src/f$k m/e$k; fi
+	done
+	cd /
+	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+	types_below $TMP/snap.json $B > $TMP/types
+	[ "$(grep -Ec "^m/e[0-9]*[02468] dir$" $TMP/types)" = 30 ]
+	[ "$(grep -Ec "^m/e[0-9]*[13579] file$" $TMP/types)" = 30 ]
+	[ "$(wc -l < $TMP/types)" = 61 ]
+	'
+}
