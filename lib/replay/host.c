@@ -42,12 +42,37 @@ static uint64_t path_key(int parent, const char *path, size_t len)
 
 struct reach_walk {
 	struct mnts_live_table *t;
-	int *parent_of;
-	bool *stacked, *tucked;
+	int *parent_of;		      /* -1: the parent is not in the table */
+	bool *stacked, *tucked, *ask; /* ask: another entry at its place */
 	enum mnts_reach_state *route; /* the lookup gets to its mountpoint */
 	const char **rel;	      /* the mountpoint below its parent's, or NULL */
 	int *stack;		      /* route_of's walk up the parents, t->n at most */
+	struct mnts_u64map by_place;  /* (parent, rel) -> the first entry there */
 };
+
+static void walk_init(struct reach_walk *w, struct mnts_live_table *t)
+{
+	*w = (struct reach_walk){.t = t};
+	w->parent_of = xcalloc(t->n + 1, sizeof(*w->parent_of));
+	w->stacked = xcalloc(t->n + 1, sizeof(*w->stacked));
+	w->tucked = xcalloc(t->n + 1, sizeof(*w->tucked));
+	w->ask = xcalloc(t->n + 1, sizeof(*w->ask));
+	w->route = xcalloc(t->n + 1, sizeof(*w->route));
+	w->rel = xcalloc(t->n + 1, sizeof(*w->rel));
+	w->stack = xcalloc(t->n + 1, sizeof(*w->stack));
+}
+
+static void walk_done(struct reach_walk *w)
+{
+	free(w->parent_of);
+	free(w->stacked);
+	free(w->tucked);
+	free(w->ask);
+	free(w->route);
+	free(w->rel);
+	free(w->stack);
+	mnts_u64map_free(&w->by_place);
+}
 
 /* Whether the lookup gets to mount i's mountpoint, and to that of each
  * ancestor not known yet.  Iterative: a chain of mounts stacked on one path
@@ -86,6 +111,58 @@ static enum mnts_reach_state route_of(struct reach_walk *w, int i)
 	return w->route[i];
 }
 
+/* Each entry with a parent at its place, keyed by (parent, the mountpoint
+ * below the parent's): along a deep chain the rest is a component, the
+ * whole 500 bytes.  Two at one place: statx decides for both. */
+static void walk_places(struct reach_walk *w)
+{
+	const struct mnts_live_table *t = w->t;
+
+	for (size_t i = 0; i < t->n; i++) {
+		int p = w->parent_of[i], other;
+		const char *key_path = w->rel[i] ? w->rel[i] : t->v[i].target;
+		uint64_t key;
+
+		if (p < 0)
+			continue;
+		key = path_key(p, key_path, strlen(key_path));
+		other = mnts_u64map_get(&w->by_place, key);
+		if (other >= 0)
+			w->ask[i] = w->ask[other] = true;
+		else
+			mnts_u64map_put(&w->by_place, key, (int)i);
+	}
+}
+
+/* tucked: a sibling sits on a directory the mountpoint is below. */
+static void walk_tucked(struct reach_walk *w)
+{
+	for (size_t i = 0; i < w->t->n; i++) {
+		const char *rel = w->rel[i];
+		int p = w->parent_of[i];
+
+		for (const char *sl = rel ? strchr(rel, '/') : NULL; sl && !w->tucked[i];
+		     sl = strchr(sl + 1, '/')) {
+			size_t len = (size_t)(sl - rel);
+			int s = mnts_u64map_get(&w->by_place, path_key(p, rel, len));
+
+			w->tucked[i] = s >= 0 && w->parent_of[s] == p && w->rel[s] &&
+				       !strncmp(w->rel[s], rel, len) && !w->rel[s][len];
+		}
+	}
+}
+
+static void walk_route(struct reach_walk *w)
+{
+	for (size_t i = 0; i < w->t->n; i++) {
+		enum mnts_reach_state r = route_of(w, (int)i);
+
+		w->t->v[i].reach = w->ask[i] || r == MNTS_REACH_ASK	   ? MNTS_REACH_ASK
+				   : r == MNTS_REACH_YES && !w->stacked[i] ? MNTS_REACH_YES
+									   : MNTS_REACH_NO;
+	}
+}
+
 /* Which live mounts a path lookup of their mountpoint ends on, from the
  * table: a statx per superblock walks the whole path, hundreds of mounts
  * for a deep chain.  The lookup gets to a mount's mountpoint when it gets
@@ -95,69 +172,27 @@ static enum mnts_reach_state route_of(struct reach_walk *w, int i)
  * to statx. */
 static void compute_reachability(struct mnts_live_table *t)
 {
-	struct reach_walk w = {.t = t};
-	struct mnts_u64map by_id = {0}, by_place = {0};
-	_cleanup_free_ bool *ask = xcalloc(t->n + 1, sizeof(bool));
-	_cleanup_free_ const char **rel = xcalloc(t->n + 1, sizeof(*rel));
+	struct reach_walk w;
+	struct mnts_u64map by_id = {0};
 
-	w.parent_of = xcalloc(t->n + 1, sizeof(int));
-	w.stacked = xcalloc(t->n + 1, sizeof(bool));
-	w.tucked = xcalloc(t->n + 1, sizeof(bool));
-	w.route = xcalloc(t->n + 1, sizeof(*w.route));
-	w.stack = xcalloc(t->n + 1, sizeof(*w.stack));
-	w.rel = rel;
+	walk_init(&w, t);
 	for (size_t i = 0; i < t->n; i++)
 		mnts_u64map_put(&by_id, t->v[i].id, (int)i);
-	/* each mountpoint below its parent's, keyed by (parent, the rest):
-	 * along a deep chain the rest is a component, the whole 500 bytes */
 	for (size_t i = 0; i < t->n; i++) {
 		int p = mnts_u64map_get(&by_id, t->v[i].parent_id);
-		const char *key_path = t->v[i].target;
-		uint64_t key;
-		int other;
 
 		w.parent_of[i] = p == (int)i ? -1 : p;
 		if (w.parent_of[i] < 0)
 			continue;
-		rel[i] = mnts_path_below(t->v[i].target, t->v[p].target);
-		if (rel[i] && !*rel[i])
+		w.rel[i] = mnts_path_below(t->v[i].target, t->v[p].target);
+		if (w.rel[i] && !*w.rel[i])
 			w.stacked[p] = true;
-		if (rel[i])
-			key_path = rel[i];
-		key = path_key(p, key_path, strlen(key_path));
-		other = mnts_u64map_get(&by_place, key);
-		if (other >= 0)
-			ask[i] = ask[other] = true;
-		else
-			mnts_u64map_put(&by_place, key, (int)i);
 	}
-	/* tucked: a sibling sits on a directory the mountpoint is below */
-	for (size_t i = 0; i < t->n; i++) {
-		int p = w.parent_of[i];
-
-		for (const char *sl = rel[i] ? strchr(rel[i], '/') : NULL; sl && !w.tucked[i];
-		     sl = strchr(sl + 1, '/')) {
-			size_t len = (size_t)(sl - rel[i]);
-			int s = mnts_u64map_get(&by_place, path_key(p, rel[i], len));
-
-			w.tucked[i] = s >= 0 && w.parent_of[s] == p && rel[s] &&
-				      !strncmp(rel[s], rel[i], len) && !rel[s][len];
-		}
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		enum mnts_reach_state r = route_of(&w, (int)i);
-
-		t->v[i].reach = ask[i] || r == MNTS_REACH_ASK	       ? MNTS_REACH_ASK
-				: r == MNTS_REACH_YES && !w.stacked[i] ? MNTS_REACH_YES
-								       : MNTS_REACH_NO;
-	}
-	free(w.parent_of);
-	free(w.stacked);
-	free(w.tucked);
-	free(w.route);
-	free(w.stack);
 	mnts_u64map_free(&by_id);
-	mnts_u64map_free(&by_place);
+	walk_places(&w);
+	walk_tucked(&w);
+	walk_route(&w);
+	walk_done(&w);
 }
 
 static struct mnts_live_mount *live_push(struct mnts_live_table *t)
@@ -260,6 +295,7 @@ static const char *const reach_names[] = {"unknown", "yes", "no", "ask statx"};
 void mnts_live_table_index_devs(struct mnts_live_table *t)
 {
 	t->next_same_dev = xcalloc(t->n + 1, sizeof(*t->next_same_dev));
+	mnts_u64map_reserve(&t->by_dev, t->n);
 	/* built backwards so that each chain is in mountinfo order */
 	for (size_t i = t->n; i-- > 0;) {
 		uint64_t dev = (uint64_t)t->v[i].dev_major << 32 | t->v[i].dev_minor;
@@ -273,6 +309,39 @@ void mnts_live_table_index(struct mnts_live_table *t)
 {
 	mnts_live_table_index_devs(t);
 	compute_reachability(t);
+}
+
+void mnts_live_table_index_linked(struct mnts_live_table *t, const int *parent_of)
+{
+	struct reach_walk w;
+	bool deeper = false;
+
+	mnts_live_table_index_devs(t);
+	walk_init(&w, t);
+	for (size_t i = 0; i < t->n; i++) {
+		int p = parent_of[i];
+		const char *target = t->v[i].target;
+		size_t plen;
+
+		w.parent_of[i] = p;
+		if (p < 0)
+			continue;
+		/* at or below the parent's: the snapshot is linked */
+		plen = strlen(t->v[p].target);
+		w.rel[i] = plen == 1 ? target + 1 : target + plen + (target[plen] == '/');
+		if (!*w.rel[i])
+			w.stacked[p] = true;
+		else if (strchr(w.rel[i], '/'))
+			deeper = true;
+	}
+	/* no two siblings share a mountpoint in a linked snapshot: places
+	 * are needed only to find mounts tucked below a sibling's */
+	if (deeper) {
+		walk_places(&w);
+		walk_tucked(&w);
+	}
+	walk_route(&w);
+	walk_done(&w);
 }
 
 /* -vvv: the table */

@@ -134,6 +134,10 @@ void mnts_host_done(struct mnts_host *h);
 /* Builds the table's device index and works out reachability from the
  * table alone (no I/O: for host facts made by hand too). */
 void mnts_live_table_index(struct mnts_live_table *t);
+/* The same for an assumed table (the snapshot's mounts, linked): entry i's
+ * parent is entry parent_of[i] (-1: none), so no lookup by id or place is
+ * needed but for mounts more than a component below their parent's. */
+void mnts_live_table_index_linked(struct mnts_live_table *t, const int *parent_of);
 /* The device index alone, for a table whose entries know their reach. */
 void mnts_live_table_index_devs(struct mnts_live_table *t);
 /* Whether a path lookup of lm's mountpoint ends on it (not covered): a

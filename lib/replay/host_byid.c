@@ -59,9 +59,16 @@ static int collect(const struct mnts_snapshot *snap, const struct mnts_plan_opts
 {
 	struct mnts_u64map by_dev = {0};
 	struct sb_probe *v = NULL;
-	size_t n = 0;
+	size_t n = 0, n_mounts = 0;
 	int r = 0;
 
+	/* room for a superblock per mount at once: the map rehashed, and the
+	 * probes copied, a dozen times on the way to 50,000 */
+	for (size_t i = 0; i < snap->n_ns; i++)
+		if (plan_ns_wanted(opts, &snap->nss[i]))
+			n_mounts += snap->nss[i].n_mounts;
+	mnts_u64map_reserve(&by_dev, n_mounts < max ? n_mounts : max);
+	v = xreallocarray(NULL, n_mounts + 1, sizeof(*v));
 	for (size_t i = 0; i < snap->n_ns && r == 0; i++) {
 		const struct mnts_ns *ns = &snap->nss[i];
 
@@ -87,8 +94,6 @@ static int collect(const struct mnts_snapshot *snap, const struct mnts_plan_opts
 				break;
 			}
 			if (at < 0) {
-				if ((n & (n - 1)) == 0)
-					v = xreallocarray(v, n ? 2 * n : 64, sizeof(*v));
 				v[n] = (struct sb_probe){
 				    .first = m, .shortest = m, .common_len = strlen(m->root)};
 				mnts_u64map_put(&by_dev, dev, (int)n++);
@@ -244,28 +249,32 @@ static bool callers_own(const struct mnts_snapshot *snap, const struct mnts_plan
 static void table_of_snapshot(struct mnts_live_table *t, const struct mnts_snapshot *snap,
 			      const struct mnts_plan_opts *opts)
 {
+	_cleanup_free_ int *parent_of = NULL; /* per entry: its parent's entry */
 	size_t n = 0;
 
 	for (size_t i = 0; i < snap->n_ns; i++)
 		if (plan_ns_wanted(opts, &snap->nss[i]))
 			n += snap->nss[i].n_mounts;
+	parent_of = xcalloc(n + 1, sizeof(*parent_of));
 	t->v = xcalloc(n + 1, sizeof(*t->v));
 	for (size_t i = 0; i < snap->n_ns; i++) {
 		const struct mnts_ns *ns = &snap->nss[i];
+		size_t base = t->n; /* the entry of the namespace's first mount */
 
 		if (!plan_ns_wanted(opts, ns))
 			continue;
 		for (size_t k = 0; k < ns->n_mounts; k++) {
 			const struct mnts_mount *m = &ns->mounts[k];
-			struct mnts_live_mount *lm = &t->v[t->n++];
+			struct mnts_live_mount *lm = &t->v[t->n];
 
 			*lm = live_entry(m);
 			lm->parent_id = m->parent ? m->parent->mnt_id : 0;
 			lm->assumed_id = m->id;
+			parent_of[t->n++] = m->parent ? (int)(base + m->parent->index) : -1;
 		}
 	}
 	t->assumed = true;
-	mnts_live_table_index(t);
+	mnts_live_table_index_linked(t, parent_of);
 }
 
 /* Up to max ids of the caller's namespace's mounts into *ret (sorted).

@@ -836,6 +836,58 @@ static void test_reachability(void)
 		CHECK(h.live.v[8].reach == MNTS_REACH_YES);
 		mnts_host_done(&h);
 	}
+	TEST("live mounts in sight from the links of an assumed table, as from its ids and places")
+	{
+		/* a linked snapshot's: no two siblings on one place */
+		static const struct {
+			uint64_t id, parent_id;
+			int parent; /* entry */
+			const char *target;
+			enum mnts_reach_state want;
+		} v[] = {
+		    {1, 1, -1, "/", MNTS_REACH_YES},
+		    {2, 1, 0, "/c", MNTS_REACH_NO},	   /* covered by 3 */
+		    {3, 2, 1, "/c", MNTS_REACH_YES},	   /* on 2's root */
+		    {4, 1, 0, "/a/b", MNTS_REACH_NO},	   /* under 5, mounted after */
+		    {5, 1, 0, "/a", MNTS_REACH_YES},	   /* hides 4 */
+		    {6, 5, 4, "/a/b", MNTS_REACH_YES},	   /* 5's own */
+		    {9, 3, 2, "/c/d/e/f", MNTS_REACH_YES}, /* below the top of a stack */
+		    {10, 1, 0, "/g/h/i", MNTS_REACH_YES},  /* deeper, nothing on the way */
+		    {11, 4, 3, "/a/b/x", MNTS_REACH_NO},   /* on a hidden one */
+		    {12, 1, 0, "/a/b/y/z", MNTS_REACH_NO}, /* under 5 too */
+		};
+		struct mnts_host by_ids = {0}, linked = {0}, flat = {0};
+		int parent_of[ARRAY_SIZE(v)];
+
+		for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+			live_add(&by_ids, v[i].id, v[i].parent_id, 0, (uint32_t)v[i].id, "tmpfs",
+				 "/", v[i].target);
+			live_add(&linked, v[i].id, v[i].parent_id, 0, (uint32_t)v[i].id, "tmpfs",
+				 "/", v[i].target);
+			parent_of[i] = v[i].parent;
+		}
+		by_ids.live.assumed = linked.live.assumed = true;
+		mnts_live_table_index(&by_ids.live);
+		mnts_live_table_index_linked(&linked.live, parent_of);
+		for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+			CHECK_INT(by_ids.live.v[i].reach, v[i].want);
+			CHECK_INT(linked.live.v[i].reach, v[i].want);
+		}
+		/* every mountpoint a component below its parent's: no places */
+		live_add(&flat, 1, 1, 0, 1, "tmpfs", "/", "/");
+		live_add(&flat, 2, 1, 0, 2, "tmpfs", "/", "/c");
+		live_add(&flat, 3, 2, 0, 3, "tmpfs", "/", "/c");
+		live_add(&flat, 4, 1, 0, 4, "tmpfs", "/", "/d");
+		flat.live.assumed = true;
+		mnts_live_table_index_linked(&flat.live, (const int[]){-1, 0, 1, 0});
+		CHECK_INT(flat.live.v[0].reach, MNTS_REACH_YES);
+		CHECK_INT(flat.live.v[1].reach, MNTS_REACH_NO);
+		CHECK_INT(flat.live.v[2].reach, MNTS_REACH_YES);
+		CHECK_INT(flat.live.v[3].reach, MNTS_REACH_YES);
+		mnts_host_done(&by_ids);
+		mnts_host_done(&linked);
+		mnts_host_done(&flat);
+	}
 }
 
 /* A replay refused before it looked at anything closes no descriptor of
