@@ -113,6 +113,10 @@ END {
 		if (n < 10000 || t("multi", n, "replay-noverify") == "" || t("flat", n, "replay-noverify") == "") continue
 		target("multi replay --no-verify " n " ÷ flat", t("multi", n, "replay-noverify"), t("flat", n, "replay-noverify"), 1.5)
 		target("multi replay (verify) " n " ÷ flat", t("multi", n, "replay-verify"), t("flat", n, "replay-verify"), 1.5)
+		# not a target: what the kernel alone takes for the same layouts
+		if (t("multi", n, "floor") != "" && t("flat", n, "floor") != "")
+			printf "| (the floors: multi %s ÷ flat, the kernel alone) | %.2f | – | – |\n", n,
+				t("multi", n, "floor") / t("flat", n, "floor")
 	}
 	for (i = 1; i <= ns; i++) {
 		s = shapes[i]
