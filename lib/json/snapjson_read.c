@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "lib/core/log.h"
 #include "lib/core/path.h"
 #include "lib/core/readfile.h"
 #include "lib/json/snapjson.h"
@@ -125,7 +126,9 @@ int rd_mount(struct reader *rd, void *data, ssize_t idx)
 	rd->mount = idx;
 	if (rd->tok.kind != MNTS_JP_OBJECT)
 		return rd_fail(rd, rd->tok.off, "expected an object");
+	rd->n_mounts++;
 	if (rd_mount_fast(rd, m)) {
+		rd->n_fast++;
 		rd->mount = -1;
 		return 0;
 	}
@@ -623,6 +626,8 @@ int mnts_snapshot_parse(const char *text, size_t size, const char *what,
 	rd_done(&rd);
 	if (r < 0)
 		return r;
+	mnts_debug(3, "%s: %zu of %zu mounts read as capture writes them, without the tokenizer",
+		   what, rd.n_fast, rd.n_mounts);
 	r = mnts_snapshot_link(snap, err);
 	if (r < 0)
 		return mnts_err_prefix(err, "%s", what);

@@ -158,6 +158,8 @@ bool rd_split_take(struct rd_split *s, struct reader *rd, struct mnts_ns *ns)
 	ns->n_mounts += got->n_mounts;
 	got->n_mounts = 0; /* what they hold is the reader's now */
 	mnts_snapshot_take_pool(rd->snap, s->rd.snap);
+	rd->n_mounts += s->rd.n_mounts;
+	rd->n_fast += s->rd.n_fast;
 	mnts_jp_resume_at(&rd->jp, s->end, MOUNT_DEPTH - 1);
 	rd->tok.kind = MNTS_JP_ARRAY_END;
 	s->taken = true;

@@ -53,6 +53,10 @@ struct reader {
 	struct mnts_word *tokens;
 	size_t cap_tokens;
 	struct rd_split *split; /* or NULL: snapjson_read_split.c */
+	/* mounts read, and how many of them as capture writes them
+	 * (rd_mount_fast()), for -vvv: a key of the format missing from the
+	 * fast path's table would slow every read down, not break it */
+	size_t n_mounts, n_fast;
 };
 
 /* s[0..len-1] fit for a one-line message: control characters replaced,

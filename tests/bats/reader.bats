@@ -460,3 +460,43 @@ gen_long() {
 	assert_output ""
 	assert_equal "$stderr" "mntsnap: diff: $F: namespace 'ns0' mount 99999: parent: cycle (not reachable from the root)"
 }
+
+# fast_line FILE: the -vvv line that says how many of FILE's mounts were
+# read as capture writes them (lib/json/snapjson_read_fast.c); by show,
+# which reads one file on both CPUs (diff reads its two files one a CPU)
+fast_line() {
+	"$MNTSNAP" -vvv show "$1" 2>&1 >/dev/null | grep -F "$1: " | grep -m1 "tokenizer"
+}
+
+@test "a snapshot as capture writes it is read without the tokenizer, a mount that is not by the tokenizer, in both halves of a split read" {
+	require_root
+	export -f fast_line
+	in_private_ns '
+	mkdir -p "$TMP/x" && mount -t tmpfs x "$TMP/x" && mount --make-private "$TMP/x"
+	"$MNTSNAP" capture -p $$ -o "$TMP/small.json"
+	n=$(jq "[.namespaces[].mounts[]] | length" "$TMP/small.json")
+	echo "small: $n"
+	fast_line "$TMP/small.json"
+	# 4,000 more mounts like the tmpfs on x, below it: over the 1 MiB at which
+	# the reader splits the file between two threads
+	jq -c --arg x "$TMP/x" "
+		(.namespaces[0].mounts[] | select(.mountpoint == \$x)) as \$t |
+		.namespaces[0].mounts += [range(4000) as \$i | \$t |
+			.id = 900000 + \$i | .mnt_id = 900000 + \$i | .parent = \$t.id |
+			.mountpoint = \"\(\$x)/m\(\$i)\" | .shared_id = 0 | .master_id = 0]" \
+		"$TMP/small.json" >"$TMP/big.json"
+	[ "$(stat -c %s "$TMP/big.json")" -gt 1048576 ]
+	fast_line "$TMP/big.json"
+	# an escaped character in one source (the first and the last mount):
+	# that mount is read by the tokenizer, the others are not
+	jq -c ".namespaces[0].mounts[0].source = \"a\tb\" | .namespaces[0].mounts[-1].source = \"c\td\"" \
+		"$TMP/big.json" >"$TMP/escaped.json"
+	fast_line "$TMP/escaped.json"
+	' >"$BATS_TEST_TMPDIR/out"
+	n=$(awk "/^small: /{ print \$2 }" "$BATS_TEST_TMPDIR/out")
+	big=$((n + 4000))
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "mntsnap: $BATS_TEST_TMPDIR/small.json: $n of $n mounts read as capture writes them, without the tokenizer"
+	assert_line "mntsnap: $BATS_TEST_TMPDIR/big.json: $big of $big mounts read as capture writes them, without the tokenizer"
+	assert_line "mntsnap: $BATS_TEST_TMPDIR/escaped.json: $((big - 2)) of $big mounts read as capture writes them, without the tokenizer"
+}
