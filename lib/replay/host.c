@@ -21,10 +21,19 @@
 #include "lib/replay/host.h"
 #include "lib/replay/sbsource.h"
 
+/* A place's key: the parent and the length mixed first (splitmix64's
+ * finalizer), so that they cannot cancel out with the path's first bytes
+ * as they did when XORed into the seed ((0, "a") and (2, "c") were one key).
+ * Still only a hash: a walk that finds another place under a key says it
+ * cannot tell (walk_places(), walk_tucked()). */
 static uint64_t path_key(int parent, const char *path, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)parent ^ len;
+	uint64_t h = ((uint64_t)(uint32_t)parent << 32 | (uint32_t)len) + 0x9E3779B97F4A7C15ULL;
 	size_t i = 0;
+
+	h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+	h ^= h >> 31;
 
 	/* eight bytes a step: mountpoints along a deep chain are 500 bytes
 	 * long, and a byte a step was half of working out reachability */
@@ -113,7 +122,8 @@ static enum mnts_reach_state route_of(struct reach_walk *w, int i)
 
 /* Each entry with a parent at its place, keyed by (parent, the mountpoint
  * below the parent's): along a deep chain the rest is a component, the
- * whole 500 bytes.  Two at one place: statx decides for both. */
+ * whole 500 bytes.  Two at one place, or two places under one key: statx
+ * decides for both. */
 static void walk_places(struct reach_walk *w)
 {
 	const struct mnts_live_table *t = w->t;
@@ -146,8 +156,16 @@ static void walk_tucked(struct reach_walk *w)
 			size_t len = (size_t)(sl - rel);
 			int s = mnts_u64map_get(&w->by_place, path_key(p, rel, len));
 
-			w->tucked[i] = s >= 0 && w->parent_of[s] == p && w->rel[s] &&
-				       !strncmp(w->rel[s], rel, len) && !w->rel[s][len];
+			if (s < 0)
+				continue;
+			if (w->parent_of[s] == p && w->rel[s] && !strncmp(w->rel[s], rel, len) &&
+			    !w->rel[s][len])
+				w->tucked[i] = true;
+			else
+				/* another place under this key: a sibling here,
+				 * if any, is not in the map (the first of a key
+				 * is), so whether it hides this one is unknown */
+				w->ask[i] = true;
 		}
 	}
 }

@@ -884,9 +884,38 @@ static void test_reachability(void)
 		CHECK_INT(flat.live.v[1].reach, MNTS_REACH_NO);
 		CHECK_INT(flat.live.v[2].reach, MNTS_REACH_YES);
 		CHECK_INT(flat.live.v[3].reach, MNTS_REACH_YES);
+		/* the tables own their strings here (an assumed one's are the
+		 * snapshot's, not freed) */
+		by_ids.live.assumed = linked.live.assumed = flat.live.assumed = false;
 		mnts_host_done(&by_ids);
 		mnts_host_done(&linked);
 		mnts_host_done(&flat);
+	}
+	TEST("live mounts in sight: places that shared a key when the parent was XORed into it")
+	{
+		/* (0, "a") and (2, "c"), (0, "b") and (1, "c"): the second of
+		 * each left out of the map, a mount hidden under /x/c taken as
+		 * in sight, /b and /x/c as sharing a place */
+		struct mnts_host tucked = {0}, apart = {0};
+
+		live_add(&tucked, 1, 1, 0, 1, "tmpfs", "/", "/");
+		live_add(&tucked, 2, 1, 0, 2, "tmpfs", "/", "/a");
+		live_add(&tucked, 3, 1, 0, 3, "tmpfs", "/", "/x");
+		live_add(&tucked, 4, 3, 0, 4, "tmpfs", "/", "/x/c");
+		live_add(&tucked, 5, 3, 0, 5, "tmpfs", "/", "/x/c/z"); /* under 4, mounted after */
+		mnts_live_table_index(&tucked.live);
+		CHECK_INT(tucked.live.v[1].reach, MNTS_REACH_YES);
+		CHECK_INT(tucked.live.v[3].reach, MNTS_REACH_YES);
+		CHECK_INT(tucked.live.v[4].reach, MNTS_REACH_NO);
+		live_add(&apart, 1, 1, 0, 1, "tmpfs", "/", "/");
+		live_add(&apart, 2, 1, 0, 2, "tmpfs", "/", "/x");
+		live_add(&apart, 3, 1, 0, 3, "tmpfs", "/", "/b");
+		live_add(&apart, 4, 2, 0, 4, "tmpfs", "/", "/x/c");
+		mnts_live_table_index(&apart.live);
+		CHECK_INT(apart.live.v[2].reach, MNTS_REACH_YES);
+		CHECK_INT(apart.live.v[3].reach, MNTS_REACH_YES);
+		mnts_host_done(&tucked);
+		mnts_host_done(&apart);
 	}
 }
 
