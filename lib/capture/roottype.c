@@ -250,7 +250,9 @@ struct group {
 };
 
 /* Entries of a listing that the in-order pass did not place: a type byte,
- * then the name and its NUL, one after the other. */
+ * then the name and its NUL, one after the other; looked up once this many
+ * bytes are held, else when the listing ends. */
+#define MISSES_MAX (1U << 20)
 struct misses {
 	char *v;
 	size_t len, cap;
@@ -359,10 +361,10 @@ static void answer_misses(const struct ctx *c, const size_t *order, size_t n, si
  * order of their mounts, or in the reverse order (tmpfs since Linux 6.x
  * lists the newest first): each entry is compared with the members next to
  * the one matched last (next_member()), and only the entries that are none
- * of them (other files, members out of order) are looked up, after each
- * batch of the listing, in a table of the members unanswered at the first
- * such batch.  At 50,000 members in order, a 5 MB table and the hashing of
- * every name were a third of the time of the listing. */
+ * of them (other files, members out of order) are looked up in a table of
+ * the members still unanswered, when the listing ends or once a megabyte
+ * of them is held.  At 50,000 members in order, a 5 MB table and the
+ * hashing of every name were a third of the time of the listing. */
 static void list_group(const struct ctx *c, const struct group *g, const size_t *next, bool *done)
 {
 	_cleanup_free_ char *rel = NULL;
@@ -402,12 +404,16 @@ static void list_group(const struct ctx *c, const struct group *g, const size_t 
 			else
 				answer(c, order[pos], d->d_type, done, &left);
 		}
-		/* after each batch: the misses of a directory of many other
-		 * entries are never all held at once */
-		if (left && ms.len)
+		/* held until the listing ends, when the members in order have
+		 * answered for most (no table); but never many at once, in a
+		 * directory of many other entries */
+		if (ms.len > MISSES_MAX) {
 			answer_misses(c, order, n, skip, &ms, &names, done, &left);
-		ms.len = 0;
+			ms.len = 0;
+		}
 	}
+	if (left && ms.len)
+		answer_misses(c, order, n, skip, &ms, &names, done, &left);
 	free(names.v);
 	free(ms.v);
 }
