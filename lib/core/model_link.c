@@ -481,8 +481,6 @@ bool mnts_label_is_valid(const char *label)
 	return true;
 }
 
-/* Labels name files (replay --new=DIR/LABEL): a strict pattern, so that
- * none is "..", absolute or has a '/'. */
 static int cmp_label_ptr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -504,12 +502,15 @@ static bool labels_repeat(const struct mnts_snapshot *snap)
 	return repeat;
 }
 
+/* Labels name files (replay --new=DIR/LABEL): a strict pattern, so that
+ * none is "..", absolute or has a '/'. */
 static int check_labels(struct mnts_snapshot *snap, struct mnts_error *err)
 {
 	bool look_back = false;
 
 	/* the first problem in namespace order is the one reported: only
-	 * when a label repeats is each compared with those before it */
+	 * when a label repeats (or one is missing, which labels_repeat()
+	 * cannot sort) is each compared with those before it */
 	for (size_t i = 0; i < snap->n_ns && !look_back; i++)
 		look_back = !snap->nss[i].label;
 	look_back = look_back || labels_repeat(snap);

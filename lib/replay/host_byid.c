@@ -51,6 +51,17 @@ static void probes_free(struct sb_probe *v, size_t n)
 	free(v);
 }
 
+/* How many mounts the namespaces of snap that opts replays hold. */
+static size_t wanted_mounts(const struct mnts_snapshot *snap, const struct mnts_plan_opts *opts)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < snap->n_ns; i++)
+		if (plan_ns_wanted(opts, &snap->nss[i]))
+			n += snap->nss[i].n_mounts;
+	return n;
+}
+
 /* The snapshot's superblocks, one probe each, into *ret; -EOPNOTSUPP when
  * the table must be read whole whatever it holds, -E2BIG when there are
  * more than max. */
@@ -59,14 +70,12 @@ static int collect(const struct mnts_snapshot *snap, const struct mnts_plan_opts
 {
 	struct mnts_u64map by_dev = {0};
 	struct sb_probe *v = NULL;
-	size_t n = 0, n_mounts = 0;
+	size_t n = 0, n_mounts;
 	int r = 0;
 
 	/* room for a superblock per mount at once: the map rehashed, and the
 	 * probes copied, a dozen times on the way to 50,000 */
-	for (size_t i = 0; i < snap->n_ns; i++)
-		if (plan_ns_wanted(opts, &snap->nss[i]))
-			n_mounts += snap->nss[i].n_mounts;
+	n_mounts = wanted_mounts(snap, opts);
 	mnts_u64map_reserve(&by_dev, n_mounts < max ? n_mounts : max);
 	v = xreallocarray(NULL, n_mounts + 1, sizeof(*v));
 	for (size_t i = 0; i < snap->n_ns && r == 0; i++) {
@@ -250,11 +259,8 @@ static void table_of_snapshot(struct mnts_live_table *t, const struct mnts_snaps
 			      const struct mnts_plan_opts *opts)
 {
 	_cleanup_free_ int *parent_of = NULL; /* per entry: its parent's entry */
-	size_t n = 0;
+	size_t n = wanted_mounts(snap, opts);
 
-	for (size_t i = 0; i < snap->n_ns; i++)
-		if (plan_ns_wanted(opts, &snap->nss[i]))
-			n += snap->nss[i].n_mounts;
 	parent_of = xcalloc(n + 1, sizeof(*parent_of));
 	t->v = xcalloc(n + 1, sizeof(*t->v));
 	for (size_t i = 0; i < snap->n_ns; i++) {
