@@ -146,3 +146,28 @@ setup() {
 	[ "$(wc -l < $TMP/types)" = 61 ]
 	'
 }
+
+@test "capture: root_type of binds out of order among tens of thousands of other entries" {
+	require_root
+	# over a megabyte of names that are no member: looked up before the
+	# listing ends (lib/capture/roottype.c, MISSES_MAX), and at its end
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	cd $B; mkdir src m; mount -t tmpfs src src
+	seq -f "m/another-entry-of-this-directory-with-a-long-name-%g" 0 29999 | xargs touch
+	for i in $(seq 0 199); do
+		mkdir src/d$i; touch src/f$i
+		if [ $((i % 2)) = 0 ]; then mkdir m/e$i; else touch m/e$i; fi
+	done
+	for i in $(seq 0 199); do
+		k=$(( (i * 77) % 200 ))
+		if [ $((k % 2)) = 0 ]; then mount --bind src/d$k m/e$k; else mount --bind src/f$k m/e$k; fi
+	done
+	cd /
+	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
+	types_below $TMP/snap.json $B > $TMP/types
+	[ "$(grep -Ec "^m/e[0-9]*[02468] dir$" $TMP/types)" = 100 ]
+	[ "$(grep -Ec "^m/e[0-9]*[13579] file$" $TMP/types)" = 100 ]
+	[ "$(wc -l < $TMP/types)" = 201 ]
+	'
+}
