@@ -13,8 +13,26 @@ types_below() {
 		| "\(.mountpoint | ltrimstr($b)) \(.root_type)"' "$1" | sort
 }
 
+# shuffled_binds N STEP [OTHER]: in the current directory (src a tmpfs, m a
+# directory), N mountpoints m/e<i>, the even ones directories, the odd ones
+# files, each followed by an entry m/OTHER<i> when OTHER is given; bound from
+# src/d<i> or src/f<i> in the order (i * STEP) % N
+shuffled_binds() {
+	local i k
+	for i in $(seq 0 $(($1 - 1))); do
+		mkdir src/d$i
+		touch src/f$i
+		if [ $((i % 2)) = 0 ]; then mkdir m/e$i; else touch m/e$i; fi
+		[ -z "${3:-}" ] || touch "m/$3$i"
+	done
+	for i in $(seq 0 $(($1 - 1))); do
+		k=$(((i * $2) % $1))
+		if [ $((k % 2)) = 0 ]; then mount --bind src/d$k m/e$k; else mount --bind src/f$k m/e$k; fi
+	done
+}
+
 setup() {
-	export -f types_below
+	export -f types_below shuffled_binds
 }
 
 @test "capture: root_type of many file and directory binds in one directory (one listing)" {
@@ -129,15 +147,7 @@ setup() {
 	in_private_ns '
 	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
 	cd $B; mkdir src m; mount -t tmpfs src src
-	for i in $(seq 0 59); do
-		mkdir src/d$i; touch src/f$i
-		if [ $((i % 2)) = 0 ]; then mkdir m/e$i; else touch m/e$i; fi
-		touch m/other$i
-	done
-	for i in $(seq 0 59); do
-		k=$(( (i * 37) % 60 ))
-		if [ $((k % 2)) = 0 ]; then mount --bind src/d$k m/e$k; else mount --bind src/f$k m/e$k; fi
-	done
+	shuffled_binds 60 37 other
 	cd /
 	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
 	types_below $TMP/snap.json $B > $TMP/types
@@ -155,14 +165,7 @@ setup() {
 	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
 	cd $B; mkdir src m; mount -t tmpfs src src
 	seq -f "m/another-entry-of-this-directory-with-a-long-name-%g" 0 29999 | xargs touch
-	for i in $(seq 0 199); do
-		mkdir src/d$i; touch src/f$i
-		if [ $((i % 2)) = 0 ]; then mkdir m/e$i; else touch m/e$i; fi
-	done
-	for i in $(seq 0 199); do
-		k=$(( (i * 77) % 200 ))
-		if [ $((k % 2)) = 0 ]; then mount --bind src/d$k m/e$k; else mount --bind src/f$k m/e$k; fi
-	done
+	shuffled_binds 200 77
 	cd /
 	"$MNTSNAP" capture -p $$ -o $TMP/snap.json
 	types_below $TMP/snap.json $B > $TMP/types
