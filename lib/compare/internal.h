@@ -57,6 +57,7 @@ struct view {
 	size_t *ns_partner;	       /* paired namespace of the other side, or NONE */
 	struct partition groups;       /* peer groups (shared_id) */
 	struct partition sbs;	       /* superblocks (dev) */
+	bool alike;		       /* B: mount for mount like A (see orders_alike) */
 };
 
 static inline size_t gidx(const struct view *s, const struct mnts_mount *m)

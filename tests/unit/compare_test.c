@@ -260,6 +260,51 @@ static void test_prepared(void)
 	mnts_compare_prepared_free(prepared);
 }
 
+/* B read mount for mount like A (a replayed copy) is paired index for
+ * index (match.c, pair_alike), but only where each parent is at its
+ * partner's index too: here /a/x is on /a in A and hidden under /a, on the
+ * root, in B, at the same index, mountpoint and layer.  Both ways of
+ * comparing must tell the same: /a/x removed, and added. */
+static void test_alike_parents(void)
+{
+	static const struct m on_a[] =
+	    {
+		{1, 0, "/", "8:1", 0, 0, NULL},
+		{2, 1, "/a", "0:40", 0, 0, NULL},
+		{3, 2, "/a/x", "0:41", 0, 0, NULL},
+	    },
+			      under_a[] = {
+				  {1, 0, "/", "8:1", 0, 0, NULL},
+				  {2, 1, "/a", "0:40", 0, 0, NULL},
+				  {3, 1, "/a/x", "0:41", 0, 0, NULL},
+			      };
+	_cleanup_snapshot_ struct mnts_snapshot *sa = snap_of(on_a, ARRAY_SIZE(on_a));
+	_cleanup_snapshot_ struct mnts_snapshot *sb = snap_of(under_a, ARRAY_SIZE(under_a));
+	struct mnts_compare_prepared *prepared = sa ? mnts_compare_prepare(sa) : NULL;
+	struct mnts_compare_opts fresh = {0}, ahead = {.a_prepared = prepared};
+	struct mnts_diff d1 = {0}, d2 = {0};
+	struct mnts_error err = {0};
+	_cleanup_free_ char *want = NULL, *got = NULL;
+
+	CHECK(prepared != NULL);
+	CHECK(sb != NULL);
+	if (!prepared || !sb) {
+		mnts_compare_prepared_free(prepared);
+		return;
+	}
+	CHECK_INT(mnts_compare(sa, sb, &fresh, &d1, &err), 0);
+	CHECK_INT(mnts_compare(sa, sb, &ahead, &d2, &err), 0);
+	CHECK_INT(d1.n, 2);
+	CHECK_INT(d1.n > 0 ? (int)d1.items[0].kind : -1, MNTS_DIFF_REMOVED);
+	CHECK_INT(d1.n > 1 ? (int)d1.items[1].kind : -1, MNTS_DIFF_ADDED);
+	want = texts(&d1);
+	got = texts(&d2);
+	CHECK_STR(got, want);
+	mnts_diff_done(&d1);
+	mnts_diff_done(&d2);
+	mnts_compare_prepared_free(prepared);
+}
+
 /* Replay's verification ahead (replay_verify.h): run for a first executor
  * and again for a second, then freed (valgrind: nothing left). */
 static void test_verify_ahead(void)
@@ -286,6 +331,8 @@ int main(void)
 
 	TEST("A's side prepared gives, comparison after comparison, what each would make")
 	test_prepared();
+	TEST("a copy like A mount for mount but for one parent: paired as by mountpoints")
+	test_alike_parents();
 	TEST("replay's verification ahead: run twice, freed")
 	test_verify_ahead();
 	TEST("reader: mounts with the same option words, escaped or not, share one vector")
