@@ -537,15 +537,25 @@ static void new_namespaces(const char *dir)
 static int dump_mountinfo(char **nsfiles, int n)
 {
 	int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int *nsfds = calloc(n + 1, sizeof(*nsfds));
 	char buf[65536];
 	ssize_t got = 0;
 
+	if (procfd < 0 || !nsfds)
+		die("open /proc: %m");
+	/* all opened first: the paths name files of this namespace, and a
+	 * namespace entered has another root */
 	for (int i = 0; i < n; i++) {
-		int nsfd = open(nsfiles[i], O_RDONLY | O_CLOEXEC), fd;
+		nsfds[i] = open(nsfiles[i], O_RDONLY | O_CLOEXEC);
+		if (nsfds[i] < 0)
+			die("open '%s': %m", nsfiles[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		int fd;
 
-		if (procfd < 0 || nsfd < 0 || setns(nsfd, CLONE_NEWNS) < 0)
+		if (setns(nsfds[i], CLONE_NEWNS) < 0)
 			die("enter '%s': %m", nsfiles[i]);
-		close(nsfd);
+		close(nsfds[i]);
 		fd = openat(procfd, "thread-self/mountinfo", O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			die("open mountinfo: %m");
@@ -556,6 +566,7 @@ static int dump_mountinfo(char **nsfiles, int n)
 		if (got < 0)
 			break;
 	}
+	free(nsfds);
 	return got < 0 || fflush(stdout) ? 2 : 0;
 }
 
@@ -566,8 +577,14 @@ int main(int argc, char **argv)
 	int opt;
 
 	while ((opt = getopt(argc, argv, "vi:")) != -1) {
-		if (opt == 'i')
+		if (opt == 'i') {
+			/* a descriptor per namespace: 2,000 at 100k */
+			if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+				rl.rlim_cur = rl.rlim_max;
+				setrlimit(RLIMIT_NOFILE, &rl);
+			}
 			return dump_mountinfo(argv + optind - 1, argc - optind + 1);
+		}
 		if (opt != 'v')
 			die("usage: floor [-v] DIR DESC | floor -i NSFILE...");
 		verbose = true;
