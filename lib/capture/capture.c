@@ -19,6 +19,7 @@
 #include "lib/core/macros.h"
 #include "lib/core/path.h"
 #include "lib/core/readfile.h"
+#include "lib/core/split.h"
 #include "lib/kernel/mountinfo.h"
 #include "lib/kernel/nsenum.h"
 #include "lib/kernel/userns.h"
@@ -198,11 +199,88 @@ struct ctx {
 	struct mnts_master_graph *graph;
 };
 
+/* A namespace's first read, made ahead on one of two CPUs (read_ahead()). */
+struct ahead {
+	struct mnts_snapshot *tmp; /* its one namespace; NULL: not read ahead */
+	int r;
+	struct mnts_error err;
+};
+
+struct ahead_job {
+	const struct sources *srcs;
+	const size_t *which; /* the indexes in srcs read ahead */
+	struct ahead *ahead; /* per source */
+};
+
+static bool read_ahead_chunk(void *data, unsigned worker _unused_, size_t begin, size_t end)
+{
+	struct ahead_job *job = data;
+
+	for (size_t i = begin; i < end; i++) {
+		size_t k = job->which[i];
+		struct ahead *a = &job->ahead[k];
+
+		a->tmp = mnts_snapshot_new();
+		mnts_snapshot_add_ns(a->tmp, "");
+		a->r = mnts_statmount_ns_alone(&a->tmp->nss[0], job->srcs->v[k].ref.ns_id, &a->err);
+	}
+	return true;
+}
+
+/* namespaces of at most this many mounts are read whole, one per CPU; a
+ * bigger one shares its own calls between the CPUs (statmount.c) */
+#define AHEAD_MAX_MOUNTS 4096
+/* namespaces a worker claims at a time */
+#define AHEAD_CHUNK 4
+
+/* Reads the small live namespaces of srcs, two at a time, before they are
+ * taken in order: a host of containers is a thousand namespaces of fifty
+ * mounts, whose calls each CPU makes for its own namespace.  Returns the
+ * reads (free with ahead_free()), or NULL when none is made ahead. */
+static struct ahead *read_ahead(const struct ctx *c, const struct sources *srcs)
+{
+	_cleanup_free_ size_t *which = NULL;
+	struct ahead *ahead;
+	size_t n = 0;
+
+	if (!c->use_listmount || srcs->n < 2 || !mnts_split_worth_it())
+		return NULL;
+	which = xcalloc(srcs->n, sizeof(*which));
+	for (size_t i = 0; i < srcs->n; i++) {
+		const struct source *src = &srcs->v[i];
+		size_t count;
+
+		if (src->file || !src->ref.ns_id || src->ref.fd < 0)
+			continue;
+		count = mnts_statmount_ns_count(src->ref.fd);
+		if (count > 0 && count <= AHEAD_MAX_MOUNTS)
+			which[n++] = i;
+	}
+	if (n < 2)
+		return NULL;
+	ahead = xcalloc(srcs->n, sizeof(*ahead));
+	mnts_debug(2, "%zu namespaces of at most %d mounts: read two at a time", n,
+		   AHEAD_MAX_MOUNTS);
+	mnts_split_run(n, AHEAD_CHUNK, read_ahead_chunk,
+		       &(struct ahead_job){.srcs = srcs, .which = which, .ahead = ahead});
+	return ahead;
+}
+
+static void ahead_free(struct ahead *ahead, size_t n)
+{
+	if (!ahead)
+		return;
+	for (size_t i = 0; i < n; i++)
+		mnts_snapshot_free(ahead[i].tmp);
+	free(ahead);
+}
+
 /* Captures one source into the empty namespace ns (label set), retrying
  * while it changes.  Returns: 0, 1 when --subtree dropped it (-A only), or
  * -errno. */
 static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *ns,
-		       const char *subtree, bool drop_if_no_subtree, struct mnts_error *err)
+		       const char *subtree, bool drop_if_no_subtree, struct ahead *ahead,
+		       struct mnts_error *err)
 {
 	_cleanup_snapshot_ struct mnts_snapshot *tmp = NULL;
 	_cleanup_free_ bool *keep = NULL;
@@ -211,13 +289,22 @@ static int capture_one(struct ctx *c, const struct source *src, struct mnts_ns *
 	int r = 0;
 
 	for (int attempt = 0; attempt < CAPTURE_ATTEMPTS; attempt++) {
+		/* the first attempt may have been made ahead (read_ahead()) */
+		bool made = attempt == 0 && ahead && ahead->tmp;
+
 		mnts_snapshot_free(TAKE_PTR(tmp));
-		tmp = mnts_snapshot_new();
-		tns = mnts_snapshot_add_ns(tmp, ns->label);
+		tmp = made ? TAKE_PTR(ahead->tmp) : mnts_snapshot_new();
+		tns = made ? &tmp->nss[0] : mnts_snapshot_add_ns(tmp, ns->label);
 		if (src->file)
 			r = read_file(src, tns, err);
 		else if (c->use_listmount && src->ref.ns_id) {
-			r = mnts_statmount_ns(tns, src->ref.ns_id, src->ref.fd, err);
+			if (made) {
+				r = ahead->r;
+				if (r < 0)
+					*err = ahead->err;
+			} else {
+				r = mnts_statmount_ns(tns, src->ref.ns_id, src->ref.fd, err);
+			}
 			if (r == -ENOENT && src->ref.fd >= 0) {
 				mnts_debug(1, "%s: %s; listing it from inside", src->what,
 					   err->msg);
@@ -449,8 +536,7 @@ struct skipped {
 	struct mnts_error first; /* the first failure, for when none was read */
 };
 
-static void skipped_add(struct skipped *sk, const struct source *src,
-			const struct mnts_error *err)
+static void skipped_add(struct skipped *sk, const struct source *src, const struct mnts_error *err)
 {
 	size_t k;
 
@@ -491,11 +577,12 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 					 "for: namespace walk: %s",
 					 strerror(gaps->walk_errno)));
 	if (gaps->n_procs)
-		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
-					 "could not be read: %s",
-					 gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
-					 gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
-					 strerror(gaps->procs_errno)));
+		warn_gap(snap,
+			 xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
+				   "could not be read: %s",
+				   gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
+				   gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
+				   strerror(gaps->procs_errno)));
 	for (size_t k = 0; k < sk->n_kinds; k++) {
 		const struct skip_kind *kind = &sk->kinds[k];
 
@@ -559,10 +646,11 @@ static int capture_owner(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsf
 	r = mnts_userns_read_maps(ufd, &ns->owner.uid_map, &ns->owner.gid_map, err);
 	if (r < 0) {
 		/* e.g. a user namespace we may not enter: unknown, and said */
-		mnts_strv_push_take(&snap->warnings,
-				    xasprintf("namespace '%s': the maps of its owning user namespace "
-					      "could not be read (%s): owner not recorded",
-					      ns->label, err->msg));
+		mnts_strv_push_take(
+		    &snap->warnings,
+		    xasprintf("namespace '%s': the maps of its owning user namespace "
+			      "could not be read (%s): owner not recorded",
+			      ns->label, err->msg));
 		mnts_strv_clear(&ns->owner.uid_map);
 		mnts_strv_clear(&ns->owner.gid_map);
 		return 0;
@@ -580,6 +668,7 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 	_cleanup_free_ bool *live = NULL;
 	_cleanup_free_ char *subtree = NULL;
 	struct sources srcs = {0};
+	struct ahead *ahead = NULL;
 	struct ctx c = {0};
 	struct stat st;
 	int r = 0;
@@ -620,6 +709,7 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 	if (r < 0)
 		goto out;
 	c.graph = mnts_master_graph_new();
+	ahead = read_ahead(&c, &srcs);
 	live = xcalloc(srcs.n + 1, sizeof(*live));
 	for (size_t i = 0; i < srcs.n; i++) {
 		const struct source *src = &srcs.v[i];
@@ -627,7 +717,8 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		    src->label ? xstrdup(src->label) : xasprintf("ns%zu", snap->n_ns);
 		struct mnts_ns *ns = mnts_snapshot_add_ns(snap, label);
 
-		r = capture_one(&c, src, ns, subtree, opts->n_targets == 0, err);
+		r = capture_one(&c, src, ns, subtree, opts->n_targets == 0,
+				ahead ? &ahead[i] : NULL, err);
 		if (r == 1 || (r < 0 && opts->n_targets == 0 && r != -EAGAIN)) {
 			/* -A: a namespace without the subtree, or one we may not
 			 * read (or that died) */
@@ -669,9 +760,11 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		goto out;
 	}
 	for (size_t i = 0; i < snap->n_ns; i++)
-		fill_root_types(&snap->nss[i], live[i], live[i] && snap->nss[i].ns_ino == c.self_ino);
+		fill_root_types(&snap->nss[i], live[i],
+				live[i] && snap->nss[i].ns_ino == c.self_ino);
 	*ret = TAKE_PTR(snap);
 out:
+	ahead_free(ahead, srcs.n);
 	mnts_master_graph_free(c.graph);
 	sources_free(&srcs);
 	return r;

@@ -407,8 +407,10 @@ static size_t count_mounts(int nsfd)
 	return info.nr_mounts;
 }
 
+/* alone: every call on this thread (the caller runs one namespace per CPU
+ * itself) */
 static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t mask,
-			struct mnts_statmount_ctl *ctl, struct mnts_error *err)
+			struct mnts_statmount_ctl *ctl, bool alone, struct mnts_error *err)
 {
 	_cleanup_free_ uint64_t *ids = NULL;
 	struct stat_job job = {
@@ -419,8 +421,8 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 	int r;
 
 	job.pool[0] = ns->snap;
-	job.pool[1] = mnts_snapshot_new();
-	if (hint > LIST_BATCH && mnts_split_worth_it()) {
+	job.pool[1] = alone ? NULL : mnts_snapshot_new();
+	if (!alone && hint > LIST_BATCH && mnts_split_worth_it()) {
 		/* room to grow meanwhile; pages never touched cost nothing */
 		struct pipe_job p = {.job = &job, .cap = hint + hint / 8 + LIST_BATCH};
 		struct mnts_helper h;
@@ -452,7 +454,10 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 			job.slots = ns->mounts;
 			if (ctl)
 				__atomic_store_n(&ctl->total, n, __ATOMIC_RELAXED);
-			mnts_split_run(n, STAT_CHUNK, stat_chunk, &job);
+			if (alone)
+				stat_chunk(&job, 0, 0, n);
+			else
+				mnts_split_run(n, STAT_CHUNK, stat_chunk, &job);
 		}
 	}
 	/* the slots filled (a failure leaves the others zeroed: freed as empty) */
@@ -460,8 +465,10 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 	smbuf_done(&job.buf[0]);
 	smbuf_done(&job.buf[1]);
 	/* before anything can free a mount the helper filled */
-	mnts_snapshot_take_pool(ns->snap, job.pool[1]);
-	mnts_snapshot_free(job.pool[1]);
+	if (job.pool[1]) {
+		mnts_snapshot_take_pool(ns->snap, job.pool[1]);
+		mnts_snapshot_free(job.pool[1]);
+	}
 	if (r < 0)
 		return r;
 
@@ -484,7 +491,17 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_error *err)
 {
-	return statmount_ns(ns, ns_id, nsfd, NEEDED_MASK, NULL, err);
+	return statmount_ns(ns, ns_id, nsfd, NEEDED_MASK, NULL, false, err);
+}
+
+int mnts_statmount_ns_alone(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
+{
+	return statmount_ns(ns, ns_id, -1, NEEDED_MASK, NULL, true, err);
+}
+
+size_t mnts_statmount_ns_count(int nsfd)
+{
+	return count_mounts(nsfd);
 }
 
 /* what replay needs of a live mount (mnts_statmount_ns_basic()) */
@@ -495,7 +512,7 @@ int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_
 int mnts_statmount_ns_basic(struct mnts_ns *ns, uint64_t ns_id, struct mnts_statmount_ctl *ctl,
 			    struct mnts_error *err)
 {
-	return statmount_ns(ns, ns_id, -1, BASIC_MASK, ctl, err);
+	return statmount_ns(ns, ns_id, -1, BASIC_MASK, ctl, false, err);
 }
 
 long mnts_statmount_ids_basic(struct mnts_ns *ns, const uint64_t *ids, size_t n,

@@ -14,13 +14,23 @@ bool mnts_statmount_supported(void);
 
 /* Fills ns->mounts (ns must have none) with the mounts of namespace ns_id
  * in kernel order; nsfd (or -1) is that namespace, whose mount count lets
- * the statmount calls start before the whole list is in.  Strings are raw; root and fstype are not post-processed
- * (no "//deleted" or nsfs handling); propagate_from is left 0 (statmount
- * across namespaces always reports 0: see mnts_statmount_propagate_from()).
+ * the statmount calls start before the whole list is in.  Strings are raw;
+ * root and fstype are not post-processed (no "//deleted" or nsfs handling);
+ * propagate_from is left 0 (statmount across namespaces always reports 0:
+ * see mnts_statmount_propagate_from()).
  * Returns: 0; -EAGAIN when the namespace changed under us (a mount vanished
  * between listmount and statmount, or a parent is missing): retry; or
  * -errno. */
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_error *err);
+
+/* The same with every call on this thread, for a caller that reads
+ * several namespaces at once, one per CPU.  Not safe to run beside another
+ * call on the same snapshot (its string pool). */
+int mnts_statmount_ns_alone(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err);
+
+/* How many mounts the namespace nsfd holds (NS_MNT_GET_INFO, 6.12+), or 0
+ * when unknown. */
+size_t mnts_statmount_ns_count(int nsfd);
 
 /* Another thread's say in a long mnts_statmount_ns_basic(), and how far it
  * is (each field atomic). */

@@ -176,6 +176,36 @@ setup() {
 	'
 }
 
+@test "capture -m of many small namespaces, read two at a time: each namespace gets its own mounts" {
+	require_root
+	in_private_ns '
+	B=$TMP/w; mkdir -p $B; mount -t tmpfs base $B; mount --make-private $B
+	mkdir $B/pin $B/m; mount -t tmpfs pin $B/pin; mount --make-private $B/pin
+	args=()
+	for k in $(seq 0 11); do
+		touch $B/pin/ns$k
+		pin_ns $B/pin/ns$k --propagation private sh -c "
+			for j in \$(seq 0 $k); do
+				mkdir -p $B/m/$k.\$j; mount -t tmpfs ns$k-\$j $B/m/$k.\$j
+			done"
+		args+=(-m $B/pin/ns$k)
+	done
+	"$MNTSNAP" -vv capture --kernel=listmount "${args[@]}" > $TMP/l.json 2> $TMP/err
+	"$MNTSNAP" capture --kernel=mountinfo "${args[@]}" > $TMP/m.json
+	cat $TMP/err
+	if [ "$(nproc)" -gt 1 ]; then
+		grep -q "12 namespaces of at most 4096 mounts: read two at a time" $TMP/err
+	fi
+	schema_check $TMP/l.json
+	diff <(strip_ids $TMP/l.json) <(strip_ids $TMP/m.json)
+	# in command-line order, namespace k holds ns<k>-0 .. ns<k>-<k> and no other
+	for k in $(seq 0 11); do
+		jq -e --argjson k $k "[.namespaces[\$k].mounts[].source | select(test(\"^ns[0-9]+-\"))] | sort
+			== ([range(\$k + 1) | \"ns\(\$k)-\(.)\"] | sort)" $TMP/l.json
+	done
+	'
+}
+
 @test "capture: propagate_from of a slave whose master group has no member in its namespace (both backends)" {
 	require_root
 	in_private_ns '
