@@ -278,6 +278,20 @@ met"
 	assert_success
 }
 
+@test "live: a line at a stack's path takes its lowest mount, whatever the line before matched" {
+	require_root
+	# made lower, /x, upper: after /x, the next mount is the upper one
+	run --separate-stderr in_private_ns '
+		W=$TMP/w; mkdir -p $W; mount -t tmpfs w $W; mkdir $W/d $W/x
+		mount -t tmpfs lower $W/d
+		mount -t tmpfs x $W/x
+		mount -t ramfs upper $W/d
+		printf "/x tmpfs\n/d tmpfs source=lower\n/d ramfs source=upper\n" > $TMP/s.spec
+		"$MNTSNAP" check --subtree "$W" $TMP/s.spec'
+	assert_success
+	assert_output ""
+}
+
 @test "snapshot: indentation means below the enclosing line's mount" {
 	printf '[ns0]\n/proc proc\n  sys ro\n/mnt/x ramfs\n  . tmpfs\n' >"$S"
 	run --separate-stderr "$MNTSNAP" check "$S" "$BASE"
