@@ -208,6 +208,12 @@ for r in $(seq 1 "$reps"); do
 	[ $have_capture = 1 ] && [ -s "$W/A.spec" ] &&
 		rec check "$r" -- -o /dev/null "$M" check "$W/A.spec" "$W/B.json" > /dev/null
 done
-[ -z "${BENCH_KEEP_SNAPS:-}" ] || { mkdir -p "$BENCH_KEEP_SNAPS" && cp "$W/A.json" "$W/B.json" "$W/A.mi" "$W/B.mi" "$BENCH_KEEP_SNAPS/"; [ ! -s "$W/A.spec" ] || cp "$W/A.spec" "$BENCH_KEEP_SNAPS/"; }
+if [ -n "${BENCH_KEEP_SNAPS:-}" ]; then
+	mkdir -p "$BENCH_KEEP_SNAPS"
+	# those made (no A.json or A.spec without mntsnap capture)
+	for f in A.json B.json A.mi B.mi A.spec; do
+		[ ! -s "$W/$f" ] || cp "$W/$f" "$BENCH_KEEP_SNAPS/"
+	done
+fi
 drop "$keep"
 exit 0

@@ -541,7 +541,9 @@ static int dump_mountinfo(char **nsfiles, int n)
 	char buf[65536];
 	ssize_t got = 0;
 
-	if (procfd < 0 || !nsfds)
+	if (!nsfds)
+		die("out of memory");
+	if (procfd < 0)
 		die("open /proc: %m");
 	/* all opened first: the paths name files of this namespace, and a
 	 * namespace entered has another root */

@@ -230,8 +230,6 @@ static bool read_ahead_chunk(void *data, unsigned worker _unused_, size_t begin,
 /* namespaces of at most this many mounts are read whole, one per CPU; a
  * bigger one shares its own calls between the CPUs (statmount.c) */
 #define AHEAD_MAX_MOUNTS 4096
-/* namespaces a worker claims at a time */
-#define AHEAD_CHUNK 4
 
 /* Reads the small live namespaces of srcs, two at a time, before they are
  * taken in order: a host of containers is a thousand namespaces of fifty
@@ -261,7 +259,8 @@ static struct ahead *read_ahead(const struct ctx *c, const struct sources *srcs)
 	ahead = xcalloc(srcs->n, sizeof(*ahead));
 	mnts_debug(2, "%zu namespaces of at most %d mounts: read two at a time", n,
 		   AHEAD_MAX_MOUNTS);
-	mnts_split_run(n, AHEAD_CHUNK, read_ahead_chunk,
+	/* one namespace a claim: two of 4,000 mounts go one to each CPU */
+	mnts_split_run(n, 1, read_ahead_chunk,
 		       &(struct ahead_job){.srcs = srcs, .which = which, .ahead = ahead});
 	return ahead;
 }
@@ -536,7 +535,8 @@ struct skipped {
 	struct mnts_error first; /* the first failure, for when none was read */
 };
 
-static void skipped_add(struct skipped *sk, const struct source *src, const struct mnts_error *err)
+static void skipped_add(struct skipped *sk, const struct source *src,
+			const struct mnts_error *err)
 {
 	size_t k;
 
@@ -577,12 +577,11 @@ static int report_gaps(struct mnts_snapshot *snap, const struct mnts_nsenum_gaps
 					 "for: namespace walk: %s",
 					 strerror(gaps->walk_errno)));
 	if (gaps->n_procs)
-		warn_gap(snap,
-			 xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
-				   "could not be read: %s",
-				   gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
-				   gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
-				   strerror(gaps->procs_errno)));
+		warn_gap(snap, xasprintf("the mount namespaces of %zu process%s (pid %ld%s) "
+					 "could not be read: %s",
+					 gaps->n_procs, gaps->n_procs == 1 ? "" : "es",
+					 gaps->procs_example, gaps->n_procs == 1 ? "" : " and others",
+					 strerror(gaps->procs_errno)));
 	for (size_t k = 0; k < sk->n_kinds; k++) {
 		const struct skip_kind *kind = &sk->kinds[k];
 
@@ -646,11 +645,10 @@ static int capture_owner(struct mnts_snapshot *snap, struct mnts_ns *ns, int nsf
 	r = mnts_userns_read_maps(ufd, &ns->owner.uid_map, &ns->owner.gid_map, err);
 	if (r < 0) {
 		/* e.g. a user namespace we may not enter: unknown, and said */
-		mnts_strv_push_take(
-		    &snap->warnings,
-		    xasprintf("namespace '%s': the maps of its owning user namespace "
-			      "could not be read (%s): owner not recorded",
-			      ns->label, err->msg));
+		mnts_strv_push_take(&snap->warnings,
+				    xasprintf("namespace '%s': the maps of its owning user namespace "
+					      "could not be read (%s): owner not recorded",
+					      ns->label, err->msg));
 		mnts_strv_clear(&ns->owner.uid_map);
 		mnts_strv_clear(&ns->owner.gid_map);
 		return 0;
@@ -760,8 +758,7 @@ int mnts_capture(const struct mnts_capture_opts *opts, struct mnts_snapshot **re
 		goto out;
 	}
 	for (size_t i = 0; i < snap->n_ns; i++)
-		fill_root_types(&snap->nss[i], live[i],
-				live[i] && snap->nss[i].ns_ino == c.self_ino);
+		fill_root_types(&snap->nss[i], live[i], live[i] && snap->nss[i].ns_ino == c.self_ino);
 	*ret = TAKE_PTR(snap);
 out:
 	ahead_free(ahead, srcs.n);

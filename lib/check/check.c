@@ -26,11 +26,13 @@
  * index + 1 (0: empty), key(ctx, index) gives the string, and its hash,
  * so that a probe of another string and a rehash touch no string (at 50,000
  * names of 500 bytes, reading them was most of a lookup). */
+struct strmap_slot {
+	size_t idx1;
+	uint64_t hash;
+};
+
 struct strmap {
-	struct strmap_slot {
-		size_t idx1;
-		uint64_t hash;
-	} * slot;
+	struct strmap_slot *slot;
 	size_t cap, n;
 };
 
@@ -187,7 +189,7 @@ struct nsidx {
 	size_t *order;	  /* the mounts in depth-first order */
 	size_t n_order;
 	size_t *tin, *tout; /* a's subtree is order[tin[a] .. tout[a]] */
-	size_t *line_of;    /* 1 + the spec line a mount matched, 0: none */
+	size_t *line_of;  /* 1 + the spec line a mount matched, 0: none */
 };
 
 static const char *mp_key(const void *ctx, size_t idx)
@@ -201,7 +203,7 @@ static void nsidx_build(struct nsidx *x, const struct mnts_ns *ns)
 	struct frame {
 		const struct mnts_mount *m;
 		size_t child;
-	} * stack;
+	} *stack;
 
 	*x = (struct nsidx){.ns = ns};
 	x->next = xmalloc((n ? n : 1) * sizeof(*x->next));
@@ -305,8 +307,8 @@ static uint64_t sb_key(const struct mnts_mount *m)
 	return (uint64_t)m->dev_major << 32 | m->dev_minor;
 }
 
-static void add_item(struct checker *c, unsigned line, const char *mountpoint, const char *property,
-		     char *expected, char *found)
+static void add_item(struct checker *c, unsigned line, const char *mountpoint,
+		     const char *property, char *expected, char *found)
 {
 	struct mnts_check_result *res = c->res;
 
@@ -472,14 +474,10 @@ static char *map_words(const struct mnts_strv *v)
 static const struct {
 	const char *opt, *on, *off;
 } flag_names[] = {
-    {"ro", "ro", "rw"},
-    {"nosuid", "nosuid", "suid"},
-    {"nodev", "nodev", "dev"},
-    {"noexec", "noexec", "exec"},
-    {"noatime", "noatime", "strictatime"},
-    {"relatime", "relatime", "strictatime"},
-    {"nodiratime", "nodiratime", "diratime"},
-    {"nosymfollow", "nosymfollow", "symfollow"},
+    {"ro", "ro", "rw"},		      {"nosuid", "nosuid", "suid"},
+    {"nodev", "nodev", "dev"},	      {"noexec", "noexec", "exec"},
+    {"noatime", "noatime", "strictatime"}, {"relatime", "relatime", "strictatime"},
+    {"nodiratime", "nodiratime", "diratime"}, {"nosymfollow", "nosymfollow", "symfollow"},
 };
 
 /* m's atime mode as a word */
@@ -564,12 +562,11 @@ static void check_bind_path(struct eval *e)
 			}
 			path[cut] = save;
 			if (src) {
-				const char *rest =
-				    path + (src->mountpoint[1] ? strlen(src->mountpoint) : 0);
+				const char *rest = path + (src->mountpoint[1] ? strlen(src->mountpoint) : 0);
 
-				want_root = streq(src->root, "/") ? xstrdup(*rest ? rest : "/")
-					    : *rest ? xasprintf("%s%s", src->root, rest)
-						    : xstrdup(src->root);
+				want_root = streq(src->root, "/")   ? xstrdup(*rest ? rest : "/")
+					    : *rest		    ? xasprintf("%s%s", src->root, rest)
+									    : xstrdup(src->root);
 				break;
 			}
 		}
@@ -742,7 +739,7 @@ static void check_ns_attrs(struct checker *c, const struct mnts_spec_ns *sns,
 	    (!ns->owner.known || ns->owner.initial != (sns->owner_initial == MNTS_SPEC_YES)))
 		add_item(c, sns->line, where, "userns",
 			 xstrdup(sns->owner_initial == MNTS_SPEC_YES ? "initial" : "child"),
-			 xstrdup(!ns->owner.known    ? "unknown"
+			 xstrdup(!ns->owner.known ? "unknown"
 				 : ns->owner.initial ? "initial"
 						     : "child"));
 	if (sns->owner_uid_map.n && !mnts_strv_equal(&sns->owner_uid_map, &ns->owner.uid_map))
@@ -755,8 +752,8 @@ static void check_ns_attrs(struct checker *c, const struct mnts_spec_ns *sns,
 
 /* An unmatched mount at or below a line with `exact` (or anywhere in an
  * exact section): one item each, under the first such line. */
-static void report_extra(struct checker *c, struct nsidx *x, size_t from, size_t to, unsigned line,
-			 const char *where, bool *reported)
+static void report_extra(struct checker *c, struct nsidx *x, size_t from, size_t to,
+			 unsigned line, const char *where, bool *reported)
 {
 	for (size_t k = from; k <= to && k != NONE; k++) {
 		size_t i = x->order[k];
@@ -779,7 +776,7 @@ struct section {
 	struct checker *c;
 	const struct mnts_spec_ns *sns;
 	struct nsidx x;
-	size_t *matched;      /* the mount of each matched line */
+	size_t *matched;	/* the mount of each matched line */
 	unsigned char *state; /* enum line_state of each line */
 	size_t guess;	      /* the mount after the one matched last */
 };
@@ -959,30 +956,27 @@ int mnts_check(const struct mnts_spec *spec, const struct mnts_snapshot *snap,
 				target[i] = mnts_snapshot_find_ns(snap, opts->ns_label);
 				if (!target[i]) {
 					free(target);
-					return mnts_err(
-					    err, 0, "--ns '%s': no such namespace in the target",
-					    opts->ns_label);
+					return mnts_err(err, 0, "--ns '%s': no such namespace in the target",
+							opts->ns_label);
 				}
 			} else if (snap->n_ns == 1) {
 				target[i] = &snap->nss[0];
 			} else {
 				free(target);
-				return mnts_err(
-				    err, 0,
-				    "%s: the target has %zu namespaces: name the one the "
-				    "lines outside sections describe with --ns LABEL",
-				    res->file, snap->n_ns);
+				return mnts_err(err, 0,
+						"%s: the target has %zu namespaces: name the one the "
+						"lines outside sections describe with --ns LABEL",
+						res->file, snap->n_ns);
 			}
 			continue;
 		}
 		target[i] = mnts_snapshot_find_ns(snap, sns->label);
 		if (!target[i] && opts->live) {
 			free(target);
-			return mnts_err(
-			    err, 0,
-			    "%s:%u:1: section: '[%s]': a live target has one namespace, "
-			    "unlabelled (name it with --ns %s)",
-			    res->file, sns->line, sns->label, sns->label);
+			return mnts_err(err, 0,
+					"%s:%u:1: section: '[%s]': a live target has one namespace, "
+					"unlabelled (name it with --ns %s)",
+					res->file, sns->line, sns->label, sns->label);
 		}
 	}
 	for (size_t i = 0; i < spec->n_ns; i++) {

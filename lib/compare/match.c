@@ -375,11 +375,13 @@ void mnts_cmp_pair_mounts(struct ctx *c)
 void mnts_cmp_set_scope(struct ctx *c)
 {
 	for (size_t g = 0; g < c->a.n; g++)
-		c->a.scope[g] = !c->a.outside[g] && mnts_cmp_ns_selected(c, ns_of(&c->a, g)) &&
+		c->a.scope[g] = !c->a.outside[g] &&
+				mnts_cmp_ns_selected(c, ns_of(&c->a, g)) &&
 				mnts_path_at_or_below(c->a.mnt[g]->mountpoint, c->opts->subtree);
 	for (size_t g = 0; g < c->b.n; g++) {
 		size_t pa = c->b.ns_partner[ns_of(&c->b, g)];
-		bool ns_ok = pa == NONE ? !c->opts->n_ns_labels : mnts_cmp_ns_selected(c, pa);
+		bool ns_ok = pa == NONE ? !c->opts->n_ns_labels
+					: mnts_cmp_ns_selected(c, pa);
 
 		c->b.scope[g] = !c->b.outside[g] && ns_ok &&
 				mnts_path_at_or_below(c->b.mnt[g]->mountpoint, c->opts->subtree);

@@ -193,7 +193,10 @@ setup() {
 	"$MNTSNAP" -vv capture --kernel=listmount "${args[@]}" > $TMP/l.json 2> $TMP/err
 	"$MNTSNAP" capture --kernel=mountinfo "${args[@]}" > $TMP/m.json
 	cat $TMP/err
-	if [ "$(nproc)" -gt 1 ]; then
+	# each namespace is a copy of this one (a host of more mounts than a
+	# namespace read ahead may hold reads them in turn)
+	most=$(jq "[.namespaces[].mounts | length] | max" $TMP/l.json)
+	if [ "$(nproc)" -gt 1 ] && [ "$most" -le 4096 ]; then
 		grep -q "12 namespaces of at most 4096 mounts: read two at a time" $TMP/err
 	fi
 	schema_check $TMP/l.json
