@@ -84,7 +84,10 @@ static int sb_ns_fd(struct mnts_exec *x, int sb)
  * (mount_setattr's check_mnt). */
 static int propagation_ns(const struct mnts_exec *x, int mount)
 {
-	int n = mnts_plan_ns_index(x->plan, x->plan->mounts[mount].m->ns);
+	const struct mnts_plan *plan = x->plan;
+	int k = plan->mounts[mount].snap_ns;
+	int n = plan->ns_by_snap && k >= 0 ? plan->ns_by_snap[k]
+					   : mnts_plan_ns_index(plan, plan->mounts[mount].m->ns);
 
 	return n >= 0 && x->populated[n] ? n : -1;
 }

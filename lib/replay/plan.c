@@ -185,6 +185,9 @@ static void list_mounts(struct mnts_plan *plan)
 {
 	for (size_t n = 0; n < plan->n_nss; n++) {
 		const struct mnts_ns *ns = plan->nss[n].ns;
+		const struct mnts_snapshot *snap = plan->snap;
+		int snap_ns =
+		    ns >= snap->nss && ns < snap->nss + snap->n_ns ? (int)(ns - snap->nss) : -1;
 
 		plan->nss[n].base = (int)plan->n_mounts;
 		plan->mounts = xreallocarray(plan->mounts, plan->n_mounts + ns->n_mounts,
@@ -192,6 +195,7 @@ static void list_mounts(struct mnts_plan *plan)
 		for (size_t i = 0; i < ns->n_mounts; i++)
 			plan->mounts[plan->n_mounts++] = (struct mnts_plan_mount){
 			    .m = &ns->mounts[i],
+			    .snap_ns = snap_ns,
 			    .sb = -1,
 			    .nsfs_of = -1,
 			    .slot = -1,

@@ -178,6 +178,9 @@ struct mnts_plan_remap {
 
 struct mnts_plan_mount {
 	const struct mnts_mount *m;
+	/* m's namespace, its index in the snapshot, -1 when not one of its
+	 * own (mnts_plan_ns_index() without reading m, in the executor) */
+	int snap_ns;
 	int sb;		/* index into sbs; -1 for nsfs mounts */
 	int nsfs_of;	/* nsfs pinning a replayed namespace: its index into nss, else -1 */
 	char *ext_path; /* nsfs given by --external */
