@@ -536,15 +536,15 @@ static void new_namespaces(const char *dir)
  * own): the baseline of a capture of them, as cat is of one with a process. */
 static int dump_mountinfo(char **nsfiles, int n)
 {
-	int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int *nsfds = calloc(n + 1, sizeof(*nsfds));
+	int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC), *nsfds;
 	char buf[65536];
 	ssize_t got = 0;
 
-	if (!nsfds)
-		die("out of memory");
 	if (procfd < 0)
 		die("open /proc: %m");
+	nsfds = calloc(n + 1, sizeof(*nsfds));
+	if (!nsfds)
+		die("out of memory");
 	/* all opened first: the paths name files of this namespace, and a
 	 * namespace entered has another root */
 	for (int i = 0; i < n; i++) {

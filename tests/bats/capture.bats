@@ -195,7 +195,7 @@ setup() {
 	cat $TMP/err
 	# each namespace is a copy of this one (a host of more mounts than a
 	# namespace read ahead may hold reads them in turn)
-	most=$(jq "[.namespaces[].mounts | length] | max" $TMP/l.json)
+	most=$(jq -e "[.namespaces[].mounts | length] | max" $TMP/l.json)
 	if [ "$(nproc)" -gt 1 ] && [ "$most" -le 4096 ]; then
 		grep -q "12 namespaces of at most 4096 mounts: read two at a time" $TMP/err
 	fi

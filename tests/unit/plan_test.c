@@ -955,6 +955,44 @@ static void test_refused_keeps_stdin(void)
 	}
 }
 
+/* pinned.json: ns1 pins ns0 (an nsfs mount), so the plan replays ns1
+ * first, its namespaces in another order than the snapshot's.  The plan's
+ * entry of each mount names its namespace in the snapshot (the executor
+ * asks it of every attach), which must lead to the plan's namespace of the
+ * mount whatever the order. */
+static void test_namespace_of_mounts(void)
+{
+	struct mnts_error err = {0};
+	struct mnts_plan plan;
+	struct mnts_host h;
+
+	TEST("namespaces replayed in another order: each mount's entry names its namespace")
+	{
+		_cleanup_snapshot_ struct mnts_snapshot *snap = load("pinned.json");
+		struct mnts_plan_opts opts = new_opts();
+
+		opts.fresh = true;
+		sources_host(&h);
+		CHECK(snap != NULL);
+		CHECK_INT(snap ? mnts_plan_build(&plan, snap, &h, &opts, &err) : -1, 0);
+		if (snap && !err.msg[0]) {
+			CHECK_INT(plan.n_nss, 2);
+			CHECK(plan.nss[0].ns == &snap->nss[1]);
+			CHECK(plan.nss[1].ns == &snap->nss[0]);
+			CHECK_INT(plan.n_mounts, 6);
+			for (size_t i = 0; i < plan.n_mounts; i++) {
+				const struct mnts_plan_mount *pm = &plan.mounts[i];
+
+				CHECK_INT(pm->snap_ns, (int)(pm->m->ns - snap->nss));
+				CHECK_INT(plan.ns_by_snap[pm->snap_ns],
+					  mnts_plan_ns_index(&plan, pm->m->ns));
+			}
+			mnts_plan_done(&plan);
+		}
+		mnts_host_done(&h);
+	}
+}
+
 int main(void)
 {
 	test_refused_keeps_stdin();
@@ -972,5 +1010,6 @@ int main(void)
 	test_depth();
 	test_readonly();
 	test_reachability();
+	test_namespace_of_mounts();
 	return tap_done();
 }

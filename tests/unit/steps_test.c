@@ -46,7 +46,8 @@ int main(void)
 			       .dev_minor = 40,
 			       .shared_id = 7};
 	struct mnts_plan_sb sb = {.fstype = "tmpfs", .dev_minor = 40, .first = &root};
-	struct mnts_plan_mount pm = {.m = &a, .sb = 0, .nsfs_of = -1, .group = 0, .slave_of = -1};
+	struct mnts_plan_mount pm = {
+	    .m = &a, .snap_ns = -1, .sb = 0, .nsfs_of = -1, .group = 0, .slave_of = -1};
 	struct mnts_plan_group g = {.shared_id = 7, .master = -1};
 	struct mnts_plan_ns pn = {.ns = &ns};
 	__typeof__(*((struct mnts_plan *)0)->opts) opts = {.new_dir = "/run/x"};
