@@ -5,9 +5,12 @@
 # builds the layout with gen, then measures, alternating the commands of each
 # group within every repetition:
 #   capture: cat /proc/self/mountinfo, findmnt --raw, findmnt --json --list,
+#            floor -s (the statmount() calls of a capture, nothing else),
 #            mntsnap capture -p $$ (whole namespace, --kernel=auto)
 #   replay:  floor vs mntsnap replay --new --no-verify vs replay --new
-#            (of a --subtree capture of the layout)
+#            (of a --subtree capture of the layout); floor -s of the
+#            copy replay --no-verify made (the kernel's part of reading it
+#            back, as the verification does)
 #   diff:    mntsnap diff A B (B: a capture of the replayed copy, renumbered)
 #            vs sort|diff of the two mountinfo dumps with ids stripped
 # Appends "shape n cmd rep wall_ms maxrss_kb status user_ms sys_ms" lines to RAW and
@@ -80,6 +83,7 @@ have_capture=1
 for r in $(seq 1 "$reps"); do
 	if [ "$shape" = multi ]; then
 		rec cat "$r" -- -o /dev/null "$here/bin/floor" -i "${pins[@]}" > /dev/null
+		rec statmount "$r" -- "$here/bin/floor" -s "${pins[@]}" > /dev/null
 		[ $have_capture = 1 ] &&
 			rec capture "$r" -- "$M" capture "${margs[@]}" -o /dev/null > /dev/null
 		continue
@@ -87,6 +91,7 @@ for r in $(seq 1 "$reps"); do
 	rec cat "$r" -- -o /dev/null cat /proc/self/mountinfo > /dev/null
 	rec findmnt-raw "$r" -- -o /dev/null findmnt --raw > /dev/null
 	rec findmnt-json-list "$r" -- -o /dev/null findmnt --json --list > /dev/null
+	rec statmount "$r" -- "$here/bin/floor" -s > /dev/null
 	[ $have_capture = 1 ] &&
 		rec capture "$r" -- "$M" capture -p $$ --kernel=auto -o /dev/null > /dev/null
 done
@@ -153,6 +158,12 @@ for r in $(seq 1 "$reps"); do
 			[ "$r" = 1 ] && note "$cmd: exit $st: $(grep -v '^floor: [0-9]' "$W/stderr" | tail -1)"
 		elif [ "$r" = 1 ] && [ -e "$d/ns0" ]; then
 			check_copy "$cmd" "$d"
+		fi
+		# the kernel's part of reading a copy back (the verification's
+		# capture): replay's own copy, the one verification reads
+		if [ "$cmd" = replay-noverify ] && [ "$st" = 0 ] && [ -e "$d/ns0" ]; then
+			mapfile -t copy_of_replay < <(copy_pins "$d")
+			rec statmount-copy "$r" -- "$here/bin/floor" -s "${copy_of_replay[@]}" > /dev/null
 		fi
 		# keep one replayed copy (replay's if it worked) for the diff
 		if [ "$r" = 1 ] && [ "$st" = 0 ] && [ -e "$d/ns0" ] &&

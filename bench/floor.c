@@ -4,6 +4,7 @@
  *
  *   floor [-v] DIR DESC
  *   floor -i NSFILE...     (prints those namespaces' mountinfo)
+ *   floor -s [NSFILE...]   (the statmount() calls a capture of them makes)
  *
  * DESC is the compact description the harness derives from a snapshot with
  * jq (desc.jq), one record per line, tab separated, parents before children:
@@ -52,6 +53,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -67,6 +69,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/kernel/statmount.h"
 #include "lib/kernel/syscalls.h"
 
 static void die(const char *fmt, ...);
@@ -572,13 +575,133 @@ static int dump_mountinfo(char **nsfiles, int n)
 	return got < 0 || fflush(stdout) ? 2 : 0;
 }
 
+/* floor -s [NSFILE...]: the kernel's part of a capture of the namespaces
+ * the files pin (none: our own), with nothing of capture's own: every
+ * mount listed, then statmount() of each with the fields capture asks
+ * (MNTS_STATMOUNT_CAPTURE_MASK) into a reused buffer, shared by two
+ * threads in chunks as capture shares them; no record is kept.  Beside
+ * `cat` of the same mountinfo it shows what reading the mount table one
+ * statmount() a mount costs by itself. */
+struct sm_mount {
+	uint64_t ns_id, id;
+};
+
+struct sm_job {
+	struct sm_mount *v;
+	size_t n;
+	size_t next; /* the first not claimed (atomic) */
+};
+
+#define SM_CHUNK 128
+
+static void *sm_work(void *data)
+{
+	struct sm_job *job = data;
+	size_t size = 16384;
+	struct mnts_statmount *sm = malloc(size);
+
+	for (;;) {
+		size_t begin = __atomic_fetch_add(&job->next, SM_CHUNK, __ATOMIC_RELAXED);
+
+		if (begin >= job->n)
+			break;
+		for (size_t i = begin; i < job->n && i < begin + SM_CHUNK; i++) {
+			while (!sm ||
+			       mnts_sys_statmount(job->v[i].id, job->v[i].ns_id,
+						  MNTS_STATMOUNT_CAPTURE_MASK, sm, size) < 0) {
+				if (sm && errno != EOVERFLOW)
+					die("statmount of mount %llu: %m",
+					    (unsigned long long)job->v[i].id);
+				free(sm);
+				size *= 2;
+				sm = malloc(size);
+				if (!sm)
+					die("out of memory");
+			}
+		}
+	}
+	free(sm);
+	return NULL;
+}
+
+/* Lists the mounts of namespace fd into job.  A namespace whose root is not
+ * where listmount() looks from outside (ENOENT: the floor's own copies,
+ * pivot_root'ed into their tree) is listed from inside, as capture does. */
+static void sm_list(struct sm_job *job, size_t *cap, int fd, const char *what)
+{
+	uint64_t ns_id = 0, list_ns = 0, last = 0;
+	uint64_t ids[4096];
+
+	if (ioctl(fd, MNTS_NS_GET_MNTNS_ID, &ns_id) < 0)
+		die("'%s': no mount namespace id: %m", what);
+	list_ns = ns_id;
+	for (;;) {
+		long got = mnts_sys_listmount(MNTS_LSMT_ROOT, list_ns, last, ids, 4096);
+
+		if (got < 0 && errno == ENOENT && list_ns && !last) {
+			if (setns(fd, CLONE_NEWNS) < 0)
+				die("enter '%s': %m", what);
+			list_ns = 0;
+			continue;
+		}
+		if (got < 0)
+			die("listmount of '%s': %m", what);
+		if (job->n + got > *cap) {
+			*cap = *cap ? *cap * 2 : 65536;
+			job->v = realloc(job->v, *cap * sizeof(*job->v));
+			if (!job->v)
+				die("out of memory");
+		}
+		for (long i = 0; i < got; i++)
+			job->v[job->n++] = (struct sm_mount){ns_id, ids[i]};
+		if (got < 4096)
+			break;
+		last = ids[got - 1];
+	}
+}
+
+static int statmount_floor(char **nsfiles, int n)
+{
+	struct sm_job job = {0};
+	size_t cap = 0;
+	pthread_t helper;
+	int err, *fds = calloc(n + 1, sizeof(*fds));
+
+	if (!fds)
+		die("out of memory");
+	/* all opened first: a namespace entered has another root */
+	for (int k = 0; k < (n ? n : 1); k++) {
+		const char *path = n ? nsfiles[k] : "/proc/self/ns/mnt";
+
+		fds[k] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[k] < 0)
+			die("open '%s': %m", path);
+	}
+	for (int k = 0; k < (n ? n : 1); k++) {
+		sm_list(&job, &cap, fds[k], n ? nsfiles[k] : "/proc/self/ns/mnt");
+		close(fds[k]);
+	}
+	free(fds);
+	err = pthread_create(&helper, NULL, sm_work, &job);
+	if (err)
+		die("thread: %s", strerror(err));
+	sm_work(&job);
+	pthread_join(helper, NULL);
+	if (verbose)
+		fprintf(stderr, "floor: %zu mounts\n", job.n);
+	free(job.v);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit rl;
 	double t0, t1, t2, t3;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "vi:")) != -1) {
+	while ((opt = getopt(argc, argv, "vi:s")) != -1) {
+		if (opt == 's')
+			return statmount_floor(argv + optind, argc - optind);
 		if (opt == 'i') {
 			/* a descriptor per namespace: 2,000 at 100k */
 			if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -588,7 +711,8 @@ int main(int argc, char **argv)
 			return dump_mountinfo(argv + optind - 1, argc - optind + 1);
 		}
 		if (opt != 'v')
-			die("usage: floor [-v] DIR DESC | floor -i NSFILE...");
+			die("usage: floor [-v] DIR DESC | floor -i NSFILE... | floor [-v] -s "
+			    "[NSFILE...]");
 		verbose = true;
 	}
 	if (argc - optind != 2)

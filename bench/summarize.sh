@@ -26,6 +26,12 @@ function cell(s, n, c,   m, k) {
 }
 function mib(s, n, c,   m) { m = mrss(s SUBSEP n SUBSEP c); return m == "" ? "–" : sprintf("%.1f", m / 1024) }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
+# the floor and the statmount() calls of reading its copy back: what the kernel
+# takes of a verified replay
+function verify_floor(s, n) {
+	if (t(s, n, "floor") == "" || t(s, n, "statmount-copy") == "") return ""
+	return t(s, n, "floor") + t(s, n, "statmount-copy")
+}
 function verdict(ok) { return ok ? "PASS" : "FAIL" }
 function target(what, a, b, limit,   r) {
 	if (a == "" || b == "") { printf "| %s | – | ≤ %s | n/a (not measured or failed) |\n", what, limit; nfail++; return }
@@ -43,25 +49,32 @@ function target(what, a, b, limit,   r) {
 }
 END {
 	print "## Capture (median wall ms; ratios to the baselines in the same batch)\n"
-	print "| shape | N | cat mountinfo (multi: floor -i) | findmnt --raw | findmnt --json --list | mntsnap capture | ÷ json --list | ÷ cat | RSS MiB capture / findmnt |"
-	print "|---|---|---|---|---|---|---|---|---|"
+	print "`statmount floor` is `floor -s`: the statmount() calls capture makes (every mount,"
+	print "every field it asks, on two threads), nothing else: what the kernel takes of a capture.\n"
+	print "| shape | N | cat mountinfo (multi: floor -i) | findmnt --raw | findmnt --json --list | statmount floor | mntsnap capture | ÷ json --list | ÷ cat | ÷ statmount floor | statmount floor ÷ cat | RSS MiB capture / findmnt |"
+	print "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 1; i <= ns; i++) for (j = 1; j <= nn; j++) {
 		s = shapes[i]; n = ns_n[j]
 		if (t(s, n, "cat") == "") continue
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", s, n, cell(s, n, "cat"), cell(s, n, "findmnt-raw"),
-			cell(s, n, "findmnt-json-list"), cell(s, n, "capture"),
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", s, n, cell(s, n, "cat"), cell(s, n, "findmnt-raw"),
+			cell(s, n, "findmnt-json-list"), cell(s, n, "statmount"), cell(s, n, "capture"),
 			ratio(t(s, n, "capture"), t(s, n, "findmnt-json-list")), ratio(t(s, n, "capture"), t(s, n, "cat")),
+			ratio(t(s, n, "capture"), t(s, n, "statmount")), ratio(t(s, n, "statmount"), t(s, n, "cat")),
 			mib(s, n, "capture"), mib(s, n, "findmnt-json-list")
 	}
 	print "\n## Replay --new (median wall ms of the whole process; tree of N+1 mounts)\n"
-	print "| shape | N | floor | replay --no-verify | replay (verify) | no-verify ÷ floor | verify ÷ floor | RSS MiB floor / no-verify / verify |"
-	print "|---|---|---|---|---|---|---|---|"
+	print "`statmount of the copy` is `floor -s` of the copy `replay --no-verify` made: what the kernel"
+	print "takes to read it back, as the verification does.\n"
+	print "| shape | N | floor | replay --no-verify | replay (verify) | no-verify ÷ floor | verify ÷ floor | statmount of the copy | (floor + it) ÷ floor | RSS MiB floor / no-verify / verify |"
+	print "|---|---|---|---|---|---|---|---|---|---|"
 	for (i = 1; i <= ns; i++) for (j = 1; j <= nn; j++) {
 		s = shapes[i]; n = ns_n[j]
 		if (t(s, n, "floor") == "" && !((s SUBSEP n SUBSEP "floor") in bad)) continue
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", s, n, cell(s, n, "floor"), cell(s, n, "replay-noverify"),
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", s, n, cell(s, n, "floor"), cell(s, n, "replay-noverify"),
 			cell(s, n, "replay-verify"), ratio(t(s, n, "replay-noverify"), t(s, n, "floor")),
-			ratio(t(s, n, "replay-verify"), t(s, n, "floor")), mib(s, n, "floor"), mib(s, n, "replay-noverify"), mib(s, n, "replay-verify")
+			ratio(t(s, n, "replay-verify"), t(s, n, "floor")), cell(s, n, "statmount-copy"),
+			ratio(verify_floor(s, n), t(s, n, "floor")),
+			mib(s, n, "floor"), mib(s, n, "replay-noverify"), mib(s, n, "replay-verify")
 	}
 	print "\n## Diff of the layout and its replayed copy (median wall ms)\n"
 	print "| shape | N | sort\\|diff, ids stripped | mntsnap diff | ÷ sort\\|diff | RSS MiB sort\\|diff / mntsnap diff | mntsnap check (full spec) | check ÷ diff |"
@@ -76,13 +89,13 @@ END {
 	print "\n## Linearity: t(50k)/t(10k) and RSS(50k)/RSS(10k) (5.0 = linear)\n"
 	print "Wall time is what the target judges. User and system CPU time (medians, from"
 	print "wait4) split it into the work of the command itself and of the kernel: the baselines"
-	print "(`floor`, `cat`, `sort-diff`) show how far this machine and kernel are from"
+	print "(`floor`, `cat`, `sort-diff`, `statmount`) show how far this machine and kernel are from"
 	print "linear by themselves (`sort-diff` CPU is not measured: bash does not wait for"
 	print "the processes of its `<(...)` substitutions).\n"
 	print "| shape | command | wall ratio | user CPU ratio | sys CPU ratio | RSS ratio | user / sys ms at 50k |"
 	print "|---|---|---|---|---|---|---|"
-	split("capture replay-noverify replay-verify diff floor cat sort-diff", cmds, " ")
-	for (i = 1; i <= ns; i++) for (c = 1; c <= 7; c++) {
+	split("capture replay-noverify replay-verify diff floor cat sort-diff statmount statmount-copy", cmds, " ")
+	for (i = 1; i <= ns; i++) for (c = 1; c <= 9; c++) {
 		s = shapes[i]; a = t(s, 50000, cmds[c]); b = t(s, 10000, cmds[c])
 		if (a == "" || b == "") continue
 		k5 = s SUBSEP 50000 SUBSEP cmds[c]; k1 = s SUBSEP 10000 SUBSEP cmds[c]
@@ -99,12 +112,19 @@ END {
 		s = shapes[i]; n = ns_n[j]
 		if (t(s, n, "cat") == "" || n < 10000) continue
 		target(s " capture " n (s == "multi" ? " ÷ floor -i" : " ÷ cat"), t(s, n, "capture"), t(s, n, "cat"), 1.5)
+		# not a target: the statmount() calls alone against the same baseline
+		if (t(s, n, "statmount") != "")
+			printf "| (statmount floor %s %s ÷ the same, the kernel alone) | %.2f | – | – |\n", s, n,
+				t(s, n, "statmount") / t(s, n, "cat")
 	}
 	for (i = 1; i <= ns; i++) for (j = 1; j <= nn; j++) {
 		s = shapes[i]; n = ns_n[j]
 		if (t(s, n, "floor") == "" || n < 10000) continue
 		target(s " replay --no-verify " n " ÷ floor", t(s, n, "replay-noverify"), t(s, n, "floor"), 1.3)
 		target(s " replay (verify) " n " ÷ floor", t(s, n, "replay-verify"), t(s, n, "floor"), 1.6)
+		if (verify_floor(s, n) != "")
+			printf "| ((floor + statmount of the copy) %s %s ÷ floor, the kernel alone) | %.2f | – | – |\n", s, n,
+				verify_floor(s, n) / t(s, n, "floor")
 	}
 	# K namespaces of M mounts against one namespace of K x M (flat: the
 	# same tmpfs mounts, one namespace)

@@ -17,10 +17,7 @@
 #include "lib/kernel/statmount.h"
 #include "lib/kernel/syscalls.h"
 
-#define NEEDED_MASK                                                                                \
-	(STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT |     \
-	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE | STATMOUNT_OPT_ARRAY |    \
-	 STATMOUNT_OPT_SEC_ARRAY | STATMOUNT_MNT_UIDMAP | STATMOUNT_MNT_GIDMAP)
+#define NEEDED_MASK MNTS_STATMOUNT_CAPTURE_MASK
 
 #define LIST_BATCH 4096
 

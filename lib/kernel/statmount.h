@@ -7,6 +7,14 @@
 
 #include "lib/core/error.h"
 #include "lib/core/model.h"
+#include "lib/kernel/syscalls.h"
+
+/* What capture asks of every mount (bench/floor.c -s asks the same: the
+ * kernel's own cost of a capture). */
+#define MNTS_STATMOUNT_CAPTURE_MASK                                                                \
+	(STATMOUNT_SB_BASIC | STATMOUNT_MNT_BASIC | STATMOUNT_MNT_ROOT | STATMOUNT_MNT_POINT |     \
+	 STATMOUNT_FS_TYPE | STATMOUNT_FS_SUBTYPE | STATMOUNT_SB_SOURCE | STATMOUNT_OPT_ARRAY |    \
+	 STATMOUNT_OPT_SEC_ARRAY | STATMOUNT_MNT_UIDMAP | STATMOUNT_MNT_GIDMAP)
 
 /* True when listmount/statmount can target a namespace by id and report
  * every field a snapshot holds (source, subtype, option array). */
