@@ -211,6 +211,11 @@ if [ $have_capture = 1 ]; then
 		note "mntsnap check A.spec B: met (exit 0)" ||
 		note "mntsnap check A.spec B: exit $?"; }
 fi
+# the size of the two snapshots diff reads, for its RSS target: a record of
+# its own (wall 0, status 0; the KiB where a run puts its peak RSS)
+if [ -s "$W/A.json" ] && [ -s "$W/B.json" ]; then
+	echo "$shape $n json-files 1 0 $((($(stat -c %s "$W/A.json") + $(stat -c %s "$W/B.json")) / 1024)) 0 0 0" >> "$raw"
+fi
 for r in $(seq 1 "$reps"); do
 	rec sort-diff "$r" -- -o /dev/null bash -c 'export LC_ALL=C; diff <(awk -f "$1" "$2" | sort) <(awk -f "$1" "$3" | sort)' \
 		bash "$here/strip.awk" "$W/A.mi" "$W/B.mi" > /dev/null
