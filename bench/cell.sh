@@ -14,7 +14,8 @@
 #   diff:    mntsnap diff A B (B: a capture of the replayed copy, renumbered)
 #            vs sort|diff of the two mountinfo dumps with ids stripped
 # Appends "shape n cmd rep wall_ms maxrss_kb status user_ms sys_ms" lines to RAW and
-# correctness notes to NOTES.
+# correctness notes to NOTES; one more line, "shape n json-files 1 0 KiB 0 0 0",
+# holds the size of the two snapshots diff reads (its RSS target), not a run.
 #
 # Shape multi: the layout is N/50 namespaces pinned at BASE/pins/ns<k> (gen.c);
 # "cat" is `floor -i` of every pin (setns + read of each mountinfo: no process

@@ -577,22 +577,26 @@ static int dump_mountinfo(char **nsfiles, int n)
 
 /* floor -s [NSFILE...]: the kernel's part of a capture of the namespaces
  * the files pin (none: our own), with nothing of capture's own: every
- * mount listed, then statmount() of each with the fields capture asks
- * (MNTS_STATMOUNT_CAPTURE_MASK) into a reused buffer, shared by two
- * threads in chunks as capture shares them; no record is kept.  Beside
- * `cat` of the same mountinfo it shows what reading the mount table one
- * statmount() a mount costs by itself. */
+ * mount listed, and statmount() of each with the fields capture asks
+ * (MNTS_STATMOUNT_CAPTURE_MASK) into a reused buffer, by two threads in
+ * chunks, the helper starting on the first ids while the rest are listed,
+ * as capture's statmount_ns() does (lib/kernel/statmount.c); no record is
+ * kept.  Beside `cat` of the same mountinfo it shows what reading the
+ * mount table one statmount() a mount costs by itself. */
 struct sm_mount {
 	uint64_t ns_id, id;
 };
 
 struct sm_job {
-	struct sm_mount *v;
-	size_t n;
-	size_t next; /* the first not claimed (atomic) */
+	struct sm_mount *v; /* room for cap, fixed while the helper runs */
+	size_t cap;
+	size_t listed;	/* published (atomic) */
+	bool list_done; /* no more will be (atomic) */
+	size_t next;	/* the first not claimed (atomic) */
 };
 
 #define SM_CHUNK 128
+#define SM_BATCH 4096
 
 static void *sm_work(void *data)
 {
@@ -600,16 +604,29 @@ static void *sm_work(void *data)
 	size_t size = 16384;
 	struct mnts_statmount *sm = malloc(size);
 
+	if (!sm)
+		die("out of memory");
 	for (;;) {
 		size_t begin = __atomic_fetch_add(&job->next, SM_CHUNK, __ATOMIC_RELAXED);
+		size_t end = begin + SM_CHUNK, listed;
+		bool done;
 
-		if (begin >= job->n)
+		/* wait for the lister, several times faster than a worker */
+		for (;;) {
+			done = __atomic_load_n(&job->list_done, __ATOMIC_ACQUIRE);
+			listed = __atomic_load_n(&job->listed, __ATOMIC_ACQUIRE);
+			if (listed >= end || done)
+				break;
+			sched_yield();
+		}
+		if (end > listed)
+			end = listed;
+		if (begin >= end)
 			break;
-		for (size_t i = begin; i < job->n && i < begin + SM_CHUNK; i++) {
-			while (!sm ||
-			       mnts_sys_statmount(job->v[i].id, job->v[i].ns_id,
+		for (size_t i = begin; i < end; i++) {
+			while (mnts_sys_statmount(job->v[i].id, job->v[i].ns_id,
 						  MNTS_STATMOUNT_CAPTURE_MASK, sm, size) < 0) {
-				if (sm && errno != EOVERFLOW)
+				if (errno != EOVERFLOW || size >= (64U << 20))
 					die("statmount of mount %llu: %m",
 					    (unsigned long long)job->v[i].id);
 				free(sm);
@@ -624,72 +641,75 @@ static void *sm_work(void *data)
 	return NULL;
 }
 
-/* Lists the mounts of namespace fd into job.  A namespace whose root is not
- * where listmount() looks from outside (ENOENT: the floor's own copies,
- * pivot_root'ed into their tree) is listed from inside, as capture does. */
-static void sm_list(struct sm_job *job, size_t *cap, int fd, const char *what)
+/* Lists the mounts of namespace ns_id into job, publishing each batch. */
+static void sm_list(struct sm_job *job, uint64_t ns_id, const char *what)
 {
-	uint64_t ns_id = 0, list_ns = 0, last = 0;
-	uint64_t ids[4096];
+	size_t n = job->listed, first = n;
 
-	if (ioctl(fd, MNTS_NS_GET_MNTNS_ID, &ns_id) < 0)
-		die("'%s': no mount namespace id: %m", what);
-	list_ns = ns_id;
 	for (;;) {
-		long got = mnts_sys_listmount(MNTS_LSMT_ROOT, list_ns, last, ids, 4096);
+		uint64_t ids[SM_BATCH];
+		long got;
 
-		if (got < 0 && errno == ENOENT && list_ns && !last) {
-			if (setns(fd, CLONE_NEWNS) < 0)
-				die("enter '%s': %m", what);
-			list_ns = 0;
-			continue;
-		}
+		/* listmount() writes ids only: into a batch, then the job */
+		got = mnts_sys_listmount(MNTS_LSMT_ROOT, ns_id, n > first ? job->v[n - 1].id : 0,
+					 ids, SM_BATCH);
 		if (got < 0)
-			die("listmount of '%s': %m", what);
-		if (job->n + got > *cap) {
-			*cap = *cap ? *cap * 2 : 65536;
-			job->v = realloc(job->v, *cap * sizeof(*job->v));
-			if (!job->v)
-				die("out of memory");
-		}
+			die("listmount of '%s': %m%s", what,
+			    errno == ENOENT ? " (a namespace whose root mount is older than "
+					      "itself is not listable from outside)"
+					    : "");
+		if (n + (size_t)got > job->cap)
+			die("'%s': more mounts than NS_MNT_GET_INFO said", what);
 		for (long i = 0; i < got; i++)
-			job->v[job->n++] = (struct sm_mount){ns_id, ids[i]};
-		if (got < 4096)
+			job->v[n + i] = (struct sm_mount){ns_id, ids[i]};
+		n += (size_t)got;
+		__atomic_store_n(&job->listed, n, __ATOMIC_RELEASE);
+		if (got < SM_BATCH)
 			break;
-		last = ids[got - 1];
 	}
 }
 
 static int statmount_floor(char **nsfiles, int n)
 {
+	int k_max = n ? n : 1, err;
 	struct sm_job job = {0};
-	size_t cap = 0;
+	uint64_t *ns_ids = calloc(k_max, sizeof(*ns_ids));
 	pthread_t helper;
-	int err, *fds = calloc(n + 1, sizeof(*fds));
 
-	if (!fds)
+	if (!ns_ids)
 		die("out of memory");
-	/* all opened first: a namespace entered has another root */
-	for (int k = 0; k < (n ? n : 1); k++) {
+	/* every namespace's id and size first: the array the helper reads
+	 * is not moved while it runs */
+	for (int k = 0; k < k_max; k++) {
 		const char *path = n ? nsfiles[k] : "/proc/self/ns/mnt";
+		struct mnts_mnt_ns_info info = {.size = sizeof(info)};
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-		fds[k] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[k] < 0)
+		if (fd < 0)
 			die("open '%s': %m", path);
+		if (ioctl(fd, MNTS_NS_GET_MNTNS_ID, &ns_ids[k]) < 0 ||
+		    ioctl(fd, MNTS_NS_MNT_GET_INFO, &info) < 0)
+			die("'%s': no mount namespace id or size: %m", path);
+		close(fd);
+		/* nr_mounts leaves out the namespace's hidden root; a few
+		 * more in case some are made meanwhile */
+		job.cap += info.nr_mounts + 64;
 	}
-	for (int k = 0; k < (n ? n : 1); k++) {
-		sm_list(&job, &cap, fds[k], n ? nsfiles[k] : "/proc/self/ns/mnt");
-		close(fds[k]);
-	}
-	free(fds);
+	job.v = malloc((job.cap + 1) * sizeof(*job.v));
+	if (!job.v)
+		die("out of memory");
 	err = pthread_create(&helper, NULL, sm_work, &job);
 	if (err)
 		die("thread: %s", strerror(err));
+	for (int k = 0; k < k_max; k++)
+		sm_list(&job, ns_ids[k], n ? nsfiles[k] : "/proc/self/ns/mnt");
+	__atomic_store_n(&job.list_done, true, __ATOMIC_RELEASE);
 	sm_work(&job);
 	pthread_join(helper, NULL);
 	if (verbose)
-		fprintf(stderr, "floor: %zu mounts\n", job.n);
+		fprintf(stderr, "floor: %zu mounts\n", job.listed);
 	free(job.v);
+	free(ns_ids);
 	return 0;
 }
 
@@ -697,11 +717,14 @@ int main(int argc, char **argv)
 {
 	struct rlimit rl;
 	double t0, t1, t2, t3;
+	bool statmount_mode = false;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "vi:s")) != -1) {
-		if (opt == 's')
-			return statmount_floor(argv + optind, argc - optind);
+		if (opt == 's') {
+			statmount_mode = true;
+			continue;
+		}
 		if (opt == 'i') {
 			/* a descriptor per namespace: 2,000 at 100k */
 			if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -715,6 +738,8 @@ int main(int argc, char **argv)
 			    "[NSFILE...]");
 		verbose = true;
 	}
+	if (statmount_mode)
+		return statmount_floor(argv + optind, argc - optind);
 	if (argc - optind != 2)
 		die("usage: floor [-v] DIR DESC");
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {

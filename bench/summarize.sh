@@ -89,7 +89,7 @@ END {
 	print "\n## Linearity: t(50k)/t(10k) and RSS(50k)/RSS(10k) (5.0 = linear)\n"
 	print "Wall time is what the target judges. User and system CPU time (medians, from"
 	print "wait4) split it into the work of the command itself and of the kernel: the baselines"
-	print "(`floor`, `cat`, `sort-diff`, `statmount`) show how far this machine and kernel are from"
+	print "(`floor`, `cat`, `sort-diff`, `statmount`, `statmount-copy`) show how far this machine and kernel are from"
 	print "linear by themselves (`sort-diff` CPU is not measured: bash does not wait for"
 	print "the processes of its `<(...)` substitutions).\n"
 	print "| shape | command | wall ratio | user CPU ratio | sys CPU ratio | RSS ratio | user / sys ms at 50k |"
