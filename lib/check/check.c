@@ -152,14 +152,14 @@ static size_t names_find(const struct names *t, const char *name)
 
 static void names_add(struct names *t, const char *name, uint64_t key, unsigned line)
 {
+	uint64_t hash = hash_str(name);
+
 	if (t->n == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 16;
 		t->name = xreallocarray(t->name, t->cap, sizeof(*t->name));
 		t->key = xreallocarray(t->key, t->cap, sizeof(*t->key));
 		t->line = xreallocarray(t->line, t->cap, sizeof(*t->line));
 	}
-	uint64_t hash = hash_str(name);
-
 	strmap_reserve(&t->by_name, 1);
 	t->name[t->n] = name;
 	t->key[t->n] = key;

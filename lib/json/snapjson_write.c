@@ -333,17 +333,15 @@ static void write_ns_at(struct mnts_jw *w, const void *nss, size_t i)
  * mounts), a chunk about as many mounts as a chunk of one namespace. */
 static void write_namespaces(struct mnts_jw *w, const struct mnts_snapshot *snap)
 {
-	size_t most = 1;
+	size_t most = 1; /* the most mounts of one namespace (1: no division by 0) */
 
-	for (size_t i = 0; i < snap->n_ns; i++) {
-		if (snap->nss[i].n_mounts > MOUNTS_CHUNK) {
-			most = 0;
-			break;
-		}
+	for (size_t i = 0; i < snap->n_ns; i++)
 		if (snap->nss[i].n_mounts > most)
 			most = snap->nss[i].n_mounts;
-	}
-	write_elems(w, snap->nss, snap->n_ns, most ? (MOUNTS_CHUNK + most - 1) / most : snap->n_ns,
+	/* past a chunk, a namespace's own mounts go on both CPUs: the
+	 * namespaces one chunk, in turn */
+	write_elems(w, snap->nss, snap->n_ns,
+		    most > MOUNTS_CHUNK ? snap->n_ns : (MOUNTS_CHUNK + most - 1) / most,
 		    write_ns_at);
 }
 

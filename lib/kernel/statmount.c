@@ -17,8 +17,6 @@
 #include "lib/kernel/statmount.h"
 #include "lib/kernel/syscalls.h"
 
-#define NEEDED_MASK MNTS_STATMOUNT_CAPTURE_MASK
-
 #define LIST_BATCH 4096
 
 /* A statmount result buffer that grows on EOVERFLOW and is reused. */
@@ -64,8 +62,8 @@ static bool ask_supported(void)
 	if (smbuf_stat(&b, id, 0, STATMOUNT_SUPPORTED_MASK) < 0 ||
 	    !(b.sm->mask & STATMOUNT_SUPPORTED_MASK))
 		return false;
-	return (b.sm->supported_mask & (NEEDED_MASK | STATMOUNT_MNT_NS_ID)) ==
-	       (NEEDED_MASK | STATMOUNT_MNT_NS_ID);
+	return (b.sm->supported_mask & (MNTS_STATMOUNT_CAPTURE_MASK | STATMOUNT_MNT_NS_ID)) ==
+	       (MNTS_STATMOUNT_CAPTURE_MASK | STATMOUNT_MNT_NS_ID);
 }
 
 bool mnts_statmount_supported(void)
@@ -394,8 +392,7 @@ static long pipe_list(struct pipe_job *p, uint64_t ns_id, struct mnts_error *err
 	return r < 0 ? r : (long)n;
 }
 
-/* How many mounts namespace nsfd holds (NS_MNT_GET_INFO, 6.12+), or 0. */
-static size_t count_mounts(int nsfd)
+size_t mnts_statmount_ns_count(int nsfd)
 {
 	struct mnts_mnt_ns_info info = {.size = sizeof(info)};
 
@@ -412,7 +409,7 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 	_cleanup_free_ uint64_t *ids = NULL;
 	struct stat_job job = {
 	    .ns_id = ns_id, .mask = mask, .ctl = ctl, .fail_at = {SIZE_MAX, SIZE_MAX}};
-	size_t hint = count_mounts(nsfd);
+	size_t hint = mnts_statmount_ns_count(nsfd);
 	unsigned w;
 	size_t n = 0, at;
 	int r;
@@ -488,17 +485,12 @@ static int statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, uint64_t m
 
 int mnts_statmount_ns(struct mnts_ns *ns, uint64_t ns_id, int nsfd, struct mnts_error *err)
 {
-	return statmount_ns(ns, ns_id, nsfd, NEEDED_MASK, NULL, false, err);
+	return statmount_ns(ns, ns_id, nsfd, MNTS_STATMOUNT_CAPTURE_MASK, NULL, false, err);
 }
 
 int mnts_statmount_ns_alone(struct mnts_ns *ns, uint64_t ns_id, struct mnts_error *err)
 {
-	return statmount_ns(ns, ns_id, -1, NEEDED_MASK, NULL, true, err);
-}
-
-size_t mnts_statmount_ns_count(int nsfd)
-{
-	return count_mounts(nsfd);
+	return statmount_ns(ns, ns_id, -1, MNTS_STATMOUNT_CAPTURE_MASK, NULL, true, err);
 }
 
 /* what replay needs of a live mount (mnts_statmount_ns_basic()) */
@@ -545,7 +537,7 @@ static int dump_records(int out_fd)
 	if (!out || list_ids(0, &ids, &n, &ignored) < 0)
 		return EIO;
 	for (size_t i = 0; i < n; i++) {
-		int r = smbuf_stat(&b, ids[i], 0, NEEDED_MASK);
+		int r = smbuf_stat(&b, ids[i], 0, MNTS_STATMOUNT_CAPTURE_MASK);
 		size_t len;
 
 		if (r == -ENOENT)
